@@ -1,0 +1,1 @@
+"""ACME support assistant."""

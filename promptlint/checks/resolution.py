@@ -1,0 +1,28 @@
+"""PL001 parse-error and PL002 unresolved-prompt: what promptlint could not read."""
+
+from __future__ import annotations
+
+from promptlint.types import Span
+
+
+def parse_error(ctx):
+    for diagnostic in ctx.project.diagnostics:
+        if diagnostic.code == "PL001":
+            span = Span(diagnostic.path, diagnostic.line, diagnostic.column)
+            yield ctx.finding(span, diagnostic.message)
+
+
+def unresolved_prompt(ctx):
+    for request in ctx.project.requests:
+        if request.unresolved:
+            reasons = "; ".join(dict.fromkeys(request.unresolved))
+            yield ctx.finding(request.span, f"prompt cannot be resolved statically: {reasons}", request=request.id)
+            continue
+        prompt_parts = [p for p in request.parts if p.section in ("system", "messages")]
+        if prompt_parts and not any(p.template for p in prompt_parts):
+            holes = ", ".join(dict.fromkeys(f"`{p.hole}`" for p in prompt_parts if p.hole))
+            yield ctx.finding(
+                request.span,
+                f"prompt comes entirely from run-time values ({holes}); its tokens and cost are not counted",
+                request=request.id,
+            )

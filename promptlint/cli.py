@@ -1,0 +1,213 @@
+"""Command line: parse options, call the engine, pick a reporter. Nothing else lives here.
+
+Exit codes (SPEC §5): 0 clean, 1 findings at or above ``--fail-on`` (or an audit
+regression), 2 a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from promptlint import __version__
+from promptlint.config import Config, ConfigError, load_config
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(click.ClickException):
+    exit_code = EXIT_USAGE
+
+    def show(self, file=None) -> None:
+        click.echo(f"promptlint: error: {self.format_message()}", err=True)
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return tuple(out)
+
+
+def _config(paths: tuple[str, ...], config_file: str | None, **overrides) -> Config:
+    start = Path(paths[0]) if paths else Path.cwd()
+    try:
+        config = load_config(start, Path(config_file) if config_file else None)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    changes = {k.replace("-", "_"): v for k, v in overrides.items() if v is not None}
+    return config.with_overrides(**changes)
+
+
+def _paths(paths: tuple[str, ...]) -> list[Path]:
+    return [Path(p) for p in paths] if paths else [Path.cwd()]
+
+
+def _view(config: Config):
+    from promptlint.report import View
+
+    return View(config.root, os.getcwd())
+
+
+def _analyze(paths, config, select=(), ignore=()):
+    from promptlint.engine import analyze
+
+    try:
+        return analyze(_paths(paths), config, select, ignore)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _notices(analysis) -> None:
+    for notice in analysis.notices:
+        click.echo(f"promptlint: {notice.path}: {notice.message}", err=True)
+
+
+common_options = [
+    click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (pyproject.toml or promptlint.toml)."),
+    click.option("--default-model", help="Model for requests without a literal model."),
+    click.option("--requests-per-month", type=click.IntRange(min=0), help="Traffic per request site, for $/month."),
+    click.option("--tokenizer", type=click.Choice(["offline", "anthropic"]), help="Token counter (default: offline)."),
+]
+
+
+def with_common(func):
+    for option in reversed(common_options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="promptlint")
+def main() -> None:
+    """Find the LLM prompts in a codebase, count their tokens, lint them, and price every finding."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", default="text", show_default=True,
+              help="Output format: text, json (more with plugins of the report stage).")
+@click.option("--select", multiple=True, help="Rule codes, names or prefixes to run (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to skip (comma-separated).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails (default: warning).")
+@with_common
+def check(paths, output_format, select, ignore, fail_on, config_file, **overrides) -> None:
+    """Lint the prompts under PATHS (default: the current directory)."""
+    from promptlint.report import CHECK_FORMATS
+
+    if output_format not in CHECK_FORMATS:
+        raise UsageError(f"unknown format `{output_format}` (choose from {', '.join(CHECK_FORMATS)})")
+    config = _config(paths, config_file, fail_on=fail_on, **overrides)
+    analysis = _analyze(paths, config, _split(select), _split(ignore))
+    _notices(analysis)
+    click.echo(CHECK_FORMATS[output_format](analysis, _view(config)), nl=False)
+    sys.exit(EXIT_FINDINGS if analysis.failing(config.fail_on) else EXIT_OK)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", default="text", show_default=True, help="Output format: text, json.")
+@with_common
+def audit(paths, output_format, config_file, **overrides) -> None:
+    """Inventory of every template and request with tokens and cost, most expensive first."""
+    from promptlint.report import AUDIT_FORMATS
+
+    if output_format not in AUDIT_FORMATS:
+        raise UsageError(f"unknown format `{output_format}` (choose from {', '.join(AUDIT_FORMATS)})")
+    config = _config(paths, config_file, **overrides)
+    analysis = _analyze(paths, config, select=("PL001",))
+    _notices(analysis)
+    click.echo(AUDIT_FORMATS[output_format](analysis, _view(config)), nl=False)
+    sys.exit(EXIT_OK)
+
+
+@main.command()
+@click.argument("source", default="-", type=click.Path(allow_dash=True))
+@click.option("--model", help="Model to count and price for (default: default-model).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False))
+def count(source, model, output_format, config_file) -> None:
+    """Tokens and input price of a text or template FILE (or - for stdin)."""
+    from promptlint.counting import count_source
+
+    config = _config((source,) if source != "-" else (), config_file)
+    try:
+        result = count_source(source, model or config.default_model, config)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(result, indent=2))
+    else:
+        from promptlint.report import fmt_int, fmt_usd
+
+        holes = f", {len(result['placeholders'])} placeholders not counted" if result["placeholders"] else ""
+        click.echo(f"{fmt_int(result['tokens'])} tokens ({result['tokenizer']} estimate for {result['model']}{holes}): "
+                   f"{fmt_usd(result['usd_per_request'])}/request as input, "
+                   f"{fmt_usd(result['usd_per_month'])}/month at {fmt_int(config.requests_per_month)} requests")
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False))
+def rules_command(output_format, config_file) -> None:
+    """List every rule: code, name, severity, fixability, where it comes from."""
+    from promptlint.rules import load_rules
+
+    config = _config((), config_file)
+    try:
+        ruleset = load_rules(config)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity, "fix": r.fix,
+                                "origin": r.origin, "summary": r.summary} for r in ruleset.rules], indent=2))
+        return
+    width = max((len(r.name) for r in ruleset.rules), default=10)
+    for r in ruleset.rules:
+        origin = "" if r.origin == "builtin" else f"  [{r.origin}]"
+        click.echo(f"{r.code}  {r.name.ljust(width)}  {r.severity:<7}  {r.fix:<9}  {r.summary}{origin}")
+
+
+@main.command()
+@click.argument("code")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False))
+def explain(code, config_file) -> None:
+    """Show one rule's documentation (by code or name)."""
+    from promptlint.rules import DOC_SECTIONS, load_rules
+
+    config = _config((), config_file)
+    try:
+        ruleset = load_rules(config)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    rule = ruleset.by_code(code)
+    if rule is None:
+        raise UsageError(f"no rule `{code}`; see `promptlint rules`")
+    titles = {"what": "What it does", "why": "Why it costs money", "example": "Example",
+              "use-instead": "Use instead", "fix-safety": "Fix safety", "options": "Options"}
+    click.echo(f"# {rule.code} {rule.name} ({rule.severity}; fix: {rule.fix})\n\n{rule.summary}\n")
+    for section in DOC_SECTIONS:
+        if section == "options":
+            if rule.options:
+                click.echo(f"## {titles[section]}\n")
+                for opt in rule.options.values():
+                    click.echo(f"- `{opt.name}` (default {opt.default!r}): {opt.description}")
+                click.echo(f"\nSet them under [tool.promptlint.rules.{rule.code}].\n")
+            elif rule.doc.get("options"):
+                click.echo(f"## {titles[section]}\n\n{rule.doc['options']}\n")
+            continue
+        if rule.doc.get(section):
+            click.echo(f"## {titles[section]}\n\n{rule.doc[section]}\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,55 @@
+"""``promptlint count``: tokens and price of one text or template file.
+
+A template file (Jinja, YAML prompt file) is read through its extractor so only static
+text counts and placeholders are listed, exactly as ``check`` would count it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from promptlint.config import Config, ConfigError
+from promptlint.discover import classify
+from promptlint.extract import EXTRACTORS, decode
+from promptlint.models import ModelCatalog
+from promptlint.pricing import Pricer
+from promptlint.tokens import TokenCounter
+from promptlint.tokens.offline import OfflineCounter
+from promptlint.types import Diagnostic, Usage
+
+
+def _text_and_holes(source: str, data: bytes, config: Config) -> tuple[str, list[str]]:
+    kind = classify(Path(source).as_posix(), config) if source != "-" else None
+    text = decode(source, data, kind or "text")
+    if isinstance(text, Diagnostic):
+        raise ValueError(f"{source}: {text.message}")
+    if kind in EXTRACTORS and kind != "python":
+        result = EXTRACTORS[kind](Path(source).as_posix(), text, tuple(config.prompt_name_patterns))
+        if result.diagnostics:
+            raise ValueError(f"{source}: {result.diagnostics[0].message}")
+        templates = result.templates
+        if templates:
+            holes: list[str] = []
+            for t in templates:
+                holes += [h for h in t.placeholders if h not in holes]
+            return "\n".join(t.text for t in templates), holes
+    return text, []
+
+
+def count_source(source: str, model: str, config: Config) -> dict:
+    data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    text, holes = _text_and_holes(source, data, config)
+    catalog = ModelCatalog(config.prices)
+    if not catalog.is_known(model):
+        closest = catalog.closest(model)
+        raise ConfigError(f"unknown model `{model}`" + (f"; did you mean `{closest}`?" if closest else ""))
+    counter = TokenCounter(catalog, OfflineCounter(config.calibration))
+    tokens = counter.count(text, model)
+    pricer = Pricer(config, catalog)
+    price = pricer.price(pricer.cost(Usage(model, input_tokens=tokens)))
+    return {
+        "source": source, "model": model, "tokenizer": "offline", "tokens": tokens,
+        "characters": len(text), "placeholders": holes, "usd_per_request": price.usd_per_request,
+        "usd_per_month": price.usd_per_month, "requests_per_month": config.requests_per_month,
+    }

@@ -1,0 +1,1 @@
+"""Data files shipped with promptlint: model facts, calibration, the legacy tokenizer."""

@@ -1,0 +1,184 @@
+"""Run the pipeline: discover -> extract -> link -> measure -> rules -> price.
+
+The CLI and tests call :func:`analyze`; each stage is a plain function of the stage
+before, so a stage can be replaced (exact token counts, cached extraction) without the
+others knowing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from promptlint.config import Config
+from promptlint.discover import Discovery, discover, passes_prefilter, read_candidate
+from promptlint.extract import extract_file
+from promptlint.extract.link import link
+from promptlint.extract.result import FileResult
+from promptlint.extract.scopes import module_name_for
+from promptlint.globs import match_path
+from promptlint.models import ModelCatalog
+from promptlint.pricing import Pricer
+from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
+from promptlint.tokens import Measurements, RequestTokens, TokenCounter, measure
+from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, Request, SEVERITY_RANK, Usage
+
+
+@dataclass(frozen=True)
+class Analysis:
+    config: Config
+    project: Project
+    measurements: Measurements
+    findings: tuple[PricedFinding, ...]
+    request_prices: dict[str, Price]
+    template_prices: dict[str, Price]
+    rules: tuple[Rule, ...] = ()
+    notices: tuple[Diagnostic, ...] = field(default_factory=tuple)
+
+    @property
+    def usd_per_month_saveable(self) -> float:
+        return sum(f.price.usd_per_month for f in self.findings
+                   if f.price and f.price.usd_per_month > 0 and not f.finding.saving.exposure)
+
+    def failing(self, fail_on: str) -> list[PricedFinding]:
+        threshold = SEVERITY_RANK[fail_on]
+        return [f for f in self.findings if SEVERITY_RANK[f.finding.severity] >= threshold]
+
+
+def extract_all(discovery: Discovery, config: Config) -> list[FileResult]:
+    patterns = tuple(config.prompt_name_patterns)
+    return [extract_file(f.path, f.kind, f.data, patterns) for f in discovery.files]
+
+
+def module_loader(discovery: Discovery, config: Config):
+    """Extract, on demand, a Python module the prefilter skipped (an imported constant)."""
+    by_module: dict[str, list[str]] = {}
+    for rel in discovery.skipped:
+        if rel.endswith(".py"):
+            name = module_name_for(rel)
+            for candidate in {name, name.removesuffix(".__init__")}:
+                parts = candidate.split(".")
+                for i in range(len(parts)):
+                    by_module.setdefault(".".join(parts[i:]), []).append(rel)
+    root = Path(config.root)
+    patterns = tuple(config.prompt_name_patterns)
+
+    def load(module: str) -> FileResult | None:
+        paths = sorted(set(by_module.get(module, [])))
+        if len(paths) != 1:
+            return None
+        rel = paths[0]
+        got = read_candidate(rel, str(root / rel), "python", config)
+        if isinstance(got, Diagnostic):
+            return None
+        return extract_file(got.path, got.kind, got.data, patterns)
+
+    return load
+
+
+def scan(paths: list[Path], config: Config) -> tuple[Project, tuple[Diagnostic, ...]]:
+    """Discover, extract and link: everything the tree holds, before any counting."""
+    discovery = discover(paths, config)
+    results = extract_all(discovery, config)
+    notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
+    problems = [d for d in discovery.diagnostics if d.code != "skip"]
+    project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config))
+    return project, notices
+
+
+def run_rules(rules: list[Rule], project: Project, measurements: Measurements, config: Config,
+              catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in rules:
+        ctx = RuleContext(rule, rule.option_values(config), project, measurements, config, catalog, counter, pricer)
+        findings.extend(rule.resolve_check()(ctx))
+    return [f for f in findings if not suppressed(f, project, config, rules)]
+
+
+def suppressed(finding: Finding, project: Project, config: Config, rules: list[Rule]) -> bool:
+    rule = next((r for r in rules if r.code == finding.code), None)
+    if rule is None:
+        return False
+    lines = project.suppressions.get(finding.span.path, {})
+    if finding.span.line in lines:
+        selectors = lines[finding.span.line]
+        if selectors is None or any(matches(s, rule) for s in selectors):
+            return True
+    for glob, selectors in config.per_file_ignores.items():
+        if match_path(glob, finding.span.path) and any(matches(s, rule) for s in selectors):
+            return True
+    return False
+
+
+def cached_prefix(request: Request, counts: RequestTokens, catalog: ModelCatalog, project: Project) -> tuple[int, str]:
+    """Tokens actually served from cache on a hit: the longest breakpoint prefix that is
+    static and reaches the model's minimum (with its TTL); 0 when nothing is cached."""
+    minimum, _ = catalog.min_cacheable(counts.model)
+    best, ttl = 0, "5m"
+    static = True
+    for i, part in enumerate(request.parts):
+        template = project.templates.get(part.template) if part.template else None
+        static = static and part.static and template is not None and not template.placeholders
+        if not static:
+            break
+        mark = part.cache or (request.auto_cache if i == len(request.parts) - 1 else None)
+        if mark is not None and counts.prefix(i) >= minimum:
+            best, ttl = counts.prefix(i), mark.ttl
+    return best, ttl
+
+
+def request_scenario(request: Request, counts: RequestTokens, catalog: ModelCatalog, project: Project,
+                     hit_rate: float) -> tuple[Usage, ...]:
+    """The input billed for one call of ``request``, as a hit/miss mix when it caches."""
+    prefix, ttl = cached_prefix(request, counts, catalog, project)
+    model, total = counts.model, counts.input_tokens
+    if not prefix:
+        return (Usage(model, input_tokens=total, batch=request.batch),)
+    write = {"cache_write_1h_tokens": prefix} if ttl == "1h" else {"cache_write_tokens": prefix}
+    return (
+        Usage(model, input_tokens=total - prefix, cache_read_tokens=prefix, batch=request.batch, weight=hit_rate),
+        Usage(model, input_tokens=total - prefix, batch=request.batch, weight=1 - hit_rate, **write),
+    )
+
+
+def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFinding, ...]:
+    priced = []
+    for finding in findings:
+        price = None
+        model = None
+        if finding.saving is not None and (finding.saving.before or finding.saving.after):
+            amount = pricer.saving(finding.saving)
+            price = pricer.price(amount)
+            model = (finding.saving.before or finding.saving.after)[0].model
+        priced.append(PricedFinding(finding, price, model))
+    priced.sort(key=lambda p: (p.finding.span.path, p.finding.span.line, p.finding.span.column, p.finding.code))
+    return tuple(priced)
+
+
+def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
+            counter: TokenCounter | None = None) -> Analysis:
+    ruleset: RuleSet = load_rules(config)
+    rules = ruleset.selected(select or config.select, (*config.ignore, *ignore))
+    project, notices = scan(paths, config)
+    catalog = ModelCatalog(config.prices)
+    if counter is None:
+        from promptlint.tokens.offline import OfflineCounter
+
+        counter = TokenCounter(catalog, OfflineCounter(config.calibration))
+    measurements = measure(project, counter, config.default_model)
+    pricer = Pricer(config, catalog)
+    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer)
+
+    request_prices = {}
+    for request in project.requests:
+        counts = measurements.requests[request.id]
+        cost = sum((pricer.cost(u) for u in request_scenario(request, counts, catalog, project, config.cache_hit_rate)),
+                   Decimal(0))
+        request_prices[request.id] = pricer.price(cost)
+    template_prices = {
+        tid: pricer.price(pricer.cost(Usage(measurements.template_models[tid], input_tokens=tokens)))
+        for tid, tokens in measurements.templates.items()
+    }
+    return Analysis(config, project, measurements, price_findings(findings, pricer), request_prices,
+                    template_prices, tuple(rules), notices)

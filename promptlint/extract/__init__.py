@@ -1,0 +1,53 @@
+"""Stage 2: extract templates and requests from each file, then link them.
+
+``EXTRACTORS`` maps a file kind (from :mod:`promptlint.discover`) to the function that
+reads it. Every extractor takes the decoded text and returns a
+:class:`~promptlint.extract.result.FileResult`; none of them may raise on bad input.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from promptlint.extract.result import FileResult
+from promptlint.types import Diagnostic
+
+Extractor = Callable[[str, str, tuple[str, ...]], FileResult]
+
+
+def _python(path: str, text: str, name_patterns: tuple[str, ...]) -> FileResult:
+    from promptlint.extract.python import extract_python
+
+    return extract_python(path, text, name_patterns)
+
+
+EXTRACTORS: dict[str, Extractor] = {"python": _python}
+
+
+def decode(path: str, data: bytes, kind: str) -> str | Diagnostic:
+    """Decode as UTF-8 (with or without BOM); anything else is a PL001 diagnostic."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return Diagnostic(path, f"cannot decode as UTF-8 at byte {exc.start}", line)
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return Diagnostic(path, "file contains NUL bytes; not a text file", line)
+    return text
+
+
+def extract_file(path: str, kind: str, data: bytes, name_patterns: tuple[str, ...]) -> FileResult:
+    """Decode and extract one file; never raises."""
+    text = decode(path, data, kind)
+    if isinstance(text, Diagnostic):
+        return FileResult(path, kind, diagnostics=(text,))
+    extractor = EXTRACTORS.get(kind)
+    if extractor is None:
+        return FileResult(path, kind)
+    try:
+        return extractor(path, text, name_patterns)
+    except RecursionError:
+        return FileResult(path, kind, diagnostics=(Diagnostic(path, "cannot analyze: nesting too deep"),))
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the scan
+        return FileResult(path, kind, diagnostics=(Diagnostic(path, f"internal error while extracting: {type(exc).__name__}: {exc}"),))

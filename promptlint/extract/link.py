@@ -1,0 +1,173 @@
+"""Link per-file results into one project: imports across modules, then request shapes.
+
+A name imported from another module of the scanned tree (``from app.prompts import
+SYSTEM``) is a :class:`Ref` until here; the linker finds the module (by full dotted name
+or by a unique suffix, so ``src/`` layouts and running from a parent folder both work),
+follows re-exports, and substitutes the constant's value. Modules the prefilter skipped
+are extracted on demand through ``load_module``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, Iterable
+
+from promptlint.extract import values as v
+from promptlint.extract.ops import apply
+from promptlint.extract.result import FileResult, RequestDraft
+from promptlint.extract.shapes import TemplateBook, constant_templates, shape
+from promptlint.types import Diagnostic, Example, Project, Request
+
+MAX_LINK_DEPTH = 20
+
+
+class ModuleTable:
+    """Python FileResults by dotted module name, with unique-suffix lookup."""
+
+    def __init__(self, results: Iterable[FileResult], load_module: Callable[[str], FileResult | None] | None = None):
+        self.by_name: dict[str, FileResult] = {}
+        self.by_suffix: dict[str, list[FileResult]] = {}
+        self.load_module = load_module
+        for result in results:
+            self.add(result)
+
+    def add(self, result: FileResult) -> None:
+        if result.module is None:
+            return
+        names = {result.module}
+        if result.module.endswith(".__init__"):
+            names.add(result.module[: -len(".__init__")])
+        for name in names:
+            self.by_name[name] = result
+            parts = name.split(".")
+            for i in range(1, len(parts)):
+                self.by_suffix.setdefault(".".join(parts[i:]), []).append(result)
+
+    def find(self, module: str) -> FileResult | None:
+        if not module:
+            return None
+        if module in self.by_name:
+            return self.by_name[module]
+        candidates = {id(r): r for r in self.by_suffix.get(module, [])}
+        if len(candidates) == 1:
+            return next(iter(candidates.values()))
+        if not candidates and self.load_module is not None:
+            loaded = self.load_module(module)
+            if loaded is not None:
+                self.add(loaded)
+                return self.find(module) if module in self.by_name or module in self.by_suffix else loaded
+        return None
+
+
+class Linker:
+    def __init__(self, table: ModuleTable) -> None:
+        self.table = table
+
+    def value(self, value: v.Value, depth: int = 0) -> v.Value:
+        if depth > MAX_LINK_DEPTH:
+            return value
+        if isinstance(value, v.Ref):
+            return self.ref(value, depth)
+        if isinstance(value, v.Seq):
+            return replace(value, items=tuple(self.value(i, depth) for i in value.items))
+        if isinstance(value, v.Map):
+            return replace(value, items=tuple((k, self.value(i, depth)) for k, i in value.items))
+        if isinstance(value, v.Deferred):
+            operands = tuple(self.value(o, depth + 1) for o in value.operands)
+            kwargs = tuple((k, self.value(o, depth + 1)) for k, o in value.kwargs)
+            result = apply(value.op, operands, kwargs, value.span, value.expr)
+            if isinstance(result, v.Deferred):  # a reference that could not be resolved
+                return v.Unknown(f"`{value.expr}` cannot be computed", value.expr, "missing", value.span)
+            return v.stamp(result, value.origin) if value.origin else result
+        if isinstance(value, v.FileLink):
+            return v.Unknown(f"template file `{value.target}` is not linked", value.target, "missing", value.span)
+        return value
+
+    def ref(self, ref: v.Ref, depth: int) -> v.Value:
+        target = self.table.find(ref.module)
+        if target is None and ref.path and isinstance(ref.path[0], str):
+            # ``from pkg import prompts`` then ``prompts.SYSTEM``: the name was a module.
+            sub = self.table.find(f"{ref.module}.{ref.name}")
+            if sub is not None:
+                return self.ref(v.Ref(sub.module or "", ref.path[0], ref.path[1:], ref.span), depth + 1)
+        if target is None:
+            return v.Unknown(f"`{ref.module}.{ref.name}` is outside the scanned tree", f"{ref.module}.{ref.name}",
+                             "missing", ref.span)
+        steps = list(ref.path)
+        constant = target.constant(ref.name)
+        if constant is None and steps and isinstance(steps[0], str):
+            constant = target.constant(f"{ref.name}.{steps[0]}")
+            if constant is not None:
+                steps = steps[1:]
+        if constant is None:
+            for local, module, name in target.reexports:
+                if local == ref.name and name is not None and (module, name) != (ref.module, ref.name):
+                    return self.ref(v.Ref(module, name, ref.path, ref.span), depth + 1)
+                if local == ref.name and name is None and steps and isinstance(steps[0], str):
+                    return self.ref(v.Ref(module, steps[0], tuple(steps[1:]), ref.span), depth + 1)
+            return v.Unknown(f"`{ref.name}` is not a constant of {target.path}", ref.name, "missing", ref.span)
+        value = self.value(constant.value, depth + 1)
+        for step in steps:
+            value = _step(value, step, ref)
+        return value
+
+
+def _step(value: v.Value, step: str | int, ref: v.Ref) -> v.Value:
+    if isinstance(value, v.Map) and isinstance(step, str):
+        got = value.get(step)
+        if got is not None:
+            return got
+    if isinstance(value, v.Seq) and isinstance(step, int) and -len(value.items) <= step < len(value.items):
+        return value.items[step]
+    return v.Unknown(f"`{ref.module}.{ref.name}` has no `{step}`", ref.name, "missing", ref.span)
+
+
+def _linked_draft(draft: RequestDraft, linker: Linker) -> RequestDraft:
+    """Substitute references; spread ``**NAME`` imported from another module."""
+    params: list[tuple[str, v.Value]] = []
+    kwargs_open = draft.kwargs_open
+    for key, value in draft.params:
+        linked = linker.value(value)
+        if key != "**":
+            params.append((key, linked))
+        elif isinstance(linked, v.Map):
+            params.extend(linked.items)
+            if linked.open:
+                kwargs_open = kwargs_open or "imported keyword arguments may hold more keys"
+        else:
+            kwargs_open = kwargs_open or f"**{getattr(value, 'name', 'kwargs')} cannot be resolved"
+    return replace(draft, params=tuple(params), kwargs_open=kwargs_open)
+
+
+def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: Iterable[Diagnostic] = (),
+         load_module: Callable[[str], FileResult | None] | None = None) -> Project:
+    table = ModuleTable(results, load_module)
+    linker = Linker(table)
+    kinds = {r.path: r.kind for r in results}
+    book = TemplateBook(kinds)
+    examples: list[Example] = []
+    requests: list[Request] = []
+    all_diagnostics = list(diagnostics)
+
+    for result in results:
+        all_diagnostics.extend(result.diagnostics)
+        for template in result.templates:
+            book.put(template)
+        examples.extend(result.examples)
+        requests.extend(result.requests)
+    for result in results:
+        for constant in result.constants:
+            if constant.template:
+                linked = linker.value(constant.value)
+                examples.extend(constant_templates(constant.name, linked, result.path, book))
+        for draft in result.drafts:
+            request, found = shape(_linked_draft(draft, linker), book)
+            requests.append(request)
+            examples.extend(found)
+
+    unique_examples = list({(e.group, e.templates): e for e in examples}.values())
+    suppressions = {r.path: r.suppressions for r in results if r.suppressions}
+    return Project(
+        root=root, files_scanned=files_scanned, templates=dict(book.templates), requests=tuple(requests),
+        examples=tuple(unique_examples), diagnostics=tuple(all_diagnostics), suppressions=suppressions,
+    )

@@ -1,0 +1,237 @@
+"""Extract prompt constants and LLM call sites from Python source with libcst.
+
+The module is parsed once, indexed once (:mod:`scopes`), and only the call sites whose
+callee looks like an LLM API are resolved (:mod:`resolve`). The result is a
+:class:`FileResult` of abstract values; requests are shaped after linking.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from promptlint.extract import values as v
+from promptlint.extract.resolve import Resolver
+from promptlint.extract.result import FileResult, NamedValue, RequestDraft
+from promptlint.extract.scopes import CallSite, IndexVisitor, ModuleIndex, module_name_for
+from promptlint.globs import match_name
+from promptlint.suppress import scan_suppressions
+from promptlint.types import Diagnostic, Span
+
+_WRAPPERS = {"with_raw_response", "with_streaming_response"}
+_ANTHROPIC_SIGNS = {"model", "messages", "max_tokens", "system", "tools"}
+
+
+@dataclass(frozen=True)
+class Api:
+    provider: str
+    api: str
+    batch: bool = False
+    stream: bool = False
+    positional: tuple[str, ...] = ()
+
+
+def classify_call(chain: tuple[str, ...], index: ModuleIndex) -> Api | None:
+    """Which LLM API a callee chain names, if any."""
+    tail = tuple(p for p in chain if p not in _WRAPPERS)
+    if len(tail) >= 3 and tail[-3:] == ("messages", "batches", "create"):
+        return Api("anthropic", "messages.batches.create", batch=True)
+    if len(tail) >= 3 and tail[-3] == "chat" and tail[-2] == "completions" and tail[-1] in ("create", "parse", "stream"):
+        return Api("openai", "chat.completions." + tail[-1], stream=tail[-1] == "stream")
+    if len(tail) >= 2 and tail[-2] == "messages" and tail[-1] in ("create", "stream", "parse"):
+        prefix = "beta." if "beta" in tail[:-2] else ""
+        return Api("anthropic", f"{prefix}messages.{tail[-1]}", stream=tail[-1] == "stream")
+    if len(tail) >= 2 and tail[-2] == "responses" and tail[-1] in ("create", "stream", "parse"):
+        return Api("openai", "responses." + tail[-1], stream=tail[-1] == "stream")
+    if len(tail) >= 2 and tail[-2] == "completions" and tail[-1] == "create":
+        return Api("openai", "completions.create")
+    if tail and tail[-1] in ("completion", "acompletion"):
+        if len(tail) == 2 and _is_litellm(tail[0], index):
+            return Api("litellm", tail[-1], positional=("model", "messages"))
+        if len(tail) == 1:
+            imp = index.imports.get(tail[0])
+            if imp is not None and imp.module.split(".")[0] == "litellm":
+                return Api("litellm", tail[-1], positional=("model", "messages"))
+    return None
+
+
+def _is_litellm(name: str, index: ModuleIndex) -> bool:
+    imp = index.imports.get(name)
+    if imp is not None:
+        return imp.module.split(".")[0] == "litellm" and imp.name is None
+    return name == "litellm"
+
+
+def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module: str | None = None,
+                   line_map=None) -> FileResult:
+    """Extract from decoded Python ``text``. Never raises on bad input: returns PL001."""
+    module = module or module_name_for(path)
+    try:
+        tree = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        line, col = exc.raw_line, exc.raw_column + 1
+        if line_map is not None:
+            line, col, _ = line_map(line, col)
+        message = str(exc).splitlines()[0] if str(exc) else "syntax error"
+        return FileResult(path, "python", module, diagnostics=(Diagnostic(path, f"cannot parse Python: {message}", line, col),))
+    except (RecursionError, MemoryError):
+        return FileResult(path, "python", module, diagnostics=(Diagnostic(path, "cannot parse Python: nesting too deep"),))
+    except Exception as exc:  # noqa: BLE001 - the parser must never stop a scan
+        return FileResult(path, "python", module, diagnostics=(Diagnostic(path, f"cannot parse Python: {exc}"),))
+    try:
+        return _extract_tree(path, text, tree, module, name_patterns)
+    except RecursionError:
+        return FileResult(path, "python", module, diagnostics=(Diagnostic(path, "cannot analyze Python: nesting too deep"),))
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for m in re.finditer("\n", text):
+        starts.append(m.end())
+    return starts
+
+
+def _extract_tree(path: str, text: str, tree: cst.Module, module: str, name_patterns: tuple[str, ...]) -> FileResult:
+    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+    visitor = IndexVisitor(module)
+    wrapper.visit(visitor)
+    index = visitor.index
+    positions = wrapper.resolve(PositionProvider)
+    resolver = Resolver(index, path, positions, lambda node: tree.code_for_node(node), _line_starts(text))
+
+    constants = _constants(index, resolver, path, name_patterns)
+    drafts: list[RequestDraft] = []
+    counters: dict[tuple[str, str], int] = {}
+    for site in index.calls:
+        api = classify_call(site.chain, index)
+        if api is None:
+            continue
+        drafts.extend(_drafts_for(site, api, resolver, counters, path))
+    reexports = tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
+    return FileResult(
+        path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
+        suppressions=scan_suppressions(text), reexports=reexports,
+    )
+
+
+def _constants(index: ModuleIndex, resolver: Resolver, path: str, patterns: tuple[str, ...]) -> list[NamedValue]:
+    out: list[NamedValue] = []
+    module = index.module
+    for name, events in module.events.items():
+        if not any(e.kind == "assign" for e in events):
+            continue
+        value = resolver.lookup(name, module, None, 0, Span(path, 1))
+        if isinstance(value, v.Unknown):
+            continue
+        is_template = any(match_name(p, name) for p in patterns) and _has_text(value)
+        out.append(NamedValue(name, value, is_template, _value_span(value)))
+    for cls in module.classes.values():
+        for name in cls.events:
+            value = resolver.class_attr(cls, name, 0)
+            if value is None or isinstance(value, v.Unknown):
+                continue
+            is_template = any(match_name(p, name) for p in patterns) and _has_text(value)
+            out.append(NamedValue(f"{cls.name}.{name}", value, is_template, _value_span(value)))
+    return out
+
+
+def _has_text(value: v.Value) -> bool:
+    if isinstance(value, v.Str):
+        return bool(value.text.strip()) or value.has_holes
+    if isinstance(value, v.Seq):
+        return any(_has_text(i) for i in value.items)
+    if isinstance(value, v.Map):
+        return any(_has_text(i) for _, i in value.items)
+    return isinstance(value, (v.Ref, v.FileLink))
+
+
+def _value_span(value: v.Value) -> Span | None:
+    return getattr(value, "span", None)
+
+
+def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, path: str) -> list[RequestDraft]:
+    node = site.node
+    scope = site.scope
+    function = scope.qualname or "<module>"
+    key = (function, api.api)
+    counters[key] = counters.get(key, 0) + 1
+    request_id = f"{path}::{function}::{api.api}#{counters[key]}"
+    params, spans, kwargs_open = _call_params(node, site, api, resolver)
+    if api.provider == "anthropic" and not api.batch and not kwargs_open \
+            and not _ANTHROPIC_SIGNS.intersection(k for k, _ in params):
+        counters[key] -= 1
+        return []  # another SDK's messages.create (Twilio, Slack): not an LLM call
+    if api.provider == "openai" and api.api == "completions.create" and not kwargs_open \
+            and not {"model", "prompt"}.intersection(k for k, _ in params):
+        counters[key] -= 1
+        return []
+    common = dict(
+        path=path, span=resolver.span(node), function=None if function == "<module>" else function,
+        in_loop=site.loop is not None, loop_kind=site.loop, interactive=scope.interactive,
+        is_async=scope.is_async or site.awaited,
+    )
+    if api.batch:
+        return _batch_drafts(request_id, dict(params), site, resolver, common)
+    stream = api.stream or any(k == "stream" and isinstance(val, v.Lit) and val.value is True for k, val in params)
+    return [RequestDraft(
+        id=request_id, provider=api.provider, api=api.api, params=tuple(params), kwargs_open=kwargs_open,
+        stream=stream, param_spans=tuple(spans), **common,
+    )]
+
+
+def _call_params(node: cst.Call, site: CallSite, api: Api, resolver: Resolver):
+    params: list[tuple[str, v.Value]] = []
+    spans: list[tuple[str, Span]] = []
+    kwargs_open: str | None = None
+    positional = 0
+    for arg in node.args:
+        if arg.keyword is not None:
+            params.append((arg.keyword.value, resolver.value(arg.value, site.scope, site.pos)))
+            spans.append((arg.keyword.value, resolver.span(arg)))
+        elif arg.star == "**":
+            value = resolver.value(arg.value, site.scope, site.pos)
+            if isinstance(value, v.Map):
+                for key, item in value.items:
+                    params.append((key, item))
+                    if item_span := getattr(item, "span", None):
+                        spans.append((key, item_span))
+                if value.open:
+                    kwargs_open = f"**{resolver.expr_text(arg.value)} may hold more keys"
+            elif isinstance(value, v.Ref):
+                params.append(("**", value))  # spread by the linker once the module is known
+            else:
+                kwargs_open = f"**{resolver.expr_text(arg.value)} cannot be resolved"
+        elif not arg.star and positional < len(api.positional):
+            name = api.positional[positional]
+            positional += 1
+            params.append((name, resolver.value(arg.value, site.scope, site.pos)))
+            spans.append((name, resolver.span(arg)))
+    return params, spans, kwargs_open
+
+
+def _batch_drafts(request_id: str, params: dict, site: CallSite, resolver: Resolver, common: dict) -> list[RequestDraft]:
+    requests_node = next((a.value for a in site.node.args if a.keyword is not None and a.keyword.value == "requests"), None)
+    items: list[v.Value]
+    if isinstance(requests_node, (cst.ListComp, cst.GeneratorExp)):
+        items = [resolver.value(requests_node.elt, site.scope, site.pos)]
+    else:
+        value = params.get("requests")
+        items = list(value.items) if isinstance(value, v.Seq) else [value if value is not None else v.Unknown("no requests", "requests")]
+    drafts = []
+    for i, item in enumerate(items):
+        inner = item.get("params") if isinstance(item, v.Map) else None
+        if isinstance(inner, v.Map):
+            item_params = tuple(inner.items)
+            kwargs_open = "params may hold more keys" if inner.open else None
+        else:
+            item_params = ()
+            kwargs_open = "batch request params cannot be resolved"
+        suffix = "" if len(items) == 1 else f"[{i}]"
+        drafts.append(RequestDraft(
+            id=request_id + suffix, provider="anthropic", api="messages.batches.create", params=item_params,
+            kwargs_open=kwargs_open, batch=True, **common,
+        ))
+    return drafts

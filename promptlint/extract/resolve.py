@@ -1,0 +1,575 @@
+"""Turn Python expressions into abstract values, following names as far as is safe.
+
+Names are followed through local assignments made before the use (replaying ``+=``,
+``.append`` and ``x["k"] = v``), parameter defaults, enclosing functions, class attributes
+(``self.X``), module constants and imports (left as :class:`Ref` for the linker). Calls to
+functions of the same module with one return are inlined; string operations (f-strings,
+``.format``, ``%``, ``+``, ``join``, ``dedent``, ``strip``) keep placeholders as named holes.
+Nothing is imported or executed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+import libcst as cst
+
+from promptlint.extract import values as v
+from promptlint.extract.ops import apply, merge, set_path
+from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, dotted
+from promptlint.types import Segment, Span
+
+MAX_DEPTH = 40
+_TEXT_METHODS = {"strip", "lstrip", "rstrip"}
+_TRANSFORM_FUNCTIONS = {"dedent": "dedent", "textwrap.dedent": "dedent", "cleandoc": "cleandoc",
+                        "inspect.cleandoc": "cleandoc"}
+_CONFIG_BASES = ("BaseModel", "BaseSettings", "Settings", "Config", "NamedTuple", "TypedDict")
+
+
+class Resolver:
+    def __init__(self, index: ModuleIndex, path: str, wrapper_positions, source_of: Callable[[cst.CSTNode], str],
+                 line_starts: list[int]) -> None:
+        self.index = index
+        self.path = path
+        self.positions = wrapper_positions
+        self.source_of = source_of
+        self.line_starts = line_starts
+        self._active: set[tuple[int, str, Pos | None]] = set()
+
+    # spans ----------------------------------------------------------------------
+    def span(self, node: cst.CSTNode) -> Span:
+        rng = self.positions[node]
+        start = self._offset(rng.start.line, rng.start.column)
+        end = self._offset(rng.end.line, rng.end.column)
+        return Span(self.path, rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1, start, end)
+
+    def pos(self, node: cst.CSTNode) -> Pos:
+        start = self.positions[node].start
+        return (start.line, start.column)
+
+    def _offset(self, line: int, column: int) -> int | None:
+        if 0 < line <= len(self.line_starts):
+            return self.line_starts[line - 1] + column
+        return None
+
+    def expr_text(self, node: cst.CSTNode) -> str:
+        try:
+            return self.source_of(node)
+        except Exception:  # noqa: BLE001 - a name for a hole is best effort
+            return "?"
+
+    # entry ----------------------------------------------------------------------
+    def value(self, node: cst.BaseExpression, scope: Scope, pos: Pos | None, depth: int = 0) -> v.Value:
+        if depth > MAX_DEPTH:
+            return v.Unknown("too deeply nested to follow", self.expr_text(node), "dynamic", self.span(node))
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            return v.Unknown(f"{type(node).__name__} expression", self.expr_text(node), "dynamic", self.span(node))
+        return method(node, scope, pos, depth + 1)
+
+    # literals -------------------------------------------------------------------
+    def _SimpleString(self, node: cst.SimpleString, scope, pos, depth) -> v.Value:
+        try:
+            text = node.evaluated_value
+        except Exception:  # noqa: BLE001 - malformed escapes in broken source
+            text = node.value.strip("\"'")
+        if isinstance(text, bytes):
+            return v.Unknown("bytes literal", self.expr_text(node), "dynamic", self.span(node))
+        span = self.span(node)
+        return v.Str((Segment(text=text, span=span),), span)
+
+    def _ConcatenatedString(self, node: cst.ConcatenatedString, scope, pos, depth) -> v.Value:
+        left = self.value(node.left, scope, pos, depth)
+        right = self.value(node.right, scope, pos, depth)
+        if isinstance(left, v.Unknown) or isinstance(right, v.Unknown):
+            return v.Unknown("bytes literal", self.expr_text(node), "dynamic", self.span(node))
+        return apply("concat", (left, right), span=self.span(node))
+
+    def _FormattedString(self, node: cst.FormattedString, scope, pos, depth) -> v.Value:
+        span = self.span(node)
+        prefix = node.start.lower().replace("f", "")
+        pieces: list[v.Value] = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                pieces.append(v.Str((Segment(text=_fstring_text(prefix, node.end, part.value), span=span),), span))
+            elif isinstance(part, cst.FormattedStringExpression):
+                inner = self.value(part.expression, scope, pos, depth)
+                plain = part.format_spec is None and part.conversion is None
+                if plain and isinstance(inner, (v.Str, v.Ref, v.Deferred)):
+                    pieces.append(inner)
+                else:
+                    pieces.append(v.Str((Segment(hole=_hole_for(part.expression, inner, self), span=span),), span))
+        return apply("concat", tuple(pieces), span=span, expr=self.expr_text(node))
+
+    def _Integer(self, node: cst.Integer, scope, pos, depth) -> v.Value:
+        try:
+            return v.Lit(int(node.evaluated_value), self.span(node))
+        except Exception:  # noqa: BLE001
+            return v.Unknown("integer", node.value, "dynamic", self.span(node))
+
+    def _Float(self, node: cst.Float, scope, pos, depth) -> v.Value:
+        try:
+            return v.Lit(float(node.evaluated_value), self.span(node))
+        except Exception:  # noqa: BLE001
+            return v.Unknown("float", node.value, "dynamic", self.span(node))
+
+    def _UnaryOperation(self, node: cst.UnaryOperation, scope, pos, depth) -> v.Value:
+        inner = self.value(node.expression, scope, pos, depth)
+        if isinstance(node.operator, cst.Minus) and isinstance(inner, v.Lit) and isinstance(inner.value, (int, float)):
+            return v.Lit(-inner.value, self.span(node))
+        return v.Unknown("unary operation", self.expr_text(node), "dynamic", self.span(node))
+
+    def _List(self, node, scope, pos, depth) -> v.Value:
+        items: list[v.Value] = []
+        is_open = False
+        for element in node.elements:
+            if isinstance(element, cst.StarredElement):
+                inner = self.value(element.value, scope, pos, depth)
+                if isinstance(inner, v.Seq):
+                    items.extend(inner.items)
+                    is_open = is_open or inner.open
+                else:
+                    is_open = True
+            else:
+                items.append(self.value(element.value, scope, pos, depth))
+        return v.Seq(tuple(items), self.span(node), is_open)
+
+    _Tuple = _List
+    _Set = _List
+
+    def _Dict(self, node: cst.Dict, scope, pos, depth) -> v.Value:
+        result = v.Map((), self.span(node))
+        for element in node.elements:
+            if isinstance(element, cst.StarredDictElement):
+                inner = self.value(element.value, scope, pos, depth)
+                result = merge(result, inner)
+                continue
+            key = self.value(element.key, scope, pos, depth)
+            if isinstance(key, v.Str) and not key.has_holes:
+                result = result.with_item(key.text, self.value(element.value, scope, pos, depth))
+            else:
+                result = replace(result, open=True)
+        return result
+
+    def _Name(self, node: cst.Name, scope, pos, depth) -> v.Value:
+        if node.value in ("True", "False", "None"):
+            return v.Lit({"True": True, "False": False, "None": None}[node.value], self.span(node))
+        return self.lookup(node.value, scope, pos, depth, self.span(node))
+
+    def _Await(self, node: cst.Await, scope, pos, depth) -> v.Value:
+        return self.value(node.expression, scope, pos, depth)
+
+    def _NamedExpr(self, node: cst.NamedExpr, scope, pos, depth) -> v.Value:
+        return self.value(node.value, scope, pos, depth)
+
+    def _IfExp(self, node: cst.IfExp, scope, pos, depth) -> v.Value:
+        body = self.value(node.body, scope, pos, depth)
+        orelse = self.value(node.orelse, scope, pos, depth)
+        if isinstance(body, v.Str) and isinstance(orelse, v.Str):
+            return body if len(body.text) >= len(orelse.text) else orelse
+        if isinstance(body, v.Unknown):
+            return orelse if not isinstance(orelse, v.Unknown) else body
+        return body
+
+    def _BooleanOperation(self, node: cst.BooleanOperation, scope, pos, depth) -> v.Value:
+        left = self.value(node.left, scope, pos, depth)
+        right = self.value(node.right, scope, pos, depth)
+        if isinstance(node.operator, cst.Or):
+            if isinstance(left, v.Unknown) or (isinstance(left, v.Lit) and not left.value):
+                return right
+            return left
+        return right
+
+    # operators ------------------------------------------------------------------
+    def _BinaryOperation(self, node: cst.BinaryOperation, scope, pos, depth) -> v.Value:
+        left = self.value(node.left, scope, pos, depth)
+        right = self.value(node.right, scope, pos, depth)
+        op = type(node.operator).__name__
+        if op == "Modulo":
+            op = "percent"
+        return apply(op, (left, right), span=self.span(node), expr=self.expr_text(node))
+
+    # containers -----------------------------------------------------------------
+    def _Subscript(self, node: cst.Subscript, scope, pos, depth) -> v.Value:
+        base = self.value(node.value, scope, pos, depth)
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return v.Unknown("slice", self.expr_text(node), "dynamic", self.span(node))
+        key = self.value(node.slice[0].slice.value, scope, pos, depth)
+        if isinstance(base, v.Ref) and isinstance(key, (v.Str, v.Lit)):
+            step = key.text if isinstance(key, v.Str) else key.value
+            if isinstance(step, (str, int)) and not isinstance(step, bool):
+                return replace(base, path=base.path + (step,), span=self.span(node))
+        return apply("subscript", (base, key), span=self.span(node), expr=self.expr_text(node))
+
+    def _Attribute(self, node: cst.Attribute, scope, pos, depth) -> v.Value:
+        attr = node.attr.value
+        base_node = node.value
+        span = self.span(node)
+        if isinstance(base_node, cst.Name):
+            name = base_node.value
+            func = _enclosing_function(scope)
+            if func is not None and func.cls is not None and func.param_order and name == func.param_order[0]:
+                found = self.class_attr(func.cls, attr, depth)
+                if found is not None:
+                    return found
+                return v.Unknown(f"attribute {name}.{attr} is set at run time", self.expr_text(node), "dynamic", span)
+            cls = self._class_named(name, scope)
+            if cls is not None and not self._bound_locally(name, scope, pos):
+                found = self.class_attr(cls, attr, depth)
+                if found is not None:
+                    return found
+            imp = self.index.imports.get(name)
+            if imp is not None and not self._bound_locally(name, scope, pos):
+                if imp.name is None:
+                    return v.Ref(imp.module, attr, (), span)
+                return v.Ref(imp.module, imp.name, (attr,), span)
+        base = self.value(base_node, scope, pos, depth)
+        if isinstance(base, v.Ref):
+            return replace(base, path=base.path + (attr,), span=span)
+        if isinstance(base, v.Unknown):
+            default = self.config_default(attr, depth)
+            if default is not None:
+                return default
+        return v.Unknown(f"attribute .{attr}", self.expr_text(node), "dynamic", span)
+
+    # calls ----------------------------------------------------------------------
+    def _Call(self, node: cst.Call, scope, pos, depth) -> v.Value:
+        func = node.func
+        span = self.span(node)
+        name = dotted(func)
+        args = [a for a in node.args if not a.keyword and not a.star]
+        kwargs = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in ("format", "format_map", "join", "render", "read_text", "read", "get_template", *_TEXT_METHODS):
+                receiver = self.value(func.value, scope, pos, depth)
+                got = self._method_call(method, receiver, node, args, kwargs, scope, pos, depth, span)
+                if got is not None:
+                    return got
+        if name in _TRANSFORM_FUNCTIONS and args:
+            return apply(_TRANSFORM_FUNCTIONS[name], (self.value(args[0].value, scope, pos, depth),), span=span,
+                         expr=self.expr_text(node))
+        if name == "dict":
+            result = v.Map((), span)
+            for a in node.args:
+                if a.keyword is not None:
+                    result = result.with_item(a.keyword.value, self.value(a.value, scope, pos, depth))
+                else:
+                    result = merge(result, self.value(a.value, scope, pos, depth))
+            return result
+        if name in ("list", "tuple") and len(args) == 1:
+            inner = self.value(args[0].value, scope, pos, depth)
+            if isinstance(inner, (v.Seq, v.Ref, v.Deferred)):
+                return inner
+            return v.Unknown("list()", self.expr_text(node), "dynamic", span)
+        if name == "str" and len(args) == 1:
+            return v.as_str(self.value(args[0].value, scope, pos, depth), span)
+        if name in ("Path", "pathlib.Path", "PurePath", "os.path.join"):
+            return self._path_value(node, scope, pos, depth)
+        if name in ("open", "io.open") and args:
+            target = self._path_value(args[0].value, scope, pos, depth)
+            return target if isinstance(target, v.FileLink) else v.Unknown("open()", self.expr_text(node), "dynamic", span)
+        if name in ("Template", "jinja2.Template", "Environment().from_string") and args:
+            inner = self.value(args[0].value, scope, pos, depth)
+            if isinstance(inner, v.FileLink):
+                return replace(inner, how="jinja")
+            return inner
+        inlined = self._inline_call(func, scope, pos, depth)
+        if inlined is not None:
+            return inlined
+        last = name.rsplit(".", 1)[-1] if name else ""
+        if last[:1].isupper() and not args and kwargs and not any(a.star for a in node.args):
+            # A typed constructor (TypedDict, pydantic model, SDK param class) called with
+            # keywords reads like a dict literal.
+            return v.Map(tuple((k, self.value(e, scope, pos, depth)) for k, e in kwargs.items()), span)
+        return v.Unknown("call result", self.expr_text(node), "dynamic", span)
+
+    def _method_call(self, method, receiver, node, args, kwargs, scope, pos, depth, span) -> v.Value | None:
+        text_like = isinstance(receiver, (v.Str, v.Ref, v.Deferred))
+        expr = self.expr_text(node)
+        if method in ("format", "format_map") and text_like:
+            positional = tuple(self.value(a.value, scope, pos, depth) for a in args)
+            kw = tuple((k, self.value(e, scope, pos, depth)) for k, e in kwargs.items())
+            return apply(method, (receiver, *positional), kw, span=span, expr=expr)
+        if method == "join" and text_like and len(args) == 1:
+            return apply("join", (receiver, self.value(args[0].value, scope, pos, depth)), span=span,
+                         expr=self.expr_text(args[0].value))
+        if method in _TEXT_METHODS and text_like and not args:
+            return apply(method, (receiver,), span=span, expr=expr)
+        if method in ("render", "read_text", "read") and isinstance(receiver, v.FileLink):
+            return replace(receiver, how="jinja" if method == "render" else receiver.how, span=span)
+        if method == "get_template" and args:
+            target = self.value(args[0].value, scope, pos, depth)
+            if isinstance(target, v.Str) and not target.has_holes:
+                return v.FileLink(target.text, "jinja", span)
+        return None
+
+    def _path_value(self, node: cst.BaseExpression, scope, pos, depth) -> v.Value:
+        """A file path built with Path(...), ``/`` and literals: the known tail is kept."""
+        pieces: list[str] = []
+
+        def walk(n: cst.BaseExpression) -> None:
+            if isinstance(n, cst.Call) and dotted(n.func) in ("Path", "pathlib.Path", "PurePath", "os.path.join"):
+                for a in n.args:
+                    walk(a.value)
+            elif isinstance(n, cst.BinaryOperation) and isinstance(n.operator, cst.Divide):
+                walk(n.left)
+                walk(n.right)
+            else:
+                got = self.value(n, scope, pos, depth)
+                if isinstance(got, v.Str) and not got.has_holes:
+                    pieces.append(got.text)
+                elif isinstance(got, v.FileLink):
+                    pieces.append(got.target)
+                else:
+                    pieces.clear()  # only the literal tail after the last unknown part is known
+
+        walk(node)
+        if not pieces:
+            return v.Unknown("file path", self.expr_text(node), "dynamic", self.span(node))
+        target = "/".join(p.strip("/") for p in pieces if p.strip("/"))
+        return v.FileLink(target, "read", self.span(node))
+
+    def _inline_call(self, func: cst.BaseExpression, scope: Scope, pos, depth) -> v.Value | None:
+        target: Scope | None = None
+        if isinstance(func, cst.Name):
+            target = self._function_named(func.value, scope)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            current = _enclosing_function(scope)
+            if current is not None and current.cls is not None and current.param_order \
+                    and func.value.value == current.param_order[0]:
+                target = self._method_named(current.cls, func.attr.value)
+        if target is None or not target.returns or depth > MAX_DEPTH - 5:
+            return None
+        key = (id(target), "<return>", None)
+        if key in self._active:
+            return None
+        self._active.add(key)
+        try:
+            result = self.value(target.returns[-1], target, None, depth + 3)
+        finally:
+            self._active.discard(key)
+        return v.stamp(result, f"{self.path}::{target.qualname}()")
+
+    # names ----------------------------------------------------------------------
+    def lookup(self, name: str, scope: Scope, pos: Pos | None, depth: int, span: Span) -> v.Value:
+        current: Scope | None = scope
+        use_pos = pos
+        while current is not None:
+            if current.kind == "class":
+                current = current.parent
+                continue
+            events = current.events.get(name)
+            if events:
+                got = self.from_events(name, events, current, use_pos, depth, span)
+                if got is not None:
+                    if current.kind == "module" and _enclosing_function(scope) is None:
+                        return self._maybe_stamp(got, name, current)
+                    return self._maybe_stamp(got, name, current) if current.kind == "module" else got
+            if current.kind == "function" and name in current.params:
+                return self.param_value(current, name, depth, span)
+            if current.kind == "module":
+                break
+            current = current.parent
+            use_pos = None  # enclosing scopes: their final state
+        imp = self.index.imports.get(name)
+        if imp is not None:
+            if imp.name is None:
+                return v.Unknown(f"module {imp.module}", name, "dynamic", span)
+            return v.Ref(imp.module, imp.name, (), span, imp.level)
+        for star in self.index.star_imports:
+            return v.Ref(star, name, (), span)
+        if name in self.index.module.classes or name in self.index.module.functions:
+            return v.Unknown(f"{name} is a definition", name, "dynamic", span)
+        return v.Unknown(f"`{name}` is not defined in this module", name, "missing", span)
+
+    def _maybe_stamp(self, value: v.Value, name: str, scope: Scope) -> v.Value:
+        return v.stamp(value, f"{self.path}::{name}")
+
+    def param_value(self, func: Scope, name: str, depth: int, span: Span) -> v.Value:
+        param = func.params[name]
+        if param.default is not None and func.parent is not None:
+            got = self.value(param.default, func.parent, None, depth)
+            if not isinstance(got, v.Unknown):
+                return got
+        return v.Unknown(f"parameter `{name}` of {func.qualname}()", name, "param", span)
+
+    def from_events(self, name: str, events: list[Event], scope: Scope, pos: Pos | None, depth: int,
+                    span: Span) -> v.Value | None:
+        prior = [e for e in events if pos is None or e.pos < pos]
+        if not prior:
+            return None
+        key = (id(scope), name, pos)
+        if key in self._active:
+            return v.Unknown(f"`{name}` refers to itself", name, "dynamic", span)
+        self._active.add(key)
+        try:
+            base_index = None
+            for i in range(len(prior) - 1, -1, -1):
+                if prior[i].kind in ("assign", "dynamic", "unpack"):
+                    base_index = i
+                    break
+            if base_index is None:
+                value: v.Value = v.Unknown(f"`{name}` is defined elsewhere", name, "dynamic", span)
+                rest = prior
+            else:
+                value = self._event_value(prior[base_index], name, scope, depth, span)
+                rest = prior[base_index + 1 :]
+            for event in rest:
+                value = self._apply(event, value, scope, depth)
+            return value
+        finally:
+            self._active.discard(key)
+
+    def _event_value(self, event: Event, name: str, scope: Scope, depth: int, span: Span) -> v.Value:
+        if event.kind == "dynamic":
+            return v.Unknown(event.detail or "assigned at run time", name, "dynamic", span)
+        assert isinstance(event.node, cst.BaseExpression)
+        got = self.value(event.node, scope, event.pos, depth)
+        if event.kind == "unpack":
+            if isinstance(got, v.Seq) and len(got.items) == event.width and not got.open:
+                return got.items[event.index]
+            return v.Unknown("unpacked value", name, "dynamic", span)
+        return got
+
+    def _apply(self, event: Event, value: v.Value, scope: Scope, depth: int) -> v.Value:
+        node = event.node
+        if event.kind == "aug" and isinstance(node, cst.BaseExpression):
+            op = {"AddAssign": "Add", "MultiplyAssign": "Multiply"}.get(event.detail, "")
+            other = self.value(node, scope, event.pos, depth)
+            return apply(op, (value, other), span=getattr(value, "span", None)) if op else value
+        if event.kind in ("append", "extend", "insert", "update") and isinstance(node, cst.Call):
+            args = [self.value(a.value, scope, event.pos, depth) for a in node.args if a.keyword is None and not a.star]
+            if event.kind in ("append", "extend") and isinstance(value, (v.Seq, v.Ref, v.Deferred)) and len(args) == 1:
+                return apply(event.kind, (value, args[0]), span=getattr(value, "span", None))
+            if event.kind == "insert" and isinstance(value, v.Seq) and len(args) == 2 \
+                    and isinstance(args[0], v.Lit) and isinstance(args[0].value, int):
+                items = list(value.items)
+                items.insert(args[0].value, args[1])
+                return replace(value, items=tuple(items))
+            if event.kind == "update" and isinstance(value, v.Map):
+                for a in node.args:
+                    if a.keyword is not None:
+                        value = value.with_item(a.keyword.value, self.value(a.value, scope, event.pos, depth))
+                    else:
+                        value = merge(value, self.value(a.value, scope, event.pos, depth))
+                return value
+            if isinstance(value, (v.Seq, v.Map)):
+                return replace(value, open=True)
+            return value
+        if event.kind == "setitem" and isinstance(node, cst.BaseExpression):
+            keys = [self.value(k, scope, event.pos, depth) for k in event.keys]
+            new = self.value(node, scope, event.pos, depth)
+            return set_path(value, keys, new)
+        return value
+
+    # classes --------------------------------------------------------------------
+    def class_attr(self, cls: Scope, attr: str, depth: int, seen: frozenset[int] = frozenset()) -> v.Value | None:
+        if id(cls) in seen:
+            return None
+        events = cls.events.get(attr)
+        if events:
+            got = self.from_events(attr, events, cls, None, depth, Span(self.path, 1))
+            if got is not None:
+                return v.stamp(got, f"{self.path}::{cls.qualname}.{attr}")
+        self_events = cls.self_events.get(attr)
+        if self_events:
+            init = cls.methods.get("__init__")
+            ordered = sorted(self_events, key=lambda e: (0 if init and _inside(e, init, self) else 1, e.pos))
+            event = ordered[0]
+            method = next((m for m in cls.methods.values() if _inside(event, m, self)), None)
+            if method is not None and isinstance(event.node, cst.BaseExpression):
+                return self.value(event.node, method, event.pos, depth)
+        for base in cls.bases:
+            parent = self._class_named(base, self.index.module)
+            if parent is not None:
+                got = self.class_attr(parent, attr, depth, seen | {id(cls)})
+                if got is not None:
+                    return got
+        return None
+
+    def config_default(self, attr: str, depth: int) -> v.Value | None:
+        """``settings.model``: the default of a config-like class field of that name, if unique."""
+        found: list[v.Value] = []
+        for scope in self.index.scopes:
+            if scope.kind != "class" or attr not in scope.events:
+                continue
+            looks_config = any(d.rsplit(".", 1)[-1] == "dataclass" for d in scope.decorators) or any(
+                b.rsplit(".", 1)[-1].endswith(_CONFIG_BASES) for b in scope.bases
+            ) or scope.name.endswith(("Config", "Settings", "Options"))
+            if looks_config:
+                got = self.class_attr(scope, attr, depth)
+                if got is not None and not isinstance(got, v.Unknown):
+                    found.append(got)
+        return found[0] if len(found) == 1 else None
+
+    def _class_named(self, name: str, scope: Scope) -> Scope | None:
+        current: Scope | None = scope
+        while current is not None:
+            if name in current.classes:
+                return current.classes[name]
+            current = current.parent
+        return None
+
+    def _function_named(self, name: str, scope: Scope) -> Scope | None:
+        current: Scope | None = scope
+        while current is not None:
+            if current.kind != "class" and name in current.functions:
+                return current.functions[name]
+            current = current.parent
+        return None
+
+    def _method_named(self, cls: Scope, name: str) -> Scope | None:
+        if name in cls.methods:
+            return cls.methods[name]
+        for base in cls.bases:
+            parent = self._class_named(base, self.index.module)
+            if parent is not None and parent is not cls:
+                found = self._method_named(parent, name)
+                if found is not None:
+                    return found
+        return None
+
+    def _bound_locally(self, name: str, scope: Scope, pos: Pos | None) -> bool:
+        current: Scope | None = scope
+        while current is not None and current.kind != "module":
+            if current.kind == "function" and (name in current.params or name in current.events):
+                return True
+            current = current.parent
+        return False
+
+
+def _inside(event: Event, method: Scope, resolver: Resolver) -> bool:
+    node = method.node
+    if node is None:
+        return False
+    rng = resolver.positions[node]
+    return (rng.start.line, rng.start.column) <= event.pos <= (rng.end.line, rng.end.column)
+
+
+def _enclosing_function(scope: Scope) -> Scope | None:
+    current: Scope | None = scope
+    while current is not None:
+        if current.kind == "function":
+            return current
+        current = current.parent
+    return None
+
+
+def _fstring_text(prefix: str, quote: str, raw: str) -> str:
+    text = raw.replace("{{", "{").replace("}}", "}")
+    if "\\" not in text or "r" in prefix:
+        return text
+    try:
+        import ast
+
+        return ast.literal_eval(prefix + quote + text + quote)
+    except (SyntaxError, ValueError):
+        return text
+
+
+def _hole_for(expr: cst.BaseExpression, value: v.Value, resolver: Resolver) -> str:
+    if isinstance(value, v.Unknown) and value.kind == "param":
+        return value.expr
+    return v.hole_name(resolver.expr_text(expr))

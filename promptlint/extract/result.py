@@ -1,0 +1,80 @@
+"""What extracting one file yields, before files are linked to each other.
+
+A :class:`FileResult` depends only on the file's bytes and the options, so it can be
+computed in a worker process and cached by content hash. Everything that needs other
+files (imported constants, linked template files) is left as a reference for
+:mod:`promptlint.extract.link`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from promptlint.extract.values import Value
+from promptlint.types import Diagnostic, Example, Request, Span, Template
+
+
+@dataclass(frozen=True)
+class RequestDraft:
+    """A call site with its arguments as abstract values; shaped into a Request at link time."""
+
+    id: str
+    path: str
+    span: Span
+    provider: str
+    api: str
+    function: str | None
+    params: tuple[tuple[str, Value], ...]
+    kwargs_open: str | None = None  # why unknown keyword arguments may be present
+    stream: bool = False
+    batch: bool = False
+    in_loop: bool = False
+    loop_kind: str | None = None
+    interactive: bool = False
+    is_async: bool = False
+    param_spans: tuple[tuple[str, Span], ...] = ()
+
+    def param(self, name: str) -> Value | None:
+        for key, value in self.params:
+            if key == name:
+                return value
+        return None
+
+    def param_span(self, name: str) -> Span | None:
+        for key, span in self.param_spans:
+            if key == name:
+                return span
+        return None
+
+
+@dataclass(frozen=True)
+class NamedValue:
+    """A module- or class-level constant: exported to other modules, and a template when
+    its name matches the prompt-name patterns (``template`` is then True)."""
+
+    name: str  # "NAME" or "Class.NAME"
+    value: Value
+    template: bool = False
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    kind: str
+    module: str | None = None  # dotted module name for Python files
+    constants: tuple[NamedValue, ...] = ()
+    drafts: tuple[RequestDraft, ...] = ()
+    templates: tuple[Template, ...] = ()  # complete templates (Jinja, YAML, ...)
+    requests: tuple[Request, ...] = ()  # complete requests (YAML files with a model)
+    examples: tuple[Example, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    suppressions: dict[int, frozenset[str] | None] = field(default_factory=dict)
+    links: tuple[str, ...] = ()  # other tree files this file's templates include
+    reexports: tuple[tuple[str, str, str | None], ...] = ()  # (local, module, name) from imports
+
+    def constant(self, name: str) -> NamedValue | None:
+        for c in self.constants:
+            if c.name == name:
+                return c
+        return None

@@ -1,0 +1,367 @@
+"""Read a call's resolved arguments the way each API reads them.
+
+Anthropic builds its cache prefix as tools -> system -> messages; OpenAI puts system
+messages in the message list; the Responses API calls them ``instructions`` and ``input``.
+Each request shape here turns a :class:`RequestDraft` into a :class:`Request` whose parts
+are in prefix order, registering every piece of known text as a :class:`Template`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from promptlint.extract import values as v
+from promptlint.extract.result import RequestDraft
+from promptlint.types import CacheMark, Example, Part, Request, Segment, Span, Template
+
+_ROLE_ALIASES = {"developer": "system", "human": "user", "ai": "assistant", "model": "assistant",
+                 "function": "tool", "tool": "tool", "system": "system", "user": "user", "assistant": "assistant"}
+SHORT_LABEL_CHARS = 60
+
+
+class TemplateBook:
+    """Templates met while shaping, one per id; the first text seen for an id wins."""
+
+    def __init__(self, kinds: dict[str, str]) -> None:
+        self.templates: dict[str, Template] = {}
+        self.kinds = kinds
+
+    def add(self, text: v.Str, fallback_id: str, role: str, span: Span | None = None) -> str:
+        template_id = text.origin or fallback_id
+        existing = self.templates.get(template_id)
+        if existing is not None:
+            if existing.role == "unknown" and role != "unknown":
+                self.templates[template_id] = replace(existing, role=role)  # type: ignore[arg-type]
+            return template_id
+        where = text.span or span or Span(template_id.split("::", 1)[0], 1)
+        name = template_id.split("::", 1)[1] if "::" in template_id and text.origin else None
+        kind = self.kinds.get(where.path, "python")
+        self.templates[template_id] = Template(
+            id=template_id, path=where.path, span=where, kind=kind, role=role,  # type: ignore[arg-type]
+            segments=text.segments, name=name,
+        )
+        return template_id
+
+    def put(self, template: Template) -> None:
+        self.templates.setdefault(template.id, template)
+
+
+def text_of(value: v.Value | None) -> str | None:
+    """A literal string argument (a model id), or None when not fully static."""
+    if isinstance(value, v.Str) and not value.has_holes:
+        return value.text
+    return None
+
+
+def int_of(value: v.Value | None) -> int | None:
+    if isinstance(value, v.Lit) and isinstance(value.value, int) and not isinstance(value.value, bool):
+        return value.value
+    return None
+
+
+def cache_mark(value: v.Value | None) -> CacheMark | None:
+    if isinstance(value, v.Map):
+        ttl = text_of(value.get("ttl")) or "5m"
+        return CacheMark(ttl=ttl, span=value.span)
+    if value is None or (isinstance(value, v.Lit) and value.value is None):
+        return None
+    return CacheMark(span=getattr(value, "span", None))
+
+
+def jsonable(value: v.Value) -> object:
+    """A JSON view of a value, with holes shown as ``{name}`` (tool schemas)."""
+    if isinstance(value, v.Str):
+        return "".join(s.text if s.hole is None else "{" + s.hole + "}" for s in value.segments)
+    if isinstance(value, v.Lit):
+        return value.value
+    if isinstance(value, v.Seq):
+        return [jsonable(i) for i in value.items]
+    if isinstance(value, v.Map):
+        return {k: jsonable(i) for k, i in value.items if k != "cache_control"}
+    return "..."
+
+
+def _role(value: v.Value | None) -> str:
+    text = text_of(value)
+    return _ROLE_ALIASES.get(text.lower(), "unknown") if text else "unknown"
+
+
+class Shaper:
+    """Builds the parts of one request."""
+
+    def __init__(self, draft: RequestDraft, book: TemplateBook) -> None:
+        self.draft = draft
+        self.book = book
+        self.parts: list[Part] = []
+        self.unresolved: list[str] = []
+        self.examples: list[Example] = []
+
+    # parts --------------------------------------------------------------------------
+    def text(self, value: v.Value | None, section: str, role: str, where: str, *, cache: CacheMark | None = None,
+             message: int | None = None, content: bool = True) -> None:
+        """One element holding text (a system prompt, a message's content)."""
+        if value is None:
+            return
+        span = getattr(value, "span", None) or self.draft.span
+        if isinstance(value, v.Str):
+            if not value.segments and not value.origin:
+                return
+            holes = [s.hole for s in value.segments if s.hole is not None]
+            if not value.text.strip() and len(holes) == 1 and not value.origin:
+                self.parts.append(Part(section, role, None, cache, hole=holes[0], message=message, span=span))  # type: ignore[arg-type]
+                return
+            tid = self.book.add(value, f"{self.draft.id}::{where}", role, span)
+            self.parts.append(Part(section, role, tid, cache, message=message, span=span))  # type: ignore[arg-type]
+            return
+        if isinstance(value, v.Unknown) and value.kind != "missing" and content:
+            self.parts.append(Part(section, role, None, cache, hole=v.hole_name(value.expr), message=message, span=span))  # type: ignore[arg-type]
+            return
+        self.unresolve(value, section, role, where, cache=cache, message=message)
+
+    def unresolve(self, value: v.Value, section: str, role: str, where: str, *, cache: CacheMark | None = None,
+                  message: int | None = None) -> None:
+        span = getattr(value, "span", None) or self.draft.span
+        if isinstance(value, v.Unknown) and value.kind in ("param", "dynamic"):
+            self.parts.append(Part(section, role, None, cache, hole=v.hole_name(value.expr), message=message, span=span))  # type: ignore[arg-type]
+            return
+        reason = describe(value, where)
+        self.unresolved.append(reason)
+        self.parts.append(Part(section, role, None, cache, unresolved=reason, message=message, span=span))  # type: ignore[arg-type]
+
+    def blocks(self, value: v.Value, section: str, role: str, where: str, message: int | None = None) -> None:
+        """A string or a list of content blocks (Anthropic system / message content)."""
+        if isinstance(value, v.Seq):
+            for i, block in enumerate(value.items):
+                self.block(block, section, role, f"{where}[{i}]", message)
+            if value.open:
+                self.parts.append(Part(section, role, None, hole="...", message=message, span=value.span))  # type: ignore[arg-type]
+        elif isinstance(value, v.Map):
+            self.block(value, section, role, where, message)
+        else:
+            self.text(value, section, role, where, message=message)
+
+    def block(self, block: v.Value, section: str, role: str, where: str, message: int | None) -> None:
+        if not isinstance(block, v.Map):
+            self.text(block, section, role, where, message=message)
+            return
+        mark = cache_mark(block.get("cache_control"))
+        kind = text_of(block.get("type")) or ("text" if block.get("text") is not None else None)
+        if kind in ("text", "input_text", "output_text") or block.get("text") is not None:
+            self.text(block.get("text"), section, role, f"{where}.text", cache=mark, message=message)
+        elif kind == "tool_result":
+            self.blocks(block.get("content") or v.Unknown("tool result", "tool_result"), section, "tool",
+                        f"{where}.content", message)
+            if mark and self.parts:
+                self.parts[-1] = replace(self.parts[-1], cache=mark)
+        else:
+            label = kind or "block"
+            self.parts.append(Part(section, role, None, mark, hole=label, message=message, span=block.span))  # type: ignore[arg-type]
+
+    def messages(self, value: v.Value | None, where: str = "messages") -> None:
+        if value is None:
+            return
+        if not isinstance(value, v.Seq):
+            self.unresolve(value, "messages", "unknown", where)
+            return
+        first = len(self.parts)
+        for i, item in enumerate(value.items):
+            if isinstance(item, v.Map):
+                role = _role(item.get("role"))
+                section = "messages"
+                content = item.get("content")
+                if content is None and item.get("text") is not None:
+                    content = item.get("text")
+                if content is None:
+                    continue
+                self.blocks(content, section, role, f"{where}[{i}].content", message=i)
+            else:
+                self.text(item, "messages", "unknown", f"{where}[{i}]", message=i)
+        if value.open:
+            self.parts.append(Part("messages", "unknown", None, hole="...", span=value.span))
+        self._few_shot(self.parts[first:])
+
+    def tools(self, value: v.Value | None) -> None:
+        if value is None:
+            return
+        if not isinstance(value, v.Seq):
+            self.unresolve(value, "tools", "tool", "tools")
+            return
+        for i, tool in enumerate(value.items):
+            if not isinstance(tool, v.Map):
+                self.unresolve(tool, "tools", "tool", f"tools[{i}]")
+                continue
+            body = json.dumps(jsonable(tool), separators=(",", ":"), ensure_ascii=False, sort_keys=False)
+            origin = _tool_origin(tool)
+            text = v.Str((Segment(text=body, span=tool.span),), tool.span, origin)
+            tid = self.book.add(text, f"{self.draft.id}::tools[{i}]", "tool", tool.span)
+            self.parts.append(Part("tools", "tool", tid, cache_mark(tool.get("cache_control")), span=tool.span))
+        if value.open:
+            self.parts.append(Part("tools", "tool", None, hole="...", span=value.span))
+
+    def _few_shot(self, parts: list[Part]) -> None:
+        """User/assistant pairs before the final user turn are few-shot examples."""
+        by_message: dict[int, list[Part]] = {}
+        for part in parts:
+            if part.message is not None:
+                by_message.setdefault(part.message, []).append(part)
+        order = sorted(by_message)
+        if len(order) < 3:
+            return
+        for a, b in zip(order[:-1], order[1:]):
+            pa, pb = by_message[a], by_message[b]
+            if pa[0].role == "user" and pb[0].role == "assistant" and all(p.static for p in pa + pb) and b != order[-1]:
+                answer = self.book.templates[pb[-1].template].text.strip() if pb[-1].template else ""
+                ids = tuple(p.template for p in pa + pb if p.template)
+                group = _common_group(ids) or self.draft.id
+                self.examples.append(Example(group, ids, answer if len(answer) <= SHORT_LABEL_CHARS else None,
+                                             pa[0].span))
+
+
+def _common_group(ids: tuple[str, ...]) -> str | None:
+    """``app/x.py::EXAMPLES`` when every id is inside that named constant."""
+    groups = {i.split("[", 1)[0] for i in ids if "[" in i}
+    if len(groups) == 1 and all("[" in i for i in ids):
+        group = groups.pop()
+        return group if "::" in group and "#" not in group else None
+    return None
+
+
+def _tool_origin(tool: v.Map) -> str | None:
+    name = tool.get("name")
+    steps = ".name"
+    if name is None and isinstance(tool.get("function"), v.Map):
+        name = tool.get("function").get("name")  # type: ignore[union-attr]
+        steps = ".function.name"
+    if isinstance(name, v.Str) and name.origin and name.origin.endswith(steps):
+        return name.origin[: -len(steps)]
+    return None
+
+
+def describe(value: v.Value, where: str) -> str:
+    if isinstance(value, v.Unknown):
+        return f"{where}: {value.reason}"
+    if isinstance(value, v.Ref):
+        return f"{where}: `{value.module}.{value.name}` is outside the scanned tree"
+    if isinstance(value, v.FileLink):
+        return f"{where}: file `{value.target}` was not found in the scanned tree"
+    return f"{where}: unexpected {type(value).__name__.lower()}"
+
+
+def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Example]]:
+    s = Shaper(draft, book)
+    p = draft.param
+    notes: list[str] = []
+    max_param = None
+    if draft.provider == "anthropic":
+        s.tools(p("tools"))
+        system = p("system")
+        if system is not None:
+            s.blocks(system, "system", "system", "system")
+        s.messages(p("messages"))
+        max_param = "max_tokens"
+    elif draft.api.startswith("responses"):
+        s.tools(p("tools"))
+        s.text(p("instructions"), "system", "system", "instructions", content=False)
+        inputs = p("input")
+        if isinstance(inputs, v.Seq):
+            s.messages(inputs, "input")
+        elif inputs is not None:
+            s.text(inputs, "messages", "user", "input")
+        max_param = "max_output_tokens"
+    elif draft.api == "completions.create":
+        s.text(p("prompt"), "messages", "user", "prompt")
+        max_param = "max_tokens"
+    else:  # OpenAI chat completions, LiteLLM
+        s.tools(p("tools"))
+        s.messages(p("messages"))
+        max_param = "max_completion_tokens" if p("max_completion_tokens") is not None else "max_tokens"
+    if draft.provider == "openai" and draft.api.startswith("chat") and p("max_completion_tokens") is None \
+            and p("max_tokens") is not None:
+        max_param = "max_tokens"
+
+    if draft.kwargs_open and not any(part.section in ("system", "messages") for part in s.parts):
+        reason = f"prompt: {draft.kwargs_open}"
+        s.unresolved.append(reason)
+        s.parts.append(Part("messages", "unknown", None, unresolved=reason, span=draft.span))
+
+    max_value = p(max_param) if max_param else None
+    model_value = p("model")
+    request = Request(
+        id=draft.id, path=draft.path, span=draft.span, provider=draft.provider, api=draft.api,
+        function=draft.function, model=text_of(model_value), model_span=getattr(model_value, "span", None),
+        max_tokens=int_of(max_value), max_tokens_param=max_param if max_value is not None else None,
+        max_tokens_span=draft.param_span(max_param) if max_value is not None and max_param else None,
+        max_tokens_dynamic=max_value is not None and int_of(max_value) is None,
+        parts=tuple(s.parts), auto_cache=cache_mark(p("cache_control")) if draft.provider != "openai" else None,
+        stream=draft.stream, batch=draft.batch, in_loop=draft.in_loop, loop_kind=draft.loop_kind,
+        interactive=draft.interactive, is_async=draft.is_async, unresolved=tuple(s.unresolved),
+        kwargs_open=draft.kwargs_open,
+        notes=tuple(notes) + (("model is not a literal",) if model_value is not None and text_of(model_value) is None else ()),
+    )
+    return request, s.examples
+
+
+def constant_templates(name: str, value: v.Value, path: str, book: TemplateBook) -> list[Example]:
+    """Register every string of a prompt-named constant; list-of-examples constants give examples."""
+    base_role = "system" if any(w in name.upper() for w in ("SYSTEM", "INSTRUCTION")) else "unknown"
+    examples: list[Example] = []
+    constant_id = f"{path}::{name}"
+
+    def visit(val: v.Value, where: str, role: str) -> list[str]:
+        if isinstance(val, v.Str):
+            if not val.text.strip() and not val.has_holes:
+                return []
+            return [book.add(v.placeholder_holes(val), constant_id + where, role)]
+        if isinstance(val, v.Seq):
+            ids: list[str] = []
+            for i, item in enumerate(val.items):
+                ids += visit(item, f"{where}[{i}]", role)
+            return ids
+        if isinstance(val, v.Map):
+            inner_role = _role(val.get("role")) if val.get("role") is not None else role
+            ids = []
+            for key, item in val.items:
+                if key in ("role", "type", "cache_control"):
+                    continue
+                ids += visit(item, f"{where}.{key}", inner_role)
+            return ids
+        return []
+
+    visit(value, "", base_role)
+    if "EXAMPLE" in name.upper() or "SHOT" in name.upper():
+        examples.extend(_constant_examples(constant_id, value, book))
+    return examples
+
+
+_ANSWER_KEYS = ("output", "answer", "label", "completion", "assistant", "response", "expected", "category")
+
+
+def _constant_examples(constant_id: str, value: v.Value, book: TemplateBook) -> list[Example]:
+    if not isinstance(value, v.Seq):
+        return []
+    items = value.items
+    roles = [_role(i.get("role")) if isinstance(i, v.Map) else "unknown" for i in items]
+    examples: list[Example] = []
+    if items and all(r in ("user", "assistant") for r in roles):
+        for i in range(len(items) - 1):
+            if roles[i] == "user" and roles[i + 1] == "assistant":
+                ids = tuple(t for t in (f"{constant_id}[{i}].content", f"{constant_id}[{i + 1}].content") if t in book.templates)
+                answer = book.templates[ids[-1]].text.strip() if len(ids) == 2 else ""
+                examples.append(Example(constant_id, ids, answer if answer and len(answer) <= SHORT_LABEL_CHARS else None,
+                                        getattr(items[i], "span", None)))
+        return examples
+    for i, item in enumerate(items):
+        prefix = f"{constant_id}[{i}]"
+        ids = tuple(t for t in book.templates if t == prefix or t.startswith(prefix + ".") or t.startswith(prefix + "["))
+        if not ids:
+            continue
+        label = None
+        if isinstance(item, v.Map):
+            for key in _ANSWER_KEYS:
+                got = text_of(item.get(key))
+                if got is not None and len(got.strip()) <= SHORT_LABEL_CHARS:
+                    label = got.strip()
+                    break
+        examples.append(Example(constant_id, ids, label, getattr(item, "span", None)))
+    return examples

@@ -1,0 +1,326 @@
+"""What an expression is known to be, statically: the extractor's abstract values.
+
+The Python extractor turns expressions into these values; the linker replaces
+cross-module references; request shapes read them into parts and templates. They are
+plain frozen data (picklable, cacheable), never libcst nodes.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, replace
+from typing import Callable, Union
+
+from promptlint.types import Segment, Span
+
+
+@dataclass(frozen=True)
+class Str:
+    segments: tuple[Segment, ...]
+    span: Span | None = None
+    origin: str | None = None  # template id when the text is a named constant or a shared return
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.segments if s.hole is None)
+
+    @property
+    def has_holes(self) -> bool:
+        return any(s.hole is not None for s in self.segments)
+
+
+@dataclass(frozen=True)
+class Seq:
+    items: tuple["Value", ...]
+    span: Span | None = None
+    open: bool = False  # more items of unknown shape were added
+
+
+@dataclass(frozen=True)
+class Map:
+    items: tuple[tuple[str, "Value"], ...]
+    span: Span | None = None
+    open: bool = False  # unknown keys may be present (``**other``)
+
+    def get(self, key: str) -> "Value | None":
+        found = None
+        for k, v in self.items:
+            if k == key:
+                found = v
+        return found
+
+    def keys(self) -> list[str]:
+        return [k for k, _ in self.items]
+
+    def with_item(self, key: str, value: "Value") -> "Map":
+        return replace(self, items=tuple((k, v) for k, v in self.items if k != key) + ((key, value),))
+
+
+@dataclass(frozen=True)
+class Lit:
+    value: int | float | bool | None
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A name imported from another module of the tree, resolved by the linker."""
+
+    module: str
+    name: str
+    path: tuple[str | int, ...] = ()  # attribute/subscript steps applied after lookup
+    span: Span | None = None
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class FileLink:
+    """Text read from a file of the tree: ``Path(..).read_text()``, ``env.get_template(..)``."""
+
+    target: str  # path as written in the code
+    how: str  # "read" | "jinja"
+    span: Span | None = None
+    base: str | None = None  # folder the code names as the template/search root, when known
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """An operation whose operands include references; evaluated by the linker.
+
+    ``origin`` is the template id the result gets when it is a named constant.
+    """
+
+    op: str
+    operands: tuple["Value", ...]
+    kwargs: tuple[tuple[str, "Value"], ...] = ()
+    span: Span | None = None
+    expr: str = "?"
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value that cannot be known statically.
+
+    ``kind`` tells the request shapes how to treat it: ``param`` (a function parameter
+    without default), ``dynamic`` (loop variable, call result, input), ``missing`` (a name
+    that looks like it should be found but is not: an import from outside the tree).
+    """
+
+    reason: str
+    expr: str = "?"
+    kind: str = "dynamic"
+    span: Span | None = None
+
+
+Value = Union[Str, Seq, Map, Lit, Ref, FileLink, Deferred, Unknown]
+
+
+def hole_name(expr: str) -> str:
+    """A readable placeholder name for an expression: ``user.name``, ``docs[0]``."""
+    expr = " ".join(expr.split())
+    return expr if len(expr) <= 40 else expr[:37] + "..."
+
+
+def as_str(value: Value, span: Span | None = None) -> Str:
+    """A string view of any value: text as is, anything else a named hole."""
+    if isinstance(value, Str):
+        return value
+    if isinstance(value, Lit) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
+        return Str((Segment(text=str(value.value), span=value.span),), value.span)
+    if isinstance(value, Unknown):
+        return Str((Segment(hole=hole_name(value.expr), span=value.span or span),), value.span or span)
+    if isinstance(value, Ref):
+        return Str((Segment(hole=value.name, span=value.span or span),), value.span or span)
+    return Str((Segment(hole="value", span=span),), span)
+
+
+def concat(*parts: Str, span: Span | None = None) -> Str:
+    segments: list[Segment] = []
+    for p in parts:
+        for seg in p.segments:
+            if seg.hole is None and not seg.text:
+                continue
+            segments.append(seg)
+    return Str(tuple(segments), span or (parts[0].span if parts else None))
+
+
+# Private-use characters stand in for holes while a whole-text transform runs.
+_HOLE_BASE = 0xF0000
+
+
+def transform_text(value: Str, fn: Callable[[str], str]) -> Str:
+    """Apply a text transform (dedent, strip) across segments, keeping holes in place.
+
+    Static segments merged by the transform keep the span of the first of them and are
+    no longer exact source slices.
+    """
+    holes: list[Segment] = []
+    pieces: list[str] = []
+    for seg in value.segments:
+        if seg.hole is not None:
+            pieces.append(chr(_HOLE_BASE + len(holes)))
+            holes.append(seg)
+        else:
+            pieces.append(seg.text)
+    original = "".join(pieces)
+    result = fn(original)
+    static_spans = [s.span for s in value.segments if s.hole is None]
+    first_span = static_spans[0] if static_spans else value.span
+    segments: list[Segment] = []
+    buf: list[str] = []
+    for ch in result:
+        code = ord(ch)
+        if _HOLE_BASE <= code < _HOLE_BASE + len(holes):
+            if buf:
+                segments.append(Segment(text="".join(buf), span=first_span))
+                buf = []
+            segments.append(holes[code - _HOLE_BASE])
+        else:
+            buf.append(ch)
+    if buf:
+        segments.append(Segment(text="".join(buf), span=first_span))
+    # The named template is the untransformed text; a changed text is a template of its own.
+    return Str(tuple(segments), value.span, value.origin if result == original else None)
+
+
+def dedent(value: Str) -> Str:
+    return transform_text(value, textwrap.dedent)
+
+
+_FORMAT_FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+_PLACEHOLDER = re.compile(
+    r"\{\{\s*([A-Za-z_][\w.]*(?:\s*\|\s*\w+(?:\([^{}]*\))?)*)\s*\}\}"  # {{ name }} / {{ x | filter }}
+    r"|(?<!\{)\{([A-Za-z_]\w*(?:\.\w+|\[\w+\])*)\}(?!\})"  # {name}, {user.name}, {docs[0]}
+)
+
+
+def placeholder_holes(value: Str) -> Str:
+    """Mark ``{name}`` and ``{{ name }}`` in a prompt constant's text as holes.
+
+    Only identifier-shaped fields count, so JSON examples (``{"label": "x"}``) and
+    escaped braces stay text.
+    """
+    if not any(s.hole is None and "{" in s.text for s in value.segments):
+        return value
+    segments: list[Segment] = []
+    for seg in value.segments:
+        if seg.hole is not None or "{" not in seg.text:
+            segments.append(seg)
+            continue
+        pos = 0
+        for m in _PLACEHOLDER.finditer(seg.text):
+            segments.append(Segment(text=seg.text[pos : m.start()], span=seg.span))
+            name = (m.group(1) or m.group(2) or "").split("|")[0].strip()
+            segments.append(Segment(hole=name, span=seg.span))
+            pos = m.end()
+        segments.append(Segment(text=seg.text[pos:], span=seg.span))
+    return replace(concat(Str(tuple(segments), value.span), span=value.span), origin=value.origin)
+
+
+def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str:
+    """``str.format``: each ``{field}`` becomes the argument's text or a named hole.
+
+    The result keeps the template's origin when every field stays a hole: it is the same
+    template, used with run-time values.
+    """
+    segments: list[Segment] = []
+    spliced = False
+    auto = 0
+    for seg in value.segments:
+        if seg.hole is not None:
+            segments.append(seg)
+            continue
+        pos = 0
+        for m in _FORMAT_FIELD.finditer(seg.text):
+            segments.append(Segment(text=seg.text[pos : m.start()], span=seg.span))
+            pos = m.end()
+            token = m.group(0)
+            if token in ("{{", "}}"):
+                segments.append(Segment(text=token[0], span=seg.span))
+                continue
+            field = (m.group(1) or "").split("!")[0].split(":")[0]
+            base = re.split(r"[.\[]", field, maxsplit=1)[0]
+            arg: Value | None = None
+            if base == "":
+                arg = args[auto] if auto < len(args) else None
+                field = field or str(auto)
+                auto += 1
+            elif base.isdigit():
+                idx = int(base)
+                arg = args[idx] if idx < len(args) else None
+            else:
+                arg = kwargs.get(base)
+            if isinstance(arg, Str) and field == base:
+                segments.extend(arg.segments)
+                spliced = True
+            else:
+                segments.append(Segment(hole=field or "value", span=seg.span))
+        segments.append(Segment(text=seg.text[pos:], span=seg.span))
+    result = concat(Str(tuple(segments), value.span), span=value.span)
+    return replace(result, origin=None if spliced else value.origin)
+
+
+_PERCENT_FIELD = re.compile(r"%(?:\(([^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])")
+
+
+def percent_holes(value: Str, arg: Value) -> Str:
+    """``template % args``: each conversion becomes the argument's text or a named hole."""
+    positional: list[Value] = list(arg.items) if isinstance(arg, Seq) else [arg]
+    mapping = arg if isinstance(arg, Map) else None
+    segments: list[Segment] = []
+    spliced = False
+    index = 0
+    for seg in value.segments:
+        if seg.hole is not None:
+            segments.append(seg)
+            continue
+        pos = 0
+        for m in _PERCENT_FIELD.finditer(seg.text):
+            segments.append(Segment(text=seg.text[pos : m.start()], span=seg.span))
+            pos = m.end()
+            if m.group(2) == "%":
+                segments.append(Segment(text="%", span=seg.span))
+                continue
+            name = m.group(1)
+            if name is not None:
+                got = mapping.get(name) if mapping else None
+                label = name
+            else:
+                got = positional[index] if index < len(positional) else None
+                label = _value_label(got, index)
+                index += 1
+            if isinstance(got, Str) and m.group(2) in "sr":
+                segments.extend(got.segments)
+                spliced = True
+            else:
+                segments.append(Segment(hole=label, span=seg.span))
+        segments.append(Segment(text=seg.text[pos:], span=seg.span))
+    result = concat(Str(tuple(segments), value.span), span=value.span)
+    return replace(result, origin=None if spliced else value.origin)
+
+
+def _value_label(value: Value | None, index: int) -> str:
+    if isinstance(value, Unknown):
+        return hole_name(value.expr)
+    if isinstance(value, Ref):
+        return value.name
+    return str(index)
+
+
+def stamp(value: Value, base: str) -> Value:
+    """Give every string leaf without an origin the template id ``base`` + its key path."""
+
+    def go(v: Value, path: str) -> Value:
+        if isinstance(v, (Str, Deferred)):
+            return v if v.origin else replace(v, origin=base + path)
+        if isinstance(v, Seq):
+            return replace(v, items=tuple(go(item, f"{path}[{i}]") for i, item in enumerate(v.items)))
+        if isinstance(v, Map):
+            return replace(v, items=tuple((k, go(item, f"{path}.{k}")) for k, item in v.items))
+        return v
+
+    return go(value, "")

@@ -1,0 +1,65 @@
+"""Path globs as users write them in config: ``tests``, ``*.j2``, ``src/**/prompts/*.yaml``.
+
+A pattern without a slash matches any single path component (like .gitignore), so
+``node_modules`` excludes it at any depth and ``*.j2`` matches a file anywhere. A pattern
+with a slash matches the whole relative path, where ``**`` spans directories.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from functools import lru_cache
+
+
+@lru_cache(maxsize=512)
+def _compile(pattern: str) -> re.Pattern[str]:
+    pattern = pattern.strip()
+    while pattern.startswith("./"):
+        pattern = pattern[2:]
+    pattern = pattern.rstrip("/")
+    out = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape(c))
+                i += 1
+            else:
+                out.append(fnmatch.translate(pattern[i : end + 1])[4:-3])
+                i = end + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    # A directory pattern also matches everything beneath it.
+    return re.compile("".join(out) + "(?:/.*)?", re.DOTALL)
+
+
+def match_path(pattern: str, relpath: str) -> bool:
+    """Whether the POSIX relative path ``relpath`` matches the user glob ``pattern``."""
+    if "/" not in pattern.strip().rstrip("/"):
+        return any(_compile(pattern).fullmatch(part) for part in relpath.split("/"))
+    return _compile(pattern).fullmatch(relpath) is not None
+
+
+def match_any(patterns: tuple[str, ...] | list[str], relpath: str) -> bool:
+    return any(match_path(p, relpath) for p in patterns)
+
+
+def match_name(pattern: str, name: str) -> bool:
+    """Case-insensitive fnmatch of an identifier against a name pattern like ``*PROMPT*``."""
+    return fnmatch.fnmatchcase(name.upper(), pattern.upper())

@@ -1,0 +1,194 @@
+"""What promptlint knows about a model besides its price: limits, tier, tokenizer family.
+
+Facts live in ``data/models.toml``, each value with its source and the date it was read;
+model ids written in code (``claude-sonnet-4-5-20250929``, ``anthropic/claude-3-5-haiku``,
+``us.anthropic.claude-opus-4-1-v1:0``) are matched to a canonical id first through the
+facts file, then through genai-prices' own matching rules.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+# Used when a model has no sourced value; chosen so estimates err towards reporting.
+DEFAULT_MIN_CACHEABLE = 1024
+DEFAULT_MAX_OUTPUT = 32_000
+_PROVIDER_PREFIX = re.compile(r"^(?:anthropic|openai|azure|bedrock|vertex_ai|litellm_proxy|openrouter/[\w-]+)/")
+_BEDROCK = re.compile(r"^(?:[a-z]{2}\.)?anthropic\.(claude-[\w.-]+?)(?:-v\d+(?::\d+)?)?$")
+_DATE_SUFFIX = re.compile(r"(?:-\d{8}|-\d{4}-\d{2}-\d{2}|@\d{8})$")
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    id: str
+    provider: str
+    tier: str = "mid"
+    tokenizer: str = "claude-4"
+    current: bool = True
+    max_output_tokens: int | None = None
+    min_cacheable_tokens: int | None = None
+    tool_use_system_tokens: int | None = None
+    source: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+
+@lru_cache(maxsize=1)
+def _load_facts() -> tuple[dict[str, ModelFacts], dict[str, dict]]:
+    raw = tomllib.loads(resources.files("promptlint.data").joinpath("models.toml").read_text(encoding="utf-8"))
+    facts: dict[str, ModelFacts] = {}
+    known = {f for f in ModelFacts.__dataclass_fields__}
+    for model_id, table in raw.get("models", {}).items():
+        values = {k: val for k, val in table.items() if k in known and k != "id"}
+        values.setdefault("tokenizer", "openai-o200k" if values.get("provider") == "openai" else "claude-4-7")
+        facts[model_id] = ModelFacts(id=model_id, **values)
+    return facts, raw.get("sources", {})
+
+
+def sources() -> dict[str, dict]:
+    return _load_facts()[1]
+
+
+def normalize_model_ref(model: str) -> str:
+    """Strip routing prefixes so the id can be matched: provider/, bedrock ARNs, regions."""
+    ref = model.strip().lower()
+    ref = _PROVIDER_PREFIX.sub("", ref)
+    bedrock = _BEDROCK.match(ref)
+    if bedrock:
+        ref = bedrock.group(1)
+    return ref
+
+
+class ModelCatalog:
+    """Answers which model an id means and what is known about it."""
+
+    def __init__(self, price_overrides: dict | None = None) -> None:
+        self.facts_by_id, _ = _load_facts()
+        self.price_overrides = {k.lower(): k for k in (price_overrides or {})}
+        self._cache: dict[str, str | None] = {}
+
+    def canonical(self, model: str | None) -> str | None:
+        """The facts/genai-prices id for ``model``, or None when nothing knows it."""
+        if not model:
+            return None
+        if model in self._cache:
+            return self._cache[model]
+        ref = normalize_model_ref(model)
+        found: str | None = None
+        if ref in self.facts_by_id:
+            found = ref
+        else:
+            undated = _DATE_SUFFIX.sub("", ref)
+            if undated in self.facts_by_id:
+                found = undated
+            else:
+                found = _genai_model_id(ref)
+        self._cache[model] = found
+        return found
+
+    def facts(self, model: str | None) -> ModelFacts | None:
+        canonical = self.canonical(model)
+        return self.facts_by_id.get(canonical) if canonical else None
+
+    def is_known(self, model: str) -> bool:
+        return self.canonical(model) is not None or model.lower() in self.price_overrides
+
+    def provider(self, model: str | None) -> str | None:
+        facts = self.facts(model)
+        if facts is not None:
+            return facts.provider
+        ref = normalize_model_ref(model or "")
+        if ref.startswith("claude"):
+            return "anthropic"
+        if ref.startswith(("gpt", "o1", "o3", "o4", "chatgpt", "text-", "davinci")):
+            return "openai"
+        return None
+
+    def family(self, model: str | None) -> str:
+        facts = self.facts(model)
+        if facts is not None:
+            return facts.tokenizer
+        return "openai-o200k" if self.provider(model) == "openai" else "claude-4"
+
+    def min_cacheable(self, model: str | None) -> tuple[int, bool]:
+        """Minimum cacheable prefix and whether it is a sourced value (not the default)."""
+        facts = self.facts(model)
+        if facts is not None and facts.min_cacheable_tokens is not None:
+            return facts.min_cacheable_tokens, True
+        return DEFAULT_MIN_CACHEABLE, False
+
+    def max_output(self, model: str | None) -> tuple[int, bool]:
+        facts = self.facts(model)
+        if facts is not None and facts.max_output_tokens is not None:
+            return facts.max_output_tokens, True
+        return DEFAULT_MAX_OUTPUT, False
+
+    def known_ids(self) -> list[str]:
+        ids = set(self.facts_by_id)
+        ids.update(_genai_ids())
+        return sorted(ids)
+
+    def closest(self, model: str) -> str | None:
+        ref = normalize_model_ref(model)
+        ids = self.known_ids()
+        matches = difflib.get_close_matches(ref, ids, n=1, cutoff=0.5)
+        if matches:
+            return matches[0]
+        prefix = [i for i in ids if i.split("-")[0] == ref.split("-")[0]]
+        return prefix[0] if prefix else None
+
+    def cheaper_current(self, model: str, tier: str = "small") -> str | None:
+        """The newest current model of the same provider in ``tier`` (for PL401's suggestion)."""
+        facts = self.facts(model)
+        if facts is None:
+            return None
+        candidates = [f for f in self.facts_by_id.values()
+                      if f.provider == facts.provider and f.tier == tier and f.current and f.id != facts.id]
+        if not candidates:
+            return None
+        return sorted(candidates, key=lambda f: _version_key(f.id))[-1].id
+
+
+def _version_key(model_id: str) -> tuple:
+    return tuple(int(n) for n in re.findall(r"\d+", model_id)[:3])
+
+
+@lru_cache(maxsize=1)
+def _genai_ids() -> tuple[str, ...]:
+    from genai_prices import data_snapshot
+
+    return tuple(m.id for p in data_snapshot.get_snapshot().providers if p.id in ("anthropic", "openai") for m in p.models)
+
+
+@lru_cache(maxsize=512)
+def _genai_model_id(ref: str) -> str | None:
+    from genai_prices import data_snapshot
+
+    snapshot = data_snapshot.get_snapshot()
+    for provider_id in ("anthropic", "openai"):
+        try:
+            provider, model = snapshot.find_provider_model(ref, None, provider_id, None)
+        except LookupError:
+            continue
+        if provider.id == provider_id:
+            return model.id
+    return None
+
+
+def genai_provider(model_id: str) -> str | None:
+    """The genai-prices provider of a canonical id."""
+    from genai_prices import data_snapshot
+
+    for provider in data_snapshot.get_snapshot().providers:
+        if provider.id in ("anthropic", "openai") and any(m.id == model_id for m in provider.models):
+            return provider.id
+    return None

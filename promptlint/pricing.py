@@ -1,0 +1,138 @@
+"""Stage 5: dollars. Token usages become prices through genai-prices' offline snapshot.
+
+A finding's saving is the price of the request before the change minus after it, both
+computed on the whole request so long-context tiers (a higher rate for every token once
+the input passes a threshold) and cache multipliers apply exactly as on the invoice.
+Config ``[tool.promptlint.prices."model"]`` overrides any rate, in dollars per million.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from promptlint.config import Config, PriceOverride
+from promptlint.models import ModelCatalog, genai_provider
+from promptlint.types import Price, Saving, Usage
+
+MILLION = Decimal(1_000_000)
+BATCH_DISCOUNT = Decimal("0.5")  # Message Batches: half of standard prices (FACTS.md, "Batches")
+
+
+class UnknownPrice(LookupError):
+    pass
+
+
+class Pricer:
+    def __init__(self, config: Config, catalog: ModelCatalog | None = None, when: datetime | None = None) -> None:
+        self.config = config
+        self.catalog = catalog or ModelCatalog(config.prices)
+        self.when = when or datetime.now(tz=timezone.utc)
+        self.overrides = {k.lower(): v for k, v in config.prices.items()}
+        self._memo: dict[Usage, Decimal] = {}
+
+    def pricing_model(self, model: str | None) -> str:
+        """The model a request is priced as: its own if known, else ``default-model``."""
+        if model and (model.lower() in self.overrides or self.catalog.canonical(model)):
+            return model
+        return self.config.default_model
+
+    def cost(self, usage: Usage) -> Decimal:
+        """Dollars for one request with this usage (weight applied)."""
+        base = Usage(usage.model, usage.input_tokens, usage.cache_write_tokens, usage.cache_write_1h_tokens,
+                     usage.cache_read_tokens, usage.output_tokens, usage.batch)
+        if base not in self._memo:
+            self._memo[base] = self._cost(base)
+        return self._memo[base] * Decimal(str(usage.weight))
+
+    def _cost(self, usage: Usage) -> Decimal:
+        override = self.overrides.get(usage.model.lower())
+        canonical = self.catalog.canonical(usage.model)
+        if override is not None and (canonical is None or _complete(override)):
+            total = _override_cost(override, usage)
+        elif canonical is not None:
+            total = self._genai_cost(canonical, usage)
+            if override is not None:
+                total = _patched_cost(total, override, usage, self, canonical)
+        else:
+            raise UnknownPrice(usage.model)
+        return total * BATCH_DISCOUNT if usage.batch else total
+
+    def _genai_cost(self, canonical: str, usage: Usage) -> Decimal:
+        from genai_prices import Usage as GenaiUsage, calc_price
+
+        cached = int(usage.cache_read_tokens) + int(usage.cache_write_tokens) + int(usage.cache_write_1h_tokens)
+        values = dict(
+            input_tokens=int(usage.input_tokens) + cached,
+            cache_read_tokens=int(usage.cache_read_tokens) or None,
+            cache_write_tokens=int(usage.cache_write_tokens) + int(usage.cache_write_1h_tokens) or None,
+            cache_write_1h_tokens=int(usage.cache_write_1h_tokens) or None,
+            output_tokens=int(usage.output_tokens) or None,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = calc_price(
+                GenaiUsage(**{k: val for k, val in values.items() if val is not None}),
+                canonical, provider_id=genai_provider(canonical), genai_request_timestamp=self.when,
+            )
+        return Decimal(result.total_price)
+
+    def rates(self, model: str) -> dict[str, Decimal]:
+        """Per-token rates at the base tier (for messages that quote a price per MTok)."""
+        one = {"input": Usage(model, input_tokens=1_000_000), "output": Usage(model, output_tokens=1_000_000),
+               "cache_read": Usage(model, cache_read_tokens=1_000_000),
+               "cache_write": Usage(model, cache_write_tokens=1_000_000)}
+        return {k: self.cost(u) / MILLION for k, u in one.items()}
+
+    def saving(self, saving: Saving) -> Decimal:
+        before = sum((self.cost(u) for u in saving.before), Decimal(0))
+        after = sum((self.cost(u) for u in saving.after), Decimal(0))
+        return before - after
+
+    def price(self, usd_per_request: Decimal) -> Price:
+        per_request = float(usd_per_request)
+        return Price(
+            usd_per_request=per_request,
+            usd_per_1k_requests=per_request * 1000,
+            usd_per_month=per_request * self.config.requests_per_month,
+        )
+
+
+def _complete(override: PriceOverride) -> bool:
+    return override.input is not None and override.output is not None
+
+
+def _override_cost(o: PriceOverride, usage: Usage) -> Decimal:
+    def rate(value: float | None, fallback: float | None = None) -> Decimal:
+        chosen = value if value is not None else fallback
+        return Decimal(str(chosen if chosen is not None else 0)) / MILLION
+
+    inp = o.input or 0.0
+    return (
+        rate(o.input) * Decimal(int(usage.input_tokens))
+        + rate(o.output) * Decimal(int(usage.output_tokens))
+        + rate(o.cache_read, inp * 0.1) * Decimal(int(usage.cache_read_tokens))
+        + rate(o.cache_write, inp * 1.25) * Decimal(int(usage.cache_write_tokens))
+        + rate(o.cache_write_1h, inp * 2.0) * Decimal(int(usage.cache_write_1h_tokens))
+    )
+
+
+def _patched_cost(total: Decimal, o: PriceOverride, usage: Usage, pricer: Pricer, canonical: str) -> Decimal:
+    """Replace the genai-prices figure for each rate the override sets (base tier)."""
+    pieces = {
+        "input": (o.input, Usage(usage.model, input_tokens=usage.input_tokens)),
+        "output": (o.output, Usage(usage.model, output_tokens=usage.output_tokens)),
+        "cache_read": (o.cache_read, Usage(usage.model, cache_read_tokens=usage.cache_read_tokens)),
+        "cache_write": (o.cache_write, Usage(usage.model, cache_write_tokens=usage.cache_write_tokens)),
+        "cache_write_1h": (o.cache_write_1h, Usage(usage.model, cache_write_1h_tokens=usage.cache_write_1h_tokens)),
+    }
+    for _, (rate, piece) in pieces.items():
+        if rate is None:
+            continue
+        tokens = int(piece.input_tokens + piece.output_tokens + piece.cache_read_tokens + piece.cache_write_tokens
+                     + piece.cache_write_1h_tokens)
+        if tokens:
+            total -= pricer._genai_cost(canonical, piece)
+            total += Decimal(str(rate)) * Decimal(tokens) / MILLION
+    return total

@@ -1,0 +1,113 @@
+"""The JSON document (SPEC §6), also the data other formats are rendered from."""
+
+from __future__ import annotations
+
+import json
+
+from promptlint import __version__
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.6g}")
+
+
+def template_entry(analysis, tid: str, view) -> dict:
+    t = analysis.project.templates[tid]
+    price = analysis.template_prices[tid]
+    entry = {
+        "id": t.id, "path": view.path(t.path), "line": t.span.line, "end_line": t.span.end_line or t.span.line,
+        "kind": t.kind, "role": t.role, "tokens": analysis.measurements.templates[tid],
+        "placeholders": list(t.placeholders), "model": analysis.measurements.template_models[tid],
+        "usd_per_request": _round(price.usd_per_request), "usd_per_month": _round(price.usd_per_month),
+    }
+    if t.span.cell is not None:
+        entry["cell"] = t.span.cell
+    if t.notes:
+        entry["notes"] = list(t.notes)
+    return entry
+
+
+def request_entry(analysis, request, view) -> dict:
+    counts = analysis.measurements.requests[request.id]
+    price = analysis.request_prices[request.id]
+    entry = {
+        "id": request.id, "path": view.path(request.path), "line": request.span.line,
+        "provider": request.provider, "api": request.api, "model": request.model, "priced_as": counts.model,
+        "max_tokens": request.max_tokens, "cache_breakpoints": request.cache_breakpoints,
+        "automatic_cache": request.auto_cache is not None, "in_loop": request.in_loop, "stream": request.stream,
+        "batch": request.batch, "templates": list(request.templates), "input_tokens": counts.input_tokens,
+        "usd_per_request": _round(price.usd_per_request), "usd_per_month": _round(price.usd_per_month),
+    }
+    if request.span.cell is not None:
+        entry["cell"] = request.span.cell
+    if request.unresolved:
+        entry["unresolved"] = list(request.unresolved)
+    return entry
+
+
+def finding_entry(priced, view) -> dict:
+    f = priced.finding
+    price = priced.price
+    entry = {
+        "code": f.code, "name": f.name, "severity": f.severity, "path": view.path(f.span.path),
+        "line": f.span.line, "column": f.span.column, "message": f.message,
+        "template": f.template, "request": f.request,
+        "tokens_saved": f.saving.tokens if f.saving else None,
+        "usd_per_request": _round(price.usd_per_request) if price else None,
+        "usd_per_1k_requests": _round(price.usd_per_1k_requests) if price else None,
+        "usd_per_month": _round(price.usd_per_month) if price else None,
+        "exposure": f.saving.exposure if f.saving else False,
+        "fix": {"applicability": f.fix.applicability, "description": f.fix.description} if f.fix else None,
+    }
+    if f.span.cell is not None:
+        entry["cell"] = f.span.cell
+    return entry
+
+
+def sorted_templates(analysis) -> list[str]:
+    prices = analysis.template_prices
+    return sorted(prices, key=lambda t: (-prices[t].usd_per_request, t))
+
+
+def sorted_requests(analysis) -> list:
+    prices = analysis.request_prices
+    return sorted(analysis.project.requests, key=lambda r: (-prices[r.id].usd_per_request, r.id))
+
+
+def build_document(analysis, view, findings: bool = True) -> dict:
+    config = analysis.config
+    by_severity = {"error": 0, "warning": 0, "info": 0}
+    for f in analysis.findings:
+        by_severity[f.finding.severity] += 1
+    doc = {
+        "version": 1,
+        "tool": {"name": "promptlint", "version": __version__},
+        "settings": {
+            "default_model": config.default_model, "tokenizer": analysis.measurements.tokenizer,
+            "estimated": analysis.measurements.tokenizer != "anthropic",
+            "requests_per_month": config.requests_per_month, "cache_hit_rate": config.cache_hit_rate,
+        },
+        "templates": [template_entry(analysis, t, view) for t in sorted_templates(analysis)],
+        "requests": [request_entry(analysis, r, view) for r in sorted_requests(analysis)],
+    }
+    if findings:
+        doc["findings"] = [finding_entry(f, view) for f in analysis.findings]
+    doc["summary"] = {
+        "files_scanned": analysis.project.files_scanned,
+        "templates": len(analysis.project.templates),
+        "requests": len(analysis.project.requests),
+        "findings": len(analysis.findings) if findings else None,
+        "by_severity": by_severity if findings else None,
+        "usd_per_month_saveable": _round(analysis.usd_per_month_saveable) if findings else None,
+        "usd_per_month_total": _round(sum(p.usd_per_month for p in analysis.request_prices.values())),
+    }
+    if not findings:
+        for key in ("findings", "by_severity", "usd_per_month_saveable"):
+            doc["summary"].pop(key)
+    if analysis.notices:
+        doc["notices"] = [{"path": n.path, "message": n.message} for n in analysis.notices]
+    return doc
+
+
+def render_json(analysis, view, findings: bool = True) -> str:
+    return json.dumps(build_document(analysis, view, findings), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,100 @@
+"""Human-readable output: one line per finding (like ruff), then the costliest prompts."""
+
+from __future__ import annotations
+
+from promptlint.report import fmt_int, fmt_usd
+from promptlint.report.document import sorted_requests, sorted_templates
+
+SUMMARY_ROWS = 5
+
+
+def finding_line(priced, view) -> str:
+    f = priced.finding
+    line = f"{view.path(f.span.path)}:{f.span.line}:{f.span.column}: {f.code} {f.name}  {f.message}"
+    if priced.price is not None and priced.price.usd_per_request > 0:
+        p = priced.price
+        verb = "exposure up to" if f.saving.exposure else "saves ~"
+        line += f" ({verb}{' ' if f.saving.exposure else ''}{fmt_usd(p.usd_per_request)}/request, {fmt_usd(p.usd_per_month)}/month)"
+    if f.fix is not None:
+        line += f" [{'*' if f.fix.applicability == 'safe' else 'unsafe '}fix]"
+    return line
+
+
+def _table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+
+    def fmt(cells: list[str]) -> str:
+        out = []
+        for cell, width, a in zip(cells, widths, align):
+            out.append(cell.rjust(width) if a == "r" else cell.ljust(width))
+        return "  ".join(out).rstrip()
+
+    return [fmt(headers), *(fmt(r) for r in rows)]
+
+
+def request_rows(analysis, view, limit: int | None) -> list[list[str]]:
+    rows = []
+    for request in sorted_requests(analysis)[:limit]:
+        counts = analysis.measurements.requests[request.id]
+        price = analysis.request_prices[request.id]
+        rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request), fmt_int(counts.input_tokens),
+                     counts.model, f"{view.path(request.path)}:{request.span.line} {request.id.split('::', 1)[-1]}"])
+    return rows
+
+
+def template_rows(analysis, view, limit: int | None) -> list[list[str]]:
+    rows = []
+    for tid in sorted_templates(analysis)[:limit]:
+        template = analysis.project.templates[tid]
+        price = analysis.template_prices[tid]
+        rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request),
+                     fmt_int(analysis.measurements.templates[tid]), template.role,
+                     f"{view.path(template.path)}:{template.span.line} {tid.split('::', 1)[-1] if '::' in tid else ''}".rstrip()])
+    return rows
+
+
+def _footer(analysis) -> str:
+    config = analysis.config
+    kind = "exact (count_tokens)" if analysis.measurements.tokenizer == "anthropic" else "offline estimates"
+    return (f"Tokens are {kind}; dollars assume {fmt_int(config.requests_per_month)} requests/month per request site "
+            f"and a {config.cache_hit_rate:.0%} cache hit rate.")
+
+
+def render_check(analysis, view) -> str:
+    lines = [finding_line(f, view) for f in analysis.findings]
+    if analysis.project.templates or analysis.project.requests:
+        if lines:
+            lines.append("")
+        lines.append("Costliest prompts:")
+        rows = template_rows(analysis, view, SUMMARY_ROWS)
+        lines += ["  " + r for r in _table(["$/month", "$/request", "tokens", "role", "template"], rows, "rrrll")]
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for f in analysis.findings:
+        counts[f.finding.severity] += 1
+    total = len(analysis.findings)
+    lines.append("")
+    if total:
+        detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
+        saveable = analysis.usd_per_month_saveable
+        lines.append(f"Found {total} finding{'s' if total != 1 else ''} ({detail})"
+                     + (f"; ~{fmt_usd(saveable)}/month saveable." if saveable > 0 else "."))
+    else:
+        lines.append("All checks passed.")
+    lines.append(f"Scanned {fmt_int(analysis.project.files_scanned)} files: {len(analysis.project.templates)} templates, "
+                 f"{len(analysis.project.requests)} requests. {_footer(analysis)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_audit(analysis, view, limit: int | None = None) -> str:
+    lines = []
+    total = sum(p.usd_per_month for p in analysis.request_prices.values())
+    lines.append(f"Requests ({len(analysis.project.requests)}), most expensive first:")
+    rows = request_rows(analysis, view, limit)
+    lines += ["  " + r for r in _table(["$/month", "$/request", "input", "priced as", "request"], rows, "rrrll")]
+    lines.append("")
+    lines.append(f"Templates ({len(analysis.project.templates)}), most expensive first:")
+    rows = template_rows(analysis, view, limit)
+    lines += ["  " + r for r in _table(["$/month", "$/request", "tokens", "role", "template"], rows, "rrrll")]
+    lines.append("")
+    lines.append(f"Input cost of all requests: {fmt_usd(total)}/month. {_footer(analysis)}")
+    return "\n".join(lines) + "\n"

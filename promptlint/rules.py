@@ -1,0 +1,222 @@
+"""The rule registry: rule files from ``rules/``, user ``rule-dirs``, and entry points.
+
+A rule is one YAML file (see ``rules/README.md``): its code, name, severity, the doc a
+user reads with ``promptlint explain``, its options with defaults, the examples the test
+suite turns into cases, and either the dotted path of its Python check
+(``check: promptlint.checks.caching:missing_cache_breakpoint``) or, for declarative
+rules, the data the generic check reads. Python rules can also come from other
+distributions through the ``promptlint.rules`` entry-point group.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import yaml
+
+from promptlint.config import Config, ConfigError
+from promptlint.types import Finding, Fix, Saving, Severity, Span
+
+DOC_SECTIONS = ("what", "why", "example", "use-instead", "fix-safety", "options")
+SEVERITIES = ("error", "warning", "info")
+FIXABILITY = ("none", "safe", "unsafe", "sometimes")
+
+
+class RuleError(ConfigError):
+    """A rule file or plugin is malformed."""
+
+
+@dataclass(frozen=True)
+class RuleOption:
+    name: str
+    default: Any
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: dict[str, str]
+    options: dict[str, RuleOption] = field(default_factory=dict)
+    check: str | None = None
+    fix: str = "none"
+    examples: tuple[dict, ...] = ()
+    source: str = ""
+    origin: str = "builtin"  # builtin | rule-dir | plugin
+    data: dict = field(default_factory=dict)
+    function: Callable[["RuleContext"], Iterable[Finding]] | None = None
+
+    def resolve_check(self) -> Callable[["RuleContext"], Iterable[Finding]]:
+        if self.function is not None:
+            return self.function
+        if not self.check:
+            raise RuleError(f"{self.source}: rule {self.code} has no `check`")
+        return _import_check(self.check, self.source)
+
+    def option_values(self, config: Config) -> dict[str, Any]:
+        values = {name: opt.default for name, opt in self.options.items()}
+        given = config.rule_options(self.code)
+        for key, value in given.items():
+            if key not in self.options:
+                known = ", ".join(sorted(self.options)) or "none"
+                raise ConfigError(f"{config.source or 'config'}: unknown option `{key}` for rule {self.code} "
+                                  f"(options: {known})")
+            values[key] = value
+        return values
+
+
+@lru_cache(maxsize=64)
+def _import_check(dotted: str, source: str) -> Callable:
+    module_name, _, attr = dotted.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        return getattr(module, attr)
+    except (ImportError, AttributeError) as exc:
+        raise RuleError(f"{source}: cannot load check `{dotted}`: {exc}") from None
+
+
+def builtin_rules_dir() -> Path:
+    """``rules/`` of the source tree, or its copy inside the installed wheel."""
+    packaged = Path(__file__).parent / "builtin_rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).parent.parent / "rules"
+
+
+def parse_rule_file(path: Path, origin: str) -> Rule:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RuleError(f"{path}: cannot read rule file: {exc}") from None
+    return rule_from_data(data, str(path), origin)
+
+
+def rule_from_data(data: Any, source: str, origin: str) -> Rule:
+    if not isinstance(data, dict):
+        raise RuleError(f"{source}: a rule file must be a mapping")
+    for key in ("code", "name", "severity", "summary"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise RuleError(f"{source}: missing `{key}`")
+    if data["severity"] not in SEVERITIES:
+        raise RuleError(f"{source}: severity must be one of {', '.join(SEVERITIES)}")
+    fix = data.get("fix", "none")
+    if fix not in FIXABILITY:
+        raise RuleError(f"{source}: fix must be one of {', '.join(FIXABILITY)}")
+    doc = data.get("doc") or {}
+    if not isinstance(doc, dict):
+        raise RuleError(f"{source}: `doc` must be a mapping of sections")
+    options = {}
+    for name, spec in (data.get("options") or {}).items():
+        if not isinstance(spec, dict) or "default" not in spec:
+            raise RuleError(f"{source}: option `{name}` needs a `default`")
+        options[name] = RuleOption(name, spec["default"], str(spec.get("description", "")))
+    examples = data.get("examples") or []
+    if not isinstance(examples, list):
+        raise RuleError(f"{source}: `examples` must be a list")
+    return Rule(
+        code=data["code"].strip().upper(), name=data["name"].strip(), severity=data["severity"],
+        summary=" ".join(data["summary"].split()), doc={str(k): str(v).strip() for k, v in doc.items()},
+        options=options, check=data.get("check"), fix=fix, examples=tuple(examples), source=source,
+        origin=origin, data=data,
+    )
+
+
+@lru_cache(maxsize=8)
+def _load_dir(folder: str, origin: str) -> tuple[Rule, ...]:
+    path = Path(folder)
+    if not path.is_dir():
+        raise RuleError(f"rule folder {folder} does not exist")
+    return tuple(parse_rule_file(p, origin) for p in sorted(path.glob("*.yaml")))
+
+
+def _entry_point_rules() -> list[Rule]:
+    from importlib.metadata import entry_points
+
+    rules: list[Rule] = []
+    for ep in entry_points(group="promptlint.rules"):
+        try:
+            obj = ep.load()
+        except Exception as exc:  # noqa: BLE001 - a broken plugin is a clear error, not a crash
+            raise RuleError(f"plugin entry point `{ep.name}` ({ep.value}) failed to load: {exc}") from None
+        items = obj() if callable(obj) and not isinstance(obj, Rule) and not hasattr(obj, "code") else obj
+        for item in items if isinstance(items, (list, tuple)) else [items]:
+            rules.append(_plugin_rule(item, f"entry point {ep.name} ({ep.value})"))
+    return rules
+
+
+def _plugin_rule(item: Any, source: str) -> Rule:
+    if isinstance(item, Rule):
+        return item
+    meta = getattr(item, "RULE", None)
+    check = getattr(item, "check", None)
+    if isinstance(meta, dict) and callable(check):
+        rule = rule_from_data(meta, source, "plugin")
+        return Rule(**{**rule.__dict__, "function": check})
+    raise RuleError(f"{source}: a plugin must provide Rule objects, or objects with a RULE dict and a check function")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+
+    def by_code(self, code_or_name: str) -> Rule | None:
+        key = code_or_name.strip()
+        for rule in self.rules:
+            if rule.code == key.upper() or rule.name == key.lower():
+                return rule
+        return None
+
+    def selected(self, select: Iterable[str], ignore: Iterable[str]) -> list[Rule]:
+        select = list(select)
+        ignore = list(ignore)
+        for selector in [*select, *ignore]:
+            if selector.upper() != "ALL" and not any(matches(selector, r) for r in self.rules):
+                raise ConfigError(f"`{selector}` matches no rule code, name or prefix")
+        chosen = [r for r in self.rules if not select or any(matches(s, r) for s in select)]
+        return [r for r in chosen if not any(matches(s, r) for s in ignore)]
+
+
+def matches(selector: str, rule: Rule) -> bool:
+    """A code (``PL201``), a prefix (``PL2``), a name (``missing-cache-breakpoint``) or ``ALL``."""
+    s = selector.strip()
+    return s.upper() == "ALL" or rule.code.startswith(s.upper()) or s.lower() == rule.name
+
+
+def load_rules(config: Config) -> RuleSet:
+    rules: list[Rule] = list(_load_dir(str(builtin_rules_dir()), "builtin"))
+    root = Path(config.root)
+    for folder in config.rule_dirs:
+        rules.extend(_load_dir(str((root / folder).resolve()), "rule-dir"))
+    rules.extend(_entry_point_rules())
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.code in seen:
+            raise RuleError(f"rule code {rule.code} is defined twice: {seen[rule.code].source} and {rule.source}")
+        seen[rule.code] = rule
+    return RuleSet(tuple(sorted(rules, key=lambda r: r.code)))
+
+
+@dataclass
+class RuleContext:
+    """What a check sees: the project, its token counts, model facts and its options."""
+
+    rule: Rule
+    options: dict[str, Any]
+    project: Any  # promptlint.types.Project
+    measurements: Any  # promptlint.tokens.Measurements
+    config: Config
+    catalog: Any  # promptlint.models.ModelCatalog
+    counter: Any  # promptlint.tokens.TokenCounter
+    pricer: Any = None  # promptlint.pricing.Pricer, for dollar budgets
+
+    def finding(self, span: Span, message: str, *, template: str | None = None, request: str | None = None,
+                saving: Saving | None = None, fix: Fix | None = None, severity: Severity | None = None) -> Finding:
+        return Finding(self.rule.code, self.rule.name, severity or self.rule.severity, span, message,
+                       template, request, saving, fix)

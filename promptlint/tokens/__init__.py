@@ -1,0 +1,100 @@
+"""Stage 3: count tokens of every template and request.
+
+A request's input is what the API bills before the model answers: tool schemas, the
+system prompt and every message, plus the per-request and per-message framing the API
+adds (``overhead`` in ``data/calibration.toml``) and, when tools are given, the tool-use
+system prompt the API inserts (``tool_use_system_tokens`` in ``data/models.toml``).
+Holes count nothing: placeholders are never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from promptlint.models import ModelCatalog
+from promptlint.tokens.offline import OfflineCounter, overheads
+from promptlint.types import Project, Request
+
+
+@dataclass(frozen=True)
+class RequestTokens:
+    model: str  # the model the request is counted and priced as
+    family: str
+    parts: tuple[int, ...]  # tokens of each part, aligned with Request.parts
+    overhead: int
+    input_tokens: int
+    exact: bool = False
+
+    def prefix(self, upto: int) -> int:
+        """Tokens of parts[0..upto] inclusive, with the framing overhead."""
+        return self.overhead + sum(self.parts[: upto + 1])
+
+
+@dataclass(frozen=True)
+class Measurements:
+    tokenizer: str
+    templates: dict[str, int] = field(default_factory=dict)
+    template_models: dict[str, str] = field(default_factory=dict)
+    requests: dict[str, RequestTokens] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+class TokenCounter:
+    """What rules and fixes use to (re)count text for a model."""
+
+    def __init__(self, catalog: ModelCatalog, offline: OfflineCounter | None = None) -> None:
+        self.catalog = catalog
+        self.offline = offline or OfflineCounter()
+
+    def count(self, text: str, model: str | None) -> int:
+        return self.offline.count(text, self.catalog.family(model))
+
+    def count_many(self, texts: list[str], model: str | None) -> list[int]:
+        family = self.catalog.family(model)
+        return [self.offline.scale(r, family) for r in self.offline.raw_many(texts)]
+
+
+def request_model(request: Request, catalog: ModelCatalog, default_model: str) -> str:
+    if request.model and catalog.is_known(request.model):
+        return request.model
+    return default_model
+
+
+def request_overhead(request: Request, catalog: ModelCatalog, model: str) -> int:
+    framing = overheads()
+    messages = len({p.message for p in request.parts if p.message is not None})
+    tools = sum(1 for p in request.parts if p.section == "tools")
+    total = framing.get("request", 0) + framing.get("message", 0) * max(messages, 1) + framing.get("tool", 0) * tools
+    if tools:
+        facts = catalog.facts(model)
+        if facts is not None and facts.tool_use_system_tokens:
+            total += facts.tool_use_system_tokens
+    return total
+
+
+def measure(project: Project, counter: TokenCounter, default_model: str) -> Measurements:
+    catalog = counter.catalog
+    offline = counter.offline
+    texts = [t.text for t in project.templates.values()]
+    raw = dict(zip(texts, offline.raw_many(texts)))
+
+    template_models: dict[str, str] = {}
+    requests: dict[str, RequestTokens] = {}
+    for request in project.requests:
+        model = request_model(request, catalog, default_model)
+        family = catalog.family(model)
+        for tid in request.templates:
+            template_models.setdefault(tid, model)
+        parts = tuple(
+            offline.scale(raw[project.templates[p.template].text], family)
+            if p.template is not None and p.template in project.templates else 0
+            for p in request.parts
+        )
+        overhead = request_overhead(request, catalog, model)
+        requests[request.id] = RequestTokens(model, family, parts, overhead, overhead + sum(parts))
+    templates = {}
+    for tid, template in project.templates.items():
+        model = template_models.get(tid, default_model)
+        templates[tid] = offline.scale(raw[template.text], catalog.family(model))
+        template_models.setdefault(tid, model)
+    return Measurements("offline", templates, template_models, requests)

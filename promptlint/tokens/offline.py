@@ -1,0 +1,84 @@
+"""The offline counter: Claude's legacy BPE run through ``tokenizers``, then calibrated.
+
+The BPE is exact only for Claude 2; for later models its count is multiplied by a
+per-tokenizer-family factor from ``data/calibration.toml`` (each with its basis and
+sources) or from the user's ``calibration`` config (written by ``promptlint calibrate``).
+Counts are therefore estimates and are labelled so.
+"""
+
+from __future__ import annotations
+
+import lzma
+import sys
+import threading
+from functools import lru_cache
+from importlib import resources
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+TOKENIZER_FILE = "claude-legacy-tokenizer.json.xz"
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def load_tokenizer():
+    """Decompress and build the BPE once per process (about a quarter of a second)."""
+    from tokenizers import Tokenizer
+
+    raw = lzma.decompress(resources.files("promptlint.data").joinpath(TOKENIZER_FILE).read_bytes())
+    return Tokenizer.from_str(raw.decode("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def calibration_table() -> dict[str, dict]:
+    text = resources.files("promptlint.data").joinpath("calibration.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def family_factors() -> dict[str, float]:
+    return {name: float(entry["factor"]) for name, entry in calibration_table().get("families", {}).items()}
+
+
+def overheads() -> dict[str, int]:
+    table = calibration_table().get("overhead", {})
+    return {k: int(table[k]) for k in ("request", "message", "tool") if k in table}
+
+
+class OfflineCounter:
+    """Counts text with the legacy BPE and scales by the model family's factor."""
+
+    name = "offline"
+    exact = False
+
+    def __init__(self, calibration: dict[str, float] | None = None) -> None:
+        self.factors = family_factors()
+        self.factors.update(calibration or {})
+        self._raw: dict[str, int] = {}
+
+    def raw_many(self, texts: list[str]) -> list[int]:
+        """Legacy-BPE counts, computed in one batch for the texts not seen before."""
+        missing = list({t for t in texts if t not in self._raw})
+        if missing:
+            tokenizer = load_tokenizer()
+            with _lock:
+                encoded = tokenizer.encode_batch(missing, add_special_tokens=False)
+            for text, enc in zip(missing, encoded):
+                self._raw[text] = len(enc.ids)
+        return [self._raw[t] for t in texts]
+
+    def raw(self, text: str) -> int:
+        if not text:
+            return 0
+        return self.raw_many([text])[0]
+
+    def factor(self, family: str) -> float:
+        return self.factors.get(family, self.factors.get("claude-4", 1.0))
+
+    def scale(self, raw: int, family: str) -> int:
+        return int(round(raw * self.factor(family)))
+
+    def count(self, text: str, family: str) -> int:
+        return self.scale(self.raw(text), family)

@@ -1,0 +1,283 @@
+"""The plain data that flows between pipeline stages.
+
+Every stage hands the next one frozen dataclasses from this module and nothing else, so a
+stage can be cached, run in another process, or tested alone. Paths are POSIX strings
+relative to the scan root; lines are 1-based, columns 1-based (as editors show them);
+``start``/``end`` are character offsets into the decoded file text when known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+Role = Literal["system", "user", "assistant", "tool", "unknown"]
+Kind = Literal["python", "jinja", "yaml", "notebook", "text"]
+
+
+@dataclass(frozen=True)
+class Span:
+    path: str
+    line: int
+    column: int = 1
+    end_line: int | None = None
+    end_column: int | None = None
+    start: int | None = None
+    end: int | None = None
+    cell: int | None = None  # notebook cell index when the file is a notebook
+
+    def to_json(self) -> dict:
+        data = {"path": self.path, "line": self.line, "column": self.column}
+        if self.end_line is not None:
+            data["end_line"] = self.end_line
+        if self.cell is not None:
+            data["cell"] = self.cell
+        return data
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of template text: static ``text``, or a hole named ``hole``.
+
+    ``span`` locates the source literal the text came from (for fixes and suppressions);
+    ``exact`` says the text is the verbatim source slice ``span.start:span.end`` so span
+    edits can work on it directly (true for Jinja and plain YAML scalars, false for
+    Python literals with escapes or dedent applied).
+    """
+
+    text: str = ""
+    hole: str | None = None
+    span: Span | None = None
+    exact: bool = False
+
+    @property
+    def is_hole(self) -> bool:
+        return self.hole is not None
+
+
+@dataclass(frozen=True)
+class Template:
+    """One piece of prompt text at a source location."""
+
+    id: str
+    path: str
+    span: Span
+    kind: Kind
+    role: Role
+    segments: tuple[Segment, ...]
+    name: str | None = None  # qualified name when it is a named constant
+    notes: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """Static text only; holes contribute nothing (they are never guessed)."""
+        return "".join(s.text for s in self.segments if s.hole is None)
+
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for s in self.segments:
+            if s.hole is not None:
+                seen.setdefault(s.hole, None)
+        return tuple(seen)
+
+    def display(self, hole_format: str = "{{{name}}}") -> str:
+        """Text with holes shown as ``{name}``: what a reader of the prompt sees."""
+        return "".join(
+            hole_format.format(name=s.hole) if s.hole is not None else s.text for s in self.segments
+        )
+
+
+@dataclass(frozen=True)
+class CacheMark:
+    """A ``cache_control`` breakpoint: after the part that carries it."""
+
+    ttl: str = "5m"  # "5m" | "1h"
+    span: Span | None = None
+
+
+Section = Literal["tools", "system", "messages"]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One element of a request's prompt in the order the API builds the prefix.
+
+    Exactly one of ``template`` (known text, possibly with holes), ``hole`` (a run-time
+    value such as the user's question or the chat history) and ``unresolved`` (a value
+    promptlint should have been able to see but could not) is set.
+    """
+
+    section: Section
+    role: Role
+    template: str | None
+    cache: CacheMark | None = None
+    unresolved: str | None = None  # why this element cannot be known (reported as PL002)
+    hole: str | None = None  # the element is one run-time value (user input, history)
+    message: int | None = None  # index of the message this part belongs to
+    span: Span | None = None
+
+    @property
+    def static(self) -> bool:
+        return self.template is not None and self.hole is None and self.unresolved is None
+
+
+@dataclass(frozen=True)
+class Example:
+    """A few-shot example: the templates that make up one demonstration."""
+
+    group: str  # the request or collection the example belongs to
+    templates: tuple[str, ...]
+    label: str | None = None  # the expected answer when it is short
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """One LLM API call site and what could be resolved statically."""
+
+    id: str
+    path: str
+    span: Span
+    provider: str  # anthropic | openai | litellm | langchain | yaml
+    api: str  # e.g. messages.create, chat.completions.create
+    function: str | None = None  # qualified name of the enclosing function
+    model: str | None = None
+    model_span: Span | None = None
+    max_tokens: int | None = None
+    max_tokens_param: str | None = None  # the keyword that set it, when set
+    max_tokens_span: Span | None = None
+    max_tokens_dynamic: bool = False  # set, but not to a literal
+    parts: tuple[Part, ...] = ()
+    auto_cache: CacheMark | None = None  # top-level cache_control (automatic caching)
+    stream: bool = False
+    batch: bool = False
+    in_loop: bool = False
+    loop_kind: str | None = None  # for | while | comprehension
+    interactive: bool = False  # inside a web handler or similar request path
+    is_async: bool = False
+    unresolved: tuple[str, ...] = ()  # parameters that could not be resolved, with why
+    kwargs_open: str | None = None  # keyword arguments promptlint cannot see (``**params``)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def templates(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for p in self.parts:
+            if p.template is not None:
+                seen.setdefault(p.template, None)
+        return tuple(seen)
+
+    @property
+    def cache_breakpoints(self) -> int:
+        return sum(1 for p in self.parts if p.cache is not None)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem with the input itself (unreadable, unparsable, skipped)."""
+
+    path: str
+    message: str
+    line: int = 1
+    column: int = 1
+    code: str = "PL001"  # PL001 parse-error, or "skip" for a notice that is not a finding
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Billable token counts of one request, for pricing a before/after scenario.
+
+    ``weight`` lets a scenario be a probability mix (a cache hit with weight 0.9 and a
+    miss with weight 0.1).
+    """
+
+    model: str
+    input_tokens: float = 0
+    cache_write_tokens: float = 0
+    cache_write_1h_tokens: float = 0
+    cache_read_tokens: float = 0
+    output_tokens: float = 0
+    batch: bool = False
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Saving:
+    """What a finding would save: the request's usage before and after the change.
+
+    An ``exposure`` prices a risk (output running to the model's limit) rather than money
+    spent on every request; reports show it apart and never add it to what is saveable.
+    """
+
+    tokens: int
+    before: tuple[Usage, ...] = ()
+    after: tuple[Usage, ...] = ()
+    exposure: bool = False  # a worst case that may never be billed, not a saving on every request
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``[start, end)`` of a file's text with ``replacement``."""
+
+    path: str
+    start: int
+    end: int
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: Literal["safe", "unsafe"]
+    description: str
+    edits: tuple[Edit, ...] = ()
+    tokens_saved: int | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    name: str
+    severity: Severity
+    span: Span
+    message: str
+    template: str | None = None
+    request: str | None = None
+    saving: Saving | None = None
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True)
+class Price:
+    """Dollar figures of one finding or request (computed by the price stage)."""
+
+    usd_per_request: float
+    usd_per_1k_requests: float
+    usd_per_month: float
+
+
+@dataclass(frozen=True)
+class PricedFinding:
+    finding: Finding
+    price: Price | None
+    model: str | None = None
+
+    @property
+    def tokens_saved(self) -> int | None:
+        return self.finding.saving.tokens if self.finding.saving else None
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything extraction found in the scanned tree, linked across files."""
+
+    root: str
+    files_scanned: int
+    templates: dict[str, Template] = field(default_factory=dict)
+    requests: tuple[Request, ...] = ()
+    examples: tuple[Example, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    suppressions: dict[str, dict[int, frozenset[str] | None]] = field(default_factory=dict)

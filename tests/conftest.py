@@ -1,0 +1,59 @@
+"""Shared helpers: build a small project on disk and run promptlint on it."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from promptlint.cli import main
+from promptlint.config import parse_config
+from promptlint.engine import analyze
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content) if content.startswith("\n") else content, encoding="utf-8")
+    return root
+
+
+def run_analysis(root: Path, config: dict | None = None, select=(), ignore=()):
+    cfg = parse_config(config or {}, root=str(root))
+    return analyze([root], cfg, tuple(select), tuple(ignore))
+
+
+@pytest.fixture
+def project(tmp_path):
+    """``project({"app.py": "..."})`` writes files under a fresh folder and returns it."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        return write_tree(tmp_path, files)
+
+    return make
+
+
+@pytest.fixture
+def cli(monkeypatch):
+    """Run the CLI in a folder: ``cli(tmp_path, "check", ".")`` -> (exit code, stdout, stderr)."""
+
+    def invoke(cwd: Path, *args: str, input: str | None = None):
+        monkeypatch.chdir(cwd)
+        runner = CliRunner()
+        result = runner.invoke(main, list(args), input=input, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
+
+
+def as_json(text: str) -> dict:
+    return json.loads(text)

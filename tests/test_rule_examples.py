@@ -1,0 +1,47 @@
+"""Every example in every rule file is a test case: failing ones must fire, passing ones must not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_analysis, write_tree
+
+RULE_FILES = sorted((ROOT / "rules").glob("*.yaml"))
+
+
+def _cases():
+    for path in RULE_FILES:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for i, example in enumerate(data.get("examples") or []):
+            yield pytest.param(data["code"], example, id=f"{data['code']}-{i}-{example['expect']}-{example['name']}")
+
+
+def test_every_rule_has_failing_and_passing_examples():
+    for path in RULE_FILES:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        expects = {e["expect"] for e in data.get("examples") or []}
+        assert {"fail", "pass"} <= expects, f"{path.name} needs failing and passing examples"
+
+
+def test_rule_files_are_named_for_their_rule():
+    for path in RULE_FILES:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert path.stem == f"{data['code']}-{data['name']}"
+
+
+@pytest.mark.parametrize("code,example", list(_cases()))
+def test_rule_example(tmp_path: Path, code: str, example: dict):
+    write_tree(tmp_path, example["files"])
+    analysis = run_analysis(tmp_path, example.get("config"), select=(code,))
+    found = [f.finding for f in analysis.findings if f.finding.code == code]
+    if example["expect"] == "fail":
+        assert found, f"{code} did not fire on: {example['name']}"
+        if "message" in example:
+            assert any(example["message"] in f.message for f in found), [f.message for f in found]
+        if "count" in example:
+            assert len(found) == example["count"], [f.message for f in found]
+    else:
+        assert not found, f"{code} fired on a passing example: {[f.message for f in found]}"
