@@ -84,8 +84,10 @@ class Linker:
         return value
 
     def ref(self, ref: v.Ref, depth: int) -> v.Value:
+        if depth > MAX_LINK_DEPTH:
+            return v.Unknown(f"`{ref.module}.{ref.name}` is imported in a cycle", ref.name, "missing", ref.span)
         target = self.table.find(ref.module)
-        if target is None and ref.path and isinstance(ref.path[0], str):
+        if ref.path and isinstance(ref.path[0], str) and (target is None or target.constant(ref.name) is None):
             # ``from pkg import prompts`` then ``prompts.SYSTEM``: the name was a module.
             sub = self.table.find(f"{ref.module}.{ref.name}")
             if sub is not None:
@@ -155,11 +157,12 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
             book.put(template)
         examples.extend(result.examples)
         requests.extend(result.requests)
-    for result in results:
+    for result in results:  # named constants first: a template is registered where it is defined
         for constant in result.constants:
             if constant.template:
                 linked = linker.value(constant.value)
                 examples.extend(constant_templates(constant.name, linked, result.path, book))
+    for result in results:
         for draft in result.drafts:
             request, found = shape(_linked_draft(draft, linker), book)
             requests.append(request)

@@ -62,11 +62,14 @@ def _evaluate(op: str, operands: tuple[v.Value, ...], kwargs: dict[str, v.Value]
         return v.transform_text(receiver, _TEXT_TRANSFORMS[op]) if isinstance(receiver, v.Str) else receiver
     if not isinstance(receiver, v.Str):
         return v.Unknown(f"{op} on a non-string", expr, "dynamic", span)
-    if op == "format":
-        return replace(v.format_holes(receiver, kwargs, list(operands[1:])), span=span)
-    if op == "format_map":
-        mapping = operands[1] if len(operands) > 1 else None
-        return replace(v.format_holes(receiver, dict(mapping.items) if isinstance(mapping, v.Map) else {}, []), span=span)
+    if op in ("format", "format_map"):
+        if op == "format_map":
+            mapping = operands[1] if len(operands) > 1 else None
+            result = v.format_holes(receiver, dict(mapping.items) if isinstance(mapping, v.Map) else {}, [])
+        else:
+            result = v.format_holes(receiver, kwargs, list(operands[1:]))
+        # The same named template filled at run time keeps its definition's span.
+        return result if result.origin else replace(result, span=span)
     if op == "percent":
         return v.percent_holes(receiver, operands[1])
     if op == "join":

@@ -65,17 +65,13 @@ def _is_litellm(name: str, index: ModuleIndex) -> bool:
     return name == "litellm"
 
 
-def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module: str | None = None,
-                   line_map=None) -> FileResult:
+def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module: str | None = None) -> FileResult:
     """Extract from decoded Python ``text``. Never raises on bad input: returns PL001."""
     module = module or module_name_for(path)
     try:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        line, col = exc.raw_line, exc.raw_column + 1
-        if line_map is not None:
-            line, col, _ = line_map(line, col)
-        message = str(exc).splitlines()[0] if str(exc) else "syntax error"
+        line, col, message = _locate_syntax_error(text, exc)
         return FileResult(path, "python", module, diagnostics=(Diagnostic(path, f"cannot parse Python: {message}", line, col),))
     except (RecursionError, MemoryError):
         return FileResult(path, "python", module, diagnostics=(Diagnostic(path, "cannot parse Python: nesting too deep"),))
@@ -85,6 +81,21 @@ def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module:
         return _extract_tree(path, text, tree, module, name_patterns)
     except RecursionError:
         return FileResult(path, "python", module, diagnostics=(Diagnostic(path, "cannot analyze Python: nesting too deep"),))
+
+
+def _locate_syntax_error(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str]:
+    """libcst's error positions are coarse; CPython's compiler names the line and the cause.
+
+    Only runs on files that already failed to parse, so its cost does not matter.
+    """
+    try:
+        compile(text, "<promptlint>", "exec", flags=0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
+    except SyntaxError as err:
+        return err.lineno or 1, err.offset or 1, f"{err.msg} (line {err.lineno})"
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    first = str(exc).splitlines()[0] if str(exc) else "syntax error"
+    return exc.raw_line, exc.raw_column + 1, f"{first} (libcst cannot read this syntax)"
 
 
 def _line_starts(text: str) -> list[int]:

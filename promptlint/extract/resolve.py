@@ -36,6 +36,7 @@ class Resolver:
         self.source_of = source_of
         self.line_starts = line_starts
         self._active: set[tuple[int, str, Pos | None]] = set()
+        self._interpolating = 0  # > 0 while resolving a value spliced into text
 
     # spans ----------------------------------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
@@ -68,6 +69,15 @@ class Resolver:
             return v.Unknown(f"{type(node).__name__} expression", self.expr_text(node), "dynamic", self.span(node))
         return method(node, scope, pos, depth + 1)
 
+    def interpolated(self, node: cst.BaseExpression, scope: Scope, pos: Pos | None, depth: int) -> v.Value:
+        """A value spliced into text: a parameter stays a hole even when it has a default,
+        because callers pass other values (``tone="friendly"`` is one tone among many)."""
+        self._interpolating += 1
+        try:
+            return self.value(node, scope, pos, depth)
+        finally:
+            self._interpolating -= 1
+
     # literals -------------------------------------------------------------------
     def _SimpleString(self, node: cst.SimpleString, scope, pos, depth) -> v.Value:
         try:
@@ -94,7 +104,7 @@ class Resolver:
             if isinstance(part, cst.FormattedStringText):
                 pieces.append(v.Str((Segment(text=_fstring_text(prefix, node.end, part.value), span=span),), span))
             elif isinstance(part, cst.FormattedStringExpression):
-                inner = self.value(part.expression, scope, pos, depth)
+                inner = self.interpolated(part.expression, scope, pos, depth)
                 plain = part.format_spec is None and part.conversion is None
                 if plain and isinstance(inner, (v.Str, v.Ref, v.Deferred)):
                     pieces.append(inner)
@@ -184,10 +194,10 @@ class Resolver:
     # operators ------------------------------------------------------------------
     def _BinaryOperation(self, node: cst.BinaryOperation, scope, pos, depth) -> v.Value:
         left = self.value(node.left, scope, pos, depth)
-        right = self.value(node.right, scope, pos, depth)
         op = type(node.operator).__name__
         if op == "Modulo":
             op = "percent"
+        right = (self.interpolated if op == "percent" else self.value)(node.right, scope, pos, depth)
         return apply(op, (left, right), span=self.span(node), expr=self.expr_text(node))
 
     # containers -----------------------------------------------------------------
@@ -289,8 +299,8 @@ class Resolver:
         text_like = isinstance(receiver, (v.Str, v.Ref, v.Deferred))
         expr = self.expr_text(node)
         if method in ("format", "format_map") and text_like:
-            positional = tuple(self.value(a.value, scope, pos, depth) for a in args)
-            kw = tuple((k, self.value(e, scope, pos, depth)) for k, e in kwargs.items())
+            positional = tuple(self.interpolated(a.value, scope, pos, depth) for a in args)
+            kw = tuple((k, self.interpolated(e, scope, pos, depth)) for k, e in kwargs.items())
             return apply(method, (receiver, *positional), kw, span=span, expr=expr)
         if method == "join" and text_like and len(args) == 1:
             return apply("join", (receiver, self.value(args[0].value, scope, pos, depth)), span=span,
@@ -389,7 +399,7 @@ class Resolver:
 
     def param_value(self, func: Scope, name: str, depth: int, span: Span) -> v.Value:
         param = func.params[name]
-        if param.default is not None and func.parent is not None:
+        if param.default is not None and func.parent is not None and not self._interpolating:
             got = self.value(param.default, func.parent, None, depth)
             if not isinstance(got, v.Unknown):
                 return got

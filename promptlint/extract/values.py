@@ -254,8 +254,9 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
                 arg = args[idx] if idx < len(args) else None
             else:
                 arg = kwargs.get(base)
-            if isinstance(arg, Str) and field == base:
-                segments.extend(arg.segments)
+            text = _spliceable(arg)
+            if text is not None and field == base:
+                segments.extend(text.segments)
                 spliced = True
             else:
                 segments.append(Segment(hole=field or "value", span=seg.span))
@@ -293,14 +294,24 @@ def percent_holes(value: Str, arg: Value) -> Str:
                 got = positional[index] if index < len(positional) else None
                 label = _value_label(got, index)
                 index += 1
-            if isinstance(got, Str) and m.group(2) in "sr":
-                segments.extend(got.segments)
+            text = _spliceable(got)
+            if text is not None and m.group(2) in "sdirf":
+                segments.extend(text.segments)
                 spliced = True
             else:
                 segments.append(Segment(hole=label, span=seg.span))
         segments.append(Segment(text=seg.text[pos:], span=seg.span))
     result = concat(Str(tuple(segments), value.span), span=value.span)
     return replace(result, origin=None if spliced else value.origin)
+
+
+def _spliceable(value: Value | None) -> Str | None:
+    """Known text to put in place of a format field: a string, or a number literal."""
+    if isinstance(value, Str):
+        return value
+    if isinstance(value, Lit) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
+        return as_str(value)
+    return None
 
 
 def _value_label(value: Value | None, index: int) -> str:

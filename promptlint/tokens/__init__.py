@@ -62,7 +62,9 @@ def request_model(request: Request, catalog: ModelCatalog, default_model: str) -
 
 def request_overhead(request: Request, catalog: ModelCatalog, model: str) -> int:
     framing = overheads()
+    # The system prompt is framed like one more message (data/calibration.toml, [overhead]).
     messages = len({p.message for p in request.parts if p.message is not None})
+    messages += any(p.section == "system" for p in request.parts)
     tools = sum(1 for p in request.parts if p.section == "tools")
     total = framing.get("request", 0) + framing.get("message", 0) * max(messages, 1) + framing.get("tool", 0) * tools
     if tools:

@@ -1,0 +1,100 @@
+"""Linking across modules: imported constants, re-exports, deferred operations, lazy loading."""
+
+from __future__ import annotations
+
+from conftest import run_analysis, write_tree
+
+
+def requests_by_function(analysis):
+    return {r.function: r for r in analysis.project.requests}
+
+
+def template_text(analysis, part):
+    return analysis.project.templates[part.template].display()
+
+
+CALL = '''
+import anthropic
+client = anthropic.Anthropic()
+
+def {name}(q):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=50, system={system},
+                                  messages={messages})
+'''
+
+
+def test_constants_imported_absolute_relative_aliased_and_reexported(tmp_path):
+    write_tree(tmp_path, {
+        "app/__init__.py": "from .prompts import SYSTEM_PROMPT as SYSTEM\n",
+        "app/prompts.py": 'BASE = "You are careful."\nSYSTEM_PROMPT = BASE + " Be brief."\n',
+        "app/absolute.py": "from app.prompts import SYSTEM_PROMPT\n" + CALL.format(
+            name="absolute", system="SYSTEM_PROMPT", messages='[{"role": "user", "content": q}]'),
+        "app/relative.py": "from .prompts import BASE\n" + CALL.format(
+            name="relative", system='BASE + " Extra."', messages='[{"role": "user", "content": q}]'),
+        "app/aliased.py": "import app.prompts as P\n" + CALL.format(
+            name="aliased", system="P.SYSTEM_PROMPT", messages='[{"role": "user", "content": q}]'),
+        "app/package.py": "from app import SYSTEM\n" + CALL.format(
+            name="package", system="SYSTEM", messages='[{"role": "user", "content": q}]'),
+        "app/module_attr.py": "from app import prompts\n" + CALL.format(
+            name="module_attr", system="prompts.BASE", messages='[{"role": "user", "content": q}]'),
+    })
+    analysis = run_analysis(tmp_path)
+    by_fn = requests_by_function(analysis)
+    for name in ("absolute", "aliased", "package"):
+        part = by_fn[name].parts[0]
+        assert part.template == "app/prompts.py::SYSTEM_PROMPT", name
+        assert template_text(analysis, part) == "You are careful. Be brief."
+    assert template_text(analysis, by_fn["relative"].parts[0]) == "You are careful. Extra."
+    assert by_fn["module_attr"].parts[0].template == "app/prompts.py::BASE"
+    assert not any(r.unresolved for r in analysis.project.requests)
+
+
+def test_operations_on_imported_values_are_evaluated_at_link_time(tmp_path):
+    write_tree(tmp_path, {
+        "lib/texts.py": (
+            'SUMMARY_TEMPLATE = "Summarize for {audience}:\\n{text}"\n'
+            'FEW_SHOT = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]\n'
+        ),
+        "svc.py": "from lib.texts import SUMMARY_TEMPLATE, FEW_SHOT\n" + CALL.format(
+            name="svc", system='f"Rules: {SUMMARY_TEMPLATE.upper}"',
+            messages='FEW_SHOT + [{"role": "user", "content": SUMMARY_TEMPLATE.format(audience="agents", text=q)}]'),
+    })
+    analysis = run_analysis(tmp_path)
+    request = analysis.project.requests[0]
+    roles = [p.role for p in request.parts[1:]]
+    assert roles == ["user", "assistant", "user"]
+    assert request.parts[1].template == "lib/texts.py::FEW_SHOT[0].content"
+    assert template_text(analysis, request.parts[3]) == "Summarize for agents:\n{text}"
+
+
+def test_module_skipped_by_the_prefilter_is_loaded_when_imported(tmp_path):
+    write_tree(tmp_path, {
+        "consts.py": 'GREETING = "Welcome to ACME support."\n',  # no prompt-like name, no call
+        "bot.py": "from consts import GREETING\n" + CALL.format(
+            name="bot", system="GREETING", messages='[{"role": "user", "content": q}]'),
+    })
+    analysis = run_analysis(tmp_path)
+    part = analysis.project.requests[0].parts[0]
+    assert part.template == "consts.py::GREETING"
+    assert analysis.measurements.templates["consts.py::GREETING"] > 0
+
+
+def test_import_from_outside_the_tree_is_unresolved(tmp_path):
+    write_tree(tmp_path, {
+        "bot.py": "from vendor.prompts import SYSTEM\n" + CALL.format(
+            name="bot", system="SYSTEM", messages='[{"role": "user", "content": q}]'),
+    })
+    request = run_analysis(tmp_path).project.requests[0]
+    assert request.parts[0].unresolved and "outside the scanned tree" in request.parts[0].unresolved
+
+
+def test_imported_kwargs_dict_is_spread(tmp_path):
+    write_tree(tmp_path, {
+        "settings.py": 'LLM_PARAMS = {"model": "gpt-4o-mini", "max_tokens": 64}\n',
+        "bot.py": (
+            "from openai import OpenAI\nfrom settings import LLM_PARAMS\nclient = OpenAI()\n"
+            "def bot(q):\n    return client.chat.completions.create(messages=[{'role': 'user', 'content': q}], **LLM_PARAMS)\n"
+        ),
+    })
+    request = run_analysis(tmp_path).project.requests[0]
+    assert (request.model, request.max_tokens, request.kwargs_open) == ("gpt-4o-mini", 64, None)
