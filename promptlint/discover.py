@@ -41,10 +41,38 @@ _CALL_MARKERS = (
     rb"|\ba?completion\s*\(|\blitellm\b"
     rb"|PromptTemplate|from_messages|(?:System|Human|AI)Message\b"
 )
+_CALL_ANCHORS = (b"messages", b"completion", b"responses", b"batches", b"litellm", b"prompttemplate",
+                 b"systemmessage", b"humanmessage", b"aimessage")
 _YAML_KEYS = (
     rb"^[ \t]*(?:-[ \t]*)?[\"']?(?:system|prompt|prompts|template|templates|instructions|user|messages"
     rb"|examples|content|[\w-]*_prompt|[\w-]*_template)[\"']?[ \t]*:"
 )
+_YAML_ANCHORS = (b"system", b"prompt", b"template", b"instructions", b"user", b"messages", b"examples", b"content")
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """Find a literal anchor at memory-search speed, then confirm with a regex around it.
+
+    A regex alone is tried at every byte of every file; searching the lower-cased bytes
+    for a handful of literals first skips almost all of an ordinary file in C, and the
+    confirming regex only runs on the lines where an anchor occurs.
+    """
+
+    anchors: tuple[bytes, ...]
+    confirm: re.Pattern[bytes]
+    window: int = 300  # bytes after an anchor a multi-line call may span
+
+    def matches(self, data: bytes) -> bool:
+        low = data.lower()
+        for anchor in self.anchors:
+            start = low.find(anchor)
+            while start != -1:
+                line_start = low.rfind(b"\n", 0, start) + 1
+                if self.confirm.search(data, line_start, min(len(data), start + self.window)):
+                    return True
+                start = low.find(anchor, start + 1)
+        return False
 
 
 def _name_regex(patterns: tuple[str, ...]) -> bytes:
@@ -55,17 +83,30 @@ def _name_regex(patterns: tuple[str, ...]) -> bytes:
     return b"(?:" + b"|".join(alts) + b")" if alts else b"(?!)"
 
 
+def _name_anchors(patterns: tuple[str, ...]) -> tuple[bytes, ...]:
+    """The longest literal run of each name pattern: ``*PROMPT*`` -> ``prompt``."""
+    anchors = []
+    for p in patterns:
+        runs = [r for r in re.split(r"[*?\[\]]", p) if r]
+        if not runs:
+            return (b"",)  # a pattern that is all wildcards matches any name
+        anchors.append(max(runs, key=len).lower().encode())
+    return tuple(anchors)
+
+
 @lru_cache(maxsize=16)
-def prefilter(kind: str, name_patterns: tuple[str, ...]) -> re.Pattern[bytes] | None:
-    """The byte regex a file of ``kind`` must match to be parsed (None: always parse)."""
+def prefilter(kind: str, name_patterns: tuple[str, ...]) -> Prefilter | None:
+    """What a file of ``kind`` must contain to be parsed (None: always parse)."""
     names = _name_regex(name_patterns)
+    anchors = _CALL_ANCHORS + _name_anchors(name_patterns)
     if kind == "python":
         assign = rb"^[ \t]*" + names + rb"[ \t]*(?::[^=\n]*)?=(?!=)"
-        return re.compile(_CALL_MARKERS + b"|" + assign, re.MULTILINE | re.IGNORECASE)
+        return Prefilter(anchors, re.compile(_CALL_MARKERS + b"|" + assign, re.MULTILINE | re.IGNORECASE))
     if kind == "notebook":
-        return re.compile(_CALL_MARKERS + b"|" + names + rb"[ \t]*(?::[^=\\]*)?=(?!=)", re.IGNORECASE)
+        assign = names + rb"[ \t]*(?::[^=\\]*)?=(?!=)"
+        return Prefilter(anchors, re.compile(_CALL_MARKERS + b"|" + assign, re.IGNORECASE))
     if kind == "yaml":
-        return re.compile(_YAML_KEYS, re.MULTILINE | re.IGNORECASE)
+        return Prefilter(_YAML_ANCHORS, re.compile(_YAML_KEYS, re.MULTILINE | re.IGNORECASE))
     return None
 
 
@@ -154,8 +195,8 @@ def read_candidate(rel: str, abspath: str, kind: str, config: Config) -> SourceF
 
 
 def passes_prefilter(source: SourceFile, config: Config) -> bool:
-    pattern = prefilter(source.kind, tuple(config.prompt_name_patterns))
-    return pattern is None or pattern.search(source.data) is not None
+    check = prefilter(source.kind, tuple(config.prompt_name_patterns))
+    return check is None or check.matches(source.data)
 
 
 def discover(paths: list[Path], config: Config) -> Discovery:

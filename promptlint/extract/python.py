@@ -1,20 +1,20 @@
-"""Extract prompt constants and LLM call sites from Python source with libcst.
+"""Extract prompt constants and LLM call sites from Python source.
 
-The module is parsed once, indexed once (:mod:`scopes`), and only the call sites whose
-callee looks like an LLM API are resolved (:mod:`resolve`). The result is a
-:class:`FileResult` of abstract values; requests are shaped after linking.
+The module is parsed once with Python's ``ast`` (never imported or executed), indexed
+once (:mod:`scopes`), and only the call sites whose callee looks like an LLM API are
+resolved (:mod:`resolve`). The result is a :class:`FileResult` of abstract values;
+requests are shaped after linking.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+import ast
+import warnings
 
 from promptlint.extract import values as v
-from promptlint.extract.resolve import Resolver
+from promptlint.extract.resolve import Resolver, SourceText
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft
 from promptlint.extract.scopes import CallSite, IndexVisitor, ModuleIndex, module_name_for
 from promptlint.globs import match_name
@@ -69,13 +69,16 @@ def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module:
     """Extract from decoded Python ``text``. Never raises on bad input: returns PL001."""
     module = module or module_name_for(path)
     try:
-        tree = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        line, col, message = _locate_syntax_error(text, exc)
-        return FileResult(path, "python", module, diagnostics=(Diagnostic(path, f"cannot parse Python: {message}", line, col),))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in the scanned code
+            tree = ast.parse(text, filename=path)
+    except SyntaxError as err:
+        line, col = err.lineno or 1, err.offset or 1
+        return FileResult(path, "python", module, diagnostics=(
+            Diagnostic(path, f"cannot parse Python: {err.msg} (line {line})", line, col),))
     except (RecursionError, MemoryError):
         return FileResult(path, "python", module, diagnostics=(Diagnostic(path, "cannot parse Python: nesting too deep"),))
-    except Exception as exc:  # noqa: BLE001 - the parser must never stop a scan
+    except ValueError as exc:
         return FileResult(path, "python", module, diagnostics=(Diagnostic(path, f"cannot parse Python: {exc}"),))
     try:
         return _extract_tree(path, text, tree, module, name_patterns)
@@ -83,35 +86,11 @@ def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module:
         return FileResult(path, "python", module, diagnostics=(Diagnostic(path, "cannot analyze Python: nesting too deep"),))
 
 
-def _locate_syntax_error(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str]:
-    """libcst's error positions are coarse; CPython's compiler names the line and the cause.
-
-    Only runs on files that already failed to parse, so its cost does not matter.
-    """
-    try:
-        compile(text, "<promptlint>", "exec", flags=0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
-    except SyntaxError as err:
-        return err.lineno or 1, err.offset or 1, f"{err.msg} (line {err.lineno})"
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    first = str(exc).splitlines()[0] if str(exc) else "syntax error"
-    return exc.raw_line, exc.raw_column + 1, f"{first} (libcst cannot read this syntax)"
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    for m in re.finditer("\n", text):
-        starts.append(m.end())
-    return starts
-
-
-def _extract_tree(path: str, text: str, tree: cst.Module, module: str, name_patterns: tuple[str, ...]) -> FileResult:
-    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patterns: tuple[str, ...]) -> FileResult:
     visitor = IndexVisitor(module)
-    wrapper.visit(visitor)
+    visitor.visit(tree)
     index = visitor.index
-    positions = wrapper.resolve(PositionProvider)
-    resolver = Resolver(index, path, positions, lambda node: tree.code_for_node(node), _line_starts(text))
+    resolver = Resolver(index, path, SourceText(text))
 
     constants = _constants(index, resolver, path, name_patterns)
     drafts: list[RequestDraft] = []
@@ -156,7 +135,7 @@ def _has_text(value: v.Value) -> bool:
         return any(_has_text(i) for i in value.items)
     if isinstance(value, v.Map):
         return any(_has_text(i) for _, i in value.items)
-    return isinstance(value, (v.Ref, v.FileLink))
+    return isinstance(value, (v.Ref, v.FileLink, v.Deferred))
 
 
 def _value_span(value: v.Value) -> Span | None:
@@ -193,40 +172,37 @@ def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, pa
     )]
 
 
-def _call_params(node: cst.Call, site: CallSite, api: Api, resolver: Resolver):
+def _call_params(node: ast.Call, site: CallSite, api: Api, resolver: Resolver):
     params: list[tuple[str, v.Value]] = []
     spans: list[tuple[str, Span]] = []
     kwargs_open: str | None = None
-    positional = 0
-    for arg in node.args:
-        if arg.keyword is not None:
-            params.append((arg.keyword.value, resolver.value(arg.value, site.scope, site.pos)))
-            spans.append((arg.keyword.value, resolver.span(arg)))
-        elif arg.star == "**":
-            value = resolver.value(arg.value, site.scope, site.pos)
-            if isinstance(value, v.Map):
-                for key, item in value.items:
-                    params.append((key, item))
-                    if item_span := getattr(item, "span", None):
-                        spans.append((key, item_span))
-                if value.open:
-                    kwargs_open = f"**{resolver.expr_text(arg.value)} may hold more keys"
-            elif isinstance(value, v.Ref):
-                params.append(("**", value))  # spread by the linker once the module is known
-            else:
-                kwargs_open = f"**{resolver.expr_text(arg.value)} cannot be resolved"
-        elif not arg.star and positional < len(api.positional):
-            name = api.positional[positional]
-            positional += 1
-            params.append((name, resolver.value(arg.value, site.scope, site.pos)))
-            spans.append((name, resolver.span(arg)))
+    for name, arg in zip(api.positional, (a for a in node.args if not isinstance(a, ast.Starred))):
+        params.append((name, resolver.value(arg, site.scope, site.pos)))
+        spans.append((name, resolver.span(arg)))
+    for keyword in node.keywords:
+        if keyword.arg is not None:
+            params.append((keyword.arg, resolver.value(keyword.value, site.scope, site.pos)))
+            spans.append((keyword.arg, resolver.span(keyword)))
+            continue
+        value = resolver.value(keyword.value, site.scope, site.pos)
+        if isinstance(value, v.Map):
+            for key, item in value.items:
+                params.append((key, item))
+                if item_span := getattr(item, "span", None):
+                    spans.append((key, item_span))
+            if value.open:
+                kwargs_open = f"**{resolver.expr_text(keyword.value)} may hold more keys"
+        elif isinstance(value, v.Ref):
+            params.append(("**", value))  # spread by the linker once the module is known
+        else:
+            kwargs_open = f"**{resolver.expr_text(keyword.value)} cannot be resolved"
     return params, spans, kwargs_open
 
 
 def _batch_drafts(request_id: str, params: dict, site: CallSite, resolver: Resolver, common: dict) -> list[RequestDraft]:
-    requests_node = next((a.value for a in site.node.args if a.keyword is not None and a.keyword.value == "requests"), None)
+    requests_node = next((k.value for k in site.node.keywords if k.arg == "requests"), None)
     items: list[v.Value]
-    if isinstance(requests_node, (cst.ListComp, cst.GeneratorExp)):
+    if isinstance(requests_node, (ast.ListComp, ast.GeneratorExp)):
         items = [resolver.value(requests_node.elt, site.scope, site.pos)]
     else:
         value = params.get("requests")

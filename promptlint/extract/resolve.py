@@ -10,14 +10,12 @@ Nothing is imported or executed.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
-from typing import Callable
-
-import libcst as cst
 
 from promptlint.extract import values as v
 from promptlint.extract.ops import apply, merge, set_path
-from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, dotted
+from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, dotted, pos_of
 from promptlint.types import Segment, Span
 
 MAX_DEPTH = 40
@@ -27,41 +25,56 @@ _TRANSFORM_FUNCTIONS = {"dedent": "dedent", "textwrap.dedent": "dedent", "cleand
 _CONFIG_BASES = ("BaseModel", "BaseSettings", "Settings", "Config", "NamedTuple", "TypedDict")
 
 
+class SourceText:
+    """Positions of the decoded source: ``ast`` columns are UTF-8 byte offsets, spans are
+    character offsets, and the two differ only on lines with non-ASCII text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.splitlines(keepends=True)
+        self.starts = [0]
+        for line in self.lines:
+            self.starts.append(self.starts[-1] + len(line))
+
+    def column(self, line: int, byte_col: int) -> int:
+        if not 0 < line <= len(self.lines):
+            return byte_col
+        text = self.lines[line - 1]
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    def offset(self, line: int, column: int) -> int | None:
+        if 0 < line <= len(self.lines):
+            return self.starts[line - 1] + column
+        return None
+
+
 class Resolver:
-    def __init__(self, index: ModuleIndex, path: str, wrapper_positions, source_of: Callable[[cst.CSTNode], str],
-                 line_starts: list[int]) -> None:
+    def __init__(self, index: ModuleIndex, path: str, source: SourceText) -> None:
         self.index = index
         self.path = path
-        self.positions = wrapper_positions
-        self.source_of = source_of
-        self.line_starts = line_starts
+        self.source = source
         self._active: set[tuple[int, str, Pos | None]] = set()
         self._interpolating = 0  # > 0 while resolving a value spliced into text
 
     # spans ----------------------------------------------------------------------
-    def span(self, node: cst.CSTNode) -> Span:
-        rng = self.positions[node]
-        start = self._offset(rng.start.line, rng.start.column)
-        end = self._offset(rng.end.line, rng.end.column)
-        return Span(self.path, rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1, start, end)
+    def span(self, node: ast.AST) -> Span:
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None) or line
+        col = self.source.column(line, getattr(node, "col_offset", 0))
+        end_col = self.source.column(end_line, getattr(node, "end_col_offset", None) or 0)
+        return Span(self.path, line, col + 1, end_line, end_col + 1,
+                    self.source.offset(line, col), self.source.offset(end_line, end_col))
 
-    def pos(self, node: cst.CSTNode) -> Pos:
-        start = self.positions[node].start
-        return (start.line, start.column)
-
-    def _offset(self, line: int, column: int) -> int | None:
-        if 0 < line <= len(self.line_starts):
-            return self.line_starts[line - 1] + column
-        return None
-
-    def expr_text(self, node: cst.CSTNode) -> str:
+    def expr_text(self, node: ast.AST) -> str:
         try:
-            return self.source_of(node)
+            return ast.unparse(node)
         except Exception:  # noqa: BLE001 - a name for a hole is best effort
             return "?"
 
     # entry ----------------------------------------------------------------------
-    def value(self, node: cst.BaseExpression, scope: Scope, pos: Pos | None, depth: int = 0) -> v.Value:
+    def value(self, node: ast.expr, scope: Scope, pos: Pos | None, depth: int = 0) -> v.Value:
         if depth > MAX_DEPTH:
             return v.Unknown("too deeply nested to follow", self.expr_text(node), "dynamic", self.span(node))
         method = getattr(self, "_" + type(node).__name__, None)
@@ -69,7 +82,7 @@ class Resolver:
             return v.Unknown(f"{type(node).__name__} expression", self.expr_text(node), "dynamic", self.span(node))
         return method(node, scope, pos, depth + 1)
 
-    def interpolated(self, node: cst.BaseExpression, scope: Scope, pos: Pos | None, depth: int) -> v.Value:
+    def interpolated(self, node: ast.expr, scope: Scope, pos: Pos | None, depth: int) -> v.Value:
         """A value spliced into text: a parameter stays a hole even when it has a default,
         because callers pass other values (``tone="friendly"`` is one tone among many)."""
         self._interpolating += 1
@@ -79,62 +92,42 @@ class Resolver:
             self._interpolating -= 1
 
     # literals -------------------------------------------------------------------
-    def _SimpleString(self, node: cst.SimpleString, scope, pos, depth) -> v.Value:
-        try:
-            text = node.evaluated_value
-        except Exception:  # noqa: BLE001 - malformed escapes in broken source
-            text = node.value.strip("\"'")
-        if isinstance(text, bytes):
-            return v.Unknown("bytes literal", self.expr_text(node), "dynamic", self.span(node))
+    def _Constant(self, node: ast.Constant, scope, pos, depth) -> v.Value:
+        value = node.value
         span = self.span(node)
-        return v.Str((Segment(text=text, span=span),), span)
+        if isinstance(value, str):
+            return v.Str((Segment(text=value, span=span),), span)
+        if value is None or isinstance(value, (bool, int, float)):
+            return v.Lit(value, span)
+        return v.Unknown(f"{type(value).__name__} literal", self.expr_text(node), "dynamic", span)
 
-    def _ConcatenatedString(self, node: cst.ConcatenatedString, scope, pos, depth) -> v.Value:
-        left = self.value(node.left, scope, pos, depth)
-        right = self.value(node.right, scope, pos, depth)
-        if isinstance(left, v.Unknown) or isinstance(right, v.Unknown):
-            return v.Unknown("bytes literal", self.expr_text(node), "dynamic", self.span(node))
-        return apply("concat", (left, right), span=self.span(node))
-
-    def _FormattedString(self, node: cst.FormattedString, scope, pos, depth) -> v.Value:
+    def _JoinedStr(self, node: ast.JoinedStr, scope, pos, depth) -> v.Value:
         span = self.span(node)
-        prefix = node.start.lower().replace("f", "")
         pieces: list[v.Value] = []
-        for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
-                pieces.append(v.Str((Segment(text=_fstring_text(prefix, node.end, part.value), span=span),), span))
-            elif isinstance(part, cst.FormattedStringExpression):
-                inner = self.interpolated(part.expression, scope, pos, depth)
-                plain = part.format_spec is None and part.conversion is None
+        for part in node.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                pieces.append(v.Str((Segment(text=part.value, span=span),), span))
+            elif isinstance(part, ast.FormattedValue):
+                inner = self.interpolated(part.value, scope, pos, depth)
+                plain = part.format_spec is None and part.conversion == -1
                 if plain and isinstance(inner, (v.Str, v.Ref, v.Deferred)):
                     pieces.append(inner)
                 else:
-                    pieces.append(v.Str((Segment(hole=_hole_for(part.expression, inner, self), span=span),), span))
+                    pieces.append(v.Str((Segment(hole=_hole_for(part.value, inner, self), span=span),), span))
         return apply("concat", tuple(pieces), span=span, expr=self.expr_text(node))
 
-    def _Integer(self, node: cst.Integer, scope, pos, depth) -> v.Value:
-        try:
-            return v.Lit(int(node.evaluated_value), self.span(node))
-        except Exception:  # noqa: BLE001
-            return v.Unknown("integer", node.value, "dynamic", self.span(node))
-
-    def _Float(self, node: cst.Float, scope, pos, depth) -> v.Value:
-        try:
-            return v.Lit(float(node.evaluated_value), self.span(node))
-        except Exception:  # noqa: BLE001
-            return v.Unknown("float", node.value, "dynamic", self.span(node))
-
-    def _UnaryOperation(self, node: cst.UnaryOperation, scope, pos, depth) -> v.Value:
-        inner = self.value(node.expression, scope, pos, depth)
-        if isinstance(node.operator, cst.Minus) and isinstance(inner, v.Lit) and isinstance(inner.value, (int, float)):
+    def _UnaryOp(self, node: ast.UnaryOp, scope, pos, depth) -> v.Value:
+        inner = self.value(node.operand, scope, pos, depth)
+        if isinstance(node.op, ast.USub) and isinstance(inner, v.Lit) and isinstance(inner.value, (int, float)) \
+                and not isinstance(inner.value, bool):
             return v.Lit(-inner.value, self.span(node))
         return v.Unknown("unary operation", self.expr_text(node), "dynamic", self.span(node))
 
-    def _List(self, node, scope, pos, depth) -> v.Value:
+    def _List(self, node: ast.List | ast.Tuple | ast.Set, scope, pos, depth) -> v.Value:
         items: list[v.Value] = []
         is_open = False
-        for element in node.elements:
-            if isinstance(element, cst.StarredElement):
+        for element in node.elts:
+            if isinstance(element, ast.Starred):
                 inner = self.value(element.value, scope, pos, depth)
                 if isinstance(inner, v.Seq):
                     items.extend(inner.items)
@@ -142,38 +135,35 @@ class Resolver:
                 else:
                     is_open = True
             else:
-                items.append(self.value(element.value, scope, pos, depth))
+                items.append(self.value(element, scope, pos, depth))
         return v.Seq(tuple(items), self.span(node), is_open)
 
     _Tuple = _List
     _Set = _List
 
-    def _Dict(self, node: cst.Dict, scope, pos, depth) -> v.Value:
+    def _Dict(self, node: ast.Dict, scope, pos, depth) -> v.Value:
         result = v.Map((), self.span(node))
-        for element in node.elements:
-            if isinstance(element, cst.StarredDictElement):
-                inner = self.value(element.value, scope, pos, depth)
-                result = merge(result, inner)
+        for key_node, value_node in zip(node.keys, node.values):
+            if key_node is None:  # {**other}
+                result = merge(result, self.value(value_node, scope, pos, depth))
                 continue
-            key = self.value(element.key, scope, pos, depth)
+            key = self.value(key_node, scope, pos, depth)
             if isinstance(key, v.Str) and not key.has_holes:
-                result = result.with_item(key.text, self.value(element.value, scope, pos, depth))
+                result = result.with_item(key.text, self.value(value_node, scope, pos, depth))
             else:
                 result = replace(result, open=True)
         return result
 
-    def _Name(self, node: cst.Name, scope, pos, depth) -> v.Value:
-        if node.value in ("True", "False", "None"):
-            return v.Lit({"True": True, "False": False, "None": None}[node.value], self.span(node))
-        return self.lookup(node.value, scope, pos, depth, self.span(node))
+    def _Name(self, node: ast.Name, scope, pos, depth) -> v.Value:
+        return self.lookup(node.id, scope, pos, depth, self.span(node))
 
-    def _Await(self, node: cst.Await, scope, pos, depth) -> v.Value:
-        return self.value(node.expression, scope, pos, depth)
-
-    def _NamedExpr(self, node: cst.NamedExpr, scope, pos, depth) -> v.Value:
+    def _Await(self, node: ast.Await, scope, pos, depth) -> v.Value:
         return self.value(node.value, scope, pos, depth)
 
-    def _IfExp(self, node: cst.IfExp, scope, pos, depth) -> v.Value:
+    def _NamedExpr(self, node: ast.NamedExpr, scope, pos, depth) -> v.Value:
+        return self.value(node.value, scope, pos, depth)
+
+    def _IfExp(self, node: ast.IfExp, scope, pos, depth) -> v.Value:
         body = self.value(node.body, scope, pos, depth)
         orelse = self.value(node.orelse, scope, pos, depth)
         if isinstance(body, v.Str) and isinstance(orelse, v.Str):
@@ -182,42 +172,39 @@ class Resolver:
             return orelse if not isinstance(orelse, v.Unknown) else body
         return body
 
-    def _BooleanOperation(self, node: cst.BooleanOperation, scope, pos, depth) -> v.Value:
-        left = self.value(node.left, scope, pos, depth)
-        right = self.value(node.right, scope, pos, depth)
-        if isinstance(node.operator, cst.Or):
-            if isinstance(left, v.Unknown) or (isinstance(left, v.Lit) and not left.value):
-                return right
-            return left
-        return right
+    def _BoolOp(self, node: ast.BoolOp, scope, pos, depth) -> v.Value:
+        values = [self.value(n, scope, pos, depth) for n in node.values]
+        if isinstance(node.op, ast.Or):
+            for value in values:
+                if not (isinstance(value, v.Unknown) or (isinstance(value, v.Lit) and not value.value)):
+                    return value
+        return values[-1]
 
     # operators ------------------------------------------------------------------
-    def _BinaryOperation(self, node: cst.BinaryOperation, scope, pos, depth) -> v.Value:
+    def _BinOp(self, node: ast.BinOp, scope, pos, depth) -> v.Value:
         left = self.value(node.left, scope, pos, depth)
-        op = type(node.operator).__name__
-        if op == "Modulo":
-            op = "percent"
+        op = {ast.Add: "Add", ast.Mult: "Multiply", ast.Mod: "percent"}.get(type(node.op), type(node.op).__name__)
         right = (self.interpolated if op == "percent" else self.value)(node.right, scope, pos, depth)
         return apply(op, (left, right), span=self.span(node), expr=self.expr_text(node))
 
     # containers -----------------------------------------------------------------
-    def _Subscript(self, node: cst.Subscript, scope, pos, depth) -> v.Value:
+    def _Subscript(self, node: ast.Subscript, scope, pos, depth) -> v.Value:
         base = self.value(node.value, scope, pos, depth)
-        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        if isinstance(node.slice, ast.Slice):
             return v.Unknown("slice", self.expr_text(node), "dynamic", self.span(node))
-        key = self.value(node.slice[0].slice.value, scope, pos, depth)
+        key = self.value(node.slice, scope, pos, depth)
         if isinstance(base, v.Ref) and isinstance(key, (v.Str, v.Lit)):
             step = key.text if isinstance(key, v.Str) else key.value
             if isinstance(step, (str, int)) and not isinstance(step, bool):
                 return replace(base, path=base.path + (step,), span=self.span(node))
         return apply("subscript", (base, key), span=self.span(node), expr=self.expr_text(node))
 
-    def _Attribute(self, node: cst.Attribute, scope, pos, depth) -> v.Value:
-        attr = node.attr.value
+    def _Attribute(self, node: ast.Attribute, scope, pos, depth) -> v.Value:
+        attr = node.attr
         base_node = node.value
         span = self.span(node)
-        if isinstance(base_node, cst.Name):
-            name = base_node.value
+        if isinstance(base_node, ast.Name):
+            name = base_node.id
             func = _enclosing_function(scope)
             if func is not None and func.cls is not None and func.param_order and name == func.param_order[0]:
                 found = self.class_attr(func.cls, attr, depth)
@@ -244,44 +231,46 @@ class Resolver:
         return v.Unknown(f"attribute .{attr}", self.expr_text(node), "dynamic", span)
 
     # calls ----------------------------------------------------------------------
-    def _Call(self, node: cst.Call, scope, pos, depth) -> v.Value:
+    def _Call(self, node: ast.Call, scope, pos, depth) -> v.Value:
         func = node.func
         span = self.span(node)
         name = dotted(func)
-        args = [a for a in node.args if not a.keyword and not a.star]
-        kwargs = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
-        if isinstance(func, cst.Attribute):
-            method = func.attr.value
+        args = [a for a in node.args if not isinstance(a, ast.Starred)]
+        kwargs = {k.arg: k.value for k in node.keywords if k.arg is not None}
+        if isinstance(func, ast.Attribute):
+            method = func.attr
             if method in ("format", "format_map", "join", "render", "read_text", "read", "get_template", *_TEXT_METHODS):
                 receiver = self.value(func.value, scope, pos, depth)
                 got = self._method_call(method, receiver, node, args, kwargs, scope, pos, depth, span)
                 if got is not None:
                     return got
         if name in _TRANSFORM_FUNCTIONS and args:
-            return apply(_TRANSFORM_FUNCTIONS[name], (self.value(args[0].value, scope, pos, depth),), span=span,
+            return apply(_TRANSFORM_FUNCTIONS[name], (self.value(args[0], scope, pos, depth),), span=span,
                          expr=self.expr_text(node))
         if name == "dict":
             result = v.Map((), span)
             for a in node.args:
-                if a.keyword is not None:
-                    result = result.with_item(a.keyword.value, self.value(a.value, scope, pos, depth))
+                result = merge(result, self.value(a, scope, pos, depth))
+            for k in node.keywords:
+                if k.arg is None:
+                    result = merge(result, self.value(k.value, scope, pos, depth))
                 else:
-                    result = merge(result, self.value(a.value, scope, pos, depth))
+                    result = result.with_item(k.arg, self.value(k.value, scope, pos, depth))
             return result
         if name in ("list", "tuple") and len(args) == 1:
-            inner = self.value(args[0].value, scope, pos, depth)
+            inner = self.value(args[0], scope, pos, depth)
             if isinstance(inner, (v.Seq, v.Ref, v.Deferred)):
                 return inner
             return v.Unknown("list()", self.expr_text(node), "dynamic", span)
         if name == "str" and len(args) == 1:
-            return v.as_str(self.value(args[0].value, scope, pos, depth), span)
+            return v.as_str(self.value(args[0], scope, pos, depth), span)
         if name in ("Path", "pathlib.Path", "PurePath", "os.path.join"):
             return self._path_value(node, scope, pos, depth)
         if name in ("open", "io.open") and args:
-            target = self._path_value(args[0].value, scope, pos, depth)
+            target = self._path_value(args[0], scope, pos, depth)
             return target if isinstance(target, v.FileLink) else v.Unknown("open()", self.expr_text(node), "dynamic", span)
-        if name in ("Template", "jinja2.Template", "Environment().from_string") and args:
-            inner = self.value(args[0].value, scope, pos, depth)
+        if name in ("Template", "jinja2.Template") and args:
+            inner = self.value(args[0], scope, pos, depth)
             if isinstance(inner, v.FileLink):
                 return replace(inner, how="jinja")
             return inner
@@ -289,7 +278,7 @@ class Resolver:
         if inlined is not None:
             return inlined
         last = name.rsplit(".", 1)[-1] if name else ""
-        if last[:1].isupper() and not args and kwargs and not any(a.star for a in node.args):
+        if last[:1].isupper() and not node.args and kwargs and all(k.arg for k in node.keywords):
             # A typed constructor (TypedDict, pydantic model, SDK param class) called with
             # keywords reads like a dict literal.
             return v.Map(tuple((k, self.value(e, scope, pos, depth)) for k, e in kwargs.items()), span)
@@ -299,31 +288,31 @@ class Resolver:
         text_like = isinstance(receiver, (v.Str, v.Ref, v.Deferred))
         expr = self.expr_text(node)
         if method in ("format", "format_map") and text_like:
-            positional = tuple(self.interpolated(a.value, scope, pos, depth) for a in args)
+            positional = tuple(self.interpolated(a, scope, pos, depth) for a in args)
             kw = tuple((k, self.interpolated(e, scope, pos, depth)) for k, e in kwargs.items())
             return apply(method, (receiver, *positional), kw, span=span, expr=expr)
         if method == "join" and text_like and len(args) == 1:
-            return apply("join", (receiver, self.value(args[0].value, scope, pos, depth)), span=span,
-                         expr=self.expr_text(args[0].value))
+            return apply("join", (receiver, self.value(args[0], scope, pos, depth)), span=span,
+                         expr=self.expr_text(args[0]))
         if method in _TEXT_METHODS and text_like and not args:
             return apply(method, (receiver,), span=span, expr=expr)
         if method in ("render", "read_text", "read") and isinstance(receiver, v.FileLink):
             return replace(receiver, how="jinja" if method == "render" else receiver.how, span=span)
         if method == "get_template" and args:
-            target = self.value(args[0].value, scope, pos, depth)
+            target = self.value(args[0], scope, pos, depth)
             if isinstance(target, v.Str) and not target.has_holes:
                 return v.FileLink(target.text, "jinja", span)
         return None
 
-    def _path_value(self, node: cst.BaseExpression, scope, pos, depth) -> v.Value:
+    def _path_value(self, node: ast.expr, scope, pos, depth) -> v.Value:
         """A file path built with Path(...), ``/`` and literals: the known tail is kept."""
         pieces: list[str] = []
 
-        def walk(n: cst.BaseExpression) -> None:
-            if isinstance(n, cst.Call) and dotted(n.func) in ("Path", "pathlib.Path", "PurePath", "os.path.join"):
+        def walk(n: ast.expr) -> None:
+            if isinstance(n, ast.Call) and dotted(n.func) in ("Path", "pathlib.Path", "PurePath", "os.path.join"):
                 for a in n.args:
-                    walk(a.value)
-            elif isinstance(n, cst.BinaryOperation) and isinstance(n.operator, cst.Divide):
+                    walk(a)
+            elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div):
                 walk(n.left)
                 walk(n.right)
             else:
@@ -341,15 +330,15 @@ class Resolver:
         target = "/".join(p.strip("/") for p in pieces if p.strip("/"))
         return v.FileLink(target, "read", self.span(node))
 
-    def _inline_call(self, func: cst.BaseExpression, scope: Scope, pos, depth) -> v.Value | None:
+    def _inline_call(self, func: ast.expr, scope: Scope, pos, depth) -> v.Value | None:
         target: Scope | None = None
-        if isinstance(func, cst.Name):
-            target = self._function_named(func.value, scope)
-        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        if isinstance(func, ast.Name):
+            target = self._function_named(func.id, scope)
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             current = _enclosing_function(scope)
             if current is not None and current.cls is not None and current.param_order \
-                    and func.value.value == current.param_order[0]:
-                target = self._method_named(current.cls, func.attr.value)
+                    and func.value.id == current.param_order[0]:
+                target = self._method_named(current.cls, func.attr)
         if target is None or not target.returns or depth > MAX_DEPTH - 5:
             return None
         key = (id(target), "<return>", None)
@@ -364,6 +353,8 @@ class Resolver:
 
     # names ----------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope, pos: Pos | None, depth: int, span: Span) -> v.Value:
+        if name in ("True", "False", "None"):
+            return v.Lit({"True": True, "False": False, "None": None}[name], span)
         current: Scope | None = scope
         use_pos = pos
         while current is not None:
@@ -374,9 +365,7 @@ class Resolver:
             if events:
                 got = self.from_events(name, events, current, use_pos, depth, span)
                 if got is not None:
-                    if current.kind == "module" and _enclosing_function(scope) is None:
-                        return self._maybe_stamp(got, name, current)
-                    return self._maybe_stamp(got, name, current) if current.kind == "module" else got
+                    return v.stamp(got, f"{self.path}::{name}") if current.kind == "module" else got
             if current.kind == "function" and name in current.params:
                 return self.param_value(current, name, depth, span)
             if current.kind == "module":
@@ -394,13 +383,10 @@ class Resolver:
             return v.Unknown(f"{name} is a definition", name, "dynamic", span)
         return v.Unknown(f"`{name}` is not defined in this module", name, "missing", span)
 
-    def _maybe_stamp(self, value: v.Value, name: str, scope: Scope) -> v.Value:
-        return v.stamp(value, f"{self.path}::{name}")
-
     def param_value(self, func: Scope, name: str, depth: int, span: Span) -> v.Value:
-        param = func.params[name]
-        if param.default is not None and func.parent is not None and not self._interpolating:
-            got = self.value(param.default, func.parent, None, depth)
+        default = func.params[name]
+        if default is not None and func.parent is not None and not self._interpolating:
+            got = self.value(default, func.parent, None, depth)
             if not isinstance(got, v.Unknown):
                 return got
         return v.Unknown(f"parameter `{name}` of {func.qualname}()", name, "param", span)
@@ -433,9 +419,8 @@ class Resolver:
             self._active.discard(key)
 
     def _event_value(self, event: Event, name: str, scope: Scope, depth: int, span: Span) -> v.Value:
-        if event.kind == "dynamic":
+        if event.kind == "dynamic" or not isinstance(event.node, ast.expr):
             return v.Unknown(event.detail or "assigned at run time", name, "dynamic", span)
-        assert isinstance(event.node, cst.BaseExpression)
         got = self.value(event.node, scope, event.pos, depth)
         if event.kind == "unpack":
             if isinstance(got, v.Seq) and len(got.items) == event.width and not got.open:
@@ -445,12 +430,12 @@ class Resolver:
 
     def _apply(self, event: Event, value: v.Value, scope: Scope, depth: int) -> v.Value:
         node = event.node
-        if event.kind == "aug" and isinstance(node, cst.BaseExpression):
-            op = {"AddAssign": "Add", "MultiplyAssign": "Multiply"}.get(event.detail, "")
+        if event.kind == "aug" and isinstance(node, ast.expr):
+            op = {"Add": "Add", "Mult": "Multiply"}.get(event.detail, "")
             other = self.value(node, scope, event.pos, depth)
             return apply(op, (value, other), span=getattr(value, "span", None)) if op else value
-        if event.kind in ("append", "extend", "insert", "update") and isinstance(node, cst.Call):
-            args = [self.value(a.value, scope, event.pos, depth) for a in node.args if a.keyword is None and not a.star]
+        if event.kind in ("append", "extend", "insert", "update") and isinstance(node, ast.Call):
+            args = [self.value(a, scope, event.pos, depth) for a in node.args if not isinstance(a, ast.Starred)]
             if event.kind in ("append", "extend") and isinstance(value, (v.Seq, v.Ref, v.Deferred)) and len(args) == 1:
                 return apply(event.kind, (value, args[0]), span=getattr(value, "span", None))
             if event.kind == "insert" and isinstance(value, v.Seq) and len(args) == 2 \
@@ -459,16 +444,18 @@ class Resolver:
                 items.insert(args[0].value, args[1])
                 return replace(value, items=tuple(items))
             if event.kind == "update" and isinstance(value, v.Map):
-                for a in node.args:
-                    if a.keyword is not None:
-                        value = value.with_item(a.keyword.value, self.value(a.value, scope, event.pos, depth))
+                for arg in args:
+                    value = merge(value, arg)
+                for k in node.keywords:
+                    if k.arg is None:
+                        value = merge(value, self.value(k.value, scope, event.pos, depth))
                     else:
-                        value = merge(value, self.value(a.value, scope, event.pos, depth))
+                        value = value.with_item(k.arg, self.value(k.value, scope, event.pos, depth))
                 return value
             if isinstance(value, (v.Seq, v.Map)):
                 return replace(value, open=True)
             return value
-        if event.kind == "setitem" and isinstance(node, cst.BaseExpression):
+        if event.kind == "setitem" and isinstance(node, ast.expr):
             keys = [self.value(k, scope, event.pos, depth) for k in event.keys]
             new = self.value(node, scope, event.pos, depth)
             return set_path(value, keys, new)
@@ -486,10 +473,10 @@ class Resolver:
         self_events = cls.self_events.get(attr)
         if self_events:
             init = cls.methods.get("__init__")
-            ordered = sorted(self_events, key=lambda e: (0 if init and _inside(e, init, self) else 1, e.pos))
+            ordered = sorted(self_events, key=lambda e: (0 if init and _inside(e, init) else 1, e.pos))
             event = ordered[0]
-            method = next((m for m in cls.methods.values() if _inside(event, m, self)), None)
-            if method is not None and isinstance(event.node, cst.BaseExpression):
+            method = next((m for m in cls.methods.values() if _inside(event, m)), None)
+            if method is not None and isinstance(event.node, ast.expr):
                 return self.value(event.node, method, event.pos, depth)
         for base in cls.bases:
             parent = self._class_named(base, self.index.module)
@@ -550,12 +537,13 @@ class Resolver:
         return False
 
 
-def _inside(event: Event, method: Scope, resolver: Resolver) -> bool:
+def _inside(event: Event, method: Scope) -> bool:
     node = method.node
     if node is None:
         return False
-    rng = resolver.positions[node]
-    return (rng.start.line, rng.start.column) <= event.pos <= (rng.end.line, rng.end.column)
+    start = pos_of(node)
+    end = (getattr(node, "end_lineno", start[0]) or start[0], getattr(node, "end_col_offset", 0) or 0)
+    return start <= event.pos <= end
 
 
 def _enclosing_function(scope: Scope) -> Scope | None:
@@ -567,19 +555,7 @@ def _enclosing_function(scope: Scope) -> Scope | None:
     return None
 
 
-def _fstring_text(prefix: str, quote: str, raw: str) -> str:
-    text = raw.replace("{{", "{").replace("}}", "}")
-    if "\\" not in text or "r" in prefix:
-        return text
-    try:
-        import ast
-
-        return ast.literal_eval(prefix + quote + text + quote)
-    except (SyntaxError, ValueError):
-        return text
-
-
-def _hole_for(expr: cst.BaseExpression, value: v.Value, resolver: Resolver) -> str:
+def _hole_for(expr: ast.expr, value: v.Value, resolver: Resolver) -> str:
     if isinstance(value, v.Unknown) and value.kind == "param":
         return value.expr
     return v.hole_name(resolver.expr_text(expr))

@@ -4,14 +4,16 @@ The index keeps, per scope, every event that gives a name a value or changes it
 (assignment, ``+=``, ``.append``, ``x["k"] = v``, loop targets), with its position, so the
 resolver can answer "what is ``messages`` at line 40" by replaying the events before it.
 It also records the call sites that may be LLM requests, with their loop context.
+
+The tree is Python's own ``ast``: it parses and walks about thirty times faster than a
+concrete syntax tree, and extraction needs positions, not formatting. The fix stage,
+which must keep formatting and comments, uses libcst on the few files it edits.
 """
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
-
-import libcst as cst
-from libcst.metadata import PositionProvider
 
 Pos = tuple[int, int]
 
@@ -24,9 +26,9 @@ ROUTE_DECORATORS = {
 @dataclass
 class Event:
     pos: Pos
-    kind: str  # assign | aug | append | extend | setitem | update | dynamic | unpack
-    node: cst.CSTNode | None = None
-    keys: tuple[cst.BaseExpression, ...] = ()
+    kind: str  # assign | aug | append | extend | insert | update | setitem | dynamic | unpack
+    node: ast.AST | None = None
+    keys: tuple[ast.expr, ...] = ()
     index: int = 0  # position inside a tuple-unpacking target
     width: int = 0
     detail: str = ""
@@ -38,11 +40,11 @@ class Scope:
     name: str
     qualname: str
     parent: "Scope | None" = None
-    node: cst.CSTNode | None = None
+    node: ast.AST | None = None
     events: dict[str, list[Event]] = field(default_factory=dict)
-    params: dict[str, cst.Param] = field(default_factory=dict)
+    params: dict[str, ast.expr | None] = field(default_factory=dict)  # name -> default
     param_order: list[str] = field(default_factory=list)
-    returns: list[cst.BaseExpression] = field(default_factory=list)
+    returns: list[ast.expr] = field(default_factory=list)
     cls: "Scope | None" = None  # for methods: the class scope
     is_async: bool = False
     decorators: tuple[str, ...] = ()
@@ -69,7 +71,7 @@ class Scope:
 
 @dataclass
 class CallSite:
-    node: cst.Call
+    node: ast.Call
     chain: tuple[str, ...]  # attribute names of the callee, base name first when it is a Name
     scope: Scope
     pos: Pos
@@ -93,62 +95,57 @@ class ModuleIndex:
     scopes: list[Scope] = field(default_factory=list)
 
 
-def dotted(node: cst.BaseExpression | None) -> str | None:
+def pos_of(node: ast.AST) -> Pos:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+
+def dotted(node: ast.AST | None) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else None."""
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
         node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
         return ".".join(reversed(parts))
     return None
 
 
-def callee_chain(func: cst.BaseExpression) -> tuple[str, ...]:
+def callee_chain(func: ast.expr) -> tuple[str, ...]:
     """Attribute names of a callee: ``self.client.messages.create`` -> (self, client, messages, create).
 
-    A non-name base (a call, a subscript) contributes ``()`` so chains stay comparable.
+    A call in the chain contributes ``()`` so chains stay comparable.
     """
     parts: list[str] = []
-    node = func
+    node: ast.AST = func
     while True:
-        if isinstance(node, cst.Attribute):
-            parts.append(node.attr.value)
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
             node = node.value
-        elif isinstance(node, cst.Call):
+        elif isinstance(node, ast.Call):
             parts.append("()")
             node = node.func
-        elif isinstance(node, cst.Name):
-            parts.append(node.value)
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
             break
         else:
             break
     return tuple(reversed(parts))
 
 
-_MUTATORS = {"append": "append", "extend": "extend", "update": "update", "insert": "insert"}
-_CALL_TAILS = {"create", "stream", "parse", "completion", "acompletion", "from_messages", "from_template",
-               "get_template", "read_text", "read", "render"}
+_MUTATORS = {"append", "extend", "update", "insert"}
+CALL_TAILS = frozenset({"create", "stream", "parse", "completion", "acompletion"})
 
 
-class IndexVisitor(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, module_name: str, extra_call_names: frozenset[str] = frozenset()) -> None:
-        super().__init__()
+class IndexVisitor(ast.NodeVisitor):
+    def __init__(self, module_name: str, call_names: frozenset[str] = CALL_TAILS) -> None:
         self.index = ModuleIndex(Scope("module", "<module>", ""))
         self.index.scopes.append(self.index.module)
         self.stack: list[Scope] = [self.index.module]
         self.loops: list[list[str]] = [[]]
         self.module_name = module_name
-        self.call_names = _CALL_TAILS | extra_call_names
-        self._await_depth: list[cst.Call] = []
-
-    # positions -------------------------------------------------------------------
-    def pos(self, node: cst.CSTNode) -> Pos:
-        start = self.get_metadata(PositionProvider, node).start
-        return (start.line, start.column)
+        self.call_names = call_names
+        self._awaited: set[int] = set()
 
     @property
     def scope(self) -> Scope:
@@ -161,211 +158,220 @@ class IndexVisitor(cst.CSTVisitor):
         return self.index.module
 
     # definitions ----------------------------------------------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         parent = self.scope
-        qual = f"{parent.qualname}.{node.name.value}" if parent.qualname else node.name.value
+        qual = f"{parent.qualname}.{node.name}" if parent.qualname else node.name
+        for decorator in node.decorator_list:
+            self.visit(decorator)
         scope = Scope(
-            "function", node.name.value, qual, parent=self._function_scope() if parent.kind == "class" else parent,
-            node=node, is_async=node.asynchronous is not None,
-            decorators=tuple(d for d in (dotted(_decorator_target(dec.decorator)) for dec in node.decorators) if d),
+            "function", node.name, qual, parent=self._function_scope() if parent.kind == "class" else parent,
+            node=node, is_async=isinstance(node, ast.AsyncFunctionDef),
+            decorators=tuple(d for d in (dotted(_decorator_target(dec)) for dec in node.decorator_list) if d),
         )
         if parent.kind == "class":
             scope.cls = parent
-            parent.methods[node.name.value] = scope
+            parent.methods[node.name] = scope
         else:
-            parent.functions[node.name.value] = scope
-            parent.add(node.name.value, Event(self.pos(node), "dynamic", detail=f"function {node.name.value}"))
-        params = node.params
-        for p in (*params.posonly_params, *params.params, *params.kwonly_params):
-            scope.params[p.name.value] = p
-            scope.param_order.append(p.name.value)
-        for p in (params.star_arg, params.star_kwarg):
-            if isinstance(p, cst.Param):
-                scope.params[p.name.value] = p
+            parent.functions[node.name] = scope
+            parent.add(node.name, Event(pos_of(node), "dynamic", detail=f"function {node.name}"))
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        for arg, default in zip(positional, defaults):
+            scope.params[arg.arg] = default
+            scope.param_order.append(arg.arg)
+        for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+            scope.params[arg.arg] = default
+            scope.param_order.append(arg.arg)
+        for arg in (args.vararg, args.kwarg):
+            if arg is not None:
+                scope.params[arg.arg] = None
+        for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
+            self.visit(default)
         self.stack.append(scope)
         self.index.scopes.append(scope)
         self.loops.append([])
-        return True
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        for statement in node.body:
+            self.visit(statement)
         self.stack.pop()
         self.loops.pop()
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
         parent = self.scope
-        qual = f"{parent.qualname}.{node.name.value}" if parent.qualname else node.name.value
+        qual = f"{parent.qualname}.{node.name}" if parent.qualname else node.name
         scope = Scope(
-            "class", node.name.value, qual, parent=parent, node=node,
-            bases=tuple(d for d in (dotted(a.value) for a in node.bases) if d),
-            decorators=tuple(d for d in (dotted(_decorator_target(dec.decorator)) for dec in node.decorators) if d),
+            "class", node.name, qual, parent=parent, node=node,
+            bases=tuple(d for d in (dotted(b) for b in node.bases) if d),
+            decorators=tuple(d for d in (dotted(_decorator_target(dec)) for dec in node.decorator_list) if d),
         )
-        parent.classes[node.name.value] = scope
+        parent.classes[node.name] = scope
         self.stack.append(scope)
         self.index.scopes.append(scope)
-        return True
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        for statement in node.body:
+            self.visit(statement)
         self.stack.pop()
 
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        return None
 
-    def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None and self.scope.kind == "function":
-            self.scope.returns.append(node.value)
+    def visit_Return(self, node: ast.Return) -> None:
+        if node.value is not None:
+            if self.scope.kind == "function":
+                self.scope.returns.append(node.value)
+            self.visit(node.value)
 
     # imports --------------------------------------------------------------------
-    def visit_Import(self, node: cst.Import) -> None:
+    def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            name = dotted(alias.name)
-            if not name:
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self._bind_import(alias.asname.name.value, Import(name, None), node)
+            if alias.asname:
+                self._bind_import(alias.asname, Import(alias.name, None), node)
             else:
-                self._bind_import(name.split(".")[0], Import(name.split(".")[0], None), node)
+                first = alias.name.split(".")[0]
+                self._bind_import(first, Import(first, None), node)
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        module = dotted(node.module) if node.module is not None else ""
-        level = len(node.relative)
-        absolute = _absolute_module(self.module_name, module or "", level)
-        if isinstance(node.names, cst.ImportStar):
-            if self.scope is self.index.module:
-                self.index.star_imports.append(absolute)
-            return
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        absolute = _absolute_module(self.module_name, node.module or "", node.level or 0)
         for alias in node.names:
-            if not isinstance(alias.name, cst.Name):
+            if alias.name == "*":
+                if self.scope is self.index.module:
+                    self.index.star_imports.append(absolute)
                 continue
-            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else alias.name.value
-            self._bind_import(local, Import(absolute, alias.name.value, level), node)
+            self._bind_import(alias.asname or alias.name, Import(absolute, alias.name, node.level or 0), node)
 
-    def _bind_import(self, local: str, imp: Import, node: cst.CSTNode) -> None:
+    def _bind_import(self, local: str, imp: Import, node: ast.AST) -> None:
         if self.scope is self.index.module:
             self.index.imports[local] = imp
         else:
-            self.scope.add(local, Event(self.pos(node), "dynamic", detail=f"import {imp.module}"))
+            self.scope.add(local, Event(pos_of(node), "dynamic", detail=f"import {imp.module}"))
             self.index.imports.setdefault(local, imp)
 
     # assignments ----------------------------------------------------------------
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            self._assign(target.target, node.value, node)
+            self._assign(target, node.value, node)
+        self.generic_visit(node)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self._assign(node.target, node.value, node)
+            self.visit(node.value)
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.target, cst.Name):
-            op = type(node.operator).__name__
-            self.scope.add(node.target.value, Event(self.pos(node), "aug", node.value, detail=op))
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            op = type(node.op).__name__
+            self.scope.add(node.target.id, Event(pos_of(node), "aug", node.value, detail=op))
+        self.visit(node.value)
 
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        if isinstance(node.target, cst.Name):
-            self._function_scope().add(node.target.value, Event(self.pos(node), "assign", node.value))
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        if isinstance(node.target, ast.Name):
+            self._function_scope().add(node.target.id, Event(pos_of(node), "assign", node.value))
+        self.visit(node.value)
 
-    def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression, stmt: cst.CSTNode) -> None:
-        pos = self.pos(stmt)
-        if isinstance(target, cst.Name):
-            self.scope.add(target.value, Event(pos, "assign", value))
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            elements = target.elements
-            for i, element in enumerate(elements):
-                if isinstance(element.value, cst.Name):
-                    self.scope.add(element.value.value, Event(pos, "unpack", value, index=i, width=len(elements)))
-        elif isinstance(target, cst.Attribute):
+    def _assign(self, target: ast.expr, value: ast.expr, stmt: ast.AST) -> None:
+        pos = pos_of(stmt)
+        if isinstance(target, ast.Name):
+            self.scope.add(target.id, Event(pos, "assign", value))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for i, element in enumerate(target.elts):
+                if isinstance(element, ast.Name):
+                    self.scope.add(element.id, Event(pos, "unpack", value, index=i, width=len(target.elts)))
+        elif isinstance(target, ast.Attribute):
             base = target.value
             scope = self._function_scope()
-            if isinstance(base, cst.Name) and scope.kind == "function" and scope.cls is not None \
-                    and scope.param_order and base.value == scope.param_order[0]:
-                scope.cls.self_events.setdefault(target.attr.value, []).append(Event(pos, "assign", value))
-        elif isinstance(target, cst.Subscript):
-            keys: list[cst.BaseExpression] = []
-            node: cst.BaseExpression = target
-            while isinstance(node, cst.Subscript):
-                if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            if isinstance(base, ast.Name) and scope.kind == "function" and scope.cls is not None \
+                    and scope.param_order and base.id == scope.param_order[0]:
+                scope.cls.self_events.setdefault(target.attr, []).append(Event(pos, "assign", value))
+        elif isinstance(target, ast.Subscript):
+            keys: list[ast.expr] = []
+            node: ast.expr = target
+            while isinstance(node, ast.Subscript):
+                if isinstance(node.slice, ast.Slice):
                     return
-                keys.append(node.slice[0].slice.value)
+                keys.append(node.slice)
                 node = node.value
-            if isinstance(node, cst.Name):
-                self.scope.add(node.value, Event(pos, "setitem", value, keys=tuple(reversed(keys))))
+            if isinstance(node, ast.Name):
+                self.scope.add(node.id, Event(pos, "setitem", value, keys=tuple(reversed(keys))))
 
     # loops ----------------------------------------------------------------------
-    def visit_For(self, node: cst.For) -> bool:
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self._bind_dynamic(node.target, node, "loop variable")
-        node.iter.visit(self)
+        self.visit(node.iter)
         self.loops[-1].append("for")
-        for part in (node.body,):
-            part.visit(self)
+        for statement in node.body:
+            self.visit(statement)
         self.loops[-1].pop()
-        if node.orelse is not None:
-            node.orelse.visit(self)
-        return False
+        for statement in node.orelse:
+            self.visit(statement)
 
-    def visit_While(self, node: cst.While) -> bool:
-        node.test.visit(self)
+    visit_AsyncFor = visit_For  # type: ignore[assignment]
+
+    def visit_While(self, node: ast.While) -> None:
+        self.visit(node.test)
         self.loops[-1].append("while")
-        node.body.visit(self)
+        for statement in node.body:
+            self.visit(statement)
         self.loops[-1].pop()
-        if node.orelse is not None:
-            node.orelse.visit(self)
-        return False
+        for statement in node.orelse:
+            self.visit(statement)
 
-    def _comprehension(self, node: cst.CSTNode) -> None:
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        for generator in node.generators:
+            self._bind_dynamic(generator.target, node, "comprehension variable")
         self.loops[-1].append("comprehension")
-
-    def _leave_comprehension(self, node: cst.CSTNode) -> None:
+        self.generic_visit(node)
         self.loops[-1].pop()
 
     visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension  # type: ignore[assignment]
-    leave_ListComp = leave_SetComp = leave_GeneratorExp = leave_DictComp = _leave_comprehension  # type: ignore[assignment]
 
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._bind_dynamic(node.target, node, "comprehension variable")
+    def visit_withitem(self, node: ast.withitem) -> None:
+        if node.optional_vars is not None:
+            self._bind_dynamic(node.optional_vars, node.context_expr, "with target")
+        self.visit(node.context_expr)
 
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self._bind_dynamic(node.asname.name, node, "with target")
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self.scope.add(node.name, Event(pos_of(node), "dynamic", detail="exception"))
+        self.generic_visit(node)
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.name is not None:
-            self._bind_dynamic(node.name.name, node, "exception")
-
-    def _bind_dynamic(self, target: cst.BaseExpression, node: cst.CSTNode, why: str) -> None:
+    def _bind_dynamic(self, target: ast.expr, node: ast.AST, why: str) -> None:
         names: list[str] = []
         _target_names(target, names)
         for name in names:
-            self.scope.add(name, Event(self.pos(node), "dynamic", detail=why))
+            self.scope.add(name, Event(pos_of(node), "dynamic", detail=why))
 
     # calls ----------------------------------------------------------------------
-    def visit_Await(self, node: cst.Await) -> None:
-        if isinstance(node.expression, cst.Call):
-            self._await_depth.append(node.expression)
+    def visit_Await(self, node: ast.Await) -> None:
+        if isinstance(node.value, ast.Call):
+            self._awaited.add(id(node.value))
+        self.visit(node.value)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in _MUTATORS:
-            self.scope.add(func.value.value, Event(self.pos(node), func.attr.value, node))
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in _MUTATORS:
+            self.scope.add(func.value.id, Event(pos_of(node), func.attr, node))
         chain = callee_chain(func)
         if chain and chain[-1] in self.call_names:
             loops = self.loops[-1]
             self.index.calls.append(CallSite(
-                node, chain, self._function_scope(), self.pos(node), loops[-1] if loops else None,
-                awaited=bool(self._await_depth and self._await_depth[-1] is node),
+                node, chain, self._function_scope(), pos_of(node), loops[-1] if loops else None,
+                awaited=id(node) in self._awaited,
             ))
+        self.generic_visit(node)
 
 
-def _decorator_target(node: cst.BaseExpression) -> cst.BaseExpression:
-    return node.func if isinstance(node, cst.Call) else node
+def _decorator_target(node: ast.expr) -> ast.expr:
+    return node.func if isinstance(node, ast.Call) else node
 
 
-def _target_names(target: cst.BaseExpression, out: list[str]) -> None:
-    if isinstance(target, cst.Name):
-        out.append(target.value)
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            _target_names(element.value, out)
-    elif isinstance(target, cst.StarredElement):
+def _target_names(target: ast.expr, out: list[str]) -> None:
+    if isinstance(target, ast.Name):
+        out.append(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _target_names(element, out)
+    elif isinstance(target, ast.Starred):
         _target_names(target.value, out)
 
 
