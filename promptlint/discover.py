@@ -8,15 +8,25 @@ a skip notice instead of stopping the scan.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promptlint.config import DEFAULT_EXCLUDE, Config
-from promptlint.globs import match_any, match_path
+from promptlint.globs import PathMatcher
 from promptlint.types import Diagnostic
+
+if TYPE_CHECKING:
+    from promptlint.cache import ScanCache
+
+
+def digest(data: bytes) -> str:
+    """The content hash that keys the cache."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,7 @@ class SourceFile:
     abspath: str
     kind: str  # python | notebook | jinja | yaml
     data: bytes
+    digest: str = ""  # content hash, the cache key
 
 
 @dataclass(frozen=True)
@@ -118,14 +129,26 @@ def classify(relpath: str, config: Config) -> str | None:
         return "notebook"
     if name.endswith(".prompty") or name.endswith((".yaml", ".yml")):
         return "yaml"
-    if any(match_path(g, relpath) for g in config.template_globs):
+    if _matchers(config).templates(relpath):
         return "jinja"
     return None
 
 
-def _excluded(relpath: str, config: Config) -> bool:
-    patterns = config.exclude or DEFAULT_EXCLUDE
-    return match_any(patterns, relpath) or match_any(config.extend_exclude, relpath)
+@dataclass(frozen=True)
+class _Matchers:
+    exclude: PathMatcher
+    include: PathMatcher | None
+    templates: PathMatcher
+
+
+@lru_cache(maxsize=16)
+def _matchers_for(exclude: tuple[str, ...], include: tuple[str, ...], templates: tuple[str, ...]) -> _Matchers:
+    return _Matchers(PathMatcher(exclude), PathMatcher(include) if include else None, PathMatcher(templates))
+
+
+def _matchers(config: Config) -> _Matchers:
+    exclude = tuple(config.exclude or DEFAULT_EXCLUDE) + tuple(config.extend_exclude)
+    return _matchers_for(exclude, tuple(config.include), tuple(config.template_globs))
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -138,6 +161,7 @@ def _relative(path: Path, root: Path) -> str:
 def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnostic]):
     """Yield (relpath, abspath, kind) for every file of a known kind under ``paths``."""
     root = Path(config.root).resolve()
+    matchers = _matchers(config)
     seen: set[str] = set()
     for given in paths:
         start = Path(os.path.abspath(given))
@@ -147,42 +171,49 @@ def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnos
         if start.is_file() or (start.is_symlink() and not start.is_dir()):
             rel = _relative(start, root)
             kind = classify(rel, config)
-            if kind and not _excluded(rel, config) and rel not in seen:
+            if kind and not matchers.exclude(rel) and rel not in seen:
                 seen.add(rel)
                 yield rel, str(start), kind
             continue
-        stack = [start]
+        start_rel = _relative(start, root)
+        if start_rel != "." and matchers.exclude(start_rel):
+            continue
+        stack = [(str(start), "" if start_rel == "." else start_rel + "/")]
         while stack:
-            folder = stack.pop()
+            folder, prefix = stack.pop()
             try:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError as exc:
-                diagnostics.append(Diagnostic(_relative(folder, root), f"cannot list directory: {exc.strerror}", code="skip"))
+                diagnostics.append(Diagnostic(prefix.rstrip("/") or ".", f"cannot list directory: {exc.strerror}",
+                                              code="skip"))
                 continue
             subdirs = []
             for entry in entries:
-                rel = _relative(Path(entry.path), root)
-                if _excluded(rel, config):
+                rel = prefix + entry.name
+                if matchers.exclude(rel, entry.name):
                     continue
                 try:
                     is_dir = entry.is_dir(follow_symlinks=False)
-                    is_file = entry.is_file(follow_symlinks=True) and not is_dir
+                    is_file = not is_dir and entry.is_file(follow_symlinks=True)
                 except OSError:
-                    continue
+                    is_dir = is_file = False
                 if is_dir:
-                    subdirs.append(Path(entry.path))
+                    subdirs.append((entry.path, rel + "/"))
                 elif is_file:
                     kind = classify(rel, config)
                     if kind is None or rel in seen:
                         continue
-                    if config.include and not match_any(config.include, rel):
+                    if matchers.include is not None and not matchers.include(rel):
                         continue
                     seen.add(rel)
                     yield rel, entry.path, kind
+                elif entry.is_symlink() and classify(rel, config):
+                    diagnostics.append(Diagnostic(rel, "skipped: broken or looping symbolic link", code="skip"))
             stack.extend(reversed(subdirs))
 
 
 def read_candidate(rel: str, abspath: str, kind: str, config: Config) -> SourceFile | Diagnostic:
+    """Read one file's bytes, or say why not (too large, unreadable)."""
     try:
         size = os.stat(abspath).st_size
         if size > config.max_file_size:
@@ -191,7 +222,7 @@ def read_candidate(rel: str, abspath: str, kind: str, config: Config) -> SourceF
             data = handle.read(config.max_file_size + 1)
     except OSError as exc:
         return Diagnostic(rel, f"skipped: cannot read file: {exc.strerror or exc}", code="skip")
-    return SourceFile(rel, abspath, kind, data)
+    return SourceFile(rel, abspath, kind, data, digest(data))
 
 
 def passes_prefilter(source: SourceFile, config: Config) -> bool:
@@ -199,7 +230,7 @@ def passes_prefilter(source: SourceFile, config: Config) -> bool:
     return check is None or check.matches(source.data)
 
 
-def discover(paths: list[Path], config: Config) -> Discovery:
+def discover(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Discovery:
     diagnostics: list[Diagnostic] = []
     files: list[SourceFile] = []
     skipped: list[str] = []
@@ -209,7 +240,13 @@ def discover(paths: list[Path], config: Config) -> Discovery:
         got = read_candidate(rel, abspath, kind, config)
         if isinstance(got, Diagnostic):
             diagnostics.append(got)
-        elif passes_prefilter(got, config):
+            continue
+        verdict = cache.verdict(rel, got.digest) if cache is not None else None
+        if verdict is None:
+            verdict = passes_prefilter(got, config)
+            if cache is not None and not verdict:
+                cache.remember(rel, got.digest, False)
+        if verdict:
             files.append(got)
         else:
             skipped.append(rel)

@@ -7,12 +7,16 @@ others knowing.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from promptlint.cache import ScanCache
 from promptlint.config import Config
-from promptlint.discover import Discovery, discover, passes_prefilter, read_candidate
+from promptlint.discover import Discovery, SourceFile, discover, read_candidate
 from promptlint.extract import extract_file
 from promptlint.extract.link import link
 from promptlint.extract.result import FileResult
@@ -46,12 +50,41 @@ class Analysis:
         return [f for f in self.findings if SEVERITY_RANK[f.finding.severity] >= threshold]
 
 
-def extract_all(discovery: Discovery, config: Config) -> list[FileResult]:
+PARALLEL_MIN_FILES = 32  # below this, starting worker processes costs more than it saves
+
+
+def _extract_job(job: tuple[str, str, bytes, tuple[str, ...]]) -> FileResult:
+    return extract_file(*job)
+
+
+def extract_many(files: list[SourceFile], patterns: tuple[str, ...]) -> list[FileResult]:
+    """Extract files, over all cores when there are enough of them to pay for the workers."""
+    jobs = [(f.path, f.kind, f.data, patterns) for f in files]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) < PARALLEL_MIN_FILES or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_extract_job(job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_extract_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+
+
+def extract_all(discovery: Discovery, config: Config, cache: ScanCache | None = None) -> list[FileResult]:
     patterns = tuple(config.prompt_name_patterns)
-    return [extract_file(f.path, f.kind, f.data, patterns) for f in discovery.files]
+    results: dict[str, FileResult] = {}
+    misses: list[SourceFile] = []
+    for source in discovery.files:
+        hit = cache.result(source.path, source.digest) if cache is not None else None
+        if hit is not None:
+            results[source.path] = hit
+        else:
+            misses.append(source)
+    for source, result in zip(misses, extract_many(misses, patterns)):
+        results[source.path] = result
+        if cache is not None:
+            cache.remember(source.path, source.digest, True, result)
+    return [results[source.path] for source in discovery.files]
 
 
-def module_loader(discovery: Discovery, config: Config):
+def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None):
     """Extract, on demand, a Python module the prefilter skipped (an imported constant)."""
     by_module: dict[str, list[str]] = {}
     for rel in discovery.skipped:
@@ -72,18 +105,32 @@ def module_loader(discovery: Discovery, config: Config):
         got = read_candidate(rel, str(root / rel), "python", config)
         if isinstance(got, Diagnostic):
             return None
-        return extract_file(got.path, got.kind, got.data, patterns)
+        hit = cache.result(rel, got.digest) if cache is not None else None
+        if hit is not None:
+            return hit
+        result = extract_file(got.path, got.kind, got.data, patterns)
+        if cache is not None:
+            cache.remember(rel, got.digest, False, result)
+        return result
 
     return load
 
 
-def scan(paths: list[Path], config: Config) -> tuple[Project, tuple[Diagnostic, ...]]:
+def open_cache(config: Config, enabled: bool = True) -> ScanCache | None:
+    """The project's cache, keyed by everything that changes what extraction yields."""
+    if not enabled:
+        return None
+    settings = (tuple(config.prompt_name_patterns), tuple(config.template_globs))
+    return ScanCache(Path(config.root) / config.cache_dir, settings)
+
+
+def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> tuple[Project, tuple[Diagnostic, ...]]:
     """Discover, extract and link: everything the tree holds, before any counting."""
-    discovery = discover(paths, config)
-    results = extract_all(discovery, config)
+    discovery = discover(paths, config, cache)
+    results = extract_all(discovery, config, cache)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
-    project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config))
+    project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache))
     return project, notices
 
 
@@ -157,15 +204,16 @@ def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFindi
 
 
 def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
-            counter: TokenCounter | None = None) -> Analysis:
+            counter: TokenCounter | None = None, use_cache: bool = True) -> Analysis:
     ruleset: RuleSet = load_rules(config)
     rules = ruleset.selected(select or config.select, (*config.ignore, *ignore))
-    project, notices = scan(paths, config)
+    cache = open_cache(config, use_cache)
+    project, notices = scan(paths, config, cache)
     catalog = ModelCatalog(config.prices)
     if counter is None:
         from promptlint.tokens.offline import OfflineCounter
 
-        counter = TokenCounter(catalog, OfflineCounter(config.calibration))
+        counter = TokenCounter(catalog, OfflineCounter(config.calibration, cache))
     measurements = measure(project, counter, config.default_model)
     pricer = Pricer(config, catalog)
     findings = run_rules(rules, project, measurements, config, catalog, counter, pricer)
@@ -180,5 +228,7 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
         tid: pricer.price(pricer.cost(Usage(measurements.template_models[tid], input_tokens=tokens)))
         for tid, tokens in measurements.templates.items()
     }
+    if cache is not None:
+        cache.save()
     return Analysis(config, project, measurements, price_findings(findings, pricer), request_prices,
                     template_prices, tuple(rules), notices)

@@ -63,3 +63,27 @@ def match_any(patterns: tuple[str, ...] | list[str], relpath: str) -> bool:
 def match_name(pattern: str, name: str) -> bool:
     """Case-insensitive fnmatch of an identifier against a name pattern like ``*PROMPT*``."""
     return fnmatch.fnmatchcase(name.upper(), pattern.upper())
+
+
+class PathMatcher:
+    """Many globs matched at once: one regex for component patterns, one for path patterns.
+
+    A directory walk checks each entry's own name only (its parents were checked when
+    the walk entered them), which is what makes excluding cheap on large trees.
+    """
+
+    def __init__(self, patterns: tuple[str, ...] | list[str]) -> None:
+        component = [p for p in patterns if "/" not in p.strip().rstrip("/")]
+        whole = [p for p in patterns if "/" in p.strip().rstrip("/")]
+        self._component = re.compile("|".join(f"(?:{_compile(p).pattern})" for p in component), re.DOTALL) \
+            if component else None
+        self._whole = re.compile("|".join(f"(?:{_compile(p).pattern})" for p in whole), re.DOTALL) if whole else None
+
+    def __call__(self, relpath: str, name: str | None = None) -> bool:
+        """Whether ``relpath`` matches; with ``name``, only that last component is checked
+        against component patterns (the caller vouches for the parents)."""
+        if self._component is not None:
+            names = (name,) if name is not None else relpath.split("/")
+            if any(self._component.fullmatch(n) for n in names):
+                return True
+        return self._whole is not None and self._whole.fullmatch(relpath) is not None

@@ -8,6 +8,7 @@ Counts are therefore estimates and are labelled so.
 
 from __future__ import annotations
 
+import hashlib
 import lzma
 import sys
 import threading
@@ -47,26 +48,39 @@ def overheads() -> dict[str, int]:
     return {k: int(table[k]) for k in ("request", "message", "tool") if k in table}
 
 
+def _text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
 class OfflineCounter:
     """Counts text with the legacy BPE and scales by the model family's factor."""
 
     name = "offline"
     exact = False
 
-    def __init__(self, calibration: dict[str, float] | None = None) -> None:
+    def __init__(self, calibration: dict[str, float] | None = None, store=None) -> None:
         self.factors = family_factors()
         self.factors.update(calibration or {})
         self._raw: dict[str, int] = {}
+        self.store = store  # a ScanCache: counts survive between runs, keyed by text hash
 
     def raw_many(self, texts: list[str]) -> list[int]:
-        """Legacy-BPE counts, computed in one batch for the texts not seen before."""
-        missing = list({t for t in texts if t not in self._raw})
+        """Legacy-BPE counts; the tokenizer is loaded only for texts no run has counted."""
+        missing = []
+        for text in {t for t in texts if t not in self._raw}:
+            known = self.store.token_count(_text_key(text)) if self.store is not None else None
+            if known is None:
+                missing.append(text)
+            else:
+                self._raw[text] = known
         if missing:
             tokenizer = load_tokenizer()
             with _lock:
                 encoded = tokenizer.encode_batch(missing, add_special_tokens=False)
-            for text, enc in zip(missing, encoded):
-                self._raw[text] = len(enc.ids)
+            fresh = {text: len(enc.ids) for text, enc in zip(missing, encoded)}
+            self._raw.update(fresh)
+            if self.store is not None:
+                self.store.remember_tokens({_text_key(t): n for t, n in fresh.items()})
         return [self._raw[t] for t in texts]
 
     def raw(self, text: str) -> int:

@@ -1,0 +1,144 @@
+"""The content-hash cache in ``.promptlint_cache/``: what a warm run does not redo.
+
+Per file it keeps the prefilter verdict and the extraction result, keyed by the hash of
+the file's bytes; per text it keeps the legacy-BPE token count, keyed by the hash of the
+text. One cache file per (tool version, Python version, extraction settings) so a change
+of any of them starts afresh. It is written atomically and any entry that cannot be read
+is ignored: a cache can only make a run faster, never different.
+
+The format is JSON with an explicit list of the dataclasses it may rebuild, never pickle:
+scanning an untrusted checkout must not execute code planted in its cache folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from promptlint import __version__
+from promptlint.discover import digest
+from promptlint.extract import values as v
+from promptlint.extract.result import FileResult, NamedValue, RequestDraft
+from promptlint.types import CacheMark, Diagnostic, Example, Part, Request, Segment, Span, Template
+
+_TYPES = {cls.__name__: cls for cls in (
+    FileResult, NamedValue, RequestDraft, Diagnostic, Example, Part, Request, Segment, Span, Template, CacheMark,
+    v.Str, v.Seq, v.Map, v.Lit, v.Ref, v.FileLink, v.Deferred, v.Unknown,
+)}
+
+
+def _encode(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        name = type(obj).__name__
+        if name not in _TYPES:
+            raise TypeError(f"cannot cache {name}")
+        return {"$": name, **{f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}}
+    if isinstance(obj, tuple):
+        return {"$t": [_encode(o) for o in obj]}
+    if isinstance(obj, list):
+        return [_encode(o) for o in obj]
+    if isinstance(obj, frozenset):
+        return {"$f": sorted(obj)}
+    if isinstance(obj, dict):
+        return {"$d": [[_encode(k), _encode(val)] for k, val in obj.items()]}
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    raise TypeError(f"cannot cache {type(obj).__name__}")
+
+
+def _decode(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        if "$" in obj:
+            cls = _TYPES[obj["$"]]  # KeyError on anything not listed: the entry is dropped
+            return cls(**{k: _decode(val) for k, val in obj.items() if k != "$"})
+        if "$t" in obj:
+            return tuple(_decode(o) for o in obj["$t"])
+        if "$f" in obj:
+            return frozenset(obj["$f"])
+        if "$d" in obj:
+            return {_decode(k): _decode(val) for k, val in obj["$d"]}
+        raise ValueError("unknown cache object")
+    if isinstance(obj, list):
+        return [_decode(o) for o in obj]
+    return obj
+
+
+class ScanCache:
+    """Load once, consult during the scan, save once if anything changed."""
+
+    def __init__(self, folder: Path | None, settings: tuple) -> None:
+        self.folder = folder
+        key = json.dumps([__version__, sys.version_info[:2], list(map(str, settings))])
+        self.path = folder / f"scan-{digest(key.encode())}.json" if folder else None
+        self.files: dict[str, list] = {}  # path -> [file digest, passes prefilter, encoded FileResult | None]
+        self.tokens: dict[str, int] = {}  # text digest -> legacy BPE count
+        self.dirty = False
+        self._load()
+
+    @property
+    def enabled(self) -> bool:
+        return self.path is not None
+
+    def _load(self) -> None:
+        if self.path is None or not self.path.is_file():
+            return
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            files, tokens = data["files"], data["tokens"]
+            if isinstance(files, dict) and isinstance(tokens, dict):
+                self.files, self.tokens = files, tokens
+        except (OSError, ValueError, KeyError, TypeError):
+            self.files, self.tokens = {}, {}  # a corrupt cache is an empty cache
+
+    def verdict(self, path: str, file_digest: str) -> bool | None:
+        entry = self.files.get(path)
+        if isinstance(entry, list) and len(entry) == 3 and entry[0] == file_digest and isinstance(entry[1], bool):
+            return entry[1]
+        return None
+
+    def result(self, path: str, file_digest: str) -> FileResult | None:
+        entry = self.files.get(path)
+        if not (isinstance(entry, list) and len(entry) == 3 and entry[0] == file_digest and entry[2] is not None):
+            return None
+        try:
+            result = _decode(entry[2])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return result if isinstance(result, FileResult) else None
+
+    def remember(self, path: str, file_digest: str, passes: bool, result: FileResult | None = None) -> None:
+        if not self.enabled:
+            return
+        encoded = _encode(result) if result is not None else None
+        self.files[path] = [file_digest, passes, encoded]
+        self.dirty = True
+
+    def token_count(self, text_digest: str) -> int | None:
+        got = self.tokens.get(text_digest)
+        return got if isinstance(got, int) else None
+
+    def remember_tokens(self, counts: dict[str, int]) -> None:
+        if self.enabled and counts:
+            self.tokens.update(counts)
+            self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty or self.path is None or self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Created by promptlint; the cache is local to this machine.\n*\n")
+            fd, tmp = tempfile.mkstemp(prefix=".scan-", dir=self.folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"files": self.files, "tokens": self.tokens}, handle, separators=(",", ":"))
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only checkout still gets its results; only the next run is slower
+        self.dirty = False
