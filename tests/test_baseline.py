@@ -69,7 +69,7 @@ def test_unchanged_tree_passes(app, cli):
     _written(cli, app)
     code, out, _ = cli(app, "audit", "--baseline")
     assert code == 0, out
-    assert "OK: No prompt grew beyond 5% or 50 tokens" in out
+    assert "OK: No prompt grew beyond the larger of 5% and 50 tokens" in out
     assert f"{len(baseline.load(app / 'promptlint-baseline.json').entries)} unchanged." in out
 
 
@@ -88,17 +88,18 @@ def test_grown_prompt_fails_the_gate_with_the_table(app, cli):
     assert f"{old.tokens:,}" in row and f"{new.tokens:,}" in row and f"+{new.tokens - old.tokens:,}" in row
     assert any("answer::messages.create#1" in line and "(over limit)" in line for line in lines)
     assert "triage" not in "\n".join(line for line in lines if "(over limit)" in line)
-    assert lines[-1].startswith("FAIL: Prompts grew beyond 5% or 50 tokens in 2 entries")
+    assert lines[-1].startswith("FAIL: Prompts grew beyond the larger of 5% and 50 tokens in 2 entries")
 
 
-def test_growth_within_the_limit_passes_and_a_tighter_limit_fails(app, cli):
+def test_small_edit_to_a_small_prompt_passes_unless_the_limit_says_otherwise(app, cli):
     _written(cli, app)
     edit(app, "app/prompts.py", "Answer with the label only.", "Answer with the label only, in lower case.")
     code, out, _ = cli(app, "audit", "--baseline")
-    assert code == 1, "a 12-token prompt growing by 5 tokens is over 5%"
-    code, out, _ = cli(app, "audit", "--baseline", "--max-increase", "50")
-    assert code == 0, out
-    assert "grown" in out and "TRIAGE_PROMPT" in out
+    assert code == 0, "+5 tokens on an 18-token prompt: over 5% but within 50 tokens"
+    assert "grown" in out and "TRIAGE_PROMPT" in out and "(over limit)" not in out
+    code, out, _ = cli(app, "audit", "--baseline", "--max-increase", "5%")
+    section = out.split("Compared with baseline", 1)[1]
+    assert code == 1 and "(over limit)" in next(line for line in section.splitlines() if "TRIAGE_PROMPT" in line)
     code, out, _ = cli(app, "audit", "--baseline", "--max-increase", "2")
     assert code == 1
 
@@ -109,7 +110,7 @@ def test_max_increase_from_config(app, cli):
     edit(app, "app/prompts.py", "* 40", "* 44")
     code, out, _ = cli(app, "audit")
     assert code == 0, out
-    assert "max increase 100 tokens" in out
+    assert "max increase: 100 tokens" in out
 
 
 def test_lines_only_moved_keeps_every_id_and_passes(app, cli):
@@ -212,14 +213,17 @@ def _inv(**tokens: int) -> baseline.Inventory:
 
 def test_compare_statuses_and_limits():
     limit = parse_max_increase("5%|50")
-    result = baseline.compare(_inv(a=1000, b=100, c=10, gone=7), _inv(a=1040, b=106, c=10, fresh=3), limit, "b.json")
+    result = baseline.compare(_inv(a=2000, b=100, c=10, d=30, gone=7), _inv(a=2080, b=160, c=10, d=40, fresh=3),
+                              limit, "b.json")
     status = {c.id: (c.status, c.exceeded) for c in result.changes}
-    assert status == {"a": ("grown", False), "b": ("grown", True), "c": ("unchanged", False),
+    assert status == {"a": ("grown", False),  # +80 tokens but +4%
+                      "b": ("grown", True),  # +60 tokens and +60%
+                      "c": ("unchanged", False), "d": ("grown", False),  # +33% but +10 tokens
                       "gone": ("removed", False), "fresh": ("new", False)}
     assert result.failed
     assert [c.id for c in result.changed][0] == "b", "failures come first"
-    assert result.total("template").tokens_before == 1117 and result.total("template").tokens_after == 1159
-    assert result.total("template").exceeded is False  # +42 tokens, +3.8%
+    total = result.total("template")
+    assert (total.tokens_before, total.tokens_after, total.exceeded) == (2147, 2293, True)  # +146, +6.8%
     assert baseline.compare(_inv(a=100), _inv(a=100), limit, "b.json").failed is False
 
 

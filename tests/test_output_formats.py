@@ -201,7 +201,7 @@ def test_markdown_audit_with_a_baseline_shows_the_delta_table(tree, cli):
     prompts.write_text(prompts.read_text(encoding="utf-8").replace("* 120", "* 130"), encoding="utf-8")
     code_, out, _ = cli(tree, "audit", "--baseline", "base.json", "--format", "markdown")
     assert code_ == 1
-    assert out.startswith("## promptlint audit\n\n❌ Prompts grew beyond 5% or 50 tokens")
+    assert out.startswith("## promptlint audit\n\n❌ Prompts grew beyond the larger of 5% and 50 tokens")
     header = next(line for line in out.splitlines() if line.startswith("| status"))
     assert header.split(" | ")[3:] == ["tokens before", "after", "Δ tokens", "Δ %", "$/month before", "after",
                                       "Δ $/month |"]

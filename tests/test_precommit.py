@@ -135,7 +135,7 @@ def test_audit_hook_fails_a_commit_that_grows_a_prompt(repo):
     assert _status(out, "promptlint audit (prompt budget gate)") == "Failed"
     row = next(line for line in out.splitlines() if "SUPPORT_SYSTEM" in line and "grown" in line)
     assert "(over limit)" in row and "app/prompts.py:1" in row
-    assert "FAIL: Prompts grew beyond 5% or 50 tokens" in out
+    assert "FAIL: Prompts grew beyond the larger of 5% and 50 tokens" in out
 
     # Accepting the growth: rewrite the baseline in the same commit, and the gate passes.
     subprocess.run([sys.executable, "-m", "promptlint", "audit", "--write-baseline"], cwd=root, check=True,

@@ -50,7 +50,7 @@ def table(headers: list[str], align: str, rows: list[list[str]]) -> list[str]:
 def _footer(analysis) -> str:
     from promptlint.report.text import footer
 
-    return f"<sub>promptlint: {footer(analysis)}</sub>"
+    return f"<sub>{footer(analysis)}</sub>"
 
 
 def _worth(priced) -> str:
@@ -116,8 +116,8 @@ def comparison_section(comparison, analysis, view) -> list[str]:
     lines += table(["status", "kind", "prompt", "tokens before", "after", "Δ tokens", "Δ %", "$/month before",
                     "after", "Δ $/month"], "lllrrrrrrr", rows)
     lines.append("")
-    lines.append(f"{comparison.unchanged} entries unchanged; the gate tolerates {comparison.limit.describe()} "
-                 f"per entry and in total.")
+    lines.append(f"{comparison.unchanged} entries unchanged; the gate tolerates growth up to "
+                 f"{comparison.limit.describe()}, per entry and in total.")
     for note in comparison.notes:
         lines.append(f"> Note: {cell(note)}")
     return lines

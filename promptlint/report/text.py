@@ -88,7 +88,7 @@ def comparison_lines(comparison, analysis, view) -> list[str]:
     from promptlint.report.changes import KIND_TITLES, Locator, delta_line, percent, signed_int, signed_usd, verdict
 
     locate = Locator(analysis, view)
-    lines = [f"Compared with baseline {comparison.baseline} (max increase {comparison.limit.describe()}):"]
+    lines = [f"Compared with baseline {comparison.baseline} (max increase: {comparison.limit.describe()}):"]
     rows = []
     for c in comparison.changed:
         path, line = locate(c)
