@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from promptlint.config import Config
-from promptlint.discover import Discovery, discover, passes_prefilter, read_candidate
+from promptlint.discover import Discovery, _excluded, discover, passes_prefilter, read_candidate
 from promptlint.extract import extract_file
 from promptlint.extract.link import link
 from promptlint.extract.result import FileResult
@@ -63,18 +63,47 @@ def module_loader(discovery: Discovery, config: Config):
                     by_module.setdefault(".".join(parts[i:]), []).append(rel)
     root = Path(config.root)
     patterns = tuple(config.prompt_name_patterns)
+    bases = _import_bases(discovery)
+    memo: dict[str, FileResult | None] = {}
 
     def load(module: str) -> FileResult | None:
-        paths = sorted(set(by_module.get(module, [])))
-        if len(paths) != 1:
-            return None
-        rel = paths[0]
-        got = read_candidate(rel, str(root / rel), "python", config)
-        if isinstance(got, Diagnostic):
-            return None
-        return extract_file(got.path, got.kind, got.data, patterns)
+        if module not in memo:
+            paths = sorted(set(by_module.get(module, []))) or _outside_paths(module, bases, root, config)
+            memo[module] = _extract_module(paths[0], root, config, patterns) if len(paths) == 1 else None
+        return memo[module]
 
     return load
+
+
+def _extract_module(rel: str, root: Path, config: Config, patterns: tuple[str, ...]) -> FileResult | None:
+    got = read_candidate(rel, str(root / rel), "python", config)
+    if isinstance(got, Diagnostic):
+        return None
+    return extract_file(got.path, got.kind, got.data, patterns)
+
+
+def _import_bases(discovery: Discovery) -> list[str]:
+    """Folders (relative to the root) an absolute import may start from: the root, ``src``,
+    and every folder above a scanned file. Only consulted for a module outside the scanned
+    paths, which is how a pre-commit run on the changed files still sees the constants the
+    unchanged modules define."""
+    bases = {"", "src"}
+    for rel in (*(f.path for f in discovery.files), *discovery.skipped):
+        parts = rel.split("/")[:-1]
+        bases.update("/".join(parts[:i]) for i in range(len(parts) + 1))
+    return sorted(bases)
+
+
+def _outside_paths(module: str, bases: list[str], root: Path, config: Config) -> list[str]:
+    stem = module.replace(".", "/")
+    found = []
+    for base in bases:
+        for name in (f"{stem}.py", f"{stem}/__init__.py"):
+            rel = f"{base}/{name}" if base else name
+            if (root / rel).is_file() and not _excluded(rel, config):
+                found.append(rel)
+                break
+    return sorted(set(found))
 
 
 def scan(paths: list[Path], config: Config) -> tuple[Project, tuple[Diagnostic, ...]]:

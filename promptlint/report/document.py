@@ -74,7 +74,7 @@ def sorted_requests(analysis) -> list:
     return sorted(analysis.project.requests, key=lambda r: (-prices[r.id].usd_per_request, r.id))
 
 
-def build_document(analysis, view, findings: bool = True) -> dict:
+def build_document(analysis, view, findings: bool = True, comparison=None) -> dict:
     config = analysis.config
     by_severity = {"error": 0, "warning": 0, "info": 0}
     for f in analysis.findings:
@@ -104,10 +104,12 @@ def build_document(analysis, view, findings: bool = True) -> dict:
     if not findings:
         for key in ("findings", "by_severity", "usd_per_month_saveable"):
             doc["summary"].pop(key)
+    if comparison is not None:
+        doc["baseline"] = comparison.to_json()
     if analysis.notices:
         doc["notices"] = [{"path": n.path, "message": n.message} for n in analysis.notices]
     return doc
 
 
-def render_json(analysis, view, findings: bool = True) -> str:
-    return json.dumps(build_document(analysis, view, findings), indent=2, ensure_ascii=False) + "\n"
+def render_json(analysis, view, findings: bool = True, comparison=None) -> str:
+    return json.dumps(build_document(analysis, view, findings, comparison), indent=2, ensure_ascii=False) + "\n"
