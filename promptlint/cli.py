@@ -64,6 +64,8 @@ def _analyze(paths, config, select=(), ignore=()):
 def _notices(analysis) -> None:
     for notice in analysis.notices:
         click.echo(f"promptlint: {notice.path}: {notice.message}", err=True)
+    for warning in analysis.measurements.warnings:
+        click.echo(f"promptlint: warning: {warning}", err=True)
 
 
 common_options = [
@@ -129,17 +131,20 @@ def audit(paths, output_format, config_file, **overrides) -> None:
 @click.option("--model", help="Model to count and price for (default: default-model).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False))
-def count(source, model, output_format, config_file) -> None:
+@click.option("--tokenizer", type=click.Choice(["offline", "anthropic"]), help="Token counter (default: offline).")
+def count(source, model, output_format, config_file, tokenizer) -> None:
     """Tokens and input price of a text or template FILE (or - for stdin)."""
     from promptlint.counting import count_source
 
-    config = _config((source,) if source != "-" else (), config_file)
+    config = _config((source,) if source != "-" else (), config_file, tokenizer=tokenizer)
     try:
         result = count_source(source, model or config.default_model, config)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    for warning in result["warnings"]:
+        click.echo(f"promptlint: warning: {warning}", err=True)
     if output_format == "json":
         import json
 
@@ -148,9 +153,66 @@ def count(source, model, output_format, config_file) -> None:
         from promptlint.report import fmt_int, fmt_usd
 
         holes = f", {len(result['placeholders'])} placeholders not counted" if result["placeholders"] else ""
-        click.echo(f"{fmt_int(result['tokens'])} tokens ({result['tokenizer']} estimate for {result['model']}{holes}): "
+        kind = "exact count_tokens count" if result["exact"] else "offline estimate"
+        click.echo(f"{fmt_int(result['tokens'])} tokens ({kind} for {result['model']}{holes}): "
                    f"{fmt_usd(result['usd_per_request'])}/request as input, "
                    f"{fmt_usd(result['usd_per_month'])}/month at {fmt_int(config.requests_per_month)} requests")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--model", "models", multiple=True,
+              help="Count every template for this Claude model (repeatable; default: each template's own model).")
+@click.option("--dry-run", is_flag=True, help="Report the ratios; write nothing.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file to read and update.")
+@click.option("--default-model", help="Model for templates no request uses.")
+def calibrate(paths, models, dry_run, output_format, config_file, default_model) -> None:
+    """Count the templates under PATHS offline and with count_tokens; write the ratio per
+    tokenizer family to the config as `calibration`, which the offline counter then uses."""
+    from promptlint.calibrate import config_target, measure_ratios
+    from promptlint.config_edit import set_calibration
+
+    config = _config(paths, config_file, default_model=default_model)
+    try:
+        result = measure_ratios(_paths(paths), config, models)
+        target, nested = config_target(config, _paths(paths))
+        written = result.factors if not dry_run else {}
+        if written:
+            set_calibration(target, written, nested)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if result.warning:
+        click.echo(f"promptlint: warning: {result.warning}", err=True)
+    shown = _view(config).path(str(Path(target).resolve()))
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps({
+            "families": [{"family": f.family, "models": list(f.models), "templates": f.templates,
+                          "legacy_tokens": f.legacy_tokens, "exact_tokens": f.exact_tokens, "factor": f.factor,
+                          "previous_factor": f.current, "written": f.family in written} for f in result.families],
+            "config": shown if written else None,
+        }, indent=2))
+        return
+    from promptlint.calibrate import MIN_LEGACY_TOKENS
+    from promptlint.report import fmt_int
+
+    click.echo("Legacy BPE tokens vs count_tokens, per tokenizer family:")
+    click.echo(f"  {'family':<14} {'templates':>9} {'legacy':>9} {'exact':>9} {'factor':>7} {'was':>6}  models")
+    for f in result.families:
+        click.echo(f"  {f.family:<14} {f.templates:>9} {fmt_int(f.legacy_tokens):>9} {fmt_int(f.exact_tokens):>9} "
+                   f"{f.factor:>7.3f} {f.current:>6.3g}  {', '.join(f.models)}")
+    for f in result.families:
+        if not f.enough:
+            click.echo(f"{f.family}: only {fmt_int(f.legacy_tokens)} legacy tokens of text "
+                       f"(needs {MIN_LEGACY_TOKENS}); factor not written")
+    if written:
+        pairs = ", ".join(f"{k} = {v}" for k, v in sorted(written.items()))
+        where = "[tool.promptlint] of " if nested else ""
+        click.echo(f"Wrote calibration = {{{pairs}}} to {where}{shown}; offline counts now use it.")
+    elif dry_run:
+        click.echo(f"Dry run: {shown} not changed.")
 
 
 @main.command("rules")
