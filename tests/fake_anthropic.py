@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from promptlint.tokens.offline import load_tokenizer
@@ -49,6 +50,9 @@ class FakeCountTokens(ThreadingHTTPServer):
         self.script: list[tuple[int, dict[str, str]]] = []
         self.received: list[dict] = []  # bodies of every POST, in order
         self.headers_seen: list[dict[str, str]] = []
+        self.delay = 0.0  # seconds each answer takes, to observe concurrency
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -57,7 +61,7 @@ class FakeCountTokens(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def start(self) -> "FakeCountTokens":
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -151,6 +155,19 @@ class _Handler(BaseHTTPRequestHandler):
                      headers)
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        server = self.server
+        with server.lock:
+            server.in_flight += 1
+            server.max_in_flight = max(server.max_in_flight, server.in_flight)
+        try:
+            if server.delay:
+                time.sleep(server.delay)
+            self._post()
+        finally:
+            with server.lock:
+                server.in_flight -= 1
+
+    def _post(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length)
         server = self.server

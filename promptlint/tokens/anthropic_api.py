@@ -52,13 +52,13 @@ class AnthropicCounter:
     name = "anthropic"
 
     def __init__(self, catalog: ModelCatalog, cache: CountCache, *, workers: int = WORKERS,
-                 attempts: int = ATTEMPTS, backoff: float = BACKOFF, timeout: float = TIMEOUT,
+                 attempts: int = ATTEMPTS, backoff: float | None = None, timeout: float = TIMEOUT,
                  client_factory: Callable[[], object] | None = None) -> None:
         self.catalog = catalog
         self.cache = cache
         self.workers = workers
         self.attempts = attempts
-        self.backoff = backoff
+        self.backoff = BACKOFF if backoff is None else backoff
         self.timeout = timeout
         self._client_factory = client_factory
         self._client = None
@@ -112,9 +112,12 @@ class AnthropicCounter:
         if not missing:
             return results
         unique = [bodies[idx[0]] for idx in missing.values()]
-        workers = max(1, min(self.workers, len(unique)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="count_tokens") as pool:
-            answers = list(pool.map(self._count_one, unique))
+        # One call first: a bad key or an unreachable endpoint then costs one call, not one per worker.
+        answers = [self._count_one(unique[0])]
+        if len(unique) > 1:
+            workers = max(1, min(self.workers, len(unique) - 1))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="count_tokens") as pool:
+                answers += list(pool.map(self._count_one, unique[1:]))
         for indexes, answer in zip(missing.values(), answers):
             for i in indexes:
                 results[i] = answer
@@ -211,8 +214,8 @@ class AnthropicCounter:
             text = f"HTTP {status}" + (f" {kind}" if kind else "") + (f": {message}" if message else "")
         elif _is_connection_error(exc):
             text = f"cannot reach {getattr(self._client, 'base_url', 'the API')}: {exc}"
-        elif "authentication method" in str(exc):
-            text = "no Anthropic credentials: set ANTHROPIC_API_KEY"
+        elif "authentication method" in str(exc) or "Credentials" in type(exc).__name__:
+            text = f"no usable Anthropic credentials (set ANTHROPIC_API_KEY): {type(exc).__name__}: {exc}"
         else:
             text = f"{type(exc).__name__}: {exc}"
         return self.redact(text[:300])
