@@ -105,3 +105,31 @@ def config_target(config: Config, paths: list[Path]) -> tuple[Path, bool]:
         return found
     folder = start if start.is_dir() else start.parent
     return folder / "promptlint.toml", False
+
+
+def render(result: Calibration, written: dict[str, float], target: str, output_format: str) -> str:
+    """The report of a calibration: a table per family, and where the factors went."""
+    if output_format == "json":
+        import json
+
+        return json.dumps({
+            "families": [{"family": f.family, "models": list(f.models), "templates": f.templates,
+                          "legacy_tokens": f.legacy_tokens, "exact_tokens": f.exact_tokens, "factor": f.factor,
+                          "previous_factor": f.current, "written": f.family in written} for f in result.families],
+            "config": target if written else None,
+        }, indent=2) + "\n"
+    lines = ["Legacy BPE tokens vs count_tokens, per tokenizer family:",
+             f"  {'family':<14} {'templates':>9} {'legacy':>9} {'exact':>9} {'factor':>7} {'was':>6}  models"]
+    for f in result.families:
+        lines.append(f"  {f.family:<14} {f.templates:>9} {f.legacy_tokens:>9,} {f.exact_tokens:>9,} "
+                     f"{f.factor:>7.3f} {f.current:>6.3g}  {', '.join(f.models)}")
+    for f in result.families:
+        if not f.enough:
+            lines.append(f"{f.family}: only {f.legacy_tokens:,} legacy tokens of text (needs {MIN_LEGACY_TOKENS:,}); "
+                         "factor not written")
+    if written:
+        pairs = ", ".join(f"{k} = {v}" for k, v in sorted(written.items()))
+        lines.append(f"Wrote calibration = {{{pairs}}} to {target}; offline counts now use it.")
+    else:
+        lines.append(f"Nothing written to {target}.")
+    return "\n".join(lines) + "\n"

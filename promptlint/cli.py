@@ -168,9 +168,12 @@ def count(source, model, output_format, config_file, tokenizer) -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file to read and update.")
 @click.option("--default-model", help="Model for templates no request uses.")
 def calibrate(paths, models, dry_run, output_format, config_file, default_model) -> None:
-    """Count the templates under PATHS offline and with count_tokens; write the ratio per
-    tokenizer family to the config as `calibration`, which the offline counter then uses."""
-    from promptlint.calibrate import config_target, measure_ratios
+    """Fit the offline counter to these prompts with count_tokens.
+
+    Counts the templates under PATHS with the legacy BPE and exactly, and writes the ratio
+    per tokenizer family to the config as `calibration`, which offline counts then use.
+    """
+    from promptlint.calibrate import config_target, measure_ratios, render
     from promptlint.config_edit import set_calibration
 
     config = _config(paths, config_file, default_model=default_model)
@@ -184,35 +187,8 @@ def calibrate(paths, models, dry_run, output_format, config_file, default_model)
         raise UsageError(str(exc)) from None
     if result.warning:
         click.echo(f"promptlint: warning: {result.warning}", err=True)
-    shown = _view(config).path(str(Path(target).resolve()))
-    if output_format == "json":
-        import json
-
-        click.echo(json.dumps({
-            "families": [{"family": f.family, "models": list(f.models), "templates": f.templates,
-                          "legacy_tokens": f.legacy_tokens, "exact_tokens": f.exact_tokens, "factor": f.factor,
-                          "previous_factor": f.current, "written": f.family in written} for f in result.families],
-            "config": shown if written else None,
-        }, indent=2))
-        return
-    from promptlint.calibrate import MIN_LEGACY_TOKENS
-    from promptlint.report import fmt_int
-
-    click.echo("Legacy BPE tokens vs count_tokens, per tokenizer family:")
-    click.echo(f"  {'family':<14} {'templates':>9} {'legacy':>9} {'exact':>9} {'factor':>7} {'was':>6}  models")
-    for f in result.families:
-        click.echo(f"  {f.family:<14} {f.templates:>9} {fmt_int(f.legacy_tokens):>9} {fmt_int(f.exact_tokens):>9} "
-                   f"{f.factor:>7.3f} {f.current:>6.3g}  {', '.join(f.models)}")
-    for f in result.families:
-        if not f.enough:
-            click.echo(f"{f.family}: only {fmt_int(f.legacy_tokens)} legacy tokens of text "
-                       f"(needs {MIN_LEGACY_TOKENS}); factor not written")
-    if written:
-        pairs = ", ".join(f"{k} = {v}" for k, v in sorted(written.items()))
-        where = "[tool.promptlint] of " if nested else ""
-        click.echo(f"Wrote calibration = {{{pairs}}} to {where}{shown}; offline counts now use it.")
-    elif dry_run:
-        click.echo(f"Dry run: {shown} not changed.")
+    shown = ("[tool.promptlint] of " if nested else "") + _view(config).path(str(Path(target).resolve()))
+    click.echo(render(result, written, shown, output_format), nl=False)
 
 
 @main.command("rules")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from promptlint.tokens import Measurements, RequestTokens, TokenCounter
+from promptlint.tokens import Measurements, TokenCounter
 from promptlint.tokens.request_body import STAND_IN, request_body
 from promptlint.types import Project
 
