@@ -86,12 +86,14 @@ def build_document(analysis, view, findings: bool = True) -> dict:
         "tool": {"name": "promptlint", "version": __version__},
         "settings": {
             "default_model": config.default_model, "tokenizer": analysis.measurements.tokenizer,
-            "estimated": analysis.measurements.estimated, "tokenizer_notes": list(analysis.measurements.notes),
+            "estimated": analysis.measurements.estimated,
             "requests_per_month": config.requests_per_month, "cache_hit_rate": config.cache_hit_rate,
         },
         "templates": [template_entry(analysis, t, view) for t in sorted_templates(analysis)],
         "requests": [request_entry(analysis, r, view) for r in sorted_requests(analysis)],
     }
+    if analysis.measurements.notes:
+        doc["settings"]["tokenizer_notes"] = list(analysis.measurements.notes)
     if findings:
         doc["findings"] = [finding_entry(f, view) for f in analysis.findings]
     doc["summary"] = {
