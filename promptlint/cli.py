@@ -64,6 +64,8 @@ def _analyze(paths, config, select=(), ignore=()):
 def _notices(analysis) -> None:
     for notice in analysis.notices:
         click.echo(f"promptlint: {notice.path}: {notice.message}", err=True)
+    for warning in analysis.measurements.warnings:
+        click.echo(f"promptlint: warning: {warning}", err=True)
 
 
 common_options = [
@@ -188,17 +190,20 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, config_
 @click.option("--model", help="Model to count and price for (default: default-model).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False))
-def count(source, model, output_format, config_file) -> None:
+@click.option("--tokenizer", type=click.Choice(["offline", "anthropic"]), help="Token counter (default: offline).")
+def count(source, model, output_format, config_file, tokenizer) -> None:
     """Tokens and input price of a text or template FILE (or - for stdin)."""
     from promptlint.counting import count_source
 
-    config = _config((source,) if source != "-" else (), config_file)
+    config = _config((source,) if source != "-" else (), config_file, tokenizer=tokenizer)
     try:
         result = count_source(source, model or config.default_model, config)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    for warning in result["warnings"]:
+        click.echo(f"promptlint: warning: {warning}", err=True)
     if output_format == "json":
         import json
 
@@ -207,9 +212,42 @@ def count(source, model, output_format, config_file) -> None:
         from promptlint.report import fmt_int, fmt_usd
 
         holes = f", {len(result['placeholders'])} placeholders not counted" if result["placeholders"] else ""
-        click.echo(f"{fmt_int(result['tokens'])} tokens ({result['tokenizer']} estimate for {result['model']}{holes}): "
+        kind = "exact count_tokens count" if result["exact"] else "offline estimate"
+        click.echo(f"{fmt_int(result['tokens'])} tokens ({kind} for {result['model']}{holes}): "
                    f"{fmt_usd(result['usd_per_request'])}/request as input, "
                    f"{fmt_usd(result['usd_per_month'])}/month at {fmt_int(config.requests_per_month)} requests")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--model", "models", multiple=True,
+              help="Count every template for this Claude model (repeatable; default: each template's own model).")
+@click.option("--dry-run", is_flag=True, help="Report the ratios; write nothing.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file to read and update.")
+@click.option("--default-model", help="Model for templates no request uses.")
+def calibrate(paths, models, dry_run, output_format, config_file, default_model) -> None:
+    """Fit the offline counter to these prompts with count_tokens.
+
+    Counts the templates under PATHS with the legacy BPE and exactly, and writes the ratio
+    per tokenizer family to the config as `calibration`, which offline counts then use.
+    """
+    from promptlint.calibrate import config_target, measure_ratios, render
+    from promptlint.config_edit import set_calibration
+
+    config = _config(paths, config_file, default_model=default_model)
+    try:
+        result = measure_ratios(_paths(paths), config, models)
+        target, nested = config_target(config, _paths(paths))
+        written = result.factors if not dry_run else {}
+        if written:
+            set_calibration(target, written, nested)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if result.warning:
+        click.echo(f"promptlint: warning: {result.warning}", err=True)
+    shown = ("[tool.promptlint] of " if nested else "") + _view(config).path(str(Path(target).resolve()))
+    click.echo(render(result, written, shown, output_format), nl=False)
 
 
 @main.command("rules")

@@ -21,7 +21,7 @@ from promptlint.globs import match_path
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
-from promptlint.tokens import Measurements, RequestTokens, TokenCounter, measure
+from promptlint.tokens import Measurements, RequestTokens, TokenCounter, make_counter, measure
 from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, Request, SEVERITY_RANK, Usage
 
 
@@ -192,12 +192,14 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     project, notices = scan(paths, config)
     catalog = ModelCatalog(config.prices)
     if counter is None:
-        from promptlint.tokens.offline import OfflineCounter
-
-        counter = TokenCounter(catalog, OfflineCounter(config.calibration))
+        counter = make_counter(config, catalog)
     measurements = measure(project, counter, config.default_model)
     pricer = Pricer(config, catalog)
     findings = run_rules(rules, project, measurements, config, catalog, counter, pricer)
+    if counter.exact is not None:
+        from promptlint.tokens.exact import with_warnings
+
+        measurements = with_warnings(measurements, counter)
 
     request_prices = {}
     for request in project.requests:

@@ -19,6 +19,7 @@ def template_entry(analysis, tid: str, view) -> dict:
         "kind": t.kind, "role": t.role, "tokens": analysis.measurements.templates[tid],
         "placeholders": list(t.placeholders), "model": analysis.measurements.template_models[tid],
         "usd_per_request": _round(price.usd_per_request), "usd_per_month": _round(price.usd_per_month),
+        "exact": tid in analysis.measurements.exact_templates,
     }
     if t.span.cell is not None:
         entry["cell"] = t.span.cell
@@ -36,6 +37,7 @@ def request_entry(analysis, request, view) -> dict:
         "max_tokens": request.max_tokens, "cache_breakpoints": request.cache_breakpoints,
         "automatic_cache": request.auto_cache is not None, "in_loop": request.in_loop, "stream": request.stream,
         "batch": request.batch, "templates": list(request.templates), "input_tokens": counts.input_tokens,
+        "exact": counts.exact,
         "usd_per_request": _round(price.usd_per_request), "usd_per_month": _round(price.usd_per_month),
     }
     if request.span.cell is not None:
@@ -84,12 +86,14 @@ def build_document(analysis, view, findings: bool = True, comparison=None) -> di
         "tool": {"name": "promptlint", "version": __version__},
         "settings": {
             "default_model": config.default_model, "tokenizer": analysis.measurements.tokenizer,
-            "estimated": analysis.measurements.tokenizer != "anthropic",
+            "estimated": analysis.measurements.estimated,
             "requests_per_month": config.requests_per_month, "cache_hit_rate": config.cache_hit_rate,
         },
         "templates": [template_entry(analysis, t, view) for t in sorted_templates(analysis)],
         "requests": [request_entry(analysis, r, view) for r in sorted_requests(analysis)],
     }
+    if analysis.measurements.notes:
+        doc["settings"]["tokenizer_notes"] = list(analysis.measurements.notes)
     if findings:
         doc["findings"] = [finding_entry(f, view) for f in analysis.findings]
     doc["summary"] = {

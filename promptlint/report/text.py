@@ -36,7 +36,8 @@ def request_rows(analysis, view, limit: int | None) -> list[list[str]]:
     for request in sorted_requests(analysis)[:limit]:
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
-        rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request), fmt_int(counts.input_tokens),
+        rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request),
+                     _tokens(analysis, counts.input_tokens, counts.exact),
                      counts.model, f"{view.path(request.path)}:{request.span.line} {request.id.split('::', 1)[-1]}"])
     return rows
 
@@ -47,16 +48,29 @@ def template_rows(analysis, view, limit: int | None) -> list[list[str]]:
         template = analysis.project.templates[tid]
         price = analysis.template_prices[tid]
         rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request),
-                     fmt_int(analysis.measurements.templates[tid]), template.role,
+                     _tokens(analysis, analysis.measurements.templates[tid], tid in analysis.measurements.exact_templates),
+                     template.role,
                      f"{view.path(template.path)}:{template.span.line} {tid.split('::', 1)[-1] if '::' in tid else ''}".rstrip()])
     return rows
 
 
+def _tokens(analysis, n: int, exact: bool) -> str:
+    """A count; with exact counting on, estimates that remain are marked ``~``."""
+    return fmt_int(n) if exact or analysis.measurements.tokenizer != "anthropic" else f"~{fmt_int(n)}"
+
+
 def footer(analysis) -> str:
     config = analysis.config
-    kind = "exact (count_tokens)" if analysis.measurements.tokenizer == "anthropic" else "offline estimates"
+    measured = analysis.measurements
+    if measured.tokenizer != "anthropic":
+        kind = "offline estimates"
+    elif measured.estimated:
+        kind = "exact (count_tokens) except those marked ~ (offline estimates)"
+    else:
+        kind = "exact (count_tokens)"
+    notes = "".join(f"\nNote: {n}." for n in measured.notes)
     return (f"Tokens are {kind}; dollars assume {fmt_int(config.requests_per_month)} requests/month per request site "
-            f"and a {config.cache_hit_rate:.0%} cache hit rate.")
+            f"and a {config.cache_hit_rate:.0%} cache hit rate.{notes}")
 
 
 def render_check(analysis, view) -> str:
