@@ -64,6 +64,8 @@ def _analyze(paths, config, select=(), ignore=()):
 def _notices(analysis) -> None:
     for notice in analysis.notices:
         click.echo(f"promptlint: {notice.path}: {notice.message}", err=True)
+    for warning in analysis.measurements.warnings:
+        click.echo(f"promptlint: warning: {warning}", err=True)
 
 
 common_options = [
@@ -89,7 +91,7 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "output_format", default="text", show_default=True,
-              help="Output format: text, json (more with plugins of the report stage).")
+              help="Output format: text, json, sarif, github, markdown.")
 @click.option("--select", multiple=True, help="Rule codes, names or prefixes to run (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to skip (comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails (default: warning).")
@@ -107,21 +109,80 @@ def check(paths, output_format, select, ignore, fail_on, config_file, **override
     sys.exit(EXIT_FINDINGS if analysis.failing(config.fail_on) else EXIT_OK)
 
 
+def _baseline_path(given: str | None, config: Config, option: str) -> Path | None:
+    """``--baseline FILE`` is relative to the working directory; bare ``--baseline`` and the
+    config key ``baseline`` name a file relative to the config's folder."""
+    if given is None:
+        return None
+    if given:
+        return Path(given)
+    if not config.baseline:
+        raise UsageError(f"{option} needs a FILE, or `baseline` set in [tool.promptlint]")
+    return Path(config.root) / config.baseline
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative when under the working directory."""
+    try:
+        rel = Path(os.path.relpath(path)).as_posix()
+    except ValueError:  # another drive on Windows
+        rel = ".."
+    return path.resolve().as_posix() if rel.startswith("..") else rel
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", default="text", show_default=True, help="Output format: text, json.")
+@click.option("--format", "output_format", default="text", show_default=True,
+              help="Output format: text, json, sarif, github, markdown.")
+@click.option("--baseline", "baseline_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
+              help="Compare with a baseline; exit 1 when an entry or the total grew beyond --max-increase. "
+                   "FILE defaults to `baseline` in config, which is also compared when this option is absent.")
+@click.option("--write-baseline", "write_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
+              help="Write the inventory as a baseline (FILE defaults to `baseline` in config).")
+@click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens) or 5%|50 (the default).")
 @with_common
-def audit(paths, output_format, config_file, **overrides) -> None:
+def audit(paths, output_format, baseline_file, write_file, max_increase, config_file, **overrides) -> None:
     """Inventory of every template and request with tokens and cost, most expensive first."""
+    from promptlint import baseline
     from promptlint.report import AUDIT_FORMATS
+    from promptlint.thresholds import parse_max_increase
 
     if output_format not in AUDIT_FORMATS:
         raise UsageError(f"unknown format `{output_format}` (choose from {', '.join(AUDIT_FORMATS)})")
-    config = _config(paths, config_file, **overrides)
+    config = _config(paths, config_file, max_increase=max_increase, **overrides)
+    try:
+        limit = parse_max_increase(config.max_increase)
+    except ValueError as exc:
+        raise UsageError(f"--max-increase: {exc}") from None
+    compare_path = _baseline_path(baseline_file, config, "--baseline")
+    write_path = _baseline_path(write_file, config, "--write-baseline")
+    before = None
+    if compare_path is None and write_path is None and config.baseline:
+        implicit = Path(config.root) / config.baseline
+        if implicit.exists():
+            compare_path = implicit
+        else:
+            click.echo(f"promptlint: baseline {_shown(implicit)} (from config) does not exist yet; "
+                       f"write it with `promptlint audit --write-baseline`", err=True)
+    if compare_path is not None:
+        try:
+            before = baseline.load(compare_path)
+        except baseline.BaselineError as exc:
+            raise UsageError(str(exc)) from None
     analysis = _analyze(paths, config, select=("PL001",))
     _notices(analysis)
-    click.echo(AUDIT_FORMATS[output_format](analysis, _view(config)), nl=False)
-    sys.exit(EXIT_OK)
+    current = baseline.inventory(analysis)
+    comparison = baseline.compare(before, current, limit, _shown(compare_path)) if before is not None else None
+    click.echo(AUDIT_FORMATS[output_format](analysis, _view(config), comparison=comparison), nl=False)
+    if write_path is not None:
+        try:
+            baseline.write(current, write_path)
+        except OSError as exc:
+            raise UsageError(f"cannot write baseline {_shown(write_path)}: {exc.strerror or exc}") from None
+        click.echo(f"promptlint: wrote baseline {_shown(write_path)} ({len(analysis.project.requests)} requests, "
+                   f"{len(analysis.project.templates)} templates)", err=True)
+        sys.exit(EXIT_OK)
+    sys.exit(EXIT_FINDINGS if comparison is not None and comparison.failed else EXIT_OK)
 
 
 @main.command()
@@ -129,17 +190,20 @@ def audit(paths, output_format, config_file, **overrides) -> None:
 @click.option("--model", help="Model to count and price for (default: default-model).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False))
-def count(source, model, output_format, config_file) -> None:
+@click.option("--tokenizer", type=click.Choice(["offline", "anthropic"]), help="Token counter (default: offline).")
+def count(source, model, output_format, config_file, tokenizer) -> None:
     """Tokens and input price of a text or template FILE (or - for stdin)."""
     from promptlint.counting import count_source
 
-    config = _config((source,) if source != "-" else (), config_file)
+    config = _config((source,) if source != "-" else (), config_file, tokenizer=tokenizer)
     try:
         result = count_source(source, model or config.default_model, config)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    for warning in result["warnings"]:
+        click.echo(f"promptlint: warning: {warning}", err=True)
     if output_format == "json":
         import json
 
@@ -148,9 +212,42 @@ def count(source, model, output_format, config_file) -> None:
         from promptlint.report import fmt_int, fmt_usd
 
         holes = f", {len(result['placeholders'])} placeholders not counted" if result["placeholders"] else ""
-        click.echo(f"{fmt_int(result['tokens'])} tokens ({result['tokenizer']} estimate for {result['model']}{holes}): "
+        kind = "exact count_tokens count" if result["exact"] else "offline estimate"
+        click.echo(f"{fmt_int(result['tokens'])} tokens ({kind} for {result['model']}{holes}): "
                    f"{fmt_usd(result['usd_per_request'])}/request as input, "
                    f"{fmt_usd(result['usd_per_month'])}/month at {fmt_int(config.requests_per_month)} requests")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--model", "models", multiple=True,
+              help="Count every template for this Claude model (repeatable; default: each template's own model).")
+@click.option("--dry-run", is_flag=True, help="Report the ratios; write nothing.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file to read and update.")
+@click.option("--default-model", help="Model for templates no request uses.")
+def calibrate(paths, models, dry_run, output_format, config_file, default_model) -> None:
+    """Fit the offline counter to these prompts with count_tokens.
+
+    Counts the templates under PATHS with the legacy BPE and exactly, and writes the ratio
+    per tokenizer family to the config as `calibration`, which offline counts then use.
+    """
+    from promptlint.calibrate import config_target, measure_ratios, render
+    from promptlint.config_edit import set_calibration
+
+    config = _config(paths, config_file, default_model=default_model)
+    try:
+        result = measure_ratios(_paths(paths), config, models)
+        target, nested = config_target(config, _paths(paths))
+        written = result.factors if not dry_run else {}
+        if written:
+            set_calibration(target, written, nested)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if result.warning:
+        click.echo(f"promptlint: warning: {result.warning}", err=True)
+    shown = ("[tool.promptlint] of " if nested else "") + _view(config).path(str(Path(target).resolve()))
+    click.echo(render(result, written, shown, output_format), nl=False)
 
 
 @main.command("rules")

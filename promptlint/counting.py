@@ -14,8 +14,7 @@ from promptlint.discover import classify
 from promptlint.extract import EXTRACTORS, decode
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
-from promptlint.tokens import TokenCounter
-from promptlint.tokens.offline import OfflineCounter
+from promptlint.tokens import make_counter
 from promptlint.types import Diagnostic, Usage
 
 
@@ -44,12 +43,14 @@ def count_source(source: str, model: str, config: Config) -> dict:
     if not catalog.is_known(model):
         closest = catalog.closest(model)
         raise ConfigError(f"unknown model `{model}`" + (f"; did you mean `{closest}`?" if closest else ""))
-    counter = TokenCounter(catalog, OfflineCounter(config.calibration))
-    tokens = counter.count(text, model)
+    counter = make_counter(config, catalog)
+    [(tokens, exact)] = counter.count_marked([text], model)
+    warning = counter.exact.warning() if counter.exact is not None else None
     pricer = Pricer(config, catalog)
     price = pricer.price(pricer.cost(Usage(model, input_tokens=tokens)))
     return {
-        "source": source, "model": model, "tokenizer": "offline", "tokens": tokens,
+        "source": source, "model": model, "tokenizer": "anthropic" if exact else "offline", "exact": exact,
+        "warnings": [warning] if warning else [], "tokens": tokens,
         "characters": len(text), "placeholders": holes, "usd_per_request": price.usd_per_request,
         "usd_per_month": price.usd_per_month, "requests_per_month": config.requests_per_month,
     }

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from promptlint.cache import ScanCache
 from promptlint.config import Config
-from promptlint.discover import Discovery, SourceFile, discover, read_candidate
+from promptlint.discover import Discovery, SourceFile, _matchers, discover, read_candidate
 from promptlint.extract import extract_file
 from promptlint.extract.link import link
 from promptlint.extract.result import FileResult
@@ -25,7 +25,7 @@ from promptlint.globs import match_path
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
-from promptlint.tokens import Measurements, RequestTokens, TokenCounter, measure
+from promptlint.tokens import Measurements, RequestTokens, TokenCounter, make_counter, measure
 from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, Request, SEVERITY_RANK, Usage
 
 
@@ -96,24 +96,54 @@ def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
                     by_module.setdefault(".".join(parts[i:]), []).append(rel)
     root = Path(config.root)
     patterns = tuple(config.prompt_name_patterns)
+    bases = _import_bases(discovery)
+    memo: dict[str, FileResult | None] = {}
 
     def load(module: str) -> FileResult | None:
-        paths = sorted(set(by_module.get(module, [])))
-        if len(paths) != 1:
-            return None
-        rel = paths[0]
-        got = read_candidate(rel, str(root / rel), "python", config)
-        if isinstance(got, Diagnostic):
-            return None
-        hit = cache.result(rel, got.digest) if cache is not None else None
-        if hit is not None:
-            return hit
-        result = extract_file(got.path, got.kind, got.data, patterns)
-        if cache is not None:
-            cache.remember(rel, got.digest, False, result)
-        return result
+        if module not in memo:
+            paths = sorted(set(by_module.get(module, []))) or _outside_paths(module, bases, root, config)
+            memo[module] = _extract_module(paths[0], root, config, patterns, cache) if len(paths) == 1 else None
+        return memo[module]
 
     return load
+
+
+def _extract_module(rel: str, root: Path, config: Config, patterns: tuple[str, ...],
+                    cache: ScanCache | None) -> FileResult | None:
+    got = read_candidate(rel, str(root / rel), "python", config)
+    if isinstance(got, Diagnostic):
+        return None
+    hit = cache.result(rel, got.digest) if cache is not None else None
+    if hit is not None:
+        return hit
+    result = extract_file(got.path, got.kind, got.data, patterns)
+    if cache is not None:
+        cache.remember(rel, got.digest, False, result)
+    return result
+
+
+def _import_bases(discovery: Discovery) -> list[str]:
+    """Folders (relative to the root) an absolute import may start from: the root, ``src``,
+    and every folder above a scanned file. Only consulted for a module outside the scanned
+    paths, which is how a pre-commit run on the changed files still sees the constants the
+    unchanged modules define."""
+    bases = {"", "src"}
+    for rel in (*(f.path for f in discovery.files), *discovery.skipped):
+        parts = rel.split("/")[:-1]
+        bases.update("/".join(parts[:i]) for i in range(len(parts) + 1))
+    return sorted(bases)
+
+
+def _outside_paths(module: str, bases: list[str], root: Path, config: Config) -> list[str]:
+    stem = module.replace(".", "/")
+    found = []
+    for base in bases:
+        for name in (f"{stem}.py", f"{stem}/__init__.py"):
+            rel = f"{base}/{name}" if base else name
+            if (root / rel).is_file() and not _matchers(config).exclude(rel):
+                found.append(rel)
+                break
+    return sorted(set(found))
 
 
 def open_cache(config: Config, enabled: bool = True) -> ScanCache | None:
@@ -211,12 +241,14 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     project, notices = scan(paths, config, cache)
     catalog = ModelCatalog(config.prices)
     if counter is None:
-        from promptlint.tokens.offline import OfflineCounter
-
-        counter = TokenCounter(catalog, OfflineCounter(config.calibration, cache))
+        counter = make_counter(config, catalog, cache)
     measurements = measure(project, counter, config.default_model)
     pricer = Pricer(config, catalog)
     findings = run_rules(rules, project, measurements, config, catalog, counter, pricer)
+    if counter.exact is not None:
+        from promptlint.tokens.exact import with_warnings
+
+        measurements = with_warnings(measurements, counter)
 
     request_prices = {}
     for request in project.requests:

@@ -1,9 +1,12 @@
 """Parse and apply the audit gate's tolerated growth (``--max-increase``).
 
 ``5%`` tolerates growth up to five percent, ``50`` up to fifty tokens, and ``5%|50`` (the
-default) fails an entry whose growth exceeds either limit: a prompt that grows past 50
-tokens costs money at any size, and a small prompt that grows by a large share is a change
-worth a look even when the absolute number is small.
+default) tolerates the larger of the two, so an entry fails only when it grows by more than
+5% *and* by more than 50 tokens. Failing on either limit would fail a pull request that adds
+one category word to a 40-token classification prompt (+2 tokens, +5%), and a gate that
+fails on such edits teaches people to rewrite the baseline without reading it. The 50-token
+floor keeps small prompts quiet; the 5% band keeps a long prompt's routine edits quiet. A
+team that wants every growth over 50 tokens to fail sets ``50`` alone.
 """
 
 from __future__ import annotations
@@ -17,17 +20,13 @@ class MaxIncrease:
     tokens: int | None = None
 
     def exceeded(self, before: float, after: float) -> bool:
+        """Growth beyond every limit that is set (a new entry has grown by 100%)."""
         growth = after - before
         if growth <= 0:
             return False
-        if self.tokens is not None and growth > self.tokens:
-            return True
-        if self.percent is not None:
-            if before <= 0:
-                return True
-            if growth * 100.0 / before > self.percent:
-                return True
-        return False
+        over_tokens = self.tokens is None or growth > self.tokens
+        over_percent = self.percent is None or before <= 0 or growth * 100.0 / before > self.percent
+        return over_tokens and over_percent
 
     def describe(self) -> str:
         parts = []
@@ -35,7 +34,7 @@ class MaxIncrease:
             parts.append(f"{self.percent:g}%")
         if self.tokens is not None:
             parts.append(f"{self.tokens} tokens")
-        return " or ".join(parts)
+        return parts[0] if len(parts) == 1 else f"the larger of {parts[0]} and {parts[1]}"
 
 
 def parse_max_increase(text: str) -> MaxIncrease:

@@ -46,16 +46,37 @@ def fmt_int(n: int) -> str:
     return f"{n:,}"
 
 
+def worth(priced):
+    """``("saving" | "exposure", Price)`` of a finding with a positive price, else None.
+
+    An exposure is a worst case (output running to the model's limit), never added to
+    what is saveable, so every format words it apart."""
+    price = priced.price
+    if price is None or price.usd_per_request <= 0:
+        return None
+    return ("exposure" if priced.finding.saving.exposure else "saving"), price
+
+
+def saving_note(priced) -> str:
+    """What a finding is worth, in the words the text, SARIF and github formats share."""
+    got = worth(priced)
+    if got is None:
+        return ""
+    kind, price = got
+    lead = "exposure up to " if kind == "exposure" else "saves ~"
+    return f"{lead}{fmt_usd(price.usd_per_request)}/request, {fmt_usd(price.usd_per_month)}/month"
+
+
 def _text_check(analysis, view):
     from promptlint.report.text import render_check
 
     return render_check(analysis, view)
 
 
-def _text_audit(analysis, view):
+def _text_audit(analysis, view, comparison=None):
     from promptlint.report.text import render_audit
 
-    return render_audit(analysis, view)
+    return render_audit(analysis, view, comparison=comparison)
 
 
 def _json_check(analysis, view):
@@ -64,11 +85,50 @@ def _json_check(analysis, view):
     return render_json(analysis, view, findings=True)
 
 
-def _json_audit(analysis, view):
+def _json_audit(analysis, view, comparison=None):
     from promptlint.report.document import render_json
 
-    return render_json(analysis, view, findings=False)
+    return render_json(analysis, view, findings=False, comparison=comparison)
 
 
-CHECK_FORMATS = {"text": _text_check, "json": _json_check}
-AUDIT_FORMATS = {"text": _text_audit, "json": _json_audit}
+def _sarif_check(analysis, view):
+    from promptlint.report.sarif import render_sarif
+
+    return render_sarif(analysis, view)
+
+
+def _sarif_audit(analysis, view, comparison=None):
+    from promptlint.report.sarif import render_sarif
+
+    return render_sarif(analysis, view, comparison=comparison, findings=False)
+
+
+def _github_check(analysis, view):
+    from promptlint.report.github import render_check
+
+    return render_check(analysis, view)
+
+
+def _github_audit(analysis, view, comparison=None):
+    from promptlint.report.github import render_audit
+
+    return render_audit(analysis, view, comparison)
+
+
+def _markdown_check(analysis, view):
+    from promptlint.report.markdown import render_check
+
+    return render_check(analysis, view)
+
+
+def _markdown_audit(analysis, view, comparison=None):
+    from promptlint.report.markdown import render_audit
+
+    return render_audit(analysis, view, comparison)
+
+
+# Audit renderers also take ``comparison`` (a promptlint.baseline.Comparison, or None).
+CHECK_FORMATS = {"text": _text_check, "json": _json_check, "sarif": _sarif_check, "github": _github_check,
+                 "markdown": _markdown_check}
+AUDIT_FORMATS = {"text": _text_audit, "json": _json_audit, "sarif": _sarif_audit, "github": _github_audit,
+                 "markdown": _markdown_audit}

@@ -19,6 +19,7 @@ def template_entry(analysis, tid: str, view) -> dict:
         "kind": t.kind, "role": t.role, "tokens": analysis.measurements.templates[tid],
         "placeholders": list(t.placeholders), "model": analysis.measurements.template_models[tid],
         "usd_per_request": _round(price.usd_per_request), "usd_per_month": _round(price.usd_per_month),
+        "exact": tid in analysis.measurements.exact_templates,
     }
     if t.span.cell is not None:
         entry["cell"] = t.span.cell
@@ -36,6 +37,7 @@ def request_entry(analysis, request, view) -> dict:
         "max_tokens": request.max_tokens, "cache_breakpoints": request.cache_breakpoints,
         "automatic_cache": request.auto_cache is not None, "in_loop": request.in_loop, "stream": request.stream,
         "batch": request.batch, "templates": list(request.templates), "input_tokens": counts.input_tokens,
+        "exact": counts.exact,
         "usd_per_request": _round(price.usd_per_request), "usd_per_month": _round(price.usd_per_month),
     }
     if request.span.cell is not None:
@@ -74,7 +76,7 @@ def sorted_requests(analysis) -> list:
     return sorted(analysis.project.requests, key=lambda r: (-prices[r.id].usd_per_request, r.id))
 
 
-def build_document(analysis, view, findings: bool = True) -> dict:
+def build_document(analysis, view, findings: bool = True, comparison=None) -> dict:
     config = analysis.config
     by_severity = {"error": 0, "warning": 0, "info": 0}
     for f in analysis.findings:
@@ -84,12 +86,14 @@ def build_document(analysis, view, findings: bool = True) -> dict:
         "tool": {"name": "promptlint", "version": __version__},
         "settings": {
             "default_model": config.default_model, "tokenizer": analysis.measurements.tokenizer,
-            "estimated": analysis.measurements.tokenizer != "anthropic",
+            "estimated": analysis.measurements.estimated,
             "requests_per_month": config.requests_per_month, "cache_hit_rate": config.cache_hit_rate,
         },
         "templates": [template_entry(analysis, t, view) for t in sorted_templates(analysis)],
         "requests": [request_entry(analysis, r, view) for r in sorted_requests(analysis)],
     }
+    if analysis.measurements.notes:
+        doc["settings"]["tokenizer_notes"] = list(analysis.measurements.notes)
     if findings:
         doc["findings"] = [finding_entry(f, view) for f in analysis.findings]
     doc["summary"] = {
@@ -104,10 +108,12 @@ def build_document(analysis, view, findings: bool = True) -> dict:
     if not findings:
         for key in ("findings", "by_severity", "usd_per_month_saveable"):
             doc["summary"].pop(key)
+    if comparison is not None:
+        doc["baseline"] = comparison.to_json()
     if analysis.notices:
         doc["notices"] = [{"path": n.path, "message": n.message} for n in analysis.notices]
     return doc
 
 
-def render_json(analysis, view, findings: bool = True) -> str:
-    return json.dumps(build_document(analysis, view, findings), indent=2, ensure_ascii=False) + "\n"
+def render_json(analysis, view, findings: bool = True, comparison=None) -> str:
+    return json.dumps(build_document(analysis, view, findings, comparison), indent=2, ensure_ascii=False) + "\n"

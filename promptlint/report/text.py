@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promptlint.report import fmt_int, fmt_usd
+from promptlint.report import fmt_int, fmt_usd, saving_note
 from promptlint.report.document import sorted_requests, sorted_templates
 
 SUMMARY_ROWS = 5
@@ -11,10 +11,9 @@ SUMMARY_ROWS = 5
 def finding_line(priced, view) -> str:
     f = priced.finding
     line = f"{view.path(f.span.path)}:{f.span.line}:{f.span.column}: {f.code} {f.name}  {f.message}"
-    if priced.price is not None and priced.price.usd_per_request > 0:
-        p = priced.price
-        verb = "exposure up to" if f.saving.exposure else "saves ~"
-        line += f" ({verb}{' ' if f.saving.exposure else ''}{fmt_usd(p.usd_per_request)}/request, {fmt_usd(p.usd_per_month)}/month)"
+    note = saving_note(priced)
+    if note:
+        line += f" ({note})"
     if f.fix is not None:
         line += f" [{'*' if f.fix.applicability == 'safe' else 'unsafe '}fix]"
     return line
@@ -37,7 +36,8 @@ def request_rows(analysis, view, limit: int | None) -> list[list[str]]:
     for request in sorted_requests(analysis)[:limit]:
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
-        rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request), fmt_int(counts.input_tokens),
+        rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request),
+                     _tokens(analysis, counts.input_tokens, counts.exact),
                      counts.model, f"{view.path(request.path)}:{request.span.line} {request.id.split('::', 1)[-1]}"])
     return rows
 
@@ -48,16 +48,29 @@ def template_rows(analysis, view, limit: int | None) -> list[list[str]]:
         template = analysis.project.templates[tid]
         price = analysis.template_prices[tid]
         rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request),
-                     fmt_int(analysis.measurements.templates[tid]), template.role,
+                     _tokens(analysis, analysis.measurements.templates[tid], tid in analysis.measurements.exact_templates),
+                     template.role,
                      f"{view.path(template.path)}:{template.span.line} {tid.split('::', 1)[-1] if '::' in tid else ''}".rstrip()])
     return rows
 
 
-def _footer(analysis) -> str:
+def _tokens(analysis, n: int, exact: bool) -> str:
+    """A count; with exact counting on, estimates that remain are marked ``~``."""
+    return fmt_int(n) if exact or analysis.measurements.tokenizer != "anthropic" else f"~{fmt_int(n)}"
+
+
+def footer(analysis) -> str:
     config = analysis.config
-    kind = "exact (count_tokens)" if analysis.measurements.tokenizer == "anthropic" else "offline estimates"
+    measured = analysis.measurements
+    if measured.tokenizer != "anthropic":
+        kind = "offline estimates"
+    elif measured.estimated:
+        kind = "exact (count_tokens) except those marked ~ (offline estimates)"
+    else:
+        kind = "exact (count_tokens)"
+    notes = "".join(f"\nNote: {n}." for n in measured.notes)
     return (f"Tokens are {kind}; dollars assume {fmt_int(config.requests_per_month)} requests/month per request site "
-            f"and a {config.cache_hit_rate:.0%} cache hit rate.")
+            f"and a {config.cache_hit_rate:.0%} cache hit rate.{notes}")
 
 
 def render_check(analysis, view) -> str:
@@ -81,11 +94,37 @@ def render_check(analysis, view) -> str:
     else:
         lines.append("All checks passed.")
     lines.append(f"Scanned {fmt_int(analysis.project.files_scanned)} files: {len(analysis.project.templates)} templates, "
-                 f"{len(analysis.project.requests)} requests. {_footer(analysis)}")
+                 f"{len(analysis.project.requests)} requests. {footer(analysis)}")
     return "\n".join(lines) + "\n"
 
 
-def render_audit(analysis, view, limit: int | None = None) -> str:
+def comparison_lines(comparison, analysis, view) -> list[str]:
+    from promptlint.report.changes import KIND_TITLES, Locator, delta_line, percent, signed_int, signed_usd, verdict
+
+    locate = Locator(analysis, view)
+    lines = [f"Compared with baseline {comparison.baseline} (max increase: {comparison.limit.describe()}):"]
+    rows = []
+    for c in comparison.changed:
+        path, line = locate(c)
+        where = f"{path}:{line}" if line else path
+        name = c.id.split("::", 1)[1] if "::" in c.id else ""
+        rows.append([c.status + (" (over limit)" if c.exceeded else ""), c.kind, fmt_int(c.tokens_before),
+                     fmt_int(c.tokens_after), signed_int(c.tokens_after - c.tokens_before),
+                     percent(c.tokens_before, c.tokens_after), fmt_usd(c.usd_before),
+                     fmt_usd(c.usd_after), signed_usd(c.usd_after - c.usd_before), f"{where} {name}".rstrip()])
+    if rows:
+        headers = ["status", "kind", "before", "after", "tokens", "%", "$/month before", "after", "delta", "prompt"]
+        lines += ["  " + r for r in _table(headers, rows, "llrrrrrrrl")]
+    lines.append(f"  {comparison.unchanged} unchanged.")
+    for total in comparison.totals:
+        lines.append(f"  Total {KIND_TITLES[total.kind]}: {delta_line(total)}" + (" (over limit)" if total.exceeded else ""))
+    for note in comparison.notes:
+        lines.append(f"  Note: {note}")
+    lines.append(("FAIL: " if comparison.failed else "OK: ") + verdict(comparison))
+    return lines
+
+
+def render_audit(analysis, view, limit: int | None = None, comparison=None) -> str:
     lines = []
     total = sum(p.usd_per_month for p in analysis.request_prices.values())
     lines.append(f"Requests ({len(analysis.project.requests)}), most expensive first:")
@@ -96,5 +135,7 @@ def render_audit(analysis, view, limit: int | None = None) -> str:
     rows = template_rows(analysis, view, limit)
     lines += ["  " + r for r in _table(["$/month", "$/request", "tokens", "role", "template"], rows, "rrrll")]
     lines.append("")
-    lines.append(f"Input cost of all requests: {fmt_usd(total)}/month. {_footer(analysis)}")
+    lines.append(f"Input cost of all requests: {fmt_usd(total)}/month. {footer(analysis)}")
+    if comparison is not None:
+        lines += ["", *comparison_lines(comparison, analysis, view)]
     return "\n".join(lines) + "\n"

@@ -5,12 +5,18 @@ system prompt and every message, plus the per-request and per-message framing th
 adds (``overhead`` in ``data/calibration.toml``) and, when tools are given, the tool-use
 system prompt the API inserts (``tool_use_system_tokens`` in ``data/models.toml``).
 Holes count nothing: placeholders are never guessed.
+
+With ``tokenizer = "anthropic"`` the offline measurement is refined by exact counts from
+the token-counting API (:mod:`promptlint.tokens.exact`) for requests and templates of
+Claude models; everything else keeps its offline estimate.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from promptlint.config import Config
 from promptlint.models import ModelCatalog
 from promptlint.tokens.offline import OfflineCounter, overheads
 from promptlint.types import Project, Request
@@ -37,21 +43,64 @@ class Measurements:
     template_models: dict[str, str] = field(default_factory=dict)
     requests: dict[str, RequestTokens] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    exact_templates: frozenset[str] = frozenset()  # template ids counted by the API
+    warnings: tuple[str, ...] = ()  # shown once on stderr (exact counting fell back)
+
+    @property
+    def estimated(self) -> bool:
+        """Whether any count is an offline estimate."""
+        return (not all(r.exact for r in self.requests.values())
+                or len(self.exact_templates) < len(self.templates))
 
 
 class TokenCounter:
     """What rules and fixes use to (re)count text for a model."""
 
-    def __init__(self, catalog: ModelCatalog, offline: OfflineCounter | None = None) -> None:
+    def __init__(self, catalog: ModelCatalog, offline: OfflineCounter | None = None, exact=None) -> None:
         self.catalog = catalog
         self.offline = offline or OfflineCounter()
+        self.exact = exact  # an AnthropicCounter when exact counts were asked for
+
+    @property
+    def name(self) -> str:
+        return "anthropic" if self.exact is not None else "offline"
 
     def count(self, text: str, model: str | None) -> int:
-        return self.offline.count(text, self.catalog.family(model))
+        return self.count_many([text], model)[0]
 
     def count_many(self, texts: list[str], model: str | None) -> list[int]:
+        return [n for n, _ in self.count_marked(texts, model)]
+
+    def count_marked(self, texts: list[str], model: str | None) -> list[tuple[int, bool]]:
+        """Tokens of each text alone, and whether the count is exact: it is for a Claude
+        model when the API is in use and answered (text that is only whitespace is not sent)."""
         family = self.catalog.family(model)
-        return [self.offline.scale(r, family) for r in self.offline.raw_many(texts)]
+        counts = [(self.offline.scale(r, family), False) for r in self.offline.raw_many(texts)]
+        if self.exact is not None and model and self.exact.applies(model):
+            wanted = [i for i, t in enumerate(texts) if t.strip()]
+            got, _ = self.exact.count_batch([(model, texts[i]) for i in wanted], [])
+            for i, n in zip(wanted, got):
+                if n is not None:
+                    counts[i] = (n, True)
+        return counts
+
+
+def make_counter(config: Config, catalog: ModelCatalog, store=None) -> TokenCounter:
+    """The counter ``config`` asks for; the API client is only built for ``anthropic``.
+
+    ``store`` (the scan cache) keeps legacy-BPE counts between runs."""
+    offline = OfflineCounter(config.calibration, store)
+    if config.tokenizer != "anthropic":
+        return TokenCounter(catalog, offline)
+    from promptlint.tokens.anthropic_api import AnthropicCounter
+    from promptlint.tokens.disk_cache import CountCache
+
+    return TokenCounter(catalog, offline, AnthropicCounter(catalog, CountCache(cache_folder(config))))
+
+
+def cache_folder(config: Config) -> Path:
+    """``cache-dir`` resolved against the project root (where the config file is)."""
+    return Path(config.root) / config.cache_dir
 
 
 def request_model(request: Request, catalog: ModelCatalog, default_model: str) -> str:
@@ -75,6 +124,15 @@ def request_overhead(request: Request, catalog: ModelCatalog, model: str) -> int
 
 
 def measure(project: Project, counter: TokenCounter, default_model: str) -> Measurements:
+    measurements = measure_offline(project, counter, default_model)
+    if counter.exact is None:
+        return measurements
+    from promptlint.tokens.exact import refine
+
+    return refine(measurements, project, counter)
+
+
+def measure_offline(project: Project, counter: TokenCounter, default_model: str) -> Measurements:
     catalog = counter.catalog
     offline = counter.offline
     texts = [t.text for t in project.templates.values()]

@@ -1,0 +1,268 @@
+"""Write and compare prompt inventories: the CI gate that fails a pull request whose prompts grew.
+
+A baseline is the audit inventory frozen in a JSON file committed next to the code: every
+template and request by its stable id (``path::qualified.name``, ``path::function::api#n``;
+never a line number, so moving code does not churn it), with its tokens, the model it is
+priced as and its dollars. Keys are sorted and nothing else varies between runs, so the
+file diffs cleanly in review and a rewrite with no prompt change is byte-identical.
+
+Comparing walks the union of ids. An entry fails the gate when its tokens grew beyond
+``max-increase``; so does either total (request input tokens, template tokens). A new entry
+does not fail on its own, since adding a prompt is ordinary work, but it grows the totals,
+so a large new prompt still fails. Removed entries are listed and never fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from promptlint.thresholds import MaxIncrease
+
+FORMAT_VERSION = 1
+KINDS = ("request", "template")
+SETTINGS = ("default_model", "requests_per_month", "cache_hit_rate", "tokenizer")
+
+
+class BaselineError(Exception):
+    """The baseline file is missing, unreadable or not a promptlint baseline (exit code 2)."""
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.6g}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    kind: str  # request | template
+    tokens: int
+    model: str
+    usd_per_request: float
+    usd_per_month: float
+
+    def to_json(self) -> dict:
+        return {"tokens": self.tokens, "model": self.model,
+                "usd_per_request": _round(self.usd_per_request), "usd_per_month": _round(self.usd_per_month)}
+
+
+@dataclass(frozen=True)
+class Inventory:
+    entries: dict[tuple[str, str], Entry]  # (kind, id) -> entry
+    settings: dict = field(default_factory=dict)
+
+    def of_kind(self, kind: str) -> list[Entry]:
+        return [e for (k, _), e in sorted(self.entries.items()) if k == kind]
+
+    def total(self, kind: str) -> tuple[int, float]:
+        entries = self.of_kind(kind)
+        return sum(e.tokens for e in entries), sum(e.usd_per_month for e in entries)
+
+    def to_json(self) -> dict:
+        doc: dict = {"promptlint_baseline": FORMAT_VERSION, "settings": dict(self.settings)}
+        for kind in KINDS:
+            doc[f"{kind}s"] = {e.id: e.to_json() for e in self.of_kind(kind)}
+        tokens, usd = self.total("request")
+        doc["totals"] = {"requests": {"tokens": tokens, "usd_per_month": _round(usd)},
+                         "templates": {"tokens": self.total("template")[0]}}  # template prices do not add up to a bill
+        return doc
+
+
+def inventory(analysis) -> Inventory:
+    """Every request and template of an analysis, with what the gate compares."""
+    config = analysis.config
+    measured = analysis.measurements
+    entries: dict[tuple[str, str], Entry] = {}
+    for request in analysis.project.requests:
+        counts = measured.requests[request.id]
+        price = analysis.request_prices[request.id]
+        entries[("request", request.id)] = Entry(request.id, "request", counts.input_tokens, counts.model,
+                                                 price.usd_per_request, price.usd_per_month)
+    for tid in analysis.project.templates:
+        price = analysis.template_prices[tid]
+        entries[("template", tid)] = Entry(tid, "template", measured.templates[tid], measured.template_models[tid],
+                                           price.usd_per_request, price.usd_per_month)
+    settings = {"default_model": config.default_model, "requests_per_month": config.requests_per_month,
+                "cache_hit_rate": config.cache_hit_rate, "tokenizer": measured.tokenizer}
+    return Inventory(entries, settings)
+
+
+def dumps(inv: Inventory) -> str:
+    return json.dumps(inv.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write(inv: Inventory, path: Path) -> None:
+    """Write atomically: a reader (or a crash) never sees half a baseline."""
+    text = dumps(inv)
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    mode = None
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode if mode is not None else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def load(path: Path) -> Inventory:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BaselineError(f"baseline {path} does not exist; write it with `promptlint audit --write-baseline {path}`") from None
+    except OSError as exc:
+        raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BaselineError(f"baseline {path} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("promptlint_baseline") != FORMAT_VERSION:
+        raise BaselineError(f"{path} is not a promptlint baseline (version {FORMAT_VERSION})")
+    entries: dict[tuple[str, str], Entry] = {}
+    for kind in KINDS:
+        table = data.get(f"{kind}s", {})
+        if not isinstance(table, dict):
+            raise BaselineError(f"baseline {path}: `{kind}s` must be an object of id -> entry")
+        for eid, raw in table.items():
+            try:
+                entries[(kind, eid)] = Entry(eid, kind, int(raw["tokens"]), str(raw.get("model", "")),
+                                             float(raw.get("usd_per_request", 0)), float(raw.get("usd_per_month", 0)))
+            except (TypeError, KeyError, ValueError):
+                raise BaselineError(f"baseline {path}: entry `{eid}` needs a whole number of `tokens`") from None
+    settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    return Inventory(entries, settings)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One id's before and after; ``None`` on the side where it does not exist."""
+
+    id: str
+    kind: str
+    before: Entry | None
+    after: Entry | None
+    exceeded: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.before is None:
+            return "new"
+        if self.after is None:
+            return "removed"
+        if self.after.tokens > self.before.tokens:
+            return "grown"
+        if self.after.tokens < self.before.tokens:
+            return "shrunk"
+        if _round(self.after.usd_per_month) != _round(self.before.usd_per_month):
+            return "repriced"  # same tokens, another model or price
+        return "unchanged"
+
+    @property
+    def tokens_before(self) -> int:
+        return self.before.tokens if self.before else 0
+
+    @property
+    def tokens_after(self) -> int:
+        return self.after.tokens if self.after else 0
+
+    @property
+    def usd_before(self) -> float:
+        return self.before.usd_per_month if self.before else 0.0
+
+    @property
+    def usd_after(self) -> float:
+        return self.after.usd_per_month if self.after else 0.0
+
+
+@dataclass(frozen=True)
+class Total:
+    kind: str
+    tokens_before: int
+    tokens_after: int
+    usd_before: float
+    usd_after: float
+    exceeded: bool
+
+
+@dataclass(frozen=True)
+class Comparison:
+    baseline: str  # the file, as the user named it
+    limit: MaxIncrease
+    changes: tuple[Change, ...]
+    totals: tuple[Total, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return any(c.exceeded for c in self.changes) or any(t.exceeded for t in self.totals)
+
+    @property
+    def changed(self) -> list[Change]:
+        """What a reviewer reads: failures first, then the biggest moves in dollars."""
+        moved = [c for c in self.changes if c.status != "unchanged"]
+        order = {"grown": 0, "new": 1, "repriced": 2, "removed": 3, "shrunk": 4}
+        return sorted(moved, key=lambda c: (not c.exceeded, order[c.status],
+                                            -abs(c.usd_after - c.usd_before), c.kind, c.id))
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for c in self.changes if c.status == "unchanged")
+
+    def total(self, kind: str) -> Total:
+        return next(t for t in self.totals if t.kind == kind)
+
+    def to_json(self) -> dict:
+        def side(entry: Entry | None) -> dict | None:
+            return None if entry is None else {"tokens": entry.tokens, "model": entry.model,
+                                               "usd_per_month": _round(entry.usd_per_month)}
+
+        return {
+            "file": self.baseline, "max_increase": self.limit.describe(), "failed": self.failed,
+            "changes": [{"id": c.id, "kind": c.kind, "status": c.status, "exceeded": c.exceeded,
+                         "before": side(c.before), "after": side(c.after),
+                         "delta_tokens": c.tokens_after - c.tokens_before,
+                         "delta_usd_per_month": _round(c.usd_after - c.usd_before)} for c in self.changed],
+            "unchanged": self.unchanged,
+            "totals": {f"{t.kind}s": {"tokens_before": t.tokens_before, "tokens_after": t.tokens_after,
+                                      "exceeded": t.exceeded,
+                                      **({"usd_per_month_before": _round(t.usd_before),
+                                          "usd_per_month_after": _round(t.usd_after)} if t.kind == "request" else {})}
+                       for t in self.totals},
+            "notes": list(self.notes),
+        }
+
+
+def compare(before: Inventory, after: Inventory, limit: MaxIncrease, baseline: str) -> Comparison:
+    changes = []
+    for key in sorted(set(before.entries) | set(after.entries)):
+        old, new = before.entries.get(key), after.entries.get(key)
+        exceeded = old is not None and new is not None and limit.exceeded(old.tokens, new.tokens)
+        changes.append(Change(key[1], key[0], old, new, exceeded))
+    totals = []
+    for kind in KINDS:
+        (t0, u0), (t1, u1) = before.total(kind), after.total(kind)
+        totals.append(Total(kind, t0, t1, u0, u1, limit.exceeded(t0, t1)))
+    return Comparison(baseline, limit, tuple(changes), tuple(totals), _setting_notes(before.settings, after.settings))
+
+
+def _setting_notes(old: dict, new: dict) -> tuple[str, ...]:
+    """Settings that change every number at once deserve a word before anyone reads deltas."""
+    notes = []
+    for key in SETTINGS:
+        if key in old and key in new and old[key] != new[key]:
+            notes.append(f"the baseline was written with {key.replace('_', '-')} = {old[key]!r}, "
+                         f"now {new[key]!r}: deltas include that change")
+    return tuple(notes)

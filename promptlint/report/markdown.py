@@ -1,0 +1,143 @@
+"""Markdown for a pull-request comment or a job summary: a reviewer reads it in seconds.
+
+``check`` gives the findings table; ``audit`` gives the before/after/delta table against the
+baseline with the total change in dollars per month, then the costliest requests. Tables
+are capped (GitHub refuses comments over 65,536 characters) and cells are escaped so a
+``|`` in a message cannot break a row.
+"""
+
+from __future__ import annotations
+
+from promptlint.report import fmt_int, fmt_usd, worth
+from promptlint.report.document import sorted_requests
+
+MAX_ROWS = 50
+SEVERITY_MARKS = {"error": "error", "warning": "warning", "info": "info"}
+
+
+def _plain(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cell(text: str) -> str:
+    """One table cell: on one line, with ``|`` escaped everywhere (GFM splits cells before
+    anything else) and HTML-significant characters escaped outside the message's code spans."""
+    flat = " ".join(str(text).split())
+    pieces = flat.split("`")
+    if len(pieces) % 2 == 0:  # an unpaired backtick: no code spans at all
+        return _plain(flat).replace("`", "\\`").replace("|", "\\|")
+    return "`".join((_plain(p) if i % 2 == 0 else p).replace("|", "\\|") for i, p in enumerate(pieces))
+
+
+def code(text: str) -> str:
+    """Inline code, also when ``text`` holds a backtick."""
+    body = " ".join(str(text).split()).replace("|", "\\|")
+    if "`" in body:
+        return f"`` {body} ``"
+    return f"`{body}`"
+
+
+def table(headers: list[str], align: str, rows: list[list[str]]) -> list[str]:
+    marks = {"l": "---", "r": "--:", "c": ":-:"}
+    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(marks[a] for a in align) + " |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows[:MAX_ROWS]]
+    if len(rows) > MAX_ROWS:
+        lines.append("")
+        lines.append(f"… and {len(rows) - MAX_ROWS} more (run promptlint locally for the full list).")
+    return lines
+
+
+def _footer(analysis) -> str:
+    from promptlint.report.text import footer
+
+    return f"<sub>{footer(analysis)}</sub>"
+
+
+def _worth(priced) -> str:
+    got = worth(priced)
+    if got is None:
+        return ""
+    kind, price = got
+    return f"up to {fmt_usd(price.usd_per_month)} exposure" if kind == "exposure" else f"~{fmt_usd(price.usd_per_month)}"
+
+
+def render_check(analysis, view) -> str:
+    findings = analysis.findings
+    lines = ["## promptlint", ""]
+    if not findings:
+        lines.append(f"All checks passed: {len(analysis.project.templates)} templates, "
+                     f"{len(analysis.project.requests)} requests.")
+    else:
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for f in findings:
+            counts[f.finding.severity] += 1
+        detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
+        saveable = analysis.usd_per_month_saveable
+        lines.append(f"**{len(findings)} finding{'s' if len(findings) != 1 else ''}** ({detail})"
+                     + (f" · **~{fmt_usd(saveable)}/month saveable**" if saveable > 0 else ""))
+        lines.append("")
+        rows = []
+        for priced in findings:
+            f = priced.finding
+            where = f"{view.path(f.span.path)}:{f.span.line}" + (f" (cell {f.span.cell})" if f.span.cell is not None else "")
+            fix = f" ({f.fix.applicability} fix)" if f.fix else ""
+            rows.append([SEVERITY_MARKS[f.severity], code(where), f"{f.code} {cell(f.name)}", cell(f.message) + fix,
+                         _worth(priced)])
+        lines += table(["severity", "location", "rule", "finding", "$/month"], "lllll", rows)
+    lines += ["", _footer(analysis)]
+    return "\n".join(lines) + "\n"
+
+
+def comparison_section(comparison, analysis, view) -> list[str]:
+    from promptlint.report.changes import KIND_TITLES, Locator, billed, percent, signed_int, signed_usd, verdict
+
+    mark = "❌" if comparison.failed else "✅"
+    lines = [f"{mark} {cell(verdict(comparison))}", ""]
+    requests = comparison.total("request")
+    delta = requests.usd_after - requests.usd_before
+    lines.append(f"Input cost of all requests: **{fmt_usd(requests.usd_after)}/month** "
+                 f"(was {fmt_usd(requests.usd_before)}/month, **{signed_usd(delta)}/month**).")
+    lines.append("")
+    locate = Locator(analysis, view)
+    rows = []
+    for c in comparison.changed:
+        path, line = locate(c)
+        status = ("❌ " if c.exceeded else "") + c.status
+        rows.append([status, c.kind, code(c.id), fmt_int(c.tokens_before), fmt_int(c.tokens_after),
+                     signed_int(c.tokens_after - c.tokens_before), percent(c.tokens_before, c.tokens_after),
+                     fmt_usd(c.usd_before), fmt_usd(c.usd_after), signed_usd(c.usd_after - c.usd_before)])
+    for t in comparison.totals:
+        money = [f"**{fmt_usd(t.usd_before)}**", f"**{fmt_usd(t.usd_after)}**",
+                 f"**{signed_usd(t.usd_after - t.usd_before)}**"] if billed(t) else ["", "", ""]
+        rows.append([("❌ " if t.exceeded else "") + "**total**", KIND_TITLES[t.kind], "",
+                     f"**{fmt_int(t.tokens_before)}**", f"**{fmt_int(t.tokens_after)}**",
+                     f"**{signed_int(t.tokens_after - t.tokens_before)}**", percent(t.tokens_before, t.tokens_after),
+                     *money])
+    lines += table(["status", "kind", "prompt", "tokens before", "after", "Δ tokens", "Δ %", "$/month before",
+                    "after", "Δ $/month"], "lllrrrrrrr", rows)
+    lines.append("")
+    lines.append(f"{comparison.unchanged} entries unchanged; the gate tolerates growth up to "
+                 f"{comparison.limit.describe()}, per entry and in total.")
+    for note in comparison.notes:
+        lines.append(f"> Note: {cell(note)}")
+    return lines
+
+
+def render_audit(analysis, view, comparison=None, limit: int = 10) -> str:
+    lines = ["## promptlint audit", ""]
+    if comparison is not None:
+        lines += comparison_section(comparison, analysis, view)
+        lines.append("")
+    requests = sorted_requests(analysis)
+    total = sum(p.usd_per_month for p in analysis.request_prices.values())
+    lines.append(f"<details><summary>Costliest requests ({len(requests)}; {fmt_usd(total)}/month in all)</summary>")
+    lines.append("")
+    rows = []
+    for request in requests[:limit]:
+        counts = analysis.measurements.requests[request.id]
+        price = analysis.request_prices[request.id]
+        rows.append([code(request.id), code(f"{view.path(request.path)}:{request.span.line}"), counts.model,
+                     fmt_int(counts.input_tokens), fmt_usd(price.usd_per_request), fmt_usd(price.usd_per_month)])
+    lines += table(["request", "location", "priced as", "input tokens", "$/request", "$/month"], "lllrrr", rows)
+    lines += ["", "</details>", "", _footer(analysis)]
+    return "\n".join(lines) + "\n"

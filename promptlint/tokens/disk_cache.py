@@ -1,0 +1,72 @@
+"""Token counts remembered on disk, so a second run asks the API nothing.
+
+A count depends only on the model and the exact request body that was counted, so the key
+is the model plus a SHA-256 of the body's canonical JSON: any byte of difference is a
+different entry, and nothing else (time, key, SDK version) is part of it. One small JSON
+file per entry, written atomically (:mod:`promptlint.atomic`) so a crash or a parallel
+run never leaves half an entry; an entry that does not read back as a count is
+treated as missing. Only the count is stored: never the body, never a header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+from promptlint.atomic import write_atomic
+
+FOLDER = "count_tokens"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_MARKERS = {
+    ".gitignore": "# Created by promptlint: this folder is a cache.\n*\n",
+    "CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n"
+                    "# This folder is a cache created by promptlint; see https://bford.info/cachedir/\n",
+}
+
+
+def body_key(body: dict) -> str:
+    """SHA-256 of the body as canonical JSON (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class CountCache:
+    """``get``/``put`` input-token counts by (model, body); never raises on a bad cache."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.root = Path(folder)
+        self.write_error: str | None = None  # the first failure to write, reported once
+
+    def _path(self, model: str, body: dict) -> Path:
+        return self.root / FOLDER / (_UNSAFE.sub("_", model) or "_") / f"{body_key(body)}.json"
+
+    def get(self, model: str, body: dict) -> int | None:
+        try:
+            data = json.loads(self._path(model, body).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            return None
+        count = data.get("input_tokens") if isinstance(data, dict) else None
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0 and data.get("model") == model:
+            return count
+        return None
+
+    def put(self, model: str, body: dict, input_tokens: int) -> None:
+        path = self._path(model, body)
+        try:
+            self._mark_root()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, (json.dumps({"model": model, "input_tokens": input_tokens}) + "\n").encode())
+        except OSError as exc:
+            if self.write_error is None:
+                self.write_error = f"cannot write the token cache in {self.root}: {exc.strerror or exc}"
+
+    def _mark_root(self) -> None:
+        """Keep the cache out of version control and backups, as ruff and pytest do."""
+        if (self.root / ".gitignore").exists():
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        for name, text in _MARKERS.items():
+            write_atomic(self.root / name, text.encode())
