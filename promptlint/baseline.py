@@ -15,11 +15,10 @@ so a large new prompt still fails. Removed entries are listed and never fail.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from promptlint.atomic import write_atomic
 from promptlint.thresholds import MaxIncrease
 
 FORMAT_VERSION = 1
@@ -96,28 +95,8 @@ def dumps(inv: Inventory) -> str:
 
 def write(inv: Inventory, path: Path) -> None:
     """Write atomically: a reader (or a crash) never sees half a baseline."""
-    text = dumps(inv)
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    mode = None
-    try:
-        mode = path.stat().st_mode & 0o777
-    except OSError:
-        pass
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode if mode is not None else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, dumps(inv).encode("utf-8"))
 
 
 def load(path: Path) -> Inventory:
