@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from promptlint import __version__
+from promptlint.atomic import write_atomic
 from promptlint.discover import digest
 from promptlint.extract import values as v
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft
@@ -135,10 +134,8 @@ class ScanCache:
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# Created by promptlint; the cache is local to this machine.\n*\n")
-            fd, tmp = tempfile.mkstemp(prefix=".scan-", dir=self.folder)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"files": self.files, "tokens": self.tokens}, handle, separators=(",", ":"))
-            os.replace(tmp, self.path)
+            write_atomic(self.path, json.dumps({"files": self.files, "tokens": self.tokens},
+                                               separators=(",", ":")).encode("utf-8"))
         except OSError:
             pass  # a read-only checkout still gets its results; only the next run is slower
         self.dirty = False
