@@ -67,6 +67,23 @@ def _decode(obj: Any) -> Any:
     return obj
 
 
+_MARKERS = {
+    ".gitignore": "# Created by promptlint: this folder is a cache.\n*\n",
+    "CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n"
+                    "# This folder is a cache created by promptlint; see https://bford.info/cachedir/\n",
+}
+
+
+def mark_cache_folder(folder: Path) -> None:
+    """Create the cache folder and keep it out of version control and backups, as ruff
+    and pytest do."""
+    if (folder / ".gitignore").exists():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in _MARKERS.items():
+        write_atomic(folder / name, text.encode())
+
+
 class ScanCache:
     """Load once, consult during the scan, save once if anything changed."""
 
@@ -130,10 +147,7 @@ class ScanCache:
         if not self.dirty or self.path is None or self.folder is None:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Created by promptlint; the cache is local to this machine.\n*\n")
+            mark_cache_folder(self.folder)
             write_atomic(self.path, json.dumps({"files": self.files, "tokens": self.tokens},
                                                separators=(",", ":")).encode("utf-8"))
         except OSError:

@@ -17,14 +17,10 @@ import re
 from pathlib import Path
 
 from promptlint.atomic import write_atomic
+from promptlint.cache import mark_cache_folder
 
 FOLDER = "count_tokens"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
-_MARKERS = {
-    ".gitignore": "# Created by promptlint: this folder is a cache.\n*\n",
-    "CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n"
-                    "# This folder is a cache created by promptlint; see https://bford.info/cachedir/\n",
-}
 
 
 def body_key(body: dict) -> str:
@@ -56,17 +52,9 @@ class CountCache:
     def put(self, model: str, body: dict, input_tokens: int) -> None:
         path = self._path(model, body)
         try:
-            self._mark_root()
+            mark_cache_folder(self.root)
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, (json.dumps({"model": model, "input_tokens": input_tokens}) + "\n").encode())
         except OSError as exc:
             if self.write_error is None:
                 self.write_error = f"cannot write the token cache in {self.root}: {exc.strerror or exc}"
-
-    def _mark_root(self) -> None:
-        """Keep the cache out of version control and backups, as ruff and pytest do."""
-        if (self.root / ".gitignore").exists():
-            return
-        self.root.mkdir(parents=True, exist_ok=True)
-        for name, text in _MARKERS.items():
-            write_atomic(self.root / name, text.encode())
