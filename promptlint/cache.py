@@ -92,9 +92,12 @@ class ScanCache:
         key = json.dumps([__version__, sys.version_info[:2], list(map(str, settings))])
         self.path = folder / f"scan-{digest(key.encode())}.json" if folder else None
         self.files: dict[str, list] = {}  # path -> [file digest, passes prefilter, encoded FileResult | None]
+        self.stats: dict[str, list] = {}  # path -> [size, mtime_ns, file digest]
         self.tokens: dict[str, int] = {}  # text digest -> legacy BPE count
+        self.memos: dict[str, dict] = {}  # name -> {"stamp": ..., "values": {...}}
         self.dirty = False
         self._load()
+        self._sizes = self._memo_sizes()
 
     @property
     def enabled(self) -> bool:
@@ -105,11 +108,11 @@ class ScanCache:
             return
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            files, tokens = data["files"], data["tokens"]
-            if isinstance(files, dict) and isinstance(tokens, dict):
-                self.files, self.tokens = files, tokens
+            parts = (data["files"], data["stats"], data["tokens"], data["memos"])
+            if all(isinstance(p, dict) for p in parts):
+                self.files, self.stats, self.tokens, self.memos = parts
         except (OSError, ValueError, KeyError, TypeError):
-            self.files, self.tokens = {}, {}  # a corrupt cache is an empty cache
+            self.files, self.stats, self.tokens, self.memos = {}, {}, {}, {}  # corrupt: start empty
 
     def verdict(self, path: str, file_digest: str) -> bool | None:
         entry = self.files.get(path)
@@ -134,6 +137,31 @@ class ScanCache:
         self.files[path] = [file_digest, passes, encoded]
         self.dirty = True
 
+    def known_digest(self, path: str, size: int, mtime_ns: int) -> str | None:
+        """The content hash recorded for a file whose size and mtime are unchanged, so a
+        warm run need not read it (the shortcut ruff and make take)."""
+        entry = self.stats.get(path)
+        if isinstance(entry, list) and len(entry) == 3 and entry[0] == size and entry[1] == mtime_ns:
+            return entry[2] if isinstance(entry[2], str) else None
+        return None
+
+    def remember_stat(self, path: str, size: int, mtime_ns: int, file_digest: str) -> None:
+        if self.enabled and self.stats.get(path) != [size, mtime_ns, file_digest]:
+            self.stats[path] = [size, mtime_ns, file_digest]
+            self.dirty = True
+
+    def memo(self, name: str, stamp: str) -> dict:
+        """A dict of derived values (prices, model ids) kept while ``stamp`` (the version of
+        what derived them) is unchanged; filled in place by its user."""
+        entry = self.memos.get(name)
+        if not isinstance(entry, dict) or entry.get("stamp") != stamp or not isinstance(entry.get("values"), dict):
+            entry = {"stamp": stamp, "values": {}}
+            self.memos[name] = entry
+        return entry["values"]
+
+    def _memo_sizes(self) -> dict[str, int]:
+        return {name: len(entry.get("values", {})) for name, entry in self.memos.items() if isinstance(entry, dict)}
+
     def token_count(self, text_digest: str) -> int | None:
         got = self.tokens.get(text_digest)
         return got if isinstance(got, int) else None
@@ -144,12 +172,13 @@ class ScanCache:
             self.dirty = True
 
     def save(self) -> None:
-        if not self.dirty or self.path is None or self.folder is None:
+        if self.path is None or self.folder is None or not (self.dirty or self._memo_sizes() != self._sizes):
             return
         try:
             mark_cache_folder(self.folder)
-            write_atomic(self.path, json.dumps({"files": self.files, "tokens": self.tokens},
-                                               separators=(",", ":")).encode("utf-8"))
+            data = {"files": self.files, "stats": self.stats, "tokens": self.tokens, "memos": self.memos}
+            write_atomic(self.path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
         except OSError:
             pass  # a read-only checkout still gets its results; only the next run is slower
         self.dirty = False
+        self._sizes = self._memo_sizes()

@@ -52,11 +52,11 @@ def _view(config: Config):
     return View(config.root, os.getcwd())
 
 
-def _analyze(paths, config, select=(), ignore=()):
+def _analyze(paths, config, select=(), ignore=(), use_cache=True):
     from promptlint.engine import analyze
 
     try:
-        return analyze(_paths(paths), config, select, ignore)
+        return analyze(_paths(paths), config, select, ignore, use_cache=use_cache)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 
@@ -73,6 +73,7 @@ common_options = [
     click.option("--default-model", help="Model for requests without a literal model."),
     click.option("--requests-per-month", type=click.IntRange(min=0), help="Traffic per request site, for $/month."),
     click.option("--tokenizer", type=click.Choice(["offline", "anthropic"]), help="Token counter (default: offline)."),
+    click.option("--no-cache", is_flag=True, help="Neither read nor write .promptlint_cache/."),
 ]
 
 
@@ -96,14 +97,14 @@ def main() -> None:
 @click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to skip (comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails (default: warning).")
 @with_common
-def check(paths, output_format, select, ignore, fail_on, config_file, **overrides) -> None:
+def check(paths, output_format, select, ignore, fail_on, config_file, no_cache, **overrides) -> None:
     """Lint the prompts under PATHS (default: the current directory)."""
     from promptlint.report import CHECK_FORMATS
 
     if output_format not in CHECK_FORMATS:
         raise UsageError(f"unknown format `{output_format}` (choose from {', '.join(CHECK_FORMATS)})")
     config = _config(paths, config_file, fail_on=fail_on, **overrides)
-    analysis = _analyze(paths, config, _split(select), _split(ignore))
+    analysis = _analyze(paths, config, _split(select), _split(ignore), use_cache=not no_cache)
     _notices(analysis)
     click.echo(CHECK_FORMATS[output_format](analysis, _view(config)), nl=False)
     sys.exit(EXIT_FINDINGS if analysis.failing(config.fail_on) else EXIT_OK)
@@ -141,7 +142,8 @@ def _shown(path: Path) -> str:
               help="Write the inventory as a baseline (FILE defaults to `baseline` in config).")
 @click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens) or 5%|50 (the default).")
 @with_common
-def audit(paths, output_format, baseline_file, write_file, max_increase, config_file, **overrides) -> None:
+def audit(paths, output_format, baseline_file, write_file, max_increase, config_file, no_cache,
+          **overrides) -> None:
     """Inventory of every template and request with tokens and cost, most expensive first."""
     from promptlint import baseline
     from promptlint.report import AUDIT_FORMATS
@@ -169,7 +171,7 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, config_
             before = baseline.load(compare_path)
         except baseline.BaselineError as exc:
             raise UsageError(str(exc)) from None
-    analysis = _analyze(paths, config, select=("PL001",))
+    analysis = _analyze(paths, config, select=("PL001",), use_cache=not no_cache)
     _notices(analysis)
     current = baseline.inventory(analysis)
     comparison = baseline.compare(before, current, limit, _shown(compare_path)) if before is not None else None

@@ -34,8 +34,15 @@ class SourceFile:
     path: str  # POSIX, relative to the project root
     abspath: str
     kind: str  # python | notebook | jinja | yaml
-    data: bytes
+    data: bytes | None  # None until needed when the cache vouches for the file
     digest: str = ""  # content hash, the cache key
+
+    def load(self) -> bytes:
+        """The file's bytes (read now if the scan did not need them)."""
+        if self.data is not None:
+            return self.data
+        with open(self.abspath, "rb") as handle:
+            return handle.read()
 
 
 @dataclass(frozen=True)
@@ -212,22 +219,35 @@ def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnos
             stack.extend(reversed(subdirs))
 
 
-def read_candidate(rel: str, abspath: str, kind: str, config: Config) -> SourceFile | Diagnostic:
-    """Read one file's bytes, or say why not (too large, unreadable)."""
+def read_candidate(rel: str, abspath: str, kind: str, config: Config,
+                   cache: ScanCache | None = None) -> SourceFile | Diagnostic:
+    """Read one file's bytes, or say why not (too large, unreadable).
+
+    When the cache saw the file with the same size and mtime, its bytes are not read
+    (``data`` is None) and its recorded hash is used: nothing changed that needs them.
+    """
     try:
-        size = os.stat(abspath).st_size
-        if size > config.max_file_size:
-            return Diagnostic(rel, f"skipped: {size:,} bytes is over max-file-size ({config.max_file_size:,})", code="skip")
+        stat = os.stat(abspath)
+        if stat.st_size > config.max_file_size:
+            return Diagnostic(rel, f"skipped: {stat.st_size:,} bytes is over max-file-size ({config.max_file_size:,})",
+                              code="skip")
+        if cache is not None:
+            known = cache.known_digest(rel, stat.st_size, stat.st_mtime_ns)
+            if known is not None:
+                return SourceFile(rel, abspath, kind, None, known)
         with open(abspath, "rb") as handle:
             data = handle.read(config.max_file_size + 1)
     except OSError as exc:
         return Diagnostic(rel, f"skipped: cannot read file: {exc.strerror or exc}", code="skip")
-    return SourceFile(rel, abspath, kind, data, digest(data))
+    source = SourceFile(rel, abspath, kind, data, digest(data))
+    if cache is not None:
+        cache.remember_stat(rel, stat.st_size, stat.st_mtime_ns, source.digest)
+    return source
 
 
 def passes_prefilter(source: SourceFile, config: Config) -> bool:
     check = prefilter(source.kind, tuple(config.prompt_name_patterns))
-    return check is None or check.matches(source.data)
+    return check is None or check.matches(source.load())
 
 
 def discover(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Discovery:
@@ -237,7 +257,7 @@ def discover(paths: list[Path], config: Config, cache: ScanCache | None = None) 
     candidates = 0
     for rel, abspath, kind in iter_candidates(paths, config, diagnostics):
         candidates += 1
-        got = read_candidate(rel, abspath, kind, config)
+        got = read_candidate(rel, abspath, kind, config, cache)
         if isinstance(got, Diagnostic):
             diagnostics.append(got)
             continue

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def _extract_job(job: tuple[str, str, bytes, tuple[str, ...]]) -> FileResult:
 
 def extract_many(files: list[SourceFile], patterns: tuple[str, ...]) -> list[FileResult]:
     """Extract files, over all cores when there are enough of them to pay for the workers."""
-    jobs = [(f.path, f.kind, f.data, patterns) for f in files]
+    jobs = [(f.path, f.kind, f.load(), patterns) for f in files]
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) < PARALLEL_MIN_FILES or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [_extract_job(job) for job in jobs]
@@ -110,13 +111,13 @@ def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
 
 def _extract_module(rel: str, root: Path, config: Config, patterns: tuple[str, ...],
                     cache: ScanCache | None) -> FileResult | None:
-    got = read_candidate(rel, str(root / rel), "python", config)
+    got = read_candidate(rel, str(root / rel), "python", config, cache)
     if isinstance(got, Diagnostic):
         return None
     hit = cache.result(rel, got.digest) if cache is not None else None
     if hit is not None:
         return hit
-    result = extract_file(got.path, got.kind, got.data, patterns)
+    result = extract_file(got.path, got.kind, got.load(), patterns)
     if cache is not None:
         cache.remember(rel, got.digest, False, result)
     return result
@@ -144,6 +145,15 @@ def _outside_paths(module: str, bases: list[str], root: Path, config: Config) ->
                 found.append(rel)
                 break
     return sorted(set(found))
+
+
+def _genai_prices_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("genai-prices")
+    except PackageNotFoundError:  # pragma: no cover - a dependency
+        return "?"
 
 
 def open_cache(config: Config, enabled: bool = True) -> ScanCache | None:
@@ -239,11 +249,12 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     rules = ruleset.selected(select or config.select, (*config.ignore, *ignore))
     cache = open_cache(config, use_cache)
     project, notices = scan(paths, config, cache)
-    catalog = ModelCatalog(config.prices)
+    prices_version = _genai_prices_version()
+    catalog = ModelCatalog(config.prices, cache.memo("models", prices_version) if cache else None)
     if counter is None:
         counter = make_counter(config, catalog, cache)
     measurements = measure(project, counter, config.default_model)
-    pricer = Pricer(config, catalog)
+    pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}") if cache else None)
     findings = run_rules(rules, project, measurements, config, catalog, counter, pricer)
     if counter.exact is not None:
         from promptlint.tokens.exact import with_warnings
@@ -260,7 +271,7 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
         tid: pricer.price(pricer.cost(Usage(measurements.template_models[tid], input_tokens=tokens)))
         for tid, tokens in measurements.templates.items()
     }
+    priced = price_findings(findings, pricer)
     if cache is not None:
         cache.save()
-    return Analysis(config, project, measurements, price_findings(findings, pricer), request_prices,
-                    template_prices, tuple(rules), notices)
+    return Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules), notices)

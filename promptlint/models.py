@@ -71,10 +71,13 @@ def normalize_model_ref(model: str) -> str:
 class ModelCatalog:
     """Answers which model an id means and what is known about it."""
 
-    def __init__(self, price_overrides: dict | None = None) -> None:
+    def __init__(self, price_overrides: dict | None = None, memo: dict | None = None) -> None:
         self.facts_by_id, _ = _load_facts()
         self.price_overrides = {k.lower(): k for k in (price_overrides or {})}
         self._cache: dict[str, str | None] = {}
+        # genai-prices' answers for ids the facts file does not know, kept between runs by
+        # the scan cache so a warm run need not import genai-prices at all
+        self._genai_memo = memo if memo is not None else {}
 
     def canonical(self, model: str | None) -> str | None:
         """The facts/genai-prices id for ``model``, or None when nothing knows it."""
@@ -91,7 +94,9 @@ class ModelCatalog:
             if undated in self.facts_by_id:
                 found = undated
             else:
-                found = _genai_model_id(ref)
+                if ref not in self._genai_memo:
+                    self._genai_memo[ref] = _genai_model_id(ref)
+                found = self._genai_memo[ref]
         self._cache[model] = found
         return found
 

@@ -25,12 +25,16 @@ class UnknownPrice(LookupError):
 
 
 class Pricer:
-    def __init__(self, config: Config, catalog: ModelCatalog | None = None, when: datetime | None = None) -> None:
+    def __init__(self, config: Config, catalog: ModelCatalog | None = None, when: datetime | None = None,
+                 memo: dict | None = None) -> None:
         self.config = config
         self.catalog = catalog or ModelCatalog(config.prices)
         self.when = when or datetime.now(tz=timezone.utc)
         self.overrides = {k.lower(): v for k, v in config.prices.items()}
         self._memo: dict[Usage, Decimal] = {}
+        # genai-prices figures by usage, kept between runs by the scan cache (stamped with the
+        # genai-prices version and the day, as prices may change by date)
+        self._genai_memo = memo if memo is not None else {}
 
     def pricing_model(self, model: str | None) -> str:
         """The model a request is priced as: its own if known, else ``default-model``."""
@@ -60,6 +64,14 @@ class Pricer:
         return total * BATCH_DISCOUNT if usage.batch else total
 
     def _genai_cost(self, canonical: str, usage: Usage) -> Decimal:
+        key = "|".join(str(int(x)) for x in (usage.input_tokens, usage.cache_write_tokens, usage.cache_write_1h_tokens,
+                                              usage.cache_read_tokens, usage.output_tokens))
+        key = f"{canonical}|{key}"
+        if key not in self._genai_memo:
+            self._genai_memo[key] = str(self._calc_genai(canonical, usage))
+        return Decimal(self._genai_memo[key])
+
+    def _calc_genai(self, canonical: str, usage: Usage) -> Decimal:
         from genai_prices import Usage as GenaiUsage, calc_price
 
         cached = int(usage.cache_read_tokens) + int(usage.cache_write_tokens) + int(usage.cache_write_1h_tokens)

@@ -21,6 +21,8 @@ import yaml
 from promptlint.config import Config, ConfigError
 from promptlint.types import Finding, Fix, Saving, Severity, Span
 
+# libyaml's safe loader when PyYAML was built with it: rule files load on every run.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DOC_SECTIONS = ("what", "why", "example", "use-instead", "fix-safety", "options")
 SEVERITIES = ("error", "warning", "info")
 FIXABILITY = ("none", "safe", "unsafe", "sometimes")
@@ -92,7 +94,7 @@ def builtin_rules_dir() -> Path:
 
 def parse_rule_file(path: Path, origin: str) -> Rule:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from None
     return rule_from_data(data, str(path), origin)
