@@ -1,0 +1,116 @@
+"""Hostile input: every bad file gets a clear diagnostic, the rest of the tree is scanned,
+nothing raises, and a whole hostile tree finishes in bounded time and memory."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+
+import pytest
+
+from promptlint import discover as discover_module
+
+from conftest import run_analysis, write_tree
+
+GOOD = '''
+import anthropic
+client = anthropic.Anthropic()
+SUPPORT_PROMPT = "Always cite the order number and the policy section you relied on. " * 120
+
+def answer(q):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=100, system=SUPPORT_PROMPT,
+                                  messages=[{"role": "user", "content": q}])
+'''
+
+HOSTILE = {
+    "good.py": GOOD,
+    "latin1.py": "BAD_PROMPT = 'caf\xe9'\n".encode("latin-1"),
+    "nul.py": b"NUL_PROMPT = 'a'\x00\n",
+    "syntax.py": "BROKEN_PROMPT = (\n    'unclosed'\n",
+    "deep_parens.py": "DEEP_PROMPT = " + "(" * 3000 + "'x'" + ")" * 3000 + "\n",
+    "deep_concat.py": "DEEP_PROMPT = " + " + ".join(["'ab'"] * 3000) + "\n",
+    "deep_unary.py": "DEEP_PROMPT = " + "-" * 3000 + "1\n",
+    "huge.py": "HUGE_PROMPT = '" + "x" * 5_200_000 + "'\n",
+    "self_import.py": "from self_import import LOOP_PROMPT\nLOOP_PROMPT = LOOP_PROMPT + 'x'\n",
+    "cycle_a.py": "from cycle_b import B_PROMPT\nA_PROMPT = B_PROMPT + 'a'\n",
+    "cycle_b.py": "from cycle_a import A_PROMPT\nB_PROMPT = A_PROMPT + 'b'\n",
+}
+
+
+def hostile_tree(tmp_path):
+    write_tree(tmp_path, HOSTILE)
+    os.symlink(tmp_path / "loop.py", tmp_path / "loop.py")  # a symlink to itself
+    os.mkdir(tmp_path / "pkg")
+    os.symlink(tmp_path, tmp_path / "pkg" / "up")  # a directory loop
+    os.mkfifo(tmp_path / "pipe.py")  # opening it would block forever
+    return tmp_path
+
+
+def test_every_bad_file_is_diagnosed_and_the_good_one_is_still_checked(tmp_path):
+    analysis = run_analysis(hostile_tree(tmp_path))
+    pl001 = {f.finding.span.path: f.finding.message for f in analysis.findings if f.finding.code == "PL001"}
+    assert "UTF-8" in pl001["latin1.py"]
+    assert "NUL" in pl001["nul.py"]
+    assert "cannot parse Python" in pl001["syntax.py"] and "line" in pl001["syntax.py"]
+    for deep in ("deep_parens.py", "deep_concat.py", "deep_unary.py"):
+        assert "cannot parse Python" in pl001[deep]
+    notices = {n.path: n.message for n in analysis.notices}
+    assert "over max-file-size" in notices["huge.py"]
+    assert "looping symbolic link" in notices["loop.py"]
+    assert any(f.finding.code == "PL201" and f.finding.span.path == "good.py" for f in analysis.findings)
+
+
+def test_import_cycles_end_as_unresolved_values(tmp_path):
+    analysis = run_analysis(hostile_tree(tmp_path))
+    templates = analysis.project.templates
+    assert "cycle_a.py::A_PROMPT" in templates and "self_import.py::LOOP_PROMPT" in templates
+
+
+def test_unreadable_file_is_a_skip_notice(tmp_path, monkeypatch):
+    write_tree(tmp_path, {"good.py": GOOD, "secret.py": "SECRET_PROMPT = 'x'\n"})
+    real_open = open
+
+    def guarded_open(path, *args, **kwargs):
+        if str(path).endswith("secret.py"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(discover_module, "open", guarded_open, raising=False)
+    analysis = run_analysis(tmp_path)
+    notices = {n.path: n.message for n in analysis.notices}
+    assert notices["secret.py"] == "skipped: cannot read file: Permission denied"
+    assert any(f.finding.span.path == "good.py" for f in analysis.findings)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="resource limits as set here are Linux's")
+def test_hostile_tree_finishes_in_bounded_time_and_memory_without_a_traceback(tmp_path):
+    root = hostile_tree(tmp_path)
+
+    def limits():
+        resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "promptlint", "check", ".", "--no-cache"], cwd=root, capture_output=True,
+        text=True, timeout=120, preexec_fn=limits,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    assert "huge.py: skipped" in result.stderr
+    assert "PL001" in result.stdout and "PL201" in result.stdout
+
+
+def test_corrupt_cache_is_ignored(tmp_path):
+    write_tree(tmp_path, {"good.py": GOOD})
+    first = run_analysis(tmp_path)
+    cache_dir = tmp_path / ".promptlint_cache"
+    for entry in cache_dir.glob("scan-*.json"):
+        entry.write_text('{"files": {"good.py": ["x", true, {"$": "os.system", "cmd": "boom"}]}, "stats": {}, '
+                         '"tokens": {}, "memos": {}}')
+    second = run_analysis(tmp_path)
+    assert [f.finding for f in second.findings] == [f.finding for f in first.findings]
+    for entry in cache_dir.glob("scan-*.json"):
+        entry.write_bytes(b"\x00\xff not json")
+    third = run_analysis(tmp_path)
+    assert [f.finding for f in third.findings] == [f.finding for f in first.findings]
