@@ -43,5 +43,7 @@ def test_rule_example(tmp_path: Path, code: str, example: dict):
             assert any(example["message"] in f.message for f in found), [f.message for f in found]
         if "count" in example:
             assert len(found) == example["count"], [f.message for f in found]
+        if "line" in example:
+            assert any(f.span.line == example["line"] for f in found), [(f.span.line, f.message) for f in found]
     else:
         assert not found, f"{code} fired on a passing example: {[f.message for f in found]}"

@@ -1,0 +1,87 @@
+"""Find role/persona preambles and write the one-line role they boil down to (PL102).
+
+A persona starts at a sentence that opens with a role ("You are a ...", "Act as ...")
+and runs through the following sentences of the same paragraph that keep describing it
+("You have 20 years of ...", "Your expertise ..."). The wording lives in
+``rules/packs/persona.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from promptlint.checks.packs import Hit, Matcher
+from promptlint.checks.prompt_text import sentences, static
+
+_LEAD_IN = 32  # an opener may follow a short lead-in clause: "From now on, you are a ..."
+_CLAUSE_BREAK = re.compile(
+    r"\s*(?:[,;:(\u2014]|\s-\s|\.(?:\s|$)|\s(?:who|with|that|which|and|known|specializing|specialising|"
+    r"dedicated|committed|working|helping|whose|focused|focusing|in\s+charge)\b)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Persona:
+    start: int
+    end: int
+    first_sentence: str
+    superlatives: tuple[Hit, ...]
+
+
+def personas(text: str, cues: Matcher) -> list[Persona]:
+    found: list[Persona] = []
+    sents = sentences(text)
+    i = 0
+    while i < len(sents):
+        s = sents[i]
+        hits = cues.by_category(text[s.start:s.end])
+        opener = next((h for h in hits.get("opener", []) if h.start <= _LEAD_IN
+                       and (h.start == 0 or text[s.start:s.start + h.start].rstrip().endswith(","))), None)
+        if opener is None:
+            i += 1
+            continue
+        end = s.end
+        j = i + 1
+        while j < len(sents):
+            nxt = sents[j]
+            if "\n\n" in text[end:nxt.start]:
+                break
+            more = cues.by_category(text[nxt.start:nxt.end]).get("continuation", [])
+            if not any(h.start == 0 for h in more):
+                break
+            end = nxt.end
+            j += 1
+        body = text[s.start:end]
+        superlatives = tuple(cues.by_category(body).get("superlative", []))
+        found.append(Persona(s.start, end, text[s.start + opener.start:s.end], superlatives))
+        i = j
+    return found
+
+
+def one_line_role(sentence: str, superlatives: tuple[Hit, ...]) -> str:
+    """The role of ``sentence`` without superlatives and without the clauses after it:
+    "You are a world-class, highly experienced support agent with 20 years ..." ->
+    "You are a support agent."."""
+    text = static(sentence)
+    for word in sorted({h.text for h in superlatives}, key=len, reverse=True):
+        text = re.sub(rf"(?i)(?<!\w){re.escape(word)}(?!\w)", " ", text)
+    text = re.sub(r"\s*,\s*(?:,\s*)+", ", ", text)
+    text = re.sub(r"(?i)\b(a|an|the)\s*(?:,\s*|and\s+)+", r"\1 ", text)
+    text = " ".join(text.split())
+    head = re.match(r"(?i).*?\b(?:are|as|be|of|is)\b\s+(?:(?:a|an|the|my)\s+)?", text)
+    rest_from = head.end() if head else 0
+    cut_at = _CLAUSE_BREAK.search(text, rest_from)
+    role = text[: cut_at.start()] if cut_at else text
+    role = role.strip().rstrip(",;:.")
+    role = re.sub(r"(?i)\b(a|an)\s+(\w)", lambda m: _article(m.group(1), m.group(2)) + " " + m.group(2), role)
+    if head is None or len(role) <= head.end():
+        role = " ".join(static(sentence).split()).rstrip(",;:.")
+    return role[:1].upper() + role[1:] + "."
+
+
+def _article(article: str, next_letter: str) -> str:
+    vowel = next_letter.lower() in "aeiou"
+    chosen = "an" if vowel else "a"
+    return chosen.capitalize() if article[0].isupper() else chosen

@@ -1,0 +1,213 @@
+"""The prompt text that text rules (PL101-PL105) read, and where a piece of it lives.
+
+Precision first: a Python constant is a template when its name matches a prompt pattern,
+but ``SQL_TEMPLATE``, ``EMAIL_TEMPLATE`` and ``SYSTEM_ERROR`` are not prompts. So text
+rules read a template only when something says it is one: a request sends it, it is a
+few-shot example, it comes from a prompt file (Jinja, YAML, a text file), or it is an
+unlinked constant whose name says prompt and whose text reads as prose.
+
+Holes stay in the text as private-use marker characters, so a rule can cut text around
+them and recount only the static part, exactly as ``measure`` counts it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from promptlint.types import Span, Template
+
+HOLE_BASE = 0xF0000
+_MARKERS = re.compile(f"[{chr(HOLE_BASE)}-{chr(HOLE_BASE + 0xFFFD)}]")
+_PROMPT_NAME = re.compile(r"PROMPT|INSTRUCTION|PERSONA", re.IGNORECASE)
+_NOT_PROSE = re.compile(
+    r"^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)\b"  # SQL
+    r"|<\s*(?:html|div|p|span|table|body|!DOCTYPE)\b"  # HTML
+    r"|%\(\w+\)[sd]|\{\w+\}\s*-\s*\{\w+\}",  # logging formats
+    re.IGNORECASE,
+)
+_PROSE_MIN_WORDS = 12
+PROMPT_FILE_KINDS = ("jinja", "yaml", "text")
+
+
+class PromptIndex:
+    """Which templates are prompts, which requests send them, which are examples.
+
+    Built once per project (rules share it through :func:`prompt_index`).
+    """
+
+    def __init__(self, project) -> None:
+        self.project = project
+        self.requests_by_template: dict[str, list] = {}
+        for request in project.requests:
+            for tid in request.templates:
+                self.requests_by_template.setdefault(tid, []).append(request)
+        self.example_templates = {tid for e in project.examples for tid in e.templates}
+
+    def is_prompt(self, template: Template) -> bool:
+        if template.role == "tool":
+            return False
+        if template.id in self.requests_by_template or template.id in self.example_templates:
+            return True
+        if template.kind in PROMPT_FILE_KINDS:
+            return True
+        name = template.name or template.id.rsplit("::", 1)[-1]
+        return bool(_PROMPT_NAME.search(name)) and reads_as_prose(template.text)
+
+    @cached_property
+    def _instructions(self) -> dict[str, Template]:
+        return {t.id: t for t in self.project.templates.values()
+                if self.is_prompt(t) and t.role not in ("assistant", "tool") and t.id not in self.example_templates}
+
+    def instruction_templates(self) -> list[Template]:
+        """Prompt text the app wrote as instructions: not tools, not few-shot examples, not
+        demonstrated assistant turns (their wording is content to imitate)."""
+        return list(self._instructions.values())
+
+    def instruction_text(self, request) -> str:
+        """What a request instructs, as one text (holes contribute nothing)."""
+        return "\n".join(self._instructions[tid].text for tid in request.templates if tid in self._instructions)
+
+    def requests(self, template_id: str) -> list:
+        return self.requests_by_template.get(template_id, [])
+
+
+_INDEX: dict[int, tuple[object, PromptIndex]] = {}
+
+
+def prompt_index(project) -> PromptIndex:
+    """The shared index of ``project`` (rules of one run see the same project object)."""
+    cached = _INDEX.get(id(project))
+    if cached is None or cached[0] is not project:
+        _INDEX.clear()
+        cached = (project, PromptIndex(project))
+        _INDEX[id(project)] = cached
+    return cached[1]  # type: ignore[return-value]
+
+
+def reads_as_prose(text: str) -> bool:
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+    if len(words) < _PROSE_MIN_WORDS or _NOT_PROSE.search(text):
+        return False
+    letters = sum(len(w) for w in words)
+    return letters >= 0.6 * len(text.strip())
+
+
+@dataclass(frozen=True)
+class TextView:
+    """A template's text with one marker character per hole, and the way back to source."""
+
+    template: Template
+
+    @cached_property
+    def text(self) -> str:
+        return "".join(chr(HOLE_BASE + i) if s.hole is not None else s.text
+                       for i, s in enumerate(self.template.segments))
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        starts, pos = [], 0
+        for seg in self.template.segments:
+            starts.append(pos)
+            pos += 1 if seg.hole is not None else len(seg.text)
+        return starts
+
+    def hole_at(self, ch: str):
+        """The hole segment a marker character stands for."""
+        return self.template.segments[ord(ch) - HOLE_BASE]
+
+    def display(self, text: str) -> str:
+        """``text`` (a slice of :attr:`text`) with markers shown as ``{name}``."""
+        return _MARKERS.sub(lambda m: "{" + (self.hole_at(m.group()).hole or "") + "}", text)
+
+    def locate(self, offset: int) -> Span:
+        """The source line of a character of the text (for messages and suppressions).
+
+        Python literals are not exact source slices (escapes, dedent), so the line is the
+        literal's first line plus the newlines before the offset, kept inside the literal.
+        """
+        segments = self.template.segments
+        index = 0
+        for i, start in enumerate(self._starts):
+            if start <= offset:
+                index = i
+        seg = segments[index] if segments else None
+        span = (seg.span if seg is not None else None) or self.template.span
+        if seg is None or seg.hole is not None or span.line is None:
+            return _with_end(span, self.template.span)
+        inner = offset - self._starts[index]
+        before = seg.text[:inner]
+        newlines = before.count("\n")
+        line = span.line + newlines
+        if span.end_line is not None:
+            line = min(line, span.end_line)
+        if newlines == 0:
+            column = span.column + inner if seg.exact else span.column
+        else:
+            column = len(before) - before.rfind("\n") if seg.exact else 1
+        return Span(span.path, line, column, end_line=self.template.span.end_line or span.end_line, cell=span.cell)
+
+
+def _with_end(span: Span, outer: Span) -> Span:
+    return Span(span.path, span.line, span.column, end_line=outer.end_line or span.end_line, cell=span.cell)
+
+
+def static(text: str) -> str:
+    """Marker text back to what is counted: holes contribute nothing."""
+    return _MARKERS.sub("", text)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    key: str  # normalized for comparison
+    words: int
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+_BULLET = re.compile(r"^\s*(?:[-*\u2022>]+|\d+[.)]|#+)\s*")
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Sentences and list items of ``text`` with their offsets (lines split first)."""
+    out: list[Sentence] = []
+    pos = 0
+    for line in text.split("\n"):
+        line_start = pos
+        pos += len(line) + 1
+        cursor = 0
+        pieces = []
+        for m in _SENTENCE_END.finditer(line):
+            pieces.append((cursor, m.start()))
+            cursor = m.end()
+        pieces.append((cursor, len(line)))
+        for a, b in pieces:
+            raw = line[a:b]
+            bullet = _BULLET.match(raw)
+            if bullet:
+                a += bullet.end()
+                raw = raw[bullet.end():]
+            stripped = raw.strip()
+            if not stripped:
+                continue
+            lead = len(raw) - len(raw.lstrip())
+            start = line_start + a + lead
+            end = start + len(stripped)
+            key = " ".join(stripped.lower().split()).rstrip(".!?;:,")
+            words = len(re.findall(r"[^\W\d_]{2,}", key))
+            out.append(Sentence(start, end, key, words))
+    return out
+
+
+def cut(text: str, start: int, end: int) -> str:
+    """``text`` without ``[start, end)`` and the whitespace that joined it to the rest."""
+    before, after = text[:start], text[end:]
+    if before.endswith((" ", "\t")) and (after.startswith((" ", "\t", "\n")) or not after):
+        before = before.rstrip(" \t")
+    elif after.startswith((" ", "\t")) and (not before or before.endswith("\n")):
+        after = after.lstrip(" \t")
+    if before.endswith("\n") and after.startswith("\n"):
+        after = after[1:]
+    return before + after
