@@ -28,6 +28,10 @@ _NOT_PROSE = re.compile(
     re.IGNORECASE,
 )
 _PROSE_MIN_WORDS = 12
+# An unlinked constant must also read as addressed to a model, not to a person at a terminal.
+_MODEL_ADDRESSED = re.compile(
+    r"\b(?:you|your|assistant|AI|model|LLM|answer|respond|reply|summari[sz]e|classify|extract|translate|"
+    r"rewrite|generate)\b", re.IGNORECASE)
 PROMPT_FILE_KINDS = ("jinja", "yaml", "text")
 
 
@@ -53,7 +57,8 @@ class PromptIndex:
         if template.kind in PROMPT_FILE_KINDS:
             return True
         name = template.name or template.id.rsplit("::", 1)[-1]
-        return bool(_PROMPT_NAME.search(name)) and reads_as_prose(template.text)
+        text = template.text
+        return bool(_PROMPT_NAME.search(name)) and reads_as_prose(text) and bool(_MODEL_ADDRESSED.search(text))
 
     @cached_property
     def _instructions(self) -> dict[str, Template]:

@@ -148,7 +148,7 @@ def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests)
 
 # PL105 ---------------------------------------------------------------------------------
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
-_BLANK_RUNS = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
+_BLANK_RUNS = re.compile(r"\n{3,}")  # after trailing spaces are gone
 _INNER_RUNS = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 
 
