@@ -15,11 +15,9 @@ from promptlint.checks.packs import Hit, Matcher
 from promptlint.checks.prompt_text import sentences, static
 
 _LEAD_IN = 32  # an opener may follow a short lead-in clause: "From now on, you are a ..."
-_CLAUSE_BREAK = re.compile(
-    r"\s*(?:[,;:(\u2014]|\s-\s|\.(?:\s|$)|\s(?:who|with|that|which|and|known|specializing|specialising|"
-    r"dedicated|committed|working|helping|whose|focused|focusing|in\s+charge)\b)",
-    re.IGNORECASE,
-)
+_CLAUSE_WORDS = (r"(?:who|with|that|which|and|known|specializing|specialising|dedicated|committed|working|"
+                 r"helping|whose|focused|focusing|in\s+charge|at|for|from|in)")
+_CLAUSE_BREAK = re.compile(rf"\s*(?:[,;:(\u2014]|\s-\s|\.(?:\s|$)|\s{_CLAUSE_WORDS}\b)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,8 @@ def one_line_role(sentence: str, superlatives: tuple[Hit, ...]) -> str:
     "You are a support agent."."""
     text = static(sentence)
     for word in sorted({h.text for h in superlatives}, key=len, reverse=True):
-        text = re.sub(rf"(?i)(?<!\w){re.escape(word)}(?!\w)", " ", text)
+        # Only as a modifier: "expert" before "with ..." is the role itself.
+        text = re.sub(rf"(?i)(?<!\w){re.escape(word)}(?:\s*,|\s+and)?(?=\s+(?!{_CLAUSE_WORDS}\b)[A-Za-z])", " ", text)
     text = re.sub(r"\s*,\s*(?:,\s*)+", ", ", text)
     text = re.sub(r"(?i)\b(a|an|the)\s*(?:,\s*|and\s+)+", r"\1 ", text)
     text = " ".join(text.split())

@@ -48,17 +48,27 @@ class PromptIndex:
             for tid in request.templates:
                 self.requests_by_template.setdefault(tid, []).append(request)
         self.example_templates = {tid for e in project.examples for tid in e.templates}
+        self._sent_text = {_where(seg) for tid in self.requests_by_template if tid in project.templates
+                           for seg in project.templates[tid].segments if seg.hole is None and seg.span}
 
     def is_prompt(self, template: Template) -> bool:
         if template.role == "tool":
             return False
         if template.id in self.requests_by_template or template.id in self.example_templates:
             return True
+        if self._absorbed(template):
+            return False  # its text is read (and priced) inside the template a request sends
         if template.kind in PROMPT_FILE_KINDS:
             return True
         name = template.name or template.id.rsplit("::", 1)[-1]
         text = template.text
         return bool(_PROMPT_NAME.search(name)) and reads_as_prose(text) and bool(_MODEL_ADDRESSED.search(text))
+
+    def _absorbed(self, template: Template) -> bool:
+        """A constant whose every piece of text is part of a template some request sends
+        (``f"Today is {d}.\n{SYSTEM_PROMPT}"``): rules report it there, once."""
+        pieces = [seg for seg in template.segments if seg.hole is None and seg.text.strip()]
+        return bool(pieces) and all(seg.span is not None and _where(seg) in self._sent_text for seg in pieces)
 
     @cached_property
     def _instructions(self) -> dict[str, Template]:
@@ -76,6 +86,11 @@ class PromptIndex:
 
     def requests(self, template_id: str) -> list:
         return self.requests_by_template.get(template_id, [])
+
+
+def _where(segment) -> tuple:
+    span = segment.span
+    return (span.path, span.line, span.column, span.start)
 
 
 _INDEX: dict[int, tuple[object, PromptIndex]] = {}
@@ -172,37 +187,54 @@ class Sentence:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
-_BULLET = re.compile(r"^\s*(?:[-*\u2022>]+|\d+[.)]|#+)\s*")
+_BULLET = re.compile(r"[ \t]*(?:[-*\u2022>]+|\d+[.)]|#+)\s+")
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Logical lines: a hard-wrapped paragraph is one block; a blank line, a list item or
+    heading, or a line ending in ``.``/``:``/``!``/``?`` ends a block."""
+    blocks: list[tuple[int, int]] = []
+    pos = 0
+    current: list[int] | None = None
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        if not line.strip():
+            current = None
+            continue
+        if current is not None and not _BULLET.match(line):  # a list item or heading starts a block
+            current[1] = end
+        else:
+            current = [start, end]
+            blocks.append(current)  # type: ignore[arg-type]
+        if line.rstrip().endswith((".", ":", "!", "?")):
+            current = None
+    return [(a, b) for a, b in blocks]
 
 
 def sentences(text: str) -> list[Sentence]:
-    """Sentences and list items of ``text`` with their offsets (lines split first)."""
+    """Sentences and list items of ``text`` with their offsets."""
     out: list[Sentence] = []
-    pos = 0
-    for line in text.split("\n"):
-        line_start = pos
-        pos += len(line) + 1
+    for block_start, block_end in _blocks(text):
+        bullet = _BULLET.match(text, block_start, block_end)
+        if bullet:
+            block_start = bullet.end()
+        block = text[block_start:block_end]
         cursor = 0
         pieces = []
-        for m in _SENTENCE_END.finditer(line):
+        for m in _SENTENCE_END.finditer(block):
             pieces.append((cursor, m.start()))
             cursor = m.end()
-        pieces.append((cursor, len(line)))
+        pieces.append((cursor, len(block)))
         for a, b in pieces:
-            raw = line[a:b]
-            bullet = _BULLET.match(raw)
-            if bullet:
-                a += bullet.end()
-                raw = raw[bullet.end():]
+            raw = block[a:b]
             stripped = raw.strip()
             if not stripped:
                 continue
-            lead = len(raw) - len(raw.lstrip())
-            start = line_start + a + lead
-            end = start + len(stripped)
+            start = block_start + a + (len(raw) - len(raw.lstrip()))
             key = " ".join(stripped.lower().split()).rstrip(".!?;:,")
             words = len(re.findall(r"[^\W\d_]{2,}", key))
-            out.append(Sentence(start, end, key, words))
+            out.append(Sentence(start, start + len(stripped), key, words))
     return out
 
 

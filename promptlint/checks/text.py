@@ -70,7 +70,7 @@ def bloated_role(ctx):
             if tokens > max_tokens:
                 why.append(f"is {fmt_tokens(tokens)} tokens (max-role-tokens {max_tokens})")
             if stacked:
-                words = ", ".join(dict.fromkeys(f'"{h.text.lower()}"' for h in persona.superlatives))
+                words = ", ".join(dict.fromkeys(f'"{" ".join(h.text.lower().split())}"' for h in persona.superlatives))
                 why.append(f"stacks {len(persona.superlatives)} superlatives ({words})")
             yield ctx.finding(
                 view.locate(persona.start),
@@ -126,8 +126,9 @@ def duplicate_instruction(ctx):
                 entry[0].append(request)
     for (tid, _), (requests, repeats, other) in grouped.items():
         view = TextView(instructions[tid])
-        yield _duplicate_finding(ctx, view, [(r[0], r[1]) for r in repeats], f"repeats `{other}` in the same request",
-                                 requests)
+        first = TextView(instructions[other]).locate(repeats[0][1].start)
+        where = f"repeats {first.path}:{first.line}, which the same request sends first"
+        yield _duplicate_finding(ctx, view, [(r[0], r[1]) for r in repeats], where, requests)
 
 
 def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests):
