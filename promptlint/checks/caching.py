@@ -21,14 +21,7 @@ def cache_saving(model: str, total_input: int, prefix: int, hit_rate: float, ttl
 
     Hits read the prefix at the cache-read rate; misses write it at the write premium.
     """
-    rest = total_input - prefix
-    before = (Usage(model, input_tokens=total_input),)
-    write = {"cache_write_1h_tokens": prefix} if ttl == "1h" else {"cache_write_tokens": prefix}
-    after = (
-        Usage(model, input_tokens=rest, cache_read_tokens=prefix, weight=hit_rate),
-        Usage(model, input_tokens=rest, weight=1 - hit_rate, **write),
-    )
-    return Saving(prefix, before, after)
+    return Saving(prefix, (Usage(model, input_tokens=total_input),), _cached(model, total_input, prefix, hit_rate, ttl))
 
 
 def missing_cache_breakpoint(ctx):
@@ -238,39 +231,43 @@ def _last_message_finding(ctx, request, counts, stable, written, first_dynamic, 
     )
 
 
+def _change_share(cadence: str | None, requests_per_month: int) -> float:
+    """The share of calls that meet a changed value (a daily date: 30 of the month's calls)."""
+    if cadence == "request":
+        return 1.0
+    if cadence in _CHANGES_PER_MONTH:
+        return min(1.0, _CHANGES_PER_MONTH[cadence] / max(requests_per_month, 1))
+    return 0.0  # unknown origin, or per machine: not priced
+
+
 def _interpolation_finding(ctx, request, counts, unstable, stable, written, hit_rate, mark, automatic):
     model, total = counts.model, counts.input_tokens
     changes = [u.category.extra.get("changes", "request") if u.category is not None else None for u in unstable]
     per_request = [u for u, c in zip(unstable, changes) if c in _PER_REQUEST]
     worst = per_request[0] if per_request else unstable[0]
     cadence = changes[unstable.index(worst)]
-    if cadence in _PER_REQUEST:
-        share = 1.0 if cadence == "request" else min(1.0, _CHANGES_PER_MONTH[cadence] / max(ctx.config.requests_per_month, 1))
-    elif cadence in _CHANGES_PER_MONTH:
-        share = min(1.0, _CHANGES_PER_MONTH[cadence] / max(ctx.config.requests_per_month, 1))
-    else:
-        share = 0.0
+    share = _change_share(cadence, ctx.config.requests_per_month)
     saving = None
     if share > 0:
         before = _rewritten(model, total, stable, written, hit_rate, mark.ttl, share) + \
             _cached(model, total, written, hit_rate, mark.ttl, 1 - share)
         after = _cached(model, total, written, hit_rate, mark.ttl)
         saving = Saving(written - stable, before, after)
-    label = worst.category.extra.get("label", worst.category.name) if worst.category is not None else "a run-time value"
+    label = worst.category.extra.get("label", worst.category.name) if worst.category else "a run-time value"
     others = sorted({f"`{u.name}`" for u in unstable if u is not worst})
     also = f" (also {', '.join(others[:3])})" if others else ""
     part = request.parts[worst.index]
     where = {"tools": "tool definitions", "system": "system prompt", "messages": "messages"}[part.section]
     breakpoint_kind = "automatic cache breakpoint" if automatic else "cache breakpoint"
+    prefix = f"{fmt_tokens(written)}-token prefix"
     if cadence in _PER_REQUEST:
-        effect = f"changes on every call, so the {fmt_tokens(written)}-token prefix is rewritten at the write premium and never read"
+        effect = f"changes on every call, so the {prefix} is rewritten at the write premium and never read"
     elif cadence is None:
-        effect = (f"is interpolated, so the cached {fmt_tokens(written)}-token prefix is reused only by calls with the "
-                  "same value")
+        effect = f"is interpolated, so the cached {prefix} is reused only by calls with the same value"
     elif cadence == "deploy":
-        effect = f"differs per machine or process, so each one writes its own copy of the {fmt_tokens(written)}-token prefix"
+        effect = f"differs per machine or process, so each one writes its own copy of the {prefix}"
     else:
-        effect = f"changes every {cadence}, and each change rewrites the {fmt_tokens(written)}-token prefix"
+        effect = f"changes every {cadence}, and each change rewrites the {prefix}"
     return ctx.finding(
         part.span or request.span,
         f"`{worst.name}` ({label}) in the {where} sits before the {breakpoint_kind}{also} and {effect}; "

@@ -44,7 +44,7 @@ def missing_max_tokens(ctx):
 def answer_cues(ctx, request, cues) -> dict[str, list]:
     """Cue hits in what the request instructs (system and user text, not few-shot
     examples or demonstrated answers)."""
-    return cues.by_category(prompt_index(ctx.project).instruction_text(request))
+    return prompt_index(ctx.project).cues(request, cues)
 
 
 def short_answer(cues, hits: dict[str, list]) -> tuple[int, str] | None:
@@ -62,8 +62,9 @@ def oversized_max_tokens(ctx):
     limit = int(ctx.options["short-answer-max"])
     ceiling = ctx.options.get("ceiling")
     for request in ctx.project.requests:
-        if request.max_tokens is None:
-            continue
+        cap = request.max_tokens
+        if cap is None or (cap <= limit and (ceiling is None or cap <= int(ceiling))):
+            continue  # a cap this small is never reported: skip reading the prompt
         model = ctx.measurements.requests[request.id].model
         short = short_answer(cues, answer_cues(ctx, request, cues))
         setting = f"{request.max_tokens_param}={fmt_tokens(request.max_tokens)}"

@@ -86,6 +86,19 @@ class Matcher:
                 return self.categories[name]
         return None
 
+    def search(self, category: str, text: str, pos: int = 0, endpos: int | None = None) -> Hit | None:
+        """The first hit of one category in ``text[pos:endpos]`` (offsets into ``text``)."""
+        if category not in self._names:
+            return None
+        m = self._each[self._names.index(category)].search(text, pos, len(text) if endpos is None else endpos)
+        return Hit(category, m.start(), m.end(), m.group()) if m else None
+
+    def iter_category(self, category: str, text: str):
+        if category in self._names:
+            for m in self._each[self._names.index(category)].finditer(text):
+                if m.end() > m.start():
+                    yield Hit(category, m.start(), m.end(), m.group())
+
     def by_category(self, text: str) -> dict[str, list[Hit]]:
         """Every category's own hits (categories may overlap each other here)."""
         out: dict[str, list[Hit]] = {}

@@ -29,14 +29,16 @@ class Persona:
 
 
 def personas(text: str, cues: Matcher) -> list[Persona]:
+    openers = list(cues.iter_category("opener", text))
+    if not openers:
+        return []  # the common case: one regex pass and done
     found: list[Persona] = []
     sents = sentences(text)
     i = 0
     while i < len(sents):
         s = sents[i]
-        hits = cues.by_category(text[s.start:s.end])
-        opener = next((h for h in hits.get("opener", []) if h.start <= _LEAD_IN
-                       and (h.start == 0 or text[s.start:s.start + h.start].rstrip().endswith(","))), None)
+        opener = next((h for h in openers if s.start <= h.start <= s.start + _LEAD_IN and h.start < s.end
+                       and (h.start == s.start or text[s.start:h.start].rstrip().endswith(","))), None)
         if opener is None:
             i += 1
             continue
@@ -46,14 +48,13 @@ def personas(text: str, cues: Matcher) -> list[Persona]:
             nxt = sents[j]
             if "\n\n" in text[end:nxt.start]:
                 break
-            more = cues.by_category(text[nxt.start:nxt.end]).get("continuation", [])
-            if not any(h.start == 0 for h in more):
+            more = cues.search("continuation", text, nxt.start, nxt.end)
+            if more is None or more.start != nxt.start:
                 break
             end = nxt.end
             j += 1
-        body = text[s.start:end]
-        superlatives = tuple(cues.by_category(body).get("superlative", []))
-        found.append(Persona(s.start, end, text[s.start + opener.start:s.end], superlatives))
+        superlatives = tuple(cues.iter_category("superlative", text[s.start:end]))
+        found.append(Persona(s.start, end, text[opener.start:s.end], superlatives))
         i = j
     return found
 

@@ -48,6 +48,7 @@ class PromptIndex:
             for tid in request.templates:
                 self.requests_by_template.setdefault(tid, []).append(request)
         self.example_templates = {tid for e in project.examples for tid in e.templates}
+        self._cues: dict[tuple[str, int], dict] = {}
         self._sent_text = {_where(seg) for tid in self.requests_by_template if tid in project.templates
                            for seg in project.templates[tid].segments if seg.hole is None and seg.span}
 
@@ -79,6 +80,14 @@ class PromptIndex:
         """Prompt text the app wrote as instructions: not tools, not few-shot examples, not
         demonstrated assistant turns (their wording is content to imitate)."""
         return list(self._instructions.values())
+
+    def cues(self, request, matcher) -> dict:
+        """``matcher.by_category`` of what ``request`` instructs, computed once per run
+        (PL302 and PL401 read the same cues)."""
+        key = (request.id, id(matcher))
+        if key not in self._cues:
+            self._cues[key] = matcher.by_category(self.instruction_text(request))
+        return self._cues[key]
 
     def instruction_text(self, request) -> str:
         """What a request instructs, as one text (holes contribute nothing)."""

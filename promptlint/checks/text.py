@@ -137,7 +137,8 @@ def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests)
         text = cut(text, s.start, s.end)
     saving = text_saving(ctx, {view.template.id: static(text)}, only=requests)
     first = repeats[0][0]
-    more = f" (and {len(repeats) - 1} more repeated sentence{'s' if len(repeats) > 2 else ''})" if len(repeats) > 1 else ""
+    extra = len(repeats) - 1
+    more = f" (and {extra} more repeated sentence{'s' if extra > 1 else ''})" if extra else ""
     return ctx.finding(
         view.locate(first.start),
         f"\"{_short(view.display(view.text[first.start:first.end]))}\" {where}{more}",
@@ -237,7 +238,8 @@ def _over(budget, tokens: int, usd: Decimal, what: str) -> tuple[int, str] | Non
     """Tokens over the budget and the message, or None when within it."""
     if budget.max_tokens is not None and tokens > budget.max_tokens:
         over = tokens - budget.max_tokens
-        return over, f"{what}, {fmt_tokens(over)} over the {fmt_tokens(budget.max_tokens)}-token budget for `{budget.path}`"
+        limit = fmt_tokens(budget.max_tokens)
+        return over, f"{what}, {fmt_tokens(over)} over the {limit}-token budget for `{budget.path}`"
     if budget.max_usd is not None and usd > Decimal(str(budget.max_usd)):
         over = math.ceil(tokens * (1 - float(budget.max_usd) / float(usd)))
         return over, (f"{what} costing ${float(usd):.6g}/request, over the ${budget.max_usd:g} budget for "
