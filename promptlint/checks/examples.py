@@ -54,7 +54,6 @@ def similarity(a: list[str], b: list[str]) -> float:
 class Redundant:
     example: Example
     reason: str
-    request: str | None  # the request it was compared in, when there is one
 
 
 def _line(example: Example) -> str:
@@ -76,8 +75,7 @@ def redundant_examples(project: Project, threshold: float, max_examples: int) ->
         return "\n".join(project.templates[t].text for t in example.templates if t in project.templates)
 
     found: dict[tuple[str, ...], Redundant] = {}
-    for key, examples in sets.items():
-        request = key if any(r.id == key for r in project.requests) else None
+    for examples in sets.values():
         ordered = sorted(examples, key=lambda e: (e.span.path, e.span.line, e.span.column) if e.span else ("", 0, 0))
         kept: list[tuple[Example, str, list[str]]] = []
         for example in ordered:
@@ -95,7 +93,7 @@ def redundant_examples(project: Project, threshold: float, max_examples: int) ->
                                   "normalizing numbers, dates, ids and quoted values)")
                         break
             if reason is not None:
-                found.setdefault(example.templates, Redundant(example, reason, request))
+                found.setdefault(example.templates, Redundant(example, reason))
             else:
                 kept.append((example, raw, tokens))
         labels = [e.label for e, _, _ in kept]
@@ -106,6 +104,6 @@ def redundant_examples(project: Project, threshold: float, max_examples: int) ->
         for label, group in by_label.items():
             for n, example in enumerate(group[max_examples:], start=max_examples + 1):
                 what = f"labelled \"{label}\"" if label is not None else "in this set"
-                found.setdefault(example.templates, Redundant(
-                    example, f"is example #{n} {what} (max-examples {max_examples})", request))
+                found.setdefault(example.templates,
+                                 Redundant(example, f"is example #{n} {what} (max-examples {max_examples})"))
     return list(found.values())

@@ -60,7 +60,7 @@ def phrase_rule(ctx):
         yield ctx.finding(
             view.locate(hits[0].start),
             f"{len(hits)} {'/'.join(kinds)} phrase{'s' if len(hits) != 1 else ''} ({listed}{more}){cost}",
-            template=template.id, saving=saving,
+            template=template.id, request=index.sole_request(template.id), saving=saving,
             fix=Fix("unsafe", "delete the phrases; the instructions read the same without them",
                     tokens_saved=saving.tokens if saving else None) if waste else None,
         )

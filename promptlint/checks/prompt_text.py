@@ -96,6 +96,11 @@ class PromptIndex:
     def requests(self, template_id: str) -> list:
         return self.requests_by_template.get(template_id, [])
 
+    def sole_request(self, template_id: str) -> str | None:
+        """The id of the one request that sends a template, for findings about the template."""
+        found = self.requests(template_id)
+        return found[0].id if len(found) == 1 else None
+
 
 def _where(segment) -> tuple:
     span = segment.span

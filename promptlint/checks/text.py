@@ -32,8 +32,10 @@ def _short(text: str, limit: int = 60) -> str:
 # PL101 ---------------------------------------------------------------------------------
 def redundant_example(ctx):
     templates = ctx.project.templates
+    index = prompt_index(ctx.project)
     for item in redundant_examples(ctx.project, float(ctx.options["similarity"]), int(ctx.options["max-examples"])):
         example = item.example
+        senders = {r.id for tid in example.templates for r in index.requests(tid)}
         saving = text_saving(ctx, {tid: "" for tid in example.templates})
         first = templates.get(example.templates[0]) if example.templates else None
         span = example.span or (first.span if first else None)
@@ -41,7 +43,8 @@ def redundant_example(ctx):
             continue
         yield ctx.finding(
             span, f"few-shot example {item.reason}; the examples kept already show the model this case",
-            template=first.id if first else None, request=item.request, saving=saving,
+            template=first.id if first else None, request=senders.pop() if len(senders) == 1 else None,
+            saving=saving,
             fix=Fix("unsafe", "remove the redundant example", tokens_saved=saving.tokens if saving else None),
         )
 
@@ -76,7 +79,7 @@ def bloated_role(ctx):
                 view.locate(persona.start),
                 f"role preamble \"{_short(view.display(body), 50)}\" {' and '.join(why)}; "
                 f"a one-line role such as \"{role}\" does the same job",
-                template=template.id, saving=saving,
+                template=template.id, request=index.sole_request(template.id), saving=saving,
                 fix=Fix("unsafe", f"replace the role preamble with: {role}", tokens_saved=saving.tokens),
             )
 
@@ -142,7 +145,9 @@ def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests)
     return ctx.finding(
         view.locate(first.start),
         f"\"{_short(view.display(view.text[first.start:first.end]))}\" {where}{more}",
-        template=view.template.id, request=requests[0].id if requests and len(requests) == 1 else None,
+        template=view.template.id,
+        request=(requests[0].id if len(requests) == 1 else None) if requests else
+        prompt_index(ctx.project).sole_request(view.template.id),
         saving=saving,
         fix=Fix("unsafe", "delete the repeated sentence", tokens_saved=saving.tokens if saving else None),
     )
@@ -194,7 +199,7 @@ def whitespace_waste(ctx):
             template.span,
             f"{', '.join(changed)} cost {fmt_tokens(saving.tokens)} tokens per request "
             f"(measured by re-tokenizing the normalized text)",
-            template=template.id, saving=saving,
+            template=template.id, request=index.sole_request(template.id), saving=saving,
             fix=Fix("unsafe", "dedent the text (textwrap.dedent / inspect.cleandoc), strip trailing spaces "
                               "and keep at most one blank line", tokens_saved=saving.tokens),
         )
@@ -218,6 +223,7 @@ def over_budget(ctx):
             if found:
                 over, message = found
                 yield ctx.finding(template.span, message, template=template.id,
+                                  request=prompt_index(ctx.project).sole_request(template.id),
                                   saving=template_reduction(ctx, template.id, over))
         for request in requests:
             counts = ctx.measurements.requests[request.id]
