@@ -61,7 +61,7 @@ class PromptIndex:
             return False  # its text is read (and priced) inside the template a request sends
         if template.kind in PROMPT_FILE_KINDS:
             return True
-        name = template.name or template.id.rsplit("::", 1)[-1]
+        name = template.name or template.id.split("::", 1)[-1]  # e.g. fn::ChatPromptTemplate.from_messages#1::...
         text = template.text
         return bool(_PROMPT_NAME.search(name)) and reads_as_prose(text) and bool(_MODEL_ADDRESSED.search(text))
 
@@ -180,11 +180,18 @@ class TextView:
             column = span.column + inner if seg.exact else span.column
         else:
             column = len(before) - before.rfind("\n") if seg.exact else 1
-        return Span(span.path, line, column, end_line=self.template.span.end_line or span.end_line, cell=span.cell)
+        return Span(span.path, line, column, end_line=_end_line(span, self.template.span), cell=span.cell)
 
 
 def _with_end(span: Span, outer: Span) -> Span:
-    return Span(span.path, span.line, span.column, end_line=outer.end_line or span.end_line, cell=span.cell)
+    return Span(span.path, span.line, span.column, end_line=_end_line(span, outer), cell=span.cell)
+
+
+def _end_line(span: Span, outer: Span) -> int | None:
+    """Where a suppression comment can go: after the literal the text came from."""
+    if span.end_line is not None:
+        return span.end_line
+    return outer.end_line if outer.path == span.path else None
 
 
 def static(text: str) -> str:
