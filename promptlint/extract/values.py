@@ -123,6 +123,15 @@ def hole_name(expr: str) -> str:
     return expr if len(expr) <= 40 else expr[:37] + "..."
 
 
+def value_source(value: Value | None) -> str | None:
+    """The expression a run-time value came from, for :attr:`Segment.source`."""
+    if isinstance(value, Unknown):
+        return value.expr
+    if isinstance(value, Ref):
+        return f"{value.module}.{value.name}"
+    return None
+
+
 def as_str(value: Value, span: Span | None = None) -> Str:
     """A string view of any value: text as is, anything else a named hole."""
     if isinstance(value, Str):
@@ -302,15 +311,6 @@ def percent_holes(value: Str, arg: Value) -> Str:
         segments.append(Segment(text=seg.text[pos:], span=seg.span))
     result = concat(Str(tuple(segments), value.span), span=value.span)
     return replace(result, origin=None if spliced else value.origin)
-
-
-def value_source(value: Value | None) -> str | None:
-    """The expression a run-time value came from, for :attr:`Segment.source`."""
-    if isinstance(value, Unknown):
-        return value.expr
-    if isinstance(value, Ref):
-        return f"{value.module}.{value.name}"
-    return None
 
 
 def _value_label(value: Value | None, index: int) -> str:
