@@ -98,7 +98,7 @@ class Resolver:
 
     def _FormattedString(self, node: cst.FormattedString, scope, pos, depth) -> v.Value:
         span = self.span(node)
-        prefix = node.start.lower().replace("f", "")
+        prefix = node.start.rstrip("'\"").lower().replace("f", "")
         pieces: list[v.Value] = []
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
@@ -109,7 +109,11 @@ class Resolver:
                 if plain and isinstance(inner, (v.Str, v.Ref, v.Deferred)):
                     pieces.append(inner)
                 else:
-                    pieces.append(v.Str((Segment(hole=_hole_for(part.expression, inner, self), span=span),), span))
+                    source = inner.expr if isinstance(inner, v.Unknown) else self.expr_text(part.expression)
+                    if part.format_spec:
+                        source += ":" + "".join(self.expr_text(s) for s in part.format_spec)
+                    pieces.append(v.Str((Segment(hole=_hole_for(part.expression, inner, self), span=span, source=source),),
+                                        span))
         return apply("concat", tuple(pieces), span=span, expr=self.expr_text(node))
 
     def _Integer(self, node: cst.Integer, scope, pos, depth) -> v.Value:

@@ -294,7 +294,7 @@ class IndexVisitor(cst.CSTVisitor):
     def visit_For(self, node: cst.For) -> bool:
         self._bind_dynamic(node.target, node, "loop variable")
         node.iter.visit(self)
-        self.loops[-1].append("for")
+        self.loops[-1].append("range" if _is_counter(node.iter) else "for")
         for part in (node.body,):
             part.visit(self)
         self.loops[-1].pop()
@@ -312,7 +312,8 @@ class IndexVisitor(cst.CSTVisitor):
         return False
 
     def _comprehension(self, node: cst.CSTNode) -> None:
-        self.loops[-1].append("comprehension")
+        for_in = getattr(node, "for_in", None)
+        self.loops[-1].append("range" if for_in is not None and _is_counter(for_in.iter) else "comprehension")
 
     def _leave_comprehension(self, node: cst.CSTNode) -> None:
         self.loops[-1].pop()
@@ -353,6 +354,17 @@ class IndexVisitor(cst.CSTVisitor):
                 node, chain, self._function_scope(), self.pos(node), loops[-1] if loops else None,
                 awaited=bool(self._await_depth and self._await_depth[-1] is node),
             ))
+
+
+_COUNTERS = {"range", "count", "repeat", "itertools.count", "itertools.repeat"}
+
+
+def _is_counter(node: cst.BaseExpression) -> bool:
+    """``range(3)``, ``itertools.count()``: a loop that repeats (retries, agent steps), not one
+    over a collection of inputs (``range(len(items))`` walks a collection)."""
+    if not isinstance(node, cst.Call) or dotted(node.func) not in _COUNTERS:
+        return False
+    return not any(isinstance(a.value, cst.Call) and dotted(a.value.func) == "len" for a in node.args)
 
 
 def _decorator_target(node: cst.BaseExpression) -> cst.BaseExpression:
