@@ -188,9 +188,11 @@ def suppressed(finding: Finding, project: Project, config: Config, rules: list[R
     if rule is None:
         return False
     lines = project.suppressions.get(finding.span.path, {})
-    if finding.span.line in lines:
-        selectors = lines[finding.span.line]
-        if selectors is None or any(matches(s, rule) for s in selectors):
+    # The finding's line, or the last line of its construct: a comment cannot sit inside a
+    # multi-line string, so it goes after the closing quotes (as with ruff's noqa).
+    for line in {finding.span.line, finding.span.end_line or finding.span.line}:
+        selectors = lines.get(line, False)
+        if selectors is None or (selectors and any(matches(s, rule) for s in selectors)):
             return True
     for glob, selectors in config.per_file_ignores.items():
         if match_path(glob, finding.span.path) and any(matches(s, rule) for s in selectors):

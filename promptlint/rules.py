@@ -24,6 +24,7 @@ from promptlint.types import Finding, Fix, Saving, Severity, Span
 # libyaml's safe loader when PyYAML was built with it: rule files load on every run.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DOC_SECTIONS = ("what", "why", "example", "use-instead", "fix-safety", "options")
+PHRASE_CHECK = "promptlint.checks.phrases:phrase_rule"
 SEVERITIES = ("error", "warning", "info")
 FIXABILITY = ("none", "safe", "unsafe", "sometimes")
 
@@ -122,20 +123,58 @@ def rule_from_data(data: Any, source: str, origin: str) -> Rule:
     examples = data.get("examples") or []
     if not isinstance(examples, list):
         raise RuleError(f"{source}: `examples` must be a list")
+    check = data.get("check")
+    declarative = "categories" in data or "packs" in data
+    if check is None and declarative:
+        check = PHRASE_CHECK
+        for name, default, description in _PHRASE_OPTIONS:
+            options.setdefault(name, RuleOption(name, default, description))
+    if check is None and origin != "plugin":
+        raise RuleError(f"{source}: a rule needs `check: module:function`, or `categories`/`packs` of phrases "
+                        "(a declarative rule; see rules/README.md)")
+    if declarative:
+        _validate_phrases(data, source)
     return Rule(
         code=data["code"].strip().upper(), name=data["name"].strip(), severity=data["severity"],
         summary=" ".join(data["summary"].split()), doc={str(k): str(v).strip() for k, v in doc.items()},
-        options=options, check=data.get("check"), fix=fix, examples=tuple(examples), source=source,
+        options=options, check=check, fix=fix, examples=tuple(examples), source=source,
         origin=origin, data=data,
     )
 
 
-@lru_cache(maxsize=8)
+_PHRASE_OPTIONS = (
+    ("min-tokens", 1, "Report a template only when deleting its phrases saves at least this many tokens."),
+    ("allow", [], "Phrases not to report, as written in the pack (case-insensitive)."),
+    ("extra-packs", [], "More pack files, relative to the project root."),
+)
+
+
+def _validate_phrases(data: dict, source: str) -> None:
+    """Fail at load time, with the file named, on a malformed phrase list or regex."""
+    from promptlint.checks.packs import Matcher, load_pack, parse_categories
+
+    categories = parse_categories(data.get("categories"), source)
+    packs = data.get("packs") or []
+    if not isinstance(packs, list) or not all(isinstance(p, str) for p in packs):
+        raise RuleError(f"{source}: `packs` must be a list of pack files, relative to the rule file")
+    for rel in packs:
+        categories += load_pack(Path(source).parent / rel)
+    Matcher(categories, source)
+
+
 def _load_dir(folder: str, origin: str) -> tuple[Rule, ...]:
     path = Path(folder)
     if not path.is_dir():
         raise RuleError(f"rule folder {folder} does not exist")
-    return tuple(parse_rule_file(p, origin) for p in sorted(path.glob("*.yaml")))
+    files = sorted(path.glob("*.yaml"))
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in files)
+    return _parse_dir(folder, origin, stamp)
+
+
+@lru_cache(maxsize=16)
+def _parse_dir(folder: str, origin: str, stamp: tuple) -> tuple[Rule, ...]:
+    """Rule files of a folder, parsed once per content version (``stamp``: names and mtimes)."""
+    return tuple(parse_rule_file(Path(folder) / name, origin) for name, _ in stamp)
 
 
 def _entry_point_rules() -> list[Rule]:
@@ -143,25 +182,47 @@ def _entry_point_rules() -> list[Rule]:
 
     rules: list[Rule] = []
     for ep in entry_points(group="promptlint.rules"):
+        source = f"entry point {ep.name} ({ep.value})"
         try:
             obj = ep.load()
+            items = _plugin_items(obj)
+        except RuleError:
+            raise
         except Exception as exc:  # noqa: BLE001 - a broken plugin is a clear error, not a crash
-            raise RuleError(f"plugin entry point `{ep.name}` ({ep.value}) failed to load: {exc}") from None
-        items = obj() if callable(obj) and not isinstance(obj, Rule) and not hasattr(obj, "code") else obj
-        for item in items if isinstance(items, (list, tuple)) else [items]:
-            rules.append(_plugin_rule(item, f"entry point {ep.name} ({ep.value})"))
+            raise RuleError(f"plugin {source} failed to load: {type(exc).__name__}: {exc}") from None
+        rules.extend(_plugin_rule(item, source) for item in items)
     return rules
+
+
+def _plugin_items(obj: Any) -> list:
+    """What an entry point names: a rule (a :class:`Rule`, or a module, class or function
+    with a ``RULE`` dict), a list of them, or a function that returns them."""
+    if isinstance(obj, Rule) or hasattr(obj, "RULE"):
+        return [obj]
+    if isinstance(obj, (list, tuple)):
+        return list(obj)
+    if callable(obj):
+        made = obj()
+        return list(made) if isinstance(made, (list, tuple)) else [made]
+    return [obj]
 
 
 def _plugin_rule(item: Any, source: str) -> Rule:
     if isinstance(item, Rule):
-        return item
+        return Rule(**{**item.__dict__, "origin": "plugin", "source": item.source or source})
     meta = getattr(item, "RULE", None)
+    if not isinstance(meta, dict):
+        raise RuleError(f"{source}: a plugin must provide Rule objects, or objects with a RULE dict and a check "
+                        "function (see rules/README.md)")
     check = getattr(item, "check", None)
-    if isinstance(meta, dict) and callable(check):
-        rule = rule_from_data(meta, source, "plugin")
+    if check is None and callable(item) and not isinstance(item, type):
+        check = item  # a check function carrying its own RULE
+    rule = rule_from_data(meta, source, "plugin")
+    if callable(check):
         return Rule(**{**rule.__dict__, "function": check})
-    raise RuleError(f"{source}: a plugin must provide Rule objects, or objects with a RULE dict and a check function")
+    if rule.check:
+        return rule
+    raise RuleError(f"{source}: plugin rule {rule.code} has no check function")
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,10 @@ class Segment:
     hole: str | None = None
     span: Span | None = None
     exact: bool = False
+    # For a hole: the expression its value was computed from, when the extractor followed a
+    # name to it (``date.today().isoformat()`` behind ``{today}``); rules read where a
+    # run-time value comes from (a clock, a random id, a parameter) from it.
+    source: str | None = None
 
     @property
     def is_hole(self) -> bool:
@@ -156,7 +160,7 @@ class Request:
     stream: bool = False
     batch: bool = False
     in_loop: bool = False
-    loop_kind: str | None = None  # for | while | comprehension
+    loop_kind: str | None = None  # for | while | comprehension | range (a counter: retries, agent steps)
     interactive: bool = False  # inside a web handler or similar request path
     is_async: bool = False
     unresolved: tuple[str, ...] = ()  # parameters that could not be resolved, with why

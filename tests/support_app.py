@@ -3,7 +3,8 @@ imported from another module, repeated ``repeat`` times so a test can grow it.""
 
 from __future__ import annotations
 
-POLICY = "Always cite the order number and the policy section you relied on. "
+# A clause, not a sentence, so repeating it pads the prompt without a duplicate instruction (PL104).
+POLICY = "cite the order number and the policy section you relied on, "
 CACHED_SYSTEM = '[{"type": "text", "text": SUPPORT_SYSTEM, "cache_control": {"type": "ephemeral"}}]'
 
 ANSWER = (

@@ -12,7 +12,8 @@ from conftest import ROOT, write_tree
 
 APP = {
     "pyproject.toml": '[tool.promptlint]\nrequests-per-month = 1000\n',
-    "app/prompts.py": 'SUPPORT_SYSTEM = "Always cite the order number and the policy section you relied on. " * 120\n',
+    # padding that repeats a clause, not a sentence: PL104 would rightly flag a repeated sentence
+    "app/prompts.py": 'SUPPORT_SYSTEM = "cite the order number and the policy section you relied on, " * 120\n',
     "app/bot.py": '''
 import anthropic
 from openai import OpenAI

@@ -308,4 +308,4 @@ def test_examples_project_end_to_end(api, tmp_path, cli):
     code, out, err = cli(tmp_path / "examples", "audit", "--tokenizer", "anthropic", "--format", "json", ".")
     assert code == 0 and err == ""
     exact = [r for r in as_json(out)["requests"] if r["exact"]]
-    assert {r["model"] for r in exact} == {"claude-sonnet-4-5", "claude-haiku-4-5"}
+    assert {r["model"] for r in exact} == {"claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"}

@@ -37,11 +37,28 @@ def test_rule_example(tmp_path: Path, code: str, example: dict):
     write_tree(tmp_path, example["files"])
     analysis = run_analysis(tmp_path, example.get("config"), select=(code,))
     found = [f.finding for f in analysis.findings if f.finding.code == code]
+    for priced in analysis.findings:
+        _assert_priced_with_the_requests_model(analysis, priced)
     if example["expect"] == "fail":
         assert found, f"{code} did not fire on: {example['name']}"
         if "message" in example:
             assert any(example["message"] in f.message for f in found), [f.message for f in found]
         if "count" in example:
             assert len(found) == example["count"], [f.message for f in found]
+        if "line" in example:
+            assert any(f.span.line == example["line"] for f in found), [(f.span.line, f.message) for f in found]
     else:
         assert not found, f"{code} fired on a passing example: {[f.message for f in found]}"
+
+
+def _assert_priced_with_the_requests_model(analysis, priced) -> None:
+    """A saving is priced (dollars present) and, when it belongs to one request, the usage
+    before the change is that request's own pricing model."""
+    finding = priced.finding
+    saving = finding.saving
+    if saving is None or not (saving.before or saving.after):
+        return
+    assert priced.price is not None, finding.message
+    if finding.request is not None:
+        model = analysis.measurements.requests[finding.request].model
+        assert {u.model for u in saving.before} == {model}, (finding.code, model, saving.before)

@@ -1,4 +1,4 @@
-"""Prompt-caching rules: PL201, PL203, PL204 (and PL202 in the rule catalog issue).
+"""Prompt-caching rules: PL201, PL202, PL203, PL204.
 
 Anthropic caches the prefix tools -> system -> messages up to a ``cache_control``
 breakpoint, or up to the last cacheable block with top-level ``cache_control``
@@ -7,7 +7,10 @@ breakpoint, or up to the last cacheable block with top-level ``cache_control``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from promptlint.checks import describe_prefix, fmt_tokens, part_is_static, static_prefix, uses_block_caching
+from promptlint.checks.packs import matcher, rule_categories
 from promptlint.types import Fix, Saving, Usage
 
 MAX_BREAKPOINTS = 4  # a fifth explicit breakpoint is rejected (FACTS.md, "Prompt caching")
@@ -18,14 +21,7 @@ def cache_saving(model: str, total_input: int, prefix: int, hit_rate: float, ttl
 
     Hits read the prefix at the cache-read rate; misses write it at the write premium.
     """
-    rest = total_input - prefix
-    before = (Usage(model, input_tokens=total_input),)
-    write = {"cache_write_1h_tokens": prefix} if ttl == "1h" else {"cache_write_tokens": prefix}
-    after = (
-        Usage(model, input_tokens=rest, cache_read_tokens=prefix, weight=hit_rate),
-        Usage(model, input_tokens=rest, weight=1 - hit_rate, **write),
-    )
-    return Saving(prefix, before, after)
+    return Saving(prefix, (Usage(model, input_tokens=total_input),), _cached(model, total_input, prefix, hit_rate, ttl))
 
 
 def missing_cache_breakpoint(ctx):
@@ -92,3 +88,191 @@ def too_many_cache_breakpoints(ctx):
                 f"{count} cache_control breakpoints; the API rejects a request with more than {MAX_BREAKPOINTS}",
                 request=request.id,
             )
+
+
+# PL202 ---------------------------------------------------------------------------------
+# How many times a month a value changes, by the pack's `changes` key; "request" changes on
+# every call; "deploy" (a machine name) splits the cache by machine and is not priced.
+_CHANGES_PER_MONTH = {"minute": 43_200, "hour": 720, "day": 30}
+_PER_REQUEST = ("request", "minute")
+
+
+def _write(ttl: str, tokens: int) -> dict:
+    return {"cache_write_1h_tokens": tokens} if ttl == "1h" else {"cache_write_tokens": tokens}
+
+
+def _cached(model: str, total: int, prefix: int, hit_rate: float, ttl: str, weight: float = 1.0) -> tuple[Usage, ...]:
+    """``prefix`` read at the hit rate, written on a miss."""
+    if prefix <= 0:
+        return (Usage(model, input_tokens=total, weight=weight),)
+    return (
+        Usage(model, input_tokens=total - prefix, cache_read_tokens=prefix, weight=weight * hit_rate),
+        Usage(model, input_tokens=total - prefix, weight=weight * (1 - hit_rate), **_write(ttl, prefix)),
+    )
+
+
+def _rewritten(model: str, total: int, stable: int, written: int, hit_rate: float, ttl: str,
+               weight: float = 1.0) -> tuple[Usage, ...]:
+    """Every call writes ``written`` tokens; only the ``stable`` part before them is ever read."""
+    if stable <= 0:
+        return (Usage(model, input_tokens=total - written, weight=weight, **_write(ttl, written)),)
+    return (
+        Usage(model, input_tokens=total - written, cache_read_tokens=stable, weight=weight * hit_rate,
+              **_write(ttl, written - stable)),
+        Usage(model, input_tokens=total - written, weight=weight * (1 - hit_rate), **_write(ttl, written)),
+    )
+
+
+@dataclass(frozen=True)
+class _Unstable:
+    index: int  # part index
+    name: str  # the placeholder as written
+    category: object | None  # packs.Category, or None for an interpolation of unknown origin
+
+
+def _unstable_parts(ctx, request, upto: int, cues) -> list[_Unstable]:
+    """Run-time values inside the prefix up to part ``upto`` that make it differ between calls.
+
+    Tools and system: every placeholder (values of unknown origin too), and whole blocks
+    whose value is known to change. Messages: only placeholders known to change, and only
+    before the conversation's run-time turns begin (the new turn of a conversation is
+    expected to change; a document passed as its own block is what caching is for).
+    """
+    found = []
+    for i, part in enumerate(request.parts[: upto + 1]):
+        in_messages = part.section == "messages"
+        if in_messages and (part.template is None or _is_last_message(request, part)):
+            break
+        template = ctx.project.templates.get(part.template) if part.template else None
+        if template is not None:
+            for seg in template.segments:
+                if seg.hole is not None:
+                    category = cues.first_category(seg.source or seg.hole) or cues.first_category(seg.hole)
+                    if category is not None or not in_messages:
+                        found.append(_Unstable(i, seg.hole, category))
+        elif part.hole is not None:
+            category = cues.first_category(part.hole)
+            if category is not None:
+                found.append(_Unstable(i, part.hole, category))
+    return found
+
+
+def _is_last_message(request, part) -> bool:
+    indexes = [p.message for p in request.parts if p.section == "messages" and p.message is not None]
+    return part.message is None or (bool(indexes) and part.message == max(indexes))
+
+
+def _one_shot(request) -> bool:
+    """Every run-time message content is in the last message: no history before it."""
+    messages = [p for p in request.parts if p.section == "messages"]
+    if not messages or any(p.message is None for p in messages):
+        return False
+    last = max(p.message for p in messages)  # type: ignore[type-var]
+    return all(p.static or p.message == last for p in messages)
+
+
+def unstable_cache_prefix(ctx):
+    cues = matcher(rule_categories(ctx), ctx.rule.source)
+    hit_rate = ctx.config.cache_hit_rate
+    for request in ctx.project.requests:
+        if not uses_block_caching(ctx, request):
+            continue
+        marks = [(i, p.cache) for i, p in enumerate(request.parts) if p.cache is not None]
+        if request.auto_cache is not None and request.parts:
+            marks.append((len(request.parts) - 1, request.auto_cache))
+        if not marks:
+            continue
+        counts = ctx.measurements.requests[request.id]
+        minimum, _ = ctx.catalog.min_cacheable(counts.model)
+        last, mark = max(marks, key=lambda m: m[0])
+        written = counts.prefix(last)
+        if written < minimum:
+            continue  # nothing is written (or it is PL203's business)
+        first_dynamic = next((i for i, p in enumerate(request.parts) if not part_is_static(ctx, p)), len(request.parts))
+        stable = max((counts.prefix(i) for i, _ in marks if i < first_dynamic and counts.prefix(i) >= minimum),
+                     default=0)
+        automatic = mark is request.auto_cache
+        tail = request.parts[last]
+        if last == len(request.parts) - 1 and tail.section == "messages" and not part_is_static(ctx, tail) \
+                and _one_shot(request):
+            if written > stable:  # else only the run-time message itself is written: not counted
+                yield _last_message_finding(ctx, request, counts, stable, written, first_dynamic, minimum,
+                                            hit_rate, mark, automatic)
+            continue
+        unstable = _unstable_parts(ctx, request, last, cues)
+        if unstable:
+            yield _interpolation_finding(ctx, request, counts, unstable, stable, written, hit_rate, mark, automatic)
+
+
+def _last_message_finding(ctx, request, counts, stable, written, first_dynamic, minimum, hit_rate, mark, automatic):
+    """A breakpoint on the last message of a one-shot request: written on every call, never read."""
+    model, total = counts.model, counts.input_tokens
+    static_prefix = counts.prefix(first_dynamic - 1) if first_dynamic > 0 else 0
+    keep = static_prefix if static_prefix >= minimum else 0
+    before = _rewritten(model, total, stable, written, hit_rate, mark.ttl)
+    after = _cached(model, total, keep, hit_rate, mark.ttl)
+    kind = "automatic caching (top-level cache_control) puts the breakpoint on" if automatic else \
+        "a cache_control breakpoint sits on"
+    hole = request.parts[-1].hole or "the user's message"
+    where = describe_prefix(ctx, request, first_dynamic - 1) if first_dynamic > 0 else "prefix"
+    if keep:
+        instead = f"put cache_control on the last block of the {where} ({fmt_tokens(static_prefix)} tokens) instead"
+    else:
+        instead = (f"drop it: the static prefix before the first run-time value is {fmt_tokens(static_prefix)} tokens, "
+                   f"below {counts.model}'s minimum of {fmt_tokens(minimum)}")
+    return ctx.finding(
+        (mark.span if automatic else request.parts[-1].span) or mark.span or request.span,
+        f"{kind} the last message, which changes on every call (`{hole}`) and there is no conversation history: "
+        f"at least {fmt_tokens(written)} tokens are written to the cache at the write premium on every request "
+        f"and never read; {instead}",
+        request=request.id, severity="warning",
+        saving=Saving(written - stable, before, after),
+        fix=Fix("unsafe", instead),
+    )
+
+
+def _change_share(cadence: str | None, requests_per_month: int) -> float:
+    """The share of calls that meet a changed value (a daily date: 30 of the month's calls)."""
+    if cadence == "request":
+        return 1.0
+    if cadence in _CHANGES_PER_MONTH:
+        return min(1.0, _CHANGES_PER_MONTH[cadence] / max(requests_per_month, 1))
+    return 0.0  # unknown origin, or per machine: not priced
+
+
+def _interpolation_finding(ctx, request, counts, unstable, stable, written, hit_rate, mark, automatic):
+    model, total = counts.model, counts.input_tokens
+    changes = [u.category.extra.get("changes", "request") if u.category is not None else None for u in unstable]
+    per_request = [u for u, c in zip(unstable, changes) if c in _PER_REQUEST]
+    worst = per_request[0] if per_request else unstable[0]
+    cadence = changes[unstable.index(worst)]
+    share = _change_share(cadence, ctx.config.requests_per_month)
+    saving = None
+    if share > 0:
+        before = _rewritten(model, total, stable, written, hit_rate, mark.ttl, share) + \
+            _cached(model, total, written, hit_rate, mark.ttl, 1 - share)
+        after = _cached(model, total, written, hit_rate, mark.ttl)
+        saving = Saving(written - stable, before, after)
+    label = worst.category.extra.get("label", worst.category.name) if worst.category else "a run-time value"
+    others = sorted({f"`{u.name}`" for u in unstable if u is not worst})
+    also = f" (also {', '.join(others[:3])})" if others else ""
+    part = request.parts[worst.index]
+    where = {"tools": "tool definitions", "system": "system prompt", "messages": "messages"}[part.section]
+    breakpoint_kind = "automatic cache breakpoint" if automatic else "cache breakpoint"
+    prefix = f"{fmt_tokens(written)}-token prefix"
+    if cadence in _PER_REQUEST:
+        effect = f"changes on every call, so the {prefix} is rewritten at the write premium and never read"
+    elif cadence is None:
+        effect = f"is interpolated, so the cached {prefix} is reused only by calls with the same value"
+    elif cadence == "deploy":
+        effect = f"differs per machine or process, so each one writes its own copy of the {prefix}"
+    else:
+        effect = f"changes every {cadence}, and each change rewrites the {prefix}"
+    return ctx.finding(
+        part.span or request.span,
+        f"`{worst.name}` ({label}) in the {where} sits before the {breakpoint_kind}{also} and {effect}; "
+        "move it after the breakpoint (into the user message)",
+        request=request.id, template=part.template, severity="warning" if cadence in _PER_REQUEST else "info",
+        saving=saving,
+        fix=Fix("unsafe", "move the changing value after the last cache breakpoint, e.g. into the final user message"),
+    )

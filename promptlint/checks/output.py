@@ -1,8 +1,10 @@
-"""Output-cap rules: PL301 (and PL302 in the rule catalog issue)."""
+"""Output-cap rules: PL301 missing-max-tokens, PL302 oversized-max-tokens."""
 
 from __future__ import annotations
 
 from promptlint.checks import fmt_tokens
+from promptlint.checks.packs import matcher, rule_categories
+from promptlint.checks.prompt_text import prompt_index
 from promptlint.types import Fix, Saving, Usage
 
 # Legacy completions default to a 16-token cap, so a missing cap there costs nothing.
@@ -35,4 +37,51 @@ def missing_max_tokens(ctx):
             request=request.id,
             saving=Saving(ceiling, (Usage(counts.model, output_tokens=ceiling),), (), exposure=True),
             fix=Fix("unsafe", f"add {param}=<a cap that fits the expected answer>"),
+        )
+
+
+# PL302 ---------------------------------------------------------------------------------
+def answer_cues(ctx, request, cues) -> dict[str, list]:
+    """Cue hits in what the request instructs (system and user text, not few-shot
+    examples or demonstrated answers)."""
+    return prompt_index(ctx.project).cues(request, cues)
+
+
+def short_answer(cues, hits: dict[str, list]) -> tuple[int, str] | None:
+    """The output cap a short-answer prompt needs and the cue that says so; None when the
+    prompt asks for no short answer or also for a long one."""
+    if any(cues.categories[name].extra.get("veto") for name in hits):
+        return None
+    capped = [(int(cues.categories[name].extra["cap"]), hits[name][0].text) for name in hits
+              if "cap" in cues.categories[name].extra]
+    return max(capped) if capped else None
+
+
+def oversized_max_tokens(ctx):
+    cues = matcher(rule_categories(ctx), ctx.rule.source)
+    limit = int(ctx.options["short-answer-max"])
+    ceiling = ctx.options.get("ceiling")
+    for request in ctx.project.requests:
+        cap = request.max_tokens
+        if cap is None or (cap <= limit and (ceiling is None or cap <= int(ceiling))):
+            continue  # a cap this small is never reported: skip reading the prompt
+        model = ctx.measurements.requests[request.id].model
+        short = short_answer(cues, answer_cues(ctx, request, cues))
+        setting = f"{request.max_tokens_param}={fmt_tokens(request.max_tokens)}"
+        if short is not None and request.max_tokens > limit:
+            cap, cue = short
+            message = (f"{setting} but the prompt asks for a short answer (\"{' '.join(cue.split())}\"); "
+                       f"a cap of {fmt_tokens(cap)} fits it")
+        elif ceiling is not None and request.max_tokens > int(ceiling):
+            cap = int(ceiling)
+            message = f"{setting} is above the configured ceiling of {fmt_tokens(cap)}"
+        else:
+            continue
+        yield ctx.finding(
+            request.max_tokens_span or request.span,
+            message,
+            request=request.id,
+            saving=Saving(request.max_tokens - cap, (Usage(model, output_tokens=request.max_tokens),),
+                          (Usage(model, output_tokens=cap),), exposure=True),
+            fix=Fix("unsafe", f"set {request.max_tokens_param}={cap}"),
         )

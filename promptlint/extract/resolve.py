@@ -113,7 +113,13 @@ class Resolver:
                 if plain and isinstance(inner, (v.Str, v.Ref, v.Deferred)):
                     pieces.append(inner)
                 else:
-                    pieces.append(v.Str((Segment(hole=_hole_for(part.value, inner, self), span=span),), span))
+                    source = inner.expr if isinstance(inner, v.Unknown) else self.expr_text(part.value)
+                    if isinstance(part.format_spec, ast.JoinedStr):
+                        source += ":" + "".join(
+                            s.value if isinstance(s, ast.Constant) else "{" + self.expr_text(s) + "}"
+                            for s in part.format_spec.values)
+                    pieces.append(v.Str((Segment(hole=_hole_for(part.value, inner, self), span=span, source=source),),
+                                        span))
         return apply("concat", tuple(pieces), span=span, expr=self.expr_text(node))
 
     def _UnaryOp(self, node: ast.UnaryOp, scope, pos, depth) -> v.Value:

@@ -298,7 +298,7 @@ class IndexVisitor(ast.NodeVisitor):
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self._bind_dynamic(node.target, node, "loop variable")
         self.visit(node.iter)
-        self.loops[-1].append("for")
+        self.loops[-1].append("range" if _is_counter(node.iter) else "for")
         for statement in node.body:
             self.visit(statement)
         self.loops[-1].pop()
@@ -319,7 +319,8 @@ class IndexVisitor(ast.NodeVisitor):
     def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
         for generator in node.generators:
             self._bind_dynamic(generator.target, node, "comprehension variable")
-        self.loops[-1].append("comprehension")
+        first = node.generators[0].iter if node.generators else None
+        self.loops[-1].append("range" if first is not None and _is_counter(first) else "comprehension")
         self.generic_visit(node)
         self.loops[-1].pop()
 
@@ -359,6 +360,17 @@ class IndexVisitor(ast.NodeVisitor):
                 awaited=id(node) in self._awaited,
             ))
         self.generic_visit(node)
+
+
+_COUNTERS = {"range", "count", "repeat", "itertools.count", "itertools.repeat"}
+
+
+def _is_counter(node: ast.expr) -> bool:
+    """``range(3)``, ``itertools.count()``: a loop that repeats (retries, agent steps), not one
+    over a collection of inputs (``range(len(items))`` walks a collection)."""
+    if not isinstance(node, ast.Call) or dotted(node.func) not in _COUNTERS:
+        return False
+    return not any(isinstance(a, ast.Call) and dotted(a.func) == "len" for a in node.args)
 
 
 def _decorator_target(node: ast.expr) -> ast.expr:

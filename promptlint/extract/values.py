@@ -123,6 +123,15 @@ def hole_name(expr: str) -> str:
     return expr if len(expr) <= 40 else expr[:37] + "..."
 
 
+def value_source(value: Value | None) -> str | None:
+    """The expression a run-time value came from, for :attr:`Segment.source`."""
+    if isinstance(value, Unknown):
+        return value.expr
+    if isinstance(value, Ref):
+        return f"{value.module}.{value.name}"
+    return None
+
+
 def as_str(value: Value, span: Span | None = None) -> Str:
     """A string view of any value: text as is, anything else a named hole."""
     if isinstance(value, Str):
@@ -130,7 +139,8 @@ def as_str(value: Value, span: Span | None = None) -> Str:
     if isinstance(value, Lit) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
         return Str((Segment(text=str(value.value), span=value.span),), value.span)
     if isinstance(value, Unknown):
-        return Str((Segment(hole=hole_name(value.expr), span=value.span or span),), value.span or span)
+        return Str((Segment(hole=hole_name(value.expr), span=value.span or span, source=value.expr),),
+                   value.span or span)
     if isinstance(value, Ref):
         return Str((Segment(hole=value.name, span=value.span or span),), value.span or span)
     return Str((Segment(hole="value", span=span),), span)
@@ -259,7 +269,7 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
                 segments.extend(text.segments)
                 spliced = True
             else:
-                segments.append(Segment(hole=field or "value", span=seg.span))
+                segments.append(Segment(hole=field or "value", span=seg.span, source=value_source(arg)))
         segments.append(Segment(text=seg.text[pos:], span=seg.span))
     result = concat(Str(tuple(segments), value.span), span=value.span)
     return replace(result, origin=None if spliced else value.origin)
@@ -299,7 +309,7 @@ def percent_holes(value: Str, arg: Value) -> Str:
                 segments.extend(text.segments)
                 spliced = True
             else:
-                segments.append(Segment(hole=label, span=seg.span))
+                segments.append(Segment(hole=label, span=seg.span, source=value_source(got)))
         segments.append(Segment(text=seg.text[pos:], span=seg.span))
     result = concat(Str(tuple(segments), value.span), span=value.span)
     return replace(result, origin=None if spliced else value.origin)

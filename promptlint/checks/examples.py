@@ -1,0 +1,109 @@
+"""Which few-shot examples add nothing (PL101): duplicates, near duplicates, too many per label.
+
+Two examples that differ only in an order number, a date, an id or a quoted name teach
+the model the same thing, so texts are compared after replacing such values with a
+placeholder, as sets of word shingles (Jaccard similarity). Examples are compared within
+what one request sends (a request may mix a constant's examples with inline pairs), or
+within a constant no request is known to send.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from promptlint.types import Example, Project
+
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_NORMALIZERS = [
+    (re.compile(r"\"[^\"\n]{1,80}\"|'[^'\n]{1,80}'|\u201c[^\u201d\n]{1,80}\u201d|`[^`\n]{1,80}`"), " <q> "),
+    (re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"), " <email> "),
+    (re.compile(r"https?://\S+"), " <url> "),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), " <id> "),
+    (re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\d{1,2}:\d{2}(?::\d{2})?)?\b"
+                r"|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"), " <date> "),
+    (re.compile(rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
+                rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}(?:,?\s+\d{{4}})?\b"), " <date> "),
+    (re.compile(r"\b(?=[a-z0-9_-]*\d)(?=[a-z0-9_-]*[a-z])[a-z0-9]+(?:[-_][a-z0-9]+)*\b"), " <id> "),
+    (re.compile(r"\d+(?:[.,]\d+)*"), " <num> "),
+]
+_WORD = re.compile(r"<\w+>|\w+|[^\w\s]")
+
+
+def normalize(text: str) -> list[str]:
+    """Word tokens of ``text`` with numbers, dates, ids, emails, urls and quoted values
+    replaced by a placeholder each."""
+    out = text.lower()
+    for regex, placeholder in _NORMALIZERS:
+        out = regex.sub(placeholder, out)
+    return _WORD.findall(out)
+
+
+def similarity(a: list[str], b: list[str]) -> float:
+    """Jaccard similarity of word shingles; shingles are shorter for short examples."""
+    shortest = min(len(a), len(b))
+    if shortest == 0:
+        return 1.0 if a == b else 0.0
+    k = 3 if shortest >= 8 else 2 if shortest >= 4 else 1
+    sa = {tuple(a[i:i + k]) for i in range(len(a) - k + 1)}
+    sb = {tuple(b[i:i + k]) for i in range(len(b) - k + 1)}
+    return len(sa & sb) / len(sa | sb)
+
+
+@dataclass(frozen=True)
+class Redundant:
+    example: Example
+    reason: str
+
+
+def _line(example: Example) -> str:
+    return f"line {example.span.line}" if example.span else "an earlier example"
+
+
+def redundant_examples(project: Project, threshold: float, max_examples: int) -> list[Redundant]:
+    requests_of: dict[str, list[str]] = {}
+    for request in project.requests:
+        for tid in request.templates:
+            requests_of.setdefault(tid, []).append(request.id)
+    sets: dict[str, list[Example]] = {}
+    for example in project.examples:
+        users = sorted({r for tid in example.templates for r in requests_of.get(tid, [])})
+        for key in users or [example.group]:
+            sets.setdefault(key, []).append(example)
+
+    def text_of(example: Example) -> str:
+        return "\n".join(project.templates[t].text for t in example.templates if t in project.templates)
+
+    found: dict[tuple[str, ...], Redundant] = {}
+    for examples in sets.values():
+        ordered = sorted(examples, key=lambda e: (e.span.path, e.span.line, e.span.column) if e.span else ("", 0, 0))
+        kept: list[tuple[Example, str, list[str]]] = []
+        for example in ordered:
+            raw = text_of(example)
+            tokens = normalize(raw)
+            reason = None
+            for other, other_raw, other_tokens in kept:
+                if raw.strip() == other_raw.strip():
+                    reason = f"duplicates the example at {_line(other)}"
+                    break
+                if example.label == other.label:
+                    score = similarity(tokens, other_tokens)
+                    if score >= threshold:
+                        reason = (f"nearly duplicates the example at {_line(other)} (similarity {score:.2f} after "
+                                  "normalizing numbers, dates, ids and quoted values)")
+                        break
+            if reason is not None:
+                found.setdefault(example.templates, Redundant(example, reason))
+            else:
+                kept.append((example, raw, tokens))
+        labels = [e.label for e, _, _ in kept]
+        by_label: dict[str | None, list[Example]] = {}
+        for example, _, _ in kept:
+            if example.label is not None or not any(labels):
+                by_label.setdefault(example.label, []).append(example)
+        for label, group in by_label.items():
+            for n, example in enumerate(group[max_examples:], start=max_examples + 1):
+                what = f"labelled \"{label}\"" if label is not None else "in this set"
+                found.setdefault(example.templates,
+                                 Redundant(example, f"is example #{n} {what} (max-examples {max_examples})"))
+    return list(found.values())

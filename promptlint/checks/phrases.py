@@ -1,0 +1,66 @@
+"""The declarative phrase check: PL103 filler-phrase, and every user rule written as a
+phrase pack in YAML with no Python (see ``rules/README.md``).
+
+The rule file names its wording (inline ``categories`` and/or ``packs``); this check
+reports, once per prompt template, the phrases found outside quotes, with the saving of
+deleting them when the rule says the wording is waste (``waste: true``, the default).
+"""
+
+from __future__ import annotations
+
+import re
+
+from promptlint.checks import fmt_tokens
+from promptlint.checks.packs import matcher, rule_categories
+from promptlint.checks.prompt_text import TextView, cut, prompt_index, static
+from promptlint.checks.savings import text_saving
+from promptlint.types import Fix
+
+_QUOTED = re.compile(r"\"[^\"\n]*\"|\u201c[^\u201d\n]*\u201d|`[^`\n]*`|(?<!\w)'[^'\n]*'(?!\w)")
+_LISTED = 3
+
+
+def quoted_ranges(text: str) -> list[tuple[int, int]]:
+    """Quoted stretches: wording the model is told to say or look for, not an instruction."""
+    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+
+
+def phrase_rule(ctx):
+    categories = rule_categories(ctx)
+    if not categories:
+        return
+    cues = matcher(categories, ctx.rule.source)
+    allowed = {a.lower() for a in ctx.options.get("allow") or []}
+    minimum = int(ctx.options.get("min-tokens", 1))
+    waste = bool(ctx.rule.data.get("waste", True))
+    index = prompt_index(ctx.project)
+    for template in index.instruction_templates():
+        view = TextView(template)
+        quotes = quoted_ranges(view.text)
+        hits = [h for h in cues.finditer(view.text)
+                if h.text.lower() not in allowed and not any(a <= h.start and h.end <= b for a, b in quotes)]
+        if not hits:
+            continue
+        saving = None
+        if waste:
+            text = view.text
+            for hit in reversed(hits):
+                text = cut(text, hit.start, hit.end)
+            saving = text_saving(ctx, {template.id: static(text)})
+            if saving is None or saving.tokens < minimum:
+                continue
+        counts: dict[str, int] = {}
+        for hit in hits:
+            key = " ".join(hit.text.lower().split())
+            counts[key] = counts.get(key, 0) + 1
+        listed = ", ".join(f"\"{k}\"" + (f" x{n}" if n > 1 else "") for k, n in list(counts.items())[:_LISTED])
+        more = f" and {len(counts) - _LISTED} more" if len(counts) > _LISTED else ""
+        kinds = sorted({h.category for h in hits})
+        cost = f" cost {fmt_tokens(saving.tokens)} tokens per request" if saving else ""
+        yield ctx.finding(
+            view.locate(hits[0].start),
+            f"{len(hits)} {'/'.join(kinds)} phrase{'s' if len(hits) != 1 else ''} ({listed}{more}){cost}",
+            template=template.id, request=index.sole_request(template.id), saving=saving,
+            fix=Fix("unsafe", "delete the phrases; the instructions read the same without them",
+                    tokens_saved=saving.tokens if saving else None) if waste else None,
+        )
