@@ -132,7 +132,7 @@ def rule_from_data(data: Any, source: str, origin: str) -> Rule:
     if check is None and origin != "plugin":
         raise RuleError(f"{source}: a rule needs `check: module:function`, or `categories`/`packs` of phrases "
                         "(a declarative rule; see rules/README.md)")
-    if declarative:
+    if declarative and origin != "builtin":  # the built-in packs are validated by the test suite
         _validate_phrases(data, source)
     return Rule(
         code=data["code"].strip().upper(), name=data["name"].strip(), severity=data["severity"],

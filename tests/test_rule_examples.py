@@ -62,3 +62,19 @@ def _assert_priced_with_the_requests_model(analysis, priced) -> None:
     if finding.request is not None:
         model = analysis.measurements.requests[finding.request].model
         assert {u.model for u in saving.before} == {model}, (finding.code, model, saving.before)
+
+
+def test_builtin_phrase_rules_and_packs_compile():
+    """Load-time validation is skipped for built-in rules (it costs a warm run a quarter of a
+    second); this is where their phrase lists and patterns are checked instead."""
+    from promptlint.rules import _validate_phrases
+
+    for path in RULE_FILES:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data.get("categories") or data.get("packs"):
+            _validate_phrases(data, str(path))
+    from promptlint.checks.packs import Matcher, load_pack
+
+    for pack in sorted((ROOT / "rules" / "packs").glob("*.yaml")):
+        matcher = Matcher(load_pack(pack), str(pack))
+        assert matcher._regex is not None and len(matcher._each) == len(matcher._names)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,9 @@ class Matcher:
 
     def __init__(self, categories: list[Category], where: str = "pack") -> None:
         self.categories = {c.name: c for c in categories}
+        self._by_category: dict[str, dict[str, list[Hit]]] = {}
         self._names: list[str] = []
-        self._each: list[re.Pattern[str]] = []
+        self._bodies: list[str] = []
         alternatives = []
         for category in categories:
             pieces = [phrase_regex(p) for p in category.phrases if p.strip()]
@@ -63,8 +64,18 @@ class Matcher:
                 body = f"(?-i:{body})"
             alternatives.append(f"(?P<c{len(self._names)}>{body})")
             self._names.append(category.name)
-            self._each.append(re.compile(body, re.IGNORECASE))
-        self._regex = re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+            self._bodies.append(body)
+        self._combined = "|".join(alternatives)
+
+    # Compiled on first use: a rule reads either all categories at once or each on its own,
+    # and compiling these long alternations is most of a warm run's rule time.
+    @cached_property
+    def _regex(self) -> re.Pattern[str] | None:
+        return re.compile(self._combined, re.IGNORECASE) if self._combined else None
+
+    @cached_property
+    def _each(self) -> list[re.Pattern[str]]:
+        return [re.compile(body, re.IGNORECASE) for body in self._bodies]
 
     def finditer(self, text: str):
         """Non-overlapping hits, left to right."""
@@ -100,12 +111,18 @@ class Matcher:
                     yield Hit(category, m.start(), m.end(), m.group())
 
     def by_category(self, text: str) -> dict[str, list[Hit]]:
-        """Every category's own hits (categories may overlap each other here)."""
+        """Every category's own hits (categories may overlap each other here).
+
+        Remembered per text: a prompt shared by many requests is scanned once."""
+        if text in self._by_category:
+            return self._by_category[text]
         out: dict[str, list[Hit]] = {}
         for name, regex in zip(self._names, self._each):
             hits = [Hit(name, m.start(), m.end(), m.group()) for m in regex.finditer(text) if m.end() > m.start()]
             if hits:
                 out[name] = hits
+        if len(self._by_category) < 4096:
+            self._by_category[text] = out
         return out
 
 
@@ -145,7 +162,7 @@ def parse_categories(data: Any, where: str) -> list[Category]:
 @lru_cache(maxsize=64)
 def _load(path: str, mtime: float) -> tuple[Category, ...]:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PackError(f"{path}: cannot read pack: {exc}") from None
     if not isinstance(data, dict) or "categories" not in data:

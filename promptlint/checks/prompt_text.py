@@ -86,7 +86,14 @@ class PromptIndex:
         (PL302 and PL401 read the same cues)."""
         key = (request.id, id(matcher))
         if key not in self._cues:
-            self._cues[key] = matcher.by_category(self.instruction_text(request))
+            # Matched template by template (the matcher remembers each text, so a prompt
+            # shared by many requests is scanned once); hit offsets are per template.
+            merged: dict[str, list] = {}
+            for tid in request.templates:
+                if tid in self._instructions:
+                    for name, hits in matcher.by_category(self._instructions[tid].text).items():
+                        merged.setdefault(name, []).extend(hits)
+            self._cues[key] = merged
         return self._cues[key]
 
     def instruction_text(self, request) -> str:

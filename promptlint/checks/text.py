@@ -90,9 +90,13 @@ def duplicate_instruction(ctx):
     min_words = int(ctx.options["min-words"])
     instructions = {t.id: t for t in index.instruction_templates()}
 
+    split: dict[str, tuple] = {}
+
     def comparable(template):
-        view = TextView(template)
-        return view, [s for s in sentences(view.text) if s.words >= min_words]
+        if template.id not in split:  # a template shared by many requests is split once
+            view = TextView(template)
+            split[template.id] = (view, [s for s in sentences(view.text) if s.words >= min_words])
+        return split[template.id]
 
     for template in instructions.values():
         view, sents = comparable(template)
