@@ -12,14 +12,16 @@ from decimal import Decimal
 from pathlib import Path
 
 from promptlint.config import Config
-from promptlint.discover import Discovery, discover, passes_prefilter, read_candidate
+from promptlint.discover import Discovery, is_excluded, classify, discover, passes_prefilter, read_candidate
 from promptlint.extract import extract_file
+from promptlint.extract.filelinks import TreeFiles
 from promptlint.extract.link import link
 from promptlint.extract.result import FileResult
 from promptlint.extract.scopes import module_name_for
 from promptlint.globs import match_path
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
+from promptlint.suppress import line_key
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
 from promptlint.tokens import Measurements, RequestTokens, TokenCounter, measure
 from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, Request, SEVERITY_RANK, Usage
@@ -77,13 +79,32 @@ def module_loader(discovery: Discovery, config: Config):
     return load
 
 
+def tree_files(results: list[FileResult], discovery: Discovery, config: Config) -> TreeFiles:
+    """Files that links name (an included partial, a prompt read by code), read on demand
+    from under the project root; excluded paths stay excluded."""
+    root = Path(config.root)
+    patterns = tuple(config.prompt_name_patterns)
+
+    def load(rel: str, kind: str) -> FileResult | None:
+        if is_excluded(rel, config) or not (root / rel).is_file():
+            return None
+        got = read_candidate(rel, str(root / rel), kind, config)
+        if isinstance(got, Diagnostic):
+            return None
+        return extract_file(got.path, kind, got.data, patterns)
+
+    known = (*discovery.skipped, *discovery.others)
+    return TreeFiles(results, known, load, lambda rel: classify(rel, config))
+
+
 def scan(paths: list[Path], config: Config) -> tuple[Project, tuple[Diagnostic, ...]]:
     """Discover, extract and link: everything the tree holds, before any counting."""
     discovery = discover(paths, config)
     results = extract_all(discovery, config)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
-    project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config))
+    project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config),
+                   tree_files(results, discovery, config))
     return project, notices
 
 
@@ -101,8 +122,9 @@ def suppressed(finding: Finding, project: Project, config: Config, rules: list[R
     if rule is None:
         return False
     lines = project.suppressions.get(finding.span.path, {})
-    if finding.span.line in lines:
-        selectors = lines[finding.span.line]
+    key = line_key(finding.span.line, finding.span.cell)
+    if key in lines:
+        selectors = lines[key]
         if selectors is None or any(matches(s, rule) for s in selectors):
             return True
     for glob, selectors in config.per_file_ignores.items():

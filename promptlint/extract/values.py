@@ -232,7 +232,12 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
     auto = 0
     for seg in value.segments:
         if seg.hole is not None:
-            segments.append(seg)
+            filled = kwargs.get(seg.hole)  # a placeholder already known as a hole (a file's ``{name}``)
+            if isinstance(filled, Str):
+                segments.extend(filled.segments)
+                spliced = True
+            else:
+                segments.append(seg)
             continue
         pos = 0
         for m in _FORMAT_FIELD.finditer(seg.text):
