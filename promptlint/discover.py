@@ -43,9 +43,14 @@ _CALL_MARKERS = (
     rb"|PromptTemplate|from_messages|(?:System|Human|AI)Message\b"
     rb"|\b(?:Chat[A-Z]\w*|AzureChat\w*|init_chat_model)\s*\(|MessagesPlaceholder|\.a?invoke\s*\("
 )
+# A key that holds prompt text (a scalar on the same line, a block indicator, or plain
+# text on the next, indented line), or a key that holds a list of prompts; Kubernetes'
+# ``template:`` (a mapping on the next lines) does not match.
 _YAML_KEYS = (
-    rb"^[ \t]*(?:-[ \t]*)?[\"']?(?:system|prompt|prompts|template|templates|instructions|user|messages"
-    rb"|examples|content|[\w-]*_prompt|[\w-]*_template)[\"']?[ \t]*:"
+    rb"^[ \t]*(?:-[ \t]*)?[\"']?(?:"
+    rb"(?:system|prompt|template|instructions|user|content|[\w-]*_prompt|[\w-]*_template|[\w-]*_instructions)"
+    rb"[\"']?[ \t]*:(?:[ \t]*[^\s#]|[ \t]*(?:#[^\n]*)?\r?\n[ \t]+[^\s#:-][^:\n]*$)"
+    rb"|(?:prompts|templates|messages|examples)[\"']?[ \t]*:)"
 )
 
 
@@ -164,6 +169,8 @@ def read_candidate(rel: str, abspath: str, kind: str, config: Config) -> SourceF
 
 
 def passes_prefilter(source: SourceFile, config: Config) -> bool:
+    if source.path.endswith(".prompty"):
+        return True  # a prompt file by its name
     pattern = prefilter(source.kind, tuple(config.prompt_name_patterns))
     return pattern is None or pattern.search(source.data) is not None
 

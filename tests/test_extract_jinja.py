@@ -190,3 +190,14 @@ def test_text_is_what_jinja_renders_with_empty_variables(pieces):
     source = "".join(pieces)
     template = extract_jinja("p.j2", source).templates[0]
     assert template.text == Environment(undefined=ChainableUndefined).from_string(source).render()
+
+
+def test_offsets_from_the_parse_equal_a_separate_lexing_pass():
+    from promptlint.extract.jinja import _environment, _token_positions
+
+    source = "A {{ x }}\n{%- if y %}B{% endif %}{# c #}\r\nD"
+    env = _environment()
+    env.parse(source)
+    recorded = _token_positions(env.recorded, source)
+    assert recorded == _token_positions(env.lex(source), source)
+    assert recorded[0]  # text tokens were seen

@@ -220,3 +220,10 @@ def test_literal_blocks_map_back_to_the_exact_source(lines, indicator, indent):
     template = extract_yaml("p.yaml", source).templates[0]
     assert "".join(s.text for s in template.segments) == expected
     check_exact(source, template)
+
+
+def test_deep_block_nesting_keeps_the_shallow_prompts():
+    deep = "".join(" " * i + f"k{i}:\n" for i in range(900)) + " " * 900 + "v\n"
+    result = extract_yaml("deep.yaml", "system_prompt: Answer in French, briefly.\ndata:\n" +
+                          "".join("  " + line + "\n" for line in deep.splitlines()))
+    assert [t.id for t in result.templates] == ["deep.yaml::system_prompt"]

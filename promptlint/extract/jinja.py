@@ -35,10 +35,34 @@ from promptlint.types import Diagnostic, Segment, Template
 @lru_cache(maxsize=1)
 def _environment():
     from jinja2 import Environment
+    from jinja2.lexer import TokenStream
+
+    class RecordingEnvironment(Environment):
+        """Keeps the raw tokens the parser was fed, so offsets need no second lexing pass."""
+
+        recorded: list | None = None
+
+        def _tokenize(self, source, name, filename=None, state=None):
+            source = self.preprocess(source, name, filename)
+            recorded: list = []
+            self.recorded = recorded
+
+            def record(tokens):
+                for token in tokens:
+                    recorded.append(token)
+                    yield token
+
+            raw = record(self.lexer.tokeniter(source, name, filename, state))
+            stream = TokenStream(self.lexer.wrap(raw, name, filename), name, filename)
+            for extension in self.iter_extensions():
+                stream = extension.filter_stream(stream)
+                if not isinstance(stream, TokenStream):
+                    stream = TokenStream(stream, name, filename)
+            return stream
 
     # Tags from the two extensions that change no text (``break``/``continue``, ``do``)
     # are accepted, so templates that use them parse.
-    return Environment(extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"])
+    return RecordingEnvironment(extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"])
 
 
 class JinjaError(Exception):
@@ -53,8 +77,10 @@ def parse_pieces(mapped: MappedText) -> tuple[tuple[Piece, ...], "JinjaFacts"]:
 
     env = _environment()
     try:
+        env.recorded = None
         tree = env.parse(mapped.value)
-        data, exprs = _token_positions(env, mapped.value)
+        tokens = env.recorded if env.recorded is not None else env.lex(mapped.value)
+        data, exprs = _token_positions(tokens, mapped.value)
     except TemplateSyntaxError as exc:
         raise JinjaError(exc.message or "syntax error", exc.lineno or 1) from None
     walker = _Walker(mapped, data, exprs)
@@ -93,7 +119,7 @@ def extract_jinja(path: str, text: str, name_patterns: tuple[str, ...] = ()) -> 
     return FileResult(path, "jinja", templates=(template,), layouts=(layout,), suppressions=scan_suppressions(text))
 
 
-def _token_positions(env, value: str) -> tuple[deque, deque]:
+def _token_positions(tokens, value: str) -> tuple[deque, deque]:
     """Offsets of static text tokens and of ``{{ }}`` expressions, in source order.
 
     Every token's text is a slice of the source; only whitespace removed by ``{%-``
@@ -103,7 +129,7 @@ def _token_positions(env, value: str) -> tuple[deque, deque]:
     exprs: deque[tuple[int, int, str]] = deque()
     cursor = 0
     begin = inner = 0
-    for _, kind, text in env.lex(value):
+    for _, kind, text in tokens:
         if not text:
             continue
         pos = cursor if value.startswith(text, cursor) else value.find(text, cursor)

@@ -42,6 +42,10 @@ from promptlint.suppress import scan_suppressions
 from promptlint.types import Diagnostic, Example, Segment, Span, Template
 
 MAX_VISITS = 50_000
+MAX_DEPTH = 64  # prompts sit near the top of a file; deeper structure is data
+# libyaml's loader is many times faster, caps nesting depth, and gives the same
+# character offsets as the pure-Python one; either only builds nodes, never objects.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STRONG = {"prompt", "instructions", "system_message", "system_instructions"}
@@ -105,7 +109,7 @@ def extract_yaml(path: str, text: str, name_patterns: tuple[str, ...] = ()) -> F
 def compose_documents(path: str, text: str, lines: LineIndex, diagnostics: list[Diagnostic], base: int = 0) -> list:
     """YAML nodes of every document, or a PL001 diagnostic (never raises)."""
     try:
-        return [d for d in yaml.compose_all(text, Loader=yaml.SafeLoader) if d is not None]
+        return [d for d in yaml.compose_all(text, Loader=_LOADER) if d is not None]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = lines.position(base + mark.index) if mark is not None else (1, 1)
@@ -142,6 +146,7 @@ class YamlWalker:
         self.base = base  # offset of the YAML text inside the file (prompty front matter)
         self.api = api
         self.visits = 0
+        self.depth = 0
         self.templates: dict[str, Template] = {}
         self.by_node: dict[int, Template] = {}
         self.drafts: list[RequestDraft] = []
@@ -229,11 +234,17 @@ class YamlWalker:
 
     def walk(self, node, keypath: str) -> None:
         self.tick()
-        if isinstance(node, yaml.MappingNode):
-            self.mapping(node, keypath)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self.walk(item, f"{keypath}[{i}]")
+        if self.depth > MAX_DEPTH:
+            return
+        self.depth += 1
+        try:
+            if isinstance(node, yaml.MappingNode):
+                self.mapping(node, keypath)
+            elif isinstance(node, yaml.SequenceNode):
+                for i, item in enumerate(node.value):
+                    self.walk(item, f"{keypath}[{i}]")
+        finally:
+            self.depth -= 1
 
     def mapping(self, node, keypath: str) -> _Found:
         pairs = self.pairs(node)
@@ -280,6 +291,15 @@ class YamlWalker:
     def collection(self, node, keypath: str) -> None:
         """Everything under ``prompts:`` / ``templates:`` is a prompt (or names a prompt file)."""
         self.tick()
+        if self.depth > MAX_DEPTH:
+            return
+        self.depth += 1
+        try:
+            self._collection(node, keypath)
+        finally:
+            self.depth -= 1
+
+    def _collection(self, node, keypath: str) -> None:
         if isinstance(node, yaml.ScalarNode):
             text = scalar_text(node)
             if text is not None and text.startswith("file://"):
