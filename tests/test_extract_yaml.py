@@ -227,3 +227,47 @@ def test_deep_block_nesting_keeps_the_shallow_prompts():
     result = extract_yaml("deep.yaml", "system_prompt: Answer in French, briefly.\ndata:\n" +
                           "".join("  " + line + "\n" for line in deep.splitlines()))
     assert [t.id for t in result.templates] == ["deep.yaml::system_prompt"]
+
+
+NOT_PROMPTS = {
+    ".github/workflows/ci.yml": """\
+name: CI
+on: [push]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - name: Run tests
+        run: |
+          pip install -e .[test]
+          pytest -q
+""",
+    "openapi.yaml": """\
+openapi: 3.0.0
+paths:
+  /orders:
+    get:
+      description: List the orders of the current user, newest first.
+      responses:
+        '200':
+          description: The orders.
+          content:
+            application/json:
+              examples:
+                one: {value: {id: 1}}
+""",
+    "docker-compose.yml": "services:\n  db:\n    image: postgres\n    user: postgres\n    environment:\n      POSTGRES_USER: app\n",
+    ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n    rev: v0.6.0\n    hooks:\n      - id: ruff\n",
+    "mkdocs.yml": "site_name: Docs\ntheme:\n  name: material\nnav:\n  - Home: index.md\n",
+    "environment.yml": "name: app\nchannels: [conda-forge]\ndependencies:\n  - python=3.12\n",
+    "ansible/site.yml": "- hosts: web\n  tasks:\n    - name: config\n      template:\n        src: nginx.conf.j2\n        dest: /etc/nginx/nginx.conf\n",
+}
+
+
+def test_common_non_prompt_yaml_files_hold_no_prompts(project):
+    root = project(NOT_PROMPTS)
+    analysis = run_analysis(root)
+    assert not analysis.project.templates
+    assert not analysis.project.requests
+    assert not analysis.findings

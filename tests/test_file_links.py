@@ -89,3 +89,24 @@ def test_excluded_files_are_not_read(project):
     root = project({"app/bot.py": app("", "Path('build/prompt.txt').read_text()"), "build/prompt.txt": "Hidden."})
     _, request = request_of(root)
     assert request.unresolved
+
+
+def test_a_value_of_a_yaml_prompt_file_loaded_by_code_is_that_template(project):
+    body = "import yaml\nPROMPTS = yaml.safe_load(open('prompts/support.yaml'))\n"
+    root = project({
+        "app/bot.py": app(body, "PROMPTS['triage']['system']"),
+        "prompts/support.yaml": "triage:\n  system: |\n    Sort the message into billing, shipping or other.\n"
+                                "  user: 'Message: {text}'\n",
+    })
+    analysis, request = request_of(root)
+    assert request.templates == ("prompts/support.yaml::triage.system",)
+    template = analysis.project.templates["prompts/support.yaml::triage.system"]
+    assert (template.kind, template.role) == ("yaml", "system")
+
+
+def test_a_yaml_key_that_is_not_a_prompt_is_unresolved(project):
+    body = "import yaml\nPROMPTS = yaml.safe_load(open('prompts/support.yaml'))\n"
+    root = project({"app/bot.py": app(body, "PROMPTS['triage']['model']"),
+                    "prompts/support.yaml": "triage:\n  model: gpt-4o\n  system: Sort the message into queues.\n"})
+    _, request = request_of(root)
+    assert "triage.model" in request.unresolved[0]

@@ -129,6 +129,8 @@ class FileLinker:
     def value(self, link: v.FileLink) -> v.Value:
         """The text a link reads, as a string value whose origin is the file's template."""
         origin = link.span.path if link.span is not None else ""
+        if link.how == "yaml":
+            return self.yaml_value(link, origin)
         kind = "jinja" if link.how == "jinja" or self.tree.kind_of(link.target) == "jinja" else "text"
         found = self.tree.find(link.target, origin, kind, link.base)
         if found is None:
@@ -143,4 +145,18 @@ class FileLinker:
             self.book.put(template)
         elif template.id not in self.book.templates:
             self.book.unused.setdefault(template.id, template)
+        return v.Str(template.segments, template.span, template.id)
+
+    def yaml_value(self, link: v.FileLink, origin: str) -> v.Value:
+        """One prompt of a YAML file loaded by code: the template at that key path."""
+        found = self.tree.find(link.target, origin, "yaml", link.base)
+        if found is None:
+            return v.Unknown(f"file `{link.target}` was not found in the scanned tree", link.target, "missing",
+                             link.span)
+        keypath = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in link.keys).lstrip(".")
+        template = next((t for t in found.templates if t.id == f"{found.path}::{keypath}"), None)
+        if template is None:
+            return v.Unknown(f"`{keypath or 'the document'}` of {found.path} is not a prompt text promptlint found",
+                             f"{link.target}[{keypath}]", "missing", link.span)
+        self.book.put(template)
         return v.Str(template.segments, template.span, template.id)

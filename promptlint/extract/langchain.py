@@ -24,7 +24,6 @@ from dataclasses import replace
 
 from promptlint.extract import values as v
 from promptlint.extract.ops import apply
-from promptlint.extract.source import hole_label
 from promptlint.types import Segment, Span
 
 TAG = "__lc__"
@@ -236,7 +235,7 @@ def evaluate(op: str, operands: tuple[v.Value, ...], span: Span | None, expr: st
         return v.format_holes(value, {}, []) if isinstance(value, v.Str) else value
     if op == "lc_placeholders":
         value = operands[0]
-        return _double_brace_holes(value) if isinstance(value, v.Str) else value
+        return v.placeholder_holes(value, _DOUBLE_BRACES) if isinstance(value, v.Str) else value
     if op == "lc_messages":
         return as_messages(operands[0], span)
     examples, example_prompt, prefix, suffix = operands
@@ -254,23 +253,8 @@ def evaluate(op: str, operands: tuple[v.Value, ...], span: Span | None, expr: st
     return v.concat(*pieces, span=span) if pieces else v.Str((), span)
 
 
+# ``jinja2`` and ``mustache`` LangChain templates: only ``{{ expr }}`` is a placeholder.
 _DOUBLE_BRACES = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
-
-
-def _double_brace_holes(value: v.Str) -> v.Str:
-    """``jinja2`` and ``mustache`` templates: only ``{{ expr }}`` is a placeholder."""
-    segments: list[Segment] = []
-    for seg in value.segments:
-        if seg.hole is not None or "{{" not in seg.text:
-            segments.append(seg)
-            continue
-        pos = 0
-        for m in _DOUBLE_BRACES.finditer(seg.text):
-            segments.append(Segment(text=seg.text[pos : m.start()], span=seg.span))
-            segments.append(Segment(hole=hole_label(m.group(1)), span=seg.span))
-            pos = m.end()
-        segments.append(Segment(text=seg.text[pos:], span=seg.span))
-    return replace(v.concat(v.Str(tuple(segments), value.span), span=value.span), origin=value.origin)
 
 
 def _render_example(example_prompt: v.Value, example: v.Value) -> v.Value:

@@ -207,6 +207,10 @@ class Resolver:
             step = key.text if isinstance(key, v.Str) else key.value
             if isinstance(step, (str, int)) and not isinstance(step, bool):
                 return replace(base, path=base.path + (step,), span=self.span(node))
+        if isinstance(base, v.FileLink) and base.how == "yaml" and isinstance(key, (v.Str, v.Lit)):
+            step = key.text if isinstance(key, v.Str) else key.value
+            if isinstance(step, (str, int)) and not isinstance(step, bool):
+                return replace(base, keys=base.keys + (step,), span=self.span(node))
         return apply("subscript", (base, key), span=self.span(node), expr=self.expr_text(node))
 
     def _Attribute(self, node: cst.Attribute, scope, pos, depth) -> v.Value:
@@ -281,6 +285,10 @@ class Resolver:
             return v.as_str(self.value(args[0].value, scope, pos, depth), span)
         if name in ("Path", "pathlib.Path", "PurePath", "os.path.join"):
             return self._path_value(node, scope, pos, depth)
+        if name in ("yaml.safe_load", "safe_load", "yaml.load", "yaml.full_load") and args:
+            source = self.value(args[0].value, scope, pos, depth)
+            if isinstance(source, v.FileLink) and source.how == "read":
+                return replace(source, how="yaml", span=span)  # a YAML prompt file, read as data
         if name in ("open", "io.open") and args:
             target = self._path_value(args[0].value, scope, pos, depth)
             return target if isinstance(target, v.FileLink) else v.Unknown("open()", self.expr_text(node), "dynamic", span)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import yaml
@@ -232,19 +233,23 @@ class YamlWalker:
             self.promptfoo = "prompts" in keys and ("providers" in keys or "tests" in keys)
         self.walk(node, keypath)
 
-    def walk(self, node, keypath: str) -> None:
+    @contextmanager
+    def level(self):
+        """One level deeper into the document; yields whether it is still worth reading."""
         self.tick()
-        if self.depth > MAX_DEPTH:
-            return
         self.depth += 1
         try:
-            if isinstance(node, yaml.MappingNode):
-                self.mapping(node, keypath)
-            elif isinstance(node, yaml.SequenceNode):
-                for i, item in enumerate(node.value):
-                    self.walk(item, f"{keypath}[{i}]")
+            yield self.depth <= MAX_DEPTH
         finally:
             self.depth -= 1
+
+    def walk(self, node, keypath: str) -> None:
+        with self.level() as shallow:
+            if shallow and isinstance(node, yaml.MappingNode):
+                self.mapping(node, keypath)
+            elif shallow and isinstance(node, yaml.SequenceNode):
+                for i, item in enumerate(node.value):
+                    self.walk(item, f"{keypath}[{i}]")
 
     def mapping(self, node, keypath: str) -> _Found:
         pairs = self.pairs(node)
@@ -290,14 +295,9 @@ class YamlWalker:
 
     def collection(self, node, keypath: str) -> None:
         """Everything under ``prompts:`` / ``templates:`` is a prompt (or names a prompt file)."""
-        self.tick()
-        if self.depth > MAX_DEPTH:
-            return
-        self.depth += 1
-        try:
-            self._collection(node, keypath)
-        finally:
-            self.depth -= 1
+        with self.level() as shallow:
+            if shallow:
+                self._collection(node, keypath)
 
     def _collection(self, node, keypath: str) -> None:
         if isinstance(node, yaml.ScalarNode):
