@@ -110,3 +110,18 @@ def test_a_yaml_key_that_is_not_a_prompt_is_unresolved(project):
                     "prompts/support.yaml": "triage:\n  model: gpt-4o\n  system: Sort the message into queues.\n"})
     _, request = request_of(root)
     assert "triage.model" in request.unresolved[0]
+
+
+def test_scanning_only_the_code_file_still_reads_the_template_it_renders(project):
+    from promptlint.config import parse_config
+    from promptlint.engine import analyze
+
+    root = project({
+        "app/bot.py": app('env = Environment(loader=FileSystemLoader("templates"))', 'env.get_template("a.j2").render()'),
+        "templates/a.j2": "Intro.\n{% include 'b.j2' %}",
+        "templates/b.j2": "Rules from the included file.",
+    })
+    analysis = analyze([root / "app" / "bot.py"], parse_config({}, root=str(root)))  # as pre-commit passes files
+    (request,) = analysis.project.requests
+    assert request.templates == ("templates/a.j2",)
+    assert analysis.project.templates["templates/a.j2"].text == "Intro.\nRules from the included file."
