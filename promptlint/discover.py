@@ -94,7 +94,7 @@ def classify(relpath: str, config: Config) -> str | None:
     return None
 
 
-def is_excluded(relpath: str, config: Config) -> bool:
+def _excluded(relpath: str, config: Config) -> bool:
     patterns = config.exclude or DEFAULT_EXCLUDE
     return match_any(patterns, relpath) or match_any(config.extend_exclude, relpath)
 
@@ -119,7 +119,7 @@ def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnos
         if start.is_file() or (start.is_symlink() and not start.is_dir()):
             rel = _relative(start, root)
             kind = classify(rel, config)
-            if kind and not is_excluded(rel, config) and rel not in seen:
+            if kind and not _excluded(rel, config) and rel not in seen:
                 seen.add(rel)
                 yield rel, str(start), kind
             continue
@@ -134,7 +134,7 @@ def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnos
             subdirs = []
             for entry in entries:
                 rel = _relative(Path(entry.path), root)
-                if is_excluded(rel, config):
+                if _excluded(rel, config):
                     continue
                 try:
                     is_dir = entry.is_dir(follow_symlinks=False)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from promptlint.config import Config
-from promptlint.discover import Discovery, is_excluded, classify, discover, passes_prefilter, read_candidate
+from promptlint.discover import Discovery, _excluded, classify, discover, passes_prefilter, read_candidate
 from promptlint.extract import extract_file
 from promptlint.extract.filelinks import TreeFiles
 from promptlint.extract.link import link
@@ -86,7 +86,7 @@ def tree_files(results: list[FileResult], discovery: Discovery, config: Config) 
     patterns = tuple(config.prompt_name_patterns)
 
     def load(rel: str, kind: str) -> FileResult | None:
-        if is_excluded(rel, config) or not (root / rel).is_file():
+        if _excluded(rel, config) or not (root / rel).is_file():
             return None
         got = read_candidate(rel, str(root / rel), kind, config)
         if isinstance(got, Diagnostic):

@@ -40,7 +40,7 @@ def test_jinja_request_counts_the_composed_templates_across_files():
 def test_yaml_prompty_langchain_and_notebook_requests():
     requests = {r.id: r for r in analysis().project.requests}
     router = requests["prompts/intent_router.yaml::request"]
-    assert (router.provider, router.model, router.max_tokens) == ("yaml", "claude-opus-4-1", 1024)
+    assert (router.provider, router.model, router.max_tokens) == ("yaml", "claude-sonnet-4-5", 1024)
     prompty = requests["prompts/escalation.prompty::request"]
     assert (prompty.api, prompty.model, prompty.max_tokens) == ("prompty", "gpt-4o-mini", 300)
     faq = requests["support_bot/faq_chain.py::answer_faq::invoke#1"]

@@ -184,18 +184,26 @@ class Resolver:
 
     # operators ------------------------------------------------------------------
     def _BinaryOperation(self, node: cst.BinaryOperation, scope, pos, depth) -> v.Value:
+        if isinstance(node.operator, (cst.Divide, cst.BitOr)):
+            special = self._path_or_pipe(node, scope, pos, depth)
+            if special is not None:
+                return special
         left = self.value(node.left, scope, pos, depth)
         right = self.value(node.right, scope, pos, depth)
         op = type(node.operator).__name__
-        if op == "Divide" and isinstance(right, v.Str) and not isinstance(left, (v.Lit, v.Seq, v.Map)):
-            return self._path_value(node, scope, pos, depth)  # pathlib: ``base / "prompts" / "x.txt"``
-        if op == "BitOr":
-            chain = langchain.pipe(left, right, self.span(node))
-            if chain is not None:
-                return chain
         if op == "Modulo":
             op = "percent"
         return apply(op, (left, right), span=self.span(node), expr=self.expr_text(node))
+
+    def _path_or_pipe(self, node: cst.BinaryOperation, scope, pos, depth) -> v.Value | None:
+        """``base / "prompts" / "x.txt"`` (pathlib) and ``prompt | model`` (a LangChain chain)."""
+        left = self.value(node.left, scope, pos, depth)
+        right = self.value(node.right, scope, pos, depth)
+        if isinstance(node.operator, cst.Divide):
+            if isinstance(right, v.Str) and not isinstance(left, (v.Lit, v.Seq, v.Map)):
+                return self._path_value(node, scope, pos, depth)
+            return None
+        return langchain.pipe(left, right, self.span(node))
 
     # containers -----------------------------------------------------------------
     def _Subscript(self, node: cst.Subscript, scope, pos, depth) -> v.Value:
