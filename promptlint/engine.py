@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from promptlint.config import Config
-from promptlint.discover import Discovery, _excluded, classify, discover, passes_prefilter, read_candidate
+from promptlint.discover import Discovery, discover, passes_prefilter, read_candidate
 from promptlint.extract import extract_file
 from promptlint.extract.filelinks import TreeFiles
 from promptlint.extract.link import link
@@ -21,10 +21,10 @@ from promptlint.extract.scopes import module_name_for
 from promptlint.globs import match_path
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
-from promptlint.suppress import line_key
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
 from promptlint.tokens import Measurements, RequestTokens, TokenCounter, measure
 from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, Request, SEVERITY_RANK, Usage
+from promptlint.suppress import line_key
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,26 @@ def extract_all(discovery: Discovery, config: Config) -> list[FileResult]:
     return [extract_file(f.path, f.kind, f.data, patterns) for f in discovery.files]
 
 
+def tree_files(results: list[FileResult], discovery: Discovery, config: Config) -> TreeFiles:
+    """Files that links name (an included partial, a prompt read by code), read on demand
+    from under the project root; excluded paths stay excluded."""
+    from promptlint.discover import _excluded, classify
+
+    root = Path(config.root)
+    patterns = tuple(config.prompt_name_patterns)
+
+    def load(rel: str, kind: str) -> FileResult | None:
+        if _excluded(rel, config) or not (root / rel).is_file():
+            return None
+        got = read_candidate(rel, str(root / rel), kind, config)
+        if isinstance(got, Diagnostic):
+            return None
+        return extract_file(got.path, kind, got.data, patterns)
+
+    known = (*discovery.skipped, *discovery.others)
+    return TreeFiles(results, known, load, lambda rel: classify(rel, config))
+
+
 def module_loader(discovery: Discovery, config: Config):
     """Extract, on demand, a Python module the prefilter skipped (an imported constant)."""
     by_module: dict[str, list[str]] = {}
@@ -77,24 +97,6 @@ def module_loader(discovery: Discovery, config: Config):
         return extract_file(got.path, got.kind, got.data, patterns)
 
     return load
-
-
-def tree_files(results: list[FileResult], discovery: Discovery, config: Config) -> TreeFiles:
-    """Files that links name (an included partial, a prompt read by code), read on demand
-    from under the project root; excluded paths stay excluded."""
-    root = Path(config.root)
-    patterns = tuple(config.prompt_name_patterns)
-
-    def load(rel: str, kind: str) -> FileResult | None:
-        if _excluded(rel, config) or not (root / rel).is_file():
-            return None
-        got = read_candidate(rel, str(root / rel), kind, config)
-        if isinstance(got, Diagnostic):
-            return None
-        return extract_file(got.path, kind, got.data, patterns)
-
-    known = (*discovery.skipped, *discovery.others)
-    return TreeFiles(results, known, load, lambda rel: classify(rel, config))
 
 
 def scan(paths: list[Path], config: Config) -> tuple[Project, tuple[Diagnostic, ...]]:

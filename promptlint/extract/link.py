@@ -183,14 +183,16 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
             files.template(result)
         for file_link in result.links:
             linker.value(file_link)
-    for result in results:  # named prompts first: a request that uses one must not define its location
-        # LangChain objects first: their text follows LangChain's placeholder rules even
-        # when a prompt-named constant holds them.
-        for constant in (*result.definitions, *result.constants):
+        # LangChain prompt objects before named constants: their text follows LangChain's
+        # placeholder rules even when a prompt-named constant holds them.
+        for definition in result.definitions:
+            linked = linker.value(definition.value)
+            examples.extend(constant_templates(definition.name, linked, result.path, book, holes=False))
+    for result in results:  # named constants first: a template is registered where it is defined
+        for constant in result.constants:
             if constant.template:
                 linked = linker.value(constant.value)
-                holes = constant not in result.definitions
-                examples.extend(constant_templates(constant.name, linked, result.path, book, holes))
+                examples.extend(constant_templates(constant.name, linked, result.path, book))
     for result in results:
         for draft in result.drafts:
             linked = _linked_draft(draft, linker)
