@@ -172,12 +172,8 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
     requests: list[Request] = []
     all_diagnostics = list(diagnostics)
 
-    for result in results:
-        all_diagnostics.extend(result.diagnostics)
-        for template in result.templates:
-            book.put(template)
-        examples.extend(result.examples)
-        requests.extend(result.requests)
+    # Composed Jinja templates go in first (the per-file templates put below do not
+    # replace them), then what links and LangChain definitions name.
     for result in results:
         if result.layouts:
             files.template(result)
@@ -188,6 +184,12 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
         for definition in result.definitions:
             linked = linker.value(definition.value)
             examples.extend(constant_templates(definition.name, linked, result.path, book, holes=False))
+    for result in results:
+        all_diagnostics.extend(result.diagnostics)
+        for template in result.templates:
+            book.put(template)
+        examples.extend(result.examples)
+        requests.extend(result.requests)
     for result in results:  # named constants first: a template is registered where it is defined
         for constant in result.constants:
             if constant.template:
