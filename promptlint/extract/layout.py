@@ -53,7 +53,6 @@ class Composition:
     segments: list[Segment] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)  # other files whose text was used
 
 
 Finder = Callable[[str, str], "Layout | None"]  # (target as written, file that names it) -> layout
@@ -67,7 +66,6 @@ def standalone(layout: Layout) -> list[Segment]:
 def compose(layout: Layout, find: Finder, report_missing: bool = True) -> Composition:
     out = Composition()
     out.segments = _Composer(find, out, report_missing).file(layout, (layout.path,))
-    out.files = list(dict.fromkeys(f for f in out.files if f != layout.path))
     return out
 
 
@@ -86,7 +84,6 @@ class _Composer:
             if parent is None:
                 return self.pieces(layout.pieces, chain, stack, None)
             stack = stack + (parent.path,)
-            self.out.files.append(parent.path)
             self.note_from(parent)
             chain.append(dict(parent.blocks))
             frame = parent
@@ -148,6 +145,5 @@ class _Composer:
                 self.problem(slot.span, slot.span.path,
                              f"template `{slot.name}` is not in the scanned tree; its text is not counted")
             return [] if slot.optional else [Segment(hole=f"include {slot.name}", span=slot.span)]
-        self.out.files.append(found.path)
         self.note_from(found)
         return self.file(found, stack + (found.path,))
