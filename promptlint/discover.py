@@ -33,6 +33,7 @@ class Discovery:
     candidates: int  # files of a known kind that were looked at
     diagnostics: tuple[Diagnostic, ...]
     skipped: tuple[str, ...] = ()  # candidate paths that failed the prefilter (for lazy loading)
+    others: tuple[str, ...] = ()  # prompt-like text files (.txt, .md) code may read (for linking)
 
 
 _CALL_MARKERS = (
@@ -40,11 +41,22 @@ _CALL_MARKERS = (
     rb"(?:with_raw_response\s*\.\s*|with_streaming_response\s*\.\s*)?(?:create|stream|parse)\s*\("
     rb"|\ba?completion\s*\(|\blitellm\b"
     rb"|PromptTemplate|from_messages|(?:System|Human|AI)Message\b"
+    rb"|\b(?:Chat[A-Z]\w*|AzureChat\w*|init_chat_model)\s*\(|MessagesPlaceholder|\.a?invoke\s*\("
 )
+# A key that holds prompt text (a scalar on the same line, a block indicator, or plain
+# text on the next, indented line), or a key that holds a list of prompts; Kubernetes'
+# ``template:`` (a mapping on the next lines) does not match.
 _YAML_KEYS = (
-    rb"^[ \t]*(?:-[ \t]*)?[\"']?(?:system|prompt|prompts|template|templates|instructions|user|messages"
-    rb"|examples|content|[\w-]*_prompt|[\w-]*_template)[\"']?[ \t]*:"
+    rb"^[ \t]*(?:-[ \t]*)?[\"']?(?:"
+    rb"(?:system|prompt|template|instructions|user|content|[\w-]*_prompt|[\w-]*_template|[\w-]*_instructions)"
+    rb"[\"']?[ \t]*:(?:[ \t]*[^\s#]|[ \t]*(?:#[^\n]*)?\r?\n[ \t]+[^\s#:-][^:\n]*$)"
+    rb"|(?:prompts|templates|messages|examples)[\"']?[ \t]*:)"
 )
+
+
+# Files that are not scanned on their own but that code may read as prompt text.
+LINKABLE_SUFFIXES = (".txt", ".md", ".markdown", ".prompt", ".tmpl", ".tpl", ".mustache", ".hbs", ".njk",
+                     ".liquid", ".xml", ".html")
 
 
 def _name_regex(patterns: tuple[str, ...]) -> bytes:
@@ -94,8 +106,9 @@ def _relative(path: Path, root: Path) -> str:
         return Path(os.path.relpath(path, root)).as_posix()
 
 
-def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnostic]):
-    """Yield (relpath, abspath, kind) for every file of a known kind under ``paths``."""
+def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnostic], others: list[str] | None = None):
+    """Yield (relpath, abspath, kind) for every file of a known kind under ``paths``;
+    prompt-like text files of no kind are appended to ``others``."""
     root = Path(config.root).resolve()
     seen: set[str] = set()
     for given in paths:
@@ -132,6 +145,8 @@ def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnos
                     subdirs.append(Path(entry.path))
                 elif is_file:
                     kind = classify(rel, config)
+                    if kind is None and others is not None and entry.name.endswith(LINKABLE_SUFFIXES):
+                        others.append(rel)
                     if kind is None or rel in seen:
                         continue
                     if config.include and not match_any(config.include, rel):
@@ -154,6 +169,8 @@ def read_candidate(rel: str, abspath: str, kind: str, config: Config) -> SourceF
 
 
 def passes_prefilter(source: SourceFile, config: Config) -> bool:
+    if source.path.endswith(".prompty"):
+        return True  # a prompt file by its name
     pattern = prefilter(source.kind, tuple(config.prompt_name_patterns))
     return pattern is None or pattern.search(source.data) is not None
 
@@ -162,8 +179,9 @@ def discover(paths: list[Path], config: Config) -> Discovery:
     diagnostics: list[Diagnostic] = []
     files: list[SourceFile] = []
     skipped: list[str] = []
+    others: list[str] = []
     candidates = 0
-    for rel, abspath, kind in iter_candidates(paths, config, diagnostics):
+    for rel, abspath, kind in iter_candidates(paths, config, diagnostics, others):
         candidates += 1
         got = read_candidate(rel, abspath, kind, config)
         if isinstance(got, Diagnostic):
@@ -172,4 +190,4 @@ def discover(paths: list[Path], config: Config) -> Discovery:
             files.append(got)
         else:
             skipped.append(rel)
-    return Discovery(tuple(files), candidates, tuple(diagnostics), tuple(skipped))
+    return Discovery(tuple(files), candidates, tuple(diagnostics), tuple(skipped), tuple(others))

@@ -14,6 +14,7 @@ from pathlib import Path
 from promptlint.config import Config
 from promptlint.discover import Discovery, _excluded, discover, passes_prefilter, read_candidate
 from promptlint.extract import extract_file
+from promptlint.extract.filelinks import TreeFiles
 from promptlint.extract.link import link
 from promptlint.extract.result import FileResult
 from promptlint.extract.scopes import module_name_for
@@ -22,6 +23,7 @@ from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
 from promptlint.tokens import Measurements, RequestTokens, TokenCounter, make_counter, measure
+from promptlint.suppress import line_key
 from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, Request, SEVERITY_RANK, Usage
 
 
@@ -49,6 +51,26 @@ class Analysis:
 def extract_all(discovery: Discovery, config: Config) -> list[FileResult]:
     patterns = tuple(config.prompt_name_patterns)
     return [extract_file(f.path, f.kind, f.data, patterns) for f in discovery.files]
+
+
+def tree_files(results: list[FileResult], discovery: Discovery, config: Config) -> TreeFiles:
+    """Files that links name (an included partial, a prompt read by code), read on demand
+    from under the project root; excluded paths stay excluded."""
+    from promptlint.discover import _excluded, classify
+
+    root = Path(config.root)
+    patterns = tuple(config.prompt_name_patterns)
+
+    def load(rel: str, kind: str) -> FileResult | None:
+        if _excluded(rel, config) or not (root / rel).is_file():
+            return None
+        got = read_candidate(rel, str(root / rel), kind, config)
+        if isinstance(got, Diagnostic):
+            return None
+        return extract_file(got.path, kind, got.data, patterns)
+
+    known = (*discovery.skipped, *discovery.others)
+    return TreeFiles(results, known, load, lambda rel: classify(rel, config))
 
 
 def module_loader(discovery: Discovery, config: Config):
@@ -112,7 +134,8 @@ def scan(paths: list[Path], config: Config) -> tuple[Project, tuple[Diagnostic, 
     results = extract_all(discovery, config)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
-    project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config))
+    project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config),
+                   tree_files(results, discovery, config))
     return project, notices
 
 
@@ -133,7 +156,7 @@ def suppressed(finding: Finding, project: Project, config: Config, rules: list[R
     # The finding's line, or the last line of its construct: a comment cannot sit inside a
     # multi-line string, so it goes after the closing quotes (as with ruff's noqa).
     for line in {finding.span.line, finding.span.end_line or finding.span.line}:
-        selectors = lines.get(line, False)
+        selectors = lines.get(line_key(line, finding.span.cell), False)
         if selectors is None or (selectors and any(matches(s, rule) for s in selectors)):
             return True
     for glob, selectors in config.per_file_ignores.items():

@@ -325,8 +325,16 @@ class IndexVisitor(cst.CSTVisitor):
         self._bind_dynamic(node.target, node, "comprehension variable")
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self._bind_dynamic(node.asname.name, node, "with target")
+        if node.asname is None:
+            return
+        item, target = node.item, node.asname.name
+        opens = isinstance(item, cst.Call) and (
+            (isinstance(item.func, cst.Name) and item.func.value == "open")
+            or (isinstance(item.func, cst.Attribute) and item.func.attr.value == "open"))
+        if opens and isinstance(target, cst.Name):
+            self.scope.add(target.value, Event(self.pos(node), "assign", item))  # ``f.read()`` reads that file
+        else:
+            self._bind_dynamic(target, node, "with target")
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None:
