@@ -21,14 +21,24 @@ from typing import Any
 from promptlint import __version__
 from promptlint.atomic import write_atomic
 from promptlint.discover import digest
-from promptlint.extract import values as v
-from promptlint.extract.result import FileResult, NamedValue, RequestDraft
-from promptlint.types import CacheMark, Diagnostic, Example, Part, Request, Segment, Span, Template
+from promptlint import types as types_module
+from promptlint.extract import layout as layout_module
+from promptlint.extract import result as result_module
+from promptlint.extract import values as values_module
+from promptlint.extract.result import FileResult
 
-_TYPES = {cls.__name__: cls for cls in (
-    FileResult, NamedValue, RequestDraft, Diagnostic, Example, Part, Request, Segment, Span, Template, CacheMark,
-    v.Str, v.Seq, v.Map, v.Lit, v.Ref, v.FileLink, v.Deferred, v.Unknown,
-)}
+def _dataclasses(*modules) -> dict[str, type]:
+    found: dict[str, type] = {}
+    for module in modules:
+        for name, obj in vars(module).items():
+            if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == module.__name__:
+                found[name] = obj
+    return found
+
+
+# The only types a cache entry may rebuild: promptlint's own frozen data, found in the
+# modules that define what a FileResult holds (so a new field type cannot be forgotten).
+_TYPES = _dataclasses(types_module, values_module, result_module, layout_module)
 
 
 def _encode(obj: Any) -> Any:

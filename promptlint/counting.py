@@ -6,6 +6,7 @@ text counts and placeholders are listed, exactly as ``check`` would count it.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,16 +25,29 @@ def _text_and_holes(source: str, data: bytes, config: Config) -> tuple[str, list
     if isinstance(text, Diagnostic):
         raise ValueError(f"{source}: {text.message}")
     if kind in EXTRACTORS and kind != "python":
-        result = EXTRACTORS[kind](Path(source).as_posix(), text, tuple(config.prompt_name_patterns))
-        if result.diagnostics:
-            raise ValueError(f"{source}: {result.diagnostics[0].message}")
-        templates = result.templates
+        templates = _file_templates(source, config)
         if templates:
             holes: list[str] = []
             for t in templates:
                 holes += [h for h in t.placeholders if h not in holes]
             return "\n".join(t.text for t in templates), holes
     return text, []
+
+
+def _file_templates(source: str, config: Config) -> list:
+    """The file's templates as ``check`` sees them: Jinja includes and extends composed."""
+    from promptlint.engine import scan
+
+    project, _ = scan([Path(source)], config)
+    root = Path(config.root).resolve()
+    try:
+        rel = Path(source).resolve().relative_to(root).as_posix()
+    except ValueError:
+        rel = Path(os.path.relpath(Path(source).resolve(), root)).as_posix()
+    for d in project.diagnostics:
+        if d.path == rel and d.code == "PL001":
+            raise ValueError(f"{source}: {d.message}")
+    return [t for t in project.templates.values() if t.path == rel]
 
 
 def count_source(source: str, model: str, config: Config) -> dict:

@@ -51,6 +51,7 @@ class Discovery:
     candidates: int  # files of a known kind that were looked at
     diagnostics: tuple[Diagnostic, ...]
     skipped: tuple[str, ...] = ()  # candidate paths that failed the prefilter (for lazy loading)
+    others: tuple[str, ...] = ()  # prompt-like text files (.txt, .md) code may read (for linking)
 
 
 _CALL_MARKERS = (
@@ -58,12 +59,18 @@ _CALL_MARKERS = (
     rb"(?:with_raw_response\s*\.\s*|with_streaming_response\s*\.\s*)?(?:create|stream|parse)\s*\("
     rb"|\ba?completion\s*\(|\blitellm\b"
     rb"|PromptTemplate|from_messages|(?:System|Human|AI)Message\b"
+    rb"|\b(?:Chat[A-Z]\w*|AzureChat\w*|init_chat_model)\s*\(|MessagesPlaceholder|\.a?invoke\s*\("
 )
 _CALL_ANCHORS = (b"messages", b"completion", b"responses", b"batches", b"litellm", b"prompttemplate",
-                 b"systemmessage", b"humanmessage", b"aimessage")
+                 b"systemmessage", b"humanmessage", b"aimessage", b"chat", b"invoke")
+# A key that holds prompt text (a scalar on the same line, a block indicator, or plain
+# text on the next, indented line), or a key that holds a list of prompts; Kubernetes'
+# ``template:`` (a mapping on the next lines) does not match.
 _YAML_KEYS = (
-    rb"^[ \t]*(?:-[ \t]*)?[\"']?(?:system|prompt|prompts|template|templates|instructions|user|messages"
-    rb"|examples|content|[\w-]*_prompt|[\w-]*_template)[\"']?[ \t]*:"
+    rb"^[ \t]*(?:-[ \t]*)?[\"']?(?:"
+    rb"(?:system|prompt|template|instructions|user|content|[\w-]*_prompt|[\w-]*_template|[\w-]*_instructions)"
+    rb"[\"']?[ \t]*:(?:[ \t]*[^\s#]|[ \t]*(?:#[^\n]*)?\r?\n[ \t]+[^\s#:-][^:\n]*$)"
+    rb"|(?:prompts|templates|messages|examples)[\"']?[ \t]*:)"
 )
 _YAML_ANCHORS = (b"system", b"prompt", b"template", b"instructions", b"user", b"messages", b"examples", b"content")
 
@@ -91,6 +98,11 @@ class Prefilter:
                     return True
                 start = low.find(anchor, start + 1)
         return False
+
+
+# Files that are not scanned on their own but that code may read as prompt text.
+LINKABLE_SUFFIXES = (".txt", ".md", ".markdown", ".prompt", ".tmpl", ".tpl", ".mustache", ".hbs", ".njk",
+                     ".liquid", ".xml", ".html")
 
 
 def _name_regex(patterns: tuple[str, ...]) -> bytes:
@@ -165,8 +177,9 @@ def _relative(path: Path, root: Path) -> str:
         return Path(os.path.relpath(path, root)).as_posix()
 
 
-def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnostic]):
-    """Yield (relpath, abspath, kind) for every file of a known kind under ``paths``."""
+def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnostic], others: list[str] | None = None):
+    """Yield (relpath, abspath, kind) for every file of a known kind under ``paths``;
+    prompt-like text files of no kind are appended to ``others``."""
     root = Path(config.root).resolve()
     matchers = _matchers(config)
     seen: set[str] = set()
@@ -208,6 +221,8 @@ def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnos
                     subdirs.append((entry.path, rel + "/"))
                 elif is_file:
                     kind = classify(rel, config)
+                    if kind is None and others is not None and entry.name.endswith(LINKABLE_SUFFIXES):
+                        others.append(rel)
                     if kind is None or rel in seen:
                         continue
                     if matchers.include is not None and not matchers.include(rel):
@@ -246,6 +261,8 @@ def read_candidate(rel: str, abspath: str, kind: str, config: Config,
 
 
 def passes_prefilter(source: SourceFile, config: Config) -> bool:
+    if source.path.endswith(".prompty"):
+        return True  # a prompt file by its name
     check = prefilter(source.kind, tuple(config.prompt_name_patterns))
     return check is None or check.matches(source.load())
 
@@ -254,8 +271,9 @@ def discover(paths: list[Path], config: Config, cache: ScanCache | None = None) 
     diagnostics: list[Diagnostic] = []
     files: list[SourceFile] = []
     skipped: list[str] = []
+    others: list[str] = []
     candidates = 0
-    for rel, abspath, kind in iter_candidates(paths, config, diagnostics):
+    for rel, abspath, kind in iter_candidates(paths, config, diagnostics, others):
         candidates += 1
         got = read_candidate(rel, abspath, kind, config, cache)
         if isinstance(got, Diagnostic):
@@ -270,4 +288,4 @@ def discover(paths: list[Path], config: Config, cache: ScanCache | None = None) 
             files.append(got)
         else:
             skipped.append(rel)
-    return Discovery(tuple(files), candidates, tuple(diagnostics), tuple(skipped))
+    return Discovery(tuple(files), candidates, tuple(diagnostics), tuple(skipped), tuple(others))

@@ -19,6 +19,7 @@ from promptlint.cache import ScanCache
 from promptlint.config import Config
 from promptlint.discover import Discovery, SourceFile, _matchers, discover, read_candidate
 from promptlint.extract import extract_file
+from promptlint.extract.filelinks import TreeFiles
 from promptlint.extract.link import link
 from promptlint.extract.result import FileResult
 from promptlint.extract.scopes import module_name_for
@@ -27,6 +28,7 @@ from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
 from promptlint.tokens import Measurements, RequestTokens, TokenCounter, make_counter, measure
+from promptlint.suppress import line_key
 from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, Request, SEVERITY_RANK, Usage
 
 
@@ -83,6 +85,33 @@ def extract_all(discovery: Discovery, config: Config, cache: ScanCache | None = 
         if cache is not None:
             cache.remember(source.path, source.digest, True, result)
     return [results[source.path] for source in discovery.files]
+
+
+def tree_files(results: list[FileResult], discovery: Discovery, config: Config,
+               cache: ScanCache | None = None) -> TreeFiles:
+    """Files that links name (an included partial, a prompt read by code), read on demand
+    from under the project root; excluded paths stay excluded."""
+    from promptlint.discover import classify
+
+    root = Path(config.root)
+    patterns = tuple(config.prompt_name_patterns)
+
+    def load(rel: str, kind: str) -> FileResult | None:
+        if _matchers(config).exclude(rel) or not (root / rel).is_file():
+            return None
+        got = read_candidate(rel, str(root / rel), kind, config, cache)
+        if isinstance(got, Diagnostic):
+            return None
+        hit = cache.result(rel, got.digest) if cache is not None else None
+        if hit is not None:
+            return hit
+        result = extract_file(got.path, kind, got.load(), patterns)
+        if cache is not None:
+            cache.remember(rel, got.digest, False, result)
+        return result
+
+    known = (*discovery.skipped, *discovery.others)
+    return TreeFiles(results, known, load, lambda rel: classify(rel, config))
 
 
 def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None):
@@ -170,7 +199,8 @@ def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> t
     results = extract_all(discovery, config, cache)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
-    project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache))
+    project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache),
+                   tree_files(results, discovery, config, cache))
     return project, notices
 
 
@@ -191,7 +221,7 @@ def suppressed(finding: Finding, project: Project, config: Config, rules: list[R
     # The finding's line, or the last line of its construct: a comment cannot sit inside a
     # multi-line string, so it goes after the closing quotes (as with ruff's noqa).
     for line in {finding.span.line, finding.span.end_line or finding.span.line}:
-        selectors = lines.get(line, False)
+        selectors = lines.get(line_key(line, finding.span.cell), False)
         if selectors is None or (selectors and any(matches(s, rule) for s in selectors)):
             return True
     for glob, selectors in config.per_file_ignores.items():

@@ -11,6 +11,11 @@ import re
 _DIRECTIVE = re.compile(r"promptlint:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
 
 
+def line_key(line: int, cell: int | None = None) -> int:
+    """The key a suppression is stored under: the line, made unique per notebook cell."""
+    return line if cell is None else cell * 1_000_000 + line
+
+
 def scan_suppressions(text: str) -> dict[int, frozenset[str] | None]:
     """Map line number -> suppressed selectors (None means all)."""
     found: dict[int, frozenset[str] | None] = {}

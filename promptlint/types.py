@@ -189,6 +189,7 @@ class Diagnostic:
     line: int = 1
     column: int = 1
     code: str = "PL001"  # PL001 parse-error, or "skip" for a notice that is not a finding
+    cell: int | None = None  # notebook code cell the line is counted in
 
 
 @dataclass(frozen=True)

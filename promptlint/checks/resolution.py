@@ -8,7 +8,7 @@ from promptlint.types import Span
 def parse_error(ctx):
     for diagnostic in ctx.project.diagnostics:
         if diagnostic.code == "PL001":
-            span = Span(diagnostic.path, diagnostic.line, diagnostic.column)
+            span = Span(diagnostic.path, diagnostic.line, diagnostic.column, cell=diagnostic.cell)
             yield ctx.finding(span, diagnostic.message)
 
 

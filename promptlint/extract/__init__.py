@@ -21,7 +21,34 @@ def _python(path: str, text: str, name_patterns: tuple[str, ...]) -> FileResult:
     return extract_python(path, text, name_patterns)
 
 
-EXTRACTORS: dict[str, Extractor] = {"python": _python}
+def _jinja(path: str, text: str, name_patterns: tuple[str, ...]) -> FileResult:
+    from promptlint.extract.jinja import extract_jinja
+
+    return extract_jinja(path, text, name_patterns)
+
+
+def _yaml(path: str, text: str, name_patterns: tuple[str, ...]) -> FileResult:
+    from promptlint.extract.yaml_prompts import extract_yaml
+
+    return extract_yaml(path, text, name_patterns)
+
+
+def _notebook(path: str, text: str, name_patterns: tuple[str, ...]) -> FileResult:
+    from promptlint.extract.notebook import extract_notebook
+
+    return extract_notebook(path, text, name_patterns)
+
+
+def _text(path: str, text: str, name_patterns: tuple[str, ...]) -> FileResult:
+    from promptlint.extract.textfile import extract_text
+
+    return extract_text(path, text, name_patterns)
+
+
+# Imports are deferred so a tree without Jinja or YAML never loads those parsers.
+EXTRACTORS: dict[str, Extractor] = {
+    "python": _python, "jinja": _jinja, "yaml": _yaml, "notebook": _notebook, "text": _text,
+}
 
 
 def decode(path: str, data: bytes, kind: str) -> str | Diagnostic:

@@ -13,6 +13,9 @@ from dataclasses import replace
 from typing import Callable, Iterable
 
 from promptlint.extract import values as v
+from promptlint.extract.filelinks import FileLinker, TreeFiles
+from promptlint.extract.langchain import invocation_params as langchain_invocation
+from promptlint.extract.langchain import tagged as langchain_tagged
 from promptlint.extract.ops import apply
 from promptlint.extract.result import FileResult, RequestDraft
 from promptlint.extract.shapes import TemplateBook, constant_templates, shape
@@ -60,8 +63,9 @@ class ModuleTable:
 
 
 class Linker:
-    def __init__(self, table: ModuleTable) -> None:
+    def __init__(self, table: ModuleTable, files: FileLinker | None = None) -> None:
         self.table = table
+        self.files = files
 
     def value(self, value: v.Value, depth: int = 0) -> v.Value:
         if depth > MAX_LINK_DEPTH:
@@ -80,7 +84,9 @@ class Linker:
                 return v.Unknown(f"`{value.expr}` cannot be computed", value.expr, "missing", value.span)
             return v.stamp(result, value.origin) if value.origin else result
         if isinstance(value, v.FileLink):
-            return v.Unknown(f"template file `{value.target}` is not linked", value.target, "missing", value.span)
+            if self.files is None or value.how == "loader":
+                return v.Unknown(f"template file `{value.target}` is not linked", value.target, "missing", value.span)
+            return self.files.value(value)
         return value
 
     def ref(self, ref: v.Ref, depth: int) -> v.Value:
@@ -141,16 +147,45 @@ def _linked_draft(draft: RequestDraft, linker: Linker) -> RequestDraft:
     return replace(draft, params=tuple(params), kwargs_open=kwargs_open)
 
 
+def _invocation(draft: RequestDraft) -> RequestDraft | None:
+    """A linked LangChain ``invoke`` as the chat request it makes; None if no model is bound."""
+    params = langchain_invocation(draft.api, draft.param("runnable"), draft.param("input"))
+    if params is None:
+        return None
+    model = draft.param("runnable")
+    model = model.get("model") if langchain_tagged(model, "chain") else model
+    cls = model.get("class") if isinstance(model, v.Map) else None
+    api = f"{cls.text}.{draft.api}" if isinstance(cls, v.Str) else draft.api
+    spans = tuple((k, getattr(val, "span", None)) for k, val in params if getattr(val, "span", None) is not None)
+    return replace(draft, params=tuple(params), api=api, param_spans=spans)
+
+
 def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: Iterable[Diagnostic] = (),
-         load_module: Callable[[str], FileResult | None] | None = None) -> Project:
+         load_module: Callable[[str], FileResult | None] | None = None, tree: TreeFiles | None = None) -> Project:
+    """One project from every file's result. ``tree`` finds files that links name (Jinja
+    includes, files read by code) beyond ``results``; without it only ``results`` are seen."""
     table = ModuleTable(results, load_module)
-    linker = Linker(table)
+    tree = tree or TreeFiles(results)
     kinds = {r.path: r.kind for r in results}
     book = TemplateBook(kinds)
+    files = FileLinker(tree, book)
+    linker = Linker(table, files)
     examples: list[Example] = []
     requests: list[Request] = []
     all_diagnostics = list(diagnostics)
 
+    # Composed Jinja templates go in first (the per-file templates put below do not
+    # replace them), then what links and LangChain definitions name.
+    for result in results:
+        if result.layouts:
+            files.template(result)
+        for file_link in result.links:
+            linker.value(file_link)
+        # LangChain prompt objects before named constants: their text follows LangChain's
+        # placeholder rules even when a prompt-named constant holds them.
+        for definition in result.definitions:
+            linked = linker.value(definition.value)
+            examples.extend(constant_templates(definition.name, linked, result.path, book, holes=False))
     for result in results:
         all_diagnostics.extend(result.diagnostics)
         for template in result.templates:
@@ -164,12 +199,20 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
                 examples.extend(constant_templates(constant.name, linked, result.path, book))
     for result in results:
         for draft in result.drafts:
-            request, found = shape(_linked_draft(draft, linker), book)
+            linked = _linked_draft(draft, linker)
+            if linked.provider == "langchain":
+                linked = _invocation(linked)
+                if linked is None:
+                    continue
+            request, found = shape(linked, book)
             requests.append(request)
             examples.extend(found)
 
+    for loaded in tree.loaded:
+        all_diagnostics.extend(loaded.diagnostics)
+    all_diagnostics.extend(files.diagnostics.values())
     unique_examples = list({(e.group, e.templates): e for e in examples}.values())
-    suppressions = {r.path: r.suppressions for r in results if r.suppressions}
+    suppressions = {r.path: r.suppressions for r in (*results, *tree.loaded) if r.suppressions}
     return Project(
         root=root, files_scanned=files_scanned, templates=dict(book.templates), requests=tuple(requests),
         examples=tuple(unique_examples), diagnostics=tuple(all_diagnostics), suppressions=suppressions,

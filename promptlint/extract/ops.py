@@ -24,7 +24,7 @@ _TEXT_TRANSFORMS = {
 
 def pending(value: v.Value) -> bool:
     """Whether ``value`` (or anything inside it) waits for the linker."""
-    if isinstance(value, (v.Ref, v.Deferred)):
+    if isinstance(value, (v.Ref, v.Deferred, v.FileLink)):
         return True
     if isinstance(value, v.Seq):
         return any(pending(i) for i in value.items)
@@ -57,6 +57,10 @@ def _evaluate(op: str, operands: tuple[v.Value, ...], kwargs: dict[str, v.Value]
         if isinstance(item, v.Seq):
             return replace(seq, items=seq.items + item.items, open=seq.open or item.open)
         return replace(seq, open=True)
+    if op.startswith("lc_"):
+        from promptlint.extract.langchain import evaluate
+
+        return evaluate(op, operands, span, expr)
     receiver = operands[0]
     if op in _TEXT_TRANSFORMS:
         return v.transform_text(receiver, _TEXT_TRANSFORMS[op]) if isinstance(receiver, v.Str) else receiver

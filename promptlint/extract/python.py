@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import ast
 import warnings
 
+from promptlint.extract import langchain
 from promptlint.extract import values as v
 from promptlint.extract.resolve import Resolver, SourceText
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft
-from promptlint.extract.scopes import CallSite, IndexVisitor, ModuleIndex, module_name_for
+from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, module_name_for
 from promptlint.globs import match_name
 from promptlint.suppress import scan_suppressions
 from promptlint.types import Diagnostic, Span
@@ -87,24 +88,66 @@ def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module:
 
 
 def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patterns: tuple[str, ...]) -> FileResult:
-    visitor = IndexVisitor(module)
+    visitor = IndexVisitor(module, CALL_TAILS | langchain.CALL_NAMES)
     visitor.visit(tree)
     index = visitor.index
     resolver = Resolver(index, path, SourceText(text))
 
     constants = _constants(index, resolver, path, name_patterns)
     drafts: list[RequestDraft] = []
+    definitions: list[NamedValue] = []
     counters: dict[tuple[str, str], int] = {}
     for site in index.calls:
         api = classify_call(site.chain, index)
-        if api is None:
-            continue
-        drafts.extend(_drafts_for(site, api, resolver, counters, path))
+        if api is not None:
+            drafts.extend(_drafts_for(site, api, resolver, counters, path))
+        elif site.chain[-1] in langchain.INVOKE_METHODS:
+            drafts.extend(_invocation(site, resolver, counters, path))
+        elif site.chain[-1] in langchain.PROMPT_CALLS:
+            definitions.extend(_definition(site, resolver))
     reexports = tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
     return FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
-        suppressions=scan_suppressions(text), reexports=reexports,
+        suppressions=scan_suppressions(text), reexports=reexports, definitions=tuple(definitions),
     )
+
+
+def _definition(site: CallSite, resolver: Resolver) -> list[NamedValue]:
+    """A LangChain prompt object built here: a template even if no request uses it."""
+    if site.chain[-1] in ("MessagesPlaceholder", "LLMChain", "init_chat_model") \
+            or not langchain.recognized(resolver, ".".join(site.chain)):
+        return []
+    value = resolver.value(site.node, site.scope, site.pos)
+    if not _has_text(value) or langchain.tagged(value, "model") or langchain.tagged(value, "chain"):
+        return []
+    base = langchain.definition_id(resolver, site.node, site.scope, site.chain[-1])
+    return [NamedValue(base.split("::", 1)[1], value, True, resolver.span(site.node))]
+
+
+def _invocation(site: CallSite, resolver: Resolver, counters: dict, path: str) -> list[RequestDraft]:
+    """``chain.invoke(...)``: a request if the receiver turns out to be a chat model (decided
+    after linking, since the chain may be imported)."""
+    func = site.node.func
+    if not isinstance(func, ast.Attribute):
+        return []
+    runnable = resolver.value(func.value, site.scope, site.pos)
+    if not (langchain.tagged(runnable, "model") or langchain.tagged(runnable, "chain")
+            or isinstance(runnable, (v.Ref, v.Deferred))):
+        return []
+    method = site.chain[-1]
+    function = site.scope.qualname or "<module>"
+    key = (function, method)
+    counters[key] = counters.get(key, 0) + 1
+    given = next((a for a in site.node.args if not isinstance(a, ast.Starred)), None)
+    params: list[tuple[str, v.Value]] = [("runnable", runnable)]
+    if given is not None:
+        params.append(("input", resolver.value(given, site.scope, site.pos)))
+    return [RequestDraft(
+        id=f"{path}::{function}::{method}#{counters[key]}", path=path, span=resolver.span(site.node),
+        provider="langchain", api=method, function=None if function == "<module>" else function,
+        params=tuple(params), stream=method in ("stream", "astream"), in_loop=site.loop is not None,
+        loop_kind=site.loop, interactive=site.scope.interactive, is_async=site.scope.is_async or site.awaited,
+    )]
 
 
 def _constants(index: ModuleIndex, resolver: Resolver, path: str, patterns: tuple[str, ...]) -> list[NamedValue]:

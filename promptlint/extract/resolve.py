@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
+from promptlint.extract import langchain
 from promptlint.extract import values as v
 from promptlint.extract.ops import apply, merge, set_path
 from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, dotted, pos_of
@@ -110,7 +111,7 @@ class Resolver:
             elif isinstance(part, ast.FormattedValue):
                 inner = self.interpolated(part.value, scope, pos, depth)
                 plain = part.format_spec is None and part.conversion == -1
-                if plain and isinstance(inner, (v.Str, v.Ref, v.Deferred)):
+                if plain and isinstance(inner, (v.Str, v.Ref, v.Deferred, v.FileLink)):
                     pieces.append(inner)
                 else:
                     source = inner.expr if isinstance(inner, v.Unknown) else self.expr_text(part.value)
@@ -188,10 +189,24 @@ class Resolver:
 
     # operators ------------------------------------------------------------------
     def _BinOp(self, node: ast.BinOp, scope, pos, depth) -> v.Value:
+        if isinstance(node.op, (ast.Div, ast.BitOr)):
+            special = self._path_or_pipe(node, scope, pos, depth)
+            if special is not None:
+                return special
         left = self.value(node.left, scope, pos, depth)
         op = {ast.Add: "Add", ast.Mult: "Multiply", ast.Mod: "percent"}.get(type(node.op), type(node.op).__name__)
         right = (self.interpolated if op == "percent" else self.value)(node.right, scope, pos, depth)
         return apply(op, (left, right), span=self.span(node), expr=self.expr_text(node))
+
+    def _path_or_pipe(self, node: ast.BinOp, scope, pos, depth) -> v.Value | None:
+        """``base / "prompts" / "x.txt"`` (pathlib) and ``prompt | model`` (a LangChain chain)."""
+        left = self.value(node.left, scope, pos, depth)
+        right = self.value(node.right, scope, pos, depth)
+        if isinstance(node.op, ast.Div):
+            if isinstance(right, v.Str) and not isinstance(left, (v.Lit, v.Seq, v.Map)):
+                return self._path_value(node, scope, pos, depth)
+            return None
+        return langchain.pipe(left, right, self.span(node))
 
     # containers -----------------------------------------------------------------
     def _Subscript(self, node: ast.Subscript, scope, pos, depth) -> v.Value:
@@ -203,6 +218,10 @@ class Resolver:
             step = key.text if isinstance(key, v.Str) else key.value
             if isinstance(step, (str, int)) and not isinstance(step, bool):
                 return replace(base, path=base.path + (step,), span=self.span(node))
+        if isinstance(base, v.FileLink) and base.how == "yaml" and isinstance(key, (v.Str, v.Lit)):
+            step = key.text if isinstance(key, v.Str) else key.value
+            if isinstance(step, (str, int)) and not isinstance(step, bool):
+                return replace(base, keys=base.keys + (step,), span=self.span(node))
         return apply("subscript", (base, key), span=self.span(node), expr=self.expr_text(node))
 
     def _Attribute(self, node: ast.Attribute, scope, pos, depth) -> v.Value:
@@ -243,9 +262,16 @@ class Resolver:
         name = dotted(func)
         args = [a for a in node.args if not isinstance(a, ast.Starred)]
         kwargs = {k.arg: k.value for k in node.keywords if k.arg is not None}
+        if isinstance(func, ast.Attribute) and func.attr in langchain.PASS_THROUGH:
+            receiver = self.value(func.value, scope, pos, depth)
+            updated = langchain.method_value(func.attr, receiver,
+                                             {k: self.value(e, scope, pos, depth) for k, e in kwargs.items()})
+            if updated is not None:
+                return updated
         if isinstance(func, ast.Attribute):
             method = func.attr
-            if method in ("format", "format_map", "join", "render", "read_text", "read", "get_template", *_TEXT_METHODS):
+            if method in ("format", "format_map", "join", "render", "read_text", "read", "open", "get_template",
+                          *_TEXT_METHODS):
                 receiver = self.value(func.value, scope, pos, depth)
                 got = self._method_call(method, receiver, node, args, kwargs, scope, pos, depth, span)
                 if got is not None:
@@ -272,14 +298,23 @@ class Resolver:
             return v.as_str(self.value(args[0], scope, pos, depth), span)
         if name in ("Path", "pathlib.Path", "PurePath", "os.path.join"):
             return self._path_value(node, scope, pos, depth)
+        if name in ("yaml.safe_load", "safe_load", "yaml.load", "yaml.full_load") and args:
+            source = self.value(args[0], scope, pos, depth)
+            if isinstance(source, v.FileLink) and source.how == "read":
+                return replace(source, how="yaml", span=span)  # a YAML prompt file, read as data
         if name in ("open", "io.open") and args:
             target = self._path_value(args[0], scope, pos, depth)
             return target if isinstance(target, v.FileLink) else v.Unknown("open()", self.expr_text(node), "dynamic", span)
+        if name and name.rsplit(".", 1)[-1] in ("FileSystemLoader", "PackageLoader") and args:
+            return self._loader_value(name.rsplit(".", 1)[-1], node, args, kwargs, scope, pos, depth, span)
         if name in ("Template", "jinja2.Template") and args:
             inner = self.value(args[0], scope, pos, depth)
             if isinstance(inner, v.FileLink):
                 return replace(inner, how="jinja")
             return inner
+        prompt_object = langchain.call_value(self, name, node, args, kwargs, scope, pos, depth, span)
+        if prompt_object is not None:
+            return prompt_object
         inlined = self._inline_call(func, scope, pos, depth)
         if inlined is not None:
             return inlined
@@ -291,7 +326,8 @@ class Resolver:
         return v.Unknown("call result", self.expr_text(node), "dynamic", span)
 
     def _method_call(self, method, receiver, node, args, kwargs, scope, pos, depth, span) -> v.Value | None:
-        text_like = isinstance(receiver, (v.Str, v.Ref, v.Deferred))
+        text_like = isinstance(receiver, (v.Str, v.Ref, v.Deferred)) or (
+            isinstance(receiver, v.FileLink) and receiver.how != "loader")
         expr = self.expr_text(node)
         if method in ("format", "format_map") and text_like:
             positional = tuple(self.interpolated(a, scope, pos, depth) for a in args)
@@ -302,13 +338,28 @@ class Resolver:
                          expr=self.expr_text(args[0]))
         if method in _TEXT_METHODS and text_like and not args:
             return apply(method, (receiver,), span=span, expr=expr)
-        if method in ("render", "read_text", "read") and isinstance(receiver, v.FileLink):
+        if method in ("render", "read_text", "read", "open") and isinstance(receiver, v.FileLink):
             return replace(receiver, how="jinja" if method == "render" else receiver.how, span=span)
         if method == "get_template" and args:
             target = self.value(args[0], scope, pos, depth)
             if isinstance(target, v.Str) and not target.has_holes:
-                return v.FileLink(target.text, "jinja", span)
+                return v.FileLink(target.text, "jinja", span, base=_loader_root(receiver))
         return None
+
+    def _loader_value(self, kind, node, args, kwargs, scope, pos, depth, span) -> v.Value:
+        """A Jinja loader's search path, kept so ``env.get_template("x.j2")`` finds x.j2 under it."""
+        if kind == "PackageLoader":
+            package = self.value(args[0], scope, pos, depth)
+            folder = self.value(args[1], scope, pos, depth) if len(args) > 1 else None
+            if isinstance(package, v.Str) and not package.has_holes:
+                sub = folder.text if isinstance(folder, v.Str) and not folder.has_holes else "templates"
+                return v.FileLink(package.text.replace(".", "/") + "/" + sub, "loader", span)
+            return v.Unknown("loader", self.expr_text(node), "dynamic", span)
+        root = self._path_value(args[0], scope, pos, depth)
+        if isinstance(root, v.Unknown) and isinstance(args[0], (ast.List, ast.Tuple)):
+            first = args[0].elts[0] if args[0].elts else None
+            root = self._path_value(first, scope, pos, depth) if first is not None else root
+        return replace(root, how="loader") if isinstance(root, v.FileLink) else root
 
     def _path_value(self, node: ast.expr, scope, pos, depth) -> v.Value:
         """A file path built with Path(...), ``/`` and literals: the known tail is kept."""
@@ -550,6 +601,14 @@ def _inside(event: Event, method: Scope) -> bool:
     start = pos_of(node)
     end = (getattr(node, "end_lineno", start[0]) or start[0], getattr(node, "end_col_offset", 0) or 0)
     return start <= event.pos <= end
+
+
+def _loader_root(environment: v.Value) -> str | None:
+    """The search path of ``Environment(loader=FileSystemLoader("prompts"))``, when visible."""
+    loader = environment.get("loader") if isinstance(environment, v.Map) else environment
+    if isinstance(loader, v.FileLink) and loader.how == "loader":
+        return loader.target
+    return None
 
 
 def _enclosing_function(scope: Scope) -> Scope | None:

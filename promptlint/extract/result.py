@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from promptlint.extract.values import Value
+from promptlint.extract.layout import Layout
+from promptlint.extract.values import FileLink, Value
 from promptlint.types import Diagnostic, Example, Request, Span, Template
 
 
@@ -70,7 +71,9 @@ class FileResult:
     examples: tuple[Example, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     suppressions: dict[int, frozenset[str] | None] = field(default_factory=dict)
-    links: tuple[str, ...] = ()  # other tree files this file's templates include
+    layouts: tuple[Layout, ...] = ()  # Jinja structure, composed across files by the linker
+    links: tuple[FileLink, ...] = ()  # files this file names as prompts (promptfoo ``file://``)
+    definitions: tuple[NamedValue, ...] = ()  # prompt objects built at call sites (LangChain)
     reexports: tuple[tuple[str, str, str | None], ...] = ()  # (local, module, name) from imports
 
     def constant(self, name: str) -> NamedValue | None:

@@ -327,9 +327,16 @@ class IndexVisitor(ast.NodeVisitor):
     visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension  # type: ignore[assignment]
 
     def visit_withitem(self, node: ast.withitem) -> None:
-        if node.optional_vars is not None:
-            self._bind_dynamic(node.optional_vars, node.context_expr, "with target")
-        self.visit(node.context_expr)
+        item, target = node.context_expr, node.optional_vars
+        if target is not None:
+            opens = isinstance(item, ast.Call) and (
+                (isinstance(item.func, ast.Name) and item.func.id == "open")
+                or (isinstance(item.func, ast.Attribute) and item.func.attr == "open"))
+            if opens and isinstance(target, ast.Name):
+                self.scope.add(target.id, Event(pos_of(item), "assign", item))  # ``f.read()`` reads that file
+            else:
+                self._bind_dynamic(target, item, "with target")
+        self.visit(item)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.name:

@@ -12,12 +12,11 @@ import json
 from dataclasses import replace
 
 from promptlint.extract import values as v
+from promptlint.extract.fewshot import ANSWER_KEYS, SHORT_LABEL_CHARS, Turn, pair_examples
 from promptlint.extract.result import RequestDraft
+from promptlint.extract.roles import role_of
 from promptlint.types import CacheMark, Example, Part, Request, Segment, Span, Template
 
-_ROLE_ALIASES = {"developer": "system", "human": "user", "ai": "assistant", "model": "assistant",
-                 "function": "tool", "tool": "tool", "system": "system", "user": "user", "assistant": "assistant"}
-SHORT_LABEL_CHARS = 60
 
 
 class TemplateBook:
@@ -26,9 +25,12 @@ class TemplateBook:
     def __init__(self, kinds: dict[str, str]) -> None:
         self.templates: dict[str, Template] = {}
         self.kinds = kinds
+        self.unused: dict[str, Template] = {}  # file templates that join the project when a prompt uses them
 
     def add(self, text: v.Str, fallback_id: str, role: str, span: Span | None = None) -> str:
         template_id = text.origin or fallback_id
+        if template_id not in self.templates and template_id in self.unused:
+            self.templates[template_id] = self.unused.pop(template_id)
         existing = self.templates.get(template_id)
         if existing is not None:
             if existing.role == "unknown" and role != "unknown":
@@ -83,8 +85,7 @@ def jsonable(value: v.Value) -> object:
 
 
 def _role(value: v.Value | None) -> str:
-    text = text_of(value)
-    return _ROLE_ALIASES.get(text.lower(), "unknown") if text else "unknown"
+    return role_of(text_of(value))
 
 
 class Shaper:
@@ -205,26 +206,14 @@ class Shaper:
         for part in parts:
             if part.message is not None:
                 by_message.setdefault(part.message, []).append(part)
-        order = sorted(by_message)
-        if len(order) < 3:
-            return
-        for a, b in zip(order[:-1], order[1:]):
-            pa, pb = by_message[a], by_message[b]
-            if pa[0].role == "user" and pb[0].role == "assistant" and all(p.static for p in pa + pb) and b != order[-1]:
-                answer = self.book.templates[pb[-1].template].text.strip() if pb[-1].template else ""
-                ids = tuple(p.template for p in pa + pb if p.template)
-                group = _common_group(ids) or self.draft.id
-                self.examples.append(Example(group, ids, answer if len(answer) <= SHORT_LABEL_CHARS else None,
-                                             pa[0].span))
-
-
-def _common_group(ids: tuple[str, ...]) -> str | None:
-    """``app/x.py::EXAMPLES`` when every id is inside that named constant."""
-    groups = {i.split("[", 1)[0] for i in ids if "[" in i}
-    if len(groups) == 1 and all("[" in i for i in ids):
-        group = groups.pop()
-        return group if "::" in group and "#" not in group else None
-    return None
+        turns = []
+        for index in sorted(by_message):
+            ps = by_message[index]
+            last = ps[-1].template
+            text = self.book.templates[last].text if last in self.book.templates else ""
+            turns.append(Turn(ps[0].role, tuple(p.template for p in ps if p.template), ps[0].span,
+                              all(p.static for p in ps), text))
+        self.examples.extend(pair_examples(self.draft.id, turns))
 
 
 def _tool_origin(tool: v.Map) -> str | None:
@@ -302,8 +291,11 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
     return request, s.examples
 
 
-def constant_templates(name: str, value: v.Value, path: str, book: TemplateBook) -> list[Example]:
-    """Register every string of a prompt-named constant; list-of-examples constants give examples."""
+def constant_templates(name: str, value: v.Value, path: str, book: TemplateBook, holes: bool = True) -> list[Example]:
+    """Register every string of a prompt-named constant; list-of-examples constants give examples.
+
+    ``holes`` marks ``{name}`` fields in the text (off for text whose holes are already
+    known, such as a LangChain template's)."""
     base_role = "system" if any(w in name.upper() for w in ("SYSTEM", "INSTRUCTION")) else "unknown"
     examples: list[Example] = []
     constant_id = f"{path}::{name}"
@@ -312,7 +304,7 @@ def constant_templates(name: str, value: v.Value, path: str, book: TemplateBook)
         if isinstance(val, v.Str):
             if not val.text.strip() and not val.has_holes:
                 return []
-            return [book.add(v.placeholder_holes(val), constant_id + where, role)]
+            return [book.add(v.placeholder_holes(val) if holes else val, constant_id + where, role)]
         if isinstance(val, v.Seq):
             ids: list[str] = []
             for i, item in enumerate(val.items):
@@ -331,10 +323,28 @@ def constant_templates(name: str, value: v.Value, path: str, book: TemplateBook)
     visit(value, "", base_role)
     if "EXAMPLE" in name.upper() or "SHOT" in name.upper():
         examples.extend(_constant_examples(constant_id, value, book))
+    elif isinstance(value, v.Seq):
+        examples.extend(_message_examples(constant_id, value, book))
     return examples
 
 
-_ANSWER_KEYS = ("output", "answer", "label", "completion", "assistant", "response", "expected", "category")
+def _message_examples(constant_id: str, value: v.Seq, book: TemplateBook) -> list[Example]:
+    """A message list's user/assistant pairs before its final turn (all pairs when the
+    list is only demonstrations: user and assistant turns ending with an answer)."""
+    turns = []
+    for i, item in enumerate(value.items):
+        if not isinstance(item, v.Map) or item.get("role") is None:
+            return []
+        content = item.get("content")
+        tid = content.origin if isinstance(content, v.Str) and content.origin else f"{constant_id}[{i}].content"
+        template = book.templates.get(tid)
+        static = template is not None and not template.placeholders
+        where = getattr(content, "span", None) or getattr(item, "span", None)
+        turns.append(Turn(_role(item.get("role")), (tid,) if template else (), where, static,
+                          template.text if template else ""))
+    if turns and turns[-1].role == "assistant" and all(t.role in ("user", "assistant") for t in turns):
+        turns.append(Turn("user", (), None, False))  # only demonstrations: every pair counts
+    return pair_examples(constant_id, turns)
 
 
 def _constant_examples(constant_id: str, value: v.Value, book: TemplateBook) -> list[Example]:
@@ -358,7 +368,7 @@ def _constant_examples(constant_id: str, value: v.Value, book: TemplateBook) -> 
             continue
         label = None
         if isinstance(item, v.Map):
-            for key in _ANSWER_KEYS:
+            for key in ANSWER_KEYS:
                 got = text_of(item.get(key))
                 if got is not None and len(got.strip()) <= SHORT_LABEL_CHARS:
                     label = got.strip()

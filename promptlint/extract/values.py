@@ -76,12 +76,14 @@ class Ref:
 
 @dataclass(frozen=True)
 class FileLink:
-    """Text read from a file of the tree: ``Path(..).read_text()``, ``env.get_template(..)``."""
+    """Text read from a file of the tree: ``Path(..).read_text()``, ``env.get_template(..)``,
+    or one value of a YAML prompt file: ``yaml.safe_load(open(..))["triage"]["system"]``."""
 
     target: str  # path as written in the code
-    how: str  # "read" | "jinja"
+    how: str  # "read" | "jinja" | "yaml" | "prompt" (named by a prompt config) | "loader" (a search path)
     span: Span | None = None
     base: str | None = None  # folder the code names as the template/search root, when known
+    keys: tuple[str | int, ...] = ()  # for "yaml": the key path into the file
 
 
 @dataclass(frozen=True)
@@ -208,11 +210,12 @@ _PLACEHOLDER = re.compile(
 )
 
 
-def placeholder_holes(value: Str) -> Str:
+def placeholder_holes(value: Str, pattern: re.Pattern[str] = _PLACEHOLDER) -> Str:
     """Mark ``{name}`` and ``{{ name }}`` in a prompt constant's text as holes.
 
     Only identifier-shaped fields count, so JSON examples (``{"label": "x"}``) and
-    escaped braces stay text.
+    escaped braces stay text. ``pattern`` may narrow what a placeholder is (its first
+    group that matched names the hole).
     """
     if not any(s.hole is None and "{" in s.text for s in value.segments):
         return value
@@ -222,9 +225,9 @@ def placeholder_holes(value: Str) -> Str:
             segments.append(seg)
             continue
         pos = 0
-        for m in _PLACEHOLDER.finditer(seg.text):
+        for m in pattern.finditer(seg.text):
             segments.append(Segment(text=seg.text[pos : m.start()], span=seg.span))
-            name = (m.group(1) or m.group(2) or "").split("|")[0].strip()
+            name = next((g for g in m.groups() if g), "").split("|")[0].strip()
             segments.append(Segment(hole=name, span=seg.span))
             pos = m.end()
         segments.append(Segment(text=seg.text[pos:], span=seg.span))
@@ -242,7 +245,12 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
     auto = 0
     for seg in value.segments:
         if seg.hole is not None:
-            segments.append(seg)
+            filled = kwargs.get(seg.hole)  # a placeholder already known as a hole (a file's ``{name}``)
+            if isinstance(filled, Str):
+                segments.extend(filled.segments)
+                spliced = True
+            else:
+                segments.append(seg)
             continue
         pos = 0
         for m in _FORMAT_FIELD.finditer(seg.text):

@@ -60,6 +60,7 @@ def finding_entry(priced, view) -> dict:
         "usd_per_month": _round(price.usd_per_month) if price else None,
         "exposure": f.saving.exposure if f.saving else False,
         "fix": {"applicability": f.fix.applicability, "description": f.fix.description} if f.fix else None,
+        **({"cell": f.span.cell} if f.span.cell is not None else {}),
     }
     if f.span.cell is not None:
         entry["cell"] = f.span.cell

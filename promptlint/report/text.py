@@ -8,9 +8,15 @@ from promptlint.report.document import sorted_requests, sorted_templates
 SUMMARY_ROWS = 5
 
 
+def location(span, view, column: bool = True) -> str:
+    """``path:line:col``, with the cell for a notebook (``nb.ipynb:cell 3:5:1``, as ruff shows it)."""
+    cell = f"cell {span.cell}:" if span.cell is not None else ""
+    return f"{view.path(span.path)}:{cell}{span.line}" + (f":{span.column}" if column else "")
+
+
 def finding_line(priced, view) -> str:
     f = priced.finding
-    line = f"{view.path(f.span.path)}:{f.span.line}:{f.span.column}: {f.code} {f.name}  {f.message}"
+    line = f"{location(f.span, view)}: {f.code} {f.name}  {f.message}"
     note = saving_note(priced)
     if note:
         line += f" ({note})"
@@ -38,7 +44,7 @@ def request_rows(analysis, view, limit: int | None) -> list[list[str]]:
         price = analysis.request_prices[request.id]
         rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request),
                      _tokens(analysis, counts.input_tokens, counts.exact),
-                     counts.model, f"{view.path(request.path)}:{request.span.line} {request.id.split('::', 1)[-1]}"])
+                     counts.model, f"{location(request.span, view, False)} {request.id.split('::', 1)[-1]}"])
     return rows
 
 
@@ -50,7 +56,7 @@ def template_rows(analysis, view, limit: int | None) -> list[list[str]]:
         rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request),
                      _tokens(analysis, analysis.measurements.templates[tid], tid in analysis.measurements.exact_templates),
                      template.role,
-                     f"{view.path(template.path)}:{template.span.line} {tid.split('::', 1)[-1] if '::' in tid else ''}".rstrip()])
+                     f"{location(template.span, view, False)} {tid.split('::', 1)[-1] if '::' in tid else ''}".rstrip()])
     return rows
 
 

@@ -1,0 +1,162 @@
+"""Links from one file to another: template files read by code, Jinja includes, promptfoo.
+
+Code names a file the way it will find it at run time: relative to the code's folder
+(``Path(__file__).parent / "prompts" / "x.txt"``), to the working directory (the project
+root), or to a Jinja loader's search path. :class:`TreeFiles` tries those places in that
+order (the code's folder, then each folder above it up to the root), then a path suffix
+that only one file of the tree has. A file the scan did not select (a ``.md`` prompt, a
+partial the prefilter skipped) is read and extracted on demand.
+
+:class:`FileLinker` turns a :class:`~promptlint.extract.values.FileLink` into the text of
+that file's template, composing Jinja includes and extends first, so a request built
+from ``env.get_template("answer.j2").render(...)`` counts the included text too.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import replace
+from typing import Callable, Iterable
+
+from promptlint.extract import values as v
+from promptlint.extract.layout import Layout, compose
+from promptlint.extract.result import FileResult
+from promptlint.types import Diagnostic, Template
+
+Loader = Callable[[str, str], "FileResult | None"]  # (relative path, kind) -> extracted file
+
+
+def candidates(target: str, origin: str, base: str | None = None) -> list[str]:
+    """Relative paths ``target`` may mean when named in the file ``origin``, nearest first."""
+    target = target.replace("\\", "/").strip()
+    if not target or target.startswith("/") or ":" in target.split("/", 1)[0]:
+        return []
+    folder = posixpath.dirname(origin)
+    roots: list[str] = []
+    if base:
+        base = base.replace("\\", "/").strip("/")
+        roots += [posixpath.join(folder, base), base]
+    while True:
+        roots.append(folder)
+        if not folder:
+            break
+        folder = posixpath.dirname(folder)
+    out: list[str] = []
+    for root in roots:
+        path = posixpath.normpath(posixpath.join(root, target)) if root else posixpath.normpath(target)
+        if path != ".." and not path.startswith("../") and path not in out:
+            out.append(path)
+    return out
+
+
+class TreeFiles:
+    """Files of the tree by path and kind; extracted on demand through ``load``."""
+
+    def __init__(self, results: Iterable[FileResult], known: Iterable[str] = (), load: Loader | None = None,
+                 kind_of: Callable[[str], str | None] | None = None) -> None:
+        self.results: dict[tuple[str, str], FileResult] = {}
+        self.paths: set[str] = set(known)
+        for result in results:
+            self.results[(result.path, result.kind)] = result
+            self.paths.add(result.path)
+        self.load = load
+        self.kind_of = kind_of or (lambda path: None)
+        self.loaded: list[FileResult] = []
+        self._missing: set[tuple[str, str]] = set()
+
+    def get(self, path: str, kind: str) -> FileResult | None:
+        key = (path, kind)
+        if key in self.results:
+            return self.results[key]
+        if self.load is None or key in self._missing:
+            return None
+        result = self.load(path, kind)
+        if result is None:
+            self._missing.add(key)
+            return None
+        self.results[key] = result
+        self.paths.add(path)
+        self.loaded.append(result)
+        return result
+
+    def find(self, target: str, origin: str, kind: str, base: str | None = None) -> FileResult | None:
+        for path in candidates(target, origin, base):
+            found = self.get(path, kind)
+            if found is not None:
+                return found
+        # The longest tail of the path that some tree file ends with, if only one does
+        # (``/srv/app/prompts/x.txt`` in a container is ``src/app/prompts/x.txt`` here).
+        parts = [p for p in target.replace("\\", "/").split("/") if p not in ("", ".")]
+        for k in range(len(parts)):
+            tail = "/" + "/".join(parts[k:])
+            matches = sorted(p for p in self.paths if ("/" + p).endswith(tail))
+            if matches:
+                return self.get(matches[0], kind) if len(matches) == 1 else None
+        return None
+
+
+class FileLinker:
+    """Resolves file links to templates and registers those templates."""
+
+    def __init__(self, tree: TreeFiles, book) -> None:
+        self.tree = tree
+        self.book = book  # the TemplateBook every linked template goes into
+        self.diagnostics: dict[tuple[str, int, str], Diagnostic] = {}
+        self._composed: dict[str, Template] = {}
+
+    def layout(self, target: str, origin: str) -> Layout | None:
+        found = self.tree.find(target, origin, "jinja")
+        return found.layouts[0] if found is not None and found.layouts else None
+
+    def template(self, result: FileResult) -> Template | None:
+        """The file's template, with includes and extends composed for a Jinja file."""
+        if not result.templates:
+            return None
+        base = result.templates[0]
+        if not result.layouts:
+            return base
+        if base.id in self._composed:
+            return self._composed[base.id]
+        composition = compose(result.layouts[0], self.layout)
+        for d in composition.diagnostics:
+            self.diagnostics.setdefault((d.path, d.line, d.message), d)
+        notes = tuple(dict.fromkeys((*base.notes, *composition.notes)))
+        template = replace(base, segments=tuple(composition.segments), notes=notes)
+        self._composed[base.id] = template
+        self.book.templates[template.id] = template
+        return template
+
+    def value(self, link: v.FileLink) -> v.Value:
+        """The text a link reads, as a string value whose origin is the file's template."""
+        origin = link.span.path if link.span is not None else ""
+        if link.how == "yaml":
+            return self.yaml_value(link, origin)
+        kind = "jinja" if link.how == "jinja" or self.tree.kind_of(link.target) == "jinja" else "text"
+        found = self.tree.find(link.target, origin, kind, link.base)
+        if found is None:
+            return v.Unknown(f"file `{link.target}` was not found in the scanned tree", link.target, "missing",
+                             link.span)
+        template = self.template(found)
+        if template is None:
+            return v.Str((), link.span)
+        # A text file becomes a template when a request or prompt constant uses its text
+        # unchanged; text derived from it (``.strip()``) is a template of its own.
+        if link.how == "prompt":
+            self.book.put(template)
+        elif template.id not in self.book.templates:
+            self.book.unused.setdefault(template.id, template)
+        return v.Str(template.segments, template.span, template.id)
+
+    def yaml_value(self, link: v.FileLink, origin: str) -> v.Value:
+        """One prompt of a YAML file loaded by code: the template at that key path."""
+        found = self.tree.find(link.target, origin, "yaml", link.base)
+        if found is None:
+            return v.Unknown(f"file `{link.target}` was not found in the scanned tree", link.target, "missing",
+                             link.span)
+        keypath = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in link.keys).lstrip(".")
+        template = next((t for t in found.templates if t.id == f"{found.path}::{keypath}"), None)
+        if template is None:
+            return v.Unknown(f"`{keypath or 'the document'}` of {found.path} is not a prompt text promptlint found",
+                             f"{link.target}[{keypath}]", "missing", link.span)
+        self.book.put(template)
+        return v.Str(template.segments, template.span, template.id)

@@ -1,0 +1,79 @@
+"""Notebooks: code cells as one module, IPython syntax neutralized, locations per cell."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import as_json, run_analysis
+from promptlint.extract.notebook import extract_notebook, neutralize
+
+
+def notebook(*cells: tuple[str, str]) -> str:
+    return json.dumps({"cells": [{"cell_type": kind, "source": source.splitlines(keepends=True), "metadata": {}}
+                                 for kind, source in cells], "nbformat": 4, "nbformat_minor": 5})
+
+
+NOTEBOOK = notebook(
+    ("markdown", "# Trying prompts"),
+    ("code", "%pip install anthropic\nimport anthropic\nclient = anthropic.Anthropic()\n"),
+    ("code", "SYSTEM_PROMPT = '''You are a triage assistant.\nAnswer with one word.'''\n"),
+    ("code", "!ls data\nfiles = !ls\nfor q in ['a', 'b']:\n    %time x = 1\n"
+             "    r = client.messages.create(model='claude-sonnet-4-5', system=SYSTEM_PROMPT,\n"
+             "        messages=[{'role': 'user', 'content': q}])\n"),
+    ("code", "%%bash\necho not python\n"),
+    ("code", "def broken(:\n    pass\n"),
+)
+
+
+def test_ipython_lines_become_pass_with_their_indentation():
+    assert neutralize("%pip install x\n  !ls\nx = !ls\nobj?\nprint(1)") == [
+        "pass", "  pass", "pass", "pass", "print(1)"]
+    assert neutralize("%%bash\necho") is None
+    assert neutralize("%%time\nx = 1") == ["pass", "x = 1"]
+
+
+def test_names_resolve_across_cells_and_locations_name_the_cell():
+    result = extract_notebook("nb/explore.ipynb", NOTEBOOK, ("*PROMPT*",))
+    (constant,) = [c for c in result.constants if c.name == "SYSTEM_PROMPT"]
+    assert (constant.span.cell, constant.span.line) == (2, 1)
+    (draft,) = result.drafts
+    assert (draft.span.cell, draft.span.line, draft.in_loop) == (3, 5, True)
+    system = draft.param("system")
+    assert system.origin == "nb/explore.ipynb::SYSTEM_PROMPT"
+    assert system.span.start is None  # offsets would point into the JSON, not the cell
+
+
+def test_a_cell_that_does_not_parse_is_reported_and_the_rest_is_scanned():
+    result = extract_notebook("nb/explore.ipynb", NOTEBOOK, ("*PROMPT*",))
+    (diagnostic,) = result.diagnostics
+    assert (diagnostic.cell, diagnostic.line, diagnostic.code) == (5, 1, "PL001")
+    assert result.drafts
+
+
+def test_not_a_notebook_is_a_parse_error():
+    assert "cannot parse notebook JSON" in extract_notebook("x.ipynb", "{not json", ()).diagnostics[0].message
+    assert "no `cells`" in extract_notebook("x.ipynb", "{}", ()).diagnostics[0].message
+
+
+def test_json_output_names_the_cell(project, cli):
+    root = project({"nb/explore.ipynb": NOTEBOOK})
+    code, out, _ = cli(root, "check", ".", "--format", "json")
+    document = as_json(out)
+    findings = {f["code"]: f for f in document["findings"]}
+    assert findings["PL301"]["cell"] == 3 and findings["PL301"]["line"] == 5
+    assert findings["PL001"]["cell"] == 5
+    template = next(t for t in document["templates"] if t["id"] == "nb/explore.ipynb::SYSTEM_PROMPT")
+    assert (template["kind"], template["cell"], template["line"]) == ("notebook", 2, 1)
+    code, text, _ = cli(root, "check", ".")
+    assert "nb/explore.ipynb:cell 3:5:" in text
+
+
+def test_suppression_applies_to_its_own_cell_only(project):
+    source = notebook(
+        ("code", "import anthropic\nclient = anthropic.Anthropic()\n"),
+        ("code", "client.messages.create(model='claude-sonnet-4-5', messages=[])  # promptlint: ignore[PL301]\n"),
+        ("code", "client.messages.create(model='claude-sonnet-4-5', messages=[])\n"),
+    )
+    root = project({"nb.ipynb": source})
+    found = [(f.finding.span.cell, f.finding.span.line) for f in run_analysis(root, select=("PL301",)).findings]
+    assert found == [(3, 1)]

@@ -1,0 +1,127 @@
+"""Requests whose prompt is read from a file of the tree are linked to that file's template."""
+
+from __future__ import annotations
+
+from conftest import run_analysis
+
+CALL = "client.messages.create(model='claude-sonnet-4-5', max_tokens=100, system={system}, messages=[{{'role': 'user', 'content': q}}])"
+
+
+def app(body: str, system: str) -> str:
+    return ("import anthropic\nfrom pathlib import Path\nfrom jinja2 import Environment, FileSystemLoader\n"
+            "client = anthropic.Anthropic()\n" + body + "\ndef answer(q, user=None):\n"
+            f"    return {CALL.format(system=system)}\n")
+
+
+def request_of(root, path="app/bot.py"):
+    analysis = run_analysis(root)
+    (request,) = [r for r in analysis.project.requests if r.path == path]
+    return analysis, request
+
+
+def test_get_template_render_links_the_jinja_file_under_the_loader_root(project):
+    root = project({
+        "app/bot.py": app('env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"))',
+                          'env.get_template("answer.j2").render(user=user)'),
+        "app/templates/answer.j2": "You answer questions for {{ user }}.\n{% include 'policy.j2' %}",
+        "app/templates/policy.j2": "Refunds take five business days after we receive the item.",
+        "other/answer.j2": "A different template with the same name.",
+    })
+    analysis, request = request_of(root)
+    assert request.templates == ("app/templates/answer.j2",)
+    assert not request.unresolved
+    counts = analysis.measurements.requests[request.id]
+    included = analysis.measurements.templates["app/templates/policy.j2"]
+    assert counts.parts[0] == analysis.measurements.templates["app/templates/answer.j2"] > included > 0
+    assert analysis.project.templates["app/templates/answer.j2"].role == "system"
+
+
+def test_read_text_beside_the_code_is_a_text_template(project):
+    root = project({
+        "app/bot.py": app('PROMPTS = Path(__file__).parent / "prompts"', '(PROMPTS / "system.md").read_text()'),
+        "app/prompts/system.md": "You are ACME's support assistant.\nAnswer in two sentences.\n",
+    })
+    analysis, request = request_of(root)
+    template = analysis.project.templates["app/prompts/system.md"]
+    assert (template.kind, template.role, template.path) == ("text", "system", "app/prompts/system.md")
+    assert request.templates == ("app/prompts/system.md",)
+    assert all(s.exact for s in template.segments)
+
+
+def test_open_read_and_with_open_resolve_from_the_project_root(project):
+    body = "with open('prompts/policy.txt') as f:\n    POLICY = f.read()\n"
+    root = project({"app/bot.py": app(body, "POLICY + open('prompts/tone.txt').read()"),
+                    "prompts/policy.txt": "Refunds within 30 days.", "prompts/tone.txt": " Be warm."})
+    analysis, request = request_of(root)
+    (template,) = [analysis.project.templates[t] for t in request.templates]
+    assert template.text == "Refunds within 30 days. Be warm."
+    assert {s.span.path for s in template.segments} == {"prompts/policy.txt", "prompts/tone.txt"}
+
+
+def test_format_on_file_text_keeps_the_file_template_and_its_holes(project):
+    root = project({
+        "app/bot.py": app("", "Path('prompts/summary.txt').read_text().format(product='ACME', user=user)"),
+        "prompts/summary.txt": "Summarize the ticket about {product} for {user}.",
+    })
+    analysis, request = request_of(root)
+    template = analysis.project.templates[request.templates[0]]
+    assert template.text == "Summarize the ticket about ACME for ."
+    assert template.placeholders == ("user",)
+
+
+def test_unique_path_suffix_is_found_when_no_folder_matches(project):
+    root = project({
+        "src/app/bot.py": app("", "Path('/srv/app/prompts/long_system.txt').read_text()"),
+        "src/app/prompts/long_system.txt": "You are a meticulous assistant.",
+    })
+    _, request = request_of(root, "src/app/bot.py")
+    assert request.templates == ("src/app/prompts/long_system.txt",)
+
+
+def test_missing_file_is_unresolved_with_its_name(project):
+    root = project({"app/bot.py": app("", "Path('prompts/nope.txt').read_text()")})
+    analysis, request = request_of(root)
+    assert "prompts/nope.txt" in request.unresolved[0]
+    assert any(f.finding.code == "PL002" for f in analysis.findings)
+
+
+def test_excluded_files_are_not_read(project):
+    root = project({"app/bot.py": app("", "Path('build/prompt.txt').read_text()"), "build/prompt.txt": "Hidden."})
+    _, request = request_of(root)
+    assert request.unresolved
+
+
+def test_a_value_of_a_yaml_prompt_file_loaded_by_code_is_that_template(project):
+    body = "import yaml\nPROMPTS = yaml.safe_load(open('prompts/support.yaml'))\n"
+    root = project({
+        "app/bot.py": app(body, "PROMPTS['triage']['system']"),
+        "prompts/support.yaml": "triage:\n  system: |\n    Sort the message into billing, shipping or other.\n"
+                                "  user: 'Message: {text}'\n",
+    })
+    analysis, request = request_of(root)
+    assert request.templates == ("prompts/support.yaml::triage.system",)
+    template = analysis.project.templates["prompts/support.yaml::triage.system"]
+    assert (template.kind, template.role) == ("yaml", "system")
+
+
+def test_a_yaml_key_that_is_not_a_prompt_is_unresolved(project):
+    body = "import yaml\nPROMPTS = yaml.safe_load(open('prompts/support.yaml'))\n"
+    root = project({"app/bot.py": app(body, "PROMPTS['triage']['model']"),
+                    "prompts/support.yaml": "triage:\n  model: gpt-4o\n  system: Sort the message into queues.\n"})
+    _, request = request_of(root)
+    assert "triage.model" in request.unresolved[0]
+
+
+def test_scanning_only_the_code_file_still_reads_the_template_it_renders(project):
+    from promptlint.config import parse_config
+    from promptlint.engine import analyze
+
+    root = project({
+        "app/bot.py": app('env = Environment(loader=FileSystemLoader("templates"))', 'env.get_template("a.j2").render()'),
+        "templates/a.j2": "Intro.\n{% include 'b.j2' %}",
+        "templates/b.j2": "Rules from the included file.",
+    })
+    analysis = analyze([root / "app" / "bot.py"], parse_config({}, root=str(root)))  # as pre-commit passes files
+    (request,) = analysis.project.requests
+    assert request.templates == ("templates/a.j2",)
+    assert analysis.project.templates["templates/a.j2"].text == "Intro.\nRules from the included file."
