@@ -36,6 +36,13 @@ HOSTILE = {
     "self_import.py": "from self_import import LOOP_PROMPT\nLOOP_PROMPT = LOOP_PROMPT + 'x'\n",
     "cycle_a.py": "from cycle_b import B_PROMPT\nA_PROMPT = B_PROMPT + 'a'\n",
     "cycle_b.py": "from cycle_a import A_PROMPT\nB_PROMPT = A_PROMPT + 'b'\n",
+    "bomb.yaml": "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+                 + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+                           f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+                           for i in range(8))
+                 + "system: *i\nprompt: *i\n",
+    "truncated.ipynb": '{"cells": [{"cell_type": "code", "source": ["SYSTEM_PROMPT = \'x\'"',
+    "broken.j2": "Hello {{ name }\n{% if vip %}\nYou are special.\n",
 }
 
 
@@ -56,6 +63,8 @@ def test_every_bad_file_is_diagnosed_and_the_good_one_is_still_checked(tmp_path)
     assert "cannot parse Python" in pl001["syntax.py"] and "line" in pl001["syntax.py"]
     for deep in ("deep_parens.py", "deep_concat.py", "deep_unary.py"):
         assert "cannot parse Python" in pl001[deep]
+    assert "alias" in pl001["bomb.yaml"]
+    assert "truncated.ipynb" in pl001 and "broken.j2" in pl001
     notices = {n.path: n.message for n in analysis.notices}
     assert "over max-file-size" in notices["huge.py"]
     assert "looping symbolic link" in notices["loop.py"]
