@@ -252,18 +252,22 @@ def calibrate(paths, models, dry_run, output_format, config_file, default_model)
     click.echo(render(result, written, shown, output_format), nl=False)
 
 
+def _ruleset(config_file):
+    """Every rule the configuration in force loads (built-in, rule-dirs, plugins)."""
+    from promptlint.rules import load_rules
+
+    try:
+        return load_rules(_config((), config_file))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
 @main.command("rules")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False))
 def rules_command(output_format, config_file) -> None:
     """List every rule: code, name, severity, fixability, where it comes from."""
-    from promptlint.rules import load_rules
-
-    config = _config((), config_file)
-    try:
-        ruleset = load_rules(config)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    ruleset = _ruleset(config_file)
     if output_format == "json":
         import json
 
@@ -281,13 +285,9 @@ def rules_command(output_format, config_file) -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False))
 def explain(code, config_file) -> None:
     """Show one rule's documentation (by code or name)."""
-    from promptlint.rules import DOC_SECTIONS, load_rules
+    from promptlint.rules import DOC_SECTIONS
 
-    config = _config((), config_file)
-    try:
-        ruleset = load_rules(config)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    ruleset = _ruleset(config_file)
     rule = ruleset.by_code(code)
     if rule is None:
         raise UsageError(f"no rule `{code}`; see `promptlint rules`")
