@@ -130,6 +130,10 @@ class ScanCache:
             return entry[1]
         return None
 
+    def has_result(self, path: str, file_digest: str) -> bool:
+        entry = self.files.get(path)
+        return isinstance(entry, list) and len(entry) == 3 and entry[0] == file_digest and entry[2] is not None
+
     def result(self, path: str, file_digest: str) -> FileResult | None:
         entry = self.files.get(path)
         if not (isinstance(entry, list) and len(entry) == 3 and entry[0] == file_digest and entry[2] is not None):

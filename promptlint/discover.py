@@ -36,6 +36,7 @@ class SourceFile:
     kind: str  # python | notebook | jinja | yaml
     data: bytes | None  # None until needed when the cache vouches for the file
     digest: str = ""  # content hash, the cache key
+    stat: tuple[int, int] | None = None  # (size, mtime_ns) when the bytes were read now, for the cache
 
     def load(self) -> bytes:
         """The file's bytes (read now if the scan did not need them)."""
@@ -240,6 +241,8 @@ def read_candidate(rel: str, abspath: str, kind: str, config: Config,
 
     When the cache saw the file with the same size and mtime, its bytes are not read
     (``data`` is None) and its recorded hash is used: nothing changed that needs them.
+    The cache is only read here (this runs in worker processes too); :func:`remember`
+    records what was learnt.
     """
     try:
         stat = os.stat(abspath)
@@ -254,10 +257,7 @@ def read_candidate(rel: str, abspath: str, kind: str, config: Config,
             data = handle.read(config.max_file_size + 1)
     except OSError as exc:
         return Diagnostic(rel, f"skipped: cannot read file: {exc.strerror or exc}", code="skip")
-    source = SourceFile(rel, abspath, kind, data, digest(data))
-    if cache is not None:
-        cache.remember_stat(rel, stat.st_size, stat.st_mtime_ns, source.digest)
-    return source
+    return SourceFile(rel, abspath, kind, data, digest(data), (stat.st_size, stat.st_mtime_ns))
 
 
 def passes_prefilter(source: SourceFile, config: Config) -> bool:
@@ -265,6 +265,24 @@ def passes_prefilter(source: SourceFile, config: Config) -> bool:
         return True  # a prompt file by its name
     check = prefilter(source.kind, tuple(config.prompt_name_patterns))
     return check is None or check.matches(source.load())
+
+
+def verdict(source: SourceFile, config: Config, cache: ScanCache | None) -> tuple[bool, bool]:
+    """Whether the file may hold prompts, and whether that was decided now (not cached)."""
+    known = cache.verdict(source.path, source.digest) if cache is not None else None
+    if known is not None:
+        return known, False
+    return passes_prefilter(source, config), True
+
+
+def remember(cache: ScanCache | None, source: SourceFile, passes: bool, fresh: bool) -> None:
+    """Record in the cache what reading and prefiltering ``source`` learnt."""
+    if cache is None:
+        return
+    if source.stat is not None:
+        cache.remember_stat(source.path, source.stat[0], source.stat[1], source.digest)
+    if fresh and not passes:
+        cache.remember(source.path, source.digest, False)
 
 
 def discover(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Discovery:
@@ -279,12 +297,9 @@ def discover(paths: list[Path], config: Config, cache: ScanCache | None = None) 
         if isinstance(got, Diagnostic):
             diagnostics.append(got)
             continue
-        verdict = cache.verdict(rel, got.digest) if cache is not None else None
-        if verdict is None:
-            verdict = passes_prefilter(got, config)
-            if cache is not None and not verdict:
-                cache.remember(rel, got.digest, False)
-        if verdict:
+        passes, fresh = verdict(got, config, cache)
+        remember(cache, got, passes, fresh)
+        if passes:
             files.append(got)
         else:
             skipped.append(rel)
