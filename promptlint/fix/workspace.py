@@ -1,0 +1,54 @@
+"""The files a fix may read and edit, each read once.
+
+Only files under the paths the user gave are edited (a pre-commit run on one file must
+not rewrite another); a constant imported from elsewhere is left alone and the fix says
+so. Bytes already read by discovery are reused, so the "changed since read" check compares
+with what the analysis actually saw.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from promptlint.discover import Discovery, classify
+from promptlint.fix.files import SourceText, read_source
+from promptlint.fix.pysource import PySource, PySourceError
+
+
+class FixError(Exception):
+    """A fix cannot be turned into edits; the message says why, for the user."""
+
+
+class Workspace:
+    def __init__(self, root: str, discovery: Discovery, config) -> None:
+        self.root = Path(root)
+        self.config = config
+        self.read: dict[str, bytes] = {f.path: f.data for f in discovery.files}
+        self.kinds: dict[str, str] = {f.path: f.kind for f in discovery.files}
+        self.editable_paths = {*self.read, *discovery.skipped, *discovery.others}
+        self._sources: dict[str, SourceText | None] = {}
+        self._python: dict[str, PySource] = {}
+
+    def source(self, path: str) -> SourceText:
+        if path not in self.editable_paths:
+            raise FixError(f"{path} is outside the paths being fixed")
+        if path not in self._sources:
+            kind = self.kinds.get(path) or classify(path, self.config) or "text"
+            self._sources[path] = read_source(path, str(self.root / path), kind, self.read.get(path))
+        source = self._sources[path]
+        if source is None:
+            raise FixError(f"{path} cannot be read as UTF-8 text")
+        if source.kind == "notebook":
+            raise FixError(f"{path}: notebooks are not edited yet")
+        return source
+
+    def python(self, path: str) -> PySource:
+        if path not in self._python:
+            source = self.source(path)
+            if source.kind != "python":
+                raise FixError(f"{path} is not a Python file")
+            try:
+                self._python[path] = PySource(path, source.text)
+            except PySourceError as exc:
+                raise FixError(str(exc)) from None
+        return self._python[path]
