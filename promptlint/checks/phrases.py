@@ -66,6 +66,7 @@ def phrase_rule(ctx):
 
 
 _THANKS_FOR = re.compile(r"\s+for\b[^.!?\n]*[.!?]*")
+_ALONE = re.compile(r"[.!]*(?=\s|$)|")
 
 
 def delete_phrases(text: str, hits) -> str:
@@ -73,11 +74,13 @@ def delete_phrases(text: str, hits) -> str:
     again; a "thank you for ..." sentence goes whole (its rest says nothing either)."""
     for hit in reversed(hits):
         start, end = hit.start, hit.end
-        if hit.text.lower().startswith("thank") and starts_sentence(text, start):
+        capital = starts_sentence(text, start)
+        if hit.text.lower().startswith("thank") and capital:
             tail = _THANKS_FOR.match(text, end)
             if tail:
                 end = tail.end()
-        capital = starts_sentence(text, start)
+        if capital:
+            end = _ALONE.match(text, end).end()  # "Thank you!" as a sentence of its own goes whole
         start, end = cut_range(text, start, end)
         text = text[:start] + text[end:]
         if capital:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from promptlint.config import Config
-from promptlint.engine import Analysis, analyze, scan_tree
+from promptlint.engine import Analysis, Scan, analyze, scan_tree
 from promptlint.fix import verify
 from promptlint.fix.files import FileChanged, SourceText, apply_edits, overlaps, parse_problem, write_source
 from promptlint.fix.measure import Costs, Measured, Remeasurer
@@ -101,8 +101,27 @@ def resolve(fix: Fix, project: Project, workspace: Workspace) -> list[Edit]:
     return unique
 
 
+@dataclass
+class State:
+    """The tree as the fixes applied so far leave it, in memory."""
+
+    scanned: Scan
+    analysis: Analysis
+    workspace: Workspace
+    costs: Costs
+    texts: dict[str, str]  # path -> text, for every file edited so far
+
+
 class Fixer:
-    """One ``promptlint fix`` run over a tree."""
+    """One ``promptlint fix`` run over a tree.
+
+    Fixes are applied in passes, as ruff does: a fix can uncover another finding (a
+    deleted phrase leaves two sentences identical), so after each pass the edited tree is
+    analyzed again in memory and fixed again, until a pass applies nothing. Running
+    ``promptlint fix`` twice therefore changes nothing the second time.
+    """
+
+    MAX_PASSES = 10
 
     def __init__(self, paths: list[Path], config: Config, select=(), ignore=(), unsafe: bool = False) -> None:
         self.paths = paths
@@ -113,37 +132,74 @@ class Fixer:
         catalog = ModelCatalog(config.prices)
         self.counter = make_counter(config, catalog)
         self.scanned = scan_tree(paths, config)
-        self.analysis = analyze(paths, config, self.select, self.ignore, self.counter, scanned=self.scanned)
-        self.workspace = Workspace(config.root, self.scanned.discovery, config)
         self.measurer = Remeasurer(self.scanned, config, self.counter, catalog, Pricer(config, catalog))
-        self.base: Costs = self.measurer.costs(self.scanned.project)
+        self.initial = self._state(self.scanned, {})
+
+    @property
+    def analysis(self) -> Analysis:
+        return self.initial.analysis
+
+    def _state(self, scanned: Scan, texts: dict[str, str]) -> State:
+        analysis = analyze(self.paths, self.config, self.select, self.ignore, self.counter, scanned=scanned)
+        workspace = Workspace(self.config.root, self.scanned.discovery, self.config, texts)
+        return State(scanned, analysis, workspace, self.measurer.costs(scanned.project), texts)
+
+    def _overlay(self, state: State, texts: dict[str, str]) -> dict[str, tuple[str, bytes]]:
+        merged = {**state.texts, **texts}
+        return {p: (state.workspace.source(p).kind, state.workspace.source(p).encode(t)) for p, t in merged.items()}
 
     def run(self, write: bool = True) -> FixRun:
+        state = self.initial
+        applied: list[FixResult] = []
+        final: list[FixResult] = []
+        skipped: dict[tuple, FixResult] = {}  # overlapped an applied fix; tried again on the next pass
+        for number in range(1, self.MAX_PASSES + 1):
+            results, accepted = self._pass(state)
+            texts = self._combine(state, accepted)
+            done = [r for r in results if r.status == APPLIED]
+            final = [r for r in results if r.status not in (APPLIED, SKIPPED)]
+            for result in done:
+                earlier = skipped.pop(_key(result), None)
+                if earlier is not None:
+                    result.notes.append(f"applied on pass {number}: on pass {number - 1} it {earlier.reason}")
+            skipped.update((_key(r), r) for r in results if r.status == SKIPPED)
+            if not done:
+                break
+            applied += done
+            state = self._state(self.measurer.rescan(self._overlay(state, texts)), {**state.texts, **texts})
+        sources = {p: self.initial.workspace.source(p) for p in state.texts}
+        run = FixRun(self.initial.analysis, applied + list(skipped.values()) + final,
+                     {p: (sources[p], t) for p, t in state.texts.items() if t != sources[p].text})
+        run.unfixable = sum(1 for f in state.analysis.findings if f.finding.fix is not None and not f.finding.fix.edits)
+        if applied:
+            run.after = state.analysis
+            run.total = self.measurer.difference(self.initial.costs, state.costs)
+        if write:
+            self._write(run, applied)
+        return run
+
+    def _pass(self, state: State) -> tuple[list[FixResult], dict[str, list[tuple[Edit, FixResult]]]]:
         results: list[FixResult] = []
         accepted: dict[str, list[tuple[Edit, FixResult]]] = {}
-        unfixable = 0
-        for priced in self.analysis.findings:
+        for priced in state.analysis.findings:
             fix = priced.finding.fix
             if fix is None or not fix.edits:
-                unfixable += fix is not None
                 continue
-            result = self.try_fix(priced, fix)
+            result = self.try_fix(priced, fix, state)
             results.append(result)
             if result.status == APPLIED:
                 self._accept(result, accepted)
-        run = FixRun(self.analysis, results, {}, unfixable=unfixable)
-        self._combine(run, accepted)
-        if write:
-            self._write(run, accepted)
-        return run
+        return results, accepted
 
-    def try_fix(self, priced: PricedFinding, fix: Fix) -> FixResult:
-        """The fix alone on the tree as read: edits, parse check, re-extraction, measurement."""
+    def try_fix(self, priced: PricedFinding, fix: Fix, state: State | None = None) -> FixResult:
+        """The fix alone on ``state`` (default: the tree as read): edits, parse check,
+        re-extraction, verification, measurement."""
+        state = state or self.initial
         result = FixResult(priced, fix.applicability, FAILED)
-        project = self.scanned.project
+        project = state.scanned.project
         try:
-            edits = resolve(fix, project, self.workspace)
-            texts = self._texts(edits)
+            edits = resolve(fix, project, state.workspace)
+            texts = self._texts(state, edits)
         except FixError as exc:
             result.reason = str(exc)
             return result
@@ -153,7 +209,7 @@ class Fixer:
             if problem:
                 result.reason = f"{path}: the edited file would not parse ({problem})"
                 return result
-        after = self.measurer.rescan({p: (s.kind, s.encode(t)) for p, (s, t) in texts.items()})
+        after = self.measurer.rescan(self._overlay(state, {p: t for p, (_, t) in texts.items()}))
         problem = verify.problem(fix, project, after.project, set(texts))
         if problem:
             result.reason = problem
@@ -164,25 +220,27 @@ class Fixer:
                 result.applicability = "unsafe"
                 more = f" and {len(others) - 1} more" if len(others) > 1 else ""
                 result.notes.append(f"unsafe here: it also changes `{others[0]}`{more}")
-        result.measured = self.measurer.difference(self.base, self.measurer.costs(after.project))
+        result.measured = self.measurer.difference(state.costs, self.measurer.costs(after.project))
         result.diff = "".join(unified_diff(p, s.text, t) for p, (s, t) in sorted(texts.items()))
         result.status = APPLIED if result.applicability == "safe" or self.unsafe else SUGGESTED
         return result
 
-    def _texts(self, edits: list[Edit]) -> dict[str, tuple[SourceText, str]]:
+    @staticmethod
+    def _texts(state: State, edits: list[Edit]) -> dict[str, tuple[SourceText, str]]:
         by_path: dict[str, list[Edit]] = {}
         for edit in edits:
             by_path.setdefault(edit.path, []).append(edit)
         out = {}
         for path, mine in by_path.items():
-            source = self.workspace.source(path)
+            source = state.workspace.source(path)
             try:
                 out[path] = (source, apply_edits(source.text, mine))
             except ValueError as exc:
                 raise FixError(f"{path}: {exc}") from None
         return out
 
-    def _accept(self, result: FixResult, accepted: dict[str, list[tuple[Edit, FixResult]]]) -> None:
+    @staticmethod
+    def _accept(result: FixResult, accepted: dict[str, list[tuple[Edit, FixResult]]]) -> None:
         """Apply after the fixes before it, unless it edits what they edit (then skipped);
         an edit another fix already makes (a shared template) is made once."""
         new: list[Edit] = []
@@ -200,68 +258,66 @@ class Fixer:
         for edit in new:
             accepted.setdefault(edit.path, []).append((edit, result))
 
-    def _combine(self, run: FixRun, accepted: dict[str, list[tuple[Edit, FixResult]]]) -> None:
-        """Every applied edit of a file together: parse check, measured total, re-analysis."""
-        for path in list(accepted):
-            source = self.workspace.source(path)
-            text = apply_edits(source.text, [e for e, _ in accepted[path]])
-            problem = parse_problem(source, text)
+    def _combine(self, state: State, accepted: dict[str, list[tuple[Edit, FixResult]]]) -> dict[str, str]:
+        """Every applied edit of a file together, parsed once more; a file that would not
+        parse takes back every fix that edits it."""
+        texts: dict[str, str] = {}
+        failed: set[int] = set()
+        for path, items in accepted.items():
+            source = state.workspace.source(path)
+            problem = parse_problem(source, apply_edits(source.text, [e for e, _ in items]))
             if problem:
-                self._drop(run, accepted, path, FAILED, f"{path}: the fixes together would not parse ({problem})")
-                continue
-            run.files[path] = (source, text)
-        self._measure_total(run)
+                for _, owner in items:
+                    owner.status, owner.reason = FAILED, f"{path}: the fixes together would not parse ({problem})"
+                    failed.add(id(owner))
+        for path, items in accepted.items():
+            kept = [e for e, owner in items if id(owner) not in failed]
+            if kept:
+                texts[path] = apply_edits(state.workspace.source(path).text, kept)
+        return texts
 
-    def _measure_total(self, run: FixRun) -> None:
-        if not run.files:
-            return
-        overlay = {p: (s.kind, s.encode(t)) for p, (s, t) in run.files.items()}
-        after = self.measurer.rescan(overlay)
-        run.total = self.measurer.difference(self.base, self.measurer.costs(after.project))
-        run.after = analyze(self.paths, self.config, self.select, self.ignore, self.counter, scanned=after)
+    def _write(self, run: FixRun, applied: list[FixResult]) -> None:
+        """Write every edited file, except a group of files that fixes edit together when
+        any of them changed on disk since it was read (none of that group is written)."""
+        group = {path: path for path in run.files}
 
-    def _drop(self, run: FixRun, accepted, path: str, status: str, reason: str) -> None:
-        """Take back every fix that edits ``path`` (and its edits in other files)."""
-        owners = {id(owner): owner for _, owner in accepted.get(path, [])}
-        for owner in owners.values():
-            owner.status = status
-            owner.reason = reason
-        for other in list(accepted):
-            accepted[other] = [(e, o) for e, o in accepted[other] if id(o) not in owners]
-            if not accepted[other]:
-                del accepted[other]
-            elif other in run.files:
-                source = run.files[other][0]
-                run.files[other] = (source, apply_edits(source.text, [e for e, _ in accepted[other]]))
-        run.files.pop(path, None)
+        def find(path: str) -> str:
+            while group[path] != path:
+                path = group[path]
+            return path
 
-    def _write(self, run: FixRun, accepted) -> None:
-        changed = True
-        while changed:  # a fix that spans a refused file is taken back everywhere
-            changed = False
-            for path, (source, _) in list(run.files.items()):
-                try:
-                    current = Path(source.abspath).read_bytes()
-                except OSError:
-                    current = None
-                if current != source.data:
-                    run.refused[path] = "it changed since promptlint read it"
-                    self._drop(run, accepted, path, REFUSED, f"{path} changed since promptlint read it; not written")
-                    changed = True
-                    break
-        if run.refused:
-            self._measure_total(run)
+        for result in applied:
+            paths = [p for p in result.paths if p in group]
+            for other in paths[1:]:
+                group[find(other)] = find(paths[0])
+        changed = set()
+        for path, (source, _) in run.files.items():
+            try:
+                current = Path(source.abspath).read_bytes()
+            except OSError:
+                current = None
+            if current != source.data:
+                changed.add(find(path))
         for path, (source, text) in sorted(run.files.items()):
-            if text == source.text:
+            if find(path) in changed:
+                run.refused[path] = "it, or a file fixed together with it, changed since promptlint read it"
                 continue
             try:
                 write_source(source, text)
                 run.written.append(path)
             except (FileChanged, OSError) as exc:
                 run.refused[path] = str(exc)
-                for _, owner in accepted.get(path, []):
-                    owner.status = REFUSED
-                    owner.reason = f"{path}: not written: {exc}"
+        for result in applied:
+            hit = [p for p in result.paths if p in run.refused]
+            if hit:
+                result.status = REFUSED
+                result.reason = f"{hit[0]} not written: {run.refused[hit[0]]}"
+
+
+def _key(result: FixResult) -> tuple:
+    """The same finding on another pass (its message may name other numbers)."""
+    f = result.finding.finding
+    return (f.code, f.template, f.request, f.span.path)
 
 
 def _where(result: FixResult) -> str:

@@ -16,6 +16,7 @@ import ast
 import bisect
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 
 import libcst as cst
@@ -74,7 +75,9 @@ def read_literal(node: cst.BaseExpression, start: int, text: str) -> LiteralView
     view = LiteralView(start, end, tuple(pieces), tuple(units))
     if not any(p.fstring for p in pieces):
         try:
-            expected = ast.literal_eval("(" + text[start:end] + ")")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # an invalid escape in scanned code is not ours to report
+                expected = ast.literal_eval("(" + text[start:end] + ")")
         except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
             raise LiteralError(f"cannot evaluate the literal: {exc}") from None
         if expected != view.value:

@@ -86,15 +86,25 @@ def append(elements: Sequence, new, opening) -> list:
     return [*elements[:-1], last, new]
 
 
-def remove(elements: Sequence, drop: set[int]) -> list:
-    """``elements`` without the indexes in ``drop``; the new last item keeps the old last
-    item's trailing comma and layout."""
+def without_items(node: cst.List, drop: set[int]) -> cst.List:
+    """The list without the items at ``drop``. When the last item goes, the new last item
+    keeps its own comment and takes the layout that led to the closing bracket."""
+    elements = node.elements
     kept = [e for i, e in enumerate(elements) if i not in drop]
+    rbracket = node.rbracket
     if kept and (len(elements) - 1) in drop:
-        kept[-1] = kept[-1].with_changes(comma=elements[-1].comma)
-        if isinstance(elements[-1], cst.Arg):
-            kept[-1] = kept[-1].with_changes(whitespace_after_arg=elements[-1].whitespace_after_arg)
-    return kept
+        mine, theirs = kept[-1].comma, elements[-1].comma
+        mine_ws = mine.whitespace_after if isinstance(mine, cst.Comma) else None
+        theirs_ws = theirs.whitespace_after if isinstance(theirs, cst.Comma) else None
+        if isinstance(mine_ws, cst.ParenthesizedWhitespace) and isinstance(theirs_ws, cst.ParenthesizedWhitespace):
+            kept[-1] = kept[-1].with_changes(comma=mine.with_changes(  # type: ignore[union-attr]
+                whitespace_after=mine_ws.with_changes(indent=theirs_ws.indent, last_line=theirs_ws.last_line)))
+        else:
+            kept[-1] = kept[-1].with_changes(comma=theirs)
+            closing = rbracket.whitespace_before
+            if isinstance(mine_ws, cst.ParenthesizedWhitespace) and isinstance(closing, cst.ParenthesizedWhitespace):
+                rbracket = rbracket.with_changes(whitespace_before=closing.with_changes(first_line=mine_ws.first_line))
+    return node.with_changes(elements=kept, rbracket=rbracket)
 
 
 # calls ---------------------------------------------------------------------------------

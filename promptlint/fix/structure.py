@@ -225,7 +225,7 @@ def _remove_python(py: PySource, spans: list[Span]) -> list[Edit]:
     for container, indexes in drops.items():
         if len(indexes) == len(container.elements):
             raise FixError("removing the example would empty the list")
-        new = container.with_changes(elements=pyedits.remove(container.elements, indexes))
+        new = pyedits.without_items(container, indexes)
         edits.append(_guard(lambda c=container, n=new: py.replace(c, n)))
     return edits
 

@@ -14,6 +14,7 @@ assumed: the fix stage extracts the edited file again and compares.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from promptlint.fix.literals import MARK, STRING_NODES, LiteralError, LiteralView, check_rewritten, expected_value, \
@@ -143,8 +144,12 @@ class TemplateMap:
                 raise FixError(f"part of template `{self.template.id}` has no source location")
             if seg.span not in spans:
                 spans.append(seg.span)
-        whole_lines = not edit.replacement and (a == 0 or self.text[a - 1] == "\n") and \
-            (b == len(self.text) or self.text[b - 1] == "\n")
+        starts_line = a == 0 or self.text[a - 1] == "\n"
+        ends_line = b == len(self.text) or self.text[b - 1] == "\n"
+        whole_lines = not edit.replacement and starts_line and ends_line
+        # The line after the edit is joined to the text before it: its indentation (which a
+        # dedent dropped) must go too, or it would sit inside the joined line.
+        joins = ends_line and b < len(self.text) and not whole_lines and not edit.replacement.endswith("\n")
         out = []
         for n, span in enumerate(spans):
             target = self.workspace_target(span)
@@ -153,14 +158,32 @@ class TemplateMap:
             if own:
                 pa, pb = own[0], own[-1] + 1
                 va = self._bound(span, target, pa, left=whole_lines)
-                vb = self._bound(span, target, pb, left=True)
+                vb = self._bound(span, target, pb, left=not joins)
                 if whole_lines and va == 0 and isinstance(target, SliceTarget):
                     va = -target.indent()  # the line's indentation goes with it (a YAML block line)
+                ranges = self._keep_indentation(span, target, projection.chars, pa, pb, va, vb)
             else:
                 pa = next((p for p, t in enumerate(projection.to_template) if t >= a), len(projection.chars))
-                va = vb = self._bound(span, target, pa, left=False)
-            out.append((target, va, vb, edit.replacement if n == 0 else ""))
+                va = self._bound(span, target, pa, left=False)
+                ranges = [(va, va)]
+            for k, (start, end) in enumerate(ranges):
+                out.append((target, start, end, edit.replacement if n == 0 and k == 0 else ""))
         return out
+
+    def _keep_indentation(self, span: Span, target: Target, chars: str, pa: int, pb: int, va: int,
+                          vb: int) -> list[tuple[int, int]]:
+        """``[va, vb)``, keeping the dropped indentation of the line the edit ends in when
+        that line goes on after the edit and nothing stands before the edit on its line:
+        the rest of the line then starts the line and needs the indentation to line up."""
+        ranges = [(va, vb)]
+        value = target.value
+        head = value[value.rfind("\n", 0, max(va, 0)) + 1:max(va, 0)]
+        survives = pb < len(chars) and chars[pb] != "\n" and va >= 0 and head == ""
+        for tag, i1, _, j1, j2 in self._ops(span, target):
+            if tag == "insert" and pa < i1 < pb and survives and "\n" not in chars[i1:pb] and va <= j1 and j2 <= vb:
+                start, end = ranges.pop()
+                ranges += [(start, j1), (j2, end)]
+        return [r for r in ranges if r[0] < r[1]] or [(va, va)]
 
     def _at(self, offset: int) -> int | None:
         for i, (s, e) in enumerate(self.ranges):
@@ -202,7 +225,11 @@ class TemplateMap:
             elif len(mine) + len(value) > MAX_ALIGN:
                 raise FixError(f"template `{self.template.id}` is too long to map onto its source")
             else:
-                ops = difflib.SequenceMatcher(None, mine, value, autojunk=False).get_opcodes()
+                own = self._projection(span).own
+                ops = _walk(mine, own, value)
+                if ops is None:  # not a transform this module knows: let difflib find the common text
+                    ops = _peel(difflib.SequenceMatcher(None, mine, value, autojunk=False).get_opcodes(), own)
+                ops = _slide_whitespace(ops, value)
             self._opcodes[span] = ops
         return self._opcodes[span]
 
@@ -224,6 +251,107 @@ class TemplateMap:
             if i1 >= p:
                 high = min(high, j1)
         return low if left else high
+
+
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{[^{}\n]*\}", re.DOTALL)
+
+
+def _walk(mine: str, own: list[bool], value: str) -> list | None:
+    """Opcodes of the transforms extraction applies, found left to right: whitespace a
+    dedent or strip dropped, ``{name}`` read as a placeholder, ``{{`` read as ``{``, text
+    from elsewhere that this source does not hold. None when something else happened.
+
+    Walking in order keeps repeated lines paired with themselves, where difflib's longest
+    match may pair a line with its twin further down.
+    """
+    ops: list[list] = []
+
+    def emit(tag: str, di: int, dj: int) -> None:
+        if ops and ops[-1][0] == tag and tag != "replace":
+            ops[-1][2] += di
+            ops[-1][4] += dj
+        else:
+            ops.append([tag, i, i + di, j, j + dj])
+
+    i = j = 0
+    while i < len(mine) or j < len(value):
+        here = mine[i] if i < len(mine) else None
+        there = value[j] if j < len(value) else None
+        if here is not None and here == there:
+            emit("equal", 1, 1)
+            i, j = i + 1, j + 1
+        elif here == MARK:
+            k = j
+            while k < len(value) and value[k] in " \t\r\n":
+                k += 1
+            field = _PLACEHOLDER.match(value, k) if k < len(value) and value[k] != MARK else None
+            claimed = not own[i] and i + 1 < len(mine) and mine[i + 1] == MARK and own[i + 1]
+            if k < len(value) and (value[k] == MARK or (field and not claimed)):
+                if k > j:
+                    emit("insert", 0, k - j)
+                    j = k
+                end = j + 1 if value[j] == MARK else field.end()  # type: ignore[union-attr]
+                emit("equal" if value[j] == MARK else "replace", 1, end - j)
+                i, j = i + 1, end
+            else:
+                emit("delete", 1, 0)
+                i += 1
+        elif there is not None and there in " \t\r\n":
+            emit("insert", 0, 1)
+            j += 1
+        elif here is not None and here in "{}" and value.startswith(here * 2, j):
+            emit("replace", 1, 2)
+            i, j = i + 1, j + 2
+        elif here is not None and here in " \t\r\n":
+            emit("delete", 1, 0)
+            i += 1
+        else:
+            return None
+    return [tuple(op) for op in ops]
+
+
+def _peel(ops: list, own: list[bool]) -> list:
+    """Opcodes where other content at the edges of a replaced stretch stands apart: text
+    from elsewhere has no counterpart in this source, so a placeholder next to it still
+    lines up with its own ``{{ ... }}``."""
+    out = []
+    for tag, i1, i2, j1, j2 in ops:
+        if tag != "replace":
+            out.append((tag, i1, i2, j1, j2))
+            continue
+        head = []
+        while i1 < i2 and not own[i1]:
+            head.append(("delete", i1, i1 + 1, j1, j1))
+            i1 += 1
+        tail = []
+        while i2 > i1 and not own[i2 - 1]:
+            tail.insert(0, ("delete", i2 - 1, i2, j2, j2))
+            i2 -= 1
+        middle = [("replace" if i1 < i2 else "insert", i1, i2, j1, j2)] if (i1 < i2 or j1 < j2) else []
+        out.extend(head + middle + tail)
+    return out
+
+
+def _slide_whitespace(ops: list, value: str) -> list:
+    """Source whitespace with no counterpart moved to the front of the run it sits in: a
+    dedent drops indentation from the start of a line, so of six spaces where the text
+    kept two, the first four are the dropped ones (difflib may pick any four)."""
+    out: list = []
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "insert" and out and out[-1][0] == "equal":
+            _, ei1, ei2, ej1, ej2 = out[-1]
+            shift = 0
+            while shift < ei2 - ei1 and value[ej2 - 1 - shift] in " \t" and value[ej2 - 1 - shift] == value[j2 - 1 - shift]:
+                shift += 1
+            if shift:
+                out.pop()
+                if ei2 - shift > ei1:
+                    out.append(("equal", ei1, ei2 - shift, ej1, ej2 - shift))
+                out.append(("insert", ei2 - shift, ei2 - shift, ej2 - shift, j2 - shift))
+                out.append(("equal", ei2 - shift, ei2, j2 - shift, j2))
+                continue
+        out.append((tag, i1, i2, j1, j2))
+    return out
 
 
 def target_for(span: Span, workspace: Workspace, segments) -> Target:

@@ -8,6 +8,7 @@ with what the analysis actually saw.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from promptlint.discover import Discovery, classify
@@ -20,9 +21,10 @@ class FixError(Exception):
 
 
 class Workspace:
-    def __init__(self, root: str, discovery: Discovery, config) -> None:
+    def __init__(self, root: str, discovery: Discovery, config, texts: dict[str, str] | None = None) -> None:
         self.root = Path(root)
         self.config = config
+        self.texts = texts or {}  # files already edited in memory by earlier fixes
         self.read: dict[str, bytes] = {f.path: f.data for f in discovery.files}
         self.kinds: dict[str, str] = {f.path: f.kind for f in discovery.files}
         self.editable_paths = {*self.read, *discovery.skipped, *discovery.others}
@@ -34,7 +36,10 @@ class Workspace:
             raise FixError(f"{path} is outside the paths being fixed")
         if path not in self._sources:
             kind = self.kinds.get(path) or classify(path, self.config) or "text"
-            self._sources[path] = read_source(path, str(self.root / path), kind, self.read.get(path))
+            source = read_source(path, str(self.root / path), kind, self.read.get(path))
+            if source is not None and path in self.texts:
+                source = replace(source, text=self.texts[path])
+            self._sources[path] = source
         source = self._sources[path]
         if source is None:
             raise FixError(f"{path} cannot be read as UTF-8 text")
