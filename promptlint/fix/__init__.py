@@ -179,16 +179,24 @@ class Fixer:
         return run
 
     def _pass(self, state: State) -> tuple[list[FixResult], dict[str, list[tuple[Edit, FixResult]]]]:
+        """Try the fixes that would apply; when none does (the last pass), also the ones
+        shown as suggestions, so each is measured once, on the text the user will have."""
         results: list[FixResult] = []
         accepted: dict[str, list[tuple[Edit, FixResult]]] = {}
+        later = []
         for priced in state.analysis.findings:
             fix = priced.finding.fix
             if fix is None or not fix.edits:
+                continue
+            if fix.applicability != "safe" and not self.unsafe:
+                later.append((priced, fix))
                 continue
             result = self.try_fix(priced, fix, state)
             results.append(result)
             if result.status == APPLIED:
                 self._accept(result, accepted)
+        if not accepted:
+            results += [self.try_fix(priced, fix, state) for priced, fix in later]
         return results, accepted
 
     def try_fix(self, priced: PricedFinding, fix: Fix, state: State | None = None) -> FixResult:

@@ -9,6 +9,7 @@ measuring one fix costs one link and the tokens of the text that changed.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from promptlint.config import Config
 from promptlint.engine import Scan, module_loader, request_scenario, tree_files
 from promptlint.extract import extract_file
 from promptlint.extract.link import link
+from promptlint.extract.result import FileResult
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.tokens import Measurements, TokenCounter, measure
@@ -65,6 +67,7 @@ class Remeasurer:
         self.catalog = catalog
         self.pricer = pricer
         self.patterns = tuple(config.prompt_name_patterns)
+        self._extracted: dict[tuple, FileResult] = {}
 
     def rescan(self, overlay: dict[str, tuple[str, bytes]]) -> Scan:
         """The tree with some files' bytes replaced (``path -> (kind, bytes)``)."""
@@ -74,7 +77,11 @@ class Remeasurer:
         discovery = base.discovery
 
         def fresh(path: str, kind: str):
-            return extract_file(path, kind, overlay[path][1], self.patterns)
+            data = overlay[path][1]
+            key = (path, kind, hashlib.sha256(data).digest())
+            if key not in self._extracted:  # the same edited file is measured by many fixes
+                self._extracted[key] = extract_file(path, kind, data, self.patterns)
+            return self._extracted[key]
 
         results = [fresh(r.path, r.kind) if r.path in overlay else r for r in base.results]
         loader = module_loader(discovery, self.config)

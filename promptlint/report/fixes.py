@@ -12,14 +12,16 @@ _VERBS = {"applied": "fixed", "suggested": "suggestion", "skipped": "skipped", "
           "refused": "not written"}
 
 
-def measured_note(measured) -> str:
-    """A fix's saving as measured on the edited tree."""
+def measured_note(measured, total: bool = False) -> str:
+    """A fix's saving as measured on the edited tree (``total``: of several fixes, whose
+    token savings fall on different requests)."""
     if measured is None:
         return ""
     parts = []
     price = measured.price
     if measured.tokens > 0 or price.usd_per_request > 0:
-        tokens = f"{fmt_int(measured.tokens)} input tokens/request, " if measured.tokens > 0 else ""
+        lead = "up to " if total else ""
+        tokens = f"{lead}{fmt_int(measured.tokens)} fewer input tokens/request, " if measured.tokens > 0 else ""
         parts.append(f"{tokens}saves {fmt_usd(price.usd_per_request)}/request, {fmt_usd(price.usd_per_month)}/month")
     elif price.usd_per_request < 0:
         parts.append(f"costs {fmt_usd(-price.usd_per_request)}/request more")
@@ -74,7 +76,7 @@ def _summary(run, diff_mode: bool, unsafe: bool) -> str:
     pieces = []
     if applied:
         verb = "Would fix" if diff_mode else "Fixed"
-        total = f": {measured_note(run.total)}" if run.total is not None else ""
+        total = f": {measured_note(run.total, total=True)}" if run.total is not None else ""
         pieces.append(f"{verb} {len(applied)} finding{'s' if len(applied) != 1 else ''} in {len(files)} "
                       f"file{'s' if len(files) != 1 else ''}{total} (measured by extracting the edited files again)")
     else:
