@@ -49,6 +49,15 @@ APP = textwrap.dedent('''
 ''').lstrip()
 
 
+def caller(module: str, name: str, functions: tuple[str, ...]) -> str:
+    """A module whose functions each send the prompt constant ``module.name`` as system."""
+    code = f"import anthropic\nfrom {module} import {name}\nclient = anthropic.Anthropic()\n"
+    for function in functions:
+        code += (f"def {function}(q):\n    return client.messages.create(model=\"claude-sonnet-4-5\", max_tokens=99, "
+                 f"system={name}, messages=[{{\"role\": \"user\", \"content\": q}}])\n")
+    return code
+
+
 def fixer(root, select=(), ignore=(), unsafe=False, config=None):
     return Fixer([root], parse_config(config or {}, root=str(root)), select, ignore, unsafe=unsafe)
 
@@ -168,17 +177,7 @@ def test_an_edit_that_breaks_the_file_is_refused(tmp_path):
 def test_a_template_shared_by_two_requests_is_edited_once(tmp_path):
     write_tree(tmp_path, {
         "prompts.py": 'SUPPORT_PROMPT = """You help ACME Home customers.   \n\n\n\n\nAnswer briefly.        \n"""\n',
-        "a.py": textwrap.dedent('''
-            import anthropic
-            from prompts import SUPPORT_PROMPT
-            client = anthropic.Anthropic()
-            def one(q):
-                return client.messages.create(model="claude-sonnet-4-5", max_tokens=99, system=SUPPORT_PROMPT,
-                                              messages=[{"role": "user", "content": q}])
-            def two(q):
-                return client.messages.create(model="claude-sonnet-4-5", max_tokens=99, system=SUPPORT_PROMPT,
-                                              messages=[{"role": "user", "content": q}])
-        '''),
+        "a.py": caller("prompts", "SUPPORT_PROMPT", ("one", "two")),
     })
     run = fixer(tmp_path, select=("PL105",), config={"rules": {"PL105": {"min-tokens": 1}}}).run()
     [result] = run.by_status(APPLIED)
@@ -191,14 +190,7 @@ def test_a_template_shared_by_two_requests_is_edited_once(tmp_path):
 def test_files_outside_the_given_paths_are_not_edited(tmp_path, cli):
     write_tree(tmp_path, {
         "app/prompts.py": 'RULES_PROMPT = "Answer in English. It is very important that you keep it short."\n',
-        "app/bot.py": textwrap.dedent('''
-            import anthropic
-            from app.prompts import RULES_PROMPT
-            client = anthropic.Anthropic()
-            def ask(q):
-                return client.messages.create(model="claude-sonnet-4-5", max_tokens=99, system=RULES_PROMPT,
-                                              messages=[{"role": "user", "content": q}])
-        '''),
+        "app/bot.py": caller("app.prompts", "RULES_PROMPT", ("ask",)),
     })
     before = (tmp_path / "app/prompts.py").read_text()
     code, out, _ = cli(tmp_path, "fix", "app/bot.py", "--unsafe-fixes", "--select", "PL103")
@@ -211,3 +203,88 @@ def test_usage_errors_exit_2(tmp_path, cli, args):
     write_tree(tmp_path, {"app.py": APP})
     code, _, _ = cli(tmp_path, "fix", ".", *args)
     assert code == 2
+
+
+def test_yaml_prompt_files_get_their_cap_lowered_and_examples_removed(tmp_path):
+    write_tree(tmp_path, {"prompts/router.yaml": textwrap.dedent('''
+        name: router
+        model: claude-sonnet-4-5
+        max_tokens: 1024   # generous
+        system: |
+          Classify the message into one category: billing, shipping, other.
+          Reply with the category only.
+        examples:
+          - input: "Where is my parcel 10482? It should have arrived on 2024-03-02."
+            output: shipping
+          - input: "Where is my parcel 77310? It should have arrived on 2024-05-19."
+            output: shipping
+          - input: "I was charged twice."
+            output: billing
+        user: "{{ message }}"
+    ''').lstrip()})
+    run = fixer(tmp_path, select=("PL101", "PL302"), unsafe=True).run()
+    assert sorted(r.finding.finding.code for r in run.by_status(APPLIED)) == ["PL101", "PL302"]
+    assert (tmp_path / "prompts/router.yaml").read_text() == textwrap.dedent('''
+        name: router
+        model: claude-sonnet-4-5
+        max_tokens: 16   # generous
+        system: |
+          Classify the message into one category: billing, shipping, other.
+          Reply with the category only.
+        examples:
+          - input: "Where is my parcel 10482? It should have arrived on 2024-03-02."
+            output: shipping
+          - input: "I was charged twice."
+            output: billing
+        user: "{{ message }}"
+    ''').lstrip()
+
+
+def test_litellm_system_message_becomes_a_cached_block(tmp_path):
+    write_tree(tmp_path, {"lite.py": textwrap.dedent('''
+        import litellm
+
+        POLICY = "Always cite the order number and the policy section you relied on. " * 120
+
+
+        def answer(question):
+            return litellm.completion(
+                model="anthropic/claude-sonnet-4-5",
+                max_tokens=300,
+                messages=[
+                    {"role": "system", "content": POLICY},
+                    {"role": "user", "content": question},
+                ],
+            )
+    ''')})
+    run = fixer(tmp_path, select=("PL201",), unsafe=True).run()
+    [result] = run.by_status(APPLIED)
+    assert result.measured.price.usd_per_month > 0
+    assert ('{"role": "system", "content": [{"type": "text", "text": POLICY, "cache_control": {"type": "ephemeral"}}]}'
+            in (tmp_path / "lite.py").read_text())
+
+
+def test_automatic_caching_in_a_conversation_is_priced():
+    """Top-level cache_control on a chat that sends its history: each call reads the static
+    prefix the previous call wrote, so the request costs less than without it."""
+    import tempfile
+    from pathlib import Path
+
+    from conftest import run_analysis
+
+    code = textwrap.dedent('''
+        import anthropic
+        client = anthropic.Anthropic()
+        POLICY = "Always cite the order number and the policy section you relied on. " * 120
+        def reply(history, q):
+            return client.messages.create(model="claude-sonnet-4-5", max_tokens=300, system=POLICY,
+                                          messages=[*history, {"role": "user", "content": q}]{extra})
+    ''')
+    prices = []
+    for extra in ("", ', cache_control={"type": "ephemeral"}'):
+        with tempfile.TemporaryDirectory() as folder:
+            write_tree(Path(folder), {"chat.py": code.replace("{extra}", extra)})
+            analysis = run_analysis(Path(folder))
+            [price] = analysis.request_prices.values()
+            prices.append(price.usd_per_request)
+    assert prices[1] < prices[0]

@@ -125,8 +125,12 @@ def cache_edits(project: Project, workspace: Workspace, edit: CacheEdit) -> list
                                                  pyedits.cache_control_value(_quote(bpy, node), edit.ttl)))]
     if part.section == "system":
         return [_system_block(py, call, request, edit)]
-    if part.section == "messages" and part.span is not None:
-        return [_message_content(workspace, part.span, edit)]
+    if part.section == "messages":
+        written = _listed_message(py, call, part.message)
+        if written is not None:
+            return [_guard(lambda: py.replace(written, pyedits.text_block(py, written, edit.ttl)))]
+        if part.span is not None:
+            return [_message_content(workspace, part.span, edit)]
     raise FixError(f"cannot place a cache breakpoint on the {part.section} part of `{request.id}`")
 
 
@@ -174,6 +178,22 @@ def _system_block(py: PySource, call: cst.Call, request: Request, edit: CacheEdi
     if systems != [edit.part]:
         raise FixError("the system prompt is built from several blocks at run time")
     return _guard(lambda: py.replace(arg.value, pyedits.text_block(py, arg.value, edit.ttl)))
+
+
+def _listed_message(py: PySource, call: cst.Call, index: int | None) -> cst.BaseExpression | None:
+    """The ``content`` value of message ``index`` when the call lists its messages inline
+    (``messages=[{"role": ..., "content": X}, ...]``) and X is not a block list already."""
+    arg = pyedits.keyword(call, "messages")
+    if index is None or arg is None or not isinstance(arg.value, cst.List):
+        return None
+    elements = arg.value.elements
+    if any(not isinstance(e, cst.Element) for e in elements) or index >= len(elements):
+        return None  # a starred item: list positions are not message numbers
+    message = elements[index].value
+    if not isinstance(message, cst.Dict):
+        return None
+    content = next((e.value for e in message.elements if pyedits.dict_key(e) == "content"), None)
+    return None if isinstance(content, cst.List) else content
 
 
 def _message_content(workspace: Workspace, span: Span, edit: CacheEdit) -> Edit:
