@@ -83,7 +83,10 @@ def test_fixes_parse_are_idempotent_and_save_what_they_claim(text, style, newlin
         path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + code.encode("utf-8"))
 
         run = fix_once(root)
-        assert not [(r.finding.finding.code, r.reason) for r in run.results if r.status == FAILED]
+        # The one refusal expected here: deleting the least indented line of a dedented
+        # block would change the margin textwrap.dedent strips from the others.
+        assert not [(r.finding.finding.code, r.reason) for r in run.results
+                    if r.status == FAILED and "textwrap.dedent would strip" not in r.reason]
         for result in run.results:
             if result.status != APPLIED:
                 continue

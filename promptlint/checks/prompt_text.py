@@ -12,11 +12,11 @@ them and recount only the static part, exactly as ``measure`` counts it.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from promptlint.textdiff import diff
 from promptlint.types import Span, Template, TextEdit
 
 HOLE_BASE = 0xF0000
@@ -310,8 +310,7 @@ def starts_sentence(text: str, offset: int) -> bool:
 def edits_between(template_id: str, old: str, new: str) -> tuple[TextEdit, ...]:
     """The template edits that turn ``old`` (a :class:`TextView` text) into ``new``: what
     the fix stage applies. Empty when the change would have to move a placeholder."""
-    ops = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    edits = tuple(TextEdit(template_id, i1, i2, new[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag != "equal")
+    edits = tuple(TextEdit(template_id, start, end, text) for start, end, text in diff(old, new))
     if any(_MARKERS.search(e.replacement) for e in edits):
         return ()
     return edits

@@ -10,6 +10,7 @@ whose instructions change too, the fix is only offered as unsafe.
 from __future__ import annotations
 
 import ast
+import textwrap
 from collections import Counter
 
 from promptlint.types import ArgumentEdit, CacheEdit, Fix, Part, Project, RemoveEdit, Request, Template, TextEdit
@@ -58,6 +59,9 @@ def problem(fix: Fix, before: Project, after: Project, paths: set[str]) -> str |
     for tid, edits in texts.items():
         want = edited_display(before.templates[tid], edits)
         got = display(after.templates.get(tid))
+        if got != want and got == textwrap.dedent(want) != want:
+            return (f"template `{tid}` is dedented: without the deleted lines, textwrap.dedent would strip "
+                    "more indentation from the others (edit it by hand)")
         if got != want:
             return f"template `{tid}` reads differently after the edit than intended"
     for request in before.requests:
