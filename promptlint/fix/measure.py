@@ -53,9 +53,6 @@ class Measured:
     exposure_tokens: int  # largest reduction of the output a cap allows
     exposure: Price
 
-    @property
-    def any(self) -> bool:
-        return bool(self.tokens or self.price.usd_per_request or self.exposure_tokens)
 
 
 class Remeasurer:

@@ -25,10 +25,13 @@ def measured_note(measured, total: bool = False) -> str:
         parts.append(f"{tokens}saves {fmt_usd(price.usd_per_request)}/request, {fmt_usd(price.usd_per_month)}/month")
     elif price.usd_per_request < 0:
         parts.append(f"costs {fmt_usd(-price.usd_per_request)}/request more")
+    exposure = measured.exposure
     if measured.exposure_tokens > 0:
-        exposure = measured.exposure
         parts.append(f"worst-case output {fmt_int(measured.exposure_tokens)} tokens lower "
                      f"(exposure down {fmt_usd(exposure.usd_per_request)}/request, {fmt_usd(exposure.usd_per_month)}/month)")
+    elif exposure.usd_per_request > 0:  # the same cap on a cheaper model
+        parts.append(f"worst-case output at the cap {fmt_usd(exposure.usd_per_request)}/request cheaper "
+                     f"({fmt_usd(exposure.usd_per_month)}/month)")
     return "; ".join(parts) if parts else "no measured saving"
 
 
