@@ -18,6 +18,7 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 
 import libcst as cst
 
@@ -55,7 +56,7 @@ class LiteralView:
     pieces: tuple[Piece, ...]
     units: tuple[Unit, ...]
 
-    @property
+    @cached_property
     def value(self) -> str:
         return "".join(u.value for u in self.units)
 

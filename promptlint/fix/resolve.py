@@ -23,9 +23,8 @@ def resolve(fix: Fix, project: Project, workspace: Workspace) -> list[Edit]:
             out += cache_edits(project, workspace, edit)
         elif isinstance(edit, RemoveEdit):
             out += remove_edits(project, workspace, edit)
-    unique = list(dict.fromkeys(out))
-    for i, a in enumerate(unique):
-        for b in unique[i + 1:]:
-            if a.path == b.path and overlaps(a, b):
-                raise FixError(f"{a.path}: two parts of the fix edit the same text")
+    unique = sorted(dict.fromkeys(out), key=lambda e: (e.path, e.start, e.end))
+    for a, b in zip(unique, unique[1:]):
+        if a.path == b.path and overlaps(a, b):
+            raise FixError(f"{a.path}: two parts of the fix edit the same text")
     return unique

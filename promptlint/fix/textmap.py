@@ -13,6 +13,7 @@ assumed: the fix stage extracts the edited file again and compares.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from dataclasses import dataclass
@@ -113,8 +114,17 @@ class _Projection:
     """The template's characters that come from one source, other content as one MARK per run."""
 
     chars: str
-    to_template: list[int]  # projection index -> template index
+    to_template: list[int]  # projection index -> template index (ascending)
     own: list[bool]
+
+    def own_between(self, a: int, b: int) -> tuple[int, int] | None:
+        """The projection range from the first to past the last own character of template ``[a, b)``."""
+        lo, hi = bisect.bisect_left(self.to_template, a), bisect.bisect_left(self.to_template, b)
+        while lo < hi and not self.own[lo]:
+            lo += 1
+        while hi > lo and not self.own[hi - 1]:
+            hi -= 1
+        return (lo, hi) if lo < hi else None
 
 
 class TemplateMap:
@@ -124,6 +134,7 @@ class TemplateMap:
         self.text, self.ranges = marker_text(template)
         self._projections: dict[Span, _Projection] = {}
         self._opcodes: dict[Span, list] = {}
+        self._targets: dict[Span, Target] = {}
 
     def changes(self, edit: TextEdit) -> list[tuple[Target, int, int, str]]:
         """``(target, value start, value end, replacement)`` for each source the edit touches."""
@@ -154,16 +165,16 @@ class TemplateMap:
         for n, span in enumerate(spans):
             target = self.workspace_target(span)
             projection = self._projection(span)
-            own = [p for p, t in enumerate(projection.to_template) if projection.own[p] and a <= t < b]
+            own = projection.own_between(a, b)
             if own:
-                pa, pb = own[0], own[-1] + 1
+                pa, pb = own
                 va = self._bound(span, target, pa, left=whole_lines)
                 vb = self._bound(span, target, pb, left=not joins)
                 if whole_lines and va == 0 and isinstance(target, SliceTarget):
                     va = -target.indent()  # the line's indentation goes with it (a YAML block line)
                 ranges = self._keep_indentation(span, target, projection.chars, pa, pb, va, vb)
             else:
-                pa = next((p for p, t in enumerate(projection.to_template) if t >= a), len(projection.chars))
+                pa = bisect.bisect_left(projection.to_template, a)
                 va = self._bound(span, target, pa, left=False)
                 ranges = [(va, va)]
             for k, (start, end) in enumerate(ranges):
@@ -192,7 +203,9 @@ class TemplateMap:
         return len(self.ranges) - 1 if self.ranges else None
 
     def workspace_target(self, span: Span) -> Target:
-        return target_for(span, self.workspace, self._segments_of(span))
+        if span not in self._targets:
+            self._targets[span] = target_for(span, self.workspace, self._segments_of(span))
+        return self._targets[span]
 
     def _segments_of(self, span: Span):
         return [s for s in self.template.segments if s.span == span]
