@@ -288,3 +288,34 @@ def test_automatic_caching_in_a_conversation_is_priced():
             [price] = analysis.request_prices.values()
             prices.append(price.usd_per_request)
     assert prices[1] < prices[0]
+
+
+def test_jinja_templates_are_edited_on_their_own_characters(tmp_path):
+    write_tree(tmp_path, {
+        "app/templates/reply.j2": (
+            "{# the reply prompt #}\n"
+            "You are a support agent for ACME. Answer the question about {{ order.id }}.\n"
+            "Keep answers under five sentences.\n"
+            "{% if vip %}Greet the customer by name.{% endif %}\n"
+            "Keep answers under five sentences.\n"
+        ),
+        "app/bot.py": textwrap.dedent('''
+            import anthropic
+            from jinja2 import Environment, FileSystemLoader
+            env = Environment(loader=FileSystemLoader("app/templates"))
+            client = anthropic.Anthropic()
+            def reply(order, question):
+                system = env.get_template("reply.j2").render(order=order, vip=False)
+                return client.messages.create(model="claude-sonnet-4-5", max_tokens=300, system=system,
+                                              messages=[{"role": "user", "content": question}])
+        '''),
+    })
+    run = fixer(tmp_path, select=("PL104",)).run()
+    [result] = run.by_status(APPLIED)
+    assert result.measured.tokens > 0
+    assert (tmp_path / "app/templates/reply.j2").read_text() == (
+        "{# the reply prompt #}\n"
+        "You are a support agent for ACME. Answer the question about {{ order.id }}.\n"
+        "Keep answers under five sentences.\n"
+        "{% if vip %}Greet the customer by name.{% endif %}\n"
+    )
