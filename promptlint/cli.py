@@ -196,14 +196,15 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, config_
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
               help="Exit 1 when findings at or above this severity remain after fixing (default: warning).")
 @with_common
-def fix(paths, unsafe_fixes, show_diff, select, ignore, fail_on, config_file, **overrides) -> None:
+def fix(paths, unsafe_fixes, show_diff, select, ignore, fail_on, config_file, no_cache, **overrides) -> None:
     """Apply safe fixes under PATHS; show unsafe ones as diffs with what they save."""
     from promptlint.fix import Fixer
     from promptlint.report.fixes import render_fix
 
     config = _config(paths, config_file, fail_on=fail_on, **overrides)
     try:
-        fixer = Fixer(_paths(paths), config, _split(select), _split(ignore), unsafe=unsafe_fixes)
+        fixer = Fixer(_paths(paths), config, _split(select), _split(ignore), unsafe=unsafe_fixes,
+                      use_cache=not no_cache)
         run = fixer.run(write=not show_diff)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None

@@ -157,11 +157,19 @@ def test_encoding_bom_newlines_and_permissions_are_kept(tmp_path):
 def test_a_file_changed_since_it_was_read_is_not_written(tmp_path):
     write_tree(tmp_path, {"app.py": APP})
     session = fixer(tmp_path)
-    (tmp_path / "app.py").write_text(APP + "\n# edited meanwhile\n")
+    (tmp_path / "app.py").write_text(APP + "\n# edited after the analysis\n")
     run = session.run()
+    assert run.written == [] and run.by_status(FAILED)
+    assert all("changed since promptlint analyzed it" in r.reason for r in run.by_status(FAILED))
+
+    write_tree(tmp_path, {"app.py": APP})
+    session = fixer(tmp_path)
+    run = session.run(write=False)
+    (tmp_path / "app.py").write_text(APP + "\n# edited while the fixes were made\n")
+    session.write(run)
     assert run.written == [] and "app.py" in run.refused
-    assert all(r.status == REFUSED for r in run.results if r.status not in (SUGGESTED,))
-    assert (tmp_path / "app.py").read_text().endswith("# edited meanwhile\n")
+    assert run.by_status(REFUSED) and not run.by_status(APPLIED)
+    assert (tmp_path / "app.py").read_text().endswith("# edited while the fixes were made\n")
 
 
 def test_an_edit_that_breaks_the_file_is_refused(tmp_path):

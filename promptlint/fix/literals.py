@@ -72,7 +72,8 @@ def read_literal(node: cst.BaseExpression, start: int, text: str) -> LiteralView
     """The literal ``node`` that starts at offset ``start`` of the file ``text``."""
     pieces: list[Piece] = []
     units: list[Unit] = []
-    end = _read(node, start, text, pieces, units)
+    newline = "\r\n" if "\r\n" in text else "\n"  # how the whitespace between pieces is written
+    end = _read(node, start, text, pieces, units, newline)
     view = LiteralView(start, end, tuple(pieces), tuple(units))
     if not any(p.fstring for p in pieces):
         try:
@@ -86,13 +87,13 @@ def read_literal(node: cst.BaseExpression, start: int, text: str) -> LiteralView
     return view
 
 
-def _read(node, start: int, text: str, pieces: list[Piece], units: list[Unit]) -> int:
+def _read(node, start: int, text: str, pieces: list[Piece], units: list[Unit], newline: str) -> int:
     if isinstance(node, cst.ConcatenatedString):
-        middle = _read(node.left, start, text, pieces, units)
-        gap = _code(node.whitespace_between)
+        middle = _read(node.left, start, text, pieces, units, newline)
+        gap = _code(node.whitespace_between, newline)
         if node.left.rpar or node.right.lpar:
             raise LiteralError("parenthesized parts of a concatenated string")
-        return _read(node.right, middle + len(gap), text, pieces, units)
+        return _read(node.right, middle + len(gap), text, pieces, units, newline)
     if isinstance(node, cst.SimpleString):
         code = node.value
         if text[start:start + len(code)] != code:
@@ -114,7 +115,7 @@ def _read(node, start: int, text: str, pieces: list[Piece], units: list[Unit]) -
         body_start = pos
         piece = Piece(quote, "r" in prefix, True, body_start, body_start)
         for part in node.parts:
-            code = part.value if isinstance(part, cst.FormattedStringText) else _code(part)
+            code = part.value if isinstance(part, cst.FormattedStringText) else _code(part, newline)
             if text[pos:pos + len(code)] != code:
                 raise LiteralError("the f-string is not where its span says")
             if isinstance(part, cst.FormattedStringText):
@@ -129,8 +130,8 @@ def _read(node, start: int, text: str, pieces: list[Piece], units: list[Unit]) -
     raise LiteralError(f"not a string literal: {type(node).__name__}")
 
 
-def _code(node) -> str:
-    return cst.Module([]).code_for_node(node)
+def _code(node, newline: str) -> str:
+    return cst.Module([], default_newline=newline).code_for_node(node)
 
 
 def _decode(text: str, i: int, end: int, piece: Piece, index: int, units: list[Unit]) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptlint.config import Config
-from promptlint.engine import Analysis, Scan, analyze, scan_tree
+from promptlint.engine import Analysis, Scan, analyze, open_cache, scan_tree
 from promptlint.fix import verify
 from promptlint.fix.files import FileChanged, SourceText, apply_edits, overlaps, parse_problem, write_source
 from promptlint.fix.measure import Costs, Remeasurer
@@ -41,15 +41,20 @@ class Fixer:
 
     MAX_PASSES = 10
 
-    def __init__(self, paths: list[Path], config: Config, select=(), ignore=(), unsafe: bool = False) -> None:
+    def __init__(self, paths: list[Path], config: Config, select=(), ignore=(), unsafe: bool = False,
+                 use_cache: bool = True) -> None:
         self.paths = paths
         self.config = config
         self.select = tuple(select)
         self.ignore = tuple(ignore)
         self.unsafe = unsafe
+        self.use_cache = use_cache
         catalog = ModelCatalog(config.prices)
-        self.counter = make_counter(config, catalog)
-        self.scanned = scan_tree(paths, config)
+        cache = open_cache(config, use_cache)
+        self.counter = make_counter(config, catalog, cache)
+        self.scanned = scan_tree(paths, config, cache)
+        if cache is not None:
+            cache.save()
         self.measurer = Remeasurer(self.scanned, config, self.counter, catalog, Pricer(config, catalog))
         self.initial = self._state(self.scanned, {})
 
@@ -58,7 +63,8 @@ class Fixer:
         return self.initial.analysis
 
     def _state(self, scanned: Scan, texts: dict[str, str]) -> State:
-        analysis = analyze(self.paths, self.config, self.select, self.ignore, self.counter, scanned=scanned)
+        analysis = analyze(self.paths, self.config, self.select, self.ignore, self.counter, use_cache=self.use_cache,
+                           scanned=scanned)
         workspace = Workspace(self.config.root, self.scanned.discovery, self.config, texts)
         return State(scanned, analysis, workspace, self.measurer.costs(scanned.project), texts)
 
@@ -93,7 +99,7 @@ class Fixer:
             run.after = state.analysis
             run.total = self.measurer.difference(self.initial.costs, state.costs)
         if write:
-            self._write(run, applied)
+            self.write(run)
         return run
 
     def _pass(self, state: State) -> tuple[list[FixResult], dict[str, list[tuple[Edit, FixResult]]]]:
@@ -202,9 +208,10 @@ class Fixer:
                 texts[path] = apply_edits(state.workspace.source(path).text, kept)
         return texts
 
-    def _write(self, run: FixRun, applied: list[FixResult]) -> None:
+    def write(self, run: FixRun) -> None:
         """Write every edited file, except a group of files that fixes edit together when
         any of them changed on disk since it was read (none of that group is written)."""
+        applied = run.by_status(APPLIED)
         group = {path: path for path in run.files}
 
         def find(path: str) -> str:

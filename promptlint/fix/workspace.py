@@ -2,8 +2,9 @@
 
 Only files under the paths the user gave are edited (a pre-commit run on one file must
 not rewrite another); a constant imported from elsewhere is left alone and the fix says
-so. Bytes already read by discovery are reused, so the "changed since read" check compares
-with what the analysis actually saw.
+so. Bytes already read by discovery are reused; a file the scan cache vouched for is read
+now and must hash as discovery recorded, so the "changed since read" check compares with
+what the analysis actually saw.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from promptlint.discover import Discovery, classify
+from promptlint.discover import Discovery, classify, digest
 from promptlint.fix.files import SourceText, read_source
 from promptlint.fix.pysource import PySource, PySourceError
 
@@ -25,9 +26,10 @@ class Workspace:
         self.root = Path(root)
         self.config = config
         self.texts = texts or {}  # files already edited in memory by earlier fixes
-        self.read: dict[str, bytes] = {f.path: f.data for f in discovery.files}
+        self.read: dict[str, bytes] = {f.path: f.data for f in discovery.files if f.data is not None}
+        self.digests: dict[str, str] = {f.path: f.digest for f in discovery.files if f.digest}
         self.kinds: dict[str, str] = {f.path: f.kind for f in discovery.files}
-        self.editable_paths = {*self.read, *discovery.skipped, *discovery.others}
+        self.editable_paths = {*self.kinds, *discovery.skipped, *discovery.others}
         self._sources: dict[str, SourceText | None] = {}
         self._python: dict[str, PySource] = {}
 
@@ -37,6 +39,8 @@ class Workspace:
         if path not in self._sources:
             kind = self.kinds.get(path) or classify(path, self.config) or "text"
             source = read_source(path, str(self.root / path), kind, self.read.get(path))
+            if source is not None and path in self.digests and digest(source.data) != self.digests[path]:
+                raise FixError(f"{path} changed since promptlint analyzed it")
             if source is not None and path in self.texts:
                 source = replace(source, text=self.texts[path])
             self._sources[path] = source
