@@ -214,7 +214,9 @@ def test_usage_errors_exit_2(tmp_path, cli, args):
 
 
 def test_yaml_prompt_files_get_their_cap_lowered_and_examples_removed(tmp_path):
-    write_tree(tmp_path, {"prompts/router.yaml": textwrap.dedent('''
+    repeat = ('  - input: "Where is my parcel 77310? It should have arrived on 2024-05-19."\n'
+              "    output: shipping\n")
+    before = textwrap.dedent('''
         name: router
         model: claude-sonnet-4-5
         max_tokens: 1024   # generous
@@ -224,28 +226,15 @@ def test_yaml_prompt_files_get_their_cap_lowered_and_examples_removed(tmp_path):
         examples:
           - input: "Where is my parcel 10482? It should have arrived on 2024-03-02."
             output: shipping
-          - input: "Where is my parcel 77310? It should have arrived on 2024-05-19."
-            output: shipping
-          - input: "I was charged twice."
-            output: billing
-        user: "{{ message }}"
-    ''').lstrip()})
-    run = fixer(tmp_path, select=("PL101", "PL302"), unsafe=True).run()
-    assert sorted(r.finding.finding.code for r in run.by_status(APPLIED)) == ["PL101", "PL302"]
-    assert (tmp_path / "prompts/router.yaml").read_text() == textwrap.dedent('''
-        name: router
-        model: claude-sonnet-4-5
-        max_tokens: 16   # generous
-        system: |
-          Classify the message into one category: billing, shipping, other.
-          Reply with the category only.
-        examples:
-          - input: "Where is my parcel 10482? It should have arrived on 2024-03-02."
-            output: shipping
-          - input: "I was charged twice."
+        REPEAT  - input: "I was charged twice."
             output: billing
         user: "{{ message }}"
     ''').lstrip()
+    write_tree(tmp_path, {"prompts/router.yaml": before.replace("REPEAT", repeat)})
+    run = fixer(tmp_path, select=("PL101", "PL302"), unsafe=True).run()
+    assert sorted(r.finding.finding.code for r in run.by_status(APPLIED)) == ["PL101", "PL302"]
+    after = before.replace("REPEAT", "").replace("max_tokens: 1024", "max_tokens: 16")
+    assert (tmp_path / "prompts/router.yaml").read_text() == after
 
 
 def test_litellm_system_message_becomes_a_cached_block(tmp_path):
