@@ -188,6 +188,37 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, config_
 
 
 @main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--unsafe-fixes", is_flag=True, help="Apply unsafe fixes too (they change what the model reads or how it is billed).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the fixes, write nothing; exit 1 when there is one.")
+@click.option("--select", multiple=True, help="Rule codes, names or prefixes to fix (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to leave alone (comma-separated).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="Exit 1 when findings at or above this severity remain after fixing (default: warning).")
+@with_common
+def fix(paths, unsafe_fixes, show_diff, select, ignore, fail_on, config_file, no_cache, **overrides) -> None:
+    """Apply safe fixes under PATHS; show unsafe ones as diffs with what they save."""
+    from promptlint.fix import Fixer
+    from promptlint.report.fixes import render_fix
+
+    config = _config(paths, config_file, fail_on=fail_on, **overrides)
+    try:
+        fixer = Fixer(_paths(paths), config, _split(select), _split(ignore), unsafe=unsafe_fixes,
+                      use_cache=not no_cache)
+        run = fixer.run(write=not show_diff)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    _notices(run.analysis)
+    out, err = render_fix(run, _view(config), show_diff, unsafe_fixes)
+    click.echo(out, nl=False)
+    click.echo(err, nl=False, err=True)
+    if show_diff:
+        sys.exit(EXIT_FINDINGS if run.files and any(t != s.text for s, t in run.files.values()) else EXIT_OK)
+    after = run.after or run.analysis
+    sys.exit(EXIT_FINDINGS if after.failing(config.fail_on) or run.refused else EXIT_OK)
+
+
+@main.command()
 @click.argument("source", default="-", type=click.Path(allow_dash=True))
 @click.option("--model", help="Model to count and price for (default: default-model).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from promptlint.cache import ScanCache
+from promptlint.checks import conversation
 from promptlint.config import Config
 from promptlint.discover import Discovery, SourceFile, _matchers, iter_candidates, read_candidate, remember, verdict
 from promptlint.extract import extract_file
@@ -263,14 +264,30 @@ def open_cache(config: Config, enabled: bool = True) -> ScanCache | None:
     return ScanCache(Path(config.root) / config.cache_dir, settings)
 
 
-def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> tuple[Project, tuple[Diagnostic, ...]]:
+@dataclass(frozen=True)
+class Scan:
+    """What discover, extract and link produced; kept so a fix can re-extract only the
+    files it edits and link the tree again."""
+
+    discovery: Discovery
+    results: tuple[FileResult, ...]
+    project: Project
+    notices: tuple[Diagnostic, ...]
+
+
+def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Scan:
     """Discover, extract and link: everything the tree holds, before any counting."""
     discovery, results = discover_and_extract(paths, config, cache)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
     project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache),
                    tree_files(results, discovery, config, cache))
-    return project, notices
+    return Scan(discovery, tuple(results), project, notices)
+
+
+def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> tuple[Project, tuple[Diagnostic, ...]]:
+    scanned = scan_tree(paths, config, cache)
+    return scanned.project, scanned.notices
 
 
 def run_rules(rules: list[Rule], project: Project, measurements: Measurements, config: Config,
@@ -301,18 +318,27 @@ def suppressed(finding: Finding, project: Project, config: Config, rules: list[R
 
 def cached_prefix(request: Request, counts: RequestTokens, catalog: ModelCatalog, project: Project) -> tuple[int, str]:
     """Tokens actually served from cache on a hit: the longest breakpoint prefix that is
-    static and reaches the model's minimum (with its TTL); 0 when nothing is cached."""
+    static and reaches the model's minimum (with its TTL); 0 when nothing is cached.
+
+    Automatic caching (top-level ``cache_control``) in a conversation reads, on each call,
+    the prefix the previous call wrote; its static part is the share known here.
+    """
     minimum, _ = catalog.min_cacheable(counts.model)
     best, ttl = 0, "5m"
     static = True
+    end = -1
     for i, part in enumerate(request.parts):
         template = project.templates.get(part.template) if part.template else None
         static = static and part.static and template is not None and not template.placeholders
         if not static:
             break
+        end = i
         mark = part.cache or (request.auto_cache if i == len(request.parts) - 1 else None)
         if mark is not None and counts.prefix(i) >= minimum:
             best, ttl = counts.prefix(i), mark.ttl
+    auto = request.auto_cache
+    if not best and auto is not None and end >= 0 and counts.prefix(end) >= minimum and conversation(request):
+        best, ttl = counts.prefix(end), auto.ttl
     return best, ttl
 
 
@@ -345,11 +371,13 @@ def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFindi
 
 
 def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
-            counter: TokenCounter | None = None, use_cache: bool = True) -> Analysis:
+            counter: TokenCounter | None = None, use_cache: bool = True, scanned: Scan | None = None) -> Analysis:
+    """The whole pipeline; ``scanned`` skips discovery and extraction (a tree already read)."""
     ruleset: RuleSet = load_rules(config)
     rules = ruleset.selected(select or config.select, (*config.ignore, *ignore))
     cache = open_cache(config, use_cache)
-    project, notices = scan(paths, config, cache)
+    scanned = scanned or scan_tree(paths, config, cache)
+    project, notices = scanned.project, scanned.notices
     prices_version = _genai_prices_version()
     catalog = ModelCatalog(config.prices, cache.memo("models", prices_version) if cache else None)
     if counter is None:

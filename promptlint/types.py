@@ -226,7 +226,11 @@ class Saving:
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace ``[start, end)`` of a file's text with ``replacement``."""
+    """Replace ``[start, end)`` of a file's text with ``replacement``.
+
+    Offsets are characters of the decoded file text (after a BOM). The fix stage turns
+    every other kind of edit into these before it writes anything.
+    """
 
     path: str
     start: int
@@ -234,11 +238,61 @@ class Edit:
     replacement: str
 
 
+# What a rule asks the fix stage to change, in the terms the rule sees (template text, a
+# request's parameters), not source characters: a rule never sees source, and the same
+# template text may come from a Python literal with escapes, an f-string, a dedented
+# block or a YAML scalar. ``promptlint.fix`` maps each to file edits and checks, by
+# extracting the edited files again, that the change is the one asked for.
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace ``[start, end)`` of a template's text with ``replacement``.
+
+    Offsets count each hole as one character (the text rules read, with a marker per
+    placeholder), so an edit can say which side of a placeholder it is on.
+    """
+
+    template: str
+    start: int
+    end: int
+    replacement: str = ""
+
+
+@dataclass(frozen=True)
+class ArgumentEdit:
+    """Set keyword ``name`` of the request's call to ``value`` (Python source of a literal)."""
+
+    request: str
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class CacheEdit:
+    """Put a ``cache_control`` breakpoint on part ``part`` of the request (an index into
+    ``Request.parts``), or top-level (automatic caching) when ``part`` is None."""
+
+    request: str
+    part: int | None = None
+    ttl: str = "5m"
+
+
+@dataclass(frozen=True)
+class RemoveEdit:
+    """Delete the list items (messages, example entries) that hold these templates."""
+
+    templates: tuple[str, ...]
+
+
+FixEdit = Edit | TextEdit | ArgumentEdit | CacheEdit | RemoveEdit
+
+
 @dataclass(frozen=True)
 class Fix:
     applicability: Literal["safe", "unsafe"]
     description: str
-    edits: tuple[Edit, ...] = ()
+    edits: tuple[FixEdit, ...] = ()
     tokens_saved: int | None = None
 
 

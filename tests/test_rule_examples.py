@@ -8,6 +8,8 @@ import pytest
 import yaml
 
 from conftest import ROOT, run_analysis, write_tree
+from promptlint.config import parse_config
+from promptlint.fix import APPLIED, Fixer
 
 RULE_FILES = sorted((ROOT / "rules").glob("*.yaml"))
 
@@ -47,8 +49,22 @@ def test_rule_example(tmp_path: Path, code: str, example: dict):
             assert len(found) == example["count"], [f.message for f in found]
         if "line" in example:
             assert any(f.span.line == example["line"] for f in found), [(f.span.line, f.message) for f in found]
+        if "fixed" in example:
+            _assert_fixed(tmp_path, code, example)
     else:
         assert not found, f"{code} fired on a passing example: {[f.message for f in found]}"
+
+
+def _assert_fixed(root: Path, code: str, example: dict) -> None:
+    """``fixed`` lists files as ``promptlint fix --unsafe-fixes --select CODE`` leaves them;
+    the fix must apply cleanly and a second run must change nothing."""
+    config = parse_config(example.get("config") or {}, root=str(root))
+    run = Fixer([root], config, (code,), unsafe=True).run()
+    assert not [(r.status, r.reason) for r in run.results if r.status != APPLIED]
+    for rel, content in example["fixed"].items():
+        assert (root / rel).read_text(encoding="utf-8") == content, rel
+    again = Fixer([root], config, (code,), unsafe=True).run()
+    assert not again.by_status(APPLIED)
 
 
 def _assert_priced_with_the_requests_model(analysis, priced) -> None:

@@ -32,6 +32,21 @@ def part_is_static(ctx, part: Part) -> bool:
     return template is not None and not template.placeholders
 
 
+def one_shot(request: Request) -> bool:
+    """Every run-time message content is in the last message: no history before it."""
+    messages = [p for p in request.parts if p.section == "messages"]
+    if not messages or any(p.message is None for p in messages):
+        return False
+    last = max(p.message for p in messages)  # type: ignore[type-var]
+    return all(p.static or p.message == last for p in messages)
+
+
+def conversation(request: Request) -> bool:
+    """Earlier turns known only at run time are sent before the new one (a chat history):
+    with automatic caching each call reads what the previous call wrote."""
+    return any(p.section == "messages" for p in request.parts) and not one_shot(request)
+
+
 @dataclass(frozen=True)
 class Prefix:
     end: int  # index of the last part in the prefix (-1 when empty)

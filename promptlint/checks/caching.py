@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from promptlint.checks import describe_prefix, fmt_tokens, part_is_static, static_prefix, uses_block_caching
+from promptlint.checks import (conversation, describe_prefix, fmt_tokens, one_shot, part_is_static, static_prefix,
+                               uses_block_caching)
 from promptlint.checks.packs import matcher, rule_categories
-from promptlint.types import Fix, Saving, Usage
+from promptlint.types import CacheEdit, Fix, Saving, Usage
 
 MAX_BREAKPOINTS = 4  # a fifth explicit breakpoint is rejected (FACTS.md, "Prompt caching")
 
@@ -41,13 +42,18 @@ def missing_cache_breakpoint(ctx):
         biggest = max(prefix.templates, key=lambda t: ctx.measurements.templates.get(t, 0), default=None)
         source = f" (`{biggest}`)" if biggest and biggest.split("::")[0] != request.path else ""
         assumed = "" if sourced else " (assumed; no sourced minimum for this model)"
+        if request.provider == "anthropic" and conversation(request):
+            fix = Fix("unsafe", "turn on automatic caching (top-level cache_control={'type': 'ephemeral'}): "
+                                "each turn of the conversation reads what the previous one cached",
+                      (CacheEdit(request.id),))
+        else:
+            fix = Fix("unsafe", f"put cache_control={{'type': 'ephemeral'}} on the last block of the {what}",
+                      (CacheEdit(request.id, prefix.end),))
         yield ctx.finding(
             request.span,
             f"{what}{source} of {fmt_tokens(prefix.tokens)} tokens is sent uncached; {counts.model} caches "
             f"prefixes from {fmt_tokens(minimum)} tokens{assumed}",
-            request=request.id, template=biggest, saving=saving,
-            fix=Fix("unsafe", f"put cache_control={{'type': 'ephemeral'}} on the last block of the {what} "
-                              "(top-level automatic caching only pays off for multi-turn conversations)"),
+            request=request.id, template=biggest, saving=saving, fix=fix,
         )
 
 
@@ -162,15 +168,6 @@ def _is_last_message(request, part) -> bool:
     return part.message is None or (bool(indexes) and part.message == max(indexes))
 
 
-def _one_shot(request) -> bool:
-    """Every run-time message content is in the last message: no history before it."""
-    messages = [p for p in request.parts if p.section == "messages"]
-    if not messages or any(p.message is None for p in messages):
-        return False
-    last = max(p.message for p in messages)  # type: ignore[type-var]
-    return all(p.static or p.message == last for p in messages)
-
-
 def unstable_cache_prefix(ctx):
     cues = matcher(rule_categories(ctx), ctx.rule.source)
     hit_rate = ctx.config.cache_hit_rate
@@ -194,7 +191,7 @@ def unstable_cache_prefix(ctx):
         automatic = mark is request.auto_cache
         tail = request.parts[last]
         if last == len(request.parts) - 1 and tail.section == "messages" and not part_is_static(ctx, tail) \
-                and _one_shot(request):
+                and one_shot(request):
             if written > stable:  # else only the run-time message itself is written: not counted
                 yield _last_message_finding(ctx, request, counts, stable, written, first_dynamic, minimum,
                                             hit_rate, mark, automatic)

@@ -54,6 +54,8 @@ def similarity(a: list[str], b: list[str]) -> float:
 class Redundant:
     example: Example
     reason: str
+    kept: Example | None = None  # the example it repeats, when it repeats one
+    exact: bool = False  # the same text, not just the same shape
 
 
 def _line(example: Example) -> str:
@@ -93,7 +95,8 @@ def redundant_examples(project: Project, threshold: float, max_examples: int) ->
                                   "normalizing numbers, dates, ids and quoted values)")
                         break
             if reason is not None:
-                found.setdefault(example.templates, Redundant(example, reason))
+                exact = raw.strip() == other_raw.strip()
+                found.setdefault(example.templates, Redundant(example, reason, other, exact))
             else:
                 kept.append((example, raw, tokens))
         labels = [e.label for e, _, _ in kept]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from promptlint.checks import fmt_tokens
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.prompt_text import prompt_index
-from promptlint.types import Fix, Saving, Usage
+from promptlint.types import ArgumentEdit, Fix, Saving, Usage
 
 # Legacy completions default to a 16-token cap, so a missing cap there costs nothing.
 _CAPPED_BY_DEFAULT = {"completions.create"}
@@ -20,23 +20,25 @@ def missing_max_tokens(ctx):
         counts = ctx.measurements.requests[request.id]
         ceiling, sourced = ctx.catalog.max_output(counts.model)
         assumed = "" if sourced else " (assumed)"
+        param = "max_output_tokens" if request.api.startswith("responses") else (
+            "max_completion_tokens" if request.provider == "openai" else "max_tokens")
+        cap = min(int(ctx.options["cap"]), ceiling)
+        fix = Fix("unsafe", f"add {param}={cap} (the `cap` option; choose what the answers need)",
+                  (ArgumentEdit(request.id, param, str(cap)),))
         if request.provider == "anthropic":
             yield ctx.finding(
                 request.span,
                 f"{request.api} without max_tokens: the Messages API requires it and the call fails at run time",
-                request=request.id, severity="error",
-                fix=Fix("unsafe", "add max_tokens=<a cap that fits the expected answer>"),
+                request=request.id, severity="error", fix=fix,
             )
             continue
-        param = "max_output_tokens" if request.api.startswith("responses") else (
-            "max_completion_tokens" if request.provider == "openai" else "max_tokens")
         yield ctx.finding(
             request.span,
             f"no output cap: a runaway answer can bill up to {fmt_tokens(ceiling)} output tokens{assumed} "
             f"of {counts.model}; set {param}",
             request=request.id,
             saving=Saving(ceiling, (Usage(counts.model, output_tokens=ceiling),), (), exposure=True),
-            fix=Fix("unsafe", f"add {param}=<a cap that fits the expected answer>"),
+            fix=fix,
         )
 
 
@@ -83,5 +85,6 @@ def oversized_max_tokens(ctx):
             request=request.id,
             saving=Saving(request.max_tokens - cap, (Usage(model, output_tokens=request.max_tokens),),
                           (Usage(model, output_tokens=cap),), exposure=True),
-            fix=Fix("unsafe", f"set {request.max_tokens_param}={cap}"),
+            fix=Fix("unsafe", f"set {request.max_tokens_param}={cap}",
+                    (ArgumentEdit(request.id, request.max_tokens_param, str(cap)),)),
         )

@@ -12,7 +12,7 @@ import re
 
 from promptlint.checks import fmt_tokens
 from promptlint.checks.packs import matcher, rule_categories
-from promptlint.checks.prompt_text import TextView, cut, prompt_index, static
+from promptlint.checks.prompt_text import TextView, cut_range, edits_between, prompt_index, starts_sentence, static
 from promptlint.checks.savings import text_saving
 from promptlint.types import Fix
 
@@ -42,10 +42,8 @@ def phrase_rule(ctx):
         if not hits:
             continue
         saving = None
+        text = delete_phrases(view.text, hits) if waste else view.text
         if waste:
-            text = view.text
-            for hit in reversed(hits):
-                text = cut(text, hit.start, hit.end)
             saving = text_saving(ctx, {template.id: static(text)})
             if saving is None or saving.tokens < minimum:
                 continue
@@ -62,5 +60,31 @@ def phrase_rule(ctx):
             f"{len(hits)} {'/'.join(kinds)} phrase{'s' if len(hits) != 1 else ''} ({listed}{more}){cost}",
             template=template.id, request=index.sole_request(template.id), saving=saving,
             fix=Fix("unsafe", "delete the phrases; the instructions read the same without them",
-                    tokens_saved=saving.tokens if saving else None) if waste else None,
+                    edits_between(template.id, view.text, text), tokens_saved=saving.tokens if saving else None)
+            if waste else None,
         )
+
+
+_THANKS_FOR = re.compile(r"\s+for\b[^.!?\n]*[.!?]*")
+_ALONE = re.compile(r"[.!]*(?=\s|$)|")
+
+
+def delete_phrases(text: str, hits) -> str:
+    """``text`` without the phrases. A sentence that began with one begins with a capital
+    again; a "thank you for ..." sentence goes whole (its rest says nothing either)."""
+    for hit in reversed(hits):
+        start, end = hit.start, hit.end
+        capital = starts_sentence(text, start)
+        if hit.text.lower().startswith("thank") and capital:
+            tail = _THANKS_FOR.match(text, end)
+            if tail:
+                end = tail.end()
+        if capital:
+            end = _ALONE.match(text, end).end()  # "Thank you!" as a sentence of its own goes whole
+        start, end = cut_range(text, start, end)
+        text = text[:start] + text[end:]
+        if capital:
+            m = re.compile(r"[^\W\d_]").search(text, start, start + 3)
+            if m and text[start:m.start()].strip() == "" and m.group().islower():
+                text = text[:m.start()] + m.group().upper() + text[m.end():]
+    return text

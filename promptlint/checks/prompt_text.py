@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from promptlint.types import Span, Template
+from promptlint.textdiff import diff
+from promptlint.types import Span, Template, TextEdit
 
 HOLE_BASE = 0xF0000
 _MARKERS = re.compile(f"[{chr(HOLE_BASE)}-{chr(HOLE_BASE + 0xFFFD)}]")
@@ -268,11 +269,48 @@ def sentences(text: str) -> list[Sentence]:
 
 def cut(text: str, start: int, end: int) -> str:
     """``text`` without ``[start, end)`` and the whitespace that joined it to the rest."""
+    start, end = cut_range(text, start, end)
+    return text[:start] + text[end:]
+
+
+def cut_range(text: str, start: int, end: int) -> tuple[int, int]:
+    """The range :func:`cut` removes: ``[start, end)`` widened by the whitespace that joined it."""
     before, after = text[:start], text[end:]
     if before.endswith((" ", "\t")) and (after.startswith((" ", "\t", "\n")) or not after):
-        before = before.rstrip(" \t")
+        start = len(before.rstrip(" \t"))
+        before = text[:start]
     elif after.startswith((" ", "\t")) and (not before or before.endswith("\n")):
-        after = after.lstrip(" \t")
+        end += len(after) - len(after.lstrip(" \t"))
+        after = text[end:]
     if before.endswith("\n") and after.startswith("\n"):
-        after = after[1:]
-    return before + after
+        end += 1
+    return start, end
+
+
+def cut_item(text: str, start: int, end: int) -> str:
+    """``text`` without ``[start, end)``; when that is all a line or list item holds, the
+    whole line goes (a bullet with nothing after it is not left behind)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    head, tail = text[line_start:start], text[end:line_end]
+    if (not head.strip() or _BULLET.fullmatch(head)) and not tail.strip():
+        if line_end < len(text):
+            return text[:line_start] + text[line_end + 1:]
+        return text[:max(line_start - 1, 0)]
+    return cut(text, start, end)
+
+
+def starts_sentence(text: str, offset: int) -> bool:
+    """Whether ``offset`` is where a sentence, line or list item begins."""
+    head = text[text.rfind("\n", 0, offset) + 1:offset]
+    return not head.strip() or bool(_BULLET.fullmatch(head)) or bool(re.search(r"[.!?:][\"')\]]*\s+$", head))
+
+
+def edits_between(template_id: str, old: str, new: str) -> tuple[TextEdit, ...]:
+    """The template edits that turn ``old`` (a :class:`TextView` text) into ``new``: what
+    the fix stage applies. Empty when the change would have to move a placeholder."""
+    edits = tuple(TextEdit(template_id, start, end, text) for start, end, text in diff(old, new))
+    if any(_MARKERS.search(e.replacement) for e in edits):
+        return ()
+    return edits

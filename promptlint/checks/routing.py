@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from promptlint.checks.output import answer_cues, short_answer
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.savings import batched, priced_positive, recount, scenario, with_output
-from promptlint.types import Fix, Saving
+from promptlint.types import ArgumentEdit, Fix, Saving
 
 
 def unknown_model(ctx):
@@ -52,7 +54,8 @@ def premium_model_for_simple_task(ctx):
             f"{counts.model} ({facts.tier} tier) on a simple task ({task}{answer}); {cheaper} "
             f"({ctx.options['suggest-tier']} tier) is priced for this",
             request=request.id, saving=saving,
-            fix=Fix("unsafe", f"use model=\"{cheaper}\" after checking its accuracy on a sample of real inputs"),
+            fix=Fix("unsafe", f"use model=\"{cheaper}\" after checking its accuracy on a sample of real inputs",
+                    (ArgumentEdit(request.id, "model", json.dumps(cheaper)),)),
         )
 
 

@@ -18,10 +18,10 @@ from promptlint.checks import fmt_tokens
 from promptlint.checks.examples import redundant_examples
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.persona import one_line_role, personas
-from promptlint.checks.prompt_text import TextView, cut, prompt_index, sentences, static
+from promptlint.checks.prompt_text import TextView, cut_item, edits_between, prompt_index, sentences, static
 from promptlint.checks.savings import request_reduction, scenario, template_reduction, text_saving
 from promptlint.globs import match_path
-from promptlint.types import Fix, Usage
+from promptlint.types import Fix, RemoveEdit, Usage
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -41,12 +41,25 @@ def redundant_example(ctx):
         span = example.span or (first.span if first else None)
         if span is None:
             continue
+        safe = item.exact and _sent_with(index, example.templates, item.kept)
         yield ctx.finding(
             span, f"few-shot example {item.reason}; the examples kept already show the model this case",
             template=first.id if first else None, request=senders.pop() if len(senders) == 1 else None,
             saving=saving,
-            fix=Fix("unsafe", "remove the redundant example", tokens_saved=saving.tokens if saving else None),
+            fix=Fix("safe" if safe else "unsafe", "remove the redundant example", (RemoveEdit(example.templates),),
+                    tokens_saved=saving.tokens if saving else None),
         )
+
+
+def _sent_with(index, removed: tuple[str, ...], kept) -> bool:
+    """Every request that sends the removed example also sends the one it repeats."""
+    if kept is None:
+        return False
+    for tid in removed:
+        for request in index.requests(tid):
+            if not all(k in request.templates for k in kept.templates):
+                return False
+    return True
 
 
 # PL102 ---------------------------------------------------------------------------------
@@ -75,12 +88,13 @@ def bloated_role(ctx):
             if stacked:
                 words = ", ".join(dict.fromkeys(f'"{" ".join(h.text.lower().split())}"' for h in persona.superlatives))
                 why.append(f"stacks {len(persona.superlatives)} superlatives ({words})")
+            edits = edits_between(template.id, view.text, view.text[:persona.start] + role + view.text[persona.end:])
             yield ctx.finding(
                 view.locate(persona.start),
                 f"role preamble \"{_short(view.display(body), 50)}\" {' and '.join(why)}; "
                 f"a one-line role such as \"{role}\" does the same job",
                 template=template.id, request=index.sole_request(template.id), saving=saving,
-                fix=Fix("unsafe", f"replace the role preamble with: {role}", tokens_saved=saving.tokens),
+                fix=Fix("unsafe", f"replace the role preamble with: {role}", edits, tokens_saved=saving.tokens),
             )
 
 
@@ -109,7 +123,7 @@ def duplicate_instruction(ctx):
                 seen[s.key] = s
         if repeats:
             first_line = view.locate(repeats[0][1].start).line
-            yield _duplicate_finding(ctx, view, repeats, f"repeats line {first_line} of the same template", None)
+            yield _duplicate_finding(ctx, view, repeats, f"repeats line {first_line} of the same template", None, True)
 
     # Across the templates of one request: the later copy is the one to drop.
     grouped: dict[tuple[str, tuple[str, ...]], tuple[list, list, str]] = {}
@@ -135,13 +149,16 @@ def duplicate_instruction(ctx):
         view = TextView(instructions[tid])
         first = TextView(instructions[other]).locate(repeats[0][1].start)
         where = f"repeats {first.path}:{first.line}, which the same request sends first"
-        yield _duplicate_finding(ctx, view, [(r[0], r[1]) for r in repeats], where, requests)
+        # Removing the later copy keeps the instruction only where every sender sends the first copy too.
+        kept_everywhere = all(other in r.templates and r.templates.index(other) < r.templates.index(tid)
+                              for r in prompt_index(ctx.project).requests(tid))
+        yield _duplicate_finding(ctx, view, [(r[0], r[1]) for r in repeats], where, requests, kept_everywhere)
 
 
-def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests):
+def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests, safe: bool):
     text = view.text
     for s, _ in sorted(repeats, key=lambda r: r[0].start, reverse=True):
-        text = cut(text, s.start, s.end)
+        text = cut_item(text, s.start, s.end)
     saving = text_saving(ctx, {view.template.id: static(text)}, only=requests)
     first = repeats[0][0]
     extra = len(repeats) - 1
@@ -153,7 +170,8 @@ def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests)
         request=(requests[0].id if len(requests) == 1 else None) if requests else
         prompt_index(ctx.project).sole_request(view.template.id),
         saving=saving,
-        fix=Fix("unsafe", "delete the repeated sentence", tokens_saved=saving.tokens if saving else None),
+        fix=Fix("safe" if safe else "unsafe", "delete the repeated sentence", edits_between(view.template.id, view.text, text),
+                tokens_saved=saving.tokens if saving else None),
     )
 
 
@@ -204,8 +222,8 @@ def whitespace_waste(ctx):
             f"{', '.join(changed)} cost {fmt_tokens(saving.tokens)} tokens per request "
             f"(measured by re-tokenizing the normalized text)",
             template=template.id, request=index.sole_request(template.id), saving=saving,
-            fix=Fix("unsafe", "dedent the text (textwrap.dedent / inspect.cleandoc), strip trailing spaces "
-                              "and keep at most one blank line", tokens_saved=saving.tokens),
+            fix=Fix("safe", "remove the indentation, trailing spaces and extra blank lines",
+                    edits_between(template.id, view.text, normalized), tokens_saved=saving.tokens),
         )
 
 

@@ -1,0 +1,149 @@
+"""The files a fix edits: read once, edited as text, checked, written back unchanged in
+everything but the edit (SPEC §9).
+
+A file is decoded the way extraction decoded it (UTF-8, an optional BOM removed), so the
+character offsets of spans and edits mean the same thing here. Writing puts the BOM back,
+keeps every newline the file had (edits only add the file's own newline style), parses
+the result as its kind before anything is written, refuses a file whose bytes changed
+since they were read, and replaces the file atomically with its permissions kept.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from promptlint.atomic import write_atomic
+from promptlint.types import Edit
+
+BOM = b"\xef\xbb\xbf"
+
+
+class FileChanged(Exception):
+    """The file on disk is not the one that was read."""
+
+
+@dataclass(frozen=True)
+class SourceText:
+    path: str  # relative to the project root
+    abspath: str
+    kind: str
+    data: bytes  # as read
+    text: str  # decoded, without BOM
+
+    @property
+    def bom(self) -> bool:
+        return self.data.startswith(BOM)
+
+    @property
+    def newline(self) -> str:
+        """The newline new lines are written with: the file's first one."""
+        index = self.text.find("\n")
+        return "\r\n" if index > 0 and self.text[index - 1] == "\r" else "\n"
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    def encode(self, text: str) -> bytes:
+        return (BOM if self.bom else b"") + text.encode("utf-8")
+
+
+def read_source(path: str, abspath: str, kind: str, data: bytes | None = None) -> SourceText | None:
+    """The file as extraction saw it (``data``: the bytes it read), or None when it is
+    not UTF-8 text."""
+    if data is None:
+        try:
+            data = Path(abspath).read_bytes()
+        except OSError:
+            return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    return SourceText(path, abspath, kind, data, text)
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """``text`` with non-overlapping ``edits`` applied."""
+    out = []
+    pos = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if edit.start < pos:
+            raise ValueError(f"overlapping edits at offset {edit.start}")
+        out.append(text[pos:edit.start])
+        out.append(edit.replacement)
+        pos = edit.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def overlaps(a: Edit, b: Edit) -> bool:
+    """Whether two edits of one file touch the same characters. An insertion conflicts
+    with anything at or across its point: which text comes first would be a guess."""
+    if a.start == a.end or b.start == b.end:
+        return max(a.start, b.start) <= min(a.end, b.end)
+    return a.start < b.end and b.start < a.end
+
+
+def parse_problem(source: SourceText, new_text: str) -> str | None:
+    """Why the edited file would not parse as its kind, or None when it does."""
+    kind = source.kind
+    try:
+        if kind == "python":
+            data = source.encode(new_text)
+            if _compiles(source.data) and not _compiles(data):
+                try:
+                    compile(data, source.path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+                except SyntaxError as exc:
+                    return f"Python syntax error at line {exc.lineno}: {exc.msg}"
+        elif kind == "yaml":
+            import yaml
+
+            if source.path.endswith(".prompty"):
+                new_text = _front_matter(new_text)
+            list(yaml.safe_load_all(new_text))
+        elif kind == "jinja":
+            import jinja2
+
+            jinja2.Environment().parse(new_text)
+        elif kind == "notebook":
+            json.loads(new_text)
+    except Exception as exc:  # noqa: BLE001 - any parser failure refuses the edit
+        return f"{kind} does not parse: {exc}"
+    return None
+
+
+def _compiles(data: bytes) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(data, "<promptlint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        return True
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+
+
+def _front_matter(text: str) -> str:
+    lines = text.split("\n")
+    if lines and lines[0].strip() == "---":
+        for i in range(1, len(lines)):
+            if lines[i].strip() == "---":
+                return "\n".join(lines[1:i])
+    return ""
+
+
+def write_source(source: SourceText, new_text: str) -> None:
+    """Replace the file with ``new_text``, unless it changed since it was read."""
+    path = Path(source.abspath)
+    try:
+        current = path.read_bytes()
+    except OSError as exc:
+        raise FileChanged(f"cannot read it again: {exc.strerror or exc}") from None
+    if hashlib.sha256(current).hexdigest() != source.digest:
+        raise FileChanged("it changed since promptlint read it")
+    write_atomic(path, source.encode(new_text))

@@ -1,0 +1,60 @@
+"""What a fix run did, per fix and per file: the statuses, edits, measured savings and
+diffs that reports render."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from promptlint.engine import Analysis
+from promptlint.fix.files import SourceText
+from promptlint.fix.measure import Measured
+from promptlint.types import Edit, PricedFinding
+
+# What happened to each fix.
+APPLIED, SUGGESTED, SKIPPED, FAILED, REFUSED = "applied", "suggested", "skipped", "failed", "refused"
+
+
+@dataclass
+class FixResult:
+    finding: PricedFinding
+    applicability: str  # the rule's, or "unsafe" when the edit also changes other prompts
+    status: str
+    reason: str | None = None
+    edits: tuple[Edit, ...] = ()
+    measured: Measured | None = None
+    diff: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def paths(self) -> set[str]:
+        return {e.path for e in self.edits}
+
+
+@dataclass
+class FixRun:
+    analysis: Analysis
+    results: list[FixResult]
+    files: dict[str, tuple[SourceText, str]]  # path -> (as read, text with the applied fixes)
+    total: Measured | None = None
+    after: Analysis | None = None  # the tree with the applied fixes, analyzed again
+    written: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    unfixable: int = 0  # findings without an automatic fix
+
+    def by_status(self, status: str) -> list[FixResult]:
+        return [r for r in self.results if r.status == status]
+
+    def diff(self) -> str:
+        """One unified diff of every applied change, file by file."""
+        return "".join(unified_diff(path, source.text, text) for path, (source, text) in sorted(self.files.items())
+                       if text != source.text)
+
+
+def unified_diff(path: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)

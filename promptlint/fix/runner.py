@@ -1,0 +1,258 @@
+"""The fix run: passes of try, verify, measure and accept, then the write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from promptlint.config import Config
+from promptlint.engine import Analysis, Scan, analyze, open_cache, scan_tree
+from promptlint.fix import verify
+from promptlint.fix.files import FileChanged, SourceText, apply_edits, overlaps, parse_problem, write_source
+from promptlint.fix.measure import Costs, Remeasurer
+from promptlint.fix.resolve import resolve
+from promptlint.fix.results import APPLIED, FAILED, REFUSED, SKIPPED, SUGGESTED, FixResult, FixRun, unified_diff
+from promptlint.fix.workspace import FixError, Workspace
+from promptlint.models import ModelCatalog
+from promptlint.pricing import Pricer
+from promptlint.tokens import make_counter
+from promptlint.types import Edit, Fix, PricedFinding
+
+
+@dataclass
+class State:
+    """The tree as the fixes applied so far leave it, in memory."""
+
+    scanned: Scan
+    analysis: Analysis
+    workspace: Workspace
+    costs: Costs
+    texts: dict[str, str]  # path -> text, for every file edited so far
+
+
+class Fixer:
+    """One ``promptlint fix`` run over a tree.
+
+    Fixes are applied in passes, as ruff does: a fix can uncover another finding (a
+    deleted phrase leaves two sentences identical), so after each pass the edited tree is
+    analyzed again in memory and fixed again, until a pass applies nothing. Running
+    ``promptlint fix`` twice therefore changes nothing the second time.
+    """
+
+    MAX_PASSES = 10
+
+    def __init__(self, paths: list[Path], config: Config, select=(), ignore=(), unsafe: bool = False,
+                 use_cache: bool = True) -> None:
+        self.paths = paths
+        self.config = config
+        self.select = tuple(select)
+        self.ignore = tuple(ignore)
+        self.unsafe = unsafe
+        self.use_cache = use_cache
+        catalog = ModelCatalog(config.prices)
+        cache = open_cache(config, use_cache)
+        self.counter = make_counter(config, catalog, cache)
+        self.scanned = scan_tree(paths, config, cache)
+        if cache is not None:
+            cache.save()
+        self.measurer = Remeasurer(self.scanned, config, self.counter, catalog, Pricer(config, catalog))
+        self.initial = self._state(self.scanned, {})
+
+    @property
+    def analysis(self) -> Analysis:
+        return self.initial.analysis
+
+    def _state(self, scanned: Scan, texts: dict[str, str]) -> State:
+        analysis = analyze(self.paths, self.config, self.select, self.ignore, self.counter, use_cache=self.use_cache,
+                           scanned=scanned)
+        workspace = Workspace(self.config.root, self.scanned.discovery, self.config, texts)
+        return State(scanned, analysis, workspace, self.measurer.costs(scanned.project), texts)
+
+    def _overlay(self, state: State, texts: dict[str, str]) -> dict[str, tuple[str, bytes]]:
+        merged = {**state.texts, **texts}
+        return {p: (state.workspace.source(p).kind, state.workspace.source(p).encode(t)) for p, t in merged.items()}
+
+    def run(self, write: bool = True) -> FixRun:
+        state = self.initial
+        applied: list[FixResult] = []
+        final: list[FixResult] = []
+        skipped: dict[tuple, FixResult] = {}  # overlapped an applied fix; tried again on the next pass
+        for number in range(1, self.MAX_PASSES + 1):
+            results, accepted = self._pass(state)
+            texts = self._combine(state, accepted)
+            done = [r for r in results if r.status == APPLIED]
+            final = [r for r in results if r.status not in (APPLIED, SKIPPED)]
+            for result in done:
+                earlier = skipped.pop(_key(result), None)
+                if earlier is not None:
+                    result.notes.append(f"applied on pass {number}: on pass {number - 1} it {earlier.reason}")
+            skipped.update((_key(r), r) for r in results if r.status == SKIPPED)
+            if not done:
+                break
+            applied += done
+            state = self._state(self.measurer.rescan(self._overlay(state, texts)), {**state.texts, **texts})
+        sources = {p: self.initial.workspace.source(p) for p in state.texts}
+        run = FixRun(self.initial.analysis, applied + list(skipped.values()) + final,
+                     {p: (sources[p], t) for p, t in state.texts.items() if t != sources[p].text})
+        run.unfixable = sum(1 for f in state.analysis.findings if f.finding.fix is not None and not f.finding.fix.edits)
+        if applied:
+            run.after = state.analysis
+            run.total = self.measurer.difference(self.initial.costs, state.costs)
+        if write:
+            self.write(run)
+        return run
+
+    def _pass(self, state: State) -> tuple[list[FixResult], dict[str, list[tuple[Edit, FixResult]]]]:
+        """Try the fixes that would apply; when none does (the last pass), also the ones
+        shown as suggestions, so each is measured once, on the text the user will have."""
+        results: list[FixResult] = []
+        accepted: dict[str, list[tuple[Edit, FixResult]]] = {}
+        later = []
+        for priced in state.analysis.findings:
+            fix = priced.finding.fix
+            if fix is None or not fix.edits:
+                continue
+            if fix.applicability != "safe" and not self.unsafe:
+                later.append((priced, fix))
+                continue
+            result = self.try_fix(priced, fix, state)
+            results.append(result)
+            if result.status == APPLIED:
+                self._accept(result, accepted)
+        if not accepted:
+            results += [self.try_fix(priced, fix, state) for priced, fix in later]
+        return results, accepted
+
+    def try_fix(self, priced: PricedFinding, fix: Fix, state: State | None = None) -> FixResult:
+        """The fix alone on ``state`` (default: the tree as read): edits, parse check,
+        re-extraction, verification, measurement."""
+        state = state or self.initial
+        result = FixResult(priced, fix.applicability, FAILED)
+        project = state.scanned.project
+        try:
+            edits = resolve(fix, project, state.workspace)
+            texts = self._texts(state, edits)
+        except FixError as exc:
+            result.reason = str(exc)
+            return result
+        result.edits = tuple(edits)
+        for path, (source, text) in texts.items():
+            problem = parse_problem(source, text)
+            if problem:
+                result.reason = f"{path}: the edited file would not parse ({problem})"
+                return result
+        after = self.measurer.rescan(self._overlay(state, {p: t for p, (_, t) in texts.items()}))
+        problem = verify.problem(fix, project, after.project, set(texts))
+        if problem:
+            result.reason = problem
+            return result
+        if fix.applicability == "safe":
+            others = verify.side_effects(fix, project, after.project)
+            if others:
+                result.applicability = "unsafe"
+                more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+                result.notes.append(f"unsafe here: it also changes `{others[0]}`{more}")
+        result.measured = self.measurer.difference(state.costs, self.measurer.costs(after.project))
+        result.diff = "".join(unified_diff(p, s.text, t) for p, (s, t) in sorted(texts.items()))
+        result.status = APPLIED if result.applicability == "safe" or self.unsafe else SUGGESTED
+        return result
+
+    @staticmethod
+    def _texts(state: State, edits: list[Edit]) -> dict[str, tuple[SourceText, str]]:
+        by_path: dict[str, list[Edit]] = {}
+        for edit in edits:
+            by_path.setdefault(edit.path, []).append(edit)
+        out = {}
+        for path, mine in by_path.items():
+            source = state.workspace.source(path)
+            try:
+                out[path] = (source, apply_edits(source.text, mine))
+            except ValueError as exc:
+                raise FixError(f"{path}: {exc}") from None
+        return out
+
+    @staticmethod
+    def _accept(result: FixResult, accepted: dict[str, list[tuple[Edit, FixResult]]]) -> None:
+        """Apply after the fixes before it, unless it edits what they edit (then skipped);
+        an edit another fix already makes (a shared template) is made once."""
+        new: list[Edit] = []
+        for edit in result.edits:
+            same = next((owner for e, owner in accepted.get(edit.path, []) if e == edit), None)
+            if same is not None:
+                result.notes.append(f"same edit as {same.finding.finding.code} at {_where(same)}, made once")
+                continue
+            clash = next((owner for e, owner in accepted.get(edit.path, []) if overlaps(e, edit)), None)
+            if clash is not None:
+                result.status = SKIPPED
+                result.reason = f"conflicts with {clash.finding.finding.code} at {_where(clash)}, which is applied"
+                return
+            new.append(edit)
+        for edit in new:
+            accepted.setdefault(edit.path, []).append((edit, result))
+
+    def _combine(self, state: State, accepted: dict[str, list[tuple[Edit, FixResult]]]) -> dict[str, str]:
+        """Every applied edit of a file together, parsed once more; a file that would not
+        parse takes back every fix that edits it."""
+        texts: dict[str, str] = {}
+        failed: set[int] = set()
+        for path, items in accepted.items():
+            source = state.workspace.source(path)
+            problem = parse_problem(source, apply_edits(source.text, [e for e, _ in items]))
+            if problem:
+                for _, owner in items:
+                    owner.status, owner.reason = FAILED, f"{path}: the fixes together would not parse ({problem})"
+                    failed.add(id(owner))
+        for path, items in accepted.items():
+            kept = [e for e, owner in items if id(owner) not in failed]
+            if kept:
+                texts[path] = apply_edits(state.workspace.source(path).text, kept)
+        return texts
+
+    def write(self, run: FixRun) -> None:
+        """Write every edited file, except a group of files that fixes edit together when
+        any of them changed on disk since it was read (none of that group is written)."""
+        applied = run.by_status(APPLIED)
+        group = {path: path for path in run.files}
+
+        def find(path: str) -> str:
+            while group[path] != path:
+                path = group[path]
+            return path
+
+        for result in applied:
+            paths = [p for p in result.paths if p in group]
+            for other in paths[1:]:
+                group[find(other)] = find(paths[0])
+        changed = set()
+        for path, (source, _) in run.files.items():
+            try:
+                current = Path(source.abspath).read_bytes()
+            except OSError:
+                current = None
+            if current != source.data:
+                changed.add(find(path))
+        for path, (source, text) in sorted(run.files.items()):
+            if find(path) in changed:
+                run.refused[path] = "it, or a file fixed together with it, changed since promptlint read it"
+                continue
+            try:
+                write_source(source, text)
+                run.written.append(path)
+            except (FileChanged, OSError) as exc:
+                run.refused[path] = str(exc)
+        for result in applied:
+            hit = [p for p in result.paths if p in run.refused]
+            if hit:
+                result.status = REFUSED
+                result.reason = f"{hit[0]} not written: {run.refused[hit[0]]}"
+
+
+def _key(result: FixResult) -> tuple:
+    """The same finding on another pass (its message may name other numbers)."""
+    f = result.finding.finding
+    return (f.code, f.template, f.request, f.span.path)
+
+
+def _where(result: FixResult) -> str:
+    span = result.finding.finding.span
+    return f"{span.path}:{span.line}"

@@ -1,0 +1,124 @@
+"""Did the edited files come out as the fix meant? Compared after extracting them again.
+
+Each kind of fix states its effect in the terms the rules see: a template's new text, a
+part's cache breakpoint, a request's cap, a removed example. The re-extracted project
+must show that effect, keep every request, and not fail to parse. A safe fix must also
+leave every other prompt's words alone: when the same literal feeds another template
+whose instructions change too, the fix is only offered as unsafe.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from collections import Counter
+
+from promptlint.types import ArgumentEdit, CacheEdit, Fix, Part, Project, RemoveEdit, Request, Template, TextEdit
+
+
+CAP_PARAMS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
+
+
+def display(template: Template | None) -> str:
+    if template is None:
+        return "<missing>"
+    return "".join("{" + s.hole + "}" if s.hole is not None else s.text for s in template.segments)
+
+
+def edited_display(template: Template, edits: list[TextEdit]) -> str:
+    """The template's text (holes as ``{name}``) after ``edits``, which count a hole as one character."""
+    items: list[str] = []
+    for seg in template.segments:
+        items.extend(["{" + seg.hole + "}"] if seg.hole is not None else list(seg.text))
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        items[edit.start:edit.end] = list(edit.replacement)
+    return "".join(items)
+
+
+def _part(project: Project, part: Part) -> str:
+    if part.template is not None:
+        return display(project.templates.get(part.template))
+    return f"<{part.hole or part.unresolved}>"
+
+
+def problem(fix: Fix, before: Project, after: Project, paths: set[str]) -> str | None:
+    """Why the re-extracted project does not show the fix's effect (None: it does)."""
+    new_requests = {r.id: r for r in after.requests}
+    for request in before.requests:
+        if request.id not in new_requests:
+            return f"request `{request.id}` is no longer found"
+    old_errors = Counter(d.path for d in before.diagnostics if d.code == "PL001" and d.path in paths)
+    new_errors = Counter(d.path for d in after.diagnostics if d.code == "PL001" and d.path in paths)
+    if new_errors - old_errors:
+        return "the edited file no longer parses"
+    removed = {tid for e in fix.edits if isinstance(e, RemoveEdit) for tid in e.templates}
+    texts: dict[str, list[TextEdit]] = {}
+    for edit in fix.edits:
+        if isinstance(edit, TextEdit):
+            texts.setdefault(edit.template, []).append(edit)
+    for tid, edits in texts.items():
+        want = edited_display(before.templates[tid], edits)
+        got = display(after.templates.get(tid))
+        if got != want and got == textwrap.dedent(want) != want:
+            return (f"template `{tid}` is dedented: without the deleted lines, textwrap.dedent would strip "
+                    "more indentation from the others (edit it by hand)")
+        if got != want:
+            return f"template `{tid}` reads differently after the edit than intended"
+    for request in before.requests:
+        new = new_requests[request.id]
+        old_parts = [_part(before, p) for p in request.parts if p.template not in removed]
+        new_parts = [_part(after, p) for p in new.parts]
+        if not removed and not texts and old_parts != new_parts:
+            return f"the prompt of `{request.id}` changed"
+        if removed and old_parts != new_parts:
+            return f"the example was not removed from `{request.id}` as intended"
+    for edit in fix.edits:
+        found = _structural(edit, before, after, new_requests)
+        if found:
+            return found
+    return None
+
+
+def _structural(edit, before: Project, after: Project, new_requests: dict[str, Request]) -> str | None:
+    if isinstance(edit, CacheEdit):
+        new = new_requests[edit.request]
+        marked = new.auto_cache is not None if edit.part is None else \
+            edit.part < len(new.parts) and new.parts[edit.part].cache is not None
+        return None if marked else f"no cache breakpoint is found on `{edit.request}` after the edit"
+    if isinstance(edit, ArgumentEdit):
+        new = new_requests[edit.request]
+        try:
+            value = ast.literal_eval(edit.value)
+        except (ValueError, SyntaxError):
+            return None
+        if edit.name in CAP_PARAMS and (new.max_tokens != value or new.max_tokens_param != edit.name):
+            return f"`{edit.name}` of `{edit.request}` is not {value} after the edit"
+        if edit.name == "model" and new.model != value:
+            return f"the model of `{edit.request}` is not {value} after the edit"
+    if isinstance(edit, RemoveEdit):
+        gone = [before.templates[t] for t in edit.templates if t in before.templates]
+        paths = {t.path for t in gone}
+        old = Counter(display(t) for t in before.templates.values() if t.path in paths)
+        new = Counter(display(t) for t in after.templates.values() if t.path in paths)
+        if old - Counter(display(t) for t in gone) != new:
+            return "the example's text is still there after the edit"
+    return None
+
+
+def side_effects(fix: Fix, before: Project, after: Project) -> list[str]:
+    """Prompts other than the fix's own whose words (not just whitespace) changed and that
+    some request sends without the fix's own prompt: they would read differently."""
+    own = {e.template for e in fix.edits if isinstance(e, TextEdit)}
+    own |= {t for e in fix.edits if isinstance(e, RemoveEdit) for t in e.templates}
+
+    def words(template: Template | None) -> str:
+        return "".join(display(template).split())
+
+    out = []
+    for tid, old in before.templates.items():
+        if tid in own or words(old) == words(after.templates.get(tid)):
+            continue
+        senders = [r for r in before.requests if tid in r.templates]
+        if any(not own.intersection(r.templates) for r in senders):
+            out.append(tid)
+    return sorted(out)
