@@ -41,30 +41,37 @@ def _dataclasses(*modules) -> dict[str, type]:
 _TYPES = _dataclasses(types_module, values_module, result_module, layout_module)
 
 
+# Field names per type, in definition order: an entry stores the values positionally.
+_FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _TYPES.values()}
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _encode(obj: Any) -> Any:
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        name = type(obj).__name__
-        if name not in _TYPES:
-            raise TypeError(f"cannot cache {name}")
-        return {"$": name, **{f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}}
-    if isinstance(obj, tuple):
-        return {"$t": [_encode(o) for o in obj]}
-    if isinstance(obj, list):
-        return [_encode(o) for o in obj]
-    if isinstance(obj, frozenset):
-        return {"$f": sorted(obj)}
-    if isinstance(obj, dict):
-        return {"$d": [[_encode(k), _encode(val)] for k, val in obj.items()]}
-    if obj is None or isinstance(obj, (str, int, float, bool)):
+    kind = type(obj)
+    fields = _FIELDS.get(kind)
+    if fields is not None:
+        return {"$": kind.__name__, "v": [_encode(getattr(obj, name)) for name in fields]}
+    if kind in _SCALARS:
         return obj
-    raise TypeError(f"cannot cache {type(obj).__name__}")
+    if kind is tuple:
+        return {"$t": [_encode(o) for o in obj]}
+    if kind is list:
+        return [_encode(o) for o in obj]
+    if kind is frozenset:
+        return {"$f": sorted(obj)}
+    if kind is dict:
+        return {"$d": [[_encode(k), _encode(val)] for k, val in obj.items()]}
+    raise TypeError(f"cannot cache {kind.__name__}")
 
 
 def _decode(obj: Any) -> Any:
     if isinstance(obj, dict):
         if "$" in obj:
             cls = _TYPES[obj["$"]]  # KeyError on anything not listed: the entry is dropped
-            return cls(**{k: _decode(val) for k, val in obj.items() if k != "$"})
+            values = obj["v"]
+            if len(values) != len(_FIELDS[cls]):
+                raise ValueError("cache entry of another shape")
+            return cls(*[_decode(val) for val in values])
         if "$t" in obj:
             return tuple(_decode(o) for o in obj["$t"])
         if "$f" in obj:
@@ -147,7 +154,11 @@ class ScanCache:
     def remember(self, path: str, file_digest: str, passes: bool, result: FileResult | None = None) -> None:
         if not self.enabled:
             return
-        encoded = _encode(result) if result is not None else None
+        try:
+            encoded = _encode(result) if result is not None else None
+        except TypeError:  # a value the format cannot hold: that file is simply not cached
+            self.files.pop(path, None)
+            return
         self.files[path] = [file_digest, passes, encoded]
         self.dirty = True
 

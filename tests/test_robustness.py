@@ -115,7 +115,7 @@ def test_corrupt_cache_is_ignored(tmp_path):
     first = run_analysis(tmp_path)
     cache_dir = tmp_path / ".promptlint_cache"
     for entry in cache_dir.glob("scan-*.json"):
-        entry.write_text('{"files": {"good.py": ["x", true, {"$": "os.system", "cmd": "boom"}]}, "stats": {}, '
+        entry.write_text('{"files": {"good.py": ["x", true, {"$": "os.system", "v": ["boom"]}]}, "stats": {}, '
                          '"tokens": {}, "memos": {}}')
     second = run_analysis(tmp_path)
     assert [f.finding for f in second.findings] == [f.finding for f in first.findings]
