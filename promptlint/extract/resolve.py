@@ -17,6 +17,7 @@ from promptlint.extract import langchain
 from promptlint.extract import values as v
 from promptlint.extract.ops import apply, merge, set_path
 from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, dotted, pos_of
+from promptlint.extract.source import LineIndex
 from promptlint.types import Segment, Span
 
 MAX_DEPTH = 40
@@ -31,23 +32,21 @@ class SourceText:
     character offsets, and the two differ only on lines with non-ASCII text."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
-        self.lines = text.splitlines(keepends=True)
-        self.starts = [0]
-        for line in self.lines:
-            self.starts.append(self.starts[-1] + len(line))
+        self.lines = LineIndex(text)
 
     def column(self, line: int, byte_col: int) -> int:
-        if not 0 < line <= len(self.lines):
+        starts = self.lines.starts
+        if not 0 < line <= len(starts):
             return byte_col
-        text = self.lines[line - 1]
+        end = starts[line] if line < len(starts) else len(self.lines.text)
+        text = self.lines.text[starts[line - 1] : end]
         if text.isascii():
             return byte_col
         return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
 
     def offset(self, line: int, column: int) -> int | None:
-        if 0 < line <= len(self.lines):
-            return self.starts[line - 1] + column
+        if 0 < line <= len(self.lines.starts):
+            return self.lines.starts[line - 1] + column
         return None
 
 
