@@ -15,7 +15,7 @@ import warnings
 
 from promptlint.extract import langchain
 from promptlint.extract import values as v
-from promptlint.extract.resolve import Resolver, SourceText
+from promptlint.extract.resolve import Resolver, SourcePositions
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft
 from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, module_name_for
 from promptlint.globs import match_name
@@ -91,7 +91,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
     visitor = IndexVisitor(module, CALL_TAILS | langchain.CALL_NAMES)
     visitor.visit(tree)
     index = visitor.index
-    resolver = Resolver(index, path, SourceText(text))
+    resolver = Resolver(index, path, SourcePositions(text))
 
     constants = _constants(index, resolver, path, name_patterns)
     drafts: list[RequestDraft] = []

@@ -27,7 +27,7 @@ _TRANSFORM_FUNCTIONS = {"dedent": "dedent", "textwrap.dedent": "dedent", "cleand
 _CONFIG_BASES = ("BaseModel", "BaseSettings", "Settings", "Config", "NamedTuple", "TypedDict")
 
 
-class SourceText:
+class SourcePositions:
     """Positions of the decoded source: ``ast`` columns are UTF-8 byte offsets, spans are
     character offsets, and the two differ only on lines with non-ASCII text."""
 
@@ -51,7 +51,7 @@ class SourceText:
 
 
 class Resolver:
-    def __init__(self, index: ModuleIndex, path: str, source: SourceText) -> None:
+    def __init__(self, index: ModuleIndex, path: str, source: SourcePositions) -> None:
         self.index = index
         self.path = path
         self.source = source
