@@ -131,22 +131,28 @@ class ScanCache:
         except (OSError, ValueError, KeyError, TypeError):
             self.files, self.stats, self.tokens, self.memos = {}, {}, {}, {}  # corrupt: start empty
 
-    def verdict(self, path: str, file_digest: str) -> bool | None:
+    def _entry(self, path: str, file_digest: str) -> list | None:
+        """The file's entry if it was made from these bytes: [digest, passes, result, kind]."""
         entry = self.files.get(path)
-        if isinstance(entry, list) and len(entry) == 3 and entry[0] == file_digest and isinstance(entry[1], bool):
-            return entry[1]
+        if isinstance(entry, list) and len(entry) == 4 and entry[0] == file_digest and isinstance(entry[1], bool):
+            return entry
         return None
 
-    def has_result(self, path: str, file_digest: str) -> bool:
-        entry = self.files.get(path)
-        return isinstance(entry, list) and len(entry) == 3 and entry[0] == file_digest and entry[2] is not None
+    def verdict(self, path: str, file_digest: str) -> bool | None:
+        entry = self._entry(path, file_digest)
+        return entry[1] if entry is not None else None
 
-    def result(self, path: str, file_digest: str) -> FileResult | None:
-        entry = self.files.get(path)
-        if not (isinstance(entry, list) and len(entry) == 3 and entry[0] == file_digest and entry[2] is not None):
+    def has_result(self, path: str, file_digest: str, kind: str) -> bool:
+        entry = self._entry(path, file_digest)
+        return entry is not None and entry[2] is not None and entry[3] == kind
+
+    def result(self, path: str, file_digest: str, kind: str) -> FileResult | None:
+        """The cached extraction of the file read as ``kind`` (a YAML file read by code as
+        plain text is another extraction), or None."""
+        if not self.has_result(path, file_digest, kind):
             return None
         try:
-            result = _decode(entry[2])
+            result = _decode(self.files[path][2])
         except (KeyError, TypeError, ValueError):
             return None
         return result if isinstance(result, FileResult) else None
@@ -159,7 +165,7 @@ class ScanCache:
         except TypeError:  # a value the format cannot hold: that file is simply not cached
             self.files.pop(path, None)
             return
-        self.files[path] = [file_digest, passes, encoded]
+        self.files[path] = [file_digest, passes, encoded, result.kind if result is not None else None]
         self.dirty = True
 
     def known_digest(self, path: str, size: int, mtime_ns: int) -> str | None:

@@ -14,14 +14,16 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from promptlint.config import DEFAULT_EXCLUDE, Config
 from promptlint.globs import PathMatcher
+from promptlint.survey import Extract, survey_all
 from promptlint.types import Diagnostic
 
 if TYPE_CHECKING:
     from promptlint.cache import ScanCache
+    from promptlint.extract.result import FileResult
 
 
 def digest(data: bytes) -> str:
@@ -53,6 +55,7 @@ class Discovery:
     diagnostics: tuple[Diagnostic, ...]
     skipped: tuple[str, ...] = ()  # candidate paths that failed the prefilter (for lazy loading)
     others: tuple[str, ...] = ()  # prompt-like text files (.txt, .md) code may read (for linking)
+    results: tuple[FileResult, ...] = ()  # extraction of ``files``, when discovery was asked to extract
 
 
 _CALL_MARKERS = (
@@ -285,22 +288,35 @@ def remember(cache: ScanCache | None, source: SourceFile, passes: bool, fresh: b
         cache.remember(source.path, source.digest, False)
 
 
-def discover(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Discovery:
+def discover(paths: list[Path], config: Config, cache: ScanCache | None = None, extract: Extract | None = None,
+             meanwhile: Callable[[], None] | None = None) -> Discovery:
+    """Walk, read and prefilter; with ``extract``, the files that pass are extracted in the
+    same pass (their results are ``Discovery.results``), over all cores on large trees."""
     diagnostics: list[Diagnostic] = []
+    others: list[str] = []
+    candidates = list(iter_candidates(paths, config, diagnostics, others))
     files: list[SourceFile] = []
     skipped: list[str] = []
-    others: list[str] = []
-    candidates = 0
-    for rel, abspath, kind in iter_candidates(paths, config, diagnostics, others):
-        candidates += 1
-        got = read_candidate(rel, abspath, kind, config, cache)
-        if isinstance(got, Diagnostic):
-            diagnostics.append(got)
+    results: list[FileResult] = []
+    for outcome in survey_all(candidates, config, cache, extract, meanwhile):
+        source = outcome.source
+        if source is None:
+            diagnostics.append(outcome.diagnostic)  # type: ignore[arg-type]
             continue
-        passes, fresh = verdict(got, config, cache)
-        remember(cache, got, passes, fresh)
-        if passes:
-            files.append(got)
-        else:
-            skipped.append(rel)
-    return Discovery(tuple(files), candidates, tuple(diagnostics), tuple(skipped), tuple(others))
+        remember(cache, source, outcome.passes, outcome.fresh_verdict)
+        if not outcome.passes:
+            skipped.append(source.path)
+            continue
+        files.append(source)
+        if extract is None:
+            continue
+        result, extracted_now = outcome.result, outcome.result is not None
+        if result is None and cache is not None:
+            result = cache.result(source.path, source.digest, source.kind)
+        if result is None:  # a cache entry that did not read back: extract, and mend the entry
+            result = extract(source.path, source.kind, source.load(), tuple(config.prompt_name_patterns))
+            extracted_now = True
+        if extracted_now and cache is not None:
+            cache.remember(source.path, source.digest, True, result)
+        results.append(result)
+    return Discovery(tuple(files), len(candidates), tuple(diagnostics), tuple(skipped), tuple(others), tuple(results))

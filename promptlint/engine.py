@@ -7,11 +7,7 @@ others knowing.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +15,7 @@ from pathlib import Path
 from promptlint.cache import ScanCache
 from promptlint.checks import conversation
 from promptlint.config import Config
-from promptlint.discover import Discovery, SourceFile, _matchers, iter_candidates, read_candidate, remember, verdict
+from promptlint.discover import Discovery, _matchers, classify, discover, read_candidate, remember, verdict
 from promptlint.extract import extract_file
 from promptlint.extract.filelinks import TreeFiles
 from promptlint.extract.link import link
@@ -55,173 +51,34 @@ class Analysis:
         return [f for f in self.findings if SEVERITY_RANK[f.finding.severity] >= threshold]
 
 
-# Below this many candidate files (a pre-commit run on the staged files), starting workers
-# costs more than it saves; from a couple of hundred files on, two workers were 25-35%
-# faster on this repository and on the benchmark trees (benchmarks/, 2 cores, idle machine).
-PARALLEL_MIN_CANDIDATES = 100
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What surveying one candidate file found: its source (bytes dropped), or why not."""
-
-    path: str
-    source: SourceFile | None
-    diagnostic: Diagnostic | None = None
-    passes: bool = False
-    fresh_verdict: bool = False
-    result: FileResult | None = None  # extracted now (None when cached or not a prompt file)
-
-
-def survey(candidates: list[tuple[str, str, str]], config: Config, cache: ScanCache | None) -> list[Outcome]:
-    """Read, prefilter and extract candidate files. Reads the cache but never changes it,
-    so it can run in worker processes; :func:`scan` records the outcomes."""
-    patterns = tuple(config.prompt_name_patterns)
-    outcomes = []
-    for rel, abspath, kind in candidates:
-        got = read_candidate(rel, abspath, kind, config, cache)
-        if isinstance(got, Diagnostic):
-            outcomes.append(Outcome(rel, None, got))
-            continue
-        passes, fresh = verdict(got, config, cache)
-        result = None
-        if passes and not (cache is not None and cache.has_result(rel, got.digest)):
-            result = extract_file(rel, kind, got.load(), patterns)
-        outcomes.append(Outcome(rel, replace(got, data=None), None, passes, fresh, result))
-    return outcomes
-
-
-_WORKER_STATE: tuple[Config, ScanCache | None] | None = None  # inherited by forked workers
-
-
-def _survey_shard(shard: list[tuple[str, str, str]]) -> list[Outcome]:
-    assert _WORKER_STATE is not None
-    return survey(shard, *_WORKER_STATE)
-
-
-def survey_all(candidates: list[tuple[str, str, str]], config: Config, cache: ScanCache | None) -> list[Outcome]:
-    """:func:`survey` over all cores for large trees: each worker reads, prefilters and
-    extracts its share, and only the few prompt files' results travel back. Files the cache
-    vouches for (same size and mtime) need no reading, so a warm run stays in-process."""
-    fresh = [c for c in candidates if not _unchanged(c, cache)]
-    workers = min(os.cpu_count() or 1, 8)
-    if len(fresh) < PARALLEL_MIN_CANDIDATES or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return survey(candidates, config, cache)
-    fresh_paths = {c[0] for c in fresh}
-    known = [c for c in candidates if c[0] not in fresh_paths]
-    by_path = {o.path: o for o in [*survey(known, config, cache), *_survey_in_workers(fresh, config, cache, workers)]}
-    return [by_path[c[0]] for c in candidates]
-
-
-def _unchanged(candidate: tuple[str, str, str], cache: ScanCache | None) -> bool:
-    if cache is None:
-        return False
-    try:
-        stat = os.stat(candidate[1])
-    except OSError:
-        return False
-    return cache.known_digest(candidate[0], stat.st_size, stat.st_mtime_ns) is not None
-
-
-def _survey_in_workers(candidates: list[tuple[str, str, str]], config: Config, cache: ScanCache | None,
-                       workers: int) -> list[Outcome]:
-    global _WORKER_STATE
-    size = max(1, len(candidates) // (workers * 4))
-    shards = [candidates[i : i + size] for i in range(0, len(candidates), size)]
-    _WORKER_STATE = (config, cache)
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            outcomes = pool.map(_survey_shard, shards)
-            warm = threading.Thread(target=_prepare_later_stages, daemon=True)
-            warm.start()  # after the fork: the workers must not inherit a half-loaded tokenizer
-            found = [outcome for part in outcomes for outcome in part]
-            warm.join()
-            return found
-    finally:
-        _WORKER_STATE = None
-
-
-def _prepare_later_stages() -> None:
-    """While the workers read the tree, the main process would only wait: load what the
-    measure and price stages need (the tokenizer, genai-prices) in the meantime."""
-    try:
-        from promptlint.tokens.offline import load_tokenizer
-
-        load_tokenizer()
-        import genai_prices.data_snapshot  # noqa: F401
-    except Exception:  # noqa: BLE001 - the stage that needs it will report the problem itself
-        pass
-
-
-def discover_and_extract(paths: list[Path], config: Config,
-                         cache: ScanCache | None = None) -> tuple[Discovery, list[FileResult]]:
-    """Discovery and extraction in one pass over the files (see :func:`survey_all`)."""
-    diagnostics: list[Diagnostic] = []
-    others: list[str] = []
-    candidates = list(iter_candidates(paths, config, diagnostics, others))
-    files: list[SourceFile] = []
-    skipped: list[str] = []
-    results: list[FileResult] = []
-    for outcome in survey_all(candidates, config, cache):
-        source = outcome.source
-        if source is None:
-            diagnostics.append(outcome.diagnostic)  # type: ignore[arg-type]
-            continue
-        remember(cache, source, outcome.passes, outcome.fresh_verdict)
-        if not outcome.passes:
-            skipped.append(source.path)
-            continue
-        files.append(source)
-        result = outcome.result
-        if result is None and cache is not None:
-            result = cache.result(source.path, source.digest)
-        if result is None:  # a cache entry that did not read back
-            result = extract_file(source.path, source.kind, source.load(), tuple(config.prompt_name_patterns))
-        if cache is not None and result is not None and not cache.has_result(source.path, source.digest):
-            cache.remember(source.path, source.digest, True, result)
-        results.append(result)
-    return Discovery(tuple(files), len(candidates), tuple(diagnostics), tuple(skipped), tuple(others)), results
-
-
-def extract_all(discovery: Discovery, config: Config, cache: ScanCache | None = None) -> list[FileResult]:
-    """Extraction results for already discovered files (cached ones are not re-extracted)."""
-    patterns = tuple(config.prompt_name_patterns)
-    results = []
-    for source in discovery.files:
-        hit = cache.result(source.path, source.digest) if cache is not None else None
-        if hit is None:
-            hit = extract_file(source.path, source.kind, source.load(), patterns)
-            if cache is not None:
-                cache.remember(source.path, source.digest, True, hit)
-        results.append(hit)
-    return results
+def load_on_demand(rel: str, kind: str, config: Config, cache: ScanCache | None) -> FileResult | None:
+    """Extract a file the scan did not (an imported module the prefilter skipped, a partial
+    or prompt file that code reads), through the cache like any other: its entry records
+    the file's real prefilter verdict, so a later full scan treats it as discovery would."""
+    root = Path(config.root)
+    if _matchers(config).exclude(rel) or not (root / rel).is_file():
+        return None
+    got = read_candidate(rel, str(root / rel), kind, config, cache)
+    if isinstance(got, Diagnostic):
+        return None
+    passes, fresh = verdict(got, config, cache)
+    remember(cache, got, passes, fresh)
+    hit = cache.result(rel, got.digest, kind) if cache is not None else None
+    if hit is not None:
+        return hit
+    result = extract_file(rel, kind, got.load(), tuple(config.prompt_name_patterns))
+    if cache is not None:
+        cache.remember(rel, got.digest, passes, result)
+    return result
 
 
 def tree_files(results: list[FileResult], discovery: Discovery, config: Config,
                cache: ScanCache | None = None) -> TreeFiles:
     """Files that links name (an included partial, a prompt read by code), read on demand
     from under the project root; excluded paths stay excluded."""
-    from promptlint.discover import classify
-
-    root = Path(config.root)
-    patterns = tuple(config.prompt_name_patterns)
-
-    def load(rel: str, kind: str) -> FileResult | None:
-        if _matchers(config).exclude(rel) or not (root / rel).is_file():
-            return None
-        got = read_candidate(rel, str(root / rel), kind, config, cache)
-        if isinstance(got, Diagnostic):
-            return None
-        hit = cache.result(rel, got.digest) if cache is not None else None
-        if hit is not None:
-            return hit
-        result = extract_file(got.path, kind, got.load(), patterns)
-        if cache is not None:
-            cache.remember(rel, got.digest, False, result)
-        return result
-
     known = (*discovery.skipped, *discovery.others)
-    return TreeFiles(results, known, load, lambda rel: classify(rel, config))
+    return TreeFiles(results, known, lambda rel, kind: load_on_demand(rel, kind, config, cache),
+                     lambda rel: classify(rel, config))
 
 
 def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None):
@@ -235,31 +92,16 @@ def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
                 for i in range(len(parts)):
                     by_module.setdefault(".".join(parts[i:]), []).append(rel)
     root = Path(config.root)
-    patterns = tuple(config.prompt_name_patterns)
     bases = _import_bases(discovery)
     memo: dict[str, FileResult | None] = {}
 
     def load(module: str) -> FileResult | None:
         if module not in memo:
             paths = sorted(set(by_module.get(module, []))) or _outside_paths(module, bases, root, config)
-            memo[module] = _extract_module(paths[0], root, config, patterns, cache) if len(paths) == 1 else None
+            memo[module] = load_on_demand(paths[0], "python", config, cache) if len(paths) == 1 else None
         return memo[module]
 
     return load
-
-
-def _extract_module(rel: str, root: Path, config: Config, patterns: tuple[str, ...],
-                    cache: ScanCache | None) -> FileResult | None:
-    got = read_candidate(rel, str(root / rel), "python", config, cache)
-    if isinstance(got, Diagnostic):
-        return None
-    hit = cache.result(rel, got.digest) if cache is not None else None
-    if hit is not None:
-        return hit
-    result = extract_file(got.path, got.kind, got.load(), patterns)
-    if cache is not None:
-        cache.remember(rel, got.digest, False, result)
-    return result
 
 
 def _import_bases(discovery: Discovery) -> list[str]:
@@ -295,6 +137,18 @@ def _genai_prices_version() -> str:
         return "?"
 
 
+def _prepare_later_stages() -> None:
+    """While workers read the tree, the main process would only wait: load what the
+    measure and price stages need (the tokenizer, genai-prices) in the meantime."""
+    try:
+        from promptlint.tokens.offline import load_tokenizer
+
+        load_tokenizer()
+        import genai_prices.data_snapshot  # noqa: F401
+    except Exception:  # noqa: BLE001 - the stage that needs it will report the problem itself
+        pass
+
+
 def open_cache(config: Config, enabled: bool = True) -> ScanCache | None:
     """The project's cache, keyed by everything that changes what extraction yields."""
     if not enabled:
@@ -316,7 +170,8 @@ class Scan:
 
 def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Scan:
     """Discover, extract and link: everything the tree holds, before any counting."""
-    discovery, results = discover_and_extract(paths, config, cache)
+    discovery = discover(paths, config, cache, extract_file, meanwhile=_prepare_later_stages)
+    results = list(discovery.results)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
     project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache),

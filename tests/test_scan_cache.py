@@ -10,6 +10,7 @@ from promptlint import engine
 from promptlint.cache import _decode, _encode
 from promptlint.config import load_config
 from promptlint.discover import discover
+from promptlint.extract import extract_file
 
 from conftest import ROOT, run_analysis
 
@@ -30,7 +31,7 @@ def document(analysis):
 def test_every_extraction_result_survives_the_cache_format(tmp_path):
     root = copy_examples(tmp_path)
     config = load_config(root)
-    results = engine.extract_all(discover([root], config), config)
+    results = list(discover([root], config, extract=extract_file).results)
     assert len(results) > 10
     for result in results:
         assert _decode(json.loads(json.dumps(_encode(result)))) == result
@@ -73,3 +74,53 @@ def test_no_cache_reads_and_writes_nothing(tmp_path, cli):
     code, _, _ = cli(root, "check", ".", "--no-cache")
     assert code == 1
     assert not (root / ".promptlint_cache").exists()
+
+
+PARTIAL_TREE = {
+    "prompts/__init__.py": "",
+    "prompts/consts.py": (
+        'SYSTEM_PROMPT = "You are a terse helper. Answer in one line, without any preamble."\n'
+        'OTHER_PROMPT = "You are a second helper that nobody imports. Answer everything politely."\n'
+    ),
+    "app.py": (
+        "import anthropic\nfrom prompts.consts import SYSTEM_PROMPT\nclient = anthropic.Anthropic()\n"
+        "client.messages.create(model='claude-sonnet-4-5', max_tokens=100, system=SYSTEM_PROMPT,\n"
+        "                       messages=[{'role': 'user', 'content': 'hi'}])\n"
+    ),
+}
+
+
+def test_a_partial_run_does_not_hide_files_from_a_later_full_run(tmp_path):
+    """A pre-commit run loads prompts/consts.py on demand; the full run after it must still
+    find the constant nobody imports, as a run without the cache does."""
+    from conftest import write_tree
+    from promptlint.config import parse_config
+
+    write_tree(tmp_path, PARTIAL_TREE)
+    config = parse_config({}, root=str(tmp_path))
+    engine.analyze([tmp_path / "app.py"], config)
+    cached = engine.analyze([tmp_path], config)
+    fresh = engine.analyze([tmp_path], config, use_cache=False)
+    assert "prompts/consts.py::OTHER_PROMPT" in fresh.project.templates
+    assert set(cached.project.templates) == set(fresh.project.templates)
+
+
+def test_a_file_read_as_two_kinds_gives_the_same_answer_with_the_cache(tmp_path):
+    """p.yaml is a YAML prompt file for discovery and plain text for the code that reads it."""
+    from conftest import write_tree
+    from promptlint.config import parse_config
+
+    write_tree(tmp_path, {
+        "p.yaml": "system: You are a helpful assistant for ACME. Answer briefly.\n",
+        "app.py": (
+            "import anthropic\nfrom pathlib import Path\nclient = anthropic.Anthropic()\n"
+            "client.messages.create(model='claude-sonnet-4-5', max_tokens=100,\n"
+            "                       system=Path('p.yaml').read_text(), messages=[{'role': 'user', 'content': 'hi'}])\n"
+        ),
+    })
+    config = parse_config({}, root=str(tmp_path))
+    fresh = engine.analyze([tmp_path], config, use_cache=False)
+    first = engine.analyze([tmp_path], config)
+    second = engine.analyze([tmp_path], config)
+    parts = [[p.template for p in a.project.requests[0].parts] for a in (fresh, first, second)]
+    assert parts[0] == parts[1] == parts[2]
