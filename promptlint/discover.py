@@ -110,9 +110,21 @@ LINKABLE_SUFFIXES = (".txt", ".md", ".markdown", ".prompt", ".tmpl", ".tpl", ".m
 
 
 def _name_regex(patterns: tuple[str, ...]) -> bytes:
+    """The name patterns as one regex over identifier characters, with the same
+    ``*``, ``?`` and ``[...]`` as :func:`promptlint.globs.match_name` (which decides later)."""
     alts = []
-    for p in patterns:
-        body = re.escape(p.encode()).replace(rb"\*", rb"\w*").replace(rb"\?", rb"\w")
+    for pattern in patterns:
+        body = b""
+        for token in re.findall(r"\[[^\]]+\]|.", pattern):
+            if token == "*":
+                body += rb"\w*"
+            elif token == "?":
+                body += rb"\w"
+            elif len(token) > 1:
+                inner = token[1:-1].replace("\\", "\\\\")  # ranges (a-z) stay ranges
+                body += b"[" + (b"^" + inner[1:].encode() if inner[0] in "!^" else inner.encode()) + b"]"
+            else:
+                body += re.escape(token).encode()
         alts.append(body)
     return b"(?:" + b"|".join(alts) + b")" if alts else b"(?!)"
 
@@ -174,7 +186,7 @@ def _matchers(config: Config) -> _Matchers:
     return _matchers_for(exclude, tuple(config.include), tuple(config.template_globs))
 
 
-def _relative(path: Path, root: Path) -> str:
+def relative(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
@@ -193,13 +205,13 @@ def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnos
             diagnostics.append(Diagnostic(str(given), "path does not exist", code="skip"))
             continue
         if start.is_file() or (start.is_symlink() and not start.is_dir()):
-            rel = _relative(start, root)
+            rel = relative(start, root)
             kind = classify(rel, config)
             if kind and not matchers.exclude(rel) and rel not in seen:
                 seen.add(rel)
                 yield rel, str(start), kind
             continue
-        start_rel = _relative(start, root)
+        start_rel = relative(start, root)
         if start_rel != "." and matchers.exclude(start_rel):
             continue
         stack = [(str(start), "" if start_rel == "." else start_rel + "/")]

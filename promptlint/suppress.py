@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from promptlint.extract.source import NEWLINE
+
 _DIRECTIVE = re.compile(r"promptlint:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
 
 
@@ -21,7 +23,9 @@ def scan_suppressions(text: str) -> dict[int, frozenset[str] | None]:
     found: dict[int, frozenset[str] | None] = {}
     if "promptlint" not in text:
         return found
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines as Python, Jinja and YAML count them (str.splitlines also breaks on form feeds
+    # and U+2028, which would move every directive below one).
+    for number, line in enumerate(NEWLINE.split(text), start=1):
         for match in _DIRECTIVE.finditer(line):
             if match.group(1) is None:
                 found[number] = None

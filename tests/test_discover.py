@@ -70,3 +70,11 @@ def test_explicit_file_paths_are_scanned(tmp_path):
     write_tree(tmp_path, {"a.py": "A_PROMPT = 'x'\n", "b.py": "B_PROMPT = 'x'\n"})
     result = discover([tmp_path / "a.py"], parse_config({}, root=str(tmp_path)))
     assert [f.path for f in result.files] == ["a.py"]
+
+
+def test_prefilter_reads_name_patterns_as_the_extractor_does(tmp_path):
+    """``[...]`` classes in prompt-name-patterns: the prefilter must not drop a file the
+    extractor would take a template from."""
+    write_tree(tmp_path, {"a.py": 'PROMPT_B = "Answer briefly."\n', "b.py": 'PROMPT_Z = "x"\n'})
+    found, _ = discovered(tmp_path, {"prompt-name-patterns": ["PROMPT_[A-C]"]})
+    assert found == {"a.py"}

@@ -123,3 +123,26 @@ def test_corrupt_cache_is_ignored(tmp_path):
         entry.write_bytes(b"\x00\xff not json")
     third = run_analysis(tmp_path)
     assert [f.finding for f in third.findings] == [f.finding for f in first.findings]
+
+
+@pytest.mark.parametrize("operator", [" | ", " / "])
+def test_operator_chains_are_resolved_in_linear_work(monkeypatch, operator):
+    """``a | b | ...`` and ``base / "x" / ...`` once evaluated each left operand twice per
+    operator: 2**n work for n terms. Counted, not timed."""
+    from promptlint.extract import extract_file
+    from promptlint.extract.resolve import Resolver
+
+    calls = []
+    real = Resolver.value
+    monkeypatch.setattr(Resolver, "value", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    terms = ["base"] + [f"'part{i}'" for i in range(14)]
+    extract_file("m.py", "python", f"CHAIN_PROMPT = {operator.join(terms)}\n".encode(), ("*PROMPT*",))
+    assert len(calls) < 20 * len(terms)
+
+
+def test_suppression_lines_count_as_python_does():
+    """A form feed is not a line break for Python; a directive below one keeps its line."""
+    from promptlint.suppress import scan_suppressions
+
+    text = "x = 1\n\f\ny = 2  # promptlint: ignore[PL301]\n"
+    assert scan_suppressions(text) == {3: frozenset({"PL301"})}

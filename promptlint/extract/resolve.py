@@ -188,24 +188,19 @@ class Resolver:
 
     # operators ------------------------------------------------------------------
     def _BinOp(self, node: ast.BinOp, scope, pos, depth) -> v.Value:
-        if isinstance(node.op, (ast.Div, ast.BitOr)):
-            special = self._path_or_pipe(node, scope, pos, depth)
-            if special is not None:
-                return special
-        left = self.value(node.left, scope, pos, depth)
+        # Each operand is evaluated once: a chain ``a | b | c`` or ``d / "x" / "y"`` must cost
+        # its length, not double at every operator.
         op = {ast.Add: "Add", ast.Mult: "Multiply", ast.Mod: "percent"}.get(type(node.op), type(node.op).__name__)
-        right = (self.interpolated if op == "percent" else self.value)(node.right, scope, pos, depth)
-        return apply(op, (left, right), span=self.span(node), expr=self.expr_text(node))
-
-    def _path_or_pipe(self, node: ast.BinOp, scope, pos, depth) -> v.Value | None:
-        """``base / "prompts" / "x.txt"`` (pathlib) and ``prompt | model`` (a LangChain chain)."""
         left = self.value(node.left, scope, pos, depth)
-        right = self.value(node.right, scope, pos, depth)
-        if isinstance(node.op, ast.Div):
-            if isinstance(right, v.Str) and not isinstance(left, (v.Lit, v.Seq, v.Map)):
-                return self._path_value(node, scope, pos, depth)
-            return None
-        return langchain.pipe(left, right, self.span(node))
+        right = (self.interpolated if op == "percent" else self.value)(node.right, scope, pos, depth)
+        span = self.span(node)
+        if isinstance(node.op, ast.Div) and isinstance(right, v.Str) and not isinstance(left, (v.Lit, v.Seq, v.Map)):
+            return _join_path(left, right, span, self.expr_text(node))  # pathlib: base / "prompts" / "x.txt"
+        if isinstance(node.op, ast.BitOr):
+            piped = langchain.pipe(left, right, span)  # a LangChain chain: prompt | model
+            if piped is not None:
+                return piped
+        return apply(op, (left, right), span=span, expr=self.expr_text(node))
 
     # containers -----------------------------------------------------------------
     def _Subscript(self, node: ast.Subscript, scope, pos, depth) -> v.Value:
@@ -600,6 +595,21 @@ def _inside(event: Event, method: Scope) -> bool:
     start = pos_of(node)
     end = (getattr(node, "end_lineno", start[0]) or start[0], getattr(node, "end_col_offset", 0) or 0)
     return start <= event.pos <= end
+
+
+def _join_path(left: v.Value, right: v.Str, span: Span, expr: str) -> v.Value:
+    """``left / "name"``: the known tail of a path, as :meth:`Resolver._path_value` keeps it
+    (a part that is not a literal forgets what came before it)."""
+    if right.has_holes:
+        return v.Unknown("file path", expr, "dynamic", span)
+    if isinstance(left, v.FileLink):
+        base = left.target
+    elif isinstance(left, v.Str) and not left.has_holes:
+        base = left.text
+    else:
+        base = ""
+    target = "/".join(p.strip("/") for p in (base, right.text) if p.strip("/"))
+    return v.FileLink(target, "read", span) if target else v.Unknown("file path", expr, "dynamic", span)
 
 
 def _loader_root(environment: v.Value) -> str | None:

@@ -13,9 +13,10 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from promptlint.extract.values import hole_name
 from promptlint.types import Segment, Span
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
+NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 class LineIndex:
@@ -23,7 +24,7 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+        self.starts = [0] + [m.end() for m in NEWLINE.finditer(text)]
 
     def position(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self.starts, offset) - 1
@@ -70,7 +71,7 @@ class MappedText:
         runs: list[Run] = []
         pos = start
         at = 0
-        for m in _NEWLINE.finditer(text, start, end):
+        for m in NEWLINE.finditer(text, start, end):
             chunk = text[pos : m.start()]
             if m.group() == "\n":
                 chunk += "\n"
@@ -188,9 +189,7 @@ _HOLES = re.compile(
 
 def hole_label(expr: str) -> str:
     """A placeholder's name: the expression without trailing filters, whitespace folded."""
-    expr = " ".join(expr.split())
-    base = re.split(r"\s*\|\s*(?=[A-Za-z_])", expr, maxsplit=1)[0]
-    return base if len(base) <= 40 else base[:37] + "..."
+    return hole_name(re.split(r"\s*\|\s*(?=[A-Za-z_])", " ".join(expr.split()), maxsplit=1)[0])
 
 
 def text_segments(mapped: MappedText, holes: bool = True) -> tuple[Segment, ...]:
