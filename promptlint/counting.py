@@ -6,12 +6,11 @@ text counts and placeholders are listed, exactly as ``check`` would count it.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from promptlint.config import Config, ConfigError
-from promptlint.discover import classify
+from promptlint.discover import classify, relative
 from promptlint.extract import EXTRACTORS, decode
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
@@ -21,7 +20,7 @@ from promptlint.types import Diagnostic, Usage
 
 def _text_and_holes(source: str, data: bytes, config: Config) -> tuple[str, list[str]]:
     kind = classify(Path(source).as_posix(), config) if source != "-" else None
-    text = decode(source, data, kind or "text")
+    text = decode(source, data)
     if isinstance(text, Diagnostic):
         raise ValueError(f"{source}: {text.message}")
     if kind in EXTRACTORS and kind != "python":
@@ -39,11 +38,7 @@ def _file_templates(source: str, config: Config) -> list:
     from promptlint.engine import scan
 
     project, _ = scan([Path(source)], config)
-    root = Path(config.root).resolve()
-    try:
-        rel = Path(source).resolve().relative_to(root).as_posix()
-    except ValueError:
-        rel = Path(os.path.relpath(Path(source).resolve(), root)).as_posix()
+    rel = relative(Path(source).resolve(), Path(config.root).resolve())
     for d in project.diagnostics:
         if d.path == rel and d.code == "PL001":
             raise ValueError(f"{source}: {d.message}")

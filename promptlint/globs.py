@@ -56,10 +56,6 @@ def match_path(pattern: str, relpath: str) -> bool:
     return _compile(pattern).fullmatch(relpath) is not None
 
 
-def match_any(patterns: tuple[str, ...] | list[str], relpath: str) -> bool:
-    return any(match_path(p, relpath) for p in patterns)
-
-
 def match_name(pattern: str, name: str) -> bool:
     """Case-insensitive fnmatch of an identifier against a name pattern like ``*PROMPT*``."""
     return fnmatch.fnmatchcase(name.upper(), pattern.upper())

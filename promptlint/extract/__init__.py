@@ -51,7 +51,7 @@ EXTRACTORS: dict[str, Extractor] = {
 }
 
 
-def decode(path: str, data: bytes, kind: str) -> str | Diagnostic:
+def decode(path: str, data: bytes) -> str | Diagnostic:
     """Decode as UTF-8 (with or without BOM); anything else is a PL001 diagnostic."""
     try:
         text = data.decode("utf-8-sig")
@@ -66,7 +66,7 @@ def decode(path: str, data: bytes, kind: str) -> str | Diagnostic:
 
 def extract_file(path: str, kind: str, data: bytes, name_patterns: tuple[str, ...]) -> FileResult:
     """Decode and extract one file; never raises."""
-    text = decode(path, data, kind)
+    text = decode(path, data)
     if isinstance(text, Diagnostic):
         return FileResult(path, kind, diagnostics=(text,))
     extractor = EXTRACTORS.get(kind)

@@ -16,7 +16,6 @@ SHORT_LABEL_CHARS = 60
 # Keys of an example item that hold the demonstrated answer (its label when short).
 ANSWER_KEYS = ("output", "answer", "label", "completion", "assistant", "response", "expected", "category",
                "ai", "target")
-QUESTION_KEYS = ("input", "question", "user", "human", "query", "prompt", "text")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import json
 from dataclasses import replace
 
 from promptlint.extract import values as v
-from promptlint.extract.fewshot import ANSWER_KEYS, SHORT_LABEL_CHARS, Turn, pair_examples
+from promptlint.extract.fewshot import ANSWER_KEYS, Turn, label_of, pair_examples
 from promptlint.extract.result import RequestDraft
 from promptlint.extract.roles import role_of
 from promptlint.types import CacheMark, Example, Part, Request, Segment, Span, Template
@@ -240,7 +240,6 @@ def describe(value: v.Value, where: str) -> str:
 def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Example]]:
     s = Shaper(draft, book)
     p = draft.param
-    notes: list[str] = []
     max_param = None
     if draft.provider == "anthropic":
         s.tools(p("tools"))
@@ -265,9 +264,6 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         s.tools(p("tools"))
         s.messages(p("messages"))
         max_param = "max_completion_tokens" if p("max_completion_tokens") is not None else "max_tokens"
-    if draft.provider == "openai" and draft.api.startswith("chat") and p("max_completion_tokens") is None \
-            and p("max_tokens") is not None:
-        max_param = "max_tokens"
 
     if draft.kwargs_open and not any(part.section in ("system", "messages") for part in s.parts):
         reason = f"prompt: {draft.kwargs_open}"
@@ -286,7 +282,7 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         stream=draft.stream, batch=draft.batch, in_loop=draft.in_loop, loop_kind=draft.loop_kind,
         interactive=draft.interactive, is_async=draft.is_async, unresolved=tuple(s.unresolved),
         kwargs_open=draft.kwargs_open,
-        notes=tuple(notes) + (("model is not a literal",) if model_value is not None and text_of(model_value) is None else ()),
+        notes=("model is not a literal",) if model_value is not None and text_of(model_value) is None else (),
     )
     return request, s.examples
 
@@ -357,9 +353,8 @@ def _constant_examples(constant_id: str, value: v.Value, book: TemplateBook) -> 
         for i in range(len(items) - 1):
             if roles[i] == "user" and roles[i + 1] == "assistant":
                 ids = tuple(t for t in (f"{constant_id}[{i}].content", f"{constant_id}[{i + 1}].content") if t in book.templates)
-                answer = book.templates[ids[-1]].text.strip() if len(ids) == 2 else ""
-                examples.append(Example(constant_id, ids, answer if answer and len(answer) <= SHORT_LABEL_CHARS else None,
-                                        getattr(items[i], "span", None)))
+                answer = book.templates[ids[-1]].text if len(ids) == 2 else None
+                examples.append(Example(constant_id, ids, label_of(answer), getattr(items[i], "span", None)))
         return examples
     for i, item in enumerate(items):
         prefix = f"{constant_id}[{i}]"
@@ -368,10 +363,6 @@ def _constant_examples(constant_id: str, value: v.Value, book: TemplateBook) -> 
             continue
         label = None
         if isinstance(item, v.Map):
-            for key in ANSWER_KEYS:
-                got = text_of(item.get(key))
-                if got is not None and len(got.strip()) <= SHORT_LABEL_CHARS:
-                    label = got.strip()
-                    break
+            label = next((found for found in (label_of(text_of(item.get(key))) for key in ANSWER_KEYS) if found), None)
         examples.append(Example(constant_id, ids, label, getattr(item, "span", None)))
     return examples

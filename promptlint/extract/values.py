@@ -50,9 +50,6 @@ class Map:
                 found = v
         return found
 
-    def keys(self) -> list[str]:
-        return [k for k, _ in self.items]
-
     def with_item(self, key: str, value: "Value") -> "Map":
         return replace(self, items=tuple((k, v) for k, v in self.items if k != key) + ((key, value),))
 
@@ -195,10 +192,6 @@ def transform_text(value: Str, fn: Callable[[str], str]) -> Str:
         segments.append(Segment(text="".join(buf), span=first_span))
     # The named template is the untransformed text; a changed text is a template of its own.
     return Str(tuple(segments), value.span, value.origin if result == original else None)
-
-
-def dedent(value: Str) -> Str:
-    return transform_text(value, textwrap.dedent)
 
 
 _FORMAT_FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from promptlint.extract import values as v
-from promptlint.extract.fewshot import ANSWER_KEYS, QUESTION_KEYS, Turn, label_of, pair_examples
+from promptlint.extract.fewshot import ANSWER_KEYS, Turn, label_of, pair_examples
 from promptlint.extract.result import FileResult, RequestDraft
 from promptlint.extract.roles import role_from_name, role_of
 from promptlint.extract.sections import split_sections
