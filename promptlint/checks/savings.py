@@ -3,7 +3,7 @@
 Every rule that saves money describes the change (a template's new text, a cheaper
 model, the batch discount) and gets back a :class:`Saving` whose ``before`` and ``after``
 are the billed usage of every request the change touches, each with that request's
-pricing model and cache scenario (``engine.request_scenario``: cached prefix read at the
+pricing model and cache scenario (``pricing.request_scenario``: cached prefix read at the
 hit rate, written on a miss). Token savings come from recounting the new text with the
 request's model, never from assuming.
 """
@@ -13,13 +13,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from promptlint.checks.prompt_text import prompt_index
+from promptlint.pricing import request_scenario
 from promptlint.tokens import RequestTokens, request_overhead
 from promptlint.types import Request, Saving, Usage
 
 
 def scenario(ctx, request: Request, counts: RequestTokens) -> tuple[Usage, ...]:
-    from promptlint.engine import request_scenario
-
     return request_scenario(request, counts, ctx.catalog, ctx.project, ctx.config.cache_hit_rate)
 
 
