@@ -13,10 +13,10 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from promptlint.checks import conversation
+from promptlint.checks import breakpoints, conversation, static_end
 from promptlint.config import Config, PriceOverride
 from promptlint.models import ModelCatalog, genai_provider
-from promptlint.types import Price, Project, Request, Saving, Usage
+from promptlint.types import CacheMark, Price, Project, Request, Saving, Usage
 
 if TYPE_CHECKING:
     from promptlint.tokens import RequestTokens
@@ -162,17 +162,13 @@ def cached_prefix(request: Request, counts: RequestTokens, catalog: ModelCatalog
     the prefix the previous call wrote; its static part is the share known here.
     """
     minimum, _ = catalog.min_cacheable(counts.model)
+    end = static_end(project, request)
+    marks: dict[int, CacheMark] = {}
+    for i, mark in breakpoints(request):
+        marks.setdefault(i, mark)  # a part's own cache_control before automatic caching's
     best, ttl = 0, "5m"
-    static = True
-    end = -1
-    for i, part in enumerate(request.parts):
-        template = project.templates.get(part.template) if part.template else None
-        static = static and part.static and template is not None and not template.placeholders
-        if not static:
-            break
-        end = i
-        mark = part.cache or (request.auto_cache if i == len(request.parts) - 1 else None)
-        if mark is not None and counts.prefix(i) >= minimum:
+    for i, mark in marks.items():
+        if i <= end and counts.prefix(i) >= minimum:
             best, ttl = counts.prefix(i), mark.ttl
     auto = request.auto_cache
     if not best and auto is not None and end >= 0 and counts.prefix(end) >= minimum and conversation(request):

@@ -277,7 +277,7 @@ class RuleContext:
     config: Config
     catalog: Any  # promptlint.models.ModelCatalog
     counter: Any  # promptlint.tokens.TokenCounter
-    pricer: Any = None  # promptlint.pricing.Pricer, for dollar budgets
+    pricer: Any  # promptlint.pricing.Pricer: prices savings and dollar budgets
 
     def finding(self, span: Span, message: str, *, template: str | None = None, request: str | None = None,
                 saving: Saving | None = None, fix: Fix | None = None, severity: Severity | None = None) -> Finding:

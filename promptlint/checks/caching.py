@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from promptlint.checks import (conversation, describe_prefix, fmt_tokens, one_shot, part_is_static, static_prefix,
-                               uses_block_caching)
+from promptlint.checks import (breakpoints, conversation, describe_prefix, fmt_tokens, one_shot, part_is_static,
+                               static_prefix, uses_block_caching)
 from promptlint.checks.packs import matcher, rule_categories
+from promptlint.checks.savings import priced_positive
 from promptlint.pricing import cache_mix
 from promptlint.types import CacheEdit, Fix, Saving, Usage
 
@@ -39,7 +40,7 @@ def missing_cache_breakpoint(ctx):
         if prefix.end < 0 or prefix.tokens < minimum:
             continue
         saving = cache_saving(counts.model, counts.input_tokens, prefix.tokens, hit_rate, batch=request.batch)
-        if ctx.pricer is not None and ctx.pricer.saving(saving) <= 0:
+        if not priced_positive(ctx, saving):
             continue  # at this hit rate the write premium eats the reads
         what = describe_prefix(ctx, request, prefix.end)
         biggest = max(prefix.templates, key=lambda t: ctx.measurements.templates.get(t, 0), default=None)
@@ -66,11 +67,9 @@ def cache_below_minimum(ctx):
             continue
         counts = ctx.measurements.requests[request.id]
         minimum, sourced = ctx.catalog.min_cacheable(counts.model)
-        marks = [(i, p.cache) for i, p in enumerate(request.parts) if p.cache is not None]
-        if request.auto_cache is not None and request.parts:
-            marks.append((len(request.parts) - 1, request.auto_cache))
-        for index, mark in marks:
-            if not all(part_is_static(ctx, p) for p in request.parts[: index + 1]):
+        known_upto = static_prefix(ctx, request).end
+        for index, mark in breakpoints(request):
+            if index > known_upto:
                 continue  # run-time content before the breakpoint: its length is unknown
             tokens = counts.prefix(index)
             if tokens >= minimum:
@@ -151,9 +150,7 @@ def unstable_cache_prefix(ctx):
     for request in ctx.project.requests:
         if not uses_block_caching(ctx, request):
             continue
-        marks = [(i, p.cache) for i, p in enumerate(request.parts) if p.cache is not None]
-        if request.auto_cache is not None and request.parts:
-            marks.append((len(request.parts) - 1, request.auto_cache))
+        marks = breakpoints(request)
         if not marks:
             continue
         counts = ctx.measurements.requests[request.id]
@@ -162,15 +159,15 @@ def unstable_cache_prefix(ctx):
         written = counts.prefix(last)
         if written < minimum:
             continue  # nothing is written (or it is PL203's business)
-        first_dynamic = next((i for i, p in enumerate(request.parts) if not part_is_static(ctx, p)), len(request.parts))
-        stable = max((counts.prefix(i) for i, _ in marks if i < first_dynamic and counts.prefix(i) >= minimum),
+        static = static_prefix(ctx, request)
+        stable = max((counts.prefix(i) for i, _ in marks if i <= static.end and counts.prefix(i) >= minimum),
                      default=0)
         automatic = mark is request.auto_cache
         tail = request.parts[last]
-        if last == len(request.parts) - 1 and tail.section == "messages" and not part_is_static(ctx, tail) \
+        if last == len(request.parts) - 1 and tail.section == "messages" and not part_is_static(ctx.project, tail) \
                 and one_shot(request):
             if written > stable:  # else only the run-time message itself is written: not counted
-                yield _last_message_finding(ctx, request, counts, stable, written, first_dynamic, minimum,
+                yield _last_message_finding(ctx, request, counts, stable, written, static, minimum,
                                             hit_rate, mark, automatic)
             continue
         unstable = _unstable_parts(ctx, request, last, cues)
@@ -178,22 +175,21 @@ def unstable_cache_prefix(ctx):
             yield _interpolation_finding(ctx, request, counts, unstable, stable, written, hit_rate, mark, automatic)
 
 
-def _last_message_finding(ctx, request, counts, stable, written, first_dynamic, minimum, hit_rate, mark, automatic):
+def _last_message_finding(ctx, request, counts, stable, written, static, minimum, hit_rate, mark, automatic):
     """A breakpoint on the last message of a one-shot request: written on every call, never read."""
     model, total = counts.model, counts.input_tokens
-    static_prefix = counts.prefix(first_dynamic - 1) if first_dynamic > 0 else 0
-    keep = static_prefix if static_prefix >= minimum else 0
+    keep = static.tokens if static.tokens >= minimum else 0
     # every call writes the prefix up to the breakpoint; only the stable part before it is read
     before = cache_mix(model, total, stable, hit_rate, mark.ttl, batch=request.batch, written=written)
     after = cache_mix(model, total, keep, hit_rate, mark.ttl, batch=request.batch)
     kind = "automatic caching (top-level cache_control) puts the breakpoint on" if automatic else \
         "a cache_control breakpoint sits on"
     hole = request.parts[-1].hole or "the user's message"
-    where = describe_prefix(ctx, request, first_dynamic - 1) if first_dynamic > 0 else "prefix"
+    where = describe_prefix(ctx, request, static.end)
     if keep:
-        instead = f"put cache_control on the last block of the {where} ({fmt_tokens(static_prefix)} tokens) instead"
+        instead = f"put cache_control on the last block of the {where} ({fmt_tokens(static.tokens)} tokens) instead"
     else:
-        instead = (f"drop it: the static prefix before the first run-time value is {fmt_tokens(static_prefix)} tokens, "
+        instead = (f"drop it: the static prefix before the first run-time value is {fmt_tokens(static.tokens)} tokens, "
                    f"below {counts.model}'s minimum of {fmt_tokens(minimum)}")
     return ctx.finding(
         (mark.span if automatic else request.parts[-1].span) or mark.span or request.span,

@@ -109,4 +109,4 @@ def batched(usages: tuple[Usage, ...]) -> tuple[Usage, ...]:
 
 def priced_positive(ctx, saving: Saving | None) -> bool:
     """Whether the change saves money at all (caching can turn a shorter prompt dearer)."""
-    return saving is not None and (ctx.pricer is None or ctx.pricer.saving(saving) > 0)
+    return saving is not None and ctx.pricer.saving(saving) > 0
