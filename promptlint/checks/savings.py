@@ -14,16 +14,12 @@ from dataclasses import replace
 
 from promptlint.checks.prompt_text import prompt_index
 from promptlint.pricing import request_scenario
-from promptlint.tokens import RequestTokens, request_overhead
+from promptlint.tokens import RequestTokens, request_tokens
 from promptlint.types import Request, Saving, Usage
 
 
 def scenario(ctx, request: Request, counts: RequestTokens) -> tuple[Usage, ...]:
     return request_scenario(request, counts, ctx.catalog, ctx.project, ctx.config.cache_hit_rate)
-
-
-def with_parts(counts: RequestTokens, parts: list[int]) -> RequestTokens:
-    return replace(counts, parts=tuple(parts), input_tokens=counts.overhead + sum(parts))
 
 
 def text_saving(ctx, changes: dict[str, str], only: list[Request] | None = None) -> Saving | None:
@@ -44,7 +40,7 @@ def text_saving(ctx, changes: dict[str, str], only: list[Request] | None = None)
         for i, part in enumerate(request.parts):
             if part.template in changes:
                 parts[i] = ctx.counter.count(changes[part.template], counts.model)
-        reduced = with_parts(counts, parts)
+        reduced = counts.with_parts(parts)
         tokens = max(tokens, counts.input_tokens - reduced.input_tokens)
         before += scenario(ctx, request, counts)
         after += scenario(ctx, request, reduced)
@@ -71,7 +67,7 @@ def template_reduction(ctx, template_id: str, tokens: int) -> Saving:
         counts = ctx.measurements.requests[request.id]
         parts = [max(0, n - tokens) if p.template == template_id else n for p, n in zip(request.parts, counts.parts)]
         before += scenario(ctx, request, counts)
-        after += scenario(ctx, request, with_parts(counts, parts))
+        after += scenario(ctx, request, counts.with_parts(parts))
     if not before:
         model = ctx.measurements.template_models[template_id]
         old = ctx.measurements.templates[template_id]
@@ -85,18 +81,12 @@ def request_reduction(ctx, request: Request, tokens: int) -> Saving:
     counts = ctx.measurements.requests[request.id]
     total = sum(counts.parts) or 1
     parts = [max(0, n - round(tokens * n / total)) for n in counts.parts]
-    return Saving(tokens, scenario(ctx, request, counts), scenario(ctx, request, with_parts(counts, parts)))
+    return Saving(tokens, scenario(ctx, request, counts), scenario(ctx, request, counts.with_parts(parts)))
 
 
 def recount(ctx, request: Request, model: str) -> RequestTokens:
     """The request's token counts if it were sent to ``model`` (tokenizers differ)."""
-    parts = tuple(
-        ctx.counter.count(ctx.project.templates[p.template].text, model)
-        if p.template is not None and p.template in ctx.project.templates else 0
-        for p in request.parts
-    )
-    overhead = request_overhead(request, ctx.catalog, model)
-    return RequestTokens(model, ctx.catalog.family(model), parts, overhead, overhead + sum(parts))
+    return request_tokens(request, ctx.project, ctx.catalog, model, lambda text: ctx.counter.count(text, model))
 
 
 def with_output(usages: tuple[Usage, ...], output_tokens: int) -> tuple[Usage, ...]:
