@@ -202,8 +202,22 @@ _MATCHERS: dict[tuple, Matcher] = {}
 
 
 def matcher(categories: list[Category], where: str = "pack") -> Matcher:
-    """A compiled matcher, reused across runs for the same wording."""
-    key = tuple((c.name, c.phrases, c.patterns) for c in categories)
+    """A compiled matcher, reused across runs for the same categories. The extra keys are
+    part of the key: they change the regex (``case``) and what rules read back (``cap``,
+    ``veto``, ``changes``) from the matcher's categories."""
+    key = tuple((c.name, c.phrases, c.patterns, _hashable(c.extra)) for c in categories)
     if key not in _MATCHERS:
         _MATCHERS[key] = Matcher(categories, where)
     return _MATCHERS[key]
+
+
+def _hashable(value: Any) -> Any:
+    """A YAML value (mappings, lists, scalars) as nested tuples, equal when the values are
+    (scalars keep their type: ``1``, ``1.0`` and ``true`` are equal in Python, not here)."""
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted(((repr(k), _hashable(v)) for k, v in value.items()), key=lambda kv: kv[0])))
+    if isinstance(value, (list, tuple)):
+        return ("list", tuple(_hashable(v) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return ("set", frozenset(_hashable(v) for v in value))
+    return (type(value).__name__, value)
