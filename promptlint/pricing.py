@@ -95,13 +95,6 @@ class Pricer:
             )
         return Decimal(result.total_price)
 
-    def rates(self, model: str) -> dict[str, Decimal]:
-        """Per-token rates at the base tier (for messages that quote a price per MTok)."""
-        one = {"input": Usage(model, input_tokens=1_000_000), "output": Usage(model, output_tokens=1_000_000),
-               "cache_read": Usage(model, cache_read_tokens=1_000_000),
-               "cache_write": Usage(model, cache_write_tokens=1_000_000)}
-        return {k: self.cost(u) / MILLION for k, u in one.items()}
-
     def request_cost(self, request: Request, counts: RequestTokens, project: Project) -> Decimal:
         """Dollars of input for one call of ``request``, with its cache scenario and batch discount."""
         scenario = request_scenario(request, counts, self.catalog, project, self.config.cache_hit_rate)

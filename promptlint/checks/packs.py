@@ -178,13 +178,6 @@ def load_pack(path: Path) -> list[Category]:
     return list(_load(str(path), mtime))
 
 
-def builtin_pack(name: str) -> list[Category]:
-    """A pack shipped in ``rules/packs/`` (``filler-phrases``)."""
-    from promptlint.rules import builtin_rules_dir
-
-    return load_pack(builtin_rules_dir() / "packs" / f"{name}.yaml")
-
-
 def rule_categories(ctx) -> list[Category]:
     """Categories of a rule: inline ``categories``, its ``packs`` (relative to the rule
     file), and the user's ``extra-packs`` option (relative to the project root)."""
