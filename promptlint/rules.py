@@ -151,15 +151,9 @@ _PHRASE_OPTIONS = (
 
 def _validate_phrases(data: dict, source: str) -> None:
     """Fail at load time, with the file named, on a malformed phrase list or regex."""
-    from promptlint.checks.packs import Matcher, load_pack, parse_categories
+    from promptlint.checks.packs import Matcher, declared_categories
 
-    categories = parse_categories(data.get("categories"), source)
-    packs = data.get("packs") or []
-    if not isinstance(packs, list) or not all(isinstance(p, str) for p in packs):
-        raise RuleError(f"{source}: `packs` must be a list of pack files, relative to the rule file")
-    for rel in packs:
-        categories += load_pack(Path(source).parent / rel)
-    Matcher(categories, source)
+    Matcher(declared_categories(data, source), source)
 
 
 def _load_dir(folder: str, origin: str) -> tuple[Rule, ...]:

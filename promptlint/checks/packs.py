@@ -178,14 +178,22 @@ def load_pack(path: Path) -> list[Category]:
     return list(_load(str(path), mtime))
 
 
+def declared_categories(data: dict, source: str) -> list[Category]:
+    """The categories a rule file declares: inline ``categories`` and its ``packs`` (relative
+    to the rule file). Read when a rule file loads (to fail early) and when the rule runs."""
+    categories = parse_categories(data.get("categories"), source)
+    packs = data.get("packs") or []
+    if not isinstance(packs, list) or not all(isinstance(p, str) for p in packs):
+        raise PackError(f"{source}: `packs` must be a list of pack files, relative to the rule file")
+    for rel in packs:
+        categories += load_pack(Path(source).parent / rel)
+    return categories
+
+
 def rule_categories(ctx) -> list[Category]:
-    """Categories of a rule: inline ``categories``, its ``packs`` (relative to the rule
-    file), and the user's ``extra-packs`` option (relative to the project root)."""
-    data = ctx.rule.data
-    source = Path(ctx.rule.source)
-    categories = parse_categories(data.get("categories"), ctx.rule.source)
-    for rel in data.get("packs") or []:
-        categories += load_pack(source.parent / rel)
+    """Categories of a rule: those its file declares, and the user's ``extra-packs`` option
+    (relative to the project root)."""
+    categories = declared_categories(ctx.rule.data, ctx.rule.source)
     for rel in ctx.options.get("extra-packs") or []:
         categories += load_pack(Path(ctx.config.root) / rel)
     return categories
