@@ -20,9 +20,8 @@ import yaml
 
 from promptlint.config import Config, ConfigError
 from promptlint.types import Finding, Fix, Saving, Severity, Span
+from promptlint.yamlload import SAFE_LOADER
 
-# libyaml's safe loader when PyYAML was built with it: rule files load on every run.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DOC_SECTIONS = ("what", "why", "example", "use-instead", "fix-safety", "options")
 PHRASE_CHECK = "promptlint.checks.phrases:phrase_rule"
 SEVERITIES = ("error", "warning", "info")
@@ -95,7 +94,7 @@ def builtin_rules_dir() -> Path:
 
 def parse_rule_file(path: Path, origin: str) -> Rule:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from None
     return rule_from_data(data, str(path), origin)

@@ -12,6 +12,7 @@ from promptlint.types import CacheMark, Part, Project, Request
 
 
 def fmt_tokens(n: int) -> str:
+    """A count with thousands separators, as findings and reports (``report.fmt_int``) write it."""
     return f"{n:,}"
 
 

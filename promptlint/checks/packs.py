@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from promptlint.config import ConfigError
+from promptlint.yamlload import SAFE_LOADER
 
 
 class PackError(ConfigError):
@@ -162,7 +163,7 @@ def parse_categories(data: Any, where: str) -> list[Category]:
 @lru_cache(maxsize=64)
 def _load(path: str, mtime: float) -> tuple[Category, ...]:
     try:
-        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PackError(f"{path}: cannot read pack: {exc}") from None
     if not isinstance(data, dict) or "categories" not in data:
