@@ -11,6 +11,7 @@ request's model, never from assuming.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Callable
 
 from promptlint.checks.prompt_text import prompt_index
 from promptlint.pricing import request_scenario
@@ -29,51 +30,48 @@ def text_saving(ctx, changes: dict[str, str], only: list[Request] | None = None)
     template no request sends (a prompt file, an unlinked constant) is priced as plain
     input on its own model. ``tokens`` is the largest per-request reduction.
     """
+    def new_text(tid: str, model: str, _old: int) -> int:
+        return ctx.counter.count(changes[tid], model)
+
+    tokens, before, after = _swap_parts(ctx, list(changes), new_text, only)
+    return Saving(tokens, before, after) if tokens > 0 else None
+
+
+def template_reduction(ctx, template_id: str, tokens: int) -> Saving:
+    """Saving of a template ``tokens`` shorter, on every request that sends it."""
+    _, before, after = _swap_parts(ctx, [template_id], lambda _tid, _model, n: max(0, n - tokens))
+    return Saving(tokens, before, after)
+
+
+def _swap_parts(ctx, template_ids: list[str], new_count: Callable[[str, str, int], int],
+                only: list[Request] | None = None) -> tuple[int, tuple[Usage, ...], tuple[Usage, ...]]:
+    """Usage before and after the templates' parts become ``new_count(template id, model,
+    tokens now)`` tokens, on every request that sends one of them (or on ``only`` those),
+    and the largest reduction of one request's input. A template no request sends is
+    priced as plain input on its own model."""
     index = prompt_index(ctx.project)
-    requests = {r.id: r for r in only} if only else {r.id: r for tid in changes for r in index.requests(tid)}
+    changed = set(template_ids)
+    requests = {r.id: r for r in only} if only else {r.id: r for tid in template_ids for r in index.requests(tid)}
     before: list[Usage] = []
     after: list[Usage] = []
     tokens = 0
     for request in requests.values():
         counts = ctx.measurements.requests[request.id]
-        parts = list(counts.parts)
-        for i, part in enumerate(request.parts):
-            if part.template in changes:
-                parts[i] = ctx.counter.count(changes[part.template], counts.model)
-        reduced = counts.with_parts(parts)
+        reduced = counts.with_parts(new_count(p.template, counts.model, n) if p.template in changed else n
+                                    for p, n in zip(request.parts, counts.parts))
         tokens = max(tokens, counts.input_tokens - reduced.input_tokens)
         before += scenario(ctx, request, counts)
         after += scenario(ctx, request, reduced)
-    for tid, text in changes.items():
+    for tid in template_ids:
         if index.requests(tid):
             continue
         model = ctx.measurements.template_models[tid]
         old = ctx.measurements.templates[tid]
-        new = ctx.counter.count(text, model)
+        new = new_count(tid, model, old)
         tokens = max(tokens, old - new)
         before.append(Usage(model, input_tokens=old))
         after.append(Usage(model, input_tokens=new))
-    if tokens <= 0:
-        return None
-    return Saving(tokens, tuple(before), tuple(after))
-
-
-def template_reduction(ctx, template_id: str, tokens: int) -> Saving:
-    """Saving of a template ``tokens`` shorter, on every request that sends it."""
-    index = prompt_index(ctx.project)
-    before: list[Usage] = []
-    after: list[Usage] = []
-    for request in index.requests(template_id):
-        counts = ctx.measurements.requests[request.id]
-        parts = [max(0, n - tokens) if p.template == template_id else n for p, n in zip(request.parts, counts.parts)]
-        before += scenario(ctx, request, counts)
-        after += scenario(ctx, request, counts.with_parts(parts))
-    if not before:
-        model = ctx.measurements.template_models[template_id]
-        old = ctx.measurements.templates[template_id]
-        before.append(Usage(model, input_tokens=old))
-        after.append(Usage(model, input_tokens=max(0, old - tokens)))
-    return Saving(tokens, tuple(before), tuple(after))
+    return tokens, tuple(before), tuple(after)
 
 
 def request_reduction(ctx, request: Request, tokens: int) -> Saving:
