@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from promptlint.config import Config, ConfigError, find_config_file
+from promptlint.config import Config, ConfigError
 from promptlint.models import ModelCatalog
 from promptlint.tokens import make_counter, measure_offline
 
@@ -95,14 +95,14 @@ def measure_ratios(paths: list[Path], config: Config, models: tuple[str, ...] = 
 
 def config_target(config: Config, paths: list[Path]) -> tuple[Path, bool]:
     """The file to write: the configuration in use, else a new promptlint.toml beside the
-    scanned tree. Returns the path and whether keys sit under ``[tool.promptlint]``."""
+    scanned tree. Returns the path and whether keys sit under ``[tool.promptlint]``.
+
+    ``config`` was loaded by searching up from the same first path, so when it came from no
+    file there is no file to find here either."""
     if config.source and config.source != "config":
         path = Path(config.source)
         return path, path.name == "pyproject.toml"
     start = paths[0] if paths else Path.cwd()
-    found = find_config_file(start.resolve())
-    if found is not None:
-        return found
     folder = start if start.is_dir() else start.parent
     return folder / "promptlint.toml", False
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from promptlint.cache import ScanCache
-from promptlint.checks import conversation
 from promptlint.config import Config
 from promptlint.discover import Discovery, _matchers, classify, discover, read_candidate, remember, verdict
 from promptlint.extract import extract_file
@@ -25,9 +23,9 @@ from promptlint.globs import match_path
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
-from promptlint.tokens import Measurements, RequestTokens, TokenCounter, make_counter, measure
+from promptlint.tokens import Measurements, TokenCounter, make_counter, measure
 from promptlint.suppress import line_key
-from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, Request, SEVERITY_RANK, Usage
+from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, SEVERITY_RANK
 
 
 @dataclass(frozen=True)
@@ -210,46 +208,6 @@ def suppressed(finding: Finding, project: Project, config: Config, rules: list[R
     return False
 
 
-def cached_prefix(request: Request, counts: RequestTokens, catalog: ModelCatalog, project: Project) -> tuple[int, str]:
-    """Tokens actually served from cache on a hit: the longest breakpoint prefix that is
-    static and reaches the model's minimum (with its TTL); 0 when nothing is cached.
-
-    Automatic caching (top-level ``cache_control``) in a conversation reads, on each call,
-    the prefix the previous call wrote; its static part is the share known here.
-    """
-    minimum, _ = catalog.min_cacheable(counts.model)
-    best, ttl = 0, "5m"
-    static = True
-    end = -1
-    for i, part in enumerate(request.parts):
-        template = project.templates.get(part.template) if part.template else None
-        static = static and part.static and template is not None and not template.placeholders
-        if not static:
-            break
-        end = i
-        mark = part.cache or (request.auto_cache if i == len(request.parts) - 1 else None)
-        if mark is not None and counts.prefix(i) >= minimum:
-            best, ttl = counts.prefix(i), mark.ttl
-    auto = request.auto_cache
-    if not best and auto is not None and end >= 0 and counts.prefix(end) >= minimum and conversation(request):
-        best, ttl = counts.prefix(end), auto.ttl
-    return best, ttl
-
-
-def request_scenario(request: Request, counts: RequestTokens, catalog: ModelCatalog, project: Project,
-                     hit_rate: float) -> tuple[Usage, ...]:
-    """The input billed for one call of ``request``, as a hit/miss mix when it caches."""
-    prefix, ttl = cached_prefix(request, counts, catalog, project)
-    model, total = counts.model, counts.input_tokens
-    if not prefix:
-        return (Usage(model, input_tokens=total, batch=request.batch),)
-    write = {"cache_write_1h_tokens": prefix} if ttl == "1h" else {"cache_write_tokens": prefix}
-    return (
-        Usage(model, input_tokens=total - prefix, cache_read_tokens=prefix, batch=request.batch, weight=hit_rate),
-        Usage(model, input_tokens=total - prefix, batch=request.batch, weight=1 - hit_rate, **write),
-    )
-
-
 def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFinding, ...]:
     priced = []
     for finding in findings:
@@ -284,14 +242,12 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
 
         measurements = with_warnings(measurements, counter)
 
-    request_prices = {}
-    for request in project.requests:
-        counts = measurements.requests[request.id]
-        cost = sum((pricer.cost(u) for u in request_scenario(request, counts, catalog, project, config.cache_hit_rate)),
-                   Decimal(0))
-        request_prices[request.id] = pricer.price(cost)
+    request_prices = {
+        request.id: pricer.price(pricer.request_cost(request, measurements.requests[request.id], project))
+        for request in project.requests
+    }
     template_prices = {
-        tid: pricer.price(pricer.cost(Usage(measurements.template_models[tid], input_tokens=tokens)))
+        tid: pricer.price(pricer.template_cost(measurements.template_models[tid], tokens))
         for tid, tokens in measurements.templates.items()
     }
     priced = price_findings(findings, pricer)

@@ -32,8 +32,8 @@ _DATE_SUFFIX = re.compile(r"(?:-\d{8}|-\d{4}-\d{2}-\d{2}|@\d{8})$")
 class ModelFacts:
     id: str
     provider: str
+    tokenizer: str  # a [families.*] key of calibration.toml; _load_facts supplies the default
     tier: str = "mid"
-    tokenizer: str = "claude-4"
     current: bool = True
     max_output_tokens: int | None = None
     min_cacheable_tokens: int | None = None
@@ -49,13 +49,10 @@ def _load_facts() -> tuple[dict[str, ModelFacts], dict[str, dict]]:
     known = {f for f in ModelFacts.__dataclass_fields__}
     for model_id, table in raw.get("models", {}).items():
         values = {k: val for k, val in table.items() if k in known and k != "id"}
+        # the tokenizer, when an entry leaves it out: OpenAI's, or the one newer Claude models share
         values.setdefault("tokenizer", "openai-o200k" if values.get("provider") == "openai" else "claude-4-7")
         facts[model_id] = ModelFacts(id=model_id, **values)
     return facts, raw.get("sources", {})
-
-
-def sources() -> dict[str, dict]:
-    return _load_facts()[1]
 
 
 def normalize_model_ref(model: str) -> str:

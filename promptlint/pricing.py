@@ -11,10 +11,15 @@ from __future__ import annotations
 import warnings
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from promptlint.checks import breakpoints, conversation, static_end
 from promptlint.config import Config, PriceOverride
 from promptlint.models import ModelCatalog, genai_provider
-from promptlint.types import Price, Saving, Usage
+from promptlint.types import CacheMark, Price, Project, Request, Saving, Usage
+
+if TYPE_CHECKING:
+    from promptlint.tokens import RequestTokens
 
 MILLION = Decimal(1_000_000)
 BATCH_DISCOUNT = Decimal("0.5")  # Message Batches: half of standard prices (FACTS.md, "Batches")
@@ -90,12 +95,16 @@ class Pricer:
             )
         return Decimal(result.total_price)
 
-    def rates(self, model: str) -> dict[str, Decimal]:
-        """Per-token rates at the base tier (for messages that quote a price per MTok)."""
-        one = {"input": Usage(model, input_tokens=1_000_000), "output": Usage(model, output_tokens=1_000_000),
-               "cache_read": Usage(model, cache_read_tokens=1_000_000),
-               "cache_write": Usage(model, cache_write_tokens=1_000_000)}
-        return {k: self.cost(u) / MILLION for k, u in one.items()}
+    def request_cost(self, request: Request, counts: RequestTokens, project: Project) -> Decimal:
+        """Dollars of input for one call of ``request``, with its cache scenario and batch discount."""
+        scenario = request_scenario(request, counts, self.catalog, project, self.config.cache_hit_rate)
+        return sum((self.cost(u) for u in scenario), Decimal(0))
+
+    def template_cost(self, model: str, tokens: int) -> Decimal:
+        """Dollars of a prompt priced on its own, as one plain input on its model: how a
+        template no request is known to send (a prompt file, a budgeted prompts module) is
+        priced."""
+        return self.cost(Usage(model, input_tokens=tokens))
 
     def saving(self, saving: Saving) -> Decimal:
         before = sum((self.cost(u) for u in saving.before), Decimal(0))
@@ -109,6 +118,62 @@ class Pricer:
             usd_per_1k_requests=per_request * 1000,
             usd_per_month=per_request * self.config.requests_per_month,
         )
+
+
+def cache_mix(model: str, total: int, prefix: int, hit_rate: float, ttl: str = "5m", weight: float = 1.0,
+              batch: bool = False, written: int | None = None) -> tuple[Usage, ...]:
+    """The input billed for ``weight`` of the calls of a ``total``-token request whose first
+    ``prefix`` tokens are read from cache on a hit (``hit_rate`` of the calls).
+
+    Each call writes ``written`` tokens (``prefix`` unless given): on a miss all of them at
+    the write premium of ``ttl``; on a hit whatever goes past what it read. With nothing to
+    read every call is a miss. ``batch`` keeps the Message Batches discount on every usage,
+    so a saving on a batch request is priced at the batch price it is billed at.
+    """
+    written = prefix if written is None else written
+
+    def write(tokens: int) -> dict:
+        if tokens <= 0:
+            return {}
+        return {"cache_write_1h_tokens": tokens} if ttl == "1h" else {"cache_write_tokens": tokens}
+
+    rest = total - max(written, 0)
+    if prefix <= 0:
+        return (Usage(model, input_tokens=rest, batch=batch, weight=weight, **write(written)),)
+    return (
+        Usage(model, input_tokens=rest, cache_read_tokens=prefix, batch=batch, weight=weight * hit_rate,
+              **write(written - prefix)),
+        Usage(model, input_tokens=rest, batch=batch, weight=weight * (1 - hit_rate), **write(written)),
+    )
+
+
+def cached_prefix(request: Request, counts: RequestTokens, catalog: ModelCatalog, project: Project) -> tuple[int, str]:
+    """Tokens actually served from cache on a hit: the longest breakpoint prefix that is
+    static and reaches the model's minimum (with its TTL); 0 when nothing is cached.
+
+    Automatic caching (top-level ``cache_control``) in a conversation reads, on each call,
+    the prefix the previous call wrote; its static part is the share known here.
+    """
+    minimum, _ = catalog.min_cacheable(counts.model)
+    end = static_end(project, request)
+    marks: dict[int, CacheMark] = {}
+    for i, mark in breakpoints(request):
+        marks.setdefault(i, mark)  # a part's own cache_control before automatic caching's
+    best, ttl = 0, "5m"
+    for i, mark in marks.items():
+        if i <= end and counts.prefix(i) >= minimum:
+            best, ttl = counts.prefix(i), mark.ttl
+    auto = request.auto_cache
+    if not best and auto is not None and end >= 0 and counts.prefix(end) >= minimum and conversation(request):
+        best, ttl = counts.prefix(end), auto.ttl
+    return best, ttl
+
+
+def request_scenario(request: Request, counts: RequestTokens, catalog: ModelCatalog, project: Project,
+                     hit_rate: float) -> tuple[Usage, ...]:
+    """The input billed for one call of ``request``, as a hit/miss mix when it caches."""
+    prefix, ttl = cached_prefix(request, counts, catalog, project)
+    return cache_mix(counts.model, counts.input_tokens, prefix, hit_rate, ttl, batch=request.batch)
 
 
 def _complete(override: PriceOverride) -> bool:

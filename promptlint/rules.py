@@ -20,9 +20,8 @@ import yaml
 
 from promptlint.config import Config, ConfigError
 from promptlint.types import Finding, Fix, Saving, Severity, Span
+from promptlint.yamlload import SAFE_LOADER
 
-# libyaml's safe loader when PyYAML was built with it: rule files load on every run.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DOC_SECTIONS = ("what", "why", "example", "use-instead", "fix-safety", "options")
 PHRASE_CHECK = "promptlint.checks.phrases:phrase_rule"
 SEVERITIES = ("error", "warning", "info")
@@ -95,7 +94,7 @@ def builtin_rules_dir() -> Path:
 
 def parse_rule_file(path: Path, origin: str) -> Rule:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from None
     return rule_from_data(data, str(path), origin)
@@ -151,15 +150,9 @@ _PHRASE_OPTIONS = (
 
 def _validate_phrases(data: dict, source: str) -> None:
     """Fail at load time, with the file named, on a malformed phrase list or regex."""
-    from promptlint.checks.packs import Matcher, load_pack, parse_categories
+    from promptlint.checks.packs import Matcher, declared_categories
 
-    categories = parse_categories(data.get("categories"), source)
-    packs = data.get("packs") or []
-    if not isinstance(packs, list) or not all(isinstance(p, str) for p in packs):
-        raise RuleError(f"{source}: `packs` must be a list of pack files, relative to the rule file")
-    for rel in packs:
-        categories += load_pack(Path(source).parent / rel)
-    Matcher(categories, source)
+    Matcher(declared_categories(data, source), source)
 
 
 def _load_dir(folder: str, origin: str) -> tuple[Rule, ...]:
@@ -277,7 +270,7 @@ class RuleContext:
     config: Config
     catalog: Any  # promptlint.models.ModelCatalog
     counter: Any  # promptlint.tokens.TokenCounter
-    pricer: Any = None  # promptlint.pricing.Pricer, for dollar budgets
+    pricer: Any  # promptlint.pricing.Pricer: prices savings and dollar budgets
 
     def finding(self, span: Span, message: str, *, template: str | None = None, request: str | None = None,
                 saving: Saving | None = None, fix: Fix | None = None, severity: Severity | None = None) -> Finding:

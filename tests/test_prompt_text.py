@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from promptlint.checks.examples import normalize, similarity
-from promptlint.checks.packs import Category, Matcher, PackError, parse_categories, phrase_regex
+from promptlint.checks.packs import Category, Matcher, PackError, matcher, parse_categories, phrase_regex
 from promptlint.checks.prompt_text import TextView, cut, sentences, static
 from promptlint.types import Segment, Span, Template
 
@@ -64,6 +64,17 @@ def test_malformed_packs_are_errors():
         Matcher([Category("x", patterns=("(unclosed",))], "my-pack.yaml")
     with pytest.raises(PackError, match="must be a list of strings"):
         parse_categories({"x": {"phrases": "please"}}, "my-pack.yaml")
+
+
+def test_compiled_matchers_are_not_shared_by_categories_that_differ_only_in_extra_keys():
+    """Regression: the matcher cache was keyed on names, phrases and patterns only, so a
+    case-sensitive category (or one with another cap or veto) got a matcher built for the other."""
+    loose = matcher([Category("acronym", ("API",))])
+    strict = matcher([Category("acronym", ("API",), extra={"case": "sensitive", "cap": [16]})])
+    assert [h.text for h in loose.find("the api")] == ["api"]
+    assert strict.find("the api") == [] and [h.text for h in strict.find("the API")] == ["API"]
+    assert strict.categories["acronym"].extra == {"case": "sensitive", "cap": [16]}
+    assert loose.categories["acronym"].extra == {}
 
 
 def test_examples_differing_only_in_values_normalize_alike():

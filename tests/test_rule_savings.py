@@ -198,3 +198,50 @@ def test_batch_saving_is_half_the_requests_input_cost(project):
     finding = only(analysis, "PL402")
     full = analysis.request_prices[finding.finding.request].usd_per_request
     assert finding.price.usd_per_request == pytest.approx(full / 2)
+
+
+def batch_module(policy: str, auto_cache: bool = False) -> str:
+    """A Message Batches job: every request in it is billed at half the standard price."""
+    cache = '"cache_control": {"type": "ephemeral"}, ' if auto_cache else ""
+    return textwrap.dedent(f'''\
+        import anthropic
+        client = anthropic.Anthropic()
+        POLICY = {policy!r}
+
+
+        def tag_all(reviews):
+            return client.messages.batches.create(requests=[
+                {{"custom_id": str(i), "params": {{"model": "claude-sonnet-4-5", "max_tokens": 5, {cache}
+                 "system": POLICY, "messages": [{{"role": "user", "content": r}}]}}}}
+                for i, r in enumerate(reviews)
+            ])
+        ''')
+
+
+def test_cache_saving_on_a_batch_request_is_priced_at_the_batch_discount(project):
+    """Regression: PL201 priced a batch request's cache saving at the full price, claiming
+    more saved per request than the whole request costs."""
+    policy = "Always cite the order number and the policy section you relied on. " * 120
+    analysis = run_analysis(project({"jobs.py": batch_module(policy)}), select=("PL201",))
+    finding = only(analysis, "PL201")
+    assert analysis.project.requests[0].batch
+    saving = finding.finding.saving
+    assert all(u.batch for u in (*saving.before, *saving.after))
+    prefix, model = finding.tokens_saved, "claude-sonnet-4-5"
+    inp, read, write = (per_token(model, k) for k in ("input_tokens", "cache_read_tokens", "cache_write_tokens"))
+    full = prefix * (inp - read) * 0.9 - prefix * (write - inp) * 0.1
+    assert finding.price.usd_per_request == pytest.approx(full / 2)
+    assert finding.price.usd_per_request < analysis.request_prices[finding.finding.request].usd_per_request
+
+
+def test_unstable_prefix_on_a_batch_request_is_priced_at_the_batch_discount(project):
+    """Regression: PL202's write premium on a batch request was priced at the full price."""
+    policy = "Always cite the order number and the policy section you relied on. " * 120
+    analysis = run_analysis(project({"jobs.py": batch_module(policy, auto_cache=True)}), select=("PL202",))
+    finding = only(analysis, "PL202")
+    saving = finding.finding.saving
+    assert all(u.batch for u in (*saving.before, *saving.after))
+    prefix, model = finding.tokens_saved, "claude-sonnet-4-5"
+    read, write = per_token(model, "cache_read_tokens"), per_token(model, "cache_write_tokens")
+    full = prefix * write - (0.9 * prefix * read + 0.1 * prefix * write)
+    assert finding.price.usd_per_request == pytest.approx(full / 2)

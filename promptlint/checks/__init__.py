@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from promptlint.types import Part, Request
+from promptlint.types import CacheMark, Part, Project, Request
 
 
 def fmt_tokens(n: int) -> str:
+    """A count with thousands separators, as findings and reports (``report.fmt_int``) write it."""
     return f"{n:,}"
 
 
@@ -24,12 +25,31 @@ def uses_block_caching(ctx, request: Request) -> bool:
     return False
 
 
-def part_is_static(ctx, part: Part) -> bool:
+def part_is_static(project: Project, part: Part) -> bool:
     """Known text with no placeholder: the same bytes on every request."""
     if not part.static:
         return False
-    template = ctx.project.templates.get(part.template)
+    template = project.templates.get(part.template)
     return template is not None and not template.placeholders
+
+
+def static_end(project: Project, request: Request) -> int:
+    """Index of the last of the leading parts that are static (-1 when the first is not)."""
+    end = -1
+    for i, part in enumerate(request.parts):
+        if not part_is_static(project, part):
+            break
+        end = i
+    return end
+
+
+def breakpoints(request: Request) -> list[tuple[int, CacheMark]]:
+    """Every cache breakpoint as (index of the part it follows, its mark), in part order:
+    the parts' own ``cache_control``, then automatic caching's on the last part."""
+    marks = [(i, p.cache) for i, p in enumerate(request.parts) if p.cache is not None]
+    if request.auto_cache is not None and request.parts:
+        marks.append((len(request.parts) - 1, request.auto_cache))
+    return marks
 
 
 def one_shot(request: Request) -> bool:
@@ -57,11 +77,7 @@ class Prefix:
 def static_prefix(ctx, request: Request) -> Prefix:
     """The leading parts that are identical on every request (what a breakpoint can cache)."""
     counts = ctx.measurements.requests[request.id]
-    end = -1
-    for i, part in enumerate(request.parts):
-        if not part_is_static(ctx, part):
-            break
-        end = i
+    end = static_end(ctx.project, request)
     templates = tuple(dict.fromkeys(p.template for p in request.parts[: end + 1] if p.template))
     tokens = counts.prefix(end) if end >= 0 else 0
     return Prefix(end, tokens, templates)

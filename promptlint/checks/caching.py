@@ -9,20 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from promptlint.checks import (conversation, describe_prefix, fmt_tokens, one_shot, part_is_static, static_prefix,
-                               uses_block_caching)
+from promptlint.checks import (breakpoints, conversation, describe_prefix, fmt_tokens, one_shot, part_is_static,
+                               static_prefix, uses_block_caching)
 from promptlint.checks.packs import matcher, rule_categories
+from promptlint.checks.savings import priced_positive
+from promptlint.pricing import cache_mix
 from promptlint.types import CacheEdit, Fix, Saving, Usage
 
 MAX_BREAKPOINTS = 4  # a fifth explicit breakpoint is rejected (FACTS.md, "Prompt caching")
 
 
-def cache_saving(model: str, total_input: int, prefix: int, hit_rate: float, ttl: str = "5m") -> Saving:
+def cache_saving(model: str, total_input: int, prefix: int, hit_rate: float, ttl: str = "5m",
+                 batch: bool = False) -> Saving:
     """Uncached request vs. the same request with ``prefix`` tokens cached at ``hit_rate``.
 
     Hits read the prefix at the cache-read rate; misses write it at the write premium.
     """
-    return Saving(prefix, (Usage(model, input_tokens=total_input),), _cached(model, total_input, prefix, hit_rate, ttl))
+    before = (Usage(model, input_tokens=total_input, batch=batch),)
+    return Saving(prefix, before, cache_mix(model, total_input, prefix, hit_rate, ttl, batch=batch))
 
 
 def missing_cache_breakpoint(ctx):
@@ -35,8 +39,8 @@ def missing_cache_breakpoint(ctx):
         minimum, sourced = ctx.catalog.min_cacheable(counts.model)
         if prefix.end < 0 or prefix.tokens < minimum:
             continue
-        saving = cache_saving(counts.model, counts.input_tokens, prefix.tokens, hit_rate)
-        if ctx.pricer is not None and ctx.pricer.saving(saving) <= 0:
+        saving = cache_saving(counts.model, counts.input_tokens, prefix.tokens, hit_rate, batch=request.batch)
+        if not priced_positive(ctx, saving):
             continue  # at this hit rate the write premium eats the reads
         what = describe_prefix(ctx, request, prefix.end)
         biggest = max(prefix.templates, key=lambda t: ctx.measurements.templates.get(t, 0), default=None)
@@ -63,11 +67,9 @@ def cache_below_minimum(ctx):
             continue
         counts = ctx.measurements.requests[request.id]
         minimum, sourced = ctx.catalog.min_cacheable(counts.model)
-        marks = [(i, p.cache) for i, p in enumerate(request.parts) if p.cache is not None]
-        if request.auto_cache is not None and request.parts:
-            marks.append((len(request.parts) - 1, request.auto_cache))
-        for index, mark in marks:
-            if not all(part_is_static(ctx, p) for p in request.parts[: index + 1]):
+        known_upto = static_prefix(ctx, request).end
+        for index, mark in breakpoints(request):
+            if index > known_upto:
                 continue  # run-time content before the breakpoint: its length is unknown
             tokens = counts.prefix(index)
             if tokens >= minimum:
@@ -101,32 +103,6 @@ def too_many_cache_breakpoints(ctx):
 # every call; "deploy" (a machine name) splits the cache by machine and is not priced.
 _CHANGES_PER_MONTH = {"minute": 43_200, "hour": 720, "day": 30}
 _PER_REQUEST = ("request", "minute")
-
-
-def _write(ttl: str, tokens: int) -> dict:
-    return {"cache_write_1h_tokens": tokens} if ttl == "1h" else {"cache_write_tokens": tokens}
-
-
-def _cached(model: str, total: int, prefix: int, hit_rate: float, ttl: str, weight: float = 1.0) -> tuple[Usage, ...]:
-    """``prefix`` read at the hit rate, written on a miss."""
-    if prefix <= 0:
-        return (Usage(model, input_tokens=total, weight=weight),)
-    return (
-        Usage(model, input_tokens=total - prefix, cache_read_tokens=prefix, weight=weight * hit_rate),
-        Usage(model, input_tokens=total - prefix, weight=weight * (1 - hit_rate), **_write(ttl, prefix)),
-    )
-
-
-def _rewritten(model: str, total: int, stable: int, written: int, hit_rate: float, ttl: str,
-               weight: float = 1.0) -> tuple[Usage, ...]:
-    """Every call writes ``written`` tokens; only the ``stable`` part before them is ever read."""
-    if stable <= 0:
-        return (Usage(model, input_tokens=total - written, weight=weight, **_write(ttl, written)),)
-    return (
-        Usage(model, input_tokens=total - written, cache_read_tokens=stable, weight=weight * hit_rate,
-              **_write(ttl, written - stable)),
-        Usage(model, input_tokens=total - written, weight=weight * (1 - hit_rate), **_write(ttl, written)),
-    )
 
 
 @dataclass(frozen=True)
@@ -174,9 +150,7 @@ def unstable_cache_prefix(ctx):
     for request in ctx.project.requests:
         if not uses_block_caching(ctx, request):
             continue
-        marks = [(i, p.cache) for i, p in enumerate(request.parts) if p.cache is not None]
-        if request.auto_cache is not None and request.parts:
-            marks.append((len(request.parts) - 1, request.auto_cache))
+        marks = breakpoints(request)
         if not marks:
             continue
         counts = ctx.measurements.requests[request.id]
@@ -185,15 +159,15 @@ def unstable_cache_prefix(ctx):
         written = counts.prefix(last)
         if written < minimum:
             continue  # nothing is written (or it is PL203's business)
-        first_dynamic = next((i for i, p in enumerate(request.parts) if not part_is_static(ctx, p)), len(request.parts))
-        stable = max((counts.prefix(i) for i, _ in marks if i < first_dynamic and counts.prefix(i) >= minimum),
+        static = static_prefix(ctx, request)
+        stable = max((counts.prefix(i) for i, _ in marks if i <= static.end and counts.prefix(i) >= minimum),
                      default=0)
         automatic = mark is request.auto_cache
         tail = request.parts[last]
-        if last == len(request.parts) - 1 and tail.section == "messages" and not part_is_static(ctx, tail) \
+        if last == len(request.parts) - 1 and tail.section == "messages" and not part_is_static(ctx.project, tail) \
                 and one_shot(request):
             if written > stable:  # else only the run-time message itself is written: not counted
-                yield _last_message_finding(ctx, request, counts, stable, written, first_dynamic, minimum,
+                yield _last_message_finding(ctx, request, counts, stable, written, static, minimum,
                                             hit_rate, mark, automatic)
             continue
         unstable = _unstable_parts(ctx, request, last, cues)
@@ -201,21 +175,21 @@ def unstable_cache_prefix(ctx):
             yield _interpolation_finding(ctx, request, counts, unstable, stable, written, hit_rate, mark, automatic)
 
 
-def _last_message_finding(ctx, request, counts, stable, written, first_dynamic, minimum, hit_rate, mark, automatic):
+def _last_message_finding(ctx, request, counts, stable, written, static, minimum, hit_rate, mark, automatic):
     """A breakpoint on the last message of a one-shot request: written on every call, never read."""
     model, total = counts.model, counts.input_tokens
-    static_prefix = counts.prefix(first_dynamic - 1) if first_dynamic > 0 else 0
-    keep = static_prefix if static_prefix >= minimum else 0
-    before = _rewritten(model, total, stable, written, hit_rate, mark.ttl)
-    after = _cached(model, total, keep, hit_rate, mark.ttl)
+    keep = static.tokens if static.tokens >= minimum else 0
+    # every call writes the prefix up to the breakpoint; only the stable part before it is read
+    before = cache_mix(model, total, stable, hit_rate, mark.ttl, batch=request.batch, written=written)
+    after = cache_mix(model, total, keep, hit_rate, mark.ttl, batch=request.batch)
     kind = "automatic caching (top-level cache_control) puts the breakpoint on" if automatic else \
         "a cache_control breakpoint sits on"
     hole = request.parts[-1].hole or "the user's message"
-    where = describe_prefix(ctx, request, first_dynamic - 1) if first_dynamic > 0 else "prefix"
+    where = describe_prefix(ctx, request, static.end)
     if keep:
-        instead = f"put cache_control on the last block of the {where} ({fmt_tokens(static_prefix)} tokens) instead"
+        instead = f"put cache_control on the last block of the {where} ({fmt_tokens(static.tokens)} tokens) instead"
     else:
-        instead = (f"drop it: the static prefix before the first run-time value is {fmt_tokens(static_prefix)} tokens, "
+        instead = (f"drop it: the static prefix before the first run-time value is {fmt_tokens(static.tokens)} tokens, "
                    f"below {counts.model}'s minimum of {fmt_tokens(minimum)}")
     return ctx.finding(
         (mark.span if automatic else request.parts[-1].span) or mark.span or request.span,
@@ -246,9 +220,10 @@ def _interpolation_finding(ctx, request, counts, unstable, stable, written, hit_
     share = _change_share(cadence, ctx.config.requests_per_month)
     saving = None
     if share > 0:
-        before = _rewritten(model, total, stable, written, hit_rate, mark.ttl, share) + \
-            _cached(model, total, written, hit_rate, mark.ttl, 1 - share)
-        after = _cached(model, total, written, hit_rate, mark.ttl)
+        # the calls that meet a changed value rewrite the prefix; the others read it as usual
+        before = cache_mix(model, total, stable, hit_rate, mark.ttl, share, request.batch, written) + \
+            cache_mix(model, total, written, hit_rate, mark.ttl, 1 - share, request.batch)
+        after = cache_mix(model, total, written, hit_rate, mark.ttl, batch=request.batch)
         saving = Saving(written - stable, before, after)
     label = worst.category.extra.get("label", worst.category.name) if worst.category else "a run-time value"
     others = sorted({f"`{u.name}`" for u in unstable if u is not worst})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from promptlint.checks.prompt_text import prompt_index
 from promptlint.types import Example, Project
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -63,13 +64,10 @@ def _line(example: Example) -> str:
 
 
 def redundant_examples(project: Project, threshold: float, max_examples: int) -> list[Redundant]:
-    requests_of: dict[str, list[str]] = {}
-    for request in project.requests:
-        for tid in request.templates:
-            requests_of.setdefault(tid, []).append(request.id)
+    index = prompt_index(project)
     sets: dict[str, list[Example]] = {}
     for example in project.examples:
-        users = sorted({r for tid in example.templates for r in requests_of.get(tid, [])})
+        users = sorted({r.id for tid in example.templates for r in index.requests(tid)})
         for key in users or [example.group]:
             sets.setdefault(key, []).append(example)
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from promptlint.config import ConfigError
+from promptlint.yamlload import SAFE_LOADER
 
 
 class PackError(ConfigError):
@@ -162,7 +163,7 @@ def parse_categories(data: Any, where: str) -> list[Category]:
 @lru_cache(maxsize=64)
 def _load(path: str, mtime: float) -> tuple[Category, ...]:
     try:
-        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PackError(f"{path}: cannot read pack: {exc}") from None
     if not isinstance(data, dict) or "categories" not in data:
@@ -178,21 +179,22 @@ def load_pack(path: Path) -> list[Category]:
     return list(_load(str(path), mtime))
 
 
-def builtin_pack(name: str) -> list[Category]:
-    """A pack shipped in ``rules/packs/`` (``filler-phrases``)."""
-    from promptlint.rules import builtin_rules_dir
-
-    return load_pack(builtin_rules_dir() / "packs" / f"{name}.yaml")
+def declared_categories(data: dict, source: str) -> list[Category]:
+    """The categories a rule file declares: inline ``categories`` and its ``packs`` (relative
+    to the rule file). Read when a rule file loads (to fail early) and when the rule runs."""
+    categories = parse_categories(data.get("categories"), source)
+    packs = data.get("packs") or []
+    if not isinstance(packs, list) or not all(isinstance(p, str) for p in packs):
+        raise PackError(f"{source}: `packs` must be a list of pack files, relative to the rule file")
+    for rel in packs:
+        categories += load_pack(Path(source).parent / rel)
+    return categories
 
 
 def rule_categories(ctx) -> list[Category]:
-    """Categories of a rule: inline ``categories``, its ``packs`` (relative to the rule
-    file), and the user's ``extra-packs`` option (relative to the project root)."""
-    data = ctx.rule.data
-    source = Path(ctx.rule.source)
-    categories = parse_categories(data.get("categories"), ctx.rule.source)
-    for rel in data.get("packs") or []:
-        categories += load_pack(source.parent / rel)
+    """Categories of a rule: those its file declares, and the user's ``extra-packs`` option
+    (relative to the project root)."""
+    categories = declared_categories(ctx.rule.data, ctx.rule.source)
     for rel in ctx.options.get("extra-packs") or []:
         categories += load_pack(Path(ctx.config.root) / rel)
     return categories
@@ -202,8 +204,22 @@ _MATCHERS: dict[tuple, Matcher] = {}
 
 
 def matcher(categories: list[Category], where: str = "pack") -> Matcher:
-    """A compiled matcher, reused across runs for the same wording."""
-    key = tuple((c.name, c.phrases, c.patterns) for c in categories)
+    """A compiled matcher, reused across runs for the same categories. The extra keys are
+    part of the key: they change the regex (``case``) and what rules read back (``cap``,
+    ``veto``, ``changes``) from the matcher's categories."""
+    key = tuple((c.name, c.phrases, c.patterns, _hashable(c.extra)) for c in categories)
     if key not in _MATCHERS:
         _MATCHERS[key] = Matcher(categories, where)
     return _MATCHERS[key]
+
+
+def _hashable(value: Any) -> Any:
+    """A YAML value (mappings, lists, scalars) as nested tuples, equal when the values are
+    (scalars keep their type: ``1``, ``1.0`` and ``true`` are equal in Python, not here)."""
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted(((repr(k), _hashable(v)) for k, v in value.items()), key=lambda kv: kv[0])))
+    if isinstance(value, (list, tuple)):
+        return ("list", tuple(_hashable(v) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return ("set", frozenset(_hashable(v) for v in value))
+    return (type(value).__name__, value)

@@ -97,10 +97,6 @@ class PromptIndex:
             self._cues[key] = merged
         return self._cues[key]
 
-    def instruction_text(self, request) -> str:
-        """What a request instructs, as one text (holes contribute nothing)."""
-        return "\n".join(self._instructions[tid].text for tid in request.templates if tid in self._instructions)
-
     def requests(self, template_id: str) -> list:
         return self.requests_by_template.get(template_id, [])
 

@@ -19,9 +19,9 @@ from promptlint.checks.examples import redundant_examples
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.persona import one_line_role, personas
 from promptlint.checks.prompt_text import TextView, cut_item, edits_between, prompt_index, sentences, static
-from promptlint.checks.savings import request_reduction, scenario, template_reduction, text_saving
+from promptlint.checks.savings import request_reduction, template_reduction, text_saving
 from promptlint.globs import match_path
-from promptlint.types import Fix, RemoveEdit, Usage
+from promptlint.types import Fix, RemoveEdit
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -240,7 +240,7 @@ def over_budget(ctx):
                 continue
             model = ctx.measurements.template_models[template.id]
             tokens = ctx.measurements.templates[template.id]
-            usd = ctx.pricer.cost(Usage(model, input_tokens=tokens))
+            usd = ctx.pricer.template_cost(model, tokens)
             found = _over(budget, tokens, usd, f"template `{template.id}` is {fmt_tokens(tokens)} tokens")
             if found:
                 over, message = found
@@ -249,7 +249,7 @@ def over_budget(ctx):
                                   saving=template_reduction(ctx, template.id, over))
         for request in requests:
             counts = ctx.measurements.requests[request.id]
-            usd = sum((ctx.pricer.cost(u) for u in scenario(ctx, request, counts)), Decimal(0))
+            usd = ctx.pricer.request_cost(request, counts, ctx.project)
             what = f"request `{request.id.split('::', 1)[-1]}` sends {fmt_tokens(counts.input_tokens)} input tokens"
             found = _over(budget, counts.input_tokens, usd, what)
             if found:

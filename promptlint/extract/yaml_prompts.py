@@ -41,12 +41,13 @@ from promptlint.extract.sections import split_sections
 from promptlint.extract.source import LineIndex, MappedText, text_segments
 from promptlint.suppress import scan_suppressions
 from promptlint.types import Diagnostic, Example, Segment, Span, Template
+from promptlint.yamlload import SAFE_LOADER
 
 MAX_VISITS = 50_000
 MAX_DEPTH = 64  # prompts sit near the top of a file; deeper structure is data
 # libyaml's loader is many times faster, caps nesting depth, and gives the same
 # character offsets as the pure-Python one; either only builds nodes, never objects.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LOADER = SAFE_LOADER
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STRONG = {"prompt", "instructions", "system_message", "system_instructions"}

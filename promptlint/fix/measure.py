@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from promptlint.checks.prompt_text import prompt_index
 from promptlint.config import Config
-from promptlint.engine import Scan, module_loader, request_scenario, tree_files
+from promptlint.engine import Scan, module_loader, tree_files
 from promptlint.extract import extract_file
 from promptlint.extract.link import link
 from promptlint.extract.result import FileResult
@@ -99,8 +99,7 @@ class Remeasurer:
         requests = {}
         for request in project.requests:
             counts = measurements.requests[request.id]
-            usd = sum((self.pricer.cost(u) for u in request_scenario(request, counts, self.catalog, project,
-                                                                   self.config.cache_hit_rate)), Decimal(0))
+            usd = self.pricer.request_cost(request, counts, project)
             cap = self._exposure(request, counts.model)
             exposure = self.pricer.cost(Usage(counts.model, output_tokens=cap)) if cap else Decimal(0)
             requests[request.id] = RequestCost(counts.input_tokens, usd, cap, exposure)
@@ -111,8 +110,7 @@ class Remeasurer:
             # A prompt no request is known to send is priced as one input of its own (as the
             # rules price it); a constant whose text is sent inside another template is not.
             if tid not in sent and index.is_prompt(project.templates[tid]):
-                usage = Usage(measurements.template_models[tid], input_tokens=tokens)
-                unsent[tid] = (tokens, self.pricer.cost(usage))
+                unsent[tid] = (tokens, self.pricer.template_cost(measurements.template_models[tid], tokens))
         return Costs(project, measurements, requests, unsent)
 
     def _exposure(self, request: Request, model: str) -> int | None:

@@ -12,6 +12,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# Counts are written one way in findings and in reports; the rules stage owns it, as
+# report imports from earlier stages and never the other way round.
+from promptlint.checks import fmt_tokens as fmt_int  # noqa: F401 - report modules import it from here
+
 
 @dataclass(frozen=True)
 class View:
@@ -40,10 +44,6 @@ def fmt_usd(amount: float) -> str:
         return f"{sign}${value:,.2f}"
     digits = max(2, -int(math.floor(math.log10(value))) + 1)
     return f"{sign}${value:.{digits}f}"
-
-
-def fmt_int(n: int) -> str:
-    return f"{n:,}"
 
 
 def worth(priced):

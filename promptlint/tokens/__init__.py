@@ -13,8 +13,9 @@ Claude models; everything else keeps its offline estimate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from promptlint.config import Config
 from promptlint.models import ModelCatalog
@@ -25,7 +26,6 @@ from promptlint.types import Project, Request
 @dataclass(frozen=True)
 class RequestTokens:
     model: str  # the model the request is counted and priced as
-    family: str
     parts: tuple[int, ...]  # tokens of each part, aligned with Request.parts
     overhead: int
     input_tokens: int
@@ -34,6 +34,12 @@ class RequestTokens:
     def prefix(self, upto: int) -> int:
         """Tokens of parts[0..upto] inclusive, with the framing overhead."""
         return self.overhead + sum(self.parts[: upto + 1])
+
+    def with_parts(self, parts) -> RequestTokens:
+        """The same request with its parts counted anew (an edited template, exact counts);
+        the framing overhead stays."""
+        parts = tuple(parts)
+        return replace(self, parts=parts, input_tokens=self.overhead + sum(parts))
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,18 @@ def request_overhead(request: Request, catalog: ModelCatalog, model: str) -> int
     return total
 
 
+def request_tokens(request: Request, project: Project, catalog: ModelCatalog, model: str,
+                   count: Callable[[str], int]) -> RequestTokens:
+    """``request`` counted for ``model``: each known template part by ``count``, holes as
+    nothing, plus the framing the API adds."""
+    parts = tuple(
+        count(project.templates[p.template].text) if p.template is not None and p.template in project.templates else 0
+        for p in request.parts
+    )
+    overhead = request_overhead(request, catalog, model)
+    return RequestTokens(model, parts, overhead, overhead + sum(parts))
+
+
 def measure(project: Project, counter: TokenCounter, default_model: str) -> Measurements:
     measurements = measure_offline(project, counter, default_model)
     if counter.exact is None:
@@ -145,13 +163,8 @@ def measure_offline(project: Project, counter: TokenCounter, default_model: str)
         family = catalog.family(model)
         for tid in request.templates:
             template_models.setdefault(tid, model)
-        parts = tuple(
-            offline.scale(raw[project.templates[p.template].text], family)
-            if p.template is not None and p.template in project.templates else 0
-            for p in request.parts
-        )
-        overhead = request_overhead(request, catalog, model)
-        requests[request.id] = RequestTokens(model, family, parts, overhead, overhead + sum(parts))
+        requests[request.id] = request_tokens(request, project, catalog, model,
+                                              lambda text: offline.scale(raw[text], family))
     templates = {}
     for tid, template in project.templates.items():
         model = template_models.get(tid, default_model)

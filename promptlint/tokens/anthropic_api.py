@@ -49,8 +49,6 @@ class Stop(Exception):
 class AnthropicCounter:
     """Counts request bodies and texts exactly, through the disk cache, for Claude models."""
 
-    name = "anthropic"
-
     def __init__(self, catalog: ModelCatalog, cache: CountCache, *, workers: int = WORKERS,
                  attempts: int = ATTEMPTS, backoff: float | None = None, timeout: float = TIMEOUT,
                  client_factory: Callable[[], object] | None = None) -> None:
@@ -98,9 +96,6 @@ class AnthropicCounter:
             framing = base[body["model"]]
             out_texts.append(None if total is None or framing is None else max(0, total - framing + 1))
         return out_texts, counted[len(baselines) + len(text_bodies):]
-
-    def content_tokens(self, model: str, text: str) -> int | None:
-        return self.count_batch([(model, text)], [])[0][0]
 
     def count_bodies(self, bodies: list[dict]) -> list[int | None]:
         results: list[int | None] = [self.cache.get(b["model"], b) for b in bodies]

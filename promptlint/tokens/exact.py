@@ -62,7 +62,7 @@ def refine(offline: Measurements, project: Project, counter: TokenCounter) -> Me
             for p, n in zip(request.parts, before.parts)
         )
         if total is None:
-            requests[request.id] = replace(before, parts=parts, input_tokens=before.overhead + sum(parts))
+            requests[request.id] = before.with_parts(parts)
             continue
         exact_requests += 1
         stand_ins += body.stand_ins

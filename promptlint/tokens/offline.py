@@ -55,9 +55,6 @@ def _text_key(text: str) -> str:
 class OfflineCounter:
     """Counts text with the legacy BPE and scales by the model family's factor."""
 
-    name = "offline"
-    exact = False
-
     def __init__(self, calibration: dict[str, float] | None = None, store=None) -> None:
         self.factors = family_factors()
         self.factors.update(calibration or {})
