@@ -15,7 +15,7 @@ from promptlint.extract import EXTRACTORS, decode
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.tokens import make_counter
-from promptlint.types import Diagnostic, Usage
+from promptlint.types import Diagnostic
 
 
 def _text_and_holes(source: str, data: bytes, config: Config) -> tuple[str, list[str]]:
@@ -56,7 +56,7 @@ def count_source(source: str, model: str, config: Config) -> dict:
     [(tokens, exact)] = counter.count_marked([text], model)
     warning = counter.exact.warning() if counter.exact is not None else None
     pricer = Pricer(config, catalog)
-    price = pricer.price(pricer.cost(Usage(model, input_tokens=tokens)))
+    price = pricer.price(pricer.template_cost(model, tokens))
     return {
         "source": source, "model": model, "tokenizer": "anthropic" if exact else "offline", "exact": exact,
         "warnings": [warning] if warning else [], "tokens": tokens,

@@ -245,3 +245,24 @@ def test_unstable_prefix_on_a_batch_request_is_priced_at_the_batch_discount(proj
     read, write = per_token(model, "cache_read_tokens"), per_token(model, "cache_write_tokens")
     full = prefix * write - (0.9 * prefix * read + 0.1 * prefix * write)
     assert finding.price.usd_per_request == pytest.approx(full / 2)
+
+
+def test_output_exposure_of_a_batch_request_is_priced_at_the_batch_discount(tmp_path):
+    """Message Batches halve output prices too: PL302's exposure on a batch request is half
+    the exposure of the same call made directly."""
+    from conftest import run_analysis, write_tree
+
+    direct = ("import anthropic\nclient = anthropic.Anthropic()\nTAG_PROMPT = 'Classify the ticket. Reply with the tag only.'\n"
+              "def tag(t):\n    return client.messages.create(model='claude-haiku-4-5', max_tokens=1000,"
+              " system=TAG_PROMPT, messages=[{'role': 'user', 'content': t}])\n")
+    batch = ("import anthropic\nclient = anthropic.Anthropic()\nTAG_PROMPT = 'Classify the ticket. Reply with the tag only.'\n"
+             "def tag(ts):\n    return client.messages.batches.create(requests=[{'custom_id': str(i), 'params': {"
+             "'model': 'claude-haiku-4-5', 'max_tokens': 1000, 'system': TAG_PROMPT, 'messages': [{'role': 'user',"
+             " 'content': t}]}} for i, t in enumerate(ts)])\n")
+    prices = []
+    for name, source in (("direct", direct), ("batch", batch)):
+        write_tree(tmp_path / name, {"app.py": source})
+        found = [f for f in run_analysis(tmp_path / name, select=("PL302",)).findings]
+        assert len(found) == 1, name
+        prices.append(found[0].price.usd_per_request)
+    assert abs(prices[1] - prices[0] / 2) < 1e-12

@@ -37,7 +37,7 @@ def missing_max_tokens(ctx):
             f"no output cap: a runaway answer can bill up to {fmt_tokens(ceiling)} output tokens{assumed} "
             f"of {counts.model}; set {param}",
             request=request.id,
-            saving=Saving(ceiling, (Usage(counts.model, output_tokens=ceiling),), (), exposure=True),
+            saving=Saving(ceiling, (Usage(counts.model, output_tokens=ceiling, batch=request.batch),), (), exposure=True),
             fix=fix,
         )
 
@@ -83,8 +83,8 @@ def oversized_max_tokens(ctx):
             request.max_tokens_span or request.span,
             message,
             request=request.id,
-            saving=Saving(request.max_tokens - cap, (Usage(model, output_tokens=request.max_tokens),),
-                          (Usage(model, output_tokens=cap),), exposure=True),
+            saving=Saving(request.max_tokens - cap, (Usage(model, output_tokens=request.max_tokens, batch=request.batch),),
+                          (Usage(model, output_tokens=cap, batch=request.batch),), exposure=True),
             fix=Fix("unsafe", f"set {request.max_tokens_param}={cap}",
                     (ArgumentEdit(request.id, request.max_tokens_param, str(cap)),)),
         )
