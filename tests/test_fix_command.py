@@ -316,3 +316,23 @@ def test_jinja_templates_are_edited_on_their_own_characters(tmp_path):
         "Keep answers under five sentences.\n"
         "{% if vip %}Greet the customer by name.{% endif %}\n"
     )
+
+
+def test_a_cr_only_python_file_is_not_edited(tmp_path):
+    # libcst drops the final lone \r of such a file: a fix would have deleted it too.
+    data = APP.replace("\n", "\r").encode()
+    (tmp_path / "app.py").write_bytes(data)
+    run = fixer(tmp_path, unsafe=True).run()
+    assert run.written == [] and (tmp_path / "app.py").read_bytes() == data
+    assert all("does not reproduce it exactly" in r.reason for r in run.by_status(FAILED))
+    assert run.by_status(FAILED) and not run.by_status(APPLIED)
+
+
+def test_diff_marks_only_a_missing_final_newline():
+    from promptlint.fix.results import unified_diff
+
+    # Lone-CR and form-feed lines are lines of their own, as extraction counts them.
+    diff = unified_diff("p.txt", "a\rb\rc\r", "a\rB\rc\r")
+    assert "No newline" not in diff and "-b\r+B\r" in diff
+    assert "No newline" not in unified_diff("p.txt", "a\x0cb\nc\n", "a\x0cB\nc\n")
+    assert unified_diff("p.txt", "a\nb", "a\nc").endswith("+c\n\\ No newline at end of file\n")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptlint.atomic import write_atomic
+from promptlint.extract.source import LineIndex
 from promptlint.types import Edit
 
 BOM = b"\xef\xbb\xbf"
@@ -51,6 +52,13 @@ class SourceText:
 
     def encode(self, text: str) -> bytes:
         return (BOM if self.bom else b"") + text.encode("utf-8")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, broken where extraction breaks them (``\r\n``, ``\r``,
+    ``\n``; not form feeds as str.splitlines does), so a span's line number indexes them."""
+    starts = LineIndex(text).starts
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)]) if a < b]
 
 
 def read_source(path: str, abspath: str, kind: str, data: bytes | None = None) -> SourceText | None:

@@ -7,7 +7,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from promptlint.engine import Analysis
-from promptlint.fix.files import SourceText
+from promptlint.fix.files import SourceText, split_lines
 from promptlint.fix.measure import Measured
 from promptlint.types import Edit, PricedFinding
 
@@ -52,9 +52,8 @@ class FixRun:
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
-    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    lines = difflib.unified_diff(split_lines(old), split_lines(new), fromfile=f"a/{path}", tofile=f"b/{path}")
     out = []
     for line in lines:
-        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        out.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
     return "".join(out)
