@@ -66,7 +66,7 @@ class Fixer:
         analysis = analyze(self.paths, self.config, self.select, self.ignore, self.counter, use_cache=self.use_cache,
                            scanned=scanned)
         workspace = Workspace(self.config.root, self.scanned.discovery, self.config, texts)
-        return State(scanned, analysis, workspace, self.measurer.costs(scanned.project), texts)
+        return State(scanned, analysis, workspace, self.measurer.costs(scanned.project, analysis.measurements), texts)
 
     def _overlay(self, state: State, texts: dict[str, str]) -> dict[str, tuple[str, bytes]]:
         merged = {**state.texts, **texts}
