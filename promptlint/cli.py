@@ -213,7 +213,7 @@ def fix(paths, unsafe_fixes, show_diff, select, ignore, fail_on, config_file, no
     click.echo(out, nl=False)
     click.echo(err, nl=False, err=True)
     if show_diff:
-        sys.exit(EXIT_FINDINGS if run.files and any(t != s.text for s, t in run.files.values()) else EXIT_OK)
+        sys.exit(EXIT_FINDINGS if run.files else EXIT_OK)
     after = run.after or run.analysis
     sys.exit(EXIT_FINDINGS if after.failing(config.fail_on) or run.refused else EXIT_OK)
 

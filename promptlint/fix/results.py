@@ -35,7 +35,7 @@ class FixResult:
 class FixRun:
     analysis: Analysis
     results: list[FixResult]
-    files: dict[str, tuple[SourceText, str]]  # path -> (as read, text with the applied fixes)
+    files: dict[str, tuple[SourceText, str]]  # changed files only: path -> (as read, text with the applied fixes)
     total: Measured | None = None
     after: Analysis | None = None  # the tree with the applied fixes, analyzed again
     written: list[str] = field(default_factory=list)
@@ -47,8 +47,7 @@ class FixRun:
 
     def diff(self) -> str:
         """One unified diff of every applied change, file by file."""
-        return "".join(unified_diff(path, source.text, text) for path, (source, text) in sorted(self.files.items())
-                       if text != source.text)
+        return "".join(unified_diff(path, source.text, text) for path, (source, text) in sorted(self.files.items()))
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
