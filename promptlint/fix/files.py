@@ -11,7 +11,6 @@ since they were read, and replaces the file atomically with its permissions kept
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import warnings
 from dataclasses import dataclass
@@ -22,10 +21,6 @@ from promptlint.extract.source import LineIndex
 from promptlint.types import Edit
 
 BOM = b"\xef\xbb\xbf"
-
-
-class FileChanged(Exception):
-    """The file on disk is not the one that was read."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +40,6 @@ class SourceText:
         """The newline new lines are written with: the file's first one."""
         index = self.text.find("\n")
         return "\r\n" if index > 0 and self.text[index - 1] == "\r" else "\n"
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
 
     def encode(self, text: str) -> bytes:
         return (BOM if self.bom else b"") + text.encode("utf-8")
@@ -146,12 +137,6 @@ def _front_matter(text: str) -> str:
 
 
 def write_source(source: SourceText, new_text: str) -> None:
-    """Replace the file with ``new_text``, unless it changed since it was read."""
-    path = Path(source.abspath)
-    try:
-        current = path.read_bytes()
-    except OSError as exc:
-        raise FileChanged(f"cannot read it again: {exc.strerror or exc}") from None
-    if hashlib.sha256(current).hexdigest() != source.digest:
-        raise FileChanged("it changed since promptlint read it")
-    write_atomic(path, source.encode(new_text))
+    """Replace the file with ``new_text``, atomically and with its permissions kept. The
+    caller has compared the file's bytes with ``source.data`` just before (Fixer.write)."""
+    write_atomic(Path(source.abspath), source.encode(new_text))
