@@ -336,3 +336,13 @@ def test_diff_marks_only_a_missing_final_newline():
     assert "No newline" not in diff and "-b\r+B\r" in diff
     assert "No newline" not in unified_diff("p.txt", "a\x0cb\nc\n", "a\x0cB\nc\n")
     assert unified_diff("p.txt", "a\nb", "a\nc").endswith("+c\n\\ No newline at end of file\n")
+
+
+def test_a_prompty_front_matter_is_checked_where_the_extractor_finds_it():
+    from promptlint.fix.files import SourceText, parse_problem
+
+    source = SourceText("p.prompty", "/p.prompty", "yaml", b"", "---\nmodel: a\n---\nsystem:\nHi\n")
+    assert parse_problem(source, "---\nmodel: b\n---\nsystem:\n{{ x: }\n") is None  # the body is Jinja
+    assert "does not parse" in parse_problem(source, "---\r\nmodel: [b\r\n---\r\nsystem:\r\nHi\r\n")
+    # After blank lines the extractor still reads a front matter, so the check must too.
+    assert "does not parse" in parse_problem(source, "\n---\nmodel: [b\n---\nsystem:\nHi\n")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptlint.atomic import write_atomic
+from promptlint.extract.prompty import _CLOSE, _OPEN
 from promptlint.extract.source import LineIndex
 from promptlint.types import Edit
 
@@ -128,12 +129,10 @@ def _compiles(data: bytes) -> bool:
 
 
 def _front_matter(text: str) -> str:
-    lines = text.split("\n")
-    if lines and lines[0].strip() == "---":
-        for i in range(1, len(lines)):
-            if lines[i].strip() == "---":
-                return "\n".join(lines[1:i])
-    return ""
+    """The YAML between the ``---`` lines, found as the prompty extractor finds it."""
+    opened = _OPEN.match(text)
+    closed = _CLOSE.search(text, opened.end()) if opened else None
+    return text[opened.end():closed.start()] if opened and closed else ""
 
 
 def write_source(source: SourceText, new_text: str) -> None:
