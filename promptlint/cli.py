@@ -316,27 +316,14 @@ def rules_command(output_format, config_file) -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False))
 def explain(code, config_file) -> None:
     """Show one rule's documentation (by code or name)."""
-    from promptlint.rules import DOC_SECTIONS
+    from promptlint.report.sarif import rule_help
 
     ruleset = _ruleset(config_file)
     rule = ruleset.by_code(code)
     if rule is None:
         raise UsageError(f"no rule `{code}`; see `promptlint rules`")
-    titles = {"what": "What it does", "why": "Why it costs money", "example": "Example",
-              "use-instead": "Use instead", "fix-safety": "Fix safety", "options": "Options"}
-    click.echo(f"# {rule.code} {rule.name} ({rule.severity}; fix: {rule.fix})\n\n{rule.summary}\n")
-    for section in DOC_SECTIONS:
-        if section == "options":
-            if rule.options:
-                click.echo(f"## {titles[section]}\n")
-                for opt in rule.options.values():
-                    click.echo(f"- `{opt.name}` (default {opt.default!r}): {opt.description}")
-                click.echo(f"\nSet them under [tool.promptlint.rules.{rule.code}].\n")
-            elif rule.doc.get("options"):
-                click.echo(f"## {titles[section]}\n\n{rule.doc['options']}\n")
-            continue
-        if rule.doc.get(section):
-            click.echo(f"## {titles[section]}\n\n{rule.doc[section]}\n")
+    where = f"\n\nSet them under [tool.promptlint.rules.{rule.code}]." if rule.options else ""
+    click.echo(f"# {rule.code} {rule.name} ({rule.severity}; fix: {rule.fix})\n\n{rule_help(rule)[1]}{where}\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

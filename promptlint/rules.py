@@ -23,7 +23,9 @@ from promptlint.types import Finding, Fix, Saving, Severity, Span
 
 # libyaml's safe loader when PyYAML was built with it: rule files load on every run.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-DOC_SECTIONS = ("what", "why", "example", "use-instead", "fix-safety", "options")
+DOC_TITLES = {"what": "What it does", "why": "Why it costs money", "example": "Example",
+              "use-instead": "Use instead", "fix-safety": "Fix safety", "options": "Options"}
+DOC_SECTIONS = tuple(DOC_TITLES)
 PHRASE_CHECK = "promptlint.checks.phrases:phrase_rule"
 SEVERITIES = ("error", "warning", "info")
 FIXABILITY = ("none", "safe", "unsafe", "sometimes")

@@ -17,12 +17,11 @@ from urllib.parse import quote
 
 from promptlint import __version__
 from promptlint.report.document import _round
+from promptlint.rules import DOC_TITLES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/promptlint/promptlint"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-DOC_TITLES = {"what": "What it does", "why": "Why it costs money", "example": "Example",
-              "use-instead": "Use instead", "fix-safety": "Fix safety", "options": "Options"}
 GROWTH_RULE = {
     "id": "baseline/prompt-growth", "name": "prompt-growth",
     "shortDescription": {"text": "A prompt grew beyond the tolerated increase over the committed baseline."},
@@ -45,7 +44,8 @@ def _fingerprint(*parts: str | None) -> str:
 
 
 def rule_help(rule) -> tuple[str, str]:
-    """The rule's doc as plain text and as markdown, section by section."""
+    """The rule's doc as plain text and as markdown, section by section (``explain``
+    prints the markdown)."""
     text, markdown = [rule.summary], [rule.summary]
     for key, title in DOC_TITLES.items():
         body = rule.doc.get(key)
