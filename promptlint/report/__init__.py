@@ -67,6 +67,22 @@ def saving_note(priced) -> str:
     return f"{lead}{fmt_usd(price.usd_per_request)}/request, {fmt_usd(price.usd_per_month)}/month"
 
 
+def finding_message(priced) -> str:
+    """A finding's message with what it is worth, and in a notebook its cell and line
+    (github annotations and SARIF locations can only name the file)."""
+    f = priced.finding
+    note = saving_note(priced)
+    message = f.message + (f" ({note})" if note else "")
+    if f.span.cell is not None:
+        message += f" [cell {f.span.cell}, line {f.span.line}]"
+    return message
+
+
+def severity_detail(by_severity: dict[str, int]) -> str:
+    """``1 error, 2 warnings``: the severities that have findings."""
+    return ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in by_severity.items() if n)
+
+
 def _text_check(analysis, view):
     from promptlint.report.text import render_check
 

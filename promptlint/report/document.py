@@ -79,9 +79,6 @@ def sorted_requests(analysis) -> list:
 
 def build_document(analysis, view, findings: bool = True, comparison=None) -> dict:
     config = analysis.config
-    by_severity = {"error": 0, "warning": 0, "info": 0}
-    for f in analysis.findings:
-        by_severity[f.finding.severity] += 1
     doc = {
         "version": 1,
         "tool": {"name": "promptlint", "version": __version__},
@@ -102,9 +99,9 @@ def build_document(analysis, view, findings: bool = True, comparison=None) -> di
         "templates": len(analysis.project.templates),
         "requests": len(analysis.project.requests),
         "findings": len(analysis.findings) if findings else None,
-        "by_severity": by_severity if findings else None,
+        "by_severity": analysis.by_severity if findings else None,
         "usd_per_month_saveable": _round(analysis.usd_per_month_saveable) if findings else None,
-        "usd_per_month_total": _round(sum(p.usd_per_month for p in analysis.request_prices.values())),
+        "usd_per_month_total": _round(analysis.usd_per_month_total),
     }
     if not findings:
         for key in ("findings", "by_severity", "usd_per_month_saveable"):

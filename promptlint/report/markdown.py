@@ -8,7 +8,7 @@ are capped (GitHub refuses comments over 65,536 characters) and cells are escape
 
 from __future__ import annotations
 
-from promptlint.report import fmt_int, fmt_usd, worth
+from promptlint.report import fmt_int, fmt_usd, severity_detail, worth
 from promptlint.report.document import sorted_requests
 
 MAX_ROWS = 50
@@ -68,12 +68,8 @@ def render_check(analysis, view) -> str:
         lines.append(f"All checks passed: {len(analysis.project.templates)} templates, "
                      f"{len(analysis.project.requests)} requests.")
     else:
-        counts = {"error": 0, "warning": 0, "info": 0}
-        for f in findings:
-            counts[f.finding.severity] += 1
-        detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
         saveable = analysis.usd_per_month_saveable
-        lines.append(f"**{len(findings)} finding{'s' if len(findings) != 1 else ''}** ({detail})"
+        lines.append(f"**{len(findings)} finding{'s' if len(findings) != 1 else ''}** ({severity_detail(analysis.by_severity)})"
                      + (f" · **~{fmt_usd(saveable)}/month saveable**" if saveable > 0 else ""))
         lines.append("")
         rows = []
@@ -129,8 +125,8 @@ def render_audit(analysis, view, comparison=None, limit: int = 10) -> str:
         lines += comparison_section(comparison, analysis, view)
         lines.append("")
     requests = sorted_requests(analysis)
-    total = sum(p.usd_per_month for p in analysis.request_prices.values())
-    lines.append(f"<details><summary>Costliest requests ({len(requests)}; {fmt_usd(total)}/month in all)</summary>")
+    lines.append(f"<details><summary>Costliest requests ({len(requests)}; {fmt_usd(analysis.usd_per_month_total)}/month "
+                 "in all)</summary>")
     lines.append("")
     rows = []
     for request in requests[:limit]:

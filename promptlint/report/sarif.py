@@ -91,14 +91,12 @@ def _location(path: str, line: int | None, column: int | None = None, end_line: 
 
 
 def finding_result(priced, view, rule_index: dict[str, int]) -> dict:
-    from promptlint.report import saving_note
+    from promptlint.report import finding_message
 
     f = priced.finding
     span = f.span
-    note = saving_note(priced)
-    message = f.message + (f" ({note})" if note else "")
+    message = finding_message(priced)
     if span.cell is not None:
-        message += f" [cell {span.cell}, line {span.line}]"
         location = _location(view.path(span.path), None)
     else:
         location = _location(view.path(span.path), span.line, span.column, span.end_line, span.end_column)

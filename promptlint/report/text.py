@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promptlint.report import fmt_int, fmt_usd, saving_note
+from promptlint.report import fmt_int, fmt_usd, saving_note, severity_detail
 from promptlint.report.document import sorted_requests, sorted_templates
 
 SUMMARY_ROWS = 5
@@ -87,15 +87,11 @@ def render_check(analysis, view) -> str:
         lines.append("Costliest prompts:")
         rows = template_rows(analysis, view, SUMMARY_ROWS)
         lines += ["  " + r for r in _table(["$/month", "$/request", "tokens", "role", "template"], rows, "rrrll")]
-    counts = {"error": 0, "warning": 0, "info": 0}
-    for f in analysis.findings:
-        counts[f.finding.severity] += 1
     total = len(analysis.findings)
     lines.append("")
     if total:
-        detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
         saveable = analysis.usd_per_month_saveable
-        lines.append(f"Found {total} finding{'s' if total != 1 else ''} ({detail})"
+        lines.append(f"Found {total} finding{'s' if total != 1 else ''} ({severity_detail(analysis.by_severity)})"
                      + (f"; ~{fmt_usd(saveable)}/month saveable." if saveable > 0 else "."))
     else:
         lines.append("All checks passed.")
@@ -132,7 +128,6 @@ def comparison_lines(comparison, analysis, view) -> list[str]:
 
 def render_audit(analysis, view, limit: int | None = None, comparison=None) -> str:
     lines = []
-    total = sum(p.usd_per_month for p in analysis.request_prices.values())
     lines.append(f"Requests ({len(analysis.project.requests)}), most expensive first:")
     rows = request_rows(analysis, view, limit)
     lines += ["  " + r for r in _table(["$/month", "$/request", "input", "priced as", "request"], rows, "rrrll")]
@@ -141,7 +136,7 @@ def render_audit(analysis, view, limit: int | None = None, comparison=None) -> s
     rows = template_rows(analysis, view, limit)
     lines += ["  " + r for r in _table(["$/month", "$/request", "tokens", "role", "template"], rows, "rrrll")]
     lines.append("")
-    lines.append(f"Input cost of all requests: {fmt_usd(total)}/month. {footer(analysis)}")
+    lines.append(f"Input cost of all requests: {fmt_usd(analysis.usd_per_month_total)}/month. {footer(analysis)}")
     if comparison is not None:
         lines += ["", *comparison_lines(comparison, analysis, view)]
     return "\n".join(lines) + "\n"
