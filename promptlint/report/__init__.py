@@ -42,6 +42,12 @@ def fmt_usd(amount: float) -> str:
     return f"{sign}${value:.{digits}f}"
 
 
+def round_usd(amount: float) -> float:
+    """Dollars in a JSON document or baseline: six significant digits, so a fraction of a
+    cent keeps its precision and float noise does not churn a committed file."""
+    return float(f"{amount:.6g}")
+
+
 def fmt_int(n: int) -> str:
     return f"{n:,}"
 

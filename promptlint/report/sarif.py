@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from promptlint import __version__
-from promptlint.report.document import _round
+from promptlint.report import round_usd
 from promptlint.rules import DOC_TITLES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -105,9 +105,9 @@ def finding_result(priced, view, rule_index: dict[str, int]) -> dict:
         properties["tokensSaved"] = f.saving.tokens
         properties["exposure"] = f.saving.exposure
     if priced.price is not None:
-        properties.update(usdPerRequest=_round(priced.price.usd_per_request),
-                          usdPer1kRequests=_round(priced.price.usd_per_1k_requests),
-                          usdPerMonth=_round(priced.price.usd_per_month))
+        properties.update(usdPerRequest=round_usd(priced.price.usd_per_request),
+                          usdPer1kRequests=round_usd(priced.price.usd_per_1k_requests),
+                          usdPerMonth=round_usd(priced.price.usd_per_month))
     if priced.model:
         properties["model"] = priced.model
     for key in ("template", "request"):
@@ -159,7 +159,7 @@ def _growth(text: str, location: dict, key: str, before: int, after: int, usd_be
         "ruleId": GROWTH_RULE["id"], "ruleIndex": 0, "level": "error", "message": {"text": text},
         "locations": [location], "partialFingerprints": {"promptlint/v1": _fingerprint(GROWTH_RULE["id"], key)},
         "properties": {"id": key, "tokensBefore": before, "tokensAfter": after,
-                       "usdPerMonthBefore": _round(usd_before), "usdPerMonthAfter": _round(usd_after)},
+                       "usdPerMonthBefore": round_usd(usd_before), "usdPerMonthAfter": round_usd(usd_after)},
     }
 
 
@@ -179,11 +179,10 @@ def build_sarif(analysis, view, comparison=None, findings: bool = True) -> dict:
         "columnKind": "unicodeCodePoints",
         "results": results,
         "properties": {"requestsPerMonth": analysis.config.requests_per_month,
-                       "tokenizer": analysis.measurements.tokenizer,
-                       "usdPerMonthSaveable": _round(analysis.usd_per_month_saveable) if findings else None},
+                       "tokenizer": analysis.measurements.tokenizer},
     }
-    if not findings:
-        run["properties"].pop("usdPerMonthSaveable")
+    if findings:
+        run["properties"]["usdPerMonthSaveable"] = round_usd(analysis.usd_per_month_saveable)
     if analysis.notices:
         run["invocations"] = [{
             "executionSuccessful": True,
