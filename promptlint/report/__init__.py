@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
 
@@ -89,68 +90,21 @@ def severity_detail(by_severity: dict[str, int]) -> str:
     return ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in by_severity.items() if n)
 
 
-def _text_check(analysis, view):
-    from promptlint.report.text import render_check
+def _lazy(spec: str, **fixed):
+    """The renderer ``module:function`` of this package with ``fixed`` options, imported
+    when first called: a run loads only the format it prints."""
+    module, name = spec.split(":")
 
-    return render_check(analysis, view)
+    def render(analysis, view, **options):
+        return getattr(import_module(f"{__name__}.{module}"), name)(analysis, view, **fixed, **options)
 
-
-def _text_audit(analysis, view, comparison=None):
-    from promptlint.report.text import render_audit
-
-    return render_audit(analysis, view, comparison=comparison)
-
-
-def _json_check(analysis, view):
-    from promptlint.report.document import render_json
-
-    return render_json(analysis, view, findings=True)
-
-
-def _json_audit(analysis, view, comparison=None):
-    from promptlint.report.document import render_json
-
-    return render_json(analysis, view, findings=False, comparison=comparison)
-
-
-def _sarif_check(analysis, view):
-    from promptlint.report.sarif import render_sarif
-
-    return render_sarif(analysis, view)
-
-
-def _sarif_audit(analysis, view, comparison=None):
-    from promptlint.report.sarif import render_sarif
-
-    return render_sarif(analysis, view, comparison=comparison, findings=False)
-
-
-def _github_check(analysis, view):
-    from promptlint.report.github import render_check
-
-    return render_check(analysis, view)
-
-
-def _github_audit(analysis, view, comparison=None):
-    from promptlint.report.github import render_audit
-
-    return render_audit(analysis, view, comparison)
-
-
-def _markdown_check(analysis, view):
-    from promptlint.report.markdown import render_check
-
-    return render_check(analysis, view)
-
-
-def _markdown_audit(analysis, view, comparison=None):
-    from promptlint.report.markdown import render_audit
-
-    return render_audit(analysis, view, comparison)
+    return render
 
 
 # Audit renderers also take ``comparison`` (a promptlint.baseline.Comparison, or None).
-CHECK_FORMATS = {"text": _text_check, "json": _json_check, "sarif": _sarif_check, "github": _github_check,
-                 "markdown": _markdown_check}
-AUDIT_FORMATS = {"text": _text_audit, "json": _json_audit, "sarif": _sarif_audit, "github": _github_audit,
-                 "markdown": _markdown_audit}
+CHECK_FORMATS = {"text": _lazy("text:render_check"), "json": _lazy("document:render_json"),
+                 "sarif": _lazy("sarif:render_sarif"), "github": _lazy("github:render_check"),
+                 "markdown": _lazy("markdown:render_check")}
+AUDIT_FORMATS = {"text": _lazy("text:render_audit"), "json": _lazy("document:render_json", findings=False),
+                 "sarif": _lazy("sarif:render_sarif", findings=False), "github": _lazy("github:render_audit"),
+                 "markdown": _lazy("markdown:render_audit")}

@@ -12,7 +12,7 @@ from promptlint.report import fmt_int, fmt_usd, severity_detail, worth
 from promptlint.report.document import sorted_requests
 
 MAX_ROWS = 50
-SEVERITY_MARKS = {"error": "error", "warning": "warning", "info": "info"}
+AUDIT_ROWS = 10  # costliest requests listed under an audit
 
 
 def _plain(text: str) -> str:
@@ -77,7 +77,7 @@ def render_check(analysis, view) -> str:
             f = priced.finding
             where = f"{view.path(f.span.path)}:{f.span.line}" + (f" (cell {f.span.cell})" if f.span.cell is not None else "")
             fix = f" ({f.fix.applicability} fix)" if f.fix else ""
-            rows.append([SEVERITY_MARKS[f.severity], code(where), f"{f.code} {cell(f.name)}", cell(f.message) + fix,
+            rows.append([f.severity, code(where), f"{f.code} {cell(f.name)}", cell(f.message) + fix,
                          _worth(priced)])
         lines += table(["severity", "location", "rule", "finding", "$/month"], "lllll", rows)
     lines += ["", _footer(analysis)]
@@ -119,7 +119,7 @@ def comparison_section(comparison, analysis, view) -> list[str]:
     return lines
 
 
-def render_audit(analysis, view, comparison=None, limit: int = 10) -> str:
+def render_audit(analysis, view, comparison=None) -> str:
     lines = ["## promptlint audit", ""]
     if comparison is not None:
         lines += comparison_section(comparison, analysis, view)
@@ -129,7 +129,7 @@ def render_audit(analysis, view, comparison=None, limit: int = 10) -> str:
                  "in all)</summary>")
     lines.append("")
     rows = []
-    for request in requests[:limit]:
+    for request in requests[:AUDIT_ROWS]:
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
         rows.append([code(request.id), code(f"{view.path(request.path)}:{request.span.line}"), counts.model,

@@ -37,9 +37,9 @@ def _table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
     return [fmt(headers), *(fmt(r) for r in rows)]
 
 
-def request_rows(analysis, view, limit: int | None) -> list[list[str]]:
+def request_rows(analysis, view) -> list[list[str]]:
     rows = []
-    for request in sorted_requests(analysis)[:limit]:
+    for request in sorted_requests(analysis):
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
         rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request),
@@ -126,14 +126,14 @@ def comparison_lines(comparison, analysis, view) -> list[str]:
     return lines
 
 
-def render_audit(analysis, view, limit: int | None = None, comparison=None) -> str:
+def render_audit(analysis, view, comparison=None) -> str:
     lines = []
     lines.append(f"Requests ({len(analysis.project.requests)}), most expensive first:")
-    rows = request_rows(analysis, view, limit)
+    rows = request_rows(analysis, view)
     lines += ["  " + r for r in _table(["$/month", "$/request", "input", "priced as", "request"], rows, "rrrll")]
     lines.append("")
     lines.append(f"Templates ({len(analysis.project.templates)}), most expensive first:")
-    rows = template_rows(analysis, view, limit)
+    rows = template_rows(analysis, view, None)
     lines += ["  " + r for r in _table(["$/month", "$/request", "tokens", "role", "template"], rows, "rrrll")]
     lines.append("")
     lines.append(f"Input cost of all requests: {fmt_usd(analysis.usd_per_month_total)}/month. {footer(analysis)}")
