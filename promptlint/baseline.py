@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from promptlint.atomic import write_atomic
+from promptlint.report import round_usd
 from promptlint.thresholds import MaxIncrease
 
 FORMAT_VERSION = 1
@@ -28,10 +29,6 @@ SETTINGS = ("default_model", "requests_per_month", "cache_hit_rate", "tokenizer"
 
 class BaselineError(Exception):
     """The baseline file is missing, unreadable or not a promptlint baseline (exit code 2)."""
-
-
-def _round(x: float) -> float:
-    return float(f"{x:.6g}")
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,7 @@ class Entry:
 
     def to_json(self) -> dict:
         return {"tokens": self.tokens, "model": self.model,
-                "usd_per_request": _round(self.usd_per_request), "usd_per_month": _round(self.usd_per_month)}
+                "usd_per_request": round_usd(self.usd_per_request), "usd_per_month": round_usd(self.usd_per_month)}
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,7 @@ class Inventory:
         for kind in KINDS:
             doc[f"{kind}s"] = {e.id: e.to_json() for e in self.of_kind(kind)}
         tokens, usd = self.total("request")
-        doc["totals"] = {"requests": {"tokens": tokens, "usd_per_month": _round(usd)},
+        doc["totals"] = {"requests": {"tokens": tokens, "usd_per_month": round_usd(usd)},
                          "templates": {"tokens": self.total("template")[0]}}  # template prices do not add up to a bill
         return doc
 
@@ -145,7 +142,7 @@ class Change:
             return "grown"
         if self.after.tokens < self.before.tokens:
             return "shrunk"
-        if _round(self.after.usd_per_month) != _round(self.before.usd_per_month):
+        if round_usd(self.after.usd_per_month) != round_usd(self.before.usd_per_month):
             return "repriced"  # same tokens, another model or price
         return "unchanged"
 
@@ -206,19 +203,19 @@ class Comparison:
     def to_json(self) -> dict:
         def side(entry: Entry | None) -> dict | None:
             return None if entry is None else {"tokens": entry.tokens, "model": entry.model,
-                                               "usd_per_month": _round(entry.usd_per_month)}
+                                               "usd_per_month": round_usd(entry.usd_per_month)}
 
         return {
             "file": self.baseline, "max_increase": self.limit.describe(), "failed": self.failed,
             "changes": [{"id": c.id, "kind": c.kind, "status": c.status, "exceeded": c.exceeded,
                          "before": side(c.before), "after": side(c.after),
                          "delta_tokens": c.tokens_after - c.tokens_before,
-                         "delta_usd_per_month": _round(c.usd_after - c.usd_before)} for c in self.changed],
+                         "delta_usd_per_month": round_usd(c.usd_after - c.usd_before)} for c in self.changed],
             "unchanged": self.unchanged,
             "totals": {f"{t.kind}s": {"tokens_before": t.tokens_before, "tokens_after": t.tokens_after,
                                       "exceeded": t.exceeded,
-                                      **({"usd_per_month_before": _round(t.usd_before),
-                                          "usd_per_month_after": _round(t.usd_after)} if t.kind == "request" else {})}
+                                      **({"usd_per_month_before": round_usd(t.usd_before),
+                                          "usd_per_month_after": round_usd(t.usd_after)} if t.kind == "request" else {})}
                        for t in self.totals},
             "notes": list(self.notes),
         }

@@ -25,6 +25,17 @@ class UsageError(click.ClickException):
         click.echo(f"promptlint: error: {self.format_message()}", err=True)
 
 
+class _Main(click.Group):
+    """Reports a configuration error from any command (a bad config file, rule file or
+    plugin, found while loading or while running) as a usage error: exit code 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+
+
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     for value in values:
@@ -34,10 +45,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 
 def _config(paths: tuple[str, ...], config_file: str | None, **overrides) -> Config:
     start = Path(paths[0]) if paths else Path.cwd()
-    try:
-        config = load_config(start, Path(config_file) if config_file else None)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    config = load_config(start, Path(config_file) if config_file else None)
     changes = {k.replace("-", "_"): v for k, v in overrides.items() if v is not None}
     return config.with_overrides(**changes)
 
@@ -55,10 +63,7 @@ def _view(config: Config):
 def _analyze(paths, config, select=(), ignore=(), use_cache=True):
     from promptlint.engine import analyze
 
-    try:
-        return analyze(_paths(paths), config, select, ignore, use_cache=use_cache)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    return analyze(_paths(paths), config, select, ignore, use_cache=use_cache)
 
 
 def _notices(analysis) -> None:
@@ -83,7 +88,7 @@ def with_common(func):
     return func
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="promptlint")
 def main() -> None:
     """Find the LLM prompts in a codebase, count their tokens, lint them, and price every finding."""
@@ -202,18 +207,14 @@ def fix(paths, unsafe_fixes, show_diff, select, ignore, fail_on, config_file, no
     from promptlint.report.fixes import render_fix
 
     config = _config(paths, config_file, fail_on=fail_on, **overrides)
-    try:
-        fixer = Fixer(_paths(paths), config, _split(select), _split(ignore), unsafe=unsafe_fixes,
-                      use_cache=not no_cache)
-        run = fixer.run(write=not show_diff)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    fixer = Fixer(_paths(paths), config, _split(select), _split(ignore), unsafe=unsafe_fixes, use_cache=not no_cache)
+    run = fixer.run(write=not show_diff)
     _notices(run.analysis)
     out, err = render_fix(run, _view(config), show_diff, unsafe_fixes)
     click.echo(out, nl=False)
     click.echo(err, nl=False, err=True)
     if show_diff:
-        sys.exit(EXIT_FINDINGS if run.files and any(t != s.text for s, t in run.files.values()) else EXIT_OK)
+        sys.exit(EXIT_FINDINGS if run.files else EXIT_OK)
     after = run.after or run.analysis
     sys.exit(EXIT_FINDINGS if after.failing(config.fail_on) or run.refused else EXIT_OK)
 
@@ -232,8 +233,6 @@ def count(source, model, output_format, config_file, tokenizer) -> None:
     try:
         result = count_source(source, model or config.default_model, config)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise UsageError(str(exc)) from None
-    except ConfigError as exc:
         raise UsageError(str(exc)) from None
     for warning in result["warnings"]:
         click.echo(f"promptlint: warning: {warning}", err=True)
@@ -269,14 +268,11 @@ def calibrate(paths, models, dry_run, output_format, config_file, default_model)
     from promptlint.config_edit import set_calibration
 
     config = _config(paths, config_file, default_model=default_model)
-    try:
-        result = measure_ratios(_paths(paths), config, models)
-        target, nested = config_target(config, _paths(paths))
-        written = result.factors if not dry_run else {}
-        if written:
-            set_calibration(target, written, nested)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    result = measure_ratios(_paths(paths), config, models)
+    target, nested = config_target(config, _paths(paths))
+    written = result.factors if not dry_run else {}
+    if written:
+        set_calibration(target, written, nested)
     if result.warning:
         click.echo(f"promptlint: warning: {result.warning}", err=True)
     shown = ("[tool.promptlint] of " if nested else "") + _view(config).path(str(Path(target).resolve()))
@@ -287,10 +283,7 @@ def _ruleset(config_file):
     """Every rule the configuration in force loads (built-in, rule-dirs, plugins)."""
     from promptlint.rules import load_rules
 
-    try:
-        return load_rules(_config((), config_file))
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    return load_rules(_config((), config_file))
 
 
 @main.command("rules")
@@ -316,27 +309,14 @@ def rules_command(output_format, config_file) -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False))
 def explain(code, config_file) -> None:
     """Show one rule's documentation (by code or name)."""
-    from promptlint.rules import DOC_SECTIONS
+    from promptlint.report.sarif import rule_help
 
     ruleset = _ruleset(config_file)
     rule = ruleset.by_code(code)
     if rule is None:
         raise UsageError(f"no rule `{code}`; see `promptlint rules`")
-    titles = {"what": "What it does", "why": "Why it costs money", "example": "Example",
-              "use-instead": "Use instead", "fix-safety": "Fix safety", "options": "Options"}
-    click.echo(f"# {rule.code} {rule.name} ({rule.severity}; fix: {rule.fix})\n\n{rule.summary}\n")
-    for section in DOC_SECTIONS:
-        if section == "options":
-            if rule.options:
-                click.echo(f"## {titles[section]}\n")
-                for opt in rule.options.values():
-                    click.echo(f"- `{opt.name}` (default {opt.default!r}): {opt.description}")
-                click.echo(f"\nSet them under [tool.promptlint.rules.{rule.code}].\n")
-            elif rule.doc.get("options"):
-                click.echo(f"## {titles[section]}\n\n{rule.doc['options']}\n")
-            continue
-        if rule.doc.get(section):
-            click.echo(f"## {titles[section]}\n\n{rule.doc[section]}\n")
+    where = f"\n\nSet them under [tool.promptlint.rules.{rule.code}]." if rule.options else ""
+    click.echo(f"# {rule.code} {rule.name} ({rule.severity}; fix: {rule.fix})\n\n{rule_help(rule)[1]}{where}\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -44,6 +44,20 @@ class Analysis:
         return sum(f.price.usd_per_month for f in self.findings
                    if f.price and f.price.usd_per_month > 0 and not f.finding.saving.exposure)
 
+    @property
+    def usd_per_month_total(self) -> float:
+        """The input cost of every request: request prices add up to a bill (template
+        prices do not: a template is priced as if sent alone)."""
+        return sum(p.usd_per_month for p in self.request_prices.values())
+
+    @property
+    def by_severity(self) -> dict[str, int]:
+        """Findings per severity, most severe first, every severity present."""
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            counts[f.finding.severity] += 1
+        return counts
+
     def failing(self, fail_on: str) -> list[PricedFinding]:
         threshold = SEVERITY_RANK[fail_on]
         return [f for f in self.findings if SEVERITY_RANK[f.finding.severity] >= threshold]

@@ -22,7 +22,8 @@ from promptlint.config import Config, ConfigError
 from promptlint.types import Finding, Fix, Saving, Severity, Span
 from promptlint.yamlload import SAFE_LOADER
 
-DOC_SECTIONS = ("what", "why", "example", "use-instead", "fix-safety", "options")
+DOC_TITLES = {"what": "What it does", "why": "Why it costs money", "example": "Example",
+              "use-instead": "Use instead", "fix-safety": "Fix safety", "options": "Options"}
 PHRASE_CHECK = "promptlint.checks.phrases:phrase_rule"
 SEVERITIES = ("error", "warning", "info")
 FIXABILITY = ("none", "safe", "unsafe", "sometimes")

@@ -29,14 +29,6 @@ class Span:
     end: int | None = None
     cell: int | None = None  # notebook cell index when the file is a notebook
 
-    def to_json(self) -> dict:
-        data = {"path": self.path, "line": self.line, "column": self.column}
-        if self.end_line is not None:
-            data["end_line"] = self.end_line
-        if self.cell is not None:
-            data["cell"] = self.cell
-        return data
-
 
 @dataclass(frozen=True)
 class Segment:
@@ -56,10 +48,6 @@ class Segment:
     # name to it (``date.today().isoformat()`` behind ``{today}``); rules read where a
     # run-time value comes from (a clock, a random id, a parameter) from it.
     source: str | None = None
-
-    @property
-    def is_hole(self) -> bool:
-        return self.hole is not None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,18 @@ def run_analysis(root: Path, config: dict | None = None, select=(), ignore=()):
     return analyze([root], cfg, tuple(select), tuple(ignore))
 
 
+def make_fixer(root: Path, select=(), ignore=(), unsafe: bool = False, config: dict | None = None):
+    """A ``promptlint fix`` session over ``root`` with ``config`` as [tool.promptlint]."""
+    from promptlint.fix import Fixer
+
+    return Fixer([root], parse_config(config or {}, root=str(root)), tuple(select), tuple(ignore), unsafe=unsafe)
+
+
+def template_text(project, part) -> str:
+    """What a request part sends, holes shown as ``{name}``."""
+    return project.templates[part.template].display()
+
+
 @pytest.fixture
 def project(tmp_path):
     """``project({"app.py": "..."})`` writes files under a fresh folder and returns it."""
@@ -40,6 +52,30 @@ def project(tmp_path):
         return write_tree(tmp_path, files)
 
     return make
+
+
+@pytest.fixture
+def fake_anthropic(monkeypatch, tmp_path_factory):
+    """``fake_anthropic(key, ratios)`` starts the local count_tokens stand-in
+    (fake_anthropic.py; ``ratios``: model -> its ratio to the legacy BPE) and points the
+    SDK at it with ``key``, other Anthropic settings cleared; stopped after the test."""
+    from fake_anthropic import FakeCountTokens
+
+    servers = []
+
+    def start(key: str, ratios: dict[str, float] | None = None):
+        for var in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_PROFILE"):
+            monkeypatch.delenv(var, raising=False)
+        server = FakeCountTokens(key, ratios).start()
+        servers.append(server)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", key)
+        monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path_factory.mktemp("anthropic-config")))
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import stat
 import sys
 
 import pytest
-from fake_anthropic import FakeCountTokens, legacy
+from fake_anthropic import legacy
 
 from conftest import as_json, run_analysis, write_tree
 from promptlint.config import load_config
@@ -57,15 +57,8 @@ key = 'single quotes stay'
 
 
 @pytest.fixture
-def api(monkeypatch, tmp_path_factory):
-    for var in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    server = FakeCountTokens(KEY, {"claude-sonnet-4-5": SONNET, "claude-opus-4-7": OPUS}).start()
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
-    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path_factory.mktemp("anthropic-config")))
-    yield server
-    server.stop()
+def api(fake_anthropic):
+    return fake_anthropic(KEY, {"claude-sonnet-4-5": SONNET, "claude-opus-4-7": OPUS})
 
 
 def test_calibrate_writes_the_ratio_and_offline_counts_follow(api, tmp_path, cli):

@@ -150,3 +150,11 @@ def test_rules_and_explain(tmp_path, cli):
 def test_python_dash_m_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "promptlint", "--version"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0 and result.stdout.startswith("promptlint, version")
+
+
+def test_every_command_reports_a_config_error_as_a_usage_error(tmp_path, cli):
+    write_tree(tmp_path, {**CLEAN, "promptlint.toml": "colour = 'red'\n", "p.txt": "Hello."})
+    for args in (["check"], ["audit"], ["fix"], ["count", "p.txt"], ["calibrate", "--dry-run"], ["rules"],
+                 ["explain", "PL101"]):
+        code, _, err = cli(tmp_path, *args)
+        assert code == 2 and err.startswith("promptlint: error: ") and "unknown key `colour`" in err, args

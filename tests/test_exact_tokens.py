@@ -13,7 +13,7 @@ import shutil
 import time
 
 import pytest
-from fake_anthropic import DEFAULT_RATIO, FakeCountTokens, legacy
+from fake_anthropic import DEFAULT_RATIO, legacy
 
 from conftest import ROOT, as_json, run_analysis, write_tree
 from promptlint.config import parse_config
@@ -65,15 +65,8 @@ def answer_total(ratio: float = DEFAULT_RATIO) -> int:
 
 
 @pytest.fixture
-def api(monkeypatch, tmp_path_factory):
-    for var in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    server = FakeCountTokens(KEY).start()
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
-    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path_factory.mktemp("anthropic-config")))
-    yield server
-    server.stop()
+def api(fake_anthropic):
+    return fake_anthropic(KEY)
 
 
 @pytest.fixture
@@ -166,7 +159,9 @@ def test_corrupt_cache_entry_is_recounted(api, app):
     assert len(api.received) == before + 2
     request = next(r for r in analysis.project.requests if r.model == "claude-sonnet-4-5")
     assert analysis.measurements.requests[request.id].input_tokens == answer_total()
-    assert json.loads(entries[0].read_text())["input_tokens"] >= 0
+    # Both damaged entries hold again what the API answered for the bodies counted anew.
+    answers = sorted(api.count(body) for body in api.received[before:])
+    assert sorted(json.loads(entry.read_text())["input_tokens"] for entry in entries[:2]) == answers
 
 
 def test_bad_key_falls_back_with_one_redacted_warning(api, app, cli, monkeypatch):

@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from conftest import template_text
 from promptlint.extract import extract_file
 from promptlint.extract.link import link
 from promptlint.types import Project
@@ -21,10 +22,6 @@ def scan(source: str, path: str = "app/bot.py") -> Project:
 def only_request(project: Project):
     assert len(project.requests) == 1, [r.id for r in project.requests]
     return project.requests[0]
-
-
-def text_of(project: Project, part) -> str:
-    return project.templates[part.template].display()
 
 
 def test_anthropic_call_with_local_names_and_f_string():
@@ -46,7 +43,7 @@ def test_anthropic_call_with_local_names_and_f_string():
         "anthropic", "messages.create", "claude-sonnet-4-5", 300)
     system, user = request.parts
     assert system.section == "system"
-    assert text_of(project, system) == "You help {customer.name} with billing. Answer in two sentences."
+    assert template_text(project, system) == "You help {customer.name} with billing. Answer in two sentences."
     assert user.hole == "question" and user.role == "user"
 
 
@@ -75,8 +72,8 @@ def test_format_percent_concat_join_dedent_strip():
     ''')
     request = only_request(project)
     system, user = request.parts
-    assert text_of(project, system) == "You summarize documents.\n  Keep lists short.\nBe brief.\nCite sources."
-    assert text_of(project, user) == "Summarize in {lang}: {doc} Length: 50 words"
+    assert template_text(project, system) == "You summarize documents.\n  Keep lists short.\nBe brief.\nCite sources."
+    assert template_text(project, user) == "Summarize in {lang}: {doc} Length: 50 words"
     assert request.max_tokens == 200 and request.max_tokens_param == "max_completion_tokens"
 
 
@@ -120,9 +117,9 @@ def test_parameter_defaults_and_config_dataclass_defaults():
     ''')
     request = only_request(project)
     assert request.model == "claude-haiku-4-5" and request.max_tokens == 64
-    assert text_of(project, request.parts[0]) == "Label the ticket."
+    assert template_text(project, request.parts[0]) == "Label the ticket."
     # a parameter spliced into text stays a hole even with a default
-    assert text_of(project, request.parts[1]) == "{tone}: {text}"
+    assert template_text(project, request.parts[1]) == "{tone}: {text}"
 
 
 def test_self_attributes_kwargs_from_method_and_class_constants():
@@ -175,7 +172,7 @@ def test_helper_function_returning_messages_is_inlined():
             return client.messages.create(model="claude-sonnet-4-5", max_tokens=10, messages=build_messages(q))
     ''')
     request = only_request(project)
-    assert text_of(project, request.parts[0]) == "Question: {question}"
+    assert template_text(project, request.parts[0]) == "Question: {question}"
     assert request.parts[0].template == "app/bot.py::build_messages()[0].content"
 
 
@@ -209,7 +206,7 @@ def test_bare_litellm_completion_with_positional_arguments():
     ''')
     request = only_request(project)
     assert (request.provider, request.model) == ("litellm", "gpt-4o-mini")
-    assert text_of(project, request.parts[0]) == "Tag: {q}"
+    assert template_text(project, request.parts[0]) == "Tag: {q}"
 
 
 def test_other_sdks_and_free_endpoints_are_not_requests():

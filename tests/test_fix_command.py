@@ -11,9 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import write_tree
-from promptlint.config import parse_config
-from promptlint.fix import APPLIED, FAILED, REFUSED, SKIPPED, SUGGESTED, Fixer
+from conftest import make_fixer, write_tree
+from promptlint.fix import APPLIED, FAILED, REFUSED, SKIPPED, SUGGESTED
 from promptlint.types import Edit, Fix, PricedFinding
 
 APP = textwrap.dedent('''
@@ -56,10 +55,6 @@ def caller(module: str, name: str, functions: tuple[str, ...]) -> str:
         code += (f"def {function}(q):\n    return client.messages.create(model=\"claude-sonnet-4-5\", max_tokens=99, "
                  f"system={name}, messages=[{{\"role\": \"user\", \"content\": q}}])\n")
     return code
-
-
-def fixer(root, select=(), ignore=(), unsafe=False, config=None):
-    return Fixer([root], parse_config(config or {}, root=str(root)), select, ignore, unsafe=unsafe)
 
 
 def test_safe_fixes_are_applied_and_unsafe_ones_shown(tmp_path, cli):
@@ -110,7 +105,7 @@ def test_select_and_ignore_choose_the_rules_fixed(tmp_path, cli):
 
 def test_measured_saving_equals_the_rules_estimate(tmp_path):
     write_tree(tmp_path, {"app.py": APP})
-    run = fixer(tmp_path).run(write=False)
+    run = make_fixer(tmp_path).run(write=False)
     [result] = run.by_status(APPLIED)
     claimed = result.finding.price
     assert result.measured.tokens == result.finding.finding.fix.tokens_saved > 0
@@ -125,14 +120,14 @@ def test_conflicting_edits_apply_the_first_and_skip_the_other(tmp_path):
         It is very important that you never approve refunds above the order total.
         """
     ''')})
-    session = fixer(tmp_path, select=("PL103", "PL104"), unsafe=True)
+    session = make_fixer(tmp_path, select=("PL103", "PL104"), unsafe=True)
     session.MAX_PASSES = 1
     run = session.run(write=False)
     statuses = {r.finding.finding.code: r for r in run.results}
     assert statuses["PL103"].status == APPLIED
     assert statuses["PL104"].status == SKIPPED and "conflicts with PL103" in statuses["PL104"].reason
     # With the default passes the skipped fix is tried again on the fixed text, and applies.
-    run = fixer(tmp_path, select=("PL103", "PL104"), unsafe=True).run()
+    run = make_fixer(tmp_path, select=("PL103", "PL104"), unsafe=True).run()
     statuses = {r.finding.finding.code: r for r in run.results}
     assert statuses["PL104"].status == APPLIED and "on pass 1 it conflicts with PL103" in statuses["PL104"].notes[0]
     text = (tmp_path / "p.py").read_text()
@@ -144,7 +139,7 @@ def test_encoding_bom_newlines_and_permissions_are_kept(tmp_path):
     path = tmp_path / "app.py"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     os.chmod(path, 0o640)
-    run = fixer(tmp_path).run()
+    run = make_fixer(tmp_path).run()
     assert run.written == ["app.py"]
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
@@ -156,14 +151,14 @@ def test_encoding_bom_newlines_and_permissions_are_kept(tmp_path):
 
 def test_a_file_changed_since_it_was_read_is_not_written(tmp_path):
     write_tree(tmp_path, {"app.py": APP})
-    session = fixer(tmp_path)
+    session = make_fixer(tmp_path)
     (tmp_path / "app.py").write_text(APP + "\n# edited after the analysis\n")
     run = session.run()
     assert run.written == [] and run.by_status(FAILED)
     assert all("changed since promptlint analyzed it" in r.reason for r in run.by_status(FAILED))
 
     write_tree(tmp_path, {"app.py": APP})
-    session = fixer(tmp_path)
+    session = make_fixer(tmp_path)
     run = session.run(write=False)
     (tmp_path / "app.py").write_text(APP + "\n# edited while the fixes were made\n")
     session.write(run)
@@ -174,7 +169,7 @@ def test_a_file_changed_since_it_was_read_is_not_written(tmp_path):
 
 def test_an_edit_that_breaks_the_file_is_refused(tmp_path):
     write_tree(tmp_path, {"app.py": APP})
-    session = fixer(tmp_path)
+    session = make_fixer(tmp_path)
     priced = session.analysis.findings[0]
     start = APP.index("def answer")
     broken = Fix("safe", "break it", (Edit("app.py", start, start + 3, "de"),))
@@ -187,7 +182,7 @@ def test_a_template_shared_by_two_requests_is_edited_once(tmp_path):
         "prompts.py": 'SUPPORT_PROMPT = """You help ACME Home customers.   \n\n\n\n\nAnswer briefly.        \n"""\n',
         "a.py": caller("prompts", "SUPPORT_PROMPT", ("one", "two")),
     })
-    run = fixer(tmp_path, select=("PL105",), config={"rules": {"PL105": {"min-tokens": 1}}}).run()
+    run = make_fixer(tmp_path, select=("PL105",), config={"rules": {"PL105": {"min-tokens": 1}}}).run()
     [result] = run.by_status(APPLIED)
     assert {e.path for e in result.edits} == {"prompts.py"}
     assert (tmp_path / "prompts.py").read_text() == 'SUPPORT_PROMPT = """You help ACME Home customers.\n\nAnswer briefly."""\n'
@@ -231,7 +226,7 @@ def test_yaml_prompt_files_get_their_cap_lowered_and_examples_removed(tmp_path):
         user: "{{ message }}"
     ''').lstrip()
     write_tree(tmp_path, {"prompts/router.yaml": before.replace("REPEAT", repeat)})
-    run = fixer(tmp_path, select=("PL101", "PL302"), unsafe=True).run()
+    run = make_fixer(tmp_path, select=("PL101", "PL302"), unsafe=True).run()
     assert sorted(r.finding.finding.code for r in run.by_status(APPLIED)) == ["PL101", "PL302"]
     after = before.replace("REPEAT", "").replace("max_tokens: 1024", "max_tokens: 16")
     assert (tmp_path / "prompts/router.yaml").read_text() == after
@@ -254,7 +249,7 @@ def test_litellm_system_message_becomes_a_cached_block(tmp_path):
                 ],
             )
     ''')})
-    run = fixer(tmp_path, select=("PL201",), unsafe=True).run()
+    run = make_fixer(tmp_path, select=("PL201",), unsafe=True).run()
     [result] = run.by_status(APPLIED)
     assert result.measured.price.usd_per_month > 0
     assert ('{"role": "system", "content": [{"type": "text", "text": POLICY, "cache_control": {"type": "ephemeral"}}]}'
@@ -307,7 +302,7 @@ def test_jinja_templates_are_edited_on_their_own_characters(tmp_path):
                                               messages=[{"role": "user", "content": question}])
         '''),
     })
-    run = fixer(tmp_path, select=("PL104",)).run()
+    run = make_fixer(tmp_path, select=("PL104",)).run()
     [result] = run.by_status(APPLIED)
     assert result.measured.tokens > 0
     assert (tmp_path / "app/templates/reply.j2").read_text() == (
@@ -316,3 +311,33 @@ def test_jinja_templates_are_edited_on_their_own_characters(tmp_path):
         "Keep answers under five sentences.\n"
         "{% if vip %}Greet the customer by name.{% endif %}\n"
     )
+
+
+def test_a_cr_only_python_file_is_not_edited(tmp_path):
+    # libcst drops the final lone \r of such a file: a fix would have deleted it too.
+    data = APP.replace("\n", "\r").encode()
+    (tmp_path / "app.py").write_bytes(data)
+    run = make_fixer(tmp_path, unsafe=True).run()
+    assert run.written == [] and (tmp_path / "app.py").read_bytes() == data
+    assert all("does not reproduce it exactly" in r.reason for r in run.by_status(FAILED))
+    assert run.by_status(FAILED) and not run.by_status(APPLIED)
+
+
+def test_diff_marks_only_a_missing_final_newline():
+    from promptlint.fix.results import unified_diff
+
+    # Lone-CR and form-feed lines are lines of their own, as extraction counts them.
+    diff = unified_diff("p.txt", "a\rb\rc\r", "a\rB\rc\r")
+    assert "No newline" not in diff and "-b\r+B\r" in diff
+    assert "No newline" not in unified_diff("p.txt", "a\x0cb\nc\n", "a\x0cB\nc\n")
+    assert unified_diff("p.txt", "a\nb", "a\nc").endswith("+c\n\\ No newline at end of file\n")
+
+
+def test_a_prompty_front_matter_is_checked_where_the_extractor_finds_it():
+    from promptlint.fix.files import SourceText, parse_problem
+
+    source = SourceText("p.prompty", "/p.prompty", "yaml", b"", "---\nmodel: a\n---\nsystem:\nHi\n")
+    assert parse_problem(source, "---\nmodel: b\n---\nsystem:\n{{ x: }\n") is None  # the body is Jinja
+    assert "does not parse" in parse_problem(source, "---\r\nmodel: [b\r\n---\r\nsystem:\r\nHi\r\n")
+    # After blank lines the extractor still reads a front matter, so the check must too.
+    assert "does not parse" in parse_problem(source, "\n---\nmodel: [b\n---\nsystem:\nHi\n")

@@ -11,8 +11,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from promptlint.config import parse_config
-from promptlint.fix import APPLIED, FAILED, Fixer
+from conftest import make_fixer
+from promptlint.fix import APPLIED, FAILED
 
 SENTENCES = [
     "You answer questions about ACME Home orders, returns and warranty claims.",
@@ -68,8 +68,7 @@ def source_file(style: str, text: str) -> str:
 
 
 def fix_once(root: Path):
-    fixer = Fixer([root], parse_config(CONFIG, root=str(root)), ("PL103", "PL104", "PL105"), unsafe=True)
-    return fixer.run()
+    return make_fixer(root, ("PL103", "PL104", "PL105"), unsafe=True, config=CONFIG).run()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

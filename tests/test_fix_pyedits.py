@@ -110,3 +110,19 @@ def test_find_locates_nodes_by_line_and_column():
     found = py.find(Span("m.py", 1, 6, 2, 9), (cst.SimpleString, cst.ConcatenatedString))
     assert isinstance(found.node, cst.ConcatenatedString)
     assert py.text[found.start:found.end] == '"a"\n     "b"'
+
+
+def test_positions_count_lone_cr_as_a_line_break_like_the_extractors():
+    # libcst (and the extractors) break lines at \r; offsets counted on \n alone were -1.
+    text = 'x = 1\ry = f("hi")'
+    py = PySource("m.py", text)
+    [string] = nodes(py, cst.SimpleString)
+    start, end = py.range_of(string)
+    assert text[start:end] == '"hi"'
+
+
+@pytest.mark.parametrize("text", ['x = 1\ry = f("hi")\r', 'x = 1\n\x0cy = f("hi")\n'])
+def test_a_file_libcst_does_not_reproduce_is_refused(text):
+    # Edits regenerate the module; libcst drops a final lone \r, which the edit would delete.
+    with pytest.raises(PySourceError, match="does not reproduce it exactly"):
+        PySource("m.py", text)

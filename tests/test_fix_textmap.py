@@ -126,3 +126,11 @@ def test_a_broken_jinja_result_is_reported():
 
     source = SourceText("t.j2", "/nonexistent", "jinja", b"{% if x %}a{% endif %}", "{% if x %}a{% endif %}")
     assert "does not parse" in parse_problem(source, "{% if x %}a")
+
+
+def test_yaml_lines_break_where_extraction_breaks_them():
+    from promptlint.fix.files import split_lines
+
+    # Line numbers of spans count \r\n, \r and \n (LineIndex); lines must be cut the same way.
+    assert split_lines("a: 1\rb: 2\r\nc: 3\n\x0cd") == ["a: 1\r", "b: 2\r\n", "c: 3\n", "\x0cd"]
+    assert split_lines("") == [] and split_lines("x\n") == ["x\n"]

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import run_analysis, write_tree
+from conftest import run_analysis, template_text, write_tree
 
 
 def requests_by_function(analysis):
     return {r.function: r for r in analysis.project.requests}
-
-
-def template_text(analysis, part):
-    return analysis.project.templates[part.template].display()
 
 
 CALL = '''
@@ -43,8 +39,8 @@ def test_constants_imported_absolute_relative_aliased_and_reexported(tmp_path):
     for name in ("absolute", "aliased", "package"):
         part = by_fn[name].parts[0]
         assert part.template == "app/prompts.py::SYSTEM_PROMPT", name
-        assert template_text(analysis, part) == "You are careful. Be brief."
-    assert template_text(analysis, by_fn["relative"].parts[0]) == "You are careful. Extra."
+        assert template_text(analysis.project, part) == "You are careful. Be brief."
+    assert template_text(analysis.project, by_fn["relative"].parts[0]) == "You are careful. Extra."
     assert by_fn["module_attr"].parts[0].template == "app/prompts.py::BASE"
     assert not any(r.unresolved for r in analysis.project.requests)
 
@@ -64,7 +60,7 @@ def test_operations_on_imported_values_are_evaluated_at_link_time(tmp_path):
     roles = [p.role for p in request.parts[1:]]
     assert roles == ["user", "assistant", "user"]
     assert request.parts[1].template == "lib/texts.py::FEW_SHOT[0].content"
-    assert template_text(analysis, request.parts[3]) == "Summarize for agents:\n{text}"
+    assert template_text(analysis.project, request.parts[3]) == "Summarize for agents:\n{text}"
 
 
 def test_module_skipped_by_the_prefilter_is_loaded_when_imported(tmp_path):

@@ -3,6 +3,7 @@ nothing raises, and a whole hostile tree finishes in bounded time and memory."""
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -10,6 +11,7 @@ import sys
 
 import pytest
 
+from promptlint import cache as cache_module
 from promptlint import discover as discover_module
 
 from conftest import run_analysis, write_tree
@@ -110,16 +112,35 @@ def test_hostile_tree_finishes_in_bounded_time_and_memory_without_a_traceback(tm
     assert "PL001" in result.stdout and "PL201" in result.stdout
 
 
-def test_corrupt_cache_is_ignored(tmp_path):
+def test_corrupt_cache_is_ignored(tmp_path, monkeypatch):
     write_tree(tmp_path, {"good.py": GOOD})
     first = run_analysis(tmp_path)
     cache_dir = tmp_path / ".promptlint_cache"
-    for entry in cache_dir.glob("scan-*.json"):
-        entry.write_text('{"files": {"good.py": ["x", true, {"$": "os.system", "v": ["boom"]}]}, "stats": {}, '
-                         '"tokens": {}, "memos": {}}')
+    entries = list(cache_dir.glob("scan-*.json"))
+    assert entries
+    # Under good.py's real digest, so the entry is decoded (and its type refused), not skipped.
+    poison = {"$": "os.system", "v": ["boom"]}
+    good = discover_module.digest((tmp_path / "good.py").read_bytes())
+    for entry in entries:
+        entry.write_text(json.dumps({"files": {"good.py": [good, True, poison, "python"]}, "stats": {}, "tokens": {},
+                                     "memos": {}}))
+    refused = []
+    decode = cache_module._decode
+
+    def watched(obj):
+        try:
+            return decode(obj)
+        except KeyError:
+            refused.append(obj)
+            raise
+
+    monkeypatch.setattr(cache_module, "_decode", watched)
     second = run_analysis(tmp_path)
+    assert poison in refused
     assert [f.finding for f in second.findings] == [f.finding for f in first.findings]
-    for entry in cache_dir.glob("scan-*.json"):
+    entries = list(cache_dir.glob("scan-*.json"))
+    assert entries
+    for entry in entries:
         entry.write_bytes(b"\x00\xff not json")
     third = run_analysis(tmp_path)
     assert [f.finding for f in third.findings] == [f.finding for f in first.findings]

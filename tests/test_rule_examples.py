@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, run_analysis, write_tree
-from promptlint.config import parse_config
-from promptlint.fix import APPLIED, Fixer
+from conftest import ROOT, make_fixer, run_analysis, write_tree
+from promptlint.fix import APPLIED
 
 RULE_FILES = sorted((ROOT / "rules").glob("*.yaml"))
 
@@ -58,12 +57,11 @@ def test_rule_example(tmp_path: Path, code: str, example: dict):
 def _assert_fixed(root: Path, code: str, example: dict) -> None:
     """``fixed`` lists files as ``promptlint fix --unsafe-fixes --select CODE`` leaves them;
     the fix must apply cleanly and a second run must change nothing."""
-    config = parse_config(example.get("config") or {}, root=str(root))
-    run = Fixer([root], config, (code,), unsafe=True).run()
+    run = make_fixer(root, (code,), unsafe=True, config=example.get("config")).run()
     assert not [(r.status, r.reason) for r in run.results if r.status != APPLIED]
     for rel, content in example["fixed"].items():
         assert (root / rel).read_text(encoding="utf-8") == content, rel
-    again = Fixer([root], config, (code,), unsafe=True).run()
+    again = make_fixer(root, (code,), unsafe=True, config=example.get("config")).run()
     assert not again.by_status(APPLIED)
 
 

@@ -11,9 +11,15 @@ from promptlint.types import ArgumentEdit, Fix, Saving, Usage
 _CAPPED_BY_DEFAULT = {"completions.create"}
 
 
+def capped_by_default(request) -> bool:
+    """Whether the API caps output on its own when no cap is given (PL301 and the fix
+    stage's exposure must agree on it)."""
+    return request.api in _CAPPED_BY_DEFAULT
+
+
 def missing_max_tokens(ctx):
     for request in ctx.project.requests:
-        if request.max_tokens_param is not None or request.api in _CAPPED_BY_DEFAULT:
+        if request.max_tokens_param is not None or capped_by_default(request):
             continue
         if request.kwargs_open:
             continue  # the cap may be among keyword arguments promptlint cannot see

@@ -11,20 +11,17 @@ since they were read, and replaces the file atomically with its permissions kept
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from promptlint.atomic import write_atomic
+from promptlint.extract.prompty import _CLOSE, _OPEN
+from promptlint.extract.source import LineIndex
 from promptlint.types import Edit
 
 BOM = b"\xef\xbb\xbf"
-
-
-class FileChanged(Exception):
-    """The file on disk is not the one that was read."""
 
 
 @dataclass(frozen=True)
@@ -45,12 +42,15 @@ class SourceText:
         index = self.text.find("\n")
         return "\r\n" if index > 0 and self.text[index - 1] == "\r" else "\n"
 
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
-
     def encode(self, text: str) -> bytes:
         return (BOM if self.bom else b"") + text.encode("utf-8")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, broken where extraction breaks them (``\r\n``, ``\r``,
+    ``\n``; not form feeds as str.splitlines does), so a span's line number indexes them."""
+    starts = LineIndex(text).starts
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)]) if a < b]
 
 
 def read_source(path: str, abspath: str, kind: str, data: bytes | None = None) -> SourceText | None:
@@ -129,21 +129,13 @@ def _compiles(data: bytes) -> bool:
 
 
 def _front_matter(text: str) -> str:
-    lines = text.split("\n")
-    if lines and lines[0].strip() == "---":
-        for i in range(1, len(lines)):
-            if lines[i].strip() == "---":
-                return "\n".join(lines[1:i])
-    return ""
+    """The YAML between the ``---`` lines, found as the prompty extractor finds it."""
+    opened = _OPEN.match(text)
+    closed = _CLOSE.search(text, opened.end()) if opened else None
+    return text[opened.end():closed.start()] if opened and closed else ""
 
 
 def write_source(source: SourceText, new_text: str) -> None:
-    """Replace the file with ``new_text``, unless it changed since it was read."""
-    path = Path(source.abspath)
-    try:
-        current = path.read_bytes()
-    except OSError as exc:
-        raise FileChanged(f"cannot read it again: {exc.strerror or exc}") from None
-    if hashlib.sha256(current).hexdigest() != source.digest:
-        raise FileChanged("it changed since promptlint read it")
-    write_atomic(path, source.encode(new_text))
+    """Replace the file with ``new_text``, atomically and with its permissions kept. The
+    caller has compared the file's bytes with ``source.data`` just before (Fixer.write)."""
+    write_atomic(Path(source.abspath), source.encode(new_text))

@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from promptlint.checks.output import capped_by_default
 from promptlint.checks.prompt_text import prompt_index
 from promptlint.config import Config
 from promptlint.engine import Scan, module_loader, tree_files
@@ -23,10 +24,6 @@ from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.tokens import Measurements, TokenCounter, measure
 from promptlint.types import Price, Project, Request, Usage
-
-# Calls with a default cap or an error instead of runaway output (see checks/output.py).
-_NO_EXPOSURE_APIS = {"completions.create"}
-
 
 @dataclass(frozen=True)
 class RequestCost:
@@ -94,8 +91,10 @@ class Remeasurer:
         project = link(results, self.config.root, discovery.candidates, problems, load_module, tree)
         return replace(base, results=tuple(results), project=project)
 
-    def costs(self, project: Project) -> Costs:
-        measurements = measure(project, self.counter, self.config.default_model)
+    def costs(self, project: Project, measurements: Measurements | None = None) -> Costs:
+        """``measurements``: the project's counts when already measured (by the analysis)."""
+        if measurements is None:
+            measurements = measure(project, self.counter, self.config.default_model)
         requests = {}
         for request in project.requests:
             counts = measurements.requests[request.id]
@@ -116,7 +115,7 @@ class Remeasurer:
     def _exposure(self, request: Request, model: str) -> int | None:
         if request.max_tokens is not None:
             return request.max_tokens
-        if request.max_tokens_param is not None or request.kwargs_open or request.api in _NO_EXPOSURE_APIS \
+        if request.max_tokens_param is not None or request.kwargs_open or capped_by_default(request) \
                 or request.provider == "anthropic":
             return None  # set elsewhere, unknown, capped by default, or the call fails without it
         return self.catalog.max_output(model)[0]

@@ -10,13 +10,13 @@ stay as they were and edits from different fixes can be checked for overlap.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Iterator
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from promptlint.extract.source import LineIndex
 from promptlint.types import Edit, Span
 
 
@@ -39,9 +39,14 @@ class PySource:
             self.module = cst.parse_module(text)
         except Exception as exc:  # noqa: BLE001 - libcst raises several kinds of errors
             raise PySourceError(f"cannot parse {path}: {exc}") from None
+        if self.module.code != text:
+            # Edits are rendered by regenerating the module: one that does not come back
+            # byte for byte (a file ending in a lone CR, a form feed) would lose characters.
+            raise PySourceError(f"cannot edit {path}: libcst does not reproduce it exactly (unusual line breaks)")
         wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
         self.positions = wrapper.resolve(PositionProvider)
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        # libcst counts lines as the extractors do (\r\n, \r, \n): offsets must agree.
+        self.line_starts = LineIndex(text).starts
         self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None
 
     # positions ----------------------------------------------------------------------

@@ -7,7 +7,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from promptlint.engine import Analysis
-from promptlint.fix.files import SourceText
+from promptlint.fix.files import SourceText, split_lines
 from promptlint.fix.measure import Measured
 from promptlint.types import Edit, PricedFinding
 
@@ -35,7 +35,7 @@ class FixResult:
 class FixRun:
     analysis: Analysis
     results: list[FixResult]
-    files: dict[str, tuple[SourceText, str]]  # path -> (as read, text with the applied fixes)
+    files: dict[str, tuple[SourceText, str]]  # changed files only: path -> (as read, text with the applied fixes)
     total: Measured | None = None
     after: Analysis | None = None  # the tree with the applied fixes, analyzed again
     written: list[str] = field(default_factory=list)
@@ -47,14 +47,12 @@ class FixRun:
 
     def diff(self) -> str:
         """One unified diff of every applied change, file by file."""
-        return "".join(unified_diff(path, source.text, text) for path, (source, text) in sorted(self.files.items())
-                       if text != source.text)
+        return "".join(unified_diff(path, source.text, text) for path, (source, text) in sorted(self.files.items()))
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
-    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    lines = difflib.unified_diff(split_lines(old), split_lines(new), fromfile=f"a/{path}", tofile=f"b/{path}")
     out = []
     for line in lines:
-        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        out.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
     return "".join(out)

@@ -8,7 +8,7 @@ from pathlib import Path
 from promptlint.config import Config
 from promptlint.engine import Analysis, Scan, analyze, open_cache, scan_tree
 from promptlint.fix import verify
-from promptlint.fix.files import FileChanged, SourceText, apply_edits, overlaps, parse_problem, write_source
+from promptlint.fix.files import SourceText, apply_edits, overlaps, parse_problem, write_source
 from promptlint.fix.measure import Costs, Remeasurer
 from promptlint.fix.resolve import resolve
 from promptlint.fix.results import APPLIED, FAILED, REFUSED, SKIPPED, SUGGESTED, FixResult, FixRun, unified_diff
@@ -66,7 +66,7 @@ class Fixer:
         analysis = analyze(self.paths, self.config, self.select, self.ignore, self.counter, use_cache=self.use_cache,
                            scanned=scanned)
         workspace = Workspace(self.config.root, self.scanned.discovery, self.config, texts)
-        return State(scanned, analysis, workspace, self.measurer.costs(scanned.project), texts)
+        return State(scanned, analysis, workspace, self.measurer.costs(scanned.project, analysis.measurements), texts)
 
     def _overlay(self, state: State, texts: dict[str, str]) -> dict[str, tuple[str, bytes]]:
         merged = {**state.texts, **texts}
@@ -238,7 +238,7 @@ class Fixer:
             try:
                 write_source(source, text)
                 run.written.append(path)
-            except (FileChanged, OSError) as exc:
+            except OSError as exc:
                 run.refused[path] = str(exc)
         for result in applied:
             hit = [p for p in result.paths if p in run.refused]

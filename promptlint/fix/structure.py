@@ -13,6 +13,7 @@ import re
 import libcst as cst
 
 from promptlint.fix import pyedits
+from promptlint.fix.files import split_lines
 from promptlint.fix.literals import STRING_NODES
 from promptlint.fix.pysource import PySource, PySourceError
 from promptlint.fix.workspace import FixError, Workspace
@@ -94,7 +95,7 @@ def _yaml_argument(project: Project, workspace: Workspace, request: Request, edi
     anchor = request.model_span
     if anchor is None or anchor.path != request.span.path:
         raise FixError(f"{request.span.path}: no `model` key to put `{edit.name}` beside")
-    lines = _lines(source.text)
+    lines = split_lines(source.text)
     line = lines[anchor.line - 1] if 0 < anchor.line <= len(lines) else ""
     m = re.match(r"^(\s*)model\s*:\s*\S", line)
     if m is None:
@@ -270,7 +271,7 @@ def _list_item(py: PySource, node: cst.CSTNode) -> tuple[cst.List, int] | None:
 def _remove_yaml_item(workspace: Workspace, path: str, spans: list[Span]) -> Edit:
     """The lines of the block-sequence item (``- input: ...``) that holds the spans."""
     text = workspace.source(path).text
-    lines = _lines(text)
+    lines = split_lines(text)
     first, last = min(s.line for s in spans), max(s.end_line or s.line for s in spans)
     if not 0 < first <= last <= len(lines):
         raise FixError(f"{path}:{first}: the example's lines were not found")
@@ -294,7 +295,3 @@ def _remove_yaml_item(workspace: Workspace, path: str, spans: list[Span]) -> Edi
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
-
-def _lines(text: str) -> list[str]:
-    """Lines with their endings, split on ``\n`` only (as line numbers count them)."""
-    return re.findall(r"[^\n]*\n|[^\n]+$", text)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from promptlint.fix.literals import MARK, STRING_NODES, LiteralError, LiteralView, check_rewritten, expected_value, \
     read_literal, rewrite
+from promptlint.extract.source import LineIndex
 from promptlint.fix.workspace import FixError, Workspace
 from promptlint.types import Edit, Span, Template, TextEdit
 
@@ -84,7 +85,8 @@ class SliceTarget(Target):
 
     def indent(self) -> int:
         """Spaces and tabs between the start of its line and this text, when only they are."""
-        line_start = self.file_text.rfind("\n", 0, self.start) + 1
+        lines = LineIndex(self.file_text)
+        line_start = lines.starts[lines.position(self.start)[0] - 1]
         head = self.file_text[line_start:self.start]
         return len(head) if head.strip(" \t") == "" else 0
 
@@ -93,7 +95,7 @@ class SliceTarget(Target):
 
 
 def _line(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+    return LineIndex(text).position(offset)[0]
 
 
 def marker_text(template: Template) -> tuple[str, list[tuple[int, int]]]:

@@ -13,26 +13,27 @@ import ast
 import textwrap
 from collections import Counter
 
+from promptlint.checks.prompt_text import TextView
 from promptlint.types import ArgumentEdit, CacheEdit, Fix, Part, Project, RemoveEdit, Request, Template, TextEdit
 
-
+# Every name a request's cap is read under: the extractors report ``num_predict``,
+# ``maxTokens``, ``max_tokens_to_sample`` and the like as ``max_tokens`` (shapes.py,
+# langchain.py, yaml_prompts.py), and PL301 adds one of these three.
 CAP_PARAMS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
 
 
 def display(template: Template | None) -> str:
-    if template is None:
-        return "<missing>"
-    return "".join("{" + s.hole + "}" if s.hole is not None else s.text for s in template.segments)
+    return "<missing>" if template is None else template.display()
 
 
 def edited_display(template: Template, edits: list[TextEdit]) -> str:
-    """The template's text (holes as ``{name}``) after ``edits``, which count a hole as one character."""
-    items: list[str] = []
-    for seg in template.segments:
-        items.extend(["{" + seg.hole + "}"] if seg.hole is not None else list(seg.text))
+    """The template's text (holes as ``{name}``) after ``edits``: rules write them on a
+    :class:`TextView` text, where a hole is one marker character."""
+    view = TextView(template)
+    text = view.text
     for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-        items[edit.start:edit.end] = list(edit.replacement)
-    return "".join(items)
+        text = text[:edit.start] + edit.replacement + text[edit.end:]
+    return view.display(text)
 
 
 def _part(project: Project, part: Part) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
 # Counts are written one way in findings and in reports; the rules stage owns it, as
@@ -46,6 +47,12 @@ def fmt_usd(amount: float) -> str:
     return f"{sign}${value:.{digits}f}"
 
 
+def round_usd(amount: float) -> float:
+    """Dollars in a JSON document or baseline: six significant digits, so a fraction of a
+    cent keeps its precision and float noise does not churn a committed file."""
+    return float(f"{amount:.6g}")
+
+
 def worth(priced):
     """``("saving" | "exposure", Price)`` of a finding with a positive price, else None.
 
@@ -67,68 +74,37 @@ def saving_note(priced) -> str:
     return f"{lead}{fmt_usd(price.usd_per_request)}/request, {fmt_usd(price.usd_per_month)}/month"
 
 
-def _text_check(analysis, view):
-    from promptlint.report.text import render_check
-
-    return render_check(analysis, view)
-
-
-def _text_audit(analysis, view, comparison=None):
-    from promptlint.report.text import render_audit
-
-    return render_audit(analysis, view, comparison=comparison)
-
-
-def _json_check(analysis, view):
-    from promptlint.report.document import render_json
-
-    return render_json(analysis, view, findings=True)
+def finding_message(priced) -> str:
+    """A finding's message with what it is worth, and in a notebook its cell and line
+    (github annotations and SARIF locations can only name the file)."""
+    f = priced.finding
+    note = saving_note(priced)
+    message = f.message + (f" ({note})" if note else "")
+    if f.span.cell is not None:
+        message += f" [cell {f.span.cell}, line {f.span.line}]"
+    return message
 
 
-def _json_audit(analysis, view, comparison=None):
-    from promptlint.report.document import render_json
-
-    return render_json(analysis, view, findings=False, comparison=comparison)
-
-
-def _sarif_check(analysis, view):
-    from promptlint.report.sarif import render_sarif
-
-    return render_sarif(analysis, view)
+def severity_detail(by_severity: dict[str, int]) -> str:
+    """``1 error, 2 warnings``: the severities that have findings."""
+    return ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in by_severity.items() if n)
 
 
-def _sarif_audit(analysis, view, comparison=None):
-    from promptlint.report.sarif import render_sarif
+def _lazy(spec: str, **fixed):
+    """The renderer ``module:function`` of this package with ``fixed`` options, imported
+    when first called: a run loads only the format it prints."""
+    module, name = spec.split(":")
 
-    return render_sarif(analysis, view, comparison=comparison, findings=False)
+    def render(analysis, view, **options):
+        return getattr(import_module(f"{__name__}.{module}"), name)(analysis, view, **fixed, **options)
 
-
-def _github_check(analysis, view):
-    from promptlint.report.github import render_check
-
-    return render_check(analysis, view)
-
-
-def _github_audit(analysis, view, comparison=None):
-    from promptlint.report.github import render_audit
-
-    return render_audit(analysis, view, comparison)
-
-
-def _markdown_check(analysis, view):
-    from promptlint.report.markdown import render_check
-
-    return render_check(analysis, view)
-
-
-def _markdown_audit(analysis, view, comparison=None):
-    from promptlint.report.markdown import render_audit
-
-    return render_audit(analysis, view, comparison)
+    return render
 
 
 # Audit renderers also take ``comparison`` (a promptlint.baseline.Comparison, or None).
-CHECK_FORMATS = {"text": _text_check, "json": _json_check, "sarif": _sarif_check, "github": _github_check,
-                 "markdown": _markdown_check}
-AUDIT_FORMATS = {"text": _text_audit, "json": _json_audit, "sarif": _sarif_audit, "github": _github_audit,
-                 "markdown": _markdown_audit}
+CHECK_FORMATS = {"text": _lazy("text:render_check"), "json": _lazy("document:render_json"),
+                 "sarif": _lazy("sarif:render_sarif"), "github": _lazy("github:render_check"),
+                 "markdown": _lazy("markdown:render_check")}
+AUDIT_FORMATS = {"text": _lazy("text:render_audit"), "json": _lazy("document:render_json", findings=False),
+                 "sarif": _lazy("sarif:render_sarif", findings=False), "github": _lazy("github:render_audit"),
+                 "markdown": _lazy("markdown:render_audit")}

@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 
 from promptlint import __version__
-
-
-def _round(x: float) -> float:
-    return float(f"{x:.6g}")
+from promptlint.report import round_usd
 
 
 def template_entry(analysis, tid: str, view) -> dict:
@@ -18,7 +15,7 @@ def template_entry(analysis, tid: str, view) -> dict:
         "id": t.id, "path": view.path(t.path), "line": t.span.line, "end_line": t.span.end_line or t.span.line,
         "kind": t.kind, "role": t.role, "tokens": analysis.measurements.templates[tid],
         "placeholders": list(t.placeholders), "model": analysis.measurements.template_models[tid],
-        "usd_per_request": _round(price.usd_per_request), "usd_per_month": _round(price.usd_per_month),
+        "usd_per_request": round_usd(price.usd_per_request), "usd_per_month": round_usd(price.usd_per_month),
         "exact": tid in analysis.measurements.exact_templates,
     }
     if t.span.cell is not None:
@@ -38,7 +35,7 @@ def request_entry(analysis, request, view) -> dict:
         "automatic_cache": request.auto_cache is not None, "in_loop": request.in_loop, "stream": request.stream,
         "batch": request.batch, "templates": list(request.templates), "input_tokens": counts.input_tokens,
         "exact": counts.exact,
-        "usd_per_request": _round(price.usd_per_request), "usd_per_month": _round(price.usd_per_month),
+        "usd_per_request": round_usd(price.usd_per_request), "usd_per_month": round_usd(price.usd_per_month),
     }
     if request.span.cell is not None:
         entry["cell"] = request.span.cell
@@ -55,12 +52,11 @@ def finding_entry(priced, view) -> dict:
         "line": f.span.line, "column": f.span.column, "message": f.message,
         "template": f.template, "request": f.request,
         "tokens_saved": f.saving.tokens if f.saving else None,
-        "usd_per_request": _round(price.usd_per_request) if price else None,
-        "usd_per_1k_requests": _round(price.usd_per_1k_requests) if price else None,
-        "usd_per_month": _round(price.usd_per_month) if price else None,
+        "usd_per_request": round_usd(price.usd_per_request) if price else None,
+        "usd_per_1k_requests": round_usd(price.usd_per_1k_requests) if price else None,
+        "usd_per_month": round_usd(price.usd_per_month) if price else None,
         "exposure": f.saving.exposure if f.saving else False,
         "fix": {"applicability": f.fix.applicability, "description": f.fix.description} if f.fix else None,
-        **({"cell": f.span.cell} if f.span.cell is not None else {}),
     }
     if f.span.cell is not None:
         entry["cell"] = f.span.cell
@@ -79,9 +75,6 @@ def sorted_requests(analysis) -> list:
 
 def build_document(analysis, view, findings: bool = True, comparison=None) -> dict:
     config = analysis.config
-    by_severity = {"error": 0, "warning": 0, "info": 0}
-    for f in analysis.findings:
-        by_severity[f.finding.severity] += 1
     doc = {
         "version": 1,
         "tool": {"name": "promptlint", "version": __version__},
@@ -97,18 +90,15 @@ def build_document(analysis, view, findings: bool = True, comparison=None) -> di
         doc["settings"]["tokenizer_notes"] = list(analysis.measurements.notes)
     if findings:
         doc["findings"] = [finding_entry(f, view) for f in analysis.findings]
-    doc["summary"] = {
+    summary = doc["summary"] = {
         "files_scanned": analysis.project.files_scanned,
         "templates": len(analysis.project.templates),
         "requests": len(analysis.project.requests),
-        "findings": len(analysis.findings) if findings else None,
-        "by_severity": by_severity if findings else None,
-        "usd_per_month_saveable": _round(analysis.usd_per_month_saveable) if findings else None,
-        "usd_per_month_total": _round(sum(p.usd_per_month for p in analysis.request_prices.values())),
     }
-    if not findings:
-        for key in ("findings", "by_severity", "usd_per_month_saveable"):
-            doc["summary"].pop(key)
+    if findings:
+        summary.update(findings=len(analysis.findings), by_severity=analysis.by_severity,
+                       usd_per_month_saveable=round_usd(analysis.usd_per_month_saveable))
+    summary["usd_per_month_total"] = round_usd(analysis.usd_per_month_total)
     if comparison is not None:
         doc["baseline"] = comparison.to_json()
     if analysis.notices:

@@ -5,11 +5,11 @@ stderr, so the output can be piped to ``git apply``.
 
 from __future__ import annotations
 
+from promptlint.fix.results import APPLIED, FAILED, REFUSED, SKIPPED, SUGGESTED
 from promptlint.report import fmt_int, fmt_usd
 from promptlint.report.text import location
 
-_VERBS = {"applied": "fixed", "suggested": "suggestion", "skipped": "skipped", "failed": "not fixed",
-          "refused": "not written"}
+_VERBS = {APPLIED: "fixed", SUGGESTED: "suggestion", SKIPPED: "skipped", FAILED: "not fixed", REFUSED: "not written"}
 
 
 def measured_note(measured, total: bool = False) -> str:
@@ -41,10 +41,10 @@ def fix_line(result, view, verb: str | None = None) -> str:
     verb = verb or _VERBS[result.status]
     fix = result.finding.finding.fix
     line = f"{where}: {f.code} {f.name}  {verb}: {fix.description if fix else ''}"
-    note = measured_note(result.measured) if result.status in ("applied", "suggested") else ""
+    note = measured_note(result.measured) if result.status in (APPLIED, SUGGESTED) else ""
     if note:
         line += f" ({note})"
-    if result.reason and result.status not in ("applied", "suggested"):
+    if result.reason and result.status not in (APPLIED, SUGGESTED):
         line += f" -- {result.reason}"
     for extra in result.notes:
         line += f" [{extra}]"
@@ -57,13 +57,13 @@ def render_fix(run, view, diff_mode: bool, unsafe: bool) -> tuple[str, str]:
     err: list[str] = []
     lines = err if diff_mode else out
     would = "would fix" if diff_mode else None
-    for result in run.by_status("applied"):
+    for result in run.by_status(APPLIED):
         lines.append(fix_line(result, view, would))
-    for result in run.by_status("suggested"):
+    for result in run.by_status(SUGGESTED):
         lines.append(fix_line(result, view) + "  [unsafe: apply with --unsafe-fixes]")
         if not diff_mode:
             out.append(result.diff.rstrip("\n"))
-    for status in ("skipped", "failed", "refused"):
+    for status in (SKIPPED, FAILED, REFUSED):
         for result in run.by_status(status):
             lines.append(fix_line(result, view))
     if diff_mode:
@@ -74,7 +74,7 @@ def render_fix(run, view, diff_mode: bool, unsafe: bool) -> tuple[str, str]:
 
 
 def _summary(run, diff_mode: bool, unsafe: bool) -> str:
-    applied = run.by_status("applied")
+    applied = run.by_status(APPLIED)
     files = sorted({p for r in applied for p in r.paths})
     pieces = []
     if applied:
@@ -83,12 +83,12 @@ def _summary(run, diff_mode: bool, unsafe: bool) -> str:
         pieces.append(f"{verb} {len(applied)} finding{'s' if len(applied) != 1 else ''} in {len(files)} "
                       f"file{'s' if len(files) != 1 else ''}{total} (measured by extracting the edited files again)")
     else:
-        pieces.append("Nothing to fix" if not run.by_status("suggested") else "No safe fixes")
-    suggested = run.by_status("suggested")
+        pieces.append("Nothing to fix" if not run.by_status(SUGGESTED) else "No safe fixes")
+    suggested = run.by_status(SUGGESTED)
     if suggested:
         pieces.append(f"{len(suggested)} unsafe fix{'es' if len(suggested) != 1 else ''} shown as "
                       f"suggestion{'s' if len(suggested) != 1 else ''} (--unsafe-fixes applies them)")
-    problems = len(run.by_status("skipped")) + len(run.by_status("failed")) + len(run.by_status("refused"))
+    problems = sum(len(run.by_status(status)) for status in (SKIPPED, FAILED, REFUSED))
     if problems:
         pieces.append(f"{problems} not applied")
     if run.unfixable:

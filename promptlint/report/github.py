@@ -8,7 +8,7 @@ otherwise end the property or the command early.
 
 from __future__ import annotations
 
-from promptlint.report import fmt_usd, saving_note
+from promptlint.report import finding_message, fmt_usd
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -29,16 +29,12 @@ def command(kind: str, message: str, **properties) -> str:
 def finding_command(priced, view) -> str:
     f = priced.finding
     span = f.span
-    note = saving_note(priced)
-    message = f.message + (f" ({note})" if note else "")
     where: dict = {"file": view.path(span.path)}
     if span.cell is None:
         where.update(line=span.line, col=span.column)
         if span.end_line and span.end_line > span.line:
             where["endLine"] = span.end_line
-    else:
-        message += f" [cell {span.cell}, line {span.line}]"
-    return command(COMMANDS[f.severity], message, **where, title=f"{f.code} {f.name}")
+    return command(COMMANDS[f.severity], finding_message(priced), **where, title=f"{f.code} {f.name}")
 
 
 def _summary(analysis) -> str:
@@ -57,7 +53,6 @@ def render_check(analysis, view) -> str:
 def render_audit(analysis, view, comparison=None) -> str:
     from promptlint.report.changes import KIND_TITLES, Locator, delta_line, verdict
 
-    total = sum(p.usd_per_month for p in analysis.request_prices.values())
     lines = []
     if comparison is not None:
         locate = Locator(analysis, view)
@@ -74,7 +69,7 @@ def render_audit(analysis, view, comparison=None) -> str:
                                      file=comparison.baseline, title="promptlint audit: total grew"))
         lines.append(verdict(comparison))
     lines.append(f"promptlint audit: {len(analysis.project.requests)} requests, {len(analysis.project.templates)} "
-                 f"templates, input cost {fmt_usd(total)}/month")
+                 f"templates, input cost {fmt_usd(analysis.usd_per_month_total)}/month")
     return "\n".join(lines) + "\n"
 
 

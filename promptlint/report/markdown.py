@@ -8,11 +8,11 @@ are capped (GitHub refuses comments over 65,536 characters) and cells are escape
 
 from __future__ import annotations
 
-from promptlint.report import fmt_int, fmt_usd, worth
+from promptlint.report import fmt_int, fmt_usd, severity_detail, worth
 from promptlint.report.document import sorted_requests
 
 MAX_ROWS = 50
-SEVERITY_MARKS = {"error": "error", "warning": "warning", "info": "info"}
+AUDIT_ROWS = 10  # costliest requests listed under an audit
 
 
 def _plain(text: str) -> str:
@@ -68,12 +68,8 @@ def render_check(analysis, view) -> str:
         lines.append(f"All checks passed: {len(analysis.project.templates)} templates, "
                      f"{len(analysis.project.requests)} requests.")
     else:
-        counts = {"error": 0, "warning": 0, "info": 0}
-        for f in findings:
-            counts[f.finding.severity] += 1
-        detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
         saveable = analysis.usd_per_month_saveable
-        lines.append(f"**{len(findings)} finding{'s' if len(findings) != 1 else ''}** ({detail})"
+        lines.append(f"**{len(findings)} finding{'s' if len(findings) != 1 else ''}** ({severity_detail(analysis.by_severity)})"
                      + (f" · **~{fmt_usd(saveable)}/month saveable**" if saveable > 0 else ""))
         lines.append("")
         rows = []
@@ -81,7 +77,7 @@ def render_check(analysis, view) -> str:
             f = priced.finding
             where = f"{view.path(f.span.path)}:{f.span.line}" + (f" (cell {f.span.cell})" if f.span.cell is not None else "")
             fix = f" ({f.fix.applicability} fix)" if f.fix else ""
-            rows.append([SEVERITY_MARKS[f.severity], code(where), f"{f.code} {cell(f.name)}", cell(f.message) + fix,
+            rows.append([f.severity, code(where), f"{f.code} {cell(f.name)}", cell(f.message) + fix,
                          _worth(priced)])
         lines += table(["severity", "location", "rule", "finding", "$/month"], "lllll", rows)
     lines += ["", _footer(analysis)]
@@ -123,17 +119,17 @@ def comparison_section(comparison, analysis, view) -> list[str]:
     return lines
 
 
-def render_audit(analysis, view, comparison=None, limit: int = 10) -> str:
+def render_audit(analysis, view, comparison=None) -> str:
     lines = ["## promptlint audit", ""]
     if comparison is not None:
         lines += comparison_section(comparison, analysis, view)
         lines.append("")
     requests = sorted_requests(analysis)
-    total = sum(p.usd_per_month for p in analysis.request_prices.values())
-    lines.append(f"<details><summary>Costliest requests ({len(requests)}; {fmt_usd(total)}/month in all)</summary>")
+    lines.append(f"<details><summary>Costliest requests ({len(requests)}; {fmt_usd(analysis.usd_per_month_total)}/month "
+                 "in all)</summary>")
     lines.append("")
     rows = []
-    for request in requests[:limit]:
+    for request in requests[:AUDIT_ROWS]:
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
         rows.append([code(request.id), code(f"{view.path(request.path)}:{request.span.line}"), counts.model,

@@ -16,13 +16,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from promptlint import __version__
-from promptlint.report.document import _round
+from promptlint.report import round_usd
+from promptlint.rules import DOC_TITLES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/promptlint/promptlint"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-DOC_TITLES = {"what": "What it does", "why": "Why it costs money", "example": "Example",
-              "use-instead": "Use instead", "fix-safety": "Fix safety", "options": "Options"}
 GROWTH_RULE = {
     "id": "baseline/prompt-growth", "name": "prompt-growth",
     "shortDescription": {"text": "A prompt grew beyond the tolerated increase over the committed baseline."},
@@ -45,7 +44,8 @@ def _fingerprint(*parts: str | None) -> str:
 
 
 def rule_help(rule) -> tuple[str, str]:
-    """The rule's doc as plain text and as markdown, section by section."""
+    """The rule's doc as plain text and as markdown, section by section (``explain``
+    prints the markdown)."""
     text, markdown = [rule.summary], [rule.summary]
     for key, title in DOC_TITLES.items():
         body = rule.doc.get(key)
@@ -91,14 +91,12 @@ def _location(path: str, line: int | None, column: int | None = None, end_line: 
 
 
 def finding_result(priced, view, rule_index: dict[str, int]) -> dict:
-    from promptlint.report import saving_note
+    from promptlint.report import finding_message
 
     f = priced.finding
     span = f.span
-    note = saving_note(priced)
-    message = f.message + (f" ({note})" if note else "")
+    message = finding_message(priced)
     if span.cell is not None:
-        message += f" [cell {span.cell}, line {span.line}]"
         location = _location(view.path(span.path), None)
     else:
         location = _location(view.path(span.path), span.line, span.column, span.end_line, span.end_column)
@@ -107,9 +105,9 @@ def finding_result(priced, view, rule_index: dict[str, int]) -> dict:
         properties["tokensSaved"] = f.saving.tokens
         properties["exposure"] = f.saving.exposure
     if priced.price is not None:
-        properties.update(usdPerRequest=_round(priced.price.usd_per_request),
-                          usdPer1kRequests=_round(priced.price.usd_per_1k_requests),
-                          usdPerMonth=_round(priced.price.usd_per_month))
+        properties.update(usdPerRequest=round_usd(priced.price.usd_per_request),
+                          usdPer1kRequests=round_usd(priced.price.usd_per_1k_requests),
+                          usdPerMonth=round_usd(priced.price.usd_per_month))
     if priced.model:
         properties["model"] = priced.model
     for key in ("template", "request"):
@@ -161,7 +159,7 @@ def _growth(text: str, location: dict, key: str, before: int, after: int, usd_be
         "ruleId": GROWTH_RULE["id"], "ruleIndex": 0, "level": "error", "message": {"text": text},
         "locations": [location], "partialFingerprints": {"promptlint/v1": _fingerprint(GROWTH_RULE["id"], key)},
         "properties": {"id": key, "tokensBefore": before, "tokensAfter": after,
-                       "usdPerMonthBefore": _round(usd_before), "usdPerMonthAfter": _round(usd_after)},
+                       "usdPerMonthBefore": round_usd(usd_before), "usdPerMonthAfter": round_usd(usd_after)},
     }
 
 
@@ -181,11 +179,10 @@ def build_sarif(analysis, view, comparison=None, findings: bool = True) -> dict:
         "columnKind": "unicodeCodePoints",
         "results": results,
         "properties": {"requestsPerMonth": analysis.config.requests_per_month,
-                       "tokenizer": analysis.measurements.tokenizer,
-                       "usdPerMonthSaveable": _round(analysis.usd_per_month_saveable) if findings else None},
+                       "tokenizer": analysis.measurements.tokenizer},
     }
-    if not findings:
-        run["properties"].pop("usdPerMonthSaveable")
+    if findings:
+        run["properties"]["usdPerMonthSaveable"] = round_usd(analysis.usd_per_month_saveable)
     if analysis.notices:
         run["invocations"] = [{
             "executionSuccessful": True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promptlint.report import fmt_int, fmt_usd, saving_note
+from promptlint.report import fmt_int, fmt_usd, saving_note, severity_detail
 from promptlint.report.document import sorted_requests, sorted_templates
 
 SUMMARY_ROWS = 5
@@ -37,9 +37,9 @@ def _table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
     return [fmt(headers), *(fmt(r) for r in rows)]
 
 
-def request_rows(analysis, view, limit: int | None) -> list[list[str]]:
+def request_rows(analysis, view) -> list[list[str]]:
     rows = []
-    for request in sorted_requests(analysis)[:limit]:
+    for request in sorted_requests(analysis):
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
         rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request),
@@ -87,15 +87,11 @@ def render_check(analysis, view) -> str:
         lines.append("Costliest prompts:")
         rows = template_rows(analysis, view, SUMMARY_ROWS)
         lines += ["  " + r for r in _table(["$/month", "$/request", "tokens", "role", "template"], rows, "rrrll")]
-    counts = {"error": 0, "warning": 0, "info": 0}
-    for f in analysis.findings:
-        counts[f.finding.severity] += 1
     total = len(analysis.findings)
     lines.append("")
     if total:
-        detail = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
         saveable = analysis.usd_per_month_saveable
-        lines.append(f"Found {total} finding{'s' if total != 1 else ''} ({detail})"
+        lines.append(f"Found {total} finding{'s' if total != 1 else ''} ({severity_detail(analysis.by_severity)})"
                      + (f"; ~{fmt_usd(saveable)}/month saveable." if saveable > 0 else "."))
     else:
         lines.append("All checks passed.")
@@ -130,18 +126,17 @@ def comparison_lines(comparison, analysis, view) -> list[str]:
     return lines
 
 
-def render_audit(analysis, view, limit: int | None = None, comparison=None) -> str:
+def render_audit(analysis, view, comparison=None) -> str:
     lines = []
-    total = sum(p.usd_per_month for p in analysis.request_prices.values())
     lines.append(f"Requests ({len(analysis.project.requests)}), most expensive first:")
-    rows = request_rows(analysis, view, limit)
+    rows = request_rows(analysis, view)
     lines += ["  " + r for r in _table(["$/month", "$/request", "input", "priced as", "request"], rows, "rrrll")]
     lines.append("")
     lines.append(f"Templates ({len(analysis.project.templates)}), most expensive first:")
-    rows = template_rows(analysis, view, limit)
+    rows = template_rows(analysis, view, None)
     lines += ["  " + r for r in _table(["$/month", "$/request", "tokens", "role", "template"], rows, "rrrll")]
     lines.append("")
-    lines.append(f"Input cost of all requests: {fmt_usd(total)}/month. {footer(analysis)}")
+    lines.append(f"Input cost of all requests: {fmt_usd(analysis.usd_per_month_total)}/month. {footer(analysis)}")
     if comparison is not None:
         lines += ["", *comparison_lines(comparison, analysis, view)]
     return "\n".join(lines) + "\n"
