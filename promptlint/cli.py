@@ -302,6 +302,18 @@ def rules_command(output_format, config_file) -> None:
     for r in ruleset.rules:
         origin = "" if r.origin == "builtin" else f"  [{r.origin}]"
         click.echo(f"{r.code}  {r.name.ljust(width)}  {r.severity:<7}  {r.fix:<9}  {r.summary}{origin}")
+    _disabled_plugins_notice()
+
+
+def _disabled_plugins_notice() -> None:
+    from promptlint.rules import installed_plugins
+    from promptlint.userconfig import PLUGINS_ENV, load_user_settings, user_config_path
+
+    user = load_user_settings()
+    for name, dist, value in installed_plugins():
+        if not user.plugin_enabled(name, dist):
+            click.echo(f"promptlint: plugin `{name}` ({value}) is installed but not enabled: set "
+                       f"{PLUGINS_ENV}={name} or `plugins = [\"{name}\"]` in {user_config_path()}", err=True)
 
 
 @main.command()

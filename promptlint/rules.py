@@ -20,6 +20,7 @@ import yaml
 
 from promptlint.config import Config, ConfigError
 from promptlint.types import Finding, Fix, Saving, Severity, Span
+from promptlint.userconfig import UserSettings, load_user_settings
 from promptlint.yamlload import SAFE_LOADER
 
 DOC_TITLES = {"what": "What it does", "why": "Why it costs money", "example": "Example",
@@ -129,9 +130,13 @@ def rule_from_data(data: Any, source: str, origin: str) -> Rule:
         check = PHRASE_CHECK
         for name, default, description in _PHRASE_OPTIONS:
             options.setdefault(name, RuleOption(name, default, description))
+    if origin == "rule-dir" and check is not None and check != PHRASE_CHECK:
+        raise RuleError(f"{source}: a rule file in `rule-dirs` is declarative only (`categories`/`packs` of "
+                        f"phrases); `check: {check}` would run code named by the scanned repository. Ship Python "
+                        "checks as an installed plugin and enable it in your user config (see rules/README.md)")
     if check is None and origin != "plugin":
-        raise RuleError(f"{source}: a rule needs `check: module:function`, or `categories`/`packs` of phrases "
-                        "(a declarative rule; see rules/README.md)")
+        raise RuleError(f"{source}: a rule needs `categories`/`packs` of phrases (a declarative rule), or "
+                        "`check: module:function` in a built-in rule or plugin (see rules/README.md)")
     if declarative and origin != "builtin":  # the built-in packs are validated by the test suite
         _validate_phrases(data, source)
     return Rule(
@@ -171,11 +176,26 @@ def _parse_dir(folder: str, origin: str, stamp: tuple) -> tuple[Rule, ...]:
     return tuple(parse_rule_file(Path(folder) / name, origin) for name, _ in stamp)
 
 
-def _entry_point_rules() -> list[Rule]:
+def installed_plugins() -> list[tuple[str, str | None, str]]:
+    """Every ``promptlint.rules`` entry point installed: (name, distribution, value), unloaded."""
+    from importlib.metadata import entry_points
+
+    found = []
+    for ep in entry_points(group="promptlint.rules"):
+        dist = getattr(ep, "dist", None)
+        found.append((ep.name, dist.metadata["Name"] if dist is not None else None, ep.value))
+    return found
+
+
+def _entry_point_rules(user: UserSettings) -> list[Rule]:
+    """Plugins the user enabled (never the scanned repository: see :mod:`promptlint.userconfig`)."""
     from importlib.metadata import entry_points
 
     rules: list[Rule] = []
     for ep in entry_points(group="promptlint.rules"):
+        dist = getattr(ep, "dist", None)
+        if not user.plugin_enabled(ep.name, dist.metadata["Name"] if dist is not None else None):
+            continue
         source = f"entry point {ep.name} ({ep.value})"
         try:
             obj = ep.load()
@@ -246,12 +266,12 @@ def matches(selector: str, rule: Rule) -> bool:
     return s.upper() == "ALL" or rule.code.startswith(s.upper()) or s.lower() == rule.name
 
 
-def load_rules(config: Config) -> RuleSet:
+def load_rules(config: Config, user: UserSettings | None = None) -> RuleSet:
     rules: list[Rule] = list(_load_dir(str(builtin_rules_dir()), "builtin"))
     root = Path(config.root)
     for folder in config.rule_dirs:
         rules.extend(_load_dir(str((root / folder).resolve()), "rule-dir"))
-    rules.extend(_entry_point_rules())
+    rules.extend(_entry_point_rules(user if user is not None else load_user_settings()))
     seen: dict[str, Rule] = {}
     for rule in rules:
         if rule.code in seen:

@@ -44,6 +44,13 @@ def template_text(project, part) -> str:
     return project.templates[part.template].display()
 
 
+@pytest.fixture(autouse=True)
+def _no_user_settings(monkeypatch, tmp_path_factory):
+    """Tests never read the developer's own ~/.config/promptlint or plugin choice."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    monkeypatch.delenv("PROMPTLINT_PLUGINS", raising=False)
+
+
 @pytest.fixture
 def project(tmp_path):
     """``project({"app.py": "..."})`` writes files under a fresh folder and returns it."""

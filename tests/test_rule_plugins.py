@@ -87,7 +87,28 @@ def test_broken_rule_files_are_usage_errors_naming_the_file(project, cli):
 
     write_tree(root, {"lint/rules/ACME002-bad.yaml": "code: ACME002\nname: bad\nseverity: warning\nsummary: x\n"})
     code, _, err = cli(root, "check", ".")
-    assert code == 2 and "needs `check: module:function`" in err
+    assert code == 2 and "needs `categories`/`packs`" in err
+
+
+CANARY_MODULE = "import pathlib, os\npathlib.Path(os.environ['CANARY']).write_text('ran')\ndef check(ctx):\n    return []\n"
+
+
+def test_rule_dir_rule_naming_python_code_is_refused_and_never_imported(project, cli, tmp_path, monkeypatch):
+    """A scanned repository's rule file must not import anything: not an installed module,
+    not a module committed next to it."""
+    canary = tmp_path / "canary"
+    monkeypatch.setenv("CANARY", str(canary))
+    rule = "code: ACME003\nname: house\nseverity: warning\nsummary: x\ncheck: house_rules:check\n"
+    root = project({"pyproject.toml": _pyproject(), "app.py": PROMPT_MODULE, "house_rules.py": CANARY_MODULE,
+                    "lint/rules/ACME003-house.yaml": rule})
+    monkeypatch.syspath_prepend(str(root))
+    code, out, err = cli(root, "check", ".")
+    assert code == 2 and "declarative only" in err and "ACME003-house.yaml" in err
+    assert not canary.exists()
+
+    write_tree(root, {"lint/rules/ACME003-house.yaml": rule.replace("house_rules:check", "this:s")})
+    code, out, err = cli(root, "rules")
+    assert code == 2 and "declarative only" in err and "Beautiful is better" not in out + err
 
 
 def test_rule_dir_code_clashing_with_a_builtin_is_an_error(project, cli):
@@ -149,6 +170,7 @@ def test_entry_point_plugin_installed_into_a_temporary_path(tmp_path, cli, monke
     site = tmp_path / "site"
     install(build_wheel(tmp_path, "acme_promptlint", PLUGIN_MODULE, "deprecated = acme_promptlint"), site)
     monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PROMPTLINT_PLUGINS", "deprecated")
     root = write_tree(tmp_path / "proj", {"prompts.py": 'MIGRATION_PROMPT = "Rewrite the client to call API v1 endpoints."\n'})
 
     code, out, _ = cli(root, "check", ".", "--format", "json")
@@ -182,6 +204,8 @@ def rules():
     site = tmp_path / "site"
     install(build_wheel(tmp_path, "acme_pack", module, "pack = acme_pack:rules"), site)
     monkeypatch.syspath_prepend(str(site))
+    write_tree(tmp_path / "xdg", {"promptlint/config.toml": 'plugins = ["acme_pack"]\n'})  # by distribution name
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     code, out, _ = cli(write_tree(tmp_path / "proj", {"a.py": "X = 1\n"}), "rules")
     codes = [line.split()[0] for line in out.splitlines()]
     assert code == 0 and "XPL900" in codes and "XPL901" in codes
@@ -191,5 +215,49 @@ def test_broken_plugin_is_a_usage_error_naming_the_entry_point(tmp_path, cli, mo
     site = tmp_path / "site"
     install(build_wheel(tmp_path, "broken_plugin", "raise ImportError('needs numpy')\n", "broken = broken_plugin"), site)
     monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PROMPTLINT_PLUGINS", "all")
     code, _, err = cli(write_tree(tmp_path / "proj", {"a.py": "X = 1\n"}), "check", ".")
     assert code == 2 and "broken_plugin" in err and "needs numpy" in err
+
+
+def test_installed_plugin_runs_only_when_the_user_enables_it(tmp_path, cli, monkeypatch):
+    canary = tmp_path / "canary"
+    monkeypatch.setenv("CANARY", str(canary))
+    site = tmp_path / "site"
+    install(build_wheel(tmp_path, "sneaky_plugin", CANARY_MODULE + PLUGIN_MODULE, "sneaky = sneaky_plugin"), site)
+    monkeypatch.syspath_prepend(str(site))
+    root = write_tree(tmp_path / "proj", {"prompts.py": 'MIGRATION_PROMPT = "Rewrite the client to call API v1."\n'})
+    code, out, err = cli(root, "rules")
+    assert code == 0 and "XPL900" not in out and "`sneaky`" in err and "not enabled" in err
+    assert not canary.exists()
+    monkeypatch.setenv("PROMPTLINT_PLUGINS", "sneaky")
+    code, out, _ = cli(root, "rules")
+    assert "XPL900" in out and canary.exists()
+
+
+def test_repository_config_cannot_enable_plugins(project, cli):
+    root = project({"pyproject.toml": '[tool.promptlint]\nplugins = ["all"]\n', "a.py": "X = 1\n"})
+    code, _, err = cli(root, "check", ".")
+    assert code == 2 and "unknown key `plugins`" in err
+
+
+def test_python_dash_m_never_imports_from_the_scanned_checkout(tmp_path):
+    """`python -m promptlint` run inside a hostile checkout: neither a committed module named
+    by a rule file nor a committed dist-info entry point is imported."""
+    canary = tmp_path / "canary"
+    evil = CANARY_MODULE.replace("os.environ['CANARY']", repr(str(canary)))
+    root = write_tree(tmp_path / "checkout", {
+        "pyproject.toml": _pyproject(),
+        "lint/rules/ACME001-competitor-mention.yaml": COMPETITOR_RULE,
+        "house_rules.py": evil,
+        "evil-0.1.dist-info/METADATA": "Metadata-Version: 2.1\nName: evil\nVersion: 0.1\n",
+        "evil-0.1.dist-info/entry_points.txt": "[promptlint.rules]\nevil = house_rules\n",
+        "app.py": PROMPT_MODULE,
+    })
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("PYTHONPATH", "PYTHONSAFEPATH")}
+    env["PROMPTLINT_PLUGINS"] = "all"  # even a user who enables every installed plugin
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
+    done = subprocess.run([sys.executable, "-m", "promptlint", "rules"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "ACME001" in done.stdout and not canary.exists()
