@@ -12,7 +12,7 @@ from __future__ import annotations
 from promptlint.traffic.plan import Measured, SiteTraffic, TrafficPlan, plan_traffic
 
 __all__ = ["Measured", "SiteTraffic", "TrafficPlan", "plan_traffic", "billing_hit_rate", "caching_hit_rate",
-           "measured_output"]
+           "measured_cap", "measured_output"]
 
 
 def billing_hit_rate(plan: TrafficPlan | None, default: float, request_id: str) -> float:
@@ -35,6 +35,16 @@ def caching_hit_rate(ctx, request_id: str) -> tuple[float, str]:
         return m.warm_share, (f"{m.warm_share:.0%} of {m.requests:,} logged calls came within 5 minutes "
                               "of the previous one (measured)")
     return ctx.config.cache_hit_rate, ""
+
+
+def measured_cap(measured: Measured) -> int:
+    """An output cap that the logged answers fit: the next power of two (16 at least) above
+    twice their p95 and above the longest one, so a real answer is never cut off."""
+    need = max(2 * (measured.output_p95 or 0), measured.output_max or 0, 1)
+    cap = 16
+    while cap < need:
+        cap *= 2
+    return cap
 
 
 def measured_output(ctx, request_id: str) -> Measured | None:

@@ -129,10 +129,10 @@ class Attributor:
 
     def _pick(self, call: LoggedCall, found: list[Match], how: str):
         if how == "text":
-            key = lambda m: m.matched_chars  # noqa: E731 - the most specific exact match
+            key = lambda m: (m.matched_chars,)  # noqa: E731 - the most specific exact match
         else:
-            key = lambda m: round(m.containment, 2)  # noqa: E731
-        found.sort(key=lambda m: (-key(m), m.site))
+            key = lambda m: (round(m.containment, 2), m.matched_chars)  # noqa: E731 - then the most specific
+        found.sort(key=lambda m: (tuple(-k for k in key(m)), m.site))
         best = found[0]
         tied = [m.site for m in found if key(m) == key(best)]
         if len(tied) > 1:

@@ -32,6 +32,6 @@ def read(records: list[Any], name: str) -> Iterator[LoggedCall]:
             system = record["system"] + ("\n" + system if system else "")
         site = record.get("site")
         model = record.get("model")
-        yield LoggedCall(f"{name}:{n}", model if isinstance(model, str) and model else None,
+        yield LoggedCall(f"{name}:{record.get('id') or n}", model if isinstance(model, str) and model else None,
                          to_time(record.get("time")), *(to_int(record.get(k)) for k in FIELDS), system, messages,
                          site.strip() if isinstance(site, str) and site.strip() else None)

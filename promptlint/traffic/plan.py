@@ -88,6 +88,7 @@ class SiteTraffic:
     production: bool
     matched: str | None = None  # the config key or measured-traffic file that set it
     measured: Measured | None = None
+    predicted_cache_share: float | None = None  # input share promptlint expects read from cache
 
     def to_json(self) -> dict:
         out: dict = {"requests_per_month": _round(self.requests_per_month), "source": self.source}

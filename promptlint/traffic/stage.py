@@ -3,7 +3,7 @@ given, else from the measured-traffic file named in config, else from config and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from promptlint.config import Config
@@ -35,6 +35,24 @@ def sidecar_path(config: Config) -> Path | None:
 
 def traffic_stage(project: Project, config: Config, measurements, pricer: Pricer,
                   usage: UsageLogs | None = None, usage_days: float | None = None) -> tuple[TrafficPlan, UsageReport | None]:
+    plan, report = _plan(project, config, measurements, pricer, usage, usage_days)
+    return with_predictions(plan, project, measurements, pricer), report
+
+
+def with_predictions(plan: TrafficPlan, project: Project, measurements, pricer: Pricer) -> TrafficPlan:
+    """Each site's expected cache-read share of input (its cached prefix at ``cache-hit-rate``),
+    to set beside the measured one."""
+    sites = dict(plan.requests)
+    rate = pricer.config.cache_hit_rate
+    for request in project.requests:
+        counts = measurements.requests[request.id]
+        prefix, _ = cached_prefix(request, counts, pricer.catalog, project)
+        share = prefix * rate / counts.input_tokens if counts.input_tokens else 0.0
+        sites[request.id] = replace(sites[request.id], predicted_cache_share=share)
+    return replace(plan, requests=sites)
+
+
+def _plan(project, config, measurements, pricer, usage, usage_days):
     if usage is not None:
         attribution = attribute(usage.calls, project, pricer.catalog)
         models = {rid: counts.model for rid, counts in measurements.requests.items()}
