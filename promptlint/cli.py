@@ -189,7 +189,9 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, usage_f
     if traffic_file is not None and not usage_files:
         raise UsageError("--write-usage-traffic needs --usage FILE")
     usage = _usage_logs(usage_files)
-    analysis = _analyze(paths, config, select=("PL001",), use_cache=not no_cache, usage=usage, usage_days=usage_days)
+    # the HTML report shows findings with their savings; the other audit formats only inventory
+    select = () if output_format == "html" else ("PL001",)
+    analysis = _analyze(paths, config, select=select, use_cache=not no_cache, usage=usage, usage_days=usage_days)
     _notices(analysis)
     current = baseline.inventory(analysis)
     comparison = baseline.compare(before, current, limit, _shown(compare_path)) if before is not None else None
