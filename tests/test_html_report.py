@@ -118,3 +118,14 @@ def test_the_report_renders_in_a_real_browser(example_report):
     assert len(set(sample)) > 20 and sum(1 for p in sample if p != background) > len(sample) * 0.2
     if os.environ.get("PROMPTLINT_SCREENSHOT"):
         Path(os.environ["PROMPTLINT_SCREENSHOT"]).write_bytes(png)
+
+
+def test_the_example_audit_shows_measured_requests_and_cache_share_per_site():
+    result = CliRunner().invoke(main, ["audit", str(EXAMPLES), "--no-cache", "--usage", str(SAMPLE)])
+    assert result.exit_code == 0
+    rows = {line.split()[-1]: line.split() for line in result.output.splitlines()
+            if line.strip().endswith("#1") and "%" in line}
+    answer = rows["answer::messages.create#1"]
+    assert answer[:4] == ["90", "2.7k", "0%", "0%"]  # calls, requests/month, measured and predicted cache share
+    assert rows["classify::messages.create#1"][:2] == ["120", "3.7k"]
+    assert "2.7k/mo measured" in result.output

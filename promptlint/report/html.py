@@ -18,7 +18,7 @@ from promptlint.pricing import cached_prefix
 from promptlint.report import fmt_int, fmt_usd, worth
 from promptlint.report.document import sorted_requests
 from promptlint.report.treemap import Node, Rect, layout
-from promptlint.traffic.report import fmt_rate, share, sources_sentence
+from promptlint.traffic.report import fmt_rate, share, sources_sentence, unattributed_reasons
 
 WIDTH, HEIGHT, HEADER = 1000.0, 520.0, 18.0
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#e15759", "#9c755f", "#bab0ac")
@@ -151,8 +151,7 @@ def breakdown(analysis, view, request, catalog, anchor: str) -> str:
     measured = ""
     if m is not None:
         rate = f"{fmt_rate(m.requests_per_month)}/month" if m.requests_per_month is not None else "no rate (too short a log)"
-        cost = (f", {fmt_usd(m.usd_per_call * m.requests_per_month)}/month billed (input and output)"
-                if m.usd_per_call is not None and m.requests_per_month else "")
+        cost = f", {fmt_usd(m.usd_per_month)}/month billed (input and output)" if m.usd_per_month is not None else ""
         measured = (f"<p>Measured from {m.requests:,} logged calls: {rate}{cost}; cache served "
                     f"{share(m.cache_read_share)} of input (promptlint predicted {share(site.predicted_cache_share)}); "
                     f"input {fmt_int(int(m.input_median or 0))} tokens typical, {fmt_int(int(m.input_p95 or 0))} at p95; "
@@ -208,11 +207,7 @@ def _usage(analysis) -> str:
     report = analysis.usage
     attribution = report.attribution
     files = "".join(f"<li><code>{_e(f)}</code> ({_e(kind)}, {n:,} calls)</li>" for f, kind, n in report.logs.files)
-    reasons: dict[str, int] = {}
-    for u in attribution.unattributed:
-        key = u.reason + (f" ({', '.join(u.candidates)})" if u.candidates else "")
-        reasons[key] = reasons.get(key, 0) + 1
-    rows = "".join(f"<tr><td class='n'>{n:,}</td><td>{_e(r)}</td></tr>" for r, n in sorted(reasons.items(), key=lambda x: -x[1]))
+    rows = "".join(f"<tr><td class='n'>{n:,}</td><td>{_e(r)}</td></tr>" for r, n in unattributed_reasons(attribution))
     span = f" over {report.window_days:.1f} days" if report.window_days else ""
     return (f"<p>{attribution.attributed:,} of {report.calls:,} logged calls{span} were matched to the code that sent "
             f"them; {len(attribution.unattributed):,} could not be, and are listed here rather than dropped.</p>"
@@ -226,9 +221,8 @@ def render_html(analysis, view, comparison=None) -> str:
     production = [r for r in requests if analysis.traffic.of_request(r.id).production]
     apart = [r for r in requests if not analysis.traffic.of_request(r.id).production]
     anchors = {r.id: f"req-{i}" for i, r in enumerate(requests)}
-    measured_cost = sum(s.measured.usd_per_call * s.measured.requests_per_month for s in analysis.traffic.requests.values()
-                        if s.production and s.measured and s.measured.usd_per_call is not None
-                        and s.measured.requests_per_month)
+    measured_cost = sum(s.measured.usd_per_month for s in analysis.traffic.requests.values()
+                        if s.production and s.measured and s.measured.usd_per_month is not None)
     cards = [("Production prompts cost", f"{fmt_usd(analysis.usd_per_month_total)}/month",
               "input tokens of every production request, at its traffic"),
              ("Fixes could save", f"~{fmt_usd(analysis.usd_per_month_saveable)}/month", "from the findings below")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from promptlint.report import fmt_int, fmt_usd, saving_note, severity_detail
 from promptlint.report.document import sorted_requests, sorted_templates
-from promptlint.traffic.report import fmt_rate, rate_label, share, sources_sentence
+from promptlint.traffic.report import fmt_rate, rate_label, share, sources_sentence, unattributed_reasons
 
 SUMMARY_ROWS = 5
 
@@ -67,7 +67,7 @@ def measured_lines(analysis, view) -> list[str]:
         if m is None:
             continue
         rate = fmt_rate(m.requests_per_month) if m.requests_per_month is not None else "—"
-        cost = fmt_usd(m.usd_per_call * m.requests_per_month) if m.usd_per_call is not None and m.requests_per_month else "—"
+        cost = fmt_usd(m.usd_per_month) if m.usd_per_month is not None else "—"
         rows.append([f"{m.requests:,}", rate, share(m.cache_read_share), share(site.predicted_cache_share),
                      f"{fmt_int(int(m.input_median or 0))}/{fmt_int(int(m.input_p95 or 0))}",
                      f"{fmt_int(int(m.output_median or 0))}/{fmt_int(int(m.output_p95 or 0))}", cost,
@@ -78,11 +78,7 @@ def measured_lines(analysis, view) -> list[str]:
     attribution = report.attribution
     lines.append(f"  {attribution.attributed:,} of {report.calls:,} logged calls attributed to request sites; "
                  f"{len(attribution.unattributed):,} unattributed.")
-    reasons: dict[str, int] = {}
-    for u in attribution.unattributed:
-        key = u.reason + (f" ({', '.join(u.candidates)})" if u.candidates else "")
-        reasons[key] = reasons.get(key, 0) + 1
-    for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
+    for reason, n in unattributed_reasons(attribution):
         lines.append(f"  unattributed: {n:,} call{'s' if n != 1 else ''}: {reason}")
     for reason, n in report.logs.skipped.items():
         lines.append(f"  not counted: {n:,} record{'s' if n != 1 else ''} {reason}")

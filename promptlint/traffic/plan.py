@@ -41,6 +41,13 @@ class Measured:
     models: tuple[str, ...] = ()
     approximate: int = 0  # calls attributed by a drifted fingerprint (the prompt changed since)
 
+    @property
+    def usd_per_month(self) -> float | None:
+        """Billed dollars a month (input and output) at the measured rate."""
+        if self.usd_per_call is None or not self.requests_per_month:
+            return None
+        return self.usd_per_call * self.requests_per_month
+
     def to_json(self) -> dict:
         out = {
             "requests": self.requests, "requests_per_month": _round(self.requests_per_month),

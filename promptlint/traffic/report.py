@@ -73,3 +73,12 @@ def usage_json(analysis, view) -> dict | None:
         "by_site": {site: dict(how) for site, how in sorted(attribution.how.items())},
         "unattributed": [listed(u) for u in attribution.unattributed],
     }
+
+
+def unattributed_reasons(attribution) -> list[tuple[str, int]]:
+    """Why calls were not attributed, most common first, with the candidate sites."""
+    reasons: dict[str, int] = {}
+    for u in attribution.unattributed:
+        key = u.reason + (f" ({', '.join(u.candidates)})" if u.candidates else "")
+        reasons[key] = reasons.get(key, 0) + 1
+    return sorted(reasons.items(), key=lambda kv: -kv[1])
