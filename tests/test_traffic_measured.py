@@ -46,6 +46,7 @@ def test_audit_with_usage_shows_measured_requests_and_cache_share_per_site(helpd
     assert answer["requests_per_month"] == pytest.approx(7 / days * DAYS_PER_MONTH, rel=1e-4)
     assert answer["measured"]["cache_read_share"] == 0 and answer["predicted_cache_read_share"] == 0
     assert requests[SITES["classify"]]["traffic"]["measured"]["output_tokens"]["p95"] == 3
+    assert requests[SITES["classify"]]["traffic"]["source"] == "measured"  # beats its config entry of 250,000
     assert doc["usage"]["calls"] == 19 and doc["usage"]["attributed"] == 16 and len(doc["usage"]["unattributed"]) == 3
     text = run("audit", str(helpdesk), "--no-cache", "--usage", str(LOGS / "otel-traces.json")).output
     assert "Measured traffic from usage logs over 7.4 days" in text and "16 of 19 logged calls attributed" in text
@@ -69,6 +70,11 @@ def test_measured_traffic_file_lets_later_runs_price_without_the_logs(helpdesk):
     assert answer["traffic"]["measured"] == written["sites"][SITES["answer"]]
     digest = next(r for r in doc["requests"] if r["id"].endswith("weekly_digest::messages.create#1"))
     assert digest["traffic"]["source"] == "default"
+    # a site renamed since the file was written is reported, not applied elsewhere
+    written["sites"]["helpdesk/old.py::gone::messages.create#1"] = written["sites"][SITES["answer"]]
+    target.write_text(json.dumps(written))
+    doc = json.loads(run("audit", str(helpdesk), "--no-cache", "--format", "json").output)
+    assert "name no request site now" in doc["settings"]["traffic_notes"][0]
 
 
 def test_usage_errors(helpdesk, tmp_path):

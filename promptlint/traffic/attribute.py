@@ -80,8 +80,8 @@ class Attributor:
         """Usable fingerprints sharing at least half their shingles with the call: an exact
         match shares (nearly) all of them, so nothing that could match is left out."""
         hits: dict[int, int] = {}
-        for gram in grams:
-            for i in self._index.get(gram, ()):
+        for gram in grams & self._index.keys():
+            for i in self._index[gram]:
                 hits[i] = hits.get(i, 0) + 1
         return [self.prints[i] for i, n in hits.items() if n >= CANDIDATE * len(self.prints[i].shingles)]
 
