@@ -173,6 +173,9 @@ class Request:
     unresolved: tuple[str, ...] = ()  # parameters that could not be resolved, with why
     kwargs_open: str | None = None  # keyword arguments promptlint cannot see (``**params``)
     notes: tuple[str, ...] = ()
+    # The in-house function(s) the call goes through (``gpt_call()``): the request is made
+    # at this call, its SDK parameters are set inside the wrapper.
+    via: str | None = None
 
     @property
     def templates(self) -> tuple[str, ...]:

@@ -83,13 +83,14 @@ SUPPORT_PROMPT = "Quote the refund policy section that applies. " * 30
 def old(q):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=5, system=SUPPORT_PROMPT, messages=[])
 
-UNUSED_PROMPT = "Quote the refund policy section that applies. " * 30
+UNUSED_PROMPT = "Quote the refund policy section that applies. " * 30 + "Be brief."
 '''})
     analysis = run_analysis(tmp_path, {"default-model": "claude-opus-4-7"})
     offline = OfflineCounter()
     raw = offline.raw("Quote the refund policy section that applies. " * 30)
     assert analysis.measurements.templates["bot.py::SUPPORT_PROMPT"] == offline.scale(raw, "claude-4")
-    assert analysis.measurements.templates["bot.py::UNUSED_PROMPT"] == offline.scale(raw, "claude-4-7")
+    unused = offline.raw("Quote the refund policy section that applies. " * 30 + "Be brief.")
+    assert analysis.measurements.templates["bot.py::UNUSED_PROMPT"] == offline.scale(unused, "claude-4-7")
 
 
 def test_count_many_matches_count():

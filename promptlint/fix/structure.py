@@ -34,6 +34,8 @@ def _call(workspace: Workspace, request: Request) -> tuple[PySource, cst.Call]:
     """The call that takes the request's parameters: the API call, or for LangChain the
     chat model's constructor (``ChatOpenAI(model=...)``), where the cap and model are set."""
     span = request.span
+    if request.via:
+        raise FixError(f"{span.path}:{span.line}: the request is made inside {request.via}: set it there")
     if request.provider == "langchain":
         if request.model_span is None:
             raise FixError(f"{span.path}:{span.line}: the chat model's constructor was not found")
