@@ -145,7 +145,8 @@ def _shown(path: Path) -> str:
                    "FILE defaults to `baseline` in config, which is also compared when this option is absent.")
 @click.option("--write-baseline", "write_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Write the inventory as a baseline (FILE defaults to `baseline` in config).")
-@click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens) or 5%|50 (the default).")
+@click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens), $200/month, 2x, "
+                                     "or several as 5%|50 (the default; 5% also bounds the price per token).")
 @with_common
 def audit(paths, output_format, baseline_file, write_file, max_increase, config_file, no_cache,
           **overrides) -> None:
@@ -179,7 +180,8 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, config_
     analysis = _analyze(paths, config, select=("PL001",), use_cache=not no_cache)
     _notices(analysis)
     current = baseline.inventory(analysis)
-    comparison = baseline.compare(before, current, limit, _shown(compare_path)) if before is not None else None
+    budgets = tuple((b.path, parse_max_increase(b.max_increase)) for b in config.budgets if b.max_increase)
+    comparison = baseline.compare(before, current, limit, _shown(compare_path), budgets) if before is not None else None
     click.echo(AUDIT_FORMATS[output_format](analysis, _view(config), comparison=comparison), nl=False)
     if write_path is not None:
         try:

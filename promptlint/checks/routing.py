@@ -1,12 +1,15 @@
-"""Model-choice rules: PL401 premium-model-for-simple-task, PL402 batch-eligible, PL403 unknown-model."""
+"""Routing rules: PL401 premium-model-for-simple-task, PL403 unknown-model, PL404 should-be-code,
+PL405 superseded-model (PL402 is in ``loops``)."""
 
 from __future__ import annotations
 
 import json
 
+from promptlint.checks import fmt_tokens
 from promptlint.checks.output import answer_cues, short_answer
 from promptlint.checks.packs import matcher, rule_categories
-from promptlint.checks.savings import batched, priced_positive, recount, scenario, with_output
+from promptlint.checks.prompt_text import prompt_index
+from promptlint.checks.savings import priced_positive, recount, scenario, with_output
 from promptlint.types import ArgumentEdit, Fix, Saving
 
 
@@ -17,10 +20,11 @@ def unknown_model(ctx):
             continue
         closest = ctx.catalog.closest(model)
         hint = f"; did you mean `{closest}`?" if closest else ""
+        priced = ctx.measurements.requests[request.id].model
+        how = "default-model" if priced == ctx.config.default_model else f"the current {request.provider} flagship"
         yield ctx.finding(
             request.model_span or request.span,
-            f"unknown model `{model}`: no price or facts{hint} Priced as default-model "
-            f"`{ctx.config.default_model}`",
+            f"unknown model `{model}`: no price or facts{hint} Priced as {how} `{priced}`",
             request=request.id,
         )
 
@@ -59,27 +63,67 @@ def premium_model_for_simple_task(ctx):
         )
 
 
-# PL402 ---------------------------------------------------------------------------------
-_BATCH_PROVIDERS = ("anthropic", "openai")
-_LOOPS = {"for": "a for loop", "comprehension": "a comprehension"}
-
-
-def batch_eligible(ctx):
+# PL404 ---------------------------------------------------------------------------------
+def should_be_code(ctx):
+    """A short prompt whose only instruction is a mechanical task (sort, deduplicate,
+    count, arithmetic, a date format, extracting an e-mail or URL) and nothing that needs
+    judgement or free text: a standard-library call does it exactly, for nothing."""
+    cues = matcher(rule_categories(ctx), ctx.rule.source)
+    limit = int(ctx.options["max-words"])
+    index = prompt_index(ctx.project)
     for request in ctx.project.requests:
-        if not request.in_loop or request.loop_kind not in _LOOPS:
-            continue  # while loops and range() loops are retries, polling or agent steps
-        if request.interactive or request.stream or request.batch:
+        if any(p.section == "tools" for p in request.parts) or request.unresolved:
+            continue
+        hits = answer_cues(ctx, request, cues)
+        tasks = [name for name in hits if cues.categories[name].extra.get("use")]
+        if len(tasks) != 1 or any(cues.categories[name].extra.get("veto") for name in hits):
+            continue
+        words = sum(len(index.project.templates[tid].text.split()) for tid in request.templates
+                    if tid in {t.id for t in index.instruction_templates()})
+        if words == 0 or words > limit:
             continue
         counts = ctx.measurements.requests[request.id]
-        if ctx.catalog.provider(counts.model) not in _BATCH_PROVIDERS:
+        usage = with_output(scenario(ctx, request, counts), request.max_tokens or 0)
+        saving = Saving(counts.input_tokens, usage, ())
+        if not priced_positive(ctx, saving):
             continue
-        usage = scenario(ctx, request, counts)
-        api = "Message Batches API" if ctx.catalog.provider(counts.model) == "anthropic" else "Batch API"
-        where = f" in {request.function}()" if request.function else ""
+        name = tasks[0]
+        cue = " ".join(hits[name][0].text.split())
+        output = f" and up to {request.max_tokens:,} output tokens" if request.max_tokens else ""
         yield ctx.finding(
             request.span,
-            f"{request.api} inside {_LOOPS[request.loop_kind]}{where}, outside any request handler and not "
-            f"streamed: the {api} bills it at 50% (input priced here; output is halved too), results within 24 h",
-            request=request.id, saving=Saving(0, usage, batched(usage)),
-            fix=Fix("unsafe", f"collect the requests and send them through the {api}"),
+            f"the prompt asks for a mechanical task (\"{cue}\", {name.replace('-', ' ')}) that "
+            f"{cues.categories[name].extra['use']} does exactly, in microseconds and for nothing: the whole call "
+            f"is saveable ({fmt_tokens(counts.input_tokens)} input tokens{output} on {counts.model})",
+            request=request.id, saving=saving,
+            fix=Fix("unsafe", f"replace the call with {cues.categories[name].extra['use']}"),
+        )
+
+
+# PL405 ---------------------------------------------------------------------------------
+def superseded_model(ctx):
+    """A model with a newer release of the same line that costs less for this request."""
+    for request in ctx.project.requests:
+        successor = ctx.catalog.successor(request.model)
+        if successor is None:
+            continue
+        counts = ctx.measurements.requests[request.id]
+        output = request.max_tokens or 0
+        before = with_output(scenario(ctx, request, counts), output)
+        after = with_output(scenario(ctx, request, recount(ctx, request, successor.model)), output)
+        saving = Saving(0, before, after)
+        now = float(sum((ctx.pricer.cost(u) for u in before), 0))
+        then = float(sum((ctx.pricer.cost(u) for u in after), 0))
+        if now <= 0 or then / now > float(ctx.options["max-share"]):
+            continue  # the successor costs more, the same, or too little less to be worth a model change
+        basis = f"input with its cache scenario and {output:,} output tokens (max_tokens)" if output else \
+            "input with its cache scenario"
+        yield ctx.finding(
+            request.model_span or request.span,
+            f"{counts.model} is superseded by {successor.model}, the next release of its line, which costs "
+            f"{then / now:.0%} as much for this request ({basis}, each counted with its own tokenizer); "
+            "check the newer model on real inputs, then switch",
+            request=request.id, saving=saving,
+            fix=Fix("unsafe", f"use model=\"{successor.model}\" after checking its answers on a sample of real inputs",
+                    (ArgumentEdit(request.id, "model", json.dumps(successor.model)),)),
         )
