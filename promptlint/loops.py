@@ -157,6 +157,8 @@ class FileLoops:
         body = _loop_body(loop)
         header = _header(loop)
         kind, cap = self._kind(loop, call, body)
+        if kind == "collection" and _sweeps_settings(loop, call):
+            kind = "settings"
         count = _count(loop)
         carried, grows, trimmed = _carried(call, body, loop, self.function_of(call))
         timed = any(isinstance(n, ast.Call) and _callee(n) in _TIMERS for n in _walk_body(body))
@@ -175,6 +177,9 @@ class FileLoops:
                 return "capped", _unparse(test)
             if guarded:
                 return "retry", None
+            drained = _drained(test, body)
+            if drained:
+                return "capped", f"drains `{drained}`"
             cap = _cap_on_exit(body)
             if cap:
                 return "capped", cap
@@ -356,6 +361,30 @@ FRAMEWORK_CAPS = (
     FrameworkCap("smolagents", ("ToolCallingAgent",), "max_steps", 20, ("smolagents",)),
     FrameworkCap("CrewAI", ("Agent",), "max_iter", 20, ("crewai",)),
 )
+
+
+# Keywords of a request that are settings, not data: a loop whose variable feeds one of them
+# compares models or parameters (a benchmark, a demo), it does not process items.
+_SETTINGS = {"model", "temperature", "top_p", "top_k", "max_tokens", "max_completion_tokens", "max_output_tokens",
+             "seed", "reasoning_effort", "thinking", "n", "stop", "stop_sequences", "frequency_penalty",
+             "presence_penalty", "service_tier"}
+
+
+def _sweeps_settings(loop: ast.AST, call: ast.AST) -> bool:
+    target = loop.target if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].target  # type: ignore[attr-defined]
+    names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return isinstance(call, ast.Call) and any(
+        k.arg in _SETTINGS and _reads(k.value) & names for k in call.keywords)
+
+
+def _drained(test: ast.AST, body: list[ast.AST]) -> str | None:
+    """``while queue: item = queue.pop()``: a work list the loop empties (bounded by its data)."""
+    tested = {_key(n) for n in ast.walk(test) if isinstance(n, (ast.Name, ast.Attribute))}
+    for node in _walk_body(body):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("pop", "popleft", "popitem", "get_nowait") and _key(node.func.value) in tested:
+            return _key(node.func.value)
+    return None
 
 
 def _count(loop: ast.AST) -> int | None:
@@ -760,19 +789,22 @@ def with_caller_loops(requests: list[Request], edges: Iterable[tuple[str | None,
 def _outer_loops(by_target, target: tuple[str, str], via: tuple[str, ...], depth: int = 0) -> tuple[Loop, ...]:
     if depth >= MAX_HELPER_DEPTH:
         return ()
-    found: list[Loop] = []
-    seen: set[tuple] = set()
+    found: dict[tuple, Loop] = {}
     chain = (*via, target[1])
     for caller_module, edge in by_target.get(target, []):
+        # a function that calls itself (or a helper above it) recurses on what an earlier
+        # answer produced: no iteration of a loop around that call is independent
+        recursive = edge.caller is not None and (edge.caller == target[1] or edge.caller in chain)
         for loop in edge.loops:
-            key = (loop.span.path, loop.span.line, loop.span.column, loop.span.cell)
-            if key not in seen:
-                seen.add(key)
-                found.append(replace(loop, via=chain))
-        if edge.caller and caller_module and (caller_module, edge.caller) != target and edge.caller not in chain:
+            loop = replace(loop, via=chain)
+            if recursive:
+                loop = replace(loop, independent=False, carried=loop.carried or "recursion")
+            found.setdefault(_where_key(loop), loop)
+        if edge.caller and caller_module and not recursive:
             for loop in _outer_loops(by_target, (caller_module, edge.caller), chain, depth + 1):
-                key = (loop.span.path, loop.span.line, loop.span.column, loop.span.cell)
-                if key not in seen:
-                    seen.add(key)
-                    found.append(loop)
-    return tuple(found)
+                found.setdefault(_where_key(loop), loop)
+    return tuple(found.values())
+
+
+def _where_key(loop: Loop) -> tuple:
+    return (loop.span.path, loop.span.line, loop.span.column, loop.span.cell)

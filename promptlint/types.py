@@ -133,9 +133,10 @@ class Loop:
     makes it (``via`` names the helpers, innermost first). Found by :mod:`promptlint.loops`.
 
     ``kind``: ``collection`` (over data: items, documents, rows), ``literal`` (over a list
-    written in the code: models, settings), ``counter`` (``range(n)``: samples, steps),
+    written in the code), ``settings`` (its variable sets the model or a parameter: a
+    comparison of models or temperatures), ``counter`` (``range(n)``: samples, steps),
     ``retry`` (exits on the first success: attempts, fallbacks), ``capped`` (open-ended
-    but a step counter, budget or deadline ends it), ``unbounded`` (``while True``,
+    but a step counter, budget, deadline or a work list it empties ends it), ``unbounded`` (``while True``,
     ``while not done``, ``itertools.count()`` with no cap on any path out) and
     ``interactive`` (waits for a person: ``input()``).
     """

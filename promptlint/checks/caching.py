@@ -18,6 +18,9 @@ from promptlint.pricing import cache_mix
 from promptlint.types import CacheEdit, Fix, Saving, Usage
 
 MAX_BREAKPOINTS = 4  # a fifth explicit breakpoint is rejected (FACTS.md, "Prompt caching")
+# Fixed text before a breakpoint, around a run-time value, that is instructions worth caching
+# rather than the tags around a document (PL203).
+_INSTRUCTIONS = 64
 
 
 def cache_saving(model: str, total_input: int, prefix: int, hit_rate: float, ttl: str = "5m",
@@ -84,6 +87,8 @@ def cache_below_minimum(ctx):
                 value, section = _first_runtime_value(ctx, request, index)
                 if value is None or (section == "messages" and conversation(request)):
                     continue  # unseen (PL002), or earlier turns that the next call re-sends as they are
+                if tokens < _INSTRUCTIONS:
+                    continue  # a document in a few tokens of tags: caching the document is the point
                 fixed = counts.prefix(known_upto) if known_upto >= 0 else 0
                 yield ctx.finding(
                     mark.span or request.span,

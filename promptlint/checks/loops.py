@@ -89,13 +89,14 @@ def unbounded_agent_loop(ctx):
             continue
         usage = _step_usage(ctx, request)
         dollars = float(sum((ctx.pricer.cost(u) for u in usage), 0))
+        shown = f"${dollars:,.2f}" if dollars >= 0.01 else f"${dollars:.6f}".rstrip("0")
         output = f", output up to max_tokens={request.max_tokens:,}" if request.max_tokens else ""
         grows = f"; `{loop.grows}` grows every step, so each step costs more than the last" if loop.grows else ""
         model = ctx.measurements.requests[request.id].model
         yield ctx.finding(
             request.span,
             f"{request.api} runs inside {where(loop, request)} with no step cap on any path out: the loop ends only "
-            f"when the model or a tool says so, and each extra step costs ~${dollars:.4g} on {model} (input with its "
+            f"when the model or a tool says so, and each extra step costs ~{shown} on {model} (input with its "
             f"cache scenario{output}){grows}; cap it, e.g. `for step in range(MAX_STEPS)` with MAX_STEPS = {steps}, "
             "or count the steps and stop",
             request=request.id, saving=Saving(0, usage, (), exposure=True),

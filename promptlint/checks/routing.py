@@ -10,7 +10,7 @@ from promptlint.checks.output import answer_cues, short_answer
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.prompt_text import prompt_index
 from promptlint.checks.savings import priced_positive, recount, scenario, with_output
-from promptlint.types import ArgumentEdit, Fix, Saving
+from promptlint.types import ArgumentEdit, Fix, Saving, Usage
 
 
 def unknown_model(ctx):
@@ -83,13 +83,14 @@ def should_be_code(ctx):
         if words == 0 or words > limit:
             continue
         counts = ctx.measurements.requests[request.id]
-        usage = with_output(scenario(ctx, request, counts), request.max_tokens or 0)
+        usage = scenario(ctx, request, counts)  # input; the output it saves too is not known here
         saving = Saving(counts.input_tokens, usage, ())
         if not priced_positive(ctx, saving):
             continue
         name = tasks[0]
         cue = " ".join(hits[name][0].text.split())
-        output = f" and up to {request.max_tokens:,} output tokens" if request.max_tokens else ""
+        output = f", priced here, and its output up to {request.max_tokens:,} tokens" if request.max_tokens else \
+            ", priced here, and its output"
         yield ctx.finding(
             request.span,
             f"the prompt asks for a mechanical task (\"{cue}\", {name.replace('-', ' ')}) that "
@@ -102,28 +103,40 @@ def should_be_code(ctx):
 
 # PL405 ---------------------------------------------------------------------------------
 def superseded_model(ctx):
-    """A model with a newer release of the same line that costs less for this request."""
+    """A model with a newer release of the same line that costs less for this request.
+
+    Priced on input (with its cache scenario, each model's tokenizer): output depends on
+    answers promptlint cannot see, and the two prices per output token are in the message.
+    Requests that share a location (two calls on one ``model=`` default) are one finding."""
+    share_limit = float(ctx.options["max-share"])
+    by_place: dict[tuple, list] = {}
     for request in ctx.project.requests:
         successor = ctx.catalog.successor(request.model)
         if successor is None:
             continue
         counts = ctx.measurements.requests[request.id]
-        output = request.max_tokens or 0
-        before = with_output(scenario(ctx, request, counts), output)
-        after = with_output(scenario(ctx, request, recount(ctx, request, successor.model)), output)
-        saving = Saving(0, before, after)
+        before = scenario(ctx, request, counts)
+        after = scenario(ctx, request, recount(ctx, request, successor.model))
+        span = request.model_span or request.span
+        by_place.setdefault((span.path, span.line, span.column, span.cell), []).append(
+            (request, span, successor, counts.model, before, after))
+    for group in by_place.values():
+        request, span, successor, model, _, _ = group[0]
+        before = tuple(u for g in group for u in g[4])
+        after = tuple(u for g in group for u in g[5])
         now = float(sum((ctx.pricer.cost(u) for u in before), 0))
         then = float(sum((ctx.pricer.cost(u) for u in after), 0))
-        if now <= 0 or then / now > float(ctx.options["max-share"]):
+        if now <= 0 or then / now > share_limit:
             continue  # the successor costs more, the same, or too little less to be worth a model change
-        basis = f"input with its cache scenario and {output:,} output tokens (max_tokens)" if output else \
-            "input with its cache scenario"
+        out_now = float(ctx.pricer.cost(Usage(model, output_tokens=1_000_000)))
+        out_then = float(ctx.pricer.cost(Usage(successor.model, output_tokens=1_000_000)))
+        also = f" (and {len(group) - 1} more call{'s' if len(group) > 2 else ''} here)" if len(group) > 1 else ""
         yield ctx.finding(
-            request.model_span or request.span,
-            f"{counts.model} is superseded by {successor.model}, the next release of its line, which costs "
-            f"{then / now:.0%} as much for this request ({basis}, each counted with its own tokenizer); "
-            "check the newer model on real inputs, then switch",
-            request=request.id, saving=saving,
+            span,
+            f"{model} is superseded by {successor.model}, the next release of its line, on which this request's "
+            f"input costs {then / now:.0%} as much (its cache scenario, each model's own tokenizer){also}; output "
+            f"is ${out_then:,.2f}/M against ${out_now:,.2f}/M. Check the newer model on real inputs, then switch",
+            request=request.id, saving=Saving(0, before, after),
             fix=Fix("unsafe", f"use model=\"{successor.model}\" after checking its answers on a sample of real inputs",
-                    (ArgumentEdit(request.id, "model", json.dumps(successor.model)),)),
+                    tuple(ArgumentEdit(g[0].id, "model", json.dumps(successor.model)) for g in group)),
         )
