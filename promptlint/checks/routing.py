@@ -128,6 +128,10 @@ def superseded_model(ctx):
         then = float(sum((ctx.pricer.cost(u) for u in after), 0))
         if now <= 0 or then / now > share_limit:
             continue  # the successor costs more, the same, or too little less to be worth a model change
+        list_now = float(ctx.pricer.cost(Usage(model, input_tokens=1_000_000)))
+        list_then = float(ctx.pricer.cost(Usage(successor.model, input_tokens=1_000_000)))
+        if list_then >= list_now:
+            continue  # the same price per token: a difference of tokenizers alone is no reason to switch
         out_now = float(ctx.pricer.cost(Usage(model, output_tokens=1_000_000)))
         out_then = float(ctx.pricer.cost(Usage(successor.model, output_tokens=1_000_000)))
         also = f" (and {len(group) - 1} more call{'s' if len(group) > 2 else ''} here)" if len(group) > 1 else ""
