@@ -186,7 +186,7 @@ def _invocation(draft: RequestDraft) -> RequestDraft | None:
 
 def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: Iterable[Diagnostic] = (),
          load_module: Callable[[str], FileResult | None] | None = None, tree: TreeFiles | None = None,
-         find_callers: Callable[[set[str]], list[FileResult]] | None = None) -> Project:
+         find_callers: Callable[[set[tuple[str, str]]], list[FileResult]] | None = None) -> Project:
     """One project from every file's result. ``tree`` finds files that links name (Jinja
     includes, files read by code) beyond ``results``; without it only ``results`` are seen."""
     table = ModuleTable(results, load_module)
@@ -252,18 +252,19 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
 
 
 def _with_caller_loops(requests: list[Request], results: list[FileResult], table: ModuleTable,
-                       find_callers: Callable[[set[str]], list[FileResult]] | None = None) -> list[Request]:
+                       find_callers: Callable[[set[tuple[str, str]]], list[FileResult]] | None = None) -> list[Request]:
     """Loops around the calls of the helpers that make requests (``promptlint.loops``);
     ``find_callers`` brings in files the scan skipped that call them."""
     files = [r for r in results if r.kind in ("python", "notebook")]
     if find_callers is not None:
-        wanted = {r.function.rsplit(".", 1)[-1] for r in requests if r.function}
+        module_of = {r.path: r.module for r in files if r.module is not None}
+        wanted = {(module_of[r.path], r.function) for r in requests if r.function and r.path in module_of}
         for _ in range(MAX_HELPER_DEPTH):
             loaded = find_callers(wanted)
             if not loaded:
                 break
             files.extend(loaded)
-            wanted = {e.caller.rsplit(".", 1)[-1] for r in loaded for e in r.calls if e.caller}
+            wanted = {(r.module, e.caller) for r in loaded if r.module for e in r.calls if e.caller}
     modules = {r.path: r.module for r in files if r.module is not None}
 
     def resolve(module: str) -> str | None:
