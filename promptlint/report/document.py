@@ -17,6 +17,7 @@ def template_entry(analysis, tid: str, view) -> dict:
         "placeholders": list(t.placeholders), "model": analysis.measurements.template_models[tid],
         "usd_per_request": round_usd(price.usd_per_request), "usd_per_month": round_usd(price.usd_per_month),
         "exact": tid in analysis.measurements.exact_templates,
+        "count": analysis.measurements.template_count(tid),
     }
     if t.span.cell is not None:
         entry["cell"] = t.span.cell
@@ -34,7 +35,7 @@ def request_entry(analysis, request, view) -> dict:
         "max_tokens": request.max_tokens, "cache_breakpoints": request.cache_breakpoints,
         "automatic_cache": request.auto_cache is not None, "in_loop": request.in_loop, "stream": request.stream,
         "batch": request.batch, "templates": list(request.templates), "input_tokens": counts.input_tokens,
-        "exact": counts.exact,
+        "exact": counts.exact, "count": counts.count,
         "usd_per_request": round_usd(price.usd_per_request), "usd_per_month": round_usd(price.usd_per_month),
     }
     if request.span.cell is not None:

@@ -232,7 +232,10 @@ class ClaudeCounter:
         The text is split at whitespace: a stretch without whitespace is marked and tiled
         knowing only whether a space touches it on either side, so each distinct stretch is
         worked out once; a single space between a word end and a word start is the seam and
-        costs nothing."""
+        costs nothing. Empty text is nothing (a message holding it pays the frame's word
+        start as a token of its own: see ``count``)."""
+        if not text:
+            return 0
         family, vocab = self.family, self.vocab
         if family.trailing_whitespace_free:
             text = text.rstrip(_ASCII_WHITESPACE)
@@ -271,6 +274,8 @@ class ClaudeCounter:
 
     def count(self, text: str) -> int:
         """``count_tokens`` of one user message holding ``text``."""
+        if not text:
+            return self.family.frame + self.family.frame_bow
         return self.family.frame + self.content(text)
 
     def _newline_tail(self, n: int) -> int:
