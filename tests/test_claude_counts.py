@@ -120,3 +120,16 @@ def test_the_ascii_shortcut_marks_like_the_general_path(segment):
             for right in (True, False):
                 assert claude_stream.marked_segment(segment, left, right, caps) == \
                     claude_stream.general_segment(segment, left, right, caps)
+
+
+@pytest.mark.parametrize("recorded,model", [("v3", "claude-opus-4-5"), ("v4.7", "claude-opus-4-7"),
+                                            ("v5", "claude-opus-5")])
+def test_count_command_prints_the_count_tokens_value(tmp_path, cli, recorded, model):
+    table = json.loads((FIXTURES / "rosetta_holdout_counts.json").read_text(encoding="utf-8"))[recorded]["counts"]
+    for doc in documents("rosetta_holdout")[:5]:
+        path = tmp_path / "prompt.txt"
+        path.write_bytes(doc["text"].encode("utf-8"))
+        code, out, err = cli(tmp_path, "count", str(path), "--model", model, "--format", "json")
+        assert code == 0, err
+        result = json.loads(out)
+        assert result["input_tokens"] == table[doc["id"]] and result["count"] == "exact-offline"
