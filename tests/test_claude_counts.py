@@ -81,6 +81,17 @@ def test_case_quotes_and_contractions():
         assert v3.count(literal) == 7 + 4 and v3.count(f"a{literal}b") == 7 + 5
 
 
+def test_compact_vocabularies_are_derived_from_the_published_files():
+    import lzma
+    from importlib import resources
+
+    from promptlint.tokens.claude import compact, compact_name, published
+
+    for filename in {f.pieces for f in FAMILIES.values()}:
+        shipped = json.loads(lzma.decompress(resources.files("promptlint.data").joinpath(compact_name(filename)).read_bytes()))
+        assert shipped == compact(published(filename)), f"run scripts/build_claude_pieces.py ({filename})"
+
+
 def test_vocabularies_keep_the_facts_chunking_rests_on():
     for family in FAMILIES.values():
         check_chunking(vocabulary(family.pieces).pieces)

@@ -87,17 +87,26 @@ def parse_piece(public: str) -> str:
     return "".join(out)
 
 
-class Vocabulary:
-    """One vocabulary file: its pieces, byte-prefix pieces and family settings."""
+def compact(doc: dict) -> dict:
+    """What the counter reads of a published vocabulary file: its settings, its pieces in
+    the stream's own characters, and its byte-prefix pieces (``data/claude-pieces-*.compact``
+    hold this, written by ``scripts/build_claude_pieces.py``; parsing the published witness
+    records each run would cost a tenth of a second)."""
+    meta = doc["meta"]
+    tokens = doc["tokens"]
+    pieces = {parse_piece(p) for group, entries in tokens.items() if group != "bytes_fallback" for p in entries}
+    pieces.update(parse_piece(c) + EOW for c in tokens["contractions"])  # `'t` is written `'t` + EOW
+    return {"fold_quotes": bool(meta["fold_quotes"]), "caps_min": meta["allcaps_min"],
+            "pieces": sorted(pieces), "bytes": sorted(tokens["bytes_fallback"])}
 
-    def __init__(self, doc: dict) -> None:
-        meta = doc["meta"]
-        self.fold_quotes = bool(meta["fold_quotes"])
-        self.caps_min = meta["allcaps_min"]
-        tokens = doc["tokens"]
-        pieces = {parse_piece(p) for group, entries in tokens.items() if group != "bytes_fallback" for p in entries}
-        pieces.update(parse_piece(c) + EOW for c in tokens["contractions"])  # `'t` is written `'t` + EOW
-        self.pieces = frozenset(pieces)
+
+class Vocabulary:
+    """One vocabulary: its pieces, byte-prefix pieces and family settings."""
+
+    def __init__(self, data: dict) -> None:
+        self.fold_quotes = data["fold_quotes"]
+        self.caps_min = data["caps_min"]
+        self.pieces = frozenset(data["pieces"])
         self._by_first: dict[str, list[str]] = {}  # pieces of three characters or more
         self._pairs: dict[str, list[str]] = {}  # pieces of two characters
         for piece in self.pieces:
@@ -107,8 +116,7 @@ class Vocabulary:
                 self._pairs.setdefault(piece[0], []).append(piece)
         self._extensions: dict[str, dict[str, int]] = {}
         singles = {p for p in self.pieces if len(p) == 1 and p not in MARKERS}
-        self.byte_pieces = frozenset(bytes.fromhex(h) for h in tokens["bytes_fallback"]) | {
-            c.encode("utf-8") for c in singles}
+        self.byte_pieces = frozenset(bytes.fromhex(h) for h in data["bytes"]) | {c.encode("utf-8") for c in singles}
         self.byte_longest = max(len(b) for b in self.byte_pieces)
         self._chunks: dict[str, int] = {}
         self._chars: dict[str, int] = {}
@@ -211,10 +219,19 @@ def _measure(marked: str, chunk_cost) -> tuple[int, bool, bool]:
     return cost, marked.lstrip(SHIFT + CAPS)[:1] == BOW, marked[-1:] == EOW
 
 
+def compact_name(filename: str) -> str:
+    return filename.replace(".json.xz", ".compact.json.xz")
+
+
 @lru_cache(maxsize=None)
 def vocabulary(filename: str) -> Vocabulary:
-    raw = lzma.decompress(resources.files("promptlint.data").joinpath(filename).read_bytes())
+    raw = lzma.decompress(resources.files("promptlint.data").joinpath(compact_name(filename)).read_bytes())
     return Vocabulary(json.loads(raw))
+
+
+def published(filename: str) -> dict:
+    """The published vocabulary file itself."""
+    return json.loads(lzma.decompress(resources.files("promptlint.data").joinpath(filename).read_bytes()))
 
 
 class ClaudeCounter:

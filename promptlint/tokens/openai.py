@@ -9,7 +9,7 @@ text plus a fixed frame: OpenAI's published recipe for counting chat input
 
 from __future__ import annotations
 
-import base64
+import binascii
 import gzip
 import hashlib
 import json
@@ -32,12 +32,8 @@ def load_ranks(name: str) -> dict[bytes, int]:
     raw = gzip.decompress(resources.files("promptlint.data").joinpath(spec["ranks"]).read_bytes())
     if hashlib.sha256(raw).hexdigest() != spec["sha256"]:
         raise ValueError(f"{spec['ranks']} is not the rank file its provenance names")
-    ranks = {}
-    for line in raw.splitlines():
-        if line:
-            token, rank = line.split()
-            ranks[base64.b64decode(token)] = int(rank)
-    return ranks
+    fields = raw.split()  # base64 token, rank, base64 token, rank, ...
+    return dict(zip(map(binascii.a2b_base64, fields[::2]), map(int, fields[1::2])))
 
 
 @lru_cache(maxsize=None)
