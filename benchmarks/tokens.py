@@ -88,9 +88,11 @@ def cold_checks(trees: list[Path], before: str, rounds: int) -> None:
         for _ in range(rounds):
             for label, binary in (("before", before), ("after", after)):
                 start = time.perf_counter()
-                subprocess.run([binary, "check", ".", "--no-cache", "--exit-zero", "-q"], cwd=tree,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+                done = subprocess.run([binary, "check", ".", "--no-cache", "--format", "json"], cwd=tree,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
                 times[label].append(time.perf_counter() - start)
+                if done.returncode not in (0, 1):
+                    raise SystemExit(f"{binary} check exited {done.returncode} in {tree}: {done.stderr[-500:]!r}")
         b, a = statistics.median(times["before"]), statistics.median(times["after"])
         totals["before"] += b
         totals["after"] += a
@@ -103,14 +105,16 @@ def main() -> None:
     parser.add_argument("--trees", nargs="*", type=Path, default=[])
     parser.add_argument("--before", help="a promptlint executable to compare the cold check against")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--checks-only", action="store_true", help="skip the throughput table")
     args = parser.parse_args()
-    sets = {}
-    if args.trees:
-        sets["templates of --trees"] = template_texts(args.trees)
-    sets["rosetta (code)"] = fixture_texts("rosetta") + fixture_texts("rosetta_holdout")
-    sets["multipl_e (code)"] = fixture_texts("multipl_e")
-    sets["udhr (501 languages)"] = fixture_texts("udhr")
-    throughput(sets, args.rounds)
+    if not args.checks_only:
+        sets = {}
+        if args.trees:
+            sets["templates of --trees"] = template_texts(args.trees)
+        sets["rosetta (code)"] = fixture_texts("rosetta") + fixture_texts("rosetta_holdout")
+        sets["multipl_e (code)"] = fixture_texts("multipl_e")
+        sets["udhr (501 languages)"] = fixture_texts("udhr")
+        throughput(sets, args.rounds)
     if args.before and args.trees:
         cold_checks(args.trees, args.before, args.rounds)
 

@@ -107,13 +107,10 @@ class Vocabulary:
         self.fold_quotes = data["fold_quotes"]
         self.caps_min = data["caps_min"]
         self.pieces = frozenset(data["pieces"])
-        self._by_first: dict[str, list[str]] = {}  # pieces of three characters or more
-        self._pairs: dict[str, list[str]] = {}  # pieces of two characters
+        self._by_head: dict[str, list[str]] = {}  # pieces of two characters or more, by their first two
         for piece in self.pieces:
-            if len(piece) > 2:
-                self._by_first.setdefault(piece[0], []).append(piece)
-            elif len(piece) == 2:
-                self._pairs.setdefault(piece[0], []).append(piece)
+            if len(piece) > 1:
+                self._by_head.setdefault(piece[:2], []).append(piece)
         self._extensions: dict[str, dict[str, int]] = {}
         singles = {p for p in self.pieces if len(p) == 1 and p not in MARKERS}
         self.byte_pieces = frozenset(bytes.fromhex(h) for h in data["bytes"]) | {c.encode("utf-8") for c in singles}
@@ -139,21 +136,18 @@ class Vocabulary:
                     best[end] = best[start] + 1
         return best[n]
 
-    def extensions(self, c: str) -> dict[str, int]:
-        """Every piece of two characters or more that starts with ``c``, and every proper
-        prefix of one, mapped to ``_PIECE | _PREFIX`` bits: a tiling stops extending a piece
-        at the first string that is neither."""
-        found = self._extensions.get(c)
+    def extensions(self, head: str) -> dict[str, int]:
+        """Every piece that starts with the two characters ``head``, and every proper prefix
+        of one, mapped to ``_PIECE | _PREFIX`` bits: a tiling stops extending a piece at the
+        first string that is neither. Built when a head is first met."""
+        found = self._extensions.get(head)
         if found is None:
             found = {}
-            for piece in self._by_first.get(c, ()):
+            for piece in self._by_head.get(head, ()):
                 for i in range(2, len(piece)):
                     found[piece[:i]] = found.get(piece[:i], 0) | _PREFIX
-            for piece in self._by_first.get(c, ()):
                 found[piece] = found.get(piece, 0) | _PIECE
-            for piece in self._pairs.get(c, ()):
-                found[piece] = found.get(piece, 0) | _PIECE
-            self._extensions[c] = found
+            self._extensions[head] = found
         return found
 
     def tile(self, chunk: str) -> int:
@@ -169,9 +163,12 @@ class Vocabulary:
             single = here + (chars.get(c) or self.char_cost(c))
             if single < best[start + 1]:
                 best[start + 1] = single
-            table = known.get(c)
+            if start + 1 == n:
+                break
+            head = chunk[start:start + 2]
+            table = known.get(head)
             if table is None:
-                table = self.extensions(c)
+                table = self.extensions(head)
             end = start + 2
             while end <= n:
                 bits = table.get(chunk[start:end])
