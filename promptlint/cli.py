@@ -54,10 +54,10 @@ def _paths(paths: tuple[str, ...]) -> list[Path]:
     return [Path(p) for p in paths] if paths else [Path.cwd()]
 
 
-def _view(config: Config):
+def _view(config: Config, verbose: bool = False):
     from promptlint.report import View
 
-    return View(config.root, os.getcwd())
+    return View(config.root, os.getcwd(), verbose)
 
 
 def _analyze(paths, config, select=(), ignore=(), use_cache=True, **traffic):
@@ -101,8 +101,9 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Rule codes, names or prefixes to run (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to skip (comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails (default: warning).")
+@click.option("--verbose", "-v", is_flag=True, help="JSON: say why each template is taken for a prompt (its evidence).")
 @with_common
-def check(paths, output_format, select, ignore, fail_on, config_file, no_cache, **overrides) -> None:
+def check(paths, output_format, select, ignore, fail_on, verbose, config_file, no_cache, **overrides) -> None:
     """Lint the prompts under PATHS (default: the current directory)."""
     from promptlint.report import CHECK_FORMATS
 
@@ -111,7 +112,7 @@ def check(paths, output_format, select, ignore, fail_on, config_file, no_cache, 
     config = _config(paths, config_file, fail_on=fail_on, **overrides)
     analysis = _analyze(paths, config, _split(select), _split(ignore), use_cache=not no_cache)
     _notices(analysis)
-    click.echo(CHECK_FORMATS[output_format](analysis, _view(config)), nl=False)
+    click.echo(CHECK_FORMATS[output_format](analysis, _view(config, verbose)), nl=False)
     sys.exit(EXIT_FINDINGS if analysis.failing(config.fail_on) else EXIT_OK)
 
 
@@ -145,7 +146,8 @@ def _shown(path: Path) -> str:
                    "FILE defaults to `baseline` in config, which is also compared when this option is absent.")
 @click.option("--write-baseline", "write_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Write the inventory as a baseline (FILE defaults to `baseline` in config).")
-@click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens) or 5%|50 (the default).")
+@click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens), $200/month, 2x, "
+                                     "or several as 5%|50 (the default; 5% also bounds the price per token).")
 @click.option("--usage", "usage_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
               help="Production usage log (OTLP JSON, LiteLLM, Langfuse or promptlint JSONL; repeatable): "
                    "attribute its calls to request sites and price them at measured traffic.")
@@ -194,7 +196,8 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, usage_f
     analysis = _analyze(paths, config, select=select, use_cache=not no_cache, usage=usage, usage_days=usage_days)
     _notices(analysis)
     current = baseline.inventory(analysis)
-    comparison = baseline.compare(before, current, limit, _shown(compare_path)) if before is not None else None
+    budgets = tuple((b.path, parse_max_increase(b.max_increase)) for b in config.budgets if b.max_increase)
+    comparison = baseline.compare(before, current, limit, _shown(compare_path), budgets) if before is not None else None
     _emit(AUDIT_FORMATS[output_format](analysis, _view(config), comparison=comparison), output_file)
     if traffic_file is not None:
         _write_usage_traffic(analysis, config, traffic_file)

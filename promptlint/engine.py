@@ -130,6 +130,41 @@ def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
     return load
 
 
+def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None):
+    """Extract, on demand, the skipped Python files that call one of ``names``: a loop
+    over documents that calls ``summarize(doc)`` usually sits in a file with no LLM call
+    of its own, and the loop analysis needs it (:mod:`promptlint.loops`)."""
+    import re
+
+    root = Path(config.root)
+    done: set[str] = set()
+
+    def find(names: set[str]) -> list[FileResult]:
+        names = {n for n in names if n.isidentifier() and len(n) > 2}
+        if not names:
+            return []
+        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\s*\(")
+        found = []
+        for rel in discovery.skipped:
+            kind = "python" if rel.endswith(".py") else "notebook" if rel.endswith(".ipynb") else None
+            if kind is None or rel in done:
+                continue
+            try:
+                with open(root / rel, "rb") as handle:
+                    data = handle.read(config.max_file_size + 1)
+            except OSError:
+                continue
+            if len(data) > config.max_file_size or not pattern.search(data):
+                continue
+            done.add(rel)
+            result = load_on_demand(rel, kind, config, cache)
+            if result is not None:
+                found.append(result)
+        return found
+
+    return find
+
+
 def _import_bases(discovery: Discovery) -> list[str]:
     """Folders (relative to the root) an absolute import may start from: the root, ``src``,
     and every folder above a scanned file. Only consulted for a module outside the scanned
@@ -201,7 +236,7 @@ def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
     project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache),
-                   tree_files(results, discovery, config, cache))
+                   tree_files(results, discovery, config, cache), caller_loader(discovery, config, cache))
     return Scan(discovery, tuple(results), project, notices)
 
 

@@ -25,6 +25,22 @@ def template_entry(analysis, tid: str, view) -> dict:
         entry["cell"] = t.span.cell
     if t.notes:
         entry["notes"] = list(t.notes)
+    if view.verbose:
+        entry["evidence"] = [{"kind": e.kind, "detail": e.detail} for e in t.evidence]
+    return entry
+
+
+def use_entry(analysis, use, view) -> dict:
+    """A place that composes prompts defined elsewhere: listed beside the templates so it
+    can be found, marked ``use_of``, with the tokens of what it names (counted once, there)."""
+    templates = analysis.measurements.templates
+    entry = {
+        "id": use.id, "path": view.path(use.path), "line": use.span.line, "end_line": use.span.end_line or use.span.line,
+        "kind": "use", "use": use.kind, "use_of": list(use.templates),
+        "tokens": sum(templates.get(t, 0) for t in use.templates),
+    }
+    if use.span.cell is not None:
+        entry["cell"] = use.span.cell
     return entry
 
 
@@ -46,6 +62,8 @@ def request_entry(analysis, request, view) -> dict:
         entry["cell"] = request.span.cell
     if request.unresolved:
         entry["unresolved"] = list(request.unresolved)
+    if request.notes:
+        entry["notes"] = list(request.notes)
     return entry
 
 
@@ -89,7 +107,8 @@ def build_document(analysis, view, findings: bool = True, comparison=None) -> di
             "estimated": analysis.measurements.estimated,
             "requests_per_month": config.requests_per_month, "cache_hit_rate": config.cache_hit_rate,
         },
-        "templates": [template_entry(analysis, t, view) for t in sorted_templates(analysis)],
+        "templates": [template_entry(analysis, t, view) for t in sorted_templates(analysis)]
+                     + [use_entry(analysis, u, view) for u in analysis.project.uses],
         "requests": [request_entry(analysis, r, view) for r in sorted_requests(analysis)],
     }
     if analysis.measurements.notes:
