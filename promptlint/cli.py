@@ -309,9 +309,9 @@ def count(source, model, output_format, config_file, tokenizer) -> None:
         from promptlint.report import fmt_int, fmt_usd
 
         holes = f", {len(result['placeholders'])} placeholders not counted" if result["placeholders"] else ""
-        kind = "exact count_tokens count" if result["exact"] else "offline estimate"
-        click.echo(f"{fmt_int(result['tokens'])} tokens ({kind} for {result['model']}{holes}): "
-                   f"{fmt_usd(result['usd_per_request'])}/request as input, "
+        click.echo(f"{fmt_int(result['tokens'])} tokens ({result['count']} for {result['model']}{holes}); "
+                   f"{fmt_int(result['input_tokens'])} input tokens as one user message: "
+                   f"{fmt_usd(result['usd_per_request'])}/request, "
                    f"{fmt_usd(result['usd_per_month'])}/month at {fmt_int(config.requests_per_month)} requests")
 
 

@@ -210,13 +210,13 @@ def _genai_prices_version() -> str:
         return "?"
 
 
-def _prepare_later_stages() -> None:
+def _prepare_later_stages(config: Config) -> None:
     """While workers read the tree, the main process would only wait: load what the
-    measure and price stages need (the tokenizer, genai-prices) in the meantime."""
+    measure and price stages need (the default model's tokenizer, genai-prices) meanwhile."""
     try:
-        from promptlint.tokens.offline import load_tokenizer
+        from promptlint.tokens.offline import prepare
 
-        load_tokenizer()
+        prepare(ModelCatalog(config.prices).family(config.default_model))
         import genai_prices.data_snapshot  # noqa: F401
     except Exception:  # noqa: BLE001 - the stage that needs it will report the problem itself
         pass
@@ -243,7 +243,7 @@ class Scan:
 
 def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Scan:
     """Discover, extract and link: everything the tree holds, before any counting."""
-    discovery = discover(paths, config, cache, extract_file, meanwhile=_prepare_later_stages)
+    discovery = discover(paths, config, cache, extract_file, meanwhile=lambda: _prepare_later_stages(config))
     results = list(discovery.results)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
