@@ -3,25 +3,26 @@ everything but the edit (SPEC §9).
 
 A file is decoded the way extraction decoded it (UTF-8, an optional BOM removed), so the
 character offsets of spans and edits mean the same thing here. Writing puts the BOM back,
-keeps every newline the file had (edits only add the file's own newline style), parses
-the result as its kind before anything is written, refuses a file whose bytes changed
-since they were read, and replaces the file atomically with its permissions kept.
+keeps every newline the file had (edits only add the file's own newline style), and the
+result is parsed as its kind before anything is written; :mod:`writer` writes it.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from promptlint.atomic import write_atomic
 from promptlint.extract.prompty import _CLOSE, _OPEN
 from promptlint.extract.source import LineIndex
 from promptlint.types import Edit
 
 BOM = b"\xef\xbb\xbf"
+BREAK = re.compile(r"\r\n|\r|\n")
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,18 @@ class SourceText:
     @property
     def newline(self) -> str:
         """The newline new lines are written with: the file's first one."""
-        index = self.text.find("\n")
-        return "\r\n" if index > 0 and self.text[index - 1] == "\r" else "\n"
+        m = BREAK.search(self.text)
+        return m.group() if m else "\n"
+
+    @property
+    def is_python(self) -> bool:
+        return self.kind in ("python", "notebook")
+
+    @property
+    def code(self) -> str:
+        """The text as Python code is parsed for editing: a lone ``\r`` (a line break to
+        Python) read as ``\n``, which libcst reproduces exactly. Offsets are the text's own."""
+        return _LONE_CR.sub("\n", self.text) if "\r" in self.text else self.text
 
     def encode(self, text: str) -> bytes:
         return (BOM if self.bom else b"") + text.encode("utf-8")
@@ -80,6 +91,52 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
         pos = edit.end
     out.append(text[pos:])
     return "".join(out)
+
+
+def fit_breaks(text: str, edits: list[Edit]) -> list[Edit]:
+    """``edits`` of ``text`` made to keep its line breaks whole and in its own style.
+
+    Rules and extraction read every line break as ``\n``; in a CRLF or CR file an edit
+    must neither split a ``\r\n`` (a deleted line takes its whole break, an insertion
+    goes before the pair) nor add a bare ``\n``: each break it writes is the break of the
+    line it is written into, so a mixed file keeps each line's own style.
+    """
+    if "\r" not in text:
+        return edits
+    ranges = [(e.start, e.end) for e in edits]
+
+    def deleted(offset: int) -> bool:
+        return any(a <= offset < b for a, b in ranges)
+
+    out: list[Edit] = []
+    for edit in edits:
+        start, end = edit.start, edit.end
+        if _splits(text, start):
+            if start == end:
+                start = end = start - 1
+            elif not deleted(start - 1):
+                start -= 1
+        if start < end and _splits(text, end) and not deleted(end):
+            end += 1
+        newline = _line_break(text, start)
+        out.append(Edit(edit.path, start, end, BREAK.sub(lambda _: newline, edit.replacement)))
+    return out
+
+
+def _splits(text: str, offset: int) -> bool:
+    """Whether ``offset`` falls between the two characters of a ``\r\n``."""
+    return 0 < offset < len(text) and text[offset - 1] == "\r" and text[offset] == "\n"
+
+
+def _line_break(text: str, offset: int) -> str:
+    """The break that ends the line ``offset`` is on (on the last line, the one before)."""
+    m = BREAK.search(text, offset)
+    if m is not None:
+        return m.group()
+    at = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset))
+    if at < 0:
+        return "\n"
+    return "\r\n" if text[at] == "\n" and at > 0 and text[at - 1] == "\r" else text[at]
 
 
 def overlaps(a: Edit, b: Edit) -> bool:
@@ -133,9 +190,3 @@ def _front_matter(text: str) -> str:
     opened = _OPEN.match(text)
     closed = _CLOSE.search(text, opened.end()) if opened else None
     return text[opened.end():closed.start()] if opened and closed else ""
-
-
-def write_source(source: SourceText, new_text: str) -> None:
-    """Replace the file with ``new_text``, atomically and with its permissions kept. The
-    caller has compared the file's bytes with ``source.data`` just before (Fixer.write)."""
-    write_atomic(Path(source.abspath), source.encode(new_text))

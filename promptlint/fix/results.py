@@ -39,7 +39,9 @@ class FixRun:
     total: Measured | None = None
     after: Analysis | None = None  # the tree with the applied fixes, analyzed again
     written: list[str] = field(default_factory=list)
-    refused: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # path -> why it was not written
+    notes: dict[str, str] = field(default_factory=dict)  # path -> how it was written (through a link, in place)
+    notices: list[str] = field(default_factory=list)  # about earlier runs and undone writes
     unfixable: int = 0  # findings without an automatic fix
 
     def by_status(self, status: str) -> list[FixResult]:

@@ -54,10 +54,10 @@ class Workspace:
     def python(self, path: str) -> PySource:
         if path not in self._python:
             source = self.source(path)
-            if source.kind != "python":
+            if not source.is_python:
                 raise FixError(f"{path} is not a Python file")
             try:
-                self._python[path] = PySource(path, source.text)
+                self._python[path] = PySource(path, source.code)
             except PySourceError as exc:
                 raise FixError(str(exc)) from None
         return self._python[path]
