@@ -201,7 +201,7 @@ def test_files_outside_the_given_paths_are_not_edited(tmp_path, cli):
     assert "outside the paths being fixed" in out
 
 
-@pytest.mark.parametrize("args", [("--select", "PL999"), ("--format", "json")])
+@pytest.mark.parametrize("args", [("--select", "PL999"), ("--format", "sarif")])
 def test_usage_errors_exit_2(tmp_path, cli, args):
     write_tree(tmp_path, {"app.py": APP})
     code, _, _ = cli(tmp_path, "fix", ".", *args)
@@ -327,7 +327,7 @@ def test_a_cr_only_python_file_is_fixed_and_stays_cr_only(tmp_path):
 
 
 def test_diff_marks_only_a_missing_final_newline():
-    from promptlint.fix.results import unified_diff
+    from promptlint.fix.files import unified_diff
 
     # Lone-CR and form-feed lines are lines of their own, as extraction counts them.
     diff = unified_diff("p.txt", "a\rb\rc\r", "a\rB\rc\r")

@@ -10,6 +10,8 @@ result is parsed as its kind before anything is written; :mod:`writer` writes it
 from __future__ import annotations
 
 import ast
+import difflib
+import functools
 import json
 import re
 import warnings
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from promptlint.extract.prompty import _CLOSE, _OPEN
 from promptlint.extract.source import LineIndex
+from promptlint.fix.notebook import Layout, layout
 from promptlint.types import Edit
 
 BOM = b"\xef\xbb\xbf"
@@ -31,7 +34,8 @@ class SourceText:
     abspath: str
     kind: str
     data: bytes  # as read
-    text: str  # decoded, without BOM
+    text: str  # decoded, without BOM; for a notebook, the module of its code cells
+    layout: Layout | None = None  # a notebook's: how its module maps to the JSON
 
     @property
     def bom(self) -> bool:
@@ -54,7 +58,15 @@ class SourceText:
         return _LONE_CR.sub("\n", self.text) if "\r" in self.text else self.text
 
     def encode(self, text: str) -> bytes:
+        if self.layout is not None:
+            text = self.layout.render(text)
         return (BOM if self.bom else b"") + text.encode("utf-8")
+
+    def diff(self, new_text: str) -> str:
+        """The change as a unified diff (a notebook's by cell)."""
+        if self.layout is not None:
+            return self.layout.diff(self.path, self.text, new_text)
+        return unified_diff(self.path, self.text, new_text)
 
 
 def split_lines(text: str) -> list[str]:
@@ -64,9 +76,17 @@ def split_lines(text: str) -> list[str]:
     return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)]) if a < b]
 
 
+def unified_diff(path: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(split_lines(old), split_lines(new), fromfile=f"a/{path}", tofile=f"b/{path}")
+    out = []
+    for line in lines:
+        out.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
 def read_source(path: str, abspath: str, kind: str, data: bytes | None = None) -> SourceText | None:
     """The file as extraction saw it (``data``: the bytes it read), or None when it is
-    not UTF-8 text."""
+    not UTF-8 text. A notebook that cannot be edited exactly raises NotebookError."""
     if data is None:
         try:
             data = Path(abspath).read_bytes()
@@ -76,6 +96,9 @@ def read_source(path: str, abspath: str, kind: str, data: bytes | None = None) -
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
+    if kind == "notebook":
+        found = layout(text)
+        return SourceText(path, abspath, kind, data, found.module, found)
     return SourceText(path, abspath, kind, data, text)
 
 
@@ -169,12 +192,16 @@ def parse_problem(source: SourceText, new_text: str) -> str | None:
 
             jinja2.Environment().parse(new_text)
         elif kind == "notebook":
-            json.loads(new_text)
+            assert source.layout is not None
+            json.loads(source.layout.render(new_text))
+            if _compiles(source.text.encode()) and not _compiles(new_text.encode()):
+                return "a code cell would not parse"
     except Exception as exc:  # noqa: BLE001 - any parser failure refuses the edit
         return f"{kind} does not parse: {exc}"
     return None
 
 
+@functools.lru_cache(maxsize=64)  # a file's own bytes are checked by every fix of it
 def _compiles(data: bytes) -> bool:
     try:
         with warnings.catch_warnings():

@@ -3,11 +3,10 @@ diffs that reports render."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 from promptlint.engine import Analysis
-from promptlint.fix.files import SourceText, split_lines
+from promptlint.fix.files import SourceText
 from promptlint.fix.measure import Measured
 from promptlint.types import Edit, PricedFinding
 
@@ -49,12 +48,4 @@ class FixRun:
 
     def diff(self) -> str:
         """One unified diff of every applied change, file by file."""
-        return "".join(unified_diff(path, source.text, text) for path, (source, text) in sorted(self.files.items()))
-
-
-def unified_diff(path: str, old: str, new: str) -> str:
-    lines = difflib.unified_diff(split_lines(old), split_lines(new), fromfile=f"a/{path}", tofile=f"b/{path}")
-    out = []
-    for line in lines:
-        out.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
-    return "".join(out)
+        return "".join(source.diff(text) for _, (source, text) in sorted(self.files.items()))

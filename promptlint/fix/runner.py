@@ -12,7 +12,7 @@ from promptlint.fix.files import SourceText, apply_edits, overlaps, parse_proble
 from promptlint.fix.writer import write_run
 from promptlint.fix.measure import Costs, Remeasurer
 from promptlint.fix.resolve import resolve
-from promptlint.fix.results import APPLIED, FAILED, REFUSED, SKIPPED, SUGGESTED, FixResult, FixRun, unified_diff
+from promptlint.fix.results import APPLIED, FAILED, REFUSED, SKIPPED, SUGGESTED, FixResult, FixRun
 from promptlint.fix.workspace import FixError, Workspace
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
@@ -142,19 +142,20 @@ class Fixer:
             if problem:
                 result.reason = f"{path}: the edited file would not parse ({problem})"
                 return result
-        after = self.measurer.rescan(self._overlay(state, {p: t for p, (_, t) in texts.items()}))
-        problem = verify.problem(fix, project, after.project, set(texts))
+        # The state's scan already holds the earlier passes' edits: only this fix's files are new.
+        before, after = self.measurer.local(state.scanned, {p: (s.kind, s.encode(t)) for p, (s, t) in texts.items()})
+        problem = verify.problem(fix, before, after, set(texts))
         if problem:
             result.reason = problem
             return result
         if fix.applicability == "safe":
-            others = verify.side_effects(fix, project, after.project)
+            others = verify.side_effects(fix, before, after)
             if others:
                 result.applicability = "unsafe"
                 more = f" and {len(others) - 1} more" if len(others) > 1 else ""
                 result.notes.append(f"unsafe here: it also changes `{others[0]}`{more}")
-        result.measured = self.measurer.difference(state.costs, self.measurer.costs(after.project))
-        result.diff = "".join(unified_diff(p, s.text, t) for p, (s, t) in sorted(texts.items()))
+        result.measured = self.measurer.difference(self.measurer.before_costs(before), self.measurer.costs(after))
+        result.diff = "".join(s.diff(t) for _, (s, t) in sorted(texts.items()))
         result.status = APPLIED if result.applicability == "safe" or self.unsafe else SUGGESTED
         return result
 

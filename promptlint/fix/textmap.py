@@ -376,6 +376,13 @@ def _slide_whitespace(ops: list, value: str) -> list:
 def target_for(span: Span, workspace: Workspace, segments) -> Target:
     source = workspace.source(span.path)
     if source.is_python:
+        alone = workspace.literal(span)
+        if alone is not None:
+            try:
+                return LiteralTarget(span.path, read_literal(alone.node, alone.start, source.code), source.code,
+                                     source.newline)
+            except LiteralError:
+                pass  # read it from the parsed module, which says why
         py = workspace.python(span.path)
         located = py.find(span, STRING_NODES)
         if located is None:
