@@ -23,11 +23,22 @@ _INTEGER = re.compile(r"^(\s*)(\d+)(\s*)$")
 _YAML_KEY_VALUE = re.compile(r"^(\s*[\w-]+\s*:\s*)(\d+)(\s*(?:#.*)?)$")
 
 
+_REQUESTS: dict[int, tuple[Project, dict[str, Request]]] = {}
+
+
 def _request(project: Project, request_id: str) -> Request:
-    for request in project.requests:
-        if request.id == request_id:
-            return request
-    raise FixError(f"no request `{request_id}`")
+    """The project's request by id (indexed once per project: every fix looks one up)."""
+    held = _REQUESTS.get(id(project))
+    if held is None or held[0] is not project:
+        _REQUESTS.clear()
+        index: dict[str, Request] = {}
+        for r in project.requests:
+            index.setdefault(r.id, r)  # the first of a repeated id, as a scan would find
+        held = _REQUESTS[id(project)] = (project, index)
+    request = held[1].get(request_id)
+    if request is None:
+        raise FixError(f"no request `{request_id}`")
+    return request
 
 
 def _call(workspace: Workspace, request: Request, alone: bool = False) -> tuple[PySource, cst.Call]:
