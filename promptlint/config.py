@@ -30,13 +30,26 @@ DEFAULT_EXCLUDE = (
     ".promptlint_cache", "site-packages", ".eggs", "*.egg-info",
 )
 PRICE_KEYS = ("input", "output", "cache-read", "cache-write", "cache-write-1h")
+# Where requests are inventoried and linted but priced apart from production (SPEC §7):
+# tests, docs, examples, benchmarks, notebooks and evaluation folders.
+DEFAULT_NON_PRODUCTION = (
+    "tests", "test", "testing", "test_*.py", "*_test.py", "conftest.py", "docs", "doc", "examples", "example",
+    "samples", "benchmarks", "benchmark", "notebooks", "*.ipynb", "evals", "eval", "evaluation", "evaluations",
+)
 
 
 @dataclass(frozen=True)
 class Budget:
+    """A limit for the templates and requests under ``path``: tokens or dollars each
+    (``max-tokens``, ``max-usd`` per request or per month), dollars together
+    (``max-total-usd``), or growth against the baseline (``max-increase``)."""
+
     path: str
     max_tokens: int | None = None
     max_usd: float | None = None
+    max_usd_per: str = "request"  # "request" | "month"
+    max_total_usd: float | None = None  # dollars per month, all requests under the glob together
+    max_increase: str | None = None  # promptlint.thresholds grammar: "5%|50", "2x", "$200/month"
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,9 @@ class Config:
     cache_dir: str = ".promptlint_cache"
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     prices: dict[str, PriceOverride] = field(default_factory=dict)
+    traffic: dict[str, int] = field(default_factory=dict)  # path glob or request id -> requests/month
+    non_production: tuple[str, ...] = DEFAULT_NON_PRODUCTION
+    measured_traffic: str | None = None  # file of measured traffic written by `audit --write-usage-traffic`
     # Where the configuration came from (not a key): relative paths resolve against it.
     source: str | None = None
     root: str = "."
@@ -123,13 +139,13 @@ def parse_config(data: dict[str, Any], where: str = "config", root: str = ".") -
             raise _unknown_key(key, _KEY_FIELDS, where)
         name = _KEY_FIELDS[key]
         if name in ("include", "exclude", "extend_exclude", "select", "ignore", "prompt_name_patterns",
-                    "template_globs", "rule_dirs"):
+                    "template_globs", "rule_dirs", "non_production"):
             values[name] = _str_list(value, key, where)
         elif name == "per_file_ignores":
             if not isinstance(value, dict):
                 raise _fail(where, "`per-file-ignores` must be a table of glob = [codes]")
             values[name] = {glob: _str_list(codes, f"per-file-ignores.{glob}", where) for glob, codes in value.items()}
-        elif name in ("default_model", "baseline", "cache_dir"):
+        elif name in ("default_model", "baseline", "cache_dir", "measured_traffic"):
             if not isinstance(value, str) or not value:
                 raise _fail(where, f"`{key}` must be a non-empty string")
             values[name] = value
@@ -167,6 +183,9 @@ def parse_config(data: dict[str, Any], where: str = "config", root: str = ".") -
             values[name] = {code.upper(): dict(opts) for code, opts in value.items()}
         elif name == "prices":
             values[name] = {model: _price_override(model, v, where) for model, v in _table(value, key, where).items()}
+        elif name == "traffic":
+            values[name] = {target: int(_number(n, f"traffic.{target}", where, integer=True, low=0))
+                            for target, n in _table(value, key, where).items()}
     return Config(**values, source=where, root=root)
 
 
@@ -177,22 +196,49 @@ def _table(value: Any, key: str, where: str) -> dict:
 
 
 def _budget(value: Any, index: int, where: str) -> Budget:
+    from promptlint.thresholds import parse_dollars, parse_max_increase
+
+    shape = ("`budgets` must be a list of tables {path = \"glob\", max-tokens = N | max-usd = X | "
+             "max-usd = \"$200/month\" | max-total-usd = \"$1000/month\" | max-increase = \"2x\"}")
     if not isinstance(value, dict):
-        raise _fail(where, "`budgets` must be a list of tables {path = \"glob\", max-tokens = N | max-usd = X}")
-    allowed = {"path", "max-tokens", "max-usd"}
+        raise _fail(where, shape)
+    allowed = {"path", "max-tokens", "max-usd", "max-total-usd", "max-increase"}
     for key in value:
         if key not in allowed:
             raise _unknown_key(key, allowed, where, f"budgets[{index}]")
     if not isinstance(value.get("path"), str):
         raise _fail(where, f"budgets[{index}] needs `path`, a glob")
-    if "max-tokens" not in value and "max-usd" not in value:
-        raise _fail(where, f"budgets[{index}] needs `max-tokens` or `max-usd`")
+    if not allowed.intersection(value) - {"path"}:
+        raise _fail(where, f"budgets[{index}] needs `max-tokens`, `max-usd`, `max-total-usd` or `max-increase`")
+
+    def dollars(key: str, per: str) -> tuple[float | None, str]:
+        given = value.get(key)
+        if given is None:
+            return None, per
+        if isinstance(given, str):
+            try:
+                parsed = parse_dollars(given, per)
+            except ValueError as exc:
+                raise _fail(where, f"budgets[{index}].{key}: {exc}") from None
+            return parsed.amount, parsed.per
+        return float(_number(given, key, where, low=0)), per
+
     max_tokens = value.get("max-tokens")
-    max_usd = value.get("max-usd")
+    max_usd, per = dollars("max-usd", "request")
+    total, total_per = dollars("max-total-usd", "month")
+    if total is not None and total_per != "month":
+        raise _fail(where, f"budgets[{index}].max-total-usd is dollars per month, like \"$1000/month\"")
+    increase = value.get("max-increase")
+    if increase is not None:
+        try:
+            parse_max_increase(str(increase))
+        except ValueError as exc:
+            raise _fail(where, f"budgets[{index}].max-increase: {exc}") from None
     return Budget(
         path=value["path"],
         max_tokens=int(_number(max_tokens, "max-tokens", where, integer=True, low=0)) if max_tokens is not None else None,
-        max_usd=float(_number(max_usd, "max-usd", where, low=0)) if max_usd is not None else None,
+        max_usd=max_usd, max_usd_per=per, max_total_usd=total,
+        max_increase=str(increase) if increase is not None else None,
     )
 
 

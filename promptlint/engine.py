@@ -24,6 +24,9 @@ from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
 from promptlint.tokens import Measurements, TokenCounter, make_counter, measure
+from promptlint.traffic import TrafficPlan, billing_hit_rate
+from promptlint.traffic.money import monthly, price_at
+from promptlint.traffic.stage import UsageReport, traffic_stage
 from promptlint.suppress import line_key
 from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, SEVERITY_RANK
 
@@ -38,17 +41,28 @@ class Analysis:
     template_prices: dict[str, Price]
     rules: tuple[Rule, ...] = ()
     notices: tuple[Diagnostic, ...] = field(default_factory=tuple)
+    traffic: TrafficPlan = field(default_factory=TrafficPlan)
+    usage: UsageReport | None = None
+
+    def production(self, priced: PricedFinding) -> bool:
+        return self.traffic.production(priced.finding.request, priced.finding.template)
 
     @property
     def usd_per_month_saveable(self) -> float:
+        """What production findings save a month (non-production ones are priced apart)."""
         return sum(f.price.usd_per_month for f in self.findings
-                   if f.price and f.price.usd_per_month > 0 and not f.finding.saving.exposure)
+                   if f.price and f.price.usd_per_month > 0 and not f.finding.saving.exposure and self.production(f))
 
     @property
     def usd_per_month_total(self) -> float:
-        """The input cost of every request: request prices add up to a bill (template
-        prices do not: a template is priced as if sent alone)."""
-        return sum(p.usd_per_month for p in self.request_prices.values())
+        """The input cost of every production request: request prices add up to a bill
+        (template prices do not: a template is priced as if sent alone)."""
+        return sum(p.usd_per_month for rid, p in self.request_prices.items() if self.traffic.of_request(rid).production)
+
+    @property
+    def usd_per_month_non_production(self) -> float:
+        return sum(p.usd_per_month for rid, p in self.request_prices.items()
+                   if not self.traffic.of_request(rid).production)
 
     @property
     def by_severity(self) -> dict[str, int]:
@@ -114,6 +128,41 @@ def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
         return memo[module]
 
     return load
+
+
+def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None):
+    """Extract, on demand, the skipped Python files that call one of ``names``: a loop
+    over documents that calls ``summarize(doc)`` usually sits in a file with no LLM call
+    of its own, and the loop analysis needs it (:mod:`promptlint.loops`)."""
+    import re
+
+    root = Path(config.root)
+    done: set[str] = set()
+
+    def find(names: set[str]) -> list[FileResult]:
+        names = {n for n in names if n.isidentifier() and len(n) > 2}
+        if not names:
+            return []
+        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\s*\(")
+        found = []
+        for rel in discovery.skipped:
+            kind = "python" if rel.endswith(".py") else "notebook" if rel.endswith(".ipynb") else None
+            if kind is None or rel in done:
+                continue
+            try:
+                with open(root / rel, "rb") as handle:
+                    data = handle.read(config.max_file_size + 1)
+            except OSError:
+                continue
+            if len(data) > config.max_file_size or not pattern.search(data):
+                continue
+            done.add(rel)
+            result = load_on_demand(rel, kind, config, cache)
+            if result is not None:
+                found.append(result)
+        return found
+
+    return find
 
 
 def _import_bases(discovery: Discovery) -> list[str]:
@@ -187,7 +236,7 @@ def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
     project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache),
-                   tree_files(results, discovery, config, cache))
+                   tree_files(results, discovery, config, cache), caller_loader(discovery, config, cache))
     return Scan(discovery, tuple(results), project, notices)
 
 
@@ -197,10 +246,12 @@ def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> t
 
 
 def run_rules(rules: list[Rule], project: Project, measurements: Measurements, config: Config,
-              catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer) -> list[Finding]:
+              catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer,
+              traffic: TrafficPlan | None = None) -> list[Finding]:
     findings: list[Finding] = []
     for rule in rules:
-        ctx = RuleContext(rule, rule.option_values(config), project, measurements, config, catalog, counter, pricer)
+        ctx = RuleContext(rule, rule.option_values(config), project, measurements, config, catalog, counter, pricer,
+                          traffic)
         findings.extend(rule.resolve_check()(ctx))
     return [f for f in findings if not suppressed(f, project, config, rules)]
 
@@ -222,14 +273,16 @@ def suppressed(finding: Finding, project: Project, config: Config, rules: list[R
     return False
 
 
-def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFinding, ...]:
+def price_findings(findings: list[Finding], pricer: Pricer, traffic: TrafficPlan | None = None) -> tuple[PricedFinding, ...]:
+    """Per request as the rules measured it; per month at the traffic of every site it saves on."""
+    traffic = traffic or TrafficPlan(default=pricer.config.requests_per_month)
     priced = []
     for finding in findings:
         price = None
         model = None
         if finding.saving is not None and (finding.saving.before or finding.saving.after):
             amount = pricer.saving(finding.saving)
-            price = pricer.price(amount)
+            price = price_at(amount, 0, monthly(pricer, finding, traffic))
             model = (finding.saving.before or finding.saving.after)[0].model
         priced.append(PricedFinding(finding, price, model))
     priced.sort(key=lambda p: (p.finding.span.path, p.finding.span.line, p.finding.span.column, p.finding.code))
@@ -237,8 +290,10 @@ def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFindi
 
 
 def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
-            counter: TokenCounter | None = None, use_cache: bool = True, scanned: Scan | None = None) -> Analysis:
-    """The whole pipeline; ``scanned`` skips discovery and extraction (a tree already read)."""
+            counter: TokenCounter | None = None, use_cache: bool = True, scanned: Scan | None = None,
+            usage=None, usage_days: float | None = None) -> Analysis:
+    """The whole pipeline; ``scanned`` skips discovery and extraction (a tree already read);
+    ``usage`` (:class:`promptlint.traffic.logs.UsageLogs`) prices sites at their logged traffic."""
     ruleset: RuleSet = load_rules(config)
     rules = ruleset.selected(select or config.select, (*config.ignore, *ignore))
     cache = open_cache(config, use_cache)
@@ -250,21 +305,26 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
         counter = make_counter(config, catalog, cache)
     measurements = measure(project, counter, config.default_model)
     pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}") if cache else None)
-    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer)
+    traffic, usage_report = traffic_stage(project, config, measurements, pricer, usage, usage_days)
+    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, traffic)
     if counter.exact is not None:
         from promptlint.tokens.exact import with_warnings
 
         measurements = with_warnings(measurements, counter)
 
     request_prices = {
-        request.id: pricer.price(pricer.request_cost(request, measurements.requests[request.id], project))
+        request.id: price_at(pricer.request_cost(request, measurements.requests[request.id], project,
+                                                 billing_hit_rate(traffic, config.cache_hit_rate, request.id)),
+                             traffic.of_request(request.id).requests_per_month)
         for request in project.requests
     }
     template_prices = {
-        tid: pricer.price(pricer.template_cost(measurements.template_models[tid], tokens))
+        tid: price_at(pricer.template_cost(measurements.template_models[tid], tokens),
+                      traffic.of_template(tid).requests_per_month)
         for tid, tokens in measurements.templates.items()
     }
-    priced = price_findings(findings, pricer)
+    priced = price_findings(findings, pricer, traffic)
     if cache is not None:
         cache.save()
-    return Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules), notices)
+    return Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules), notices,
+                    traffic, usage_report)
