@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import promptlint_command  # noqa: E402
+from run import which_promptlint  # noqa: E402
 
 REPEAT = "Never ask for card numbers, passwords or one-time codes."
 
@@ -112,13 +112,19 @@ def generate(root: Path, files: int) -> dict[str, int]:
     return counts
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, str]:
+def timed(command: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system, with the worker processes) and output."""
     start = time.perf_counter()
-    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} exited {proc.returncode}:\n{proc.stderr[-2000:]}")
-    return elapsed, proc.stdout + proc.stderr
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        out.seek(0)
+        output = out.read()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} exited {code}:\n{output[-2000:]}")
+    return elapsed, usage.ru_utime + usage.ru_stime, output
 
 
 def fixed_files(output: str) -> int:
@@ -130,16 +136,17 @@ def fixed_files(output: str) -> int:
 
 
 def bench(pristine: Path, work: Path, files: int, rounds: int) -> dict[str, list[float]]:
-    fix = promptlint_command() + ["fix", ".", "--no-cache"]
-    times: dict[str, list[float]] = {"diff": [], "write": []}
+    fix = [which_promptlint(), "fix", ".", "--no-cache"]
+    times: dict[str, list[float]] = {"diff": [], "write": [], "diff_cpu": [], "write_cpu": []}
     for _ in range(rounds):
         for mode in ("diff", "write"):
             shutil.rmtree(work, ignore_errors=True)
             shutil.copytree(pristine, work)
-            seconds, output = timed(fix + (["--diff"] if mode == "diff" else []), work)
+            seconds, cpu, output = timed(fix + (["--diff"] if mode == "diff" else []), work)
             if fixed_files(output) != files:
                 raise SystemExit(f"fix {mode} fixed {fixed_files(output)} of {files} files")
             times[mode].append(seconds)
+            times[f"{mode}_cpu"].append(cpu)
     return times
 
 
@@ -163,7 +170,9 @@ def main() -> None:
         print(f"\n{files:,} fixable files ({counts['python']:,} Python, {counts['yaml']:,} YAML, "
               f"{counts['jinja']:,} Jinja): every file fixed in each run")
         for mode, label in (("diff", "fix --diff (writes nothing)"), ("write", "fix (writes every file)")):
-            print(f"  {label:<30} {med[mode]:6.1f} s   (runs: {', '.join(f'{x:.1f}' for x in times[mode])})")
+            print(f"  {label:<30} {med[mode]:6.1f} s wall, {med[mode + '_cpu']:6.1f} s CPU   "
+                  f"(runs: {', '.join(f'{x:.1f}' for x in times[mode])})")
+        print(f"  load average after it ran: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} cores)")
     if len(sizes) == 2:
         small, large = sizes
         print(f"\ngrowth for {large / small:.0f}x the files: fix x{medians[large]['write'] / medians[small]['write']:.2f}, "
