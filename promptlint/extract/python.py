@@ -20,6 +20,7 @@ from promptlint.extract.resolve import Resolver, SourcePositions
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft, WrapperDraft
 from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, Scope, callee_chain, dotted, module_name_for, pos_of
 from promptlint.globs import match_name
+from promptlint.loops import FileLoops
 from promptlint.suppress import scan_suppressions
 from promptlint.types import Diagnostic, Segment, Span
 
@@ -71,6 +72,13 @@ def _api_of(site: CallSite, index: ModuleIndex) -> tuple[str, str]:
     return (api.provider, api.api) if api is not None else ("", "")
 
 
+def _is_client(sink: sinks.Sink, site: CallSite, index: ModuleIndex) -> bool:
+    """Whether the call's receiver is the SDK's client (see :func:`sinks.client_evidence`)."""
+    keywords = tuple(k.arg for k in site.node.keywords if k.arg)
+    return sink.function or any(k.arg is None for k in site.node.keywords) \
+        or sinks.client_evidence(sink, _client_receiver(site.node.func), site.scope, index, keywords)
+
+
 def _client_receiver(func: ast.expr) -> ast.expr | None:
     """``client`` in ``client.beta.messages.with_raw_response.create``: below the API names."""
     node = func
@@ -109,34 +117,42 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
     resolver = Resolver(index, path, SourcePositions(text))
 
     constants = _constants(index, resolver, path, name_patterns)
+    loops = FileLoops(tree, module, resolver.span, index.imports)
     bindings = _bindings(index, resolver, path, name_patterns)
     drafts: list[RequestDraft] = []
     definitions: list[NamedValue] = []
     wrappers: list[WrapperDraft] = []
     counters: dict[tuple[str, str], int] = {}
+    sent: set[int] = set()
     for site in index.calls:
-        found = sinks.match(site.chain, index)
-        if found is not None:
-            sink, tail = found
-            keywords = tuple(k.arg for k in site.node.keywords if k.arg)
-            if sink.function or any(k.arg is None for k in site.node.keywords) \
-                    or sinks.client_evidence(sink, _client_receiver(site.node.func), site.scope, index, keywords):
-                drafts.extend(_drafts_for(site, classify_call(site.chain, index), resolver, counters, path,  # type: ignore[arg-type]
-                                          wrappers, sink.text))
+        sink = sinks.match(site.chain, index)
+        found: list[RequestDraft] = []
+        if sink is not None:
+            if _is_client(sink[0], site, index):
+                found = _drafts_for(site, classify_call(site.chain, index), resolver, counters, path,  # type: ignore[arg-type]
+                                    wrappers, sink[0].text)
         elif site.chain[-1] in langchain.INVOKE_METHODS:
-            drafts.extend(_invocation(site, resolver, counters, path))
+            found = _invocation(site, resolver, counters, path)
         elif site.chain[-1] in langchain.PROMPT_CALLS:
             definitions.extend(_definition(site, resolver))
+        if found:
+            sent.add(id(site.node))
+            facts = dict(loops=loops.loops(site.node), history=loops.history(site.node))
+            drafts.extend(replace(d, **facts) for d in found)
     for site in index.other_calls:
         bound = _bound_sdk_call(site, index)
         if bound is not None:
-            drafts.extend(_drafts_for(bound, classify_call(bound.chain, index), resolver, counters, path,  # type: ignore[arg-type]
-                                      wrappers, sinks.text_slots(*_api_of(bound, index))))
+            found = _drafts_for(bound, classify_call(bound.chain, index), resolver, counters, path,  # type: ignore[arg-type]
+                                wrappers, sinks.text_slots(*_api_of(bound, index)))
+            sent.add(id(site.node))
+            facts = dict(loops=loops.loops(site.node), history=loops.history(site.node))
+            drafts.extend(replace(d, **facts) for d in found)
     reexports = tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
     return FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
         suppressions=scan_suppressions(text), reexports=reexports, definitions=tuple(definitions),
-        bindings=tuple(bindings), wrappers=tuple(wrappers), calls=tuple(summaries.call_records(index, resolver)),
+        calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path),
+        bindings=tuple(bindings), wrappers=tuple(wrappers), wrapper_calls=tuple(summaries.call_records(index, resolver)),
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from promptlint.extract.layout import Layout
 from promptlint.extract.values import FileLink, Value
-from promptlint.types import Diagnostic, Example, Request, Span, Template
+from promptlint.types import AgentRun, CallEdge, Diagnostic, Example, Loop, Request, Span, Template
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class RequestDraft:
     interactive: bool = False
     is_async: bool = False
     param_spans: tuple[tuple[str, Span], ...] = ()
+    loops: tuple[Loop, ...] = ()  # see promptlint.loops
+    history: str | None = None
     via: str | None = None  # the in-house function(s) the call goes through, when it is a wrapper's call
 
     @property
@@ -121,9 +123,11 @@ class FileResult:
     links: tuple[FileLink, ...] = ()  # files this file names as prompts (promptfoo ``file://``)
     definitions: tuple[NamedValue, ...] = ()  # prompt objects built at call sites (LangChain)
     reexports: tuple[tuple[str, str, str | None], ...] = ()  # (local, module, name) from imports
+    calls: tuple[CallEdge, ...] = ()  # calls of the tree's functions, with their loops
+    agent_runs: tuple[AgentRun, ...] = ()  # agent framework runs and their step caps
     bindings: tuple[NamedValue, ...] = ()  # prompt candidates not exported (locals, earlier bindings)
     wrappers: tuple[WrapperDraft, ...] = ()  # summaries of the functions whose parameters reach a request
-    calls: tuple[CallRecord, ...] = ()  # calls that may be of a wrapper defined anywhere in the tree
+    wrapper_calls: tuple[CallRecord, ...] = ()  # calls that may be of a wrapper defined anywhere in the tree
 
     def constant(self, name: str) -> NamedValue | None:
         for c in self.constants:

@@ -42,7 +42,7 @@ def expand(results: list[FileResult], find_module) -> Expansion:
     out = Expansion()
     if not summaries:
         return out
-    records = [(r, c) for r in results for c in r.calls]
+    records = [(r, c) for r in results for c in r.wrapper_calls]
     done: set[tuple[int, str]] = set()
     made: list[tuple[Key, RequestDraft, Key | None]] = []  # (callee, request, caller when it is a wrapper now)
     counters: dict[tuple[str, str, str], int] = {}

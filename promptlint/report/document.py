@@ -18,6 +18,7 @@ def template_entry(analysis, tid: str, view) -> dict:
         "placeholders": list(t.placeholders), "model": analysis.measurements.template_models[tid],
         "usd_per_request": round_usd(price.usd_per_request), "usd_per_month": round_usd(price.usd_per_month),
         "exact": tid in analysis.measurements.exact_templates,
+        "count": analysis.measurements.template_count(tid),
         "traffic": analysis.traffic.of_template(tid).to_json(), "production": analysis.traffic.of_template(tid).production,
     }
     if t.span.cell is not None:
@@ -52,7 +53,7 @@ def request_entry(analysis, request, view) -> dict:
         "max_tokens": request.max_tokens, "cache_breakpoints": request.cache_breakpoints,
         "automatic_cache": request.auto_cache is not None, "in_loop": request.in_loop, "stream": request.stream,
         "batch": request.batch, "templates": list(request.templates), "input_tokens": counts.input_tokens,
-        "exact": counts.exact,
+        "exact": counts.exact, "count": counts.count,
         "usd_per_request": round_usd(price.usd_per_request), "usd_per_month": round_usd(price.usd_per_month),
         "traffic": request_json(analysis.traffic.of_request(request.id)),
         "production": analysis.traffic.of_request(request.id).production,
