@@ -131,9 +131,11 @@ def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
 
 
 def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None):
-    """Extract, on demand, the skipped Python files that call one of ``names``: a loop
-    over documents that calls ``summarize(doc)`` usually sits in a file with no LLM call
-    of its own, and the loop analysis needs it (:mod:`promptlint.loops`)."""
+    """Extract, on demand, the skipped Python files that call one of ``names`` or pass it
+    on by name (``Tool(func=summarize)``): a loop over documents that calls
+    ``summarize(doc)`` usually sits in a file with no LLM call of its own, and the loop
+    analysis needs it, and the registration that makes it an agent's tool
+    (:mod:`promptlint.loops`)."""
     import re
 
     root = Path(config.root)
@@ -143,7 +145,7 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
         names = {n for n in names if n.isidentifier() and len(n) > 2}
         if not names:
             return []
-        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\s*\(")
+        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\s*[(,)\]]")
         found = []
         for rel in discovery.skipped:
             kind = "python" if rel.endswith(".py") else "notebook" if rel.endswith(".ipynb") else None

@@ -33,15 +33,19 @@ def batch_loop(request: Request) -> Loop | None:
 
     It walks data (not a literal list of models or settings, not a counter); its
     iterations are independent (no message built from an earlier answer, not a
-    conversation); nothing in it reads a clock (a latency benchmark); no loop around or
-    inside it waits for a person, runs open-ended or carries state; inner loops are only
-    retries or fixed counts; and the request is not made in a request handler, streamed
+    conversation, not the first step of an agent episode); nothing in an iteration reads
+    a clock (a latency benchmark), here or in a helper on the way to the call; no one
+    waits on each answer (no request handler, tool or callback reaches the loop, the
+    answers are not only printed, not fanned in to one more request, not one query fanned
+    out); no loop around or inside it waits for a person, runs open-ended or carries
+    state; inner loops are only retries or fixed counts; and the request is not streamed
     or already batched.
     """
-    if request.interactive or request.stream or request.batch or request.history:
+    if request.interactive or request.stream or request.batch or request.history or request.episode:
         return None
     loops = request.loops
-    if any(loop.kind in ("interactive", "unbounded", "capped") or not loop.independent or loop.timed for loop in loops):
+    if any(loop.kind in ("interactive", "unbounded", "capped") or not loop.independent or loop.timed or loop.waited
+           for loop in loops):
         return None
     for i, loop in enumerate(loops):
         if loop.kind == "collection" and all(inner.kind in _INNER_OK for inner in loops[:i]):
@@ -64,9 +68,10 @@ def batch_eligible(ctx):
         inside = f" in {request.function}()" if request.function else ""
         yield ctx.finding(
             request.span,
-            f"{request.api}{inside} runs once per item of {where(loop, request)}: the items are independent "
-            f"(no message is built from an earlier answer), nothing is timed and no handler waits on the reply, "
-            f"so the {api} bills it at 50% (input priced here; output is halved too), results within 24 h",
+            f"{request.api}{inside} runs once per item of {where(loop, request)}: each item's request is built "
+            f"from the item alone (no earlier answer, no shared conversation), the answers are kept rather than "
+            f"printed, nothing is timed, and no request handler, agent tool or callback reaches the loop, so the "
+            f"{api} bills it at 50% (input priced here; output is halved too), results within 24 h",
             request=request.id, saving=Saving(0, usage, batched(usage)),
             fix=Fix("unsafe", f"collect the requests and send them through the {api}"),
         )
@@ -147,7 +152,8 @@ def history_resent_uncached(ctx):
     hit_rate = ctx.config.cache_hit_rate
     for request in ctx.project.requests:
         found = resent_history(request)
-        if found is None or not uses_block_caching(ctx, request) or _caches_conversation(request):
+        if found is None or not uses_block_caching(ctx, request) or _caches_conversation(request) \
+                or request.cached_by:
             continue
         name, loop = found
         turns_here = min(turns, loop.count) if loop is not None and loop.count else turns

@@ -99,6 +99,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
     definitions: list[NamedValue] = []
     counters: dict[tuple[str, str], int] = {}
     sent: set[int] = set()
+    made: list[tuple[CallSite, list[RequestDraft]]] = []
     for site in index.calls:
         api = classify_call(site.chain, index)
         found: list[RequestDraft] = []
@@ -110,13 +111,17 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
             definitions.extend(_definition(site, resolver))
         if found:
             sent.add(id(site.node))
-            facts = dict(loops=loops.loops(site.node), history=loops.history(site.node))
-            drafts.extend(replace(d, **facts) for d in found)
+            made.append((site, found))
+    loops.mark_requests(site.node for site, _ in made)
+    for site, found in made:
+        facts = dict(loops=loops.loops(site.node), history=loops.history(site.node),
+                     episode=loops.episode(site.node), cached_by=loops.cached_by(site.node))
+        drafts.extend(replace(d, **facts) for d in found)
     reexports = tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
     return FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
         suppressions=scan_suppressions(text), reexports=reexports, definitions=tuple(definitions),
-        calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path),
+        calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path), functions=loops.function_facts(),
     )
 
 

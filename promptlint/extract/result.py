@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from promptlint.extract.layout import Layout
 from promptlint.extract.values import FileLink, Value
-from promptlint.types import AgentRun, CallEdge, Diagnostic, Example, Loop, Request, Span, Template
+from promptlint.types import AgentRun, CallEdge, Diagnostic, Example, FunctionFacts, Loop, Request, Span, Template
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class RequestDraft:
     param_spans: tuple[tuple[str, Span], ...] = ()
     loops: tuple[Loop, ...] = ()  # see promptlint.loops
     history: str | None = None
+    episode: str | None = None
+    cached_by: str | None = None
 
     def param(self, name: str) -> Value | None:
         for key, value in self.params:
@@ -79,6 +81,7 @@ class FileResult:
     reexports: tuple[tuple[str, str, str | None], ...] = ()  # (local, module, name) from imports
     calls: tuple[CallEdge, ...] = ()  # calls of the tree's functions, with their loops
     agent_runs: tuple[AgentRun, ...] = ()  # agent framework runs and their step caps
+    functions: tuple[FunctionFacts, ...] = ()  # functions that read a clock or serve a request
 
     def constant(self, name: str) -> NamedValue | None:
         for c in self.constants:
