@@ -54,10 +54,10 @@ def _paths(paths: tuple[str, ...]) -> list[Path]:
     return [Path(p) for p in paths] if paths else [Path.cwd()]
 
 
-def _view(config: Config):
+def _view(config: Config, verbose: bool = False):
     from promptlint.report import View
 
-    return View(config.root, os.getcwd())
+    return View(config.root, os.getcwd(), verbose)
 
 
 def _analyze(paths, config, select=(), ignore=(), use_cache=True, **traffic):
@@ -101,8 +101,9 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Rule codes, names or prefixes to run (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to skip (comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails (default: warning).")
+@click.option("--verbose", "-v", is_flag=True, help="JSON: say why each template is taken for a prompt (its evidence).")
 @with_common
-def check(paths, output_format, select, ignore, fail_on, config_file, no_cache, **overrides) -> None:
+def check(paths, output_format, select, ignore, fail_on, verbose, config_file, no_cache, **overrides) -> None:
     """Lint the prompts under PATHS (default: the current directory)."""
     from promptlint.report import CHECK_FORMATS
 
@@ -111,7 +112,7 @@ def check(paths, output_format, select, ignore, fail_on, config_file, no_cache, 
     config = _config(paths, config_file, fail_on=fail_on, **overrides)
     analysis = _analyze(paths, config, _split(select), _split(ignore), use_cache=not no_cache)
     _notices(analysis)
-    click.echo(CHECK_FORMATS[output_format](analysis, _view(config)), nl=False)
+    click.echo(CHECK_FORMATS[output_format](analysis, _view(config, verbose)), nl=False)
     sys.exit(EXIT_FINDINGS if analysis.failing(config.fail_on) else EXIT_OK)
 
 
@@ -308,9 +309,9 @@ def count(source, model, output_format, config_file, tokenizer) -> None:
         from promptlint.report import fmt_int, fmt_usd
 
         holes = f", {len(result['placeholders'])} placeholders not counted" if result["placeholders"] else ""
-        kind = "exact count_tokens count" if result["exact"] else "offline estimate"
-        click.echo(f"{fmt_int(result['tokens'])} tokens ({kind} for {result['model']}{holes}): "
-                   f"{fmt_usd(result['usd_per_request'])}/request as input, "
+        click.echo(f"{fmt_int(result['tokens'])} tokens ({result['count']} for {result['model']}{holes}); "
+                   f"{fmt_int(result['input_tokens'])} input tokens as one user message: "
+                   f"{fmt_usd(result['usd_per_request'])}/request, "
                    f"{fmt_usd(result['usd_per_month'])}/month at {fmt_int(config.requests_per_month)} requests")
 
 

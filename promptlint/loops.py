@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from promptlint.pyast import (LOOPS, SCOPES, callee, dotted, loop_body, reads, sent_by, tail_in, unparse,
-                               value_key, walk_body)
+from promptlint.pyast import (LOOPS, SCOPES, callee, clear_walks, dotted, loop_body, reads, sent_by, tail_in,
+                               unparse, value_key, walk_body)
 from promptlint.types import AgentRun, CallEdge, FunctionFacts, Loop, Request, Span
 from promptlint.waits import TIMERS, answer_use, decorator_reason, fan_in, per_query, reads_clock, registrations
 
@@ -55,6 +55,7 @@ class FileLoops:
 
     def __init__(self, tree: ast.Module, module: str, span: Callable[[ast.AST], Span],
                  imports: dict | None = None) -> None:
+        clear_walks()
         self.tree = tree
         self.module = module
         self.span = span

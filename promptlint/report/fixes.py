@@ -97,5 +97,5 @@ def _summary(run, diff_mode: bool, unsafe: bool) -> str:
     if not diff_mode:
         remaining = len(after.findings)
         pieces.append(f"{remaining} finding{'s' if remaining != 1 else ''} remain{'s' if remaining == 1 else ''}")
-    estimate = " Tokens are offline estimates." if after.measurements.tokenizer != "anthropic" else ""
+    estimate = " Some token counts are estimates." if after.measurements.estimated else ""
     return "; ".join(pieces) + "." + estimate
