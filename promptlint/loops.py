@@ -23,7 +23,8 @@ from typing import Callable, Iterable
 from promptlint.pyast import (LOOPS, SCOPES, callee, clear_walks, dotted, loop_body, reads, sent_by, tail_in,
                                unparse, value_key, walk_body)
 from promptlint.types import AgentRun, CallEdge, FunctionFacts, Loop, Request, Span
-from promptlint.waits import TIMERS, answer_use, decorator_reason, fan_in, per_query, reads_clock, registrations
+from promptlint.waits import (MODULE, TIMERS, answer_use, decorator_reason, fan_in, per_query, reads_clock,
+                              registrations, script_app)
 
 MAX_HELPER_DEPTH = 3
 MAX_SERVING_DEPTH = 4  # callers followed up to a request handler or a tool
@@ -191,8 +192,22 @@ class FileLoops:
             if target is None:
                 continue
             function = self.function_of(node)
-            edges.append(CallEdge(self._qualname(function), target[0], target[1], self.loops(node), self.span(node)))
+            edges.append(CallEdge(self._qualname(function), target[0], target[1], self.loops(node), self.span(node),
+                                  bounded=self._bounded(node, function)))
         return tuple(edges)
+
+    def _bounded(self, call: ast.Call, function: ast.AST | None) -> bool:
+        """Whether the function making ``call`` stops on a count (``if depth > 3: return``,
+        ``if depth < max_depth: recurse(...)``): a recursion through it has a floor."""
+        if function is None or isinstance(function, ast.Module):
+            return False
+        for node in walk_body(function.body):
+            if isinstance(node, (ast.If, ast.While)) and _ordering(node.test):
+                if any(n is call for n in walk_body(node.body)):
+                    return True
+                if any(isinstance(n, (ast.Return, ast.Raise)) for n in walk_body(node.body)):
+                    return True
+        return False
 
     def _target(self, call: ast.Call) -> tuple[str, str] | None:
         return self._reference(call.func, self.function_of(call))
@@ -347,6 +362,9 @@ class FileLoops:
         """Functions that read a clock or serve a request (decorated as a route, tool or
         callback, or registered as one by name here, maybe a function of another file)."""
         facts: list[FunctionFacts] = []
+        app = script_app(self.imports)
+        if app:
+            facts.append(FunctionFacts(self.module, MODULE, serves=app))
         for node in ast.walk(self.tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 timed, serves = reads_clock(node), decorator_reason(node)
@@ -827,8 +845,12 @@ def with_caller_loops(requests: list[Request], edges: Iterable[tuple[str | None,
     out = []
     for request in requests:
         module = module_of(request.path)
-        if module is None or not request.function:
+        if module is None:
             out.append(request)
+            continue
+        if not request.function:  # module-level code: served when the script is an app's
+            own = tuple(_served(loop, graph.serving((module, MODULE))) for loop in request.loops)
+            out.append(replace(request, loops=own) if own != request.loops else request)
             continue
         target = (module, request.function)
         own = tuple(_served(loop, graph.serving(target)) for loop in request.loops)
@@ -880,7 +902,11 @@ class _CallGraph:
             return own
         seen.add(target)
         for caller_module, edge in self.by_target.get(target, []):
-            if edge.caller and caller_module:
+            if caller_module and not edge.caller:  # called by a module's own code
+                found = self._serves.get((caller_module, MODULE))
+                if found:
+                    return f"reached from {caller_module}, {found}"
+            elif edge.caller and caller_module:
                 found = self._find((caller_module, edge.caller), depth + 1, seen)
                 if found:
                     return found if found.startswith("reached from") else f"reached from {edge.caller}(), {found}"
@@ -900,11 +926,15 @@ def _outer_loops(graph: _CallGraph, target: tuple[str, str], via: tuple[str, ...
         # answer produced: no iteration of a loop around that call is independent
         recursive = edge.caller is not None and (edge.caller == target[1] or edge.caller in chain)
         caller = (caller_module, edge.caller) if edge.caller and caller_module else None
-        serving = graph.serving(caller) if caller else None
+        serving = graph.serving(caller) if caller else graph.serving((caller_module, MODULE)) if caller_module else None
         for loop in edge.loops:
             loop = _served(replace(loop, via=chain, timed=loop.timed or timed), serving)
             if recursive:
                 loop = replace(loop, independent=False, carried=loop.carried or "recursion")
+            found.setdefault(_where_key(loop), loop)
+        if recursive and not edge.bounded:  # no depth or budget check: it recurses while answers say so
+            loop = Loop("unbounded", edge.span, f"{edge.caller}() calling itself", independent=False,
+                        carried="recursion", via=chain)
             found.setdefault(_where_key(loop), loop)
         if caller and not recursive:
             for loop in _outer_loops(graph, caller, chain, depth + 1, timed or graph.timed(caller)):

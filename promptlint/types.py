@@ -185,6 +185,7 @@ class CallEdge:
     qualname: str
     loops: tuple[Loop, ...]
     span: Span
+    bounded: bool = False  # the caller stops on a depth or budget check: recursion through it ends
 
 
 @dataclass(frozen=True)

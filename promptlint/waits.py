@@ -97,6 +97,20 @@ def registrations(call: ast.Call) -> list[tuple[ast.expr, str]]:
     return found
 
 
+# Frameworks whose script runs again for each user interaction: module-level code serves a user.
+SCRIPT_APPS = {"streamlit": "a Streamlit app (the script runs again on every user interaction)"}
+MODULE = "<module>"  # the qualified name FunctionFacts give a module's own code
+
+
+def script_app(imports: dict) -> str | None:
+    """Why a module's top-level code serves a user, from what it imports."""
+    for imp in imports.values():
+        root = (imp.module or "").split(".")[0] or (imp.name or "")
+        if root in SCRIPT_APPS:
+            return SCRIPT_APPS[root]
+    return None
+
+
 def reads_clock(function: ast.AST) -> bool:
     return any(isinstance(n, ast.Call) and callee(n) in TIMERS for n in walk_body(getattr(function, "body", [])))
 

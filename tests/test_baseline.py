@@ -45,7 +45,7 @@ def test_written_baseline_holds_every_template_and_request(app, cli):
     answer = data["requests"]["app/bot.py::answer::messages.create#1"]
     measured = analysis.measurements.requests["app/bot.py::answer::messages.create#1"]
     assert answer["tokens"] == measured.input_tokens > 400
-    assert answer["model"] == "claude-sonnet-4-5"
+    assert answer["model"] == "claude-sonnet-5-5"
     price = analysis.request_prices["app/bot.py::answer::messages.create#1"]
     assert answer["usd_per_request"] == pytest.approx(price.usd_per_request, rel=1e-5)
     assert answer["usd_per_month"] == pytest.approx(answer["usd_per_request"] * 100_000, rel=1e-5)

@@ -22,7 +22,8 @@ def test_list_prices_are_read_below_any_long_context_tier():
 
 def test_same_price_releases_are_passed_over_and_a_dearer_one_ends_the_walk():
     ctx = _ctx()
-    successor, skipped = _cheaper_successor(ctx, "claude-sonnet-4-0")
-    assert successor.model == "claude-sonnet-5" and skipped == ("claude-sonnet-4-5", "claude-sonnet-4-6")
+    successor, skipped = _cheaper_successor(ctx, "claude-sonnet-4-0")  # $3, $3, $3, then $2, $2
+    assert successor.model == "claude-sonnet-5-5"
+    assert skipped == ("claude-sonnet-4-5", "claude-sonnet-4-6", "claude-sonnet-5")
     assert _cheaper_successor(ctx, "claude-3-haiku") == (None, ())  # claude-3-5-haiku costs more
     assert _cheaper_successor(ctx, "o1-mini") == (None, ())  # o3-mini, o4-mini: the same price

@@ -98,12 +98,14 @@ def unbounded_agent_loop(ctx):
         output = f", output up to max_tokens={request.max_tokens:,}" if request.max_tokens else ""
         grows = f"; `{loop.grows}` grows every step, so each step costs more than the last" if loop.grows else ""
         model = ctx.measurements.requests[request.id].model
+        recursion = loop.carried == "recursion"
+        cap = (f"pass a depth down and stop at a limit, e.g. `if depth >= {steps}: return`" if recursion else
+               f"cap it, e.g. `for step in range(MAX_STEPS)` with MAX_STEPS = {steps}, or count the steps and stop")
         yield ctx.finding(
             request.span,
-            f"{request.api} runs inside {where(loop, request)} with no step cap on any path out: the loop ends only "
-            f"when the model or a tool says so, and each extra step costs ~{shown} on {model} (input with its "
-            f"cache scenario{output}){grows}; cap it, e.g. `for step in range(MAX_STEPS)` with MAX_STEPS = {steps}, "
-            "or count the steps and stop",
+            f"{request.api} runs inside {where(loop, request)} with no step cap on any path out: the "
+            f"{'recursion' if recursion else 'loop'} ends only when the model or a tool says so, and each extra step "
+            f"costs ~{shown} on {model} (input with its cache scenario{output}){grows}; {cap}",
             request=request.id, saving=Saving(0, usage, (), exposure=True),
         )
     for run in ctx.project.agent_runs:

@@ -153,26 +153,32 @@ def superseded_model(ctx):
 
 
 def _cheaper_successor(ctx, model: str | None):
-    """The first release after ``model`` in its line that costs less per input token, and
-    the releases passed over on the way (same price: claude-opus-4-0 -> claude-opus-4-1 ->
-    claude-opus-4-5)."""
+    """The newest release after ``model`` in its line that costs less per input token, and
+    the releases passed over on the way: same-price releases before the first cheaper one
+    (claude-opus-4-0 -> claude-opus-4-1 -> claude-opus-4-5), and after it every release
+    that costs no more (claude-sonnet-5 -> claude-sonnet-5-5). A dearer release ends the
+    walk."""
     if not model:
         return None, ()
     price = _per_million(ctx, model)
     skipped: list[str] = []
     current = model
+    found = None
     for _ in range(12):
         successor = ctx.catalog.successor(current)
         if successor is None or successor.model == model or successor.model in skipped:
-            return None, ()
+            break
         then = _per_million(ctx, successor.model)
-        if then < price * 0.99:
-            return successor, tuple(skipped)
         if then > price * 1.01:
-            return None, ()  # the line got dearer: nothing cheaper to move to
-        skipped.append(successor.model)
+            break  # the line got dearer: stop at what was found
+        if then < price * 0.99 or found is not None:
+            if found is not None:
+                skipped.append(found.model)
+            found, price = successor, min(price, then)  # then keep going to the newest at that price
+        else:
+            skipped.append(successor.model)
         current = successor.model
-    return None, ()
+    return (found, tuple(skipped)) if found is not None else (None, ())
 
 
 def _per_million(ctx, model: str, kind: str = "input") -> float:
@@ -184,4 +190,5 @@ def _per_million(ctx, model: str, kind: str = "input") -> float:
 def _which_release(skipped: tuple[str, ...]) -> str:
     if not skipped:
         return "the next release of its line"
-    return f"a later release of its line (after {', '.join(skipped)}, at the same price)"
+    between = ", ".join(skipped) if len(skipped) <= 3 else f"{', '.join(skipped[:2])} and {len(skipped) - 2} more"
+    return f"the newest cheaper release of its line (after {between})"
