@@ -249,6 +249,8 @@ def test_a_model_swap_fails_the_gate_even_with_the_same_tokens(app, cli):
     change = next(c for c in json.loads(out)["baseline"]["changes"] if c["id"].startswith("app/classify.py"))
     assert change["status"] == "repriced" and change["exceeded"]
     assert "price per token rose" in change["reason"] and "gpt-4o-mini -> gpt-4o" in change["reason"]
+    code, out, _ = cli(app, "audit", "--baseline")
+    assert code == 1 and "FAIL: Prompts grew or got pricier beyond" in out, out
 
 
 def test_dollar_limits_and_budget_factors_from_config(app, cli):
