@@ -249,6 +249,9 @@ class Request:
     history: str | None = None  # a message list each call appends to and sends whole (``self.messages``)
     episode: str | None = None  # the loop its answer starts (the first step of an agent episode)
     cached_by: str | None = None  # what sets cache_control on the messages at run time (a helper)
+    # The in-house function(s) the call goes through (``gpt_call()``): the request is made
+    # at this call, its SDK parameters are set inside the wrapper.
+    via: str | None = None
 
     @property
     def templates(self) -> tuple[str, ...]:
