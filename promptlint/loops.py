@@ -122,6 +122,8 @@ class FileLoops:
             kind = "settings"
         count = _count(loop)
         carried, grows, trimmed = _carried(call, body, loop, self.function_of(call))
+        if carried is None and kind == "collection" and _stops_on_answer(call, body):
+            carried = "an answer that ends the loop"
         timed = any(isinstance(n, ast.Call) and callee(n) in TIMERS for n in walk_body(body))
         waited = self._waited(loop, call) if kind == "collection" and carried is None else None
         span = self.span(loop)
@@ -163,6 +165,7 @@ class FileLoops:
             return "unbounded", None
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter  # type: ignore[attr-defined]
         target = loop.target if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].target  # type: ignore[attr-defined]
+        walked = iterable
         iterable = _unwrap(iterable)
         name = callee(iterable) if isinstance(iterable, ast.Call) else None
         if isinstance(iterable, ast.Call) and (_RETRY_ITER.search(name or "") or tail_in(name, {"Retrying", "AsyncRetrying"})):
@@ -176,7 +179,7 @@ class FileLoops:
             if any(isinstance(a, ast.Call) and callee(a) == "len" for a in iterable.args):
                 return "collection", None
             return "counter", unparse(iterable)
-        if _is_literal(iterable) or (isinstance(iterable, ast.Name) and iterable.id in self.literals):
+        if _walks_literal(walked, self.literals):
             return "literal", None
         return "collection", None
 
@@ -513,6 +516,19 @@ def _module_literals(tree: ast.Module) -> set[str]:
     return literal - other
 
 
+def _walks_literal(node: ast.AST, literals: set[str]) -> bool:
+    """The loop ends with a literal written in the code: it walks one, or zips one in
+    (``zip(outputs, EXAMPLES)`` stops at the last example)."""
+    node = _unwrap_items(node)
+    if _is_literal(node) or (isinstance(node, ast.Name) and node.id in literals):
+        return True
+    if not (isinstance(node, ast.Call) and callee(node) in _PASS_THROUGH and node.args):
+        return False
+    name = callee(node)
+    walked = node.args if name == "zip" else node.args[1:] if name == "map" else node.args[:1]
+    return any(_walks_literal(a, literals) for a in walked)
+
+
 def _is_literal(node: ast.AST) -> bool:
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return bool(node.elts) and all(_constant_like(e) for e in node.elts)
@@ -534,6 +550,10 @@ def _constant_like(node: ast.AST) -> bool:
 def _unwrap(node: ast.AST) -> ast.AST:
     while isinstance(node, ast.Call) and callee(node) in _PASS_THROUGH and node.args:
         node = node.args[0]
+    return _unwrap_items(node)
+
+
+def _unwrap_items(node: ast.AST) -> ast.AST:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("items", "values", "keys"):
         return node.func.value
     return node
@@ -786,6 +806,35 @@ def _carried(call: ast.AST, body: list[ast.AST], loop: ast.AST, function: ast.AS
     return carried, grows, trimmed
 
 
+def _stops_on_answer(call: ast.AST, body: list[ast.AST]) -> bool:
+    """The loop breaks when an answer says so (``if matched: break``): a search, where
+    which requests run depends on the answers before them, not a map over items."""
+    answers: set[str] = set()
+    for _ in range(3):  # names bound from the answer, or in a branch the answer decides
+        for node in walk_body(body):
+            if isinstance(node, ast.Assign) and (any(n is call for n in ast.walk(node.value)) or reads(node.value) & answers):
+                answers |= {k for t in node.targets for k in [value_key(t)] if k}
+            elif isinstance(node, ast.If) and reads(node.test) & answers:
+                answers |= {k for n in walk_body(node.body + node.orelse) if isinstance(n, ast.Assign)
+                            for t in n.targets for k in [value_key(t)] if k}
+    return any(isinstance(node, ast.If) and reads(node.test) & answers and _breaks(node.body + node.orelse)
+               for node in _own_statements(body))
+
+
+def _own_statements(statements: list[ast.AST]):
+    """The statements of a loop body, not entering nested loops or definitions."""
+    for node in statements:
+        yield node
+        if isinstance(node, (*LOOPS, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            yield from _own_statements(getattr(node, field, []) or [])
+
+
+def _breaks(statements: list[ast.AST]) -> bool:
+    return any(isinstance(n, ast.Break) for n in _own_statements(statements))
+
+
 def _reset_first(statements: list[ast.AST], key: str, call: ast.AST) -> bool:
     """The iteration binds ``key`` to a fresh value before the call, whatever ran before."""
     for stmt in statements:
@@ -841,26 +890,51 @@ def with_caller_loops(requests: list[Request], edges: Iterable[tuple[str | None,
     re-exports), so ``from tools import ask`` meets ``pkg/tools.py::ask``; ``facts`` are
     every file's :class:`FunctionFacts`.
     """
+    edges = list(edges)
     graph = _CallGraph(edges, resolve, facts)
+    at_call = {_where_key(edge): edge for _, edge in edges}
+    made_in: dict[tuple[str, str], list[Request]] = {}
+    for request in requests:
+        module = module_of(request.path)
+        if module is not None and request.function and not request.via:
+            made_in.setdefault((module, request.function), []).append(request)
     out = []
     for request in requests:
         module = module_of(request.path)
         if module is None:
             out.append(request)
             continue
-        if not request.function:  # module-level code: served when the script is an app's
-            own = tuple(_served(loop, graph.serving((module, MODULE))) for loop in request.loops)
-            out.append(replace(request, loops=own) if own != request.loops else request)
-            continue
-        target = (module, request.function)
+        site: tuple[Loop, ...] = ()
+        timed = history = None
+        edge = at_call.get(_where_key(request)) if request.via else None
+        if edge is not None:
+            # a request made through a wrapper sits at the wrapper's call: the loops around
+            # that call follow the wrapper's own, and what the wrapper's own request is (timed,
+            # a conversation, the first step of an episode) this one is too
+            wrapper = (resolve(edge.module) or edge.module, edge.qualname)
+            inner = made_in.get(wrapper, [])
+            timed = graph.timed(wrapper) or None
+            history = next((r.history for r in inner if r.history), None)
+            episode = request.episode or next((r.episode for r in inner if r.episode), None)
+            cached_by = request.cached_by or next((r.cached_by for r in inner if r.cached_by), None)
+            request = replace(request, episode=episode, cached_by=cached_by)
+            site = tuple(replace(loop, timed=loop.timed or bool(timed)) for loop in edge.loops)
+        history = request.history or history
+        # module-level code is served when the script is an app's
+        target = (module, request.function or MODULE)
         own = tuple(_served(loop, graph.serving(target)) for loop in request.loops)
-        extra = _outer_loops(graph, target, (), timed=graph.timed(target))
-        if request.history:  # each call is one more turn of the helper's conversation
-            extra = tuple(replace(loop, independent=False, carried=request.history, grows=request.history)
-                          for loop in extra)
+        extra = tuple(_served(loop, graph.serving(target)) for loop in site)
+        if request.function:
+            extra += _outer_loops(graph, target, (), timed=graph.timed(target) or bool(timed))
+        if history:  # each call is one more turn of the helper's conversation
+            extra = _carry(extra, history)
         loops = own + extra
-        out.append(replace(request, loops=loops) if loops != request.loops else request)
+        out.append(replace(request, loops=loops) if loops != request.loops or edge is not None else request)
     return out
+
+
+def _carry(loops: tuple[Loop, ...], history: str) -> tuple[Loop, ...]:
+    return tuple(replace(loop, independent=False, carried=history, grows=history) for loop in loops)
 
 
 def _served(loop: Loop, serving: str | None) -> Loop:
@@ -942,5 +1016,6 @@ def _outer_loops(graph: _CallGraph, target: tuple[str, str], via: tuple[str, ...
     return tuple(found.values())
 
 
-def _where_key(loop: Loop) -> tuple:
-    return (loop.span.path, loop.span.line, loop.span.column, loop.span.cell)
+def _where_key(located) -> tuple:
+    """Where a loop, a call edge or a request is, as a key."""
+    return (located.span.path, located.span.line, located.span.column, located.span.cell)

@@ -24,7 +24,8 @@ def where(loop: Loop, request: Request) -> str:
     if loop.span.cell is not None:
         at = f"cell {loop.span.cell}:{loop.span.line}" if loop.span.path == request.path else \
             f"{loop.span.path} cell {loop.span.cell}:{loop.span.line}"
-    through = f", through {' -> '.join(f'{h}()' for h in loop.via)}" if loop.via else ""
+    helpers = _helpers(request, loop)
+    through = f", through {' -> '.join(f'{h}()' for h in helpers)}" if helpers else ""
     return f"`{loop.header}` ({at}{through})"
 
 
@@ -55,11 +56,27 @@ def batch_loop(request: Request) -> Loop | None:
     return None
 
 
+def _helpers(request: Request, loop: Loop) -> tuple[str, ...]:
+    """The functions between the SDK call and the loop, innermost first, by bare name."""
+    through = [h.strip().removesuffix("()") for h in request.via.split("→")] if request.via else []
+    return tuple(h.rsplit(".", 1)[-1] for h in (*through, *loop.via))
+
+
+def once_per_loop(found):
+    """(request, loop) pairs, one per loop and chain of helpers: a wrapper's request and the
+    same request made at one of its call sites (``Request.via``) meet the same loop; the
+    call site's, nearer the loop and with its arguments bound, is kept."""
+    best: dict[tuple, tuple[Request, Loop]] = {}
+    for request, loop in found:
+        key = (loop.span.path, loop.span.line, loop.span.column, loop.span.cell, _helpers(request, loop))
+        if key not in best or len(loop.via) < len(best[key][1].via):
+            best[key] = (request, loop)
+    return list(best.values())
+
+
 def batch_eligible(ctx):
-    for request in ctx.project.requests:
-        loop = batch_loop(request)
-        if loop is None:
-            continue
+    found = ((request, batch_loop(request)) for request in ctx.project.requests)
+    for request, loop in once_per_loop((r, lp) for r, lp in found if lp is not None):
         counts = ctx.measurements.requests[request.id]
         if ctx.catalog.provider(counts.model) not in _BATCH_PROVIDERS:
             continue
@@ -88,10 +105,9 @@ def _step_usage(ctx, request: Request) -> tuple[Usage, ...]:
 
 def unbounded_agent_loop(ctx):
     steps = int(ctx.options["max-steps"])
-    for request in ctx.project.requests:
-        loop = next((lp for lp in request.loops if lp.kind == "unbounded"), None)
-        if loop is None:
-            continue
+    found = ((request, next((lp for lp in request.loops if lp.kind == "unbounded"), None))
+             for request in ctx.project.requests)
+    for request, loop in once_per_loop((r, lp) for r, lp in found if lp is not None):
         usage = _step_usage(ctx, request)
         dollars = float(sum((ctx.pricer.cost(u) for u in usage), 0))
         shown = f"${dollars:,.2f}" if dollars >= 0.01 else f"${dollars:.6f}".rstrip("0")
