@@ -101,8 +101,9 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Rule codes, names or prefixes to run (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to skip (comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails (default: warning).")
+@click.option("--verbose", is_flag=True, help="JSON: add each template's regions (its anatomy).")
 @with_common
-def check(paths, output_format, select, ignore, fail_on, config_file, no_cache, **overrides) -> None:
+def check(paths, output_format, select, ignore, fail_on, verbose, config_file, no_cache, **overrides) -> None:
     """Lint the prompts under PATHS (default: the current directory)."""
     from promptlint.report import CHECK_FORMATS
 
@@ -111,7 +112,8 @@ def check(paths, output_format, select, ignore, fail_on, config_file, no_cache, 
     config = _config(paths, config_file, fail_on=fail_on, **overrides)
     analysis = _analyze(paths, config, _split(select), _split(ignore), use_cache=not no_cache)
     _notices(analysis)
-    click.echo(CHECK_FORMATS[output_format](analysis, _view(config)), nl=False)
+    options = {"verbose": True} if verbose and output_format == "json" else {}
+    click.echo(CHECK_FORMATS[output_format](analysis, _view(config), **options), nl=False)
     sys.exit(EXIT_FINDINGS if analysis.failing(config.fail_on) else EXIT_OK)
 
 
@@ -146,8 +148,12 @@ def _shown(path: Path) -> str:
 @click.option("--write-baseline", "write_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Write the inventory as a baseline (FILE defaults to `baseline` in config).")
 @click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens) or 5%|50 (the default).")
+@click.option("--anatomy", "anatomy_of", metavar="TEMPLATE_ID",
+              help="Show the regions (instructions, examples, documents, code, ...) of the templates whose id "
+                   "contains TEMPLATE_ID, and nothing else.")
+@click.option("--verbose", is_flag=True, help="JSON: add each template's regions (its anatomy).")
 @with_common
-def audit(paths, output_format, baseline_file, write_file, max_increase, config_file, no_cache,
+def audit(paths, output_format, baseline_file, write_file, max_increase, anatomy_of, verbose, config_file, no_cache,
           **overrides) -> None:
     """Inventory of every template and request with tokens and cost, most expensive first."""
     from promptlint import baseline
@@ -157,6 +163,15 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, config_
     if output_format not in AUDIT_FORMATS:
         raise UsageError(f"unknown format `{output_format}` (choose from {', '.join(AUDIT_FORMATS)})")
     config = _config(paths, config_file, max_increase=max_increase, **overrides)
+    if anatomy_of is not None:
+        from promptlint.anatomy.show import render_templates
+
+        analysis = _analyze(paths, config, select=("PL001",), use_cache=not no_cache)
+        shown = render_templates(analysis, anatomy_of, _view(config), output_format)
+        if shown is None:
+            raise UsageError(f"no template id contains `{anatomy_of}` (ids are listed by `promptlint audit --format json`)")
+        click.echo(shown, nl=False)
+        sys.exit(EXIT_OK)
     try:
         limit = parse_max_increase(config.max_increase)
     except ValueError as exc:
@@ -180,7 +195,8 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, config_
     _notices(analysis)
     current = baseline.inventory(analysis)
     comparison = baseline.compare(before, current, limit, _shown(compare_path)) if before is not None else None
-    click.echo(AUDIT_FORMATS[output_format](analysis, _view(config), comparison=comparison), nl=False)
+    options = {"verbose": True} if verbose and output_format == "json" else {}
+    click.echo(AUDIT_FORMATS[output_format](analysis, _view(config), comparison=comparison, **options), nl=False)
     if write_path is not None:
         try:
             baseline.write(current, write_path)

@@ -1,4 +1,4 @@
-"""Run the pipeline: discover -> extract -> link -> measure -> rules -> price.
+"""Run the pipeline: discover -> extract -> link -> anatomy -> measure -> rules -> price.
 
 The CLI and tests call :func:`analyze`; each stage is a plain function of the stage
 before, so a stage can be replaced (exact token counts, cached extraction) without the
@@ -7,11 +7,13 @@ others knowing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from promptlint.anatomy import Anatomies, dissect_project
 from promptlint.cache import ScanCache
+from promptlint.consolidate import one_per_location, saveable_per_request
 from promptlint.config import Config
 from promptlint.discover import Discovery, _matchers, classify, discover, read_candidate, remember, verdict
 from promptlint.extract import extract_file
@@ -38,9 +40,14 @@ class Analysis:
     template_prices: dict[str, Price]
     rules: tuple[Rule, ...] = ()
     notices: tuple[Diagnostic, ...] = field(default_factory=tuple)
+    anatomies: Anatomies | None = None
+
+    saveable: Price | None = None  # every request's savings applied together (promptlint.consolidate)
 
     @property
     def usd_per_month_saveable(self) -> float:
+        if self.saveable is not None:
+            return self.saveable.usd_per_month
         return sum(f.price.usd_per_month for f in self.findings
                    if f.price and f.price.usd_per_month > 0 and not f.finding.saving.exposure)
 
@@ -197,12 +204,29 @@ def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> t
 
 
 def run_rules(rules: list[Rule], project: Project, measurements: Measurements, config: Config,
-              catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer) -> list[Finding]:
+              catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer,
+              anatomies: Anatomies | None = None) -> list[Finding]:
+    anatomies = anatomies if anatomies is not None else dissect_project(project, config)
     findings: list[Finding] = []
     for rule in rules:
-        ctx = RuleContext(rule, rule.option_values(config), project, measurements, config, catalog, counter, pricer)
+        ctx = RuleContext(rule, rule.option_values(config), project, measurements, config, catalog, counter, pricer,
+                          anatomies)
         findings.extend(rule.resolve_check()(ctx))
-    return [f for f in findings if not suppressed(f, project, config, rules)]
+    kept = [f for f in findings if not suppressed(f, project, config, rules)]
+    return assumed_models(one_per_location(kept), project, config, catalog)
+
+
+def assumed_models(findings: list[Finding], project: Project, config: Config, catalog: ModelCatalog) -> list[Finding]:
+    """A finding priced on a request whose model promptlint cannot see says so: its dollars
+    are those of ``default-model``, not of the model the code really calls."""
+    by_id = {r.id: r for r in project.requests}
+    out = []
+    for f in findings:
+        unknown = [r for r in f.requests if r in by_id and not (by_id[r].model and catalog.is_known(by_id[r].model))]
+        if f.saving is not None and unknown and "priced as" not in f.message:
+            f = replace(f, message=f"{f.message} (model unknown here; priced as {config.default_model})")
+        out.append(f)
+    return out
 
 
 def suppressed(finding: Finding, project: Project, config: Config, rules: list[Rule]) -> bool:
@@ -248,9 +272,10 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     catalog = ModelCatalog(config.prices, cache.memo("models", prices_version) if cache else None)
     if counter is None:
         counter = make_counter(config, catalog, cache)
+    anatomies = dissect_project(project, config)
     measurements = measure(project, counter, config.default_model)
     pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}") if cache else None)
-    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer)
+    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, anatomies)
     if counter.exact is not None:
         from promptlint.tokens.exact import with_warnings
 
@@ -265,6 +290,8 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
         for tid, tokens in measurements.templates.items()
     }
     priced = price_findings(findings, pricer)
+    saveable = pricer.price(saveable_per_request(priced, pricer))
     if cache is not None:
         cache.save()
-    return Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules), notices)
+    return Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules), notices,
+                    anatomies, saveable)

@@ -48,6 +48,10 @@ class Segment:
     # name to it (``date.today().isoformat()`` behind ``{today}``); rules read where a
     # run-time value comes from (a clock, a random id, a parameter) from it.
     source: str | None = None
+    # For static text spliced into other text (``f"...{document1}..."``): the id of the
+    # named value it was written in (``data/leases.py::document1``). The anatomy reads
+    # text of a data constant as a document, not as instructions.
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,19 @@ class Saving:
     before: tuple[Usage, ...] = ()
     after: tuple[Usage, ...] = ()
     exposure: bool = False  # a worst case that may never be billed, not a saving on every request
+    # The same usages request by request, when the change touches several: ``(request id,
+    # before, after)``, a template no request sends under ``None``. Without it, the whole
+    # saving belongs to the finding's ``request``.
+    per_request: tuple[tuple[str | None, tuple[Usage, ...], tuple[Usage, ...]], ...] = ()
+
+    def by_request(self, request: str | None) -> dict[str | None, tuple[tuple[Usage, ...], tuple[Usage, ...]]]:
+        if not self.per_request:
+            return {request: (self.before, self.after)}
+        out: dict[str | None, tuple[tuple[Usage, ...], tuple[Usage, ...]]] = {}
+        for rid, before, after in self.per_request:
+            was = out.get(rid, ((), ()))
+            out[rid] = (was[0] + before, was[1] + after)
+        return out
 
 
 @dataclass(frozen=True)
@@ -295,6 +312,7 @@ class Finding:
     request: str | None = None
     saving: Saving | None = None
     fix: Fix | None = None
+    requests: tuple[str, ...] = ()  # every request the finding is about (one finding per rule and location)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from promptlint.fix.workspace import FixError, Workspace
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.tokens import make_counter
-from promptlint.types import Edit, Fix, PricedFinding
+from promptlint.fix.uses import Uses, shared_use
+from promptlint.types import Edit, Fix, PricedFinding, TextEdit
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Fixer:
         if cache is not None:
             cache.save()
         self.measurer = Remeasurer(self.scanned, config, self.counter, catalog, Pricer(config, catalog))
+        self.uses = Uses(config.root, self.scanned.discovery)
         self.initial = self._state(self.scanned, {})
 
     @property
@@ -142,7 +144,7 @@ class Fixer:
                 result.reason = f"{path}: the edited file would not parse ({problem})"
                 return result
         after = self.measurer.rescan(self._overlay(state, {p: t for p, (_, t) in texts.items()}))
-        problem = verify.problem(fix, project, after.project, set(texts))
+        problem = verify.problem(fix, project, after.project, set(texts)) or self._kept_apart(priced, fix, state, after)
         if problem:
             result.reason = problem
             return result
@@ -156,6 +158,22 @@ class Fixer:
         result.diff = "".join(unified_diff(p, s.text, t) for p, (s, t) in sorted(texts.items()))
         result.status = APPLIED if result.applicability == "safe" or self.unsafe else SUGGESTED
         return result
+
+    def _kept_apart(self, priced: PricedFinding, fix: Fix, state: State, after: Scan) -> str | None:
+        """Anatomy and sharing: the fix leaves every region its rule may not edit as it was,
+        and edits no text that code other than this prompt also reads."""
+        rule = next((r for r in state.analysis.rules if r.code == priced.finding.code), None)
+        project = state.scanned.project
+        problem = verify.anatomy_problem(fix, rule.edits if rule else (), project, after.project,
+                                         tuple(self.config.prompt_name_patterns))
+        texts = [e for e in fix.edits if isinstance(e, TextEdit)]
+        if problem or not texts:
+            return problem
+        by_id = {r.id: r for r in project.requests}
+        requests = [by_id[r] for r in priced.finding.requests if r in by_id]
+        if state.texts and self.uses.texts is not state.texts:
+            self.uses = Uses(self.config.root, self.scanned.discovery, state.texts)
+        return shared_use(texts, project, requests, self.uses)
 
     @staticmethod
     def _texts(state: State, edits: list[Edit]) -> dict[str, tuple[SourceText, str]]:

@@ -8,7 +8,7 @@ from promptlint import __version__
 from promptlint.report import round_usd
 
 
-def template_entry(analysis, tid: str, view) -> dict:
+def template_entry(analysis, tid: str, view, verbose: bool = False) -> dict:
     t = analysis.project.templates[tid]
     price = analysis.template_prices[tid]
     entry = {
@@ -22,6 +22,12 @@ def template_entry(analysis, tid: str, view) -> dict:
         entry["cell"] = t.span.cell
     if t.notes:
         entry["notes"] = list(t.notes)
+    if verbose and analysis.anatomies is not None:
+        from promptlint.anatomy.show import regions_json
+        from promptlint.anatomy.view import TextView
+
+        entry["regions"] = [{**r, "path": view.path(r["path"])}
+                            for r in regions_json(analysis.anatomies[tid], TextView(t))]
     return entry
 
 
@@ -50,7 +56,7 @@ def finding_entry(priced, view) -> dict:
     entry = {
         "code": f.code, "name": f.name, "severity": f.severity, "path": view.path(f.span.path),
         "line": f.span.line, "column": f.span.column, "message": f.message,
-        "template": f.template, "request": f.request,
+        "template": f.template, "request": f.request, "requests": list(f.requests),
         "tokens_saved": f.saving.tokens if f.saving else None,
         "usd_per_request": round_usd(price.usd_per_request) if price else None,
         "usd_per_1k_requests": round_usd(price.usd_per_1k_requests) if price else None,
@@ -73,7 +79,7 @@ def sorted_requests(analysis) -> list:
     return sorted(analysis.project.requests, key=lambda r: (-prices[r.id].usd_per_request, r.id))
 
 
-def build_document(analysis, view, findings: bool = True, comparison=None) -> dict:
+def build_document(analysis, view, findings: bool = True, comparison=None, verbose: bool = False) -> dict:
     config = analysis.config
     doc = {
         "version": 1,
@@ -83,7 +89,7 @@ def build_document(analysis, view, findings: bool = True, comparison=None) -> di
             "estimated": analysis.measurements.estimated,
             "requests_per_month": config.requests_per_month, "cache_hit_rate": config.cache_hit_rate,
         },
-        "templates": [template_entry(analysis, t, view) for t in sorted_templates(analysis)],
+        "templates": [template_entry(analysis, t, view, verbose) for t in sorted_templates(analysis)],
         "requests": [request_entry(analysis, r, view) for r in sorted_requests(analysis)],
     }
     if analysis.measurements.notes:
@@ -106,5 +112,5 @@ def build_document(analysis, view, findings: bool = True, comparison=None) -> di
     return doc
 
 
-def render_json(analysis, view, findings: bool = True, comparison=None) -> str:
-    return json.dumps(build_document(analysis, view, findings, comparison), indent=2, ensure_ascii=False) + "\n"
+def render_json(analysis, view, findings: bool = True, comparison=None, verbose: bool = False) -> str:
+    return json.dumps(build_document(analysis, view, findings, comparison, verbose), indent=2, ensure_ascii=False) + "\n"
