@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from promptlint.types import Finding, Saving
+from promptlint.types import Finding, Price, Saving
 
 
 def one_per_location(findings: list[Finding]) -> list[Finding]:
@@ -51,19 +51,19 @@ def _merge(group: list[Finding]) -> Finding:
         for f in sorted(with_savings, key=lambda f: f is not lead):
             for rid, usage in f.saving.by_request(f.request).items():
                 parts.setdefault(rid, usage)
-        per_request = tuple((rid, b, a) for rid, (b, a) in parts.items())
         saving = Saving(max(f.saving.tokens for f in with_savings),
-                        tuple(u for _, b, _ in per_request for u in b), tuple(u for _, _, a in per_request for u in a),
-                        lead.saving.exposure if lead.saving else False, per_request)
+                        tuple(u for b, _ in parts.values() for u in b), tuple(u for _, a in parts.values() for u in a),
+                        lead.saving.exposure if lead.saving else False)
     return replace(lead, saving=saving, requests=requests, request=requests[0] if len(requests) == 1 else None)
 
 
-def saveable_per_request(findings, pricer) -> Decimal:
-    """Dollars per call-of-everything saved with every saving applied together (not
-    exposures): per request, the findings' shares of its cost combined; a template no
-    request sends keeps its own saving."""
+def saveable_total(findings, pricer, traffic) -> Price:
+    """What production findings save with every saving applied together (never exposures):
+    per request, the findings' shares of what it costs combined, at the request's own
+    traffic; a template no request sends keeps its own saving. ``usd_per_request`` is
+    one call of every request."""
     shares: dict[str, list[tuple[Decimal, Decimal]]] = {}
-    loose = Decimal(0)
+    per_call = per_month = Decimal(0)
     for priced in findings:
         f = priced.finding
         if f.saving is None or f.saving.exposure:
@@ -74,14 +74,21 @@ def saveable_per_request(findings, pricer) -> Decimal:
             if saved <= 0 or base <= 0:
                 continue
             if rid is None:
-                loose += min(saved, base)
+                site = traffic.of_template(f.template)
+                if site.production:
+                    per_call += min(saved, base)
+                    per_month += min(saved, base) * Decimal(str(site.requests_per_month))
             else:
                 shares.setdefault(rid, []).append((base, saved))
-    total = loose
-    for pairs in shares.values():
+    for rid, pairs in shares.items():
+        site = traffic.of_request(rid)
+        if not site.production:
+            continue
         base = max(b for b, _ in pairs)
         kept = Decimal(1)
         for b, saved in pairs:
             kept *= 1 - min(saved / b, Decimal(1))
-        total += base * (1 - kept)
-    return total
+        combined = base * (1 - kept)
+        per_call += combined
+        per_month += combined * Decimal(str(site.requests_per_month))
+    return Price(float(per_call), float(per_call) * 1000, float(per_month))

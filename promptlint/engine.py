@@ -13,7 +13,7 @@ from pathlib import Path
 
 from promptlint.anatomy import Anatomies, dissect_project
 from promptlint.cache import ScanCache
-from promptlint.consolidate import one_per_location, saveable_per_request
+from promptlint.consolidate import one_per_location, saveable_total
 from promptlint.config import Config
 from promptlint.discover import Discovery, _matchers, classify, discover, read_candidate, remember, verdict
 from promptlint.extract import extract_file
@@ -26,6 +26,9 @@ from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
 from promptlint.tokens import Measurements, TokenCounter, make_counter, measure
+from promptlint.traffic import TrafficPlan, billing_hit_rate
+from promptlint.traffic.money import monthly, price_at
+from promptlint.traffic.stage import UsageReport, traffic_stage
 from promptlint.suppress import line_key
 from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, SEVERITY_RANK
 
@@ -40,22 +43,32 @@ class Analysis:
     template_prices: dict[str, Price]
     rules: tuple[Rule, ...] = ()
     notices: tuple[Diagnostic, ...] = field(default_factory=tuple)
+    traffic: TrafficPlan = field(default_factory=TrafficPlan)
+    usage: UsageReport | None = None
     anatomies: Anatomies | None = None
+    saveable: Price | None = None  # production savings, every request's applied together (promptlint.consolidate)
 
-    saveable: Price | None = None  # every request's savings applied together (promptlint.consolidate)
+    def production(self, priced: PricedFinding) -> bool:
+        return self.traffic.production(priced.finding.request, priced.finding.template)
 
     @property
     def usd_per_month_saveable(self) -> float:
+        """What production findings save a month (non-production ones are priced apart)."""
         if self.saveable is not None:
             return self.saveable.usd_per_month
         return sum(f.price.usd_per_month for f in self.findings
-                   if f.price and f.price.usd_per_month > 0 and not f.finding.saving.exposure)
+                   if f.price and f.price.usd_per_month > 0 and not f.finding.saving.exposure and self.production(f))
 
     @property
     def usd_per_month_total(self) -> float:
-        """The input cost of every request: request prices add up to a bill (template
-        prices do not: a template is priced as if sent alone)."""
-        return sum(p.usd_per_month for p in self.request_prices.values())
+        """The input cost of every production request: request prices add up to a bill
+        (template prices do not: a template is priced as if sent alone)."""
+        return sum(p.usd_per_month for rid, p in self.request_prices.items() if self.traffic.of_request(rid).production)
+
+    @property
+    def usd_per_month_non_production(self) -> float:
+        return sum(p.usd_per_month for rid, p in self.request_prices.items()
+                   if not self.traffic.of_request(rid).production)
 
     @property
     def by_severity(self) -> dict[str, int]:
@@ -205,12 +218,12 @@ def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> t
 
 def run_rules(rules: list[Rule], project: Project, measurements: Measurements, config: Config,
               catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer,
-              anatomies: Anatomies | None = None) -> list[Finding]:
+              traffic: TrafficPlan | None = None, anatomies: Anatomies | None = None) -> list[Finding]:
     anatomies = anatomies if anatomies is not None else dissect_project(project, config)
     findings: list[Finding] = []
     for rule in rules:
         ctx = RuleContext(rule, rule.option_values(config), project, measurements, config, catalog, counter, pricer,
-                          anatomies)
+                          traffic, anatomies)
         findings.extend(rule.resolve_check()(ctx))
     kept = [f for f in findings if not suppressed(f, project, config, rules)]
     return assumed_models(one_per_location(kept), project, config, catalog)
@@ -246,14 +259,16 @@ def suppressed(finding: Finding, project: Project, config: Config, rules: list[R
     return False
 
 
-def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFinding, ...]:
+def price_findings(findings: list[Finding], pricer: Pricer, traffic: TrafficPlan | None = None) -> tuple[PricedFinding, ...]:
+    """Per request as the rules measured it; per month at the traffic of every site it saves on."""
+    traffic = traffic or TrafficPlan(default=pricer.config.requests_per_month)
     priced = []
     for finding in findings:
         price = None
         model = None
         if finding.saving is not None and (finding.saving.before or finding.saving.after):
             amount = pricer.saving(finding.saving)
-            price = pricer.price(amount)
+            price = price_at(amount, 0, monthly(pricer, finding, traffic))
             model = (finding.saving.before or finding.saving.after)[0].model
         priced.append(PricedFinding(finding, price, model))
     priced.sort(key=lambda p: (p.finding.span.path, p.finding.span.line, p.finding.span.column, p.finding.code))
@@ -261,8 +276,10 @@ def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFindi
 
 
 def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
-            counter: TokenCounter | None = None, use_cache: bool = True, scanned: Scan | None = None) -> Analysis:
-    """The whole pipeline; ``scanned`` skips discovery and extraction (a tree already read)."""
+            counter: TokenCounter | None = None, use_cache: bool = True, scanned: Scan | None = None,
+            usage=None, usage_days: float | None = None) -> Analysis:
+    """The whole pipeline; ``scanned`` skips discovery and extraction (a tree already read);
+    ``usage`` (:class:`promptlint.traffic.logs.UsageLogs`) prices sites at their logged traffic."""
     ruleset: RuleSet = load_rules(config)
     rules = ruleset.selected(select or config.select, (*config.ignore, *ignore))
     cache = open_cache(config, use_cache)
@@ -275,23 +292,27 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     anatomies = dissect_project(project, config)
     measurements = measure(project, counter, config.default_model)
     pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}") if cache else None)
-    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, anatomies)
+    traffic, usage_report = traffic_stage(project, config, measurements, pricer, usage, usage_days)
+    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, traffic, anatomies)
     if counter.exact is not None:
         from promptlint.tokens.exact import with_warnings
 
         measurements = with_warnings(measurements, counter)
 
     request_prices = {
-        request.id: pricer.price(pricer.request_cost(request, measurements.requests[request.id], project))
+        request.id: price_at(pricer.request_cost(request, measurements.requests[request.id], project,
+                                                 billing_hit_rate(traffic, config.cache_hit_rate, request.id)),
+                             traffic.of_request(request.id).requests_per_month)
         for request in project.requests
     }
     template_prices = {
-        tid: pricer.price(pricer.template_cost(measurements.template_models[tid], tokens))
+        tid: price_at(pricer.template_cost(measurements.template_models[tid], tokens),
+                      traffic.of_template(tid).requests_per_month)
         for tid, tokens in measurements.templates.items()
     }
-    priced = price_findings(findings, pricer)
-    saveable = pricer.price(saveable_per_request(priced, pricer))
+    priced = price_findings(findings, pricer, traffic)
+    saveable = saveable_total(priced, pricer, traffic)
     if cache is not None:
         cache.save()
     return Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules), notices,
-                    anatomies, saveable)
+                    traffic, usage_report, anatomies, saveable)

@@ -312,6 +312,7 @@ class RuleContext:
     catalog: Any  # promptlint.models.ModelCatalog
     counter: Any  # promptlint.tokens.TokenCounter
     pricer: Any  # promptlint.pricing.Pricer: prices savings and dollar budgets
+    traffic: Any = None  # promptlint.traffic.TrafficPlan: each site's traffic, measured figures when logged
     anatomies: Any = None  # promptlint.anatomy.Anatomies: every template's regions
 
     def read(self, template_id: str):

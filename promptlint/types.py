@@ -200,6 +200,7 @@ class Usage:
     output_tokens: float = 0
     batch: bool = False
     weight: float = 1.0
+    site: str | None = None  # the request whose calls this usage bills (for pricing at its traffic)
 
 
 @dataclass(frozen=True)
@@ -214,18 +215,16 @@ class Saving:
     before: tuple[Usage, ...] = ()
     after: tuple[Usage, ...] = ()
     exposure: bool = False  # a worst case that may never be billed, not a saving on every request
-    # The same usages request by request, when the change touches several: ``(request id,
-    # before, after)``, a template no request sends under ``None``. Without it, the whole
-    # saving belongs to the finding's ``request``.
-    per_request: tuple[tuple[str | None, tuple[Usage, ...], tuple[Usage, ...]], ...] = ()
 
     def by_request(self, request: str | None) -> dict[str | None, tuple[tuple[Usage, ...], tuple[Usage, ...]]]:
-        if not self.per_request:
-            return {request: (self.before, self.after)}
+        """The usages request by request (``Usage.site``; a usage with none belongs to
+        ``request``, the finding's own)."""
         out: dict[str | None, tuple[tuple[Usage, ...], tuple[Usage, ...]]] = {}
-        for rid, before, after in self.per_request:
-            was = out.get(rid, ((), ()))
-            out[rid] = (was[0] + before, was[1] + after)
+        for side, usages in ((0, self.before), (1, self.after)):
+            for u in usages:
+                key = u.site if u.site is not None else request
+                was = out.get(key, ((), ()))
+                out[key] = (was[0] + (u,), was[1]) if side == 0 else (was[0], was[1] + (u,))
         return out
 
 

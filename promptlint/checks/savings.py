@@ -16,11 +16,15 @@ from typing import Callable
 from promptlint.checks.prompt_text import prompt_index
 from promptlint.pricing import request_scenario
 from promptlint.tokens import RequestTokens, request_tokens
+from promptlint.traffic import billing_hit_rate
 from promptlint.types import Request, Saving, Usage
 
 
 def scenario(ctx, request: Request, counts: RequestTokens) -> tuple[Usage, ...]:
-    return request_scenario(request, counts, ctx.catalog, ctx.project, ctx.config.cache_hit_rate)
+    """The request's billed usage, each naming the request so it is priced at its traffic."""
+    hit_rate = billing_hit_rate(getattr(ctx, "traffic", None), ctx.config.cache_hit_rate, request.id)
+    usages = request_scenario(request, counts, ctx.catalog, ctx.project, hit_rate)
+    return tuple(replace(u, site=request.id) for u in usages)
 
 
 def text_saving(ctx, changes: dict[str, str], only: list[Request] | None = None) -> Saving | None:
@@ -33,24 +37,18 @@ def text_saving(ctx, changes: dict[str, str], only: list[Request] | None = None)
     def new_text(tid: str, model: str, _old: int) -> int:
         return ctx.counter.count(changes[tid], model)
 
-    tokens, per_request = _swap_parts(ctx, list(changes), new_text, only)
-    return _saving(tokens, per_request) if tokens > 0 else None
+    tokens, before, after = _swap_parts(ctx, list(changes), new_text, only)
+    return Saving(tokens, before, after) if tokens > 0 else None
 
 
 def template_reduction(ctx, template_id: str, tokens: int) -> Saving:
     """Saving of a template ``tokens`` shorter, on every request that sends it."""
-    _, per_request = _swap_parts(ctx, [template_id], lambda _tid, _model, n: max(0, n - tokens))
-    return _saving(tokens, per_request)
-
-
-def _saving(tokens: int, per_request: list) -> Saving:
-    before = tuple(u for _, b, _ in per_request for u in b)
-    after = tuple(u for _, _, a in per_request for u in a)
-    return Saving(tokens, before, after, per_request=tuple(per_request))
+    _, before, after = _swap_parts(ctx, [template_id], lambda _tid, _model, n: max(0, n - tokens))
+    return Saving(tokens, before, after)
 
 
 def _swap_parts(ctx, template_ids: list[str], new_count: Callable[[str, str, int], int],
-                only: list[Request] | None = None) -> tuple[int, list]:
+                only: list[Request] | None = None) -> tuple[int, tuple[Usage, ...], tuple[Usage, ...]]:
     """Usage before and after the templates' parts become ``new_count(template id, model,
     tokens now)`` tokens, on every request that sends one of them (or on ``only`` those),
     and the largest reduction of one request's input. A template no request sends is
@@ -58,14 +56,16 @@ def _swap_parts(ctx, template_ids: list[str], new_count: Callable[[str, str, int
     index = prompt_index(ctx.project)
     changed = set(template_ids)
     requests = {r.id: r for r in only} if only else {r.id: r for tid in template_ids for r in index.requests(tid)}
-    per_request: list = []
+    before: list[Usage] = []
+    after: list[Usage] = []
     tokens = 0
     for request in requests.values():
         counts = ctx.measurements.requests[request.id]
         reduced = counts.with_parts(new_count(p.template, counts.model, n) if p.template in changed else n
                                     for p, n in zip(request.parts, counts.parts))
         tokens = max(tokens, counts.input_tokens - reduced.input_tokens)
-        per_request.append((request.id, scenario(ctx, request, counts), scenario(ctx, request, reduced)))
+        before += scenario(ctx, request, counts)
+        after += scenario(ctx, request, reduced)
     for tid in template_ids:
         if index.requests(tid):
             continue
@@ -73,8 +73,9 @@ def _swap_parts(ctx, template_ids: list[str], new_count: Callable[[str, str, int
         old = ctx.measurements.templates[tid]
         new = new_count(tid, model, old)
         tokens = max(tokens, old - new)
-        per_request.append((None, (Usage(model, input_tokens=old),), (Usage(model, input_tokens=new),)))
-    return tokens, per_request
+        before.append(Usage(model, input_tokens=old))
+        after.append(Usage(model, input_tokens=new))
+    return tokens, tuple(before), tuple(after)
 
 
 def request_reduction(ctx, request: Request, tokens: int) -> Saving:
