@@ -58,7 +58,8 @@ def dissect_project(project, config) -> Anatomies:
 class Reading:
     """A template as one rule may read it: :attr:`text` is the template's text with every
     region of another kind blanked out, offset for offset (whole lines become blank lines,
-    a stretch inside a line keeps its spaces and the rest becomes :data:`BLANK_INLINE`), so sentences, phrase
+    a stretch inside a line keeps its spaces and sentence ends and the rest becomes
+    :data:`BLANK_INLINE`), so sentences, phrase
     hits and edits found in it are offsets of :attr:`view`'s text."""
 
     view: TextView
@@ -74,7 +75,7 @@ class Reading:
                 continue
             whole = _starts_line(original, region.start) and _ends_line(original, region.end)
             for i in range(region.start, region.end):
-                if not chars[i].isspace():
+                if not chars[i].isspace() and (whole or chars[i] not in ".!?"):
                     chars[i] = " " if whole else BLANK_INLINE
         return "".join(chars)
 

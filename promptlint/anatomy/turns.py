@@ -22,6 +22,7 @@ NOT_SPEAKERS = {"note", "notes", "important", "warning", "caution", "tip", "hint
                 "format", "step", "steps", "title", "description", "name", "date", "status", "priority", "category",
                 "subject", "from", "to", "cc", "example", "examples", "context", "background", "summary", "tags"}
 _STOP = re.compile(r"^[ \t]*(?:#{1,6}[ \t]|[-=_*]{3,}[ \t]*$)")
+_TAG_LINE = re.compile(r"^[ \t]*</?[A-Za-z][^<>\n]*>[ \t]*$")
 MAX_TURN_GAP = 60  # lines a turn may run before the next speaker (tool output, code)
 
 
@@ -56,7 +57,8 @@ def _transcript(lines: Lines, group: list[tuple[int, str]]) -> list[Claim]:
     if not (chat or (len(distinct) >= 2 and repeated and changes >= 2 and len(distinct) <= 4)):
         return []
     first, last = group[0][0], group[-1][0]
-    while last + 1 < len(lines) and not lines.blank(last + 1) and not _STOP.match(lines.line(last + 1)):
-        last += 1  # the last turn runs to the end of its paragraph
+    while last + 1 < len(lines) and not lines.blank(last + 1) and not _STOP.match(lines.line(last + 1)) \
+            and not _TAG_LINE.match(lines.line(last + 1)):
+        last += 1  # the last turn runs to the end of its paragraph (or to a tag that closes the block)
     names = "/".join(dict.fromkeys(who for _, who in group))
     return [Claim(*lines.span(first, last), "example", f"a transcript of turns ({names})")]

@@ -27,8 +27,10 @@ _INFLATION = re.compile(
     r"has\s+written|have\s+written|mastered|unmatched|unparalleled|best|greatest)\b")
 # What a role says that the model needs: who it works for, what it sells, for whom, in which language.
 _AUDIENCE = re.compile(
-    r"(?i)\b(?:customers?|users?|clients?|businesses|companies|developers?|engineers?|students?|patients?|children|"
+    r"(?i)\b(?:customers?|users?|clients?|businesses|companies|firms|shops|stores|agencies|schools|clinics|"
+    r"hospitals|developers?|engineers?|students?|patients?|parents|families|children|teachers|doctors|nurses|"
     r"kids|beginners|teams?|employees|staff|readers?|buyers?|sellers?|members?|visitors?|callers?|partners?|"
+    r"sells?|makes?|builds?|offers?|provides?|develops?|runs?|operates?|"
     r"English|Spanish|French|German|Italian|Portuguese|Dutch|Japanese|Chinese|Korean|Arabic|Hindi|Russian|Polish)\b")
 _PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w&'-]*[A-Za-z]")
 # Where the role noun phrase ends, and where the clauses after it split.

@@ -48,7 +48,7 @@ def premium_model_for_simple_task(ctx):
                         with_output(scenario(ctx, request, recount(ctx, request, cheaper)), output))
         if not priced_positive(ctx, saving):
             continue
-        task = tasks[0].text.split()[0].lower()
+        task = tasks[0].text.split()[0].lower().rstrip(":")
         answer = f"; short answer: \"{' '.join(short[1].split())}\"" if short else ""
         yield ctx.finding(
             request.model_span or request.span,
