@@ -23,7 +23,7 @@ EXPECTED = {
     ("PL103", "helpdesk/assistant.py", 8),
     ("PL103", "helpdesk/assistant.py", 33),
     ("PL104", "helpdesk/assistant.py", 11),
-    ("PL105", "agent/prompts/demo.j2", 1),
+    ("PL105", "agent/prompts/demo.j2", 24),
     ("PL401", "triage/classify.py", 8),
 }
 
@@ -57,7 +57,7 @@ def test_the_real_problems_say_what_they_are(analysis):
     assert "experience" not in role.split("such as", 1)[1]
     assert "(classify)" in by_key[("PL401", "triage/classify.py", 8)].message
     assert "too large to count" in by_key[("PL002", "overflow.py", 8)].message
-    whitespace = by_key[("PL105", "agent/prompts/demo.j2", 1)]
+    whitespace = by_key[("PL105", "agent/prompts/demo.j2", 24)]
     assert "runs of spaces" not in whitespace.message and "indentation" not in whitespace.message
 
 

@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 
 from promptlint.checks import fmt_tokens
-from promptlint.checks.examples import redundant_examples
+from promptlint.checks.examples import redundant_examples, text_examples
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.persona import one_line_role, personas
 from promptlint.checks.prompt_text import TextView, cut_item, edits_between, prompt_index, sentences, static
@@ -40,25 +40,58 @@ def redundant_example(ctx):
         span = example.span or (first.span if first else None)
         if span is None:
             continue
-        safe = item.exact and _sent_with(index, example.templates, item.kept)
         yield ctx.finding(
             span, f"few-shot example {item.reason}; the examples kept already show the model this case",
             template=first.id if first else None, request=senders.pop() if len(senders) == 1 else None,
             saving=saving,
-            fix=Fix("safe" if safe else "unsafe", "remove the redundant example", (RemoveEdit(example.templates),),
+            fix=Fix("unsafe", "remove the redundant example", (RemoveEdit(example.templates),),
                     tokens_saved=saving.tokens if saving else None),
+        )
+    yield from _repeated_text_examples(ctx, index)
+
+
+def _repeated_text_examples(ctx, index):
+    """Examples written inside one prompt's text ("## Example 4 Input: ..." under its
+    heading, an ``<example>`` block) that repeat an earlier one word for word."""
+    for template in index.instruction_templates():
+        reading = ctx.read(template.id)
+        view = reading.view
+        seen: dict[str, tuple[int, int]] = {}
+        repeats = []
+        for start, end in text_examples(reading.anatomy):
+            body = _example_body(view.text[start:end])
+            if not body:
+                continue
+            if body in seen:
+                repeats.append(((start, end), seen[body]))
+            else:
+                seen[body] = (start, end)
+        if not repeats:
+            continue
+        text = view.text
+        for (start, end), _ in sorted(repeats, reverse=True):
+            text = text[:start] + text[end:]
+        saving = text_saving(ctx, {template.id: static(text)})
+        if saving is None:
+            continue
+        (first, _), (kept, _) = repeats[0]
+        more = f" (and {len(repeats) - 1} more)" if len(repeats) > 1 else ""
+        yield ctx.finding(
+            view.locate(first),
+            f"few-shot example duplicates the example at line {view.locate(kept).line} word for word{more}; "
+            "the examples kept already show the model this case",
+            template=template.id, request=index.sole_request(template.id), saving=saving,
+            fix=Fix("unsafe", "remove the repeated example", edits_between(template.id, view.text, text),
+                    tokens_saved=saving.tokens),
         )
 
 
-def _sent_with(index, removed: tuple[str, ...], kept) -> bool:
-    """Every request that sends the removed example also sends the one it repeats."""
-    if kept is None:
-        return False
-    for tid in removed:
-        for request in index.requests(tid):
-            if not all(k in request.templates for k in kept.templates):
-                return False
-    return True
+_TITLE_LINE = re.compile(r"^\s*(?:#.*|<[^<>\n]+>|[^\n]{0,80}\bexamples?\b[^\n]*:)\s*$", re.IGNORECASE)
+
+
+def _example_body(text: str) -> str:
+    """An example's words without its title lines (the titles number the examples)."""
+    return " ".join(" ".join(line for line in text.split("\n") if not _TITLE_LINE.match(line)).split())
 
 
 # PL102 ---------------------------------------------------------------------------------
@@ -116,7 +149,9 @@ def duplicate_instruction(ctx):
     def comparable(tid: str):
         if tid not in split:  # a template shared by many requests is split once
             reading = ctx.read(tid)
-            found = [s for s in sentences(reading.text) if s.words >= min_words]
+            titles = _title_lines(reading)
+            found = [s for s in sentences(reading.text) if s.words >= min_words
+                     and reading.view.text.rfind("\n", 0, s.start) + 1 not in titles]
             keyed = [(s, _sentence_key(reading.view.text[s.start:s.end])) for s in found]
             split[tid] = (reading, [(s, k) for s, k in keyed if not _ANAPHORA.match(k)])
         return split[tid]
@@ -170,6 +205,11 @@ def duplicate_instruction(ctx):
 # what comes before it; the same words after another item are another instruction.
 _ANAPHORA = re.compile(r"^(?:this|these|that|those|its|they|them|their|such|then|also)\b"
                       r"|^it\b(?!\s+(?:is|was)\s+(?:\w+\s+){0,2}(?:that|to)\b)")
+
+
+def _title_lines(reading) -> set[int]:
+    """Where the lines that title a section start: a repeated heading is structure."""
+    return {sec.start for sec in reading.anatomy.sections if sec.kind in ("heading", "label", "branch")}
 
 
 def _sentence_key(text: str) -> str:
@@ -289,8 +329,9 @@ def whitespace_waste(ctx):
             continue
         kept = "" if all(r.kind in ctx.rule.reads for r in reading.anatomy.regions) else \
             "; spacing inside code, examples, tables and documents is kept"
+        first = next((a for a, (x, y) in enumerate(zip(view.text, normalized)) if x != y), 0)
         yield ctx.finding(
-            template.span,
+            view.locate(first),
             f"{', '.join(changed)} cost {fmt_tokens(saving.tokens)} tokens per request "
             f"(measured by re-tokenizing the normalized text){kept}",
             template=template.id, request=index.sole_request(template.id), saving=saving,
