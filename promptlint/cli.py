@@ -147,7 +147,8 @@ def _shown(path: Path) -> str:
                    "FILE defaults to `baseline` in config, which is also compared when this option is absent.")
 @click.option("--write-baseline", "write_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Write the inventory as a baseline (FILE defaults to `baseline` in config).")
-@click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens) or 5%|50 (the default).")
+@click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens), $200/month, 2x, "
+                                     "or several as 5%|50 (the default; 5% also bounds the price per token).")
 @click.option("--usage", "usage_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
               help="Production usage log (OTLP JSON, LiteLLM, Langfuse or promptlint JSONL; repeatable): "
                    "attribute its calls to request sites and price them at measured traffic.")
@@ -209,7 +210,8 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, usage_f
     analysis = _analyze(paths, config, select=select, use_cache=not no_cache, usage=usage, usage_days=usage_days)
     _notices(analysis)
     current = baseline.inventory(analysis)
-    comparison = baseline.compare(before, current, limit, _shown(compare_path)) if before is not None else None
+    budgets = tuple((b.path, parse_max_increase(b.max_increase)) for b in config.budgets if b.max_increase)
+    comparison = baseline.compare(before, current, limit, _shown(compare_path), budgets) if before is not None else None
     options = {"verbose": True} if verbose and output_format == "json" else {}
     _emit(AUDIT_FORMATS[output_format](analysis, _view(config), comparison=comparison, **options), output_file)
     if traffic_file is not None:

@@ -136,6 +136,41 @@ def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
     return load
 
 
+def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None):
+    """Extract, on demand, the skipped Python files that call one of ``names``: a loop
+    over documents that calls ``summarize(doc)`` usually sits in a file with no LLM call
+    of its own, and the loop analysis needs it (:mod:`promptlint.loops`)."""
+    import re
+
+    root = Path(config.root)
+    done: set[str] = set()
+
+    def find(names: set[str]) -> list[FileResult]:
+        names = {n for n in names if n.isidentifier() and len(n) > 2}
+        if not names:
+            return []
+        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\s*\(")
+        found = []
+        for rel in discovery.skipped:
+            kind = "python" if rel.endswith(".py") else "notebook" if rel.endswith(".ipynb") else None
+            if kind is None or rel in done:
+                continue
+            try:
+                with open(root / rel, "rb") as handle:
+                    data = handle.read(config.max_file_size + 1)
+            except OSError:
+                continue
+            if len(data) > config.max_file_size or not pattern.search(data):
+                continue
+            done.add(rel)
+            result = load_on_demand(rel, kind, config, cache)
+            if result is not None:
+                found.append(result)
+        return found
+
+    return find
+
+
 def _import_bases(discovery: Discovery) -> list[str]:
     """Folders (relative to the root) an absolute import may start from: the root, ``src``,
     and every folder above a scanned file. Only consulted for a module outside the scanned
@@ -207,7 +242,7 @@ def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
     project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache),
-                   tree_files(results, discovery, config, cache))
+                   tree_files(results, discovery, config, cache), caller_loader(discovery, config, cache))
     return Scan(discovery, tuple(results), project, notices)
 
 
@@ -226,18 +261,21 @@ def run_rules(rules: list[Rule], project: Project, measurements: Measurements, c
                           traffic, anatomies)
         findings.extend(rule.resolve_check()(ctx))
     kept = [f for f in findings if not suppressed(f, project, config, rules)]
-    return assumed_models(one_per_location(kept), project, config, catalog)
+    return assumed_models(one_per_location(kept), project, measurements, catalog)
 
 
-def assumed_models(findings: list[Finding], project: Project, config: Config, catalog: ModelCatalog) -> list[Finding]:
+def assumed_models(findings: list[Finding], project: Project, measurements: Measurements,
+                   catalog: ModelCatalog) -> list[Finding]:
     """A finding priced on a request whose model promptlint cannot see says so: its dollars
-    are those of ``default-model``, not of the model the code really calls."""
+    are those of the model it was priced as (``default-model``, or its provider's
+    default), not of the model the code really calls."""
     by_id = {r.id: r for r in project.requests}
     out = []
     for f in findings:
         unknown = [r for r in f.requests if r in by_id and not (by_id[r].model and catalog.is_known(by_id[r].model))]
         if f.saving is not None and unknown and "priced as" not in f.message:
-            f = replace(f, message=f"{f.message} (model unknown here; priced as {config.default_model})")
+            model = measurements.requests[unknown[0]].model
+            f = replace(f, message=f"{f.message} (model unknown here; priced as {model})")
         out.append(f)
     return out
 

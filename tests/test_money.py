@@ -97,7 +97,8 @@ def test_a_finding_priced_on_the_default_model_says_so(tmp_path):
         """)})
     analysis = run_analysis(tmp_path, select=("PL103",))
     [finding] = [f.finding for f in analysis.findings]
-    assert finding.message.endswith(f"(model unknown here; priced as {analysis.config.default_model})")
+    priced_as = analysis.measurements.requests["app.py::answer::messages.create#1"].model
+    assert finding.message.endswith(f"(model unknown here; priced as {priced_as})")
 
 
 def test_text_repeated_past_what_can_be_counted_is_reported_not_capped(tmp_path):

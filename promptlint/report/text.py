@@ -155,8 +155,14 @@ def comparison_lines(comparison, analysis, view) -> list[str]:
         headers = ["status", "kind", "before", "after", "tokens", "%", "$/month before", "after", "delta", "prompt"]
         lines += ["  " + r for r in _table(headers, rows, "llrrrrrrrl")]
     lines.append(f"  {comparison.unchanged} unchanged.")
+    lines += [f"  Over the limit: {c.id}: {c.reason}" for c in comparison.changed if c.reason]
     for total in comparison.totals:
-        lines.append(f"  Total {KIND_TITLES[total.kind]}: {delta_line(total)}" + (" (over limit)" if total.exceeded else ""))
+        lines.append(f"  Total {KIND_TITLES[total.kind]}: {delta_line(total)}"
+                     + (f" (over limit: {total.reason})" if total.exceeded else ""))
+    for total in comparison.budget_totals:
+        if total.exceeded:
+            lines.append(f"  Total {KIND_TITLES[total.kind]} under `{total.where}`: {delta_line(total)} "
+                         f"(over its budget: {total.reason})")
     for note in comparison.notes:
         lines.append(f"  Note: {note}")
     lines.append(("FAIL: " if comparison.failed else "OK: ") + verdict(comparison))
