@@ -98,26 +98,15 @@ def delimited_examples(lines: Lines) -> list[Claim]:
 
 def listings(lines: Lines) -> list[Claim]:
     """Two or more consecutive lines numbered n, n+1, ...: a file shown with line numbers."""
-    out = []
-    i = 0
-    while i < len(lines):
+    def number(i: int) -> int | None:
         m = _LISTING.match(lines.line(i))
-        j = i
-        if m:
-            number = int(m.group(1))
-            while j + 1 < len(lines):
-                nxt = _LISTING.match(lines.line(j + 1))
-                if not nxt or int(nxt.group(1)) != number + 1:
-                    break
-                number += 1
-                j += 1
-        if j > i:
-            start, end = lines.span(i, j)
-            out.append(Claim(start, end, "code", "a numbered listing (file contents with line numbers)"))
-            i = j + 1
-        else:
-            i += 1
-    return out
+        return int(m.group(1)) if m else None
+
+    def goes_on(last: int, nxt: int) -> bool:
+        return number(nxt) is not None and number(nxt) == number(last) + 1
+
+    return [Claim(*lines.span(i, j), "code", "a numbered listing (file contents with line numbers)")
+            for i, j in lines.runs(lambda i: number(i) is not None, goes_on) if j > i]
 
 
 _CONTINUED = re.compile(r"[ \t]\\[ \t]*$")
@@ -128,37 +117,21 @@ _DOCKERFILE = re.compile(r"^[ \t]*(?:FROM|RUN|COPY|ADD|ENV|ARG|WORKDIR|CMD|ENTRY
 def commands(lines: Lines) -> list[Claim]:
     """Shell commands continued over lines with a trailing backslash, and Dockerfile
     instructions: a script or build file written into the text."""
-    out = []
-    i = 0
-    while i < len(lines):
-        line = lines.line(i)
-        if _CONTINUED.search(line) or _DOCKERFILE.match(line):
-            j = i
-            while j + 1 < len(lines) and (_CONTINUED.search(lines.line(j)) or _DOCKERFILE.match(lines.line(j + 1))):
-                j += 1
-            why = "Dockerfile instructions" if _DOCKERFILE.match(line) else "a shell command continued over lines"
-            out.append(Claim(*lines.span(i, j), "code", why))
-            i = j + 1
-        else:
-            i += 1
-    return out
+    def command(i: int) -> bool:
+        return bool(_CONTINUED.search(lines.line(i)) or _DOCKERFILE.match(lines.line(i)))
+
+    def goes_on(last: int, nxt: int) -> bool:
+        return bool(_CONTINUED.search(lines.line(last)) or _DOCKERFILE.match(lines.line(nxt)))
+
+    return [Claim(*lines.span(i, j), "code",
+                  "Dockerfile instructions" if _DOCKERFILE.match(lines.line(i)) else "a shell command continued over lines")
+            for i, j in lines.runs(command, goes_on)]
 
 
 def shell_sessions(lines: Lines) -> list[Claim]:
     """A prompt line (``$ cmd``, ``>>> expr``) and the output lines after it, to a blank line."""
-    out = []
-    i = 0
-    while i < len(lines):
-        if _SHELL.match(lines.line(i)):
-            j = i
-            while j + 1 < len(lines) and not lines.blank(j + 1):
-                j += 1
-            start, end = lines.span(i, j)
-            out.append(Claim(start, end, "code", "a shell or interpreter session"))
-            i = j + 1
-        else:
-            i += 1
-    return out
+    return [Claim(*lines.span(i, j), "code", "a shell or interpreter session")
+            for i, j in lines.runs(lambda i: bool(_SHELL.match(lines.line(i))), lambda _, nxt: not lines.blank(nxt))]
 
 
 def indented_code(lines: Lines) -> list[Claim]:
@@ -224,18 +197,12 @@ def _columns(line: str) -> set[int]:
 
 
 def block_quotes(lines: Lines) -> list[Claim]:
-    out = []
-    i = 0
-    while i < len(lines):
-        if _QUOTE.match(lines.line(i)):
-            j = i
-            while j + 1 < len(lines) and _QUOTE.match(lines.line(j + 1)):
-                j += 1
-            out.append(Claim(*lines.span(i, j), "verbatim-reply", "quoted text (a > block quote)"))
-            i = j + 1
-        else:
-            i += 1
-    return out
+    """Lines quoted with `>`: text to say or quote, not to follow."""
+    def quoted(i: int) -> bool:
+        return bool(_QUOTE.match(lines.line(i)))
+
+    return [Claim(*lines.span(i, j), "verbatim-reply", "quoted text (a > block quote)")
+            for i, j in lines.runs(quoted, lambda _, nxt: quoted(nxt))]
 
 
 _JSON_LINE = re.compile(r'^[ \t]*[\[{].*"[^"\n]*"\s*:.*[\]}],?[ \t]*$')

@@ -32,7 +32,9 @@ def find_sections(lines: Lines, tags: list[Tag]) -> tuple[Section, ...]:
         if m:
             headings.append((i, len(m.group(1)), m.group("title")))
             continue
-        m = _BOLD.match(line) or (_CAPS.match(line) if sum(c.isalpha() for c in line) >= 3 else None)
+        m = _BOLD.match(line) or _CAPS.match(line)
+        if m and m.re is _CAPS and sum(c.isalpha() for c in line) < 3:
+            m = None
         if m:
             headings.append((i, _LEVEL_BOLD, m.group("title").strip()))
     for n, (i, level, title) in enumerate(headings):
