@@ -125,3 +125,33 @@ def test_text_repeated_past_what_can_be_counted_is_reported_not_capped(tmp_path)
     assert "repeated 150,000 times (3,300,000 characters) is too large to count" in message
     ruler = analysis.project.templates["app.py::ruler::messages.create#1::messages[0].content"]
     assert ruler.text.count("-") == 3000  # counted for the real n (it was cut to 1,000)
+
+
+def test_unresolved_prompts_say_what_was_counted_and_what_was_not(tmp_path):
+    write_tree(tmp_path, {"app.py": textwrap.dedent("""\
+        import anthropic
+
+        client = anthropic.Anthropic()
+        TOOLS = [{"name": "get_weather", "description": "Current weather for a city.",
+                  "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}}]
+
+
+        def ask(question):
+            return client.messages.create(model="claude-sonnet-4-5", max_tokens=200, tools=TOOLS,
+                                          messages=[{"role": "user", "content": question}])
+
+
+        def broken():
+            return client.messages.create(model="claude-sonnet-4-5", max_tokens=200,
+                                          messages=[{"role", "user", "content", "Hi"}])
+
+
+        def later(extra=None):
+            return client.messages.create(model="claude-sonnet-4-5", max_tokens=200,
+                                          messages=[{"role": "user", "content": "Hi"}, {"role": "user", "content": extra}])
+        """)})
+    messages = {f.finding.request.split("::")[1]: f.finding.message
+                for f in run_analysis(tmp_path, select=("PL002",)).findings}
+    assert "only the tools (" in messages["ask"] and "entirely" not in messages["ask"]
+    assert "messages[0]: a list or set where a message was expected" in messages["broken"]
+    assert "`None` where text was expected" in messages["later"]

@@ -115,17 +115,24 @@ _DOCKERFILE = re.compile(r"^[ \t]*(?:FROM|RUN|COPY|ADD|ENV|ARG|WORKDIR|CMD|ENTRY
 
 
 def commands(lines: Lines) -> list[Claim]:
-    """Shell commands continued over lines with a trailing backslash, and Dockerfile
-    instructions: a script or build file written into the text."""
-    def command(i: int) -> bool:
-        return bool(_CONTINUED.search(lines.line(i)) or _DOCKERFILE.match(lines.line(i)))
+    """Shell commands continued over lines with a trailing backslash (with the comments
+    between their lines), and Dockerfile instructions: a script or build file written into
+    the text."""
+    def continued(i: int) -> bool:
+        return bool(_CONTINUED.search(lines.line(i)))
+
+    def instruction(i: int) -> bool:
+        return bool(_DOCKERFILE.match(lines.line(i)))
+
+    def comment(i: int) -> bool:
+        return lines.line(i).lstrip().startswith("#")
 
     def goes_on(last: int, nxt: int) -> bool:
-        return bool(_CONTINUED.search(lines.line(last)) or _DOCKERFILE.match(lines.line(nxt)))
+        return continued(last) or instruction(nxt) or (comment(last) and (continued(nxt) or comment(nxt)))
 
     return [Claim(*lines.span(i, j), "code",
-                  "Dockerfile instructions" if _DOCKERFILE.match(lines.line(i)) else "a shell command continued over lines")
-            for i, j in lines.runs(command, goes_on)]
+                  "Dockerfile instructions" if instruction(i) else "a shell command continued over lines")
+            for i, j in lines.runs(lambda i: continued(i) or instruction(i), goes_on)]
 
 
 def shell_sessions(lines: Lines) -> list[Claim]:
