@@ -54,10 +54,10 @@ def _paths(paths: tuple[str, ...]) -> list[Path]:
     return [Path(p) for p in paths] if paths else [Path.cwd()]
 
 
-def _view(config: Config):
+def _view(config: Config, verbose: bool = False):
     from promptlint.report import View
 
-    return View(config.root, os.getcwd())
+    return View(config.root, os.getcwd(), verbose)
 
 
 def _analyze(paths, config, select=(), ignore=(), use_cache=True, **traffic):
@@ -101,7 +101,8 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Rule codes, names or prefixes to run (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to skip (comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails (default: warning).")
-@click.option("--verbose", is_flag=True, help="JSON: add each template's regions (its anatomy).")
+@click.option("--verbose", "-v", is_flag=True,
+              help="JSON: say why each template is taken for a prompt (its evidence) and what it is made of (its regions).")
 @with_common
 def check(paths, output_format, select, ignore, fail_on, verbose, config_file, no_cache, **overrides) -> None:
     """Lint the prompts under PATHS (default: the current directory)."""
@@ -112,8 +113,7 @@ def check(paths, output_format, select, ignore, fail_on, verbose, config_file, n
     config = _config(paths, config_file, fail_on=fail_on, **overrides)
     analysis = _analyze(paths, config, _split(select), _split(ignore), use_cache=not no_cache)
     _notices(analysis)
-    options = {"verbose": True} if verbose and output_format == "json" else {}
-    click.echo(CHECK_FORMATS[output_format](analysis, _view(config), **options), nl=False)
+    click.echo(CHECK_FORMATS[output_format](analysis, _view(config, verbose)), nl=False)
     sys.exit(EXIT_FINDINGS if analysis.failing(config.fail_on) else EXIT_OK)
 
 
@@ -162,7 +162,8 @@ def _shown(path: Path) -> str:
 @click.option("--anatomy", "anatomy_of", metavar="TEMPLATE_ID",
               help="Show the regions (instructions, examples, documents, code, ...) of the templates whose id "
                    "contains TEMPLATE_ID, and nothing else.")
-@click.option("--verbose", is_flag=True, help="JSON: add each template's regions (its anatomy).")
+@click.option("--verbose", "-v", is_flag=True,
+              help="JSON: say why each template is taken for a prompt (its evidence) and what it is made of (its regions).")
 @with_common
 def audit(paths, output_format, baseline_file, write_file, max_increase, usage_files, usage_days, traffic_file,
           output_file, anatomy_of, verbose, config_file, no_cache, **overrides) -> None:
@@ -212,8 +213,7 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, usage_f
     current = baseline.inventory(analysis)
     budgets = tuple((b.path, parse_max_increase(b.max_increase)) for b in config.budgets if b.max_increase)
     comparison = baseline.compare(before, current, limit, _shown(compare_path), budgets) if before is not None else None
-    options = {"verbose": True} if verbose and output_format == "json" else {}
-    _emit(AUDIT_FORMATS[output_format](analysis, _view(config), comparison=comparison, **options), output_file)
+    _emit(AUDIT_FORMATS[output_format](analysis, _view(config, verbose), comparison=comparison), output_file)
     if traffic_file is not None:
         _write_usage_traffic(analysis, config, traffic_file)
     if write_path is not None:
@@ -280,19 +280,25 @@ def _write_usage_traffic(analysis, config: Config, given: str) -> None:
 @click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to leave alone (comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
               help="Exit 1 when findings at or above this severity remain after fixing (default: warning).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: every fix with its status, measured saving, safety and the reason it was not applied.")
 @with_common
-def fix(paths, unsafe_fixes, show_diff, select, ignore, fail_on, config_file, no_cache, **overrides) -> None:
+def fix(paths, unsafe_fixes, show_diff, select, ignore, fail_on, output_format, config_file, no_cache,
+        **overrides) -> None:
     """Apply safe fixes under PATHS; show unsafe ones as diffs with what they save."""
     from promptlint.fix import Fixer
-    from promptlint.report.fixes import render_fix
+    from promptlint.report.fixes import render_fix, render_fix_json
 
     config = _config(paths, config_file, fail_on=fail_on, **overrides)
     fixer = Fixer(_paths(paths), config, _split(select), _split(ignore), unsafe=unsafe_fixes, use_cache=not no_cache)
     run = fixer.run(write=not show_diff)
     _notices(run.analysis)
-    out, err = render_fix(run, _view(config), show_diff, unsafe_fixes)
-    click.echo(out, nl=False)
-    click.echo(err, nl=False, err=True)
+    if output_format == "json":
+        click.echo(render_fix_json(run, _view(config), show_diff, unsafe_fixes), nl=False)
+    else:
+        out, err = render_fix(run, _view(config), show_diff, unsafe_fixes)
+        click.echo(out, nl=False)
+        click.echo(err, nl=False, err=True)
     if show_diff:
         sys.exit(EXIT_FINDINGS if run.files else EXIT_OK)
     after = run.after or run.analysis
@@ -324,9 +330,9 @@ def count(source, model, output_format, config_file, tokenizer) -> None:
         from promptlint.report import fmt_int, fmt_usd
 
         holes = f", {len(result['placeholders'])} placeholders not counted" if result["placeholders"] else ""
-        kind = "exact count_tokens count" if result["exact"] else "offline estimate"
-        click.echo(f"{fmt_int(result['tokens'])} tokens ({kind} for {result['model']}{holes}): "
-                   f"{fmt_usd(result['usd_per_request'])}/request as input, "
+        click.echo(f"{fmt_int(result['tokens'])} tokens ({result['count']} for {result['model']}{holes}); "
+                   f"{fmt_int(result['input_tokens'])} input tokens as one user message: "
+                   f"{fmt_usd(result['usd_per_request'])}/request, "
                    f"{fmt_usd(result['usd_per_month'])}/month at {fmt_int(config.requests_per_month)} requests")
 
 

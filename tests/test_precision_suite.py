@@ -90,3 +90,34 @@ def test_unsafe_fix_refuses_text_that_other_code_reads(tmp_path):
     assert refused.status == FAILED and "also used at helpdesk/export.py:9" in refused.reason
     assert "Make sure to include" in (root / "helpdesk/assistant.py").read_text()
     assert "Answer in at most five sentences." in (root / "helpdesk/assistant.py").read_text()
+
+
+def _service(topic: str, repeated: bool) -> str:
+    rule = "Never ask for card numbers or passwords.\n"
+    return (
+        "import anthropic\n\nclient = anthropic.Anthropic()\n\n"
+        f'SYSTEM_PROMPT = """You answer questions about {topic} for the ACME help desk.\n'
+        "Quote amounts with their currency.\n" + rule + (rule if repeated else "") + '"""\n\n\n'
+        "def answer(question):\n"
+        "    return client.messages.create(model=\"claude-sonnet-4-5\", max_tokens=400, system=SYSTEM_PROMPT,\n"
+        "                                  messages=[{\"role\": \"user\", \"content\": question}])\n"
+    )
+
+
+@pytest.mark.parametrize("reader, applied", [
+    ("", True),  # two services, each with its own SYSTEM_PROMPT: neither reads the other's
+    ("from billing import SYSTEM_PROMPT\n\nprint(len(SYSTEM_PROMPT))\n", False),  # a script reads billing's
+])
+def test_a_name_other_modules_define_for_themselves_is_not_a_shared_use(tmp_path, reader, applied):
+    from conftest import write_tree
+
+    files = {"billing.py": _service("invoices", repeated=True), "returns.py": _service("returns", repeated=False)}
+    if reader:
+        files["report.py"] = reader
+    write_tree(tmp_path, files)
+    run = make_fixer(tmp_path, ("PL104",)).run()
+    [result] = run.results
+    assert (result.status == APPLIED) is applied, result.reason
+    if not applied:
+        assert "also used at report.py:3" in result.reason
+    assert (tmp_path / "billing.py").read_text().count("Never ask for card numbers") == (1 if applied else 2)

@@ -139,18 +139,32 @@ def cut_range(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def cut_item(text: str, start: int, end: int) -> str:
-    """``text`` without ``[start, end)``; when that is all a line or list item holds, the
-    whole line goes (a bullet with nothing after it is not left behind)."""
+def item_range(text: str, start: int, end: int) -> tuple[int, int]:
+    """The range that takes ``[start, end)`` out of ``text``; when that is all a line or list
+    item holds, the whole line (a bullet with nothing after it is not left behind), with its
+    own line break (the previous one only on the last line), so every other line keeps its own."""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
     head, tail = text[line_start:start], text[end:line_end]
     if (not head.strip() or _BULLET.fullmatch(head)) and not tail.strip():
         if line_end < len(text):
-            return text[:line_start] + text[line_end + 1:]
-        return text[:max(line_start - 1, 0)]
-    return cut(text, start, end)
+            return line_start, line_end + 1
+        return max(line_start - 1, 0), len(text)
+    return cut_range(text, start, end)
+
+
+def cut_edits(template_id: str, text: str, ranges: list[tuple[int, int]]) -> tuple[TextEdit, ...]:
+    """The edits that take each item ``[start, end)`` out of ``text`` (:func:`item_range`),
+    written as those very ranges: a diff of the result could pair a deleted line with its
+    twin and move another line's break."""
+    merged: list[list[int]] = []
+    for start, end in sorted(item_range(text, s, e) for s, e in ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple(TextEdit(template_id, start, end, "") for start, end in merged)
 
 
 def starts_sentence(text: str, offset: int) -> bool:

@@ -17,7 +17,7 @@ from promptlint.checks import fmt_tokens
 from promptlint.checks.examples import redundant_examples, text_examples
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.persona import one_line_role, personas
-from promptlint.checks.prompt_text import TextView, cut_item, edits_between, prompt_index, sentences, static
+from promptlint.checks.prompt_text import TextView, cut_edits, edits_between, prompt_index, sentences, static
 from promptlint.checks.savings import request_reduction, template_reduction, text_saving
 from promptlint.globs import match_path
 from promptlint.types import Fix, RemoveEdit
@@ -221,9 +221,10 @@ def _in_branch(anatomy, offset: int) -> bool:
 
 
 def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests, safe: bool):
+    edits = cut_edits(view.template.id, view.text, [(s.start, s.end) for s, _ in repeats])
     text = view.text
-    for s, _ in sorted(repeats, key=lambda r: r[0].start, reverse=True):
-        text = cut_item(text, s.start, s.end)
+    for e in reversed(edits):
+        text = text[:e.start] + text[e.end:]
     saving = text_saving(ctx, {view.template.id: static(text)}, only=requests)
     first = repeats[0][0]
     extra = len(repeats) - 1
@@ -237,7 +238,7 @@ def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests,
         request=(requests[0].id if len(requests) == 1 else None) if requests else
         prompt_index(ctx.project).sole_request(view.template.id),
         saving=saving,
-        fix=Fix("safe" if safe else "unsafe", how, edits_between(view.template.id, view.text, text),
+        fix=Fix("safe" if safe else "unsafe", how, edits,
                 tokens_saved=saving.tokens if saving else None),
     )
 

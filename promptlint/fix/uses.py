@@ -6,7 +6,9 @@ that imports ``document2``, not only the prompt it was found in; one that edits
 edit is made, every reference to the named value that holds the edited text is looked up
 in the tree's Python files and notebooks. A reference is accounted for when it is part of
 the prompt the finding is about (inside the literal text of a template those requests
-send, or inside the function that makes the request); any other reference refuses the fix.
+send, or inside the function that makes the request), or when it is in another file that
+cannot be reading this value (it assigns its own value of that name, or imports nothing
+from the defining module); any other reference refuses the fix.
 """
 
 from __future__ import annotations
@@ -75,6 +77,16 @@ class Uses:
                     return Span(span.path, node.lineno, end_line=node.end_lineno, cell=span.cell)
         return span
 
+    def imports_from(self, rel: str, defining: str) -> bool:
+        """Whether ``rel`` has an import line naming the module ``defining`` (its file name,
+        or its package for an ``__init__.py``): only then can its code read that module's names."""
+        path = Path(defining)
+        stems = {path.stem, path.parent.name} if path.stem == "__init__" else {path.stem}
+        stems.discard("")
+        words = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in stems) + r")\b")
+        return any(_IMPORT.match(line) and words.search(line)
+                   for _, text in self._units(rel) for line in text.splitlines())
+
     def references(self, name: str) -> list[tuple[Span, str]]:
         """Every line that mentions ``name`` as a word, except imports of it."""
         if name not in self._found:
@@ -101,8 +113,10 @@ def shared_use(edits: list[TextEdit], project: Project, requests: list[Request],
         short = name.rsplit(".", 1)[-1]
         assign = re.compile(rf"^\s*(?:self\.)?{re.escape(short)}\s*(?::[^=\n]*)?=(?!=)")
         for ref, line in uses.references(short):
-            if (ref.path == definition.path and assign.match(line)) or any(_inside(ref, area) for area in prompt_lines):
+            if ref.path == definition.path and assign.match(line) or any(_inside(ref, area) for area in prompt_lines):
                 continue
+            if ref.path != definition.path and (assign.match(line) or not uses.imports_from(ref.path, definition.path)):
+                continue  # another module's own value of that name, or a file that cannot reach this one
             where = f"{ref.path}" + (f" cell {ref.cell}" if ref.cell is not None else "") + f":{ref.line}"
             return (f"the edited text is `{name}` ({definition.path}), which is also used at {where}, "
                     "not by a prompt of this request; edit it by hand")

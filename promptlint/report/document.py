@@ -9,7 +9,7 @@ from promptlint.report import round_usd
 from promptlint.traffic.report import request_json, usage_json
 
 
-def template_entry(analysis, tid: str, view, verbose: bool = False) -> dict:
+def template_entry(analysis, tid: str, view) -> dict:
     t = analysis.project.templates[tid]
     price = analysis.template_prices[tid]
     entry = {
@@ -18,18 +18,35 @@ def template_entry(analysis, tid: str, view, verbose: bool = False) -> dict:
         "placeholders": list(t.placeholders), "model": analysis.measurements.template_models[tid],
         "usd_per_request": round_usd(price.usd_per_request), "usd_per_month": round_usd(price.usd_per_month),
         "exact": tid in analysis.measurements.exact_templates,
+        "count": analysis.measurements.template_count(tid),
         "traffic": analysis.traffic.of_template(tid).to_json(), "production": analysis.traffic.of_template(tid).production,
     }
     if t.span.cell is not None:
         entry["cell"] = t.span.cell
     if t.notes:
         entry["notes"] = list(t.notes)
-    if verbose and analysis.anatomies is not None:
-        from promptlint.anatomy.show import regions_json
-        from promptlint.anatomy.view import TextView
+    if view.verbose:
+        entry["evidence"] = [{"kind": e.kind, "detail": e.detail} for e in t.evidence]
+        if analysis.anatomies is not None:
+            from promptlint.anatomy.show import regions_json
+            from promptlint.anatomy.view import TextView
 
-        entry["regions"] = [{**r, "path": view.path(r["path"])}
-                            for r in regions_json(analysis.anatomies[tid], TextView(t))]
+            entry["regions"] = [{**r, "path": view.path(r["path"])}
+                                for r in regions_json(analysis.anatomies[tid], TextView(t))]
+    return entry
+
+
+def use_entry(analysis, use, view) -> dict:
+    """A place that composes prompts defined elsewhere: listed beside the templates so it
+    can be found, marked ``use_of``, with the tokens of what it names (counted once, there)."""
+    templates = analysis.measurements.templates
+    entry = {
+        "id": use.id, "path": view.path(use.path), "line": use.span.line, "end_line": use.span.end_line or use.span.line,
+        "kind": "use", "use": use.kind, "use_of": list(use.templates),
+        "tokens": sum(templates.get(t, 0) for t in use.templates),
+    }
+    if use.span.cell is not None:
+        entry["cell"] = use.span.cell
     return entry
 
 
@@ -42,7 +59,7 @@ def request_entry(analysis, request, view) -> dict:
         "max_tokens": request.max_tokens, "cache_breakpoints": request.cache_breakpoints,
         "automatic_cache": request.auto_cache is not None, "in_loop": request.in_loop, "stream": request.stream,
         "batch": request.batch, "templates": list(request.templates), "input_tokens": counts.input_tokens,
-        "exact": counts.exact,
+        "exact": counts.exact, "count": counts.count,
         "usd_per_request": round_usd(price.usd_per_request), "usd_per_month": round_usd(price.usd_per_month),
         "traffic": request_json(analysis.traffic.of_request(request.id)),
         "production": analysis.traffic.of_request(request.id).production,
@@ -51,6 +68,8 @@ def request_entry(analysis, request, view) -> dict:
         entry["cell"] = request.span.cell
     if request.unresolved:
         entry["unresolved"] = list(request.unresolved)
+    if request.notes:
+        entry["notes"] = list(request.notes)
     return entry
 
 
@@ -84,7 +103,7 @@ def sorted_requests(analysis) -> list:
     return sorted(analysis.project.requests, key=lambda r: (-prices[r.id].usd_per_request, r.id))
 
 
-def build_document(analysis, view, findings: bool = True, comparison=None, verbose: bool = False) -> dict:
+def build_document(analysis, view, findings: bool = True, comparison=None) -> dict:
     config = analysis.config
     doc = {
         "version": 1,
@@ -94,7 +113,8 @@ def build_document(analysis, view, findings: bool = True, comparison=None, verbo
             "estimated": analysis.measurements.estimated,
             "requests_per_month": config.requests_per_month, "cache_hit_rate": config.cache_hit_rate,
         },
-        "templates": [template_entry(analysis, t, view, verbose) for t in sorted_templates(analysis)],
+        "templates": [template_entry(analysis, t, view) for t in sorted_templates(analysis)]
+                     + [use_entry(analysis, u, view) for u in analysis.project.uses],
         "requests": [request_entry(analysis, r, view) for r in sorted_requests(analysis)],
     }
     if analysis.measurements.notes:
@@ -124,5 +144,5 @@ def build_document(analysis, view, findings: bool = True, comparison=None, verbo
     return doc
 
 
-def render_json(analysis, view, findings: bool = True, comparison=None, verbose: bool = False) -> str:
-    return json.dumps(build_document(analysis, view, findings, comparison, verbose), indent=2, ensure_ascii=False) + "\n"
+def render_json(analysis, view, findings: bool = True, comparison=None) -> str:
+    return json.dumps(build_document(analysis, view, findings, comparison), indent=2, ensure_ascii=False) + "\n"
