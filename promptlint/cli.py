@@ -265,19 +265,25 @@ def _write_usage_traffic(analysis, config: Config, given: str) -> None:
 @click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to leave alone (comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
               help="Exit 1 when findings at or above this severity remain after fixing (default: warning).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: every fix with its status, measured saving, safety and the reason it was not applied.")
 @with_common
-def fix(paths, unsafe_fixes, show_diff, select, ignore, fail_on, config_file, no_cache, **overrides) -> None:
+def fix(paths, unsafe_fixes, show_diff, select, ignore, fail_on, output_format, config_file, no_cache,
+        **overrides) -> None:
     """Apply safe fixes under PATHS; show unsafe ones as diffs with what they save."""
     from promptlint.fix import Fixer
-    from promptlint.report.fixes import render_fix
+    from promptlint.report.fixes import render_fix, render_fix_json
 
     config = _config(paths, config_file, fail_on=fail_on, **overrides)
     fixer = Fixer(_paths(paths), config, _split(select), _split(ignore), unsafe=unsafe_fixes, use_cache=not no_cache)
     run = fixer.run(write=not show_diff)
     _notices(run.analysis)
-    out, err = render_fix(run, _view(config), show_diff, unsafe_fixes)
-    click.echo(out, nl=False)
-    click.echo(err, nl=False, err=True)
+    if output_format == "json":
+        click.echo(render_fix_json(run, _view(config), show_diff, unsafe_fixes), nl=False)
+    else:
+        out, err = render_fix(run, _view(config), show_diff, unsafe_fixes)
+        click.echo(out, nl=False)
+        click.echo(err, nl=False, err=True)
     if show_diff:
         sys.exit(EXIT_FINDINGS if run.files else EXIT_OK)
     after = run.after or run.analysis
