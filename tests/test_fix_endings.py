@@ -218,3 +218,18 @@ def test_the_break_check_sees_a_line_that_took_another_lines_break():
     assert kept_lines_keep_their_breaks("A\rB\r\nB\nC\r", "A\rB\nC\r")
     assert not kept_lines_keep_their_breaks("A\rB\r\nC\n", "A\r\nC\n")  # A took B's break
     assert not kept_lines_keep_their_breaks("A\rB\r\n\nC\n", "A\rC\r\n")  # C took B's break
+
+
+def test_deleting_a_repeated_line_takes_its_own_break_not_the_one_before(tmp_path):
+    # Two copies to delete, and lines that end alike ("date." / "claims."): a diff of the
+    # fixed text joins the kept line's last character to the deleted line's and so takes the
+    # kept line's break instead of the deleted line's own.
+    a, q = SENTENCES[0], SENTENCES[1]
+    target, tree = files_for("python", [a, a, q, a, "Answer in English."])
+    varied = with_endings(tree[target], "mixed", 0)
+    run = fix(tmp_path, {"app.py": varied.encode()})
+    assert [r.finding.finding.code for r in run.by_status(APPLIED)] == ["PL104"]
+    got = (tmp_path / target).read_bytes().decode()
+    kept = {line: brk for line, brk in zip(BREAK.split(varied), BREAK.findall(varied)) if line == q}
+    assert kept and all(f"{line}{brk}" in got for line, brk in kept.items())
+    assert got.count(a) == 1 and "Answer in English." in got
