@@ -149,21 +149,30 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
     root = Path(config.root)
     done: set[str] = set()
 
+    patterns: dict[tuple[str, str], re.Pattern] = {}
+
+    def imports(names: tuple[str, str]) -> re.Pattern:
+        """An import line naming the helper's module (its last part) or its first name."""
+        if names not in patterns:
+            patterns[names] = re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t][^\n]*\b(?:"
+                                         + b"|".join(re.escape(n.encode()) for n in names) + rb")\b")
+        return patterns[names]
+
     def find(wanted: set[tuple[str, str]]) -> list[FileResult]:
-        tests = []
+        # One pattern for every called name: a pattern per name, compiled up front, cost
+        # more than the search on a tree with thousands of helpers.
+        tests: dict[bytes, set[tuple[str, str]]] = {}  # called name -> (module tail, first name)
         for module, qualname in wanted:
             first, last = qualname.split(".")[0], qualname.rsplit(".", 1)[-1]
             tail = module.removesuffix(".__init__").rsplit(".", 1)[-1]
             if not last.isidentifier() or last.startswith("__") or len(last) <= 2:
                 continue
-            # called, or passed on by name (``Tool(func=summarize)``, ``tools=[summarize]``)
-            call = re.compile(rb"\b" + re.escape(last.encode()) + rb"\s*[(,)\]]")
-            imports = re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t][^\n]*\b(?:" + re.escape(tail.encode()) + rb"|"
-                                 + re.escape(first.encode()) + rb")\b")
-            tests.append((call, imports))
+            tests.setdefault(last.encode(), set()).add((tail, first))
         if not tests:
             return []
-        any_call = re.compile(b"|".join(c.pattern for c, _ in tests))
+        # called, or passed on by name (``Tool(func=summarize)``, ``tools=[summarize]``)
+        any_call = re.compile(rb"\b(" + b"|".join(re.escape(n) for n in sorted(tests, key=len, reverse=True))
+                              + rb")\s*[(,)\]]")
         found = []
         for rel in discovery.skipped:
             kind = "python" if rel.endswith(".py") else "notebook" if rel.endswith(".ipynb") else None
@@ -174,8 +183,10 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
                     data = handle.read(config.max_file_size + 1)
             except OSError:
                 continue
-            if len(data) > config.max_file_size or not any_call.search(data) \
-                    or not any(c.search(data) and i.search(data) for c, i in tests):
+            if len(data) > config.max_file_size:
+                continue
+            pairs = {pair for name in set(any_call.findall(data)) for pair in tests[name]}
+            if not any(imports(pair).search(data) for pair in sorted(pairs)):
                 continue
             done.add(rel)
             result = load_on_demand(rel, kind, config, cache)
