@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from promptlint.cache import ScanCache
+from promptlint.boundary import Tree
+from promptlint.cache import ScanCache, cache_location, decimal_text, text_or_none
 from promptlint.config import Config
 from promptlint.discover import Discovery, _matchers, classify, discover, read_candidate, remember, verdict
 from promptlint.extract import extract_file
@@ -68,7 +69,7 @@ def load_on_demand(rel: str, kind: str, config: Config, cache: ScanCache | None)
     or prompt file that code reads), through the cache like any other: its entry records
     the file's real prefilter verdict, so a later full scan treats it as discovery would."""
     root = Path(config.root)
-    if _matchers(config).exclude(rel) or not (root / rel).is_file():
+    if _matchers(config).exclude(rel) or not _readable(root / rel, config):
         return None
     got = read_candidate(rel, str(root / rel), kind, config, cache)
     if isinstance(got, Diagnostic):
@@ -82,6 +83,11 @@ def load_on_demand(rel: str, kind: str, config: Config, cache: ScanCache | None)
     if cache is not None:
         cache.remember(rel, got.digest, passes, result)
     return result
+
+
+def _readable(path: Path, config: Config) -> bool:
+    """A regular file that, links followed, stays in the tree and out of excluded folders."""
+    return path.is_file() and Tree(config.root, _matchers(config).exclude).refusal(path) is None
 
 
 def tree_files(results: list[FileResult], discovery: Discovery, config: Config,
@@ -134,7 +140,7 @@ def _outside_paths(module: str, bases: list[str], root: Path, config: Config) ->
     for base in bases:
         for name in (f"{stem}.py", f"{stem}/__init__.py"):
             rel = f"{base}/{name}" if base else name
-            if (root / rel).is_file() and not _matchers(config).exclude(rel):
+            if not _matchers(config).exclude(rel) and _readable(root / rel, config):
                 found.append(rel)
                 break
     return sorted(set(found))
@@ -166,7 +172,8 @@ def open_cache(config: Config, enabled: bool = True) -> ScanCache | None:
     if not enabled:
         return None
     settings = (tuple(config.prompt_name_patterns), tuple(config.template_globs))
-    return ScanCache(Path(config.root) / config.cache_dir, settings)
+    folder, refused = cache_location(config)
+    return ScanCache(folder, settings, refused)
 
 
 @dataclass(frozen=True)
@@ -185,6 +192,8 @@ def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None)
     discovery = discover(paths, config, cache, extract_file, meanwhile=_prepare_later_stages)
     results = list(discovery.results)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
+    if cache is not None and cache.refused:
+        notices += (Diagnostic(config.cache_dir, cache.refused, code="skip"),)
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
     project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache),
                    tree_files(results, discovery, config, cache))
@@ -245,11 +254,12 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     scanned = scanned or scan_tree(paths, config, cache)
     project, notices = scanned.project, scanned.notices
     prices_version = _genai_prices_version()
-    catalog = ModelCatalog(config.prices, cache.memo("models", prices_version) if cache else None)
+    catalog = ModelCatalog(config.prices, cache.memo("models", prices_version, text_or_none) if cache else None)
     if counter is None:
         counter = make_counter(config, catalog, cache)
     measurements = measure(project, counter, config.default_model)
-    pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}") if cache else None)
+    pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}", decimal_text)
+                    if cache else None)
     findings = run_rules(rules, project, measurements, config, catalog, counter, pricer)
     if counter.exact is not None:
         from promptlint.tokens.exact import with_warnings

@@ -91,7 +91,9 @@ def _unchanged(candidate: Candidate, cache: ScanCache | None) -> bool:
         stat = os.stat(candidate[1])
     except OSError:
         return False
-    return cache.known_digest(candidate[0], stat.st_size, stat.st_mtime_ns) is not None
+    from promptlint.discover import stat_key
+
+    return cache.known_digest(candidate[0], stat_key(stat)) is not None
 
 
 _WORKER_STATE: tuple | None = None  # (config, cache, extract), inherited by forked workers

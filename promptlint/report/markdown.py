@@ -8,6 +8,7 @@ are capped (GitHub refuses comments over 65,536 characters) and cells are escape
 
 from __future__ import annotations
 
+from promptlint import escape
 from promptlint.report import fmt_int, fmt_usd, severity_detail, worth
 from promptlint.report.document import sorted_requests
 
@@ -15,26 +16,9 @@ MAX_ROWS = 50
 AUDIT_ROWS = 10  # costliest requests listed under an audit
 
 
-def _plain(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def cell(text: str) -> str:
-    """One table cell: on one line, with ``|`` escaped everywhere (GFM splits cells before
-    anything else) and HTML-significant characters escaped outside the message's code spans."""
-    flat = " ".join(str(text).split())
-    pieces = flat.split("`")
-    if len(pieces) % 2 == 0:  # an unpaired backtick: no code spans at all
-        return _plain(flat).replace("`", "\\`").replace("|", "\\|")
-    return "`".join((_plain(p) if i % 2 == 0 else p).replace("|", "\\|") for i, p in enumerate(pieces))
-
-
-def code(text: str) -> str:
-    """Inline code, also when ``text`` holds a backtick."""
-    body = " ".join(str(text).split()).replace("|", "\\|")
-    if "`" in body:
-        return f"`` {body} ``"
-    return f"`{body}`"
+# One table cell (a message whose `spans` are code), and inline code: see promptlint.escape.
+cell = escape.markdown_message
+code = escape.markdown_code
 
 
 def table(headers: list[str], align: str, rows: list[list[str]]) -> list[str]:
@@ -132,7 +116,7 @@ def render_audit(analysis, view, comparison=None) -> str:
     for request in requests[:AUDIT_ROWS]:
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
-        rows.append([code(request.id), code(f"{view.path(request.path)}:{request.span.line}"), counts.model,
+        rows.append([code(request.id), code(f"{view.path(request.path)}:{request.span.line}"), code(counts.model),
                      fmt_int(counts.input_tokens), fmt_usd(price.usd_per_request), fmt_usd(price.usd_per_month)])
     lines += table(["request", "location", "priced as", "input tokens", "$/request", "$/month"], "lllrrr", rows)
     lines += ["", "</details>", "", _footer(analysis)]

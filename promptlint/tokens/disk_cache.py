@@ -20,6 +20,7 @@ from promptlint.atomic import write_atomic
 from promptlint.cache import mark_cache_folder
 
 FOLDER = "count_tokens"
+MAX_COUNT = 10_000_000  # ten times the largest context window: a larger "count" is not one
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -32,24 +33,29 @@ def body_key(body: dict) -> str:
 class CountCache:
     """``get``/``put`` input-token counts by (model, body); never raises on a bad cache."""
 
-    def __init__(self, folder: str | os.PathLike[str]) -> None:
-        self.root = Path(folder)
+    def __init__(self, folder: str | os.PathLike[str] | None) -> None:
+        self.root = Path(folder) if folder is not None else None  # None: remember nothing
         self.write_error: str | None = None  # the first failure to write, reported once
 
     def _path(self, model: str, body: dict) -> Path:
         return self.root / FOLDER / (_UNSAFE.sub("_", model) or "_") / f"{body_key(body)}.json"
 
     def get(self, model: str, body: dict) -> int | None:
+        if self.root is None:
+            return None
         try:
             data = json.loads(self._path(model, body).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError):
             return None
         count = data.get("input_tokens") if isinstance(data, dict) else None
-        if isinstance(count, int) and not isinstance(count, bool) and count >= 0 and data.get("model") == model:
+        if isinstance(count, int) and not isinstance(count, bool) and 0 <= count <= MAX_COUNT \
+                and data.get("model") == model:
             return count
         return None
 
     def put(self, model: str, body: dict, input_tokens: int) -> None:
+        if self.root is None:
+            return
         path = self._path(model, body)
         try:
             mark_cache_folder(self.root)
