@@ -1,6 +1,7 @@
 """Extract prompt constants and LLM call sites from Python source.
 
-The module is parsed once with Python's ``ast`` (never imported or executed), indexed
+The module is parsed once with Python's ``ast`` (never imported or executed; newer syntax
+than the running interpreter's is lowered by :mod:`pyparse`), indexed
 once (:mod:`scopes`), and only the call sites whose callee looks like an LLM API are
 resolved (:mod:`resolve`). The result is a :class:`FileResult` of abstract values;
 requests are shaped after linking.
@@ -11,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import ast
-import warnings
 
 from promptlint.extract import langchain
 from promptlint.extract import values as v
+from promptlint.extract.pyparse import parse_python
 from promptlint.extract.resolve import Resolver, SourcePositions
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft
 from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, module_name_for
@@ -70,9 +71,7 @@ def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module:
     """Extract from decoded Python ``text``. Never raises on bad input: returns PL001."""
     module = module or module_name_for(path)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in the scanned code
-            tree = ast.parse(text, filename=path)
+        tree = parse_python(text, path)
     except SyntaxError as err:
         line, col = err.lineno or 1, err.offset or 1
         return FileResult(path, "python", module, diagnostics=(
