@@ -7,7 +7,7 @@ others knowing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -208,10 +208,75 @@ def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> t
 def run_rules(rules: list[Rule], project: Project, measurements: Measurements, config: Config,
               catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer) -> list[Finding]:
     findings: list[Finding] = []
+    broken: list[Diagnostic] = []
+
+    def context(rule: Rule, part: Project) -> RuleContext:
+        return RuleContext(rule, rule.option_values(config), part, measurements, config, catalog, counter, pricer)
+
     for rule in rules:
-        ctx = RuleContext(rule, rule.option_values(config), project, measurements, config, catalog, counter, pricer)
-        findings.extend(rule.resolve_check()(ctx))
+        try:
+            findings.extend(rule.resolve_check()(context(rule, project)))
+        except Exception as exc:  # noqa: BLE001 - one template must not end the run
+            found, failed = _rule_file_by_file(rule, project, context, exc)
+            findings.extend(found)
+            broken.extend(failed)
+    parse_error = next((r for r in rules if r.code == "PL001"), None)
+    if broken and parse_error is not None:
+        findings.extend(parse_error.resolve_check()(context(parse_error, replace(project, diagnostics=tuple(broken)))))
     return [f for f in findings if not suppressed(f, project, config, rules)]
+
+
+def _rule_file_by_file(rule: Rule, project: Project, context, error: Exception) -> tuple[list[Finding], list[Diagnostic]]:
+    """A rule that raised on the whole project, run again on each file's part of it: the
+    findings of the files it can check, and a PL001 for each file it cannot. (A file's
+    part is its templates and requests with the templates they send, so a finding that
+    needs another file's requests may be missed here: this runs only after a crash.)"""
+    found: list[Finding] = []
+    failed: list[Diagnostic] = []
+    paths = sorted({t.path for t in project.templates.values()} | {r.path for r in project.requests})
+    for path in paths:
+        requests = tuple(r for r in project.requests if r.path == path)
+        wanted = {tid for r in requests for tid in r.templates}
+        templates = {tid: t for tid, t in project.templates.items() if t.path == path or tid in wanted}
+        examples = tuple(e for e in project.examples if all(tid in templates for tid in e.templates))
+        part = replace(project, templates=templates, requests=requests, examples=examples)
+        try:
+            found.extend(f for f in rule.resolve_check()(context(rule, part)) if f.span.path == path)
+        except Exception as exc:  # noqa: BLE001
+            failed.append(Diagnostic(path, f"internal error in rule {rule.code} {rule.name} while checking this "
+                                           f"file ({type(exc).__name__}: {_first_line(exc)}); its other rules ran"))
+    if not failed:  # no file alone makes it fail: report where it broke, never drop it silently
+        failed.append(Diagnostic(paths[0] if paths else ".", f"internal error in rule {rule.code} {rule.name} "
+                                 f"({type(error).__name__}: {_first_line(error)}); it was run file by file"))
+    return found, failed
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else "")[:200]
+
+
+def measure_safely(project: Project, counter: TokenCounter, default_model: str) -> tuple[Project, Measurements]:
+    """``measure``, and when a template's text cannot be counted, that template counted as
+    empty with a PL001 on it (the project returned carries both)."""
+    try:
+        return project, measure(project, counter, default_model)
+    except Exception:  # noqa: BLE001 - find the template, if it is one
+        failed: dict[str, Exception] = {}
+        for tid, template in project.templates.items():
+            try:
+                counter.offline.raw_many([template.text])
+            except Exception as exc:  # noqa: BLE001
+                failed[tid] = exc
+        if not failed:
+            raise
+    templates = {tid: replace(t, segments=()) if tid in failed else t for tid, t in project.templates.items()}
+    problems = tuple(
+        Diagnostic(t.path, f"cannot count the tokens of `{tid.split('::', 1)[-1]}` ({type(failed[tid]).__name__}: "
+                           f"{_first_line(failed[tid])}); counted as empty", t.span.line, t.span.column, cell=t.span.cell)
+        for tid, t in project.templates.items() if tid in failed)
+    project = replace(project, templates=templates, diagnostics=(*project.diagnostics, *problems))
+    return project, measure(project, counter, default_model)
 
 
 def suppressed(finding: Finding, project: Project, config: Config, rules: list[Rule]) -> bool:
@@ -237,8 +302,10 @@ def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFindi
         price = None
         model = None
         if finding.saving is not None and (finding.saving.before or finding.saving.after):
-            amount = pricer.saving(finding.saving)
-            price = pricer.price(amount)
+            try:
+                price = pricer.price(pricer.saving(finding.saving))
+            except Exception:  # noqa: BLE001 - a finding that cannot be priced is shown without dollars
+                price = None
             model = (finding.saving.before or finding.saving.after)[0].model
         priced.append(PricedFinding(finding, price, model))
     priced.sort(key=lambda p: (p.finding.span.path, p.finding.span.line, p.finding.span.column, p.finding.code))
@@ -257,7 +324,7 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     catalog = ModelCatalog(config.prices, cache.memo("models", prices_version, text_or_none) if cache else None)
     if counter is None:
         counter = make_counter(config, catalog, cache)
-    measurements = measure(project, counter, config.default_model)
+    project, measurements = measure_safely(project, counter, config.default_model)
     pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}", decimal_text)
                     if cache else None)
     findings = run_rules(rules, project, measurements, config, catalog, counter, pricer)

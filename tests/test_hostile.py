@@ -403,7 +403,7 @@ def test_f5_a_redirect_is_not_followed_and_the_key_goes_nowhere_else(tmp_path, s
 
 def test_f5_a_key_echoed_across_the_cut_is_still_redacted(tmp_path, scripted):
     def echo(handler):
-        message = "x" * (300 - len("HTTP 400 invalid_request_error: ") - 10) + f" bad key {KEY} here"
+        message = "x" * (300 - len("HTTP 400 invalid_request_error: ") - 20) + f" bad key {KEY} here"
         _send(handler, 400, {"type": "error", "error": {"type": "invalid_request_error", "message": message}})
 
     scripted(echo)
@@ -592,3 +592,113 @@ def test_f16_a_crafted_baseline_is_a_usage_error(tmp_path, cli, text):
     write_tree(tmp_path, {**CACHED_APP, "base.json": text})
     code, out, err = cli(tmp_path, "audit", ".", "--no-cache", "--baseline", "base.json")
     assert code == 2 and "Traceback" not in err and "base.json" in err
+
+
+# F3: one valid file crashes the whole run ---------------------------------------------------
+
+SENTENCE = "Answer only from the order record and never guess a date that it does not show"
+
+
+@pytest.mark.parametrize("odd", ["\\ud800", "\\U000f1000"], ids=["lone surrogate", "Nerd Font icon"])
+def test_f3_odd_characters_in_a_prompt_are_counted_in_every_format(tmp_path, cli, odd):
+    sentence = f"{SENTENCE} {odd}."
+    write_tree(tmp_path, {"bot.py": f'''
+import anthropic
+client = anthropic.Anthropic()
+SYSTEM_PROMPT = "{sentence} {sentence} Say {{when}} you are unsure."
+
+def answer(q, when):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=100,
+                                  system=SYSTEM_PROMPT.format(when=when),
+                                  messages=[{{"role": "user", "content": q}}])
+'''})
+    for fmt in FORMATS:
+        code, out, err = cli(tmp_path, "check", ".", "--no-cache", "--format", fmt)
+        assert code == 1 and "Traceback" not in err, (fmt, err)
+        if fmt in ("json", "sarif"):
+            json.loads(out.encode("utf-8"))
+    _, out, _ = cli(tmp_path, "check", ".", "--no-cache", "--format", "json", "--select", "PL104")
+    (finding,) = json.loads(out)["findings"]
+    assert finding["message"].startswith('"Answer only from the order record')
+
+
+@pytest.mark.parametrize("odd", ["\U000f0001", "\U000f1000", "\ud800"])
+def test_f3_a_character_of_the_text_is_never_read_as_a_hole(odd):
+    from promptlint.checks.prompt_text import TextView
+    from promptlint.types import Segment, Span, Template
+
+    span = Span("p.py", 1)
+    template = Template("p.py::P", "p.py", span, "python", "system", segments=(
+        Segment(text=f"Reply {odd} to "), Segment(hole="name"), Segment(text=f" and {odd}{odd} "),
+        Segment(hole="topic"), Segment(text=" now.")))
+    view = TextView(template)
+    assert view.display(view.text) == f"Reply {odd} to {{name}} and {odd}{odd} {{topic}} now."
+    assert view.static(view.text) == template.text
+
+
+def test_f3_a_transform_across_holes_keeps_text_that_looks_like_a_marker():
+    from promptlint.extract.values import Str, transform_text
+    from promptlint.types import Segment
+
+    value = Str((Segment(text="  A \U000f0000 B "), Segment(hole="x"), Segment(text=" \U000f0001 C  ")))
+    out = transform_text(value, str.strip)
+    assert [s.hole for s in out.segments] == [None, "x", None]
+    assert "".join(s.text for s in out.segments) == "A \U000f0000 B  \U000f0001 C"
+
+
+def test_f3_sixty_six_thousand_placeholders_in_one_template(tmp_path, cli):
+    write_tree(tmp_path, {"prompts/huge.j2": "Summarize: " + "{{ x }} " * 66_000 + "\nReply briefly.\n"})
+    code, out, err = cli(tmp_path, "check", ".", "--no-cache", "--format", "json")
+    assert code in (0, 1) and "Traceback" not in err
+    (template,) = json.loads(out)["templates"]
+    assert template["path"] == "prompts/huge.j2" and template["tokens"] > 0
+
+
+def test_f3_a_rule_that_breaks_on_one_file_is_a_pl001_there(tmp_path, monkeypatch):
+    from conftest import run_analysis
+    from promptlint.rules import Rule
+
+    write_tree(tmp_path, {"a.py": f'SYSTEM_PROMPT = "{SENTENCE}. {SENTENCE}. You answer billing questions."\n',
+                          "b.py": f'SYSTEM_PROMPT = "{SENTENCE}. {SENTENCE}. TRIGGER the bug, you see."\n'})
+    resolve = Rule.resolve_check
+
+    def fragile(rule):
+        real = resolve(rule)
+        if rule.code != "PL104":
+            return real
+
+        def check(ctx):
+            for t in ctx.project.templates.values():
+                if "TRIGGER" in t.text:
+                    raise IndexError("list index out of range")
+            yield from real(ctx)
+
+        return check
+
+    monkeypatch.setattr(Rule, "resolve_check", fragile)
+    analysis = run_analysis(tmp_path)
+    by_file = {(f.finding.code, f.finding.span.path) for f in analysis.findings}
+    assert ("PL104", "a.py") in by_file and ("PL104", "b.py") not in by_file
+    (broken,) = [f.finding for f in analysis.findings if f.finding.code == "PL001"]
+    assert broken.span.path == "b.py" and "internal error in rule PL104" in broken.message
+    assert "IndexError" in broken.message
+
+
+def test_f3_a_template_that_cannot_be_counted_is_a_pl001_there(tmp_path, monkeypatch):
+    from conftest import run_analysis
+    from promptlint.tokens.offline import OfflineCounter
+
+    write_tree(tmp_path, {"a.py": f'SYSTEM_PROMPT = "{SENTENCE}. {SENTENCE}."\n',
+                          "b.py": 'SYSTEM_PROMPT = "UNCOUNTABLE text here."\n'})
+    real = OfflineCounter.raw_many
+
+    def fragile(self, texts):
+        if any("UNCOUNTABLE" in t for t in texts):
+            raise TypeError("TextEncodeInput must be Union[TextInputSequence, Tuple[InputSequence, InputSequence]]")
+        return real(self, texts)
+
+    monkeypatch.setattr(OfflineCounter, "raw_many", fragile)
+    analysis = run_analysis(tmp_path)
+    (broken,) = [f.finding for f in analysis.findings if f.finding.code == "PL001"]
+    assert broken.span.path == "b.py" and "cannot count the tokens of `SYSTEM_PROMPT`" in broken.message
+    assert analysis.measurements.templates["a.py::SYSTEM_PROMPT"] > 0

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from promptlint.checks.packs import Hit, Matcher
-from promptlint.checks.prompt_text import sentences, static
+from promptlint.checks.prompt_text import sentences
 
 _LEAD_IN = 32  # an opener may follow a short lead-in clause: "From now on, you are a ..."
 _CLAUSE_WORDS = (r"(?:who|with|that|which|and|known|specializing|specialising|dedicated|committed|working|"
@@ -59,10 +60,10 @@ def personas(text: str, cues: Matcher) -> list[Persona]:
     return found
 
 
-def one_line_role(sentence: str, superlatives: tuple[Hit, ...]) -> str:
+def one_line_role(sentence: str, superlatives: tuple[Hit, ...], static: Callable[[str], str]) -> str:
     """The role of ``sentence`` without superlatives and without the clauses after it:
     "You are a world-class, highly experienced support agent with 20 years ..." ->
-    "You are a support agent."."""
+    "You are a support agent.". ``static`` drops the sentence's hole markers (TextView.static)."""
     text = static(sentence)
     for word in sorted({h.text for h in superlatives}, key=len, reverse=True):
         # Only as a modifier: "expert" before "with ..." is the role itself.

@@ -6,8 +6,9 @@ rules read a template only when something says it is one: a request sends it, it
 few-shot example, it comes from a prompt file (Jinja, YAML, a text file), or it is an
 unlinked constant whose name says prompt and whose text reads as prose.
 
-Holes stay in the text as private-use marker characters, so a rule can cut text around
-them and recount only the static part, exactly as ``measure`` counts it.
+Holes stay in the text as marker characters (one per hole, chosen by
+:mod:`promptlint.markers` so none is a character of the text), so a rule can cut text
+around them and recount only the static part, exactly as ``measure`` counts it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from promptlint.markers import Markers
 from promptlint.textdiff import diff
 from promptlint.types import Span, Template, TextEdit
 
-HOLE_BASE = 0xF0000
-_MARKERS = re.compile(f"[{chr(HOLE_BASE)}-{chr(HOLE_BASE + 0xFFFD)}]")
 _PROMPT_NAME = re.compile(r"PROMPT|INSTRUCTION|PERSONA", re.IGNORECASE)
 _NOT_PROSE = re.compile(
     r"^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)\b"  # SQL
@@ -139,9 +139,18 @@ class TextView:
     template: Template
 
     @cached_property
+    def _holes(self) -> list:
+        return [s for s in self.template.segments if s.hole is not None]
+
+    @cached_property
+    def markers(self) -> Markers:
+        return Markers(len(self._holes), (s.text for s in self.template.segments if s.hole is None))
+
+    @cached_property
     def text(self) -> str:
-        return "".join(chr(HOLE_BASE + i) if s.hole is not None else s.text
-                       for i, s in enumerate(self.template.segments))
+        marks = iter(range(len(self._holes)))
+        return "".join(self.markers.char(next(marks)) if s.hole is not None else s.text
+                       for s in self.template.segments)
 
     @cached_property
     def _starts(self) -> list[int]:
@@ -153,11 +162,23 @@ class TextView:
 
     def hole_at(self, ch: str):
         """The hole segment a marker character stands for."""
-        return self.template.segments[ord(ch) - HOLE_BASE]
+        return self._holes[self.markers.index(ch)]
 
     def display(self, text: str) -> str:
         """``text`` (a slice of :attr:`text`) with markers shown as ``{name}``."""
-        return _MARKERS.sub(lambda m: "{" + (self.hole_at(m.group()).hole or "") + "}", text)
+        return self.markers.pattern.sub(lambda m: "{" + (self.hole_at(m.group()).hole or "") + "}", text)
+
+    def static(self, text: str) -> str:
+        """``text`` (derived from :attr:`text`) as it is counted: holes contribute nothing."""
+        return self.markers.strip(text)
+
+    def edits(self, new: str) -> tuple[TextEdit, ...]:
+        """The template edits that turn :attr:`text` into ``new``: what the fix stage
+        applies. Empty when the change would have to move a placeholder."""
+        edits = tuple(TextEdit(self.template.id, start, end, text) for start, end, text in diff(self.text, new))
+        if any(self.markers.pattern.search(e.replacement) for e in edits):
+            return ()
+        return edits
 
     def locate(self, offset: int) -> Span:
         """The source line of a character of the text (for messages and suppressions).
@@ -196,11 +217,6 @@ def _end_line(span: Span, outer: Span) -> int | None:
     if span.end_line is not None:
         return span.end_line
     return outer.end_line if outer.path == span.path else None
-
-
-def static(text: str) -> str:
-    """Marker text back to what is counted: holes contribute nothing."""
-    return _MARKERS.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -302,11 +318,3 @@ def starts_sentence(text: str, offset: int) -> bool:
     head = text[text.rfind("\n", 0, offset) + 1:offset]
     return not head.strip() or bool(_BULLET.fullmatch(head)) or bool(re.search(r"[.!?:][\"')\]]*\s+$", head))
 
-
-def edits_between(template_id: str, old: str, new: str) -> tuple[TextEdit, ...]:
-    """The template edits that turn ``old`` (a :class:`TextView` text) into ``new``: what
-    the fix stage applies. Empty when the change would have to move a placeholder."""
-    edits = tuple(TextEdit(template_id, start, end, text) for start, end, text in diff(old, new))
-    if any(_MARKERS.search(e.replacement) for e in edits):
-        return ()
-    return edits

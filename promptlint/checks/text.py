@@ -18,7 +18,7 @@ from promptlint.checks import fmt_tokens
 from promptlint.checks.examples import redundant_examples
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.persona import one_line_role, personas
-from promptlint.checks.prompt_text import TextView, cut_item, edits_between, prompt_index, sentences, static
+from promptlint.checks.prompt_text import TextView, cut_item, prompt_index, sentences
 from promptlint.checks.savings import request_reduction, template_reduction, text_saving
 from promptlint.globs import match_path
 from promptlint.types import Fix, RemoveEdit
@@ -73,12 +73,12 @@ def bloated_role(ctx):
         model = ctx.measurements.template_models[template.id]
         for persona in personas(view.text, cues):
             body = view.text[persona.start:persona.end]
-            tokens = ctx.counter.count(static(body), model)
+            tokens = ctx.counter.count(view.static(body), model)
             stacked = len(persona.superlatives) > max_superlatives
             if tokens <= max_tokens and not stacked:
                 continue
-            role = one_line_role(persona.first_sentence, persona.superlatives)
-            new_text = static(view.text[:persona.start] + role + view.text[persona.end:])
+            role = one_line_role(persona.first_sentence, persona.superlatives, view.static)
+            new_text = view.static(view.text[:persona.start] + role + view.text[persona.end:])
             saving = text_saving(ctx, {template.id: new_text})
             if saving is None:
                 continue
@@ -88,7 +88,7 @@ def bloated_role(ctx):
             if stacked:
                 words = ", ".join(dict.fromkeys(f'"{" ".join(h.text.lower().split())}"' for h in persona.superlatives))
                 why.append(f"stacks {len(persona.superlatives)} superlatives ({words})")
-            edits = edits_between(template.id, view.text, view.text[:persona.start] + role + view.text[persona.end:])
+            edits = view.edits(view.text[:persona.start] + role + view.text[persona.end:])
             yield ctx.finding(
                 view.locate(persona.start),
                 f"role preamble \"{_short(view.display(body), 50)}\" {' and '.join(why)}; "
@@ -159,7 +159,7 @@ def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests,
     text = view.text
     for s, _ in sorted(repeats, key=lambda r: r[0].start, reverse=True):
         text = cut_item(text, s.start, s.end)
-    saving = text_saving(ctx, {view.template.id: static(text)}, only=requests)
+    saving = text_saving(ctx, {view.template.id: view.static(text)}, only=requests)
     first = repeats[0][0]
     extra = len(repeats) - 1
     more = f" (and {extra} more repeated sentence{'s' if extra > 1 else ''})" if extra else ""
@@ -170,7 +170,7 @@ def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests,
         request=(requests[0].id if len(requests) == 1 else None) if requests else
         prompt_index(ctx.project).sole_request(view.template.id),
         saving=saving,
-        fix=Fix("safe" if safe else "unsafe", "delete the repeated sentence", edits_between(view.template.id, view.text, text),
+        fix=Fix("safe" if safe else "unsafe", "delete the repeated sentence", view.edits(text),
                 tokens_saved=saving.tokens if saving else None),
     )
 
@@ -214,7 +214,7 @@ def whitespace_waste(ctx):
         normalized, changed = normalize_whitespace(view.text)
         if not changed:
             continue
-        saving = text_saving(ctx, {template.id: static(normalized)})
+        saving = text_saving(ctx, {template.id: view.static(normalized)})
         if saving is None or saving.tokens < minimum:
             continue
         yield ctx.finding(
@@ -223,7 +223,7 @@ def whitespace_waste(ctx):
             f"(measured by re-tokenizing the normalized text)",
             template=template.id, request=index.sole_request(template.id), saving=saving,
             fix=Fix("safe", "remove the indentation, trailing spaces and extra blank lines",
-                    edits_between(template.id, view.text, normalized), tokens_saved=saving.tokens),
+                    view.edits(normalized), tokens_saved=saving.tokens),
         )
 
 

@@ -117,10 +117,11 @@ def _workflow(text: str) -> str:
 
 
 # Audit renderers also take ``comparison`` (a promptlint.baseline.Comparison, or None).
-CHECK_FORMATS = {"text": _lazy("text:render_check", _human), "json": _lazy("document:render_json"),
+# The text format escapes each field it prints itself (report/text.py): it may colour them.
+CHECK_FORMATS = {"text": _lazy("text:render_check"), "json": _lazy("document:render_json"),
                  "sarif": _lazy("sarif:render_sarif"), "github": _lazy("github:render_check", _workflow),
                  "markdown": _lazy("markdown:render_check", _human)}
-AUDIT_FORMATS = {"text": _lazy("text:render_audit", _human),
+AUDIT_FORMATS = {"text": _lazy("text:render_audit"),
                  "json": _lazy("document:render_json", findings=False),
                  "sarif": _lazy("sarif:render_sarif", findings=False),
                  "github": _lazy("github:render_audit", _workflow), "markdown": _lazy("markdown:render_audit", _human)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import lzma
+import re
 import sys
 import threading
 from functools import lru_cache
@@ -22,6 +23,13 @@ else:  # pragma: no cover
 
 TOKENIZER_FILE = "claude-legacy-tokenizer.json.xz"
 _lock = threading.Lock()
+# A lone surrogate (``"\ud800"`` is valid Python) cannot be encoded, so it never reaches
+# the API as itself; the tokenizer (which refuses it) counts the replacement character.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 @lru_cache(maxsize=1)
@@ -73,7 +81,7 @@ class OfflineCounter:
         if missing:
             tokenizer = load_tokenizer()
             with _lock:
-                encoded = tokenizer.encode_batch(missing, add_special_tokens=False)
+                encoded = tokenizer.encode_batch([_encodable(t) for t in missing], add_special_tokens=False)
             fresh = {text: len(enc.ids) for text, enc in zip(missing, encoded)}
             self._raw.update(fresh)
             if self.store is not None:
