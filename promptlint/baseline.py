@@ -47,10 +47,18 @@ class Entry:
     model: str
     usd_per_request: float
     usd_per_month: float
+    # where usd_per_month's traffic came from ({requests_per_month, source}) and whether the
+    # entry is production; recorded for readers, not compared
+    traffic: dict | None = None
+    production: bool = True
 
     def to_json(self) -> dict:
-        return {"tokens": self.tokens, "model": self.model,
-                "usd_per_request": round_usd(self.usd_per_request), "usd_per_month": round_usd(self.usd_per_month)}
+        out = {"tokens": self.tokens, "model": self.model,
+               "usd_per_request": round_usd(self.usd_per_request), "usd_per_month": round_usd(self.usd_per_month)}
+        if self.traffic is not None:
+            out["traffic"] = self.traffic
+            out["production"] = self.production
+        return out
 
 
 @dataclass(frozen=True)
@@ -83,12 +91,15 @@ def inventory(analysis) -> Inventory:
     for request in analysis.project.requests:
         counts = measured.requests[request.id]
         price = analysis.request_prices[request.id]
+        site = analysis.traffic.of_request(request.id)
         entries[("request", request.id)] = Entry(request.id, "request", counts.input_tokens, counts.model,
-                                                 price.usd_per_request, price.usd_per_month)
+                                                 price.usd_per_request, price.usd_per_month,
+                                                 site.to_json(), site.production)
     for tid in analysis.project.templates:
         price = analysis.template_prices[tid]
+        site = analysis.traffic.of_template(tid)
         entries[("template", tid)] = Entry(tid, "template", measured.templates[tid], measured.template_models[tid],
-                                           price.usd_per_request, price.usd_per_month)
+                                           price.usd_per_request, price.usd_per_month, site.to_json(), site.production)
     settings = {"default_model": config.default_model, "requests_per_month": config.requests_per_month,
                 "cache_hit_rate": config.cache_hit_rate, "tokenizer": measured.tokenizer}
     return Inventory(entries, settings)

@@ -69,10 +69,10 @@ def _view(config: Config):
     return View(config.root, os.getcwd())
 
 
-def _analyze(paths, config, select=(), ignore=(), use_cache=True):
+def _analyze(paths, config, select=(), ignore=(), use_cache=True, **traffic):
     from promptlint.engine import analyze
 
-    return analyze(_paths(paths), config, select, ignore, use_cache=use_cache)
+    return analyze(_paths(paths), config, select, ignore, use_cache=use_cache, **traffic)
 
 
 def _notices(analysis) -> None:
@@ -160,16 +160,26 @@ def _shown(path: Path) -> str:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "output_format", default="text", show_default=True,
-              help="Output format: text, json, sarif, github, markdown.")
+              help="Output format: text, json, sarif, github, markdown, html.")
 @click.option("--baseline", "baseline_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Compare with a baseline; exit 1 when an entry or the total grew beyond --max-increase. "
                    "FILE defaults to `baseline` in config, which is also compared when this option is absent.")
 @click.option("--write-baseline", "write_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Write the inventory as a baseline (FILE defaults to `baseline` in config).")
 @click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens) or 5%|50 (the default).")
+@click.option("--usage", "usage_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Production usage log (OTLP JSON, LiteLLM, Langfuse or promptlint JSONL; repeatable): "
+                   "attribute its calls to request sites and price them at measured traffic.")
+@click.option("--usage-days", type=click.FloatRange(min=0, min_open=True),
+              help="Days the usage logs cover (default: the span of their timestamps).")
+@click.option("--write-usage-traffic", "traffic_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
+              help="Write the measured traffic of --usage to FILE (default: `measured-traffic` in config, "
+                   "else promptlint-traffic.json beside it) for later runs without the logs.")
+@click.option("-o", "--output", "output_file", type=click.Path(dir_okay=False),
+              help="Write the report to FILE instead of standard output.")
 @with_common
-def audit(paths, output_format, baseline_file, write_file, max_increase, config_file, no_cache,
-          **overrides) -> None:
+def audit(paths, output_format, baseline_file, write_file, max_increase, usage_files, usage_days, traffic_file,
+          output_file, config_file, no_cache, **overrides) -> None:
     """Inventory of every template and request with tokens and cost, most expensive first."""
     from promptlint import baseline
     from promptlint.report import AUDIT_FORMATS
@@ -197,11 +207,18 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, config_
             before = baseline.load(compare_path)
         except baseline.BaselineError as exc:
             raise UsageError(str(exc)) from None
-    analysis = _analyze(paths, config, select=("PL001",), use_cache=not no_cache)
+    if traffic_file is not None and not usage_files:
+        raise UsageError("--write-usage-traffic needs --usage FILE")
+    usage = _usage_logs(usage_files)
+    # the HTML report shows findings with their savings; the other audit formats only inventory
+    select = () if output_format == "html" else ("PL001",)
+    analysis = _analyze(paths, config, select=select, use_cache=not no_cache, usage=usage, usage_days=usage_days)
     _notices(analysis)
     current = baseline.inventory(analysis)
     comparison = baseline.compare(before, current, limit, _shown(compare_path)) if before is not None else None
-    click.echo(AUDIT_FORMATS[output_format](analysis, _view(config), comparison=comparison), nl=False)
+    _emit(AUDIT_FORMATS[output_format](analysis, _view(config), comparison=comparison), output_file)
+    if traffic_file is not None:
+        _write_usage_traffic(analysis, config, traffic_file)
     if write_path is not None:
         try:
             baseline.write(current, write_path)
@@ -211,6 +228,53 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, config_
                    f"{len(analysis.project.templates)} templates)", err=True)
         sys.exit(EXIT_OK)
     sys.exit(EXIT_FINDINGS if comparison is not None and comparison.failed else EXIT_OK)
+
+
+def _usage_logs(files: tuple[str, ...]):
+    """Usage logs named on the command line; a missing file is a usage error, an unreadable
+    one a warning (the others are still read)."""
+    if not files:
+        return None
+    from promptlint.traffic.logs import read_logs
+
+    for name in files:
+        if not Path(name).is_file():
+            raise UsageError(f"--usage: {name} does not exist")
+    logs = read_logs([(Path(name), name) for name in files])
+    from promptlint.escape import line
+
+    for problem in logs.problems:
+        click.echo(line(f"promptlint: warning: usage log skipped: {problem}"), err=True)
+    return logs
+
+
+def _emit(text: str, output_file: str | None) -> None:
+    if output_file is None:
+        click.echo(text, nl=False)
+        return
+    from promptlint.atomic import write_atomic
+
+    try:
+        write_atomic(Path(output_file), text.encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot write {output_file}: {exc.strerror or exc}") from None
+    click.echo(f"promptlint: wrote {_shown(Path(output_file))}", err=True)
+
+
+def _write_usage_traffic(analysis, config: Config, given: str) -> None:
+    from promptlint.traffic import sidecar
+
+    path = Path(given) if given else Path(config.root) / (config.measured_traffic or sidecar.DEFAULT_NAME)
+    report = analysis.usage
+    measured = {rid: site.measured for rid, site in analysis.traffic.requests.items() if site.measured is not None}
+    logs = [{"file": f, "format": kind, "calls": n} for f, kind, n in report.logs.files]
+    try:
+        sidecar.write(path, sidecar.dumps(measured, logs, len(report.attribution.unattributed), report.window_days))
+    except OSError as exc:
+        raise UsageError(f"cannot write {_shown(path)}: {exc.strerror or exc}") from None
+    key = Path(os.path.relpath(path.resolve(), Path(config.root).resolve())).as_posix()
+    hint = "" if config.measured_traffic else f"; set `measured-traffic = \"{key}\"` in config to use it"
+    click.echo(f"promptlint: wrote measured traffic of {len(measured)} request sites to {_shown(path)}{hint}", err=True)
 
 
 @main.command()

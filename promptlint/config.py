@@ -30,6 +30,12 @@ DEFAULT_EXCLUDE = (
     ".promptlint_cache", "site-packages", ".eggs", "*.egg-info",
 )
 PRICE_KEYS = ("input", "output", "cache-read", "cache-write", "cache-write-1h")
+# Where requests are inventoried and linted but priced apart from production (SPEC §7):
+# tests, docs, examples, benchmarks, notebooks and evaluation folders.
+DEFAULT_NON_PRODUCTION = (
+    "tests", "test", "testing", "test_*.py", "*_test.py", "conftest.py", "docs", "doc", "examples", "example",
+    "samples", "benchmarks", "benchmark", "notebooks", "*.ipynb", "evals", "eval", "evaluation", "evaluations",
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,9 @@ class Config:
     cache_dir: str = ".promptlint_cache"
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     prices: dict[str, PriceOverride] = field(default_factory=dict)
+    traffic: dict[str, int] = field(default_factory=dict)  # path glob or request id -> requests/month
+    non_production: tuple[str, ...] = DEFAULT_NON_PRODUCTION
+    measured_traffic: str | None = None  # file of measured traffic written by `audit --write-usage-traffic`
     # Where the configuration came from (not a key): relative paths resolve against it.
     source: str | None = None
     root: str = "."
@@ -123,13 +132,13 @@ def parse_config(data: dict[str, Any], where: str = "config", root: str = ".") -
             raise _unknown_key(key, _KEY_FIELDS, where)
         name = _KEY_FIELDS[key]
         if name in ("include", "exclude", "extend_exclude", "select", "ignore", "prompt_name_patterns",
-                    "template_globs", "rule_dirs"):
+                    "template_globs", "rule_dirs", "non_production"):
             values[name] = _str_list(value, key, where)
         elif name == "per_file_ignores":
             if not isinstance(value, dict):
                 raise _fail(where, "`per-file-ignores` must be a table of glob = [codes]")
             values[name] = {glob: _str_list(codes, f"per-file-ignores.{glob}", where) for glob, codes in value.items()}
-        elif name in ("default_model", "baseline", "cache_dir"):
+        elif name in ("default_model", "baseline", "cache_dir", "measured_traffic"):
             if not isinstance(value, str) or not value:
                 raise _fail(where, f"`{key}` must be a non-empty string")
             values[name] = value
@@ -167,6 +176,9 @@ def parse_config(data: dict[str, Any], where: str = "config", root: str = ".") -
             values[name] = {code.upper(): dict(opts) for code, opts in value.items()}
         elif name == "prices":
             values[name] = {model: _price_override(model, v, where) for model, v in _table(value, key, where).items()}
+        elif name == "traffic":
+            values[name] = {target: int(_number(n, f"traffic.{target}", where, integer=True, low=0))
+                            for target, n in _table(value, key, where).items()}
     return Config(**values, source=where, root=root)
 
 

@@ -25,6 +25,9 @@ from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
 from promptlint.tokens import Measurements, TokenCounter, make_counter, measure
+from promptlint.traffic import TrafficPlan, billing_hit_rate
+from promptlint.traffic.money import monthly, price_at
+from promptlint.traffic.stage import UsageReport, traffic_stage
 from promptlint.suppress import line_key
 from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, SEVERITY_RANK
 
@@ -39,17 +42,28 @@ class Analysis:
     template_prices: dict[str, Price]
     rules: tuple[Rule, ...] = ()
     notices: tuple[Diagnostic, ...] = field(default_factory=tuple)
+    traffic: TrafficPlan = field(default_factory=TrafficPlan)
+    usage: UsageReport | None = None
+
+    def production(self, priced: PricedFinding) -> bool:
+        return self.traffic.production(priced.finding.request, priced.finding.template)
 
     @property
     def usd_per_month_saveable(self) -> float:
+        """What production findings save a month (non-production ones are priced apart)."""
         return sum(f.price.usd_per_month for f in self.findings
-                   if f.price and f.price.usd_per_month > 0 and not f.finding.saving.exposure)
+                   if f.price and f.price.usd_per_month > 0 and not f.finding.saving.exposure and self.production(f))
 
     @property
     def usd_per_month_total(self) -> float:
-        """The input cost of every request: request prices add up to a bill (template
-        prices do not: a template is priced as if sent alone)."""
-        return sum(p.usd_per_month for p in self.request_prices.values())
+        """The input cost of every production request: request prices add up to a bill
+        (template prices do not: a template is priced as if sent alone)."""
+        return sum(p.usd_per_month for rid, p in self.request_prices.items() if self.traffic.of_request(rid).production)
+
+    @property
+    def usd_per_month_non_production(self) -> float:
+        return sum(p.usd_per_month for rid, p in self.request_prices.items()
+                   if not self.traffic.of_request(rid).production)
 
     @property
     def by_severity(self) -> dict[str, int]:
@@ -206,12 +220,14 @@ def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> t
 
 
 def run_rules(rules: list[Rule], project: Project, measurements: Measurements, config: Config,
-              catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer) -> list[Finding]:
+              catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer,
+              traffic: TrafficPlan | None = None) -> list[Finding]:
     findings: list[Finding] = []
     broken: list[Diagnostic] = []
 
     def context(rule: Rule, part: Project) -> RuleContext:
-        return RuleContext(rule, rule.option_values(config), part, measurements, config, catalog, counter, pricer)
+        return RuleContext(rule, rule.option_values(config), part, measurements, config, catalog, counter, pricer,
+                           traffic)
 
     for rule in rules:
         try:
@@ -296,14 +312,16 @@ def suppressed(finding: Finding, project: Project, config: Config, rules: list[R
     return False
 
 
-def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFinding, ...]:
+def price_findings(findings: list[Finding], pricer: Pricer, traffic: TrafficPlan | None = None) -> tuple[PricedFinding, ...]:
+    """Per request as the rules measured it; per month at the traffic of every site it saves on."""
+    traffic = traffic or TrafficPlan(default=pricer.config.requests_per_month)
     priced = []
     for finding in findings:
         price = None
         model = None
         if finding.saving is not None and (finding.saving.before or finding.saving.after):
             try:
-                price = pricer.price(pricer.saving(finding.saving))
+                price = price_at(pricer.saving(finding.saving), 0, monthly(pricer, finding, traffic))
             except Exception:  # noqa: BLE001 - a finding that cannot be priced is shown without dollars
                 price = None
             model = (finding.saving.before or finding.saving.after)[0].model
@@ -313,8 +331,10 @@ def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFindi
 
 
 def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
-            counter: TokenCounter | None = None, use_cache: bool = True, scanned: Scan | None = None) -> Analysis:
-    """The whole pipeline; ``scanned`` skips discovery and extraction (a tree already read)."""
+            counter: TokenCounter | None = None, use_cache: bool = True, scanned: Scan | None = None,
+            usage=None, usage_days: float | None = None) -> Analysis:
+    """The whole pipeline; ``scanned`` skips discovery and extraction (a tree already read);
+    ``usage`` (:class:`promptlint.traffic.logs.UsageLogs`) prices sites at their logged traffic."""
     ruleset: RuleSet = load_rules(config)
     rules = ruleset.selected(select or config.select, (*config.ignore, *ignore))
     cache = open_cache(config, use_cache)
@@ -327,21 +347,26 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     project, measurements = measure_safely(project, counter, config.default_model)
     pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}", decimal_text)
                     if cache else None)
-    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer)
+    traffic, usage_report = traffic_stage(project, config, measurements, pricer, usage, usage_days)
+    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, traffic)
     if counter.exact is not None:
         from promptlint.tokens.exact import with_warnings
 
         measurements = with_warnings(measurements, counter)
 
     request_prices = {
-        request.id: pricer.price(pricer.request_cost(request, measurements.requests[request.id], project))
+        request.id: price_at(pricer.request_cost(request, measurements.requests[request.id], project,
+                                                 billing_hit_rate(traffic, config.cache_hit_rate, request.id)),
+                             traffic.of_request(request.id).requests_per_month)
         for request in project.requests
     }
     template_prices = {
-        tid: pricer.price(pricer.template_cost(measurements.template_models[tid], tokens))
+        tid: price_at(pricer.template_cost(measurements.template_models[tid], tokens),
+                      traffic.of_template(tid).requests_per_month)
         for tid, tokens in measurements.templates.items()
     }
-    priced = price_findings(findings, pricer)
+    priced = price_findings(findings, pricer, traffic)
     if cache is not None:
         cache.save()
-    return Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules), notices)
+    return Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules), notices,
+                    traffic, usage_report)

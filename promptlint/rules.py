@@ -292,6 +292,7 @@ class RuleContext:
     catalog: Any  # promptlint.models.ModelCatalog
     counter: Any  # promptlint.tokens.TokenCounter
     pricer: Any  # promptlint.pricing.Pricer: prices savings and dollar budgets
+    traffic: Any = None  # promptlint.traffic.TrafficPlan: each site's traffic, measured figures when logged
 
     def finding(self, span: Span, message: str, *, template: str | None = None, request: str | None = None,
                 saving: Saving | None = None, fix: Fix | None = None, severity: Severity | None = None) -> Finding:

@@ -196,6 +196,7 @@ class Usage:
     output_tokens: float = 0
     batch: bool = False
     weight: float = 1.0
+    site: str | None = None  # the request whose calls this usage bills (for pricing at its traffic)
 
 
 @dataclass(frozen=True)

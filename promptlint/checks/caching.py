@@ -14,6 +14,7 @@ from promptlint.checks import (breakpoints, conversation, describe_prefix, fmt_t
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.savings import priced_positive
 from promptlint.pricing import cache_mix
+from promptlint.traffic import caching_hit_rate
 from promptlint.types import CacheEdit, Fix, Saving, Usage
 
 MAX_BREAKPOINTS = 4  # a fifth explicit breakpoint is rejected (FACTS.md, "Prompt caching")
@@ -30,7 +31,6 @@ def cache_saving(model: str, total_input: int, prefix: int, hit_rate: float, ttl
 
 
 def missing_cache_breakpoint(ctx):
-    hit_rate = ctx.config.cache_hit_rate
     for request in ctx.project.requests:
         if not uses_block_caching(ctx, request) or request.auto_cache or request.cache_breakpoints:
             continue
@@ -39,6 +39,7 @@ def missing_cache_breakpoint(ctx):
         minimum, sourced = ctx.catalog.min_cacheable(counts.model)
         if prefix.end < 0 or prefix.tokens < minimum:
             continue
+        hit_rate, measured = caching_hit_rate(ctx, request.id)
         saving = cache_saving(counts.model, counts.input_tokens, prefix.tokens, hit_rate, batch=request.batch)
         if not priced_positive(ctx, saving):
             continue  # at this hit rate the write premium eats the reads
@@ -56,7 +57,7 @@ def missing_cache_breakpoint(ctx):
         yield ctx.finding(
             request.span,
             f"{what}{source} of {fmt_tokens(prefix.tokens)} tokens is sent uncached; {counts.model} caches "
-            f"prefixes from {fmt_tokens(minimum)} tokens{assumed}",
+            f"prefixes from {fmt_tokens(minimum)} tokens{assumed}" + (f"; {measured}" if measured else ""),
             request=request.id, template=biggest, saving=saving, fix=fix,
         )
 

@@ -124,4 +124,5 @@ CHECK_FORMATS = {"text": _lazy("text:render_check"), "json": _lazy("document:ren
 AUDIT_FORMATS = {"text": _lazy("text:render_audit"),
                  "json": _lazy("document:render_json", findings=False),
                  "sarif": _lazy("sarif:render_sarif", findings=False),
-                 "github": _lazy("github:render_audit", _workflow), "markdown": _lazy("markdown:render_audit", _human)}
+                 "github": _lazy("github:render_audit", _workflow), "markdown": _lazy("markdown:render_audit", _human),
+                 "html": _lazy("html:render_html")}

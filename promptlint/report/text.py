@@ -5,6 +5,7 @@ from __future__ import annotations
 from promptlint import escape
 from promptlint.report import fmt_int, fmt_usd, saving_note, severity_detail
 from promptlint.report.document import sorted_requests, sorted_templates
+from promptlint.traffic.report import fmt_rate, rate_label, share, sources_sentence, unattributed_reasons
 
 SUMMARY_ROWS = 5
 
@@ -39,15 +40,51 @@ def _table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
     return [fmt(headers), *(fmt(r) for r in rows)]
 
 
-def request_rows(analysis, view) -> list[list[str]]:
+def request_rows(analysis, view, production: bool = True) -> list[list[str]]:
     rows = []
     for request in sorted_requests(analysis):
+        site = analysis.traffic.of_request(request.id)
+        if site.production != production:
+            continue
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
         rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request),
                      _tokens(analysis, counts.input_tokens, counts.exact),
-                     counts.model, f"{location(request.span, view, False)} {request.id.split('::', 1)[-1]}"])
+                     counts.model, rate_label(site), f"{location(request.span, view, False)} {request.id.split('::', 1)[-1]}"])
     return rows
+
+
+def measured_lines(analysis, view) -> list[str]:
+    """Per site what the usage logs measured, then the calls no site could claim."""
+    report = analysis.usage
+    if report is None:
+        return []
+    files = ", ".join(f"{f} ({n:,} calls)" for f, _kind, n in report.logs.files) or "none readable"
+    span = f" over {report.window_days:.1f} days" if report.window_days else ""
+    lines = [f"Measured traffic from usage logs{span}: {files}"]
+    rows = []
+    for request in sorted_requests(analysis):
+        site = analysis.traffic.of_request(request.id)
+        m = site.measured
+        if m is None:
+            continue
+        rate = fmt_rate(m.requests_per_month) if m.requests_per_month is not None else "—"
+        cost = fmt_usd(m.usd_per_month) if m.usd_per_month is not None else "—"
+        rows.append([f"{m.requests:,}", rate, share(m.cache_read_share), share(site.predicted_cache_share),
+                     f"{fmt_int(int(m.input_median or 0))}/{fmt_int(int(m.input_p95 or 0))}",
+                     f"{fmt_int(int(m.output_median or 0))}/{fmt_int(int(m.output_p95 or 0))}", cost,
+                     f"{location(request.span, view, False)} {request.id.split('::', 1)[-1]}"])
+    headers = ["calls", "req/month", "cache read", "predicted", "input p50/p95", "output p50/p95", "measured $/month",
+               "request"]
+    lines += ["  " + r for r in _table(headers, rows, "rrrrrrrl")]
+    attribution = report.attribution
+    lines.append(f"  {attribution.attributed:,} of {report.calls:,} logged calls attributed to request sites; "
+                 f"{len(attribution.unattributed):,} unattributed.")
+    for reason, n in unattributed_reasons(attribution):
+        lines.append(f"  unattributed: {n:,} call{'s' if n != 1 else ''}: {reason}")
+    for reason, n in report.logs.skipped.items():
+        lines.append(f"  not counted: {n:,} record{'s' if n != 1 else ''} {reason}")
+    return lines
 
 
 def template_rows(analysis, view, limit: int | None) -> list[list[str]]:
@@ -76,9 +113,9 @@ def footer(analysis) -> str:
         kind = "exact (count_tokens) except those marked ~ (offline estimates)"
     else:
         kind = "exact (count_tokens)"
-    notes = "".join(f"\nNote: {n}." for n in measured.notes)
-    return (f"Tokens are {kind}; dollars assume {fmt_int(config.requests_per_month)} requests/month per request site "
-            f"and a {config.cache_hit_rate:.0%} cache hit rate.{notes}")
+    notes = "".join(f"\nNote: {n}." for n in (*measured.notes, *analysis.traffic.notes))
+    return (f"Tokens are {kind}; {sources_sentence(analysis)}; caching is priced at a {config.cache_hit_rate:.0%} "
+            f"cache hit rate unless measured.{notes}")
 
 
 def render_check(analysis, view) -> str:
@@ -130,15 +167,24 @@ def comparison_lines(comparison, analysis, view) -> list[str]:
 
 def render_audit(analysis, view, comparison=None) -> str:
     lines = []
-    lines.append(f"Requests ({len(analysis.project.requests)}), most expensive first:")
+    headers = ["$/month", "$/request", "input", "priced as", "traffic", "request"]
     rows = request_rows(analysis, view)
-    lines += ["  " + r for r in _table(["$/month", "$/request", "input", "priced as", "request"], rows, "rrrll")]
+    lines.append(f"Requests ({len(rows)} in production), most expensive first:")
+    lines += ["  " + r for r in _table(headers, rows, "rrrlrl")]
     lines.append("")
+    apart = request_rows(analysis, view, production=False)
+    if apart:
+        lines.append(f"Non-production requests ({len(apart)}; tests, docs, examples, notebooks, evaluations), "
+                     f"priced apart: {fmt_usd(analysis.usd_per_month_non_production)}/month")
+        lines += ["  " + r for r in _table(headers, apart, "rrrlrl")]
+        lines.append("")
+    if analysis.usage is not None:
+        lines += [*measured_lines(analysis, view), ""]
     lines.append(f"Templates ({len(analysis.project.templates)}), most expensive first:")
     rows = template_rows(analysis, view, None)
     lines += ["  " + r for r in _table(["$/month", "$/request", "tokens", "role", "template"], rows, "rrrll")]
     lines.append("")
-    lines.append(f"Input cost of all requests: {fmt_usd(analysis.usd_per_month_total)}/month. {footer(analysis)}")
+    lines.append(f"Input cost of all production requests: {fmt_usd(analysis.usd_per_month_total)}/month. {footer(analysis)}")
     if comparison is not None:
         lines += ["", *comparison_lines(comparison, analysis, view)]
     return "\n".join(lines) + "\n"
