@@ -27,6 +27,15 @@ if TYPE_CHECKING:
     from promptlint.extract.result import FileResult
 
 
+# Byte-order marks of the UTF-32 and UTF-16 encodings (YAML 1.1 allows UTF-16).
+WIDE_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\xff\xfe", b"\xfe\xff")
+
+
+def wide_encoding(data: bytes) -> str:
+    bom = next(b for b in WIDE_BOMS if data.startswith(b))
+    return f"encoded as {'UTF-32' if len(bom) == 4 else 'UTF-16'} (it starts with a byte-order mark)"
+
+
 def digest(data: bytes) -> str:
     """The content hash that keys the cache."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
@@ -306,6 +315,8 @@ def read_candidate(rel: str, abspath: str, kind: str, config: Config,
             data = handle.read(config.max_file_size + 1)
     except OSError as exc:
         return Diagnostic(rel, f"skipped: cannot read file: {exc.strerror or exc}", code="skip")
+    if data.startswith(WIDE_BOMS):  # no prefilter anchor matches such bytes: say so, never drop it silently
+        return Diagnostic(rel, f"skipped: {wide_encoding(data)}; promptlint reads UTF-8 only", code="skip")
     return SourceFile(rel, abspath, kind, data, digest(data), tuple(stat_key(stat)))
 
 

@@ -702,3 +702,321 @@ def test_f3_a_template_that_cannot_be_counted_is_a_pl001_there(tmp_path, monkeyp
     (broken,) = [f.finding for f in analysis.findings if f.finding.code == "PL001"]
     assert broken.span.path == "b.py" and "cannot count the tokens of `SYSTEM_PROMPT`" in broken.message
     assert analysis.measurements.templates["a.py::SYSTEM_PROMPT"] > 0
+
+
+# F12 and dead workers: killing promptlint orphans its workers; one dead worker ends the run --
+
+needs_workers = pytest.mark.skipif((os.cpu_count() or 1) < 2 or sys.platform != "linux",
+                                   reason="the worker pool needs 2 cores; /proc is Linux's")
+
+
+def _candidates(root: Path, n: int = 150) -> list:
+    write_tree(root, {f"m{i:03}.py": f"SYSTEM_PROMPT = 'Answer question {i} from the record.'\n" for i in range(n)})
+    return [(f"m{i:03}.py", str(root / f"m{i:03}.py"), "python") for i in range(n)]
+
+
+def _crash_on_m077(path, kind, data, patterns):
+    from promptlint.extract import extract_file
+
+    if path == "m077.py":
+        import ctypes
+
+        ctypes.string_at(0)  # a segfault, as CPython 3.10's parser gives on a 200,000-term `+` chain
+    return extract_file(path, kind, data, patterns)
+
+
+@needs_workers
+def test_a_worker_that_dies_costs_one_file_not_the_run(tmp_path):
+    from promptlint.config import parse_config
+    from promptlint.survey import survey_all
+
+    import faulthandler
+
+    candidates = _candidates(tmp_path)
+    enabled = faulthandler.is_enabled()
+    faulthandler.disable()  # pytest's would print the crash of the forked worker
+    try:
+        outcomes = survey_all(candidates, parse_config({}, root=str(tmp_path)), None, _crash_on_m077)
+    finally:
+        if enabled:
+            faulthandler.enable()
+    assert [o.path for o in outcomes] == [c[0] for c in candidates]
+    dead = [o for o in outcomes if o.result is None]
+    assert [o.path for o in dead] == ["m077.py"]
+    assert dead[0].diagnostic.code == "PL001" and "worker process reading this file died" in dead[0].diagnostic.message
+    assert "SIGSEGV" in dead[0].diagnostic.message
+
+
+ORPHAN_SCRIPT = """
+import sys, time
+from pathlib import Path
+from promptlint.config import parse_config
+from promptlint.survey import survey_all
+
+root = Path(sys.argv[1])
+candidates = [(p.name, str(p), "python") for p in sorted(root.glob("*.py"))]
+
+def slow(path, kind, data, patterns):
+    time.sleep(120)
+
+survey_all(candidates, parse_config({}, root=str(root)), None, slow)
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+@needs_workers
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_f12_workers_exit_when_the_main_process_dies(tmp_path, how):
+    import signal
+    import subprocess
+    import time
+
+    _candidates(tmp_path)
+    script = tmp_path / "run_survey.py"
+    script.write_text(ORPHAN_SCRIPT)
+    main = subprocess.Popen([sys.executable, str(script), str(tmp_path)])
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            workers = _children(main.pid)
+        assert len(workers) >= 2, "the pool did not start"
+        os.kill(main.pid, getattr(signal, how))  # the main process alone, as an editor does
+        main.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(w) for w in workers), "orphaned workers are still running"
+    finally:
+        main.kill()
+        for w in workers:
+            try:
+                os.kill(w, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+# F4: algorithmic blow-up ---------------------------------------------------------------------
+
+def _examples_module(n: int, distinct: bool = False) -> str:
+    import random
+
+    rng = random.Random(n)
+    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike oscar".split()
+    items = []
+    for i in range(n):
+        ask = " ".join(rng.choice(words) for _ in range(14)) if distinct else f"Ticket {i} is late"
+        items.append(f'{{"role": "user", "content": "{ask}"}},\n{{"role": "assistant", "content": "label{i % 3}"}}')
+    return (
+        "import anthropic\nclient = anthropic.Anthropic()\nEXAMPLES_PROMPT = [\n" + ",\n".join(items) + "\n]\n\n"
+        "def classify(q):\n"
+        "    return client.messages.create(model='claude-sonnet-4-5', max_tokens=10, system='Classify the ticket.',\n"
+        "                                  messages=[*EXAMPLES_PROMPT, {'role': 'user', 'content': q}])\n"
+    )
+
+
+def test_f4_a_list_over_the_items_budget_is_a_pl001_and_not_read(tmp_path):
+    from conftest import run_analysis
+
+    write_tree(tmp_path, {"ex.py": _examples_module(50_000)})  # 100,000 items: was quadratic, never finished
+    analysis = run_analysis(tmp_path)
+    (budget,) = [f.finding for f in analysis.findings if f.finding.code == "PL001"]
+    assert "a list of 100,000 items, over the items-per-list budget (2,000)" in budget.message
+    assert not analysis.project.examples
+
+
+def test_f4_examples_up_to_the_budget_cost_linear_work(tmp_path, monkeypatch):
+    """Counted, not timed: per example, the shingle sets are built once and the request's
+    static prefix is found once, however many findings the request has."""
+    from conftest import run_analysis
+    from promptlint import checks
+    from promptlint.checks import examples
+
+    built, walked = [], []
+    real_of, real_static = examples._Shingles.of, checks.part_is_static
+    monkeypatch.setattr(examples._Shingles, "of",
+                        lambda self, k: (k not in self._sets and built.append(1)) or real_of(self, k))
+    monkeypatch.setattr(checks, "part_is_static", lambda p, part: walked.append(1) or real_static(p, part))
+    write_tree(tmp_path, {"ex.py": _examples_module(900, distinct=True)})
+    analysis = run_analysis(tmp_path, select=("PL101",))
+    assert len(analysis.project.examples) == 900
+    assert len(built) <= 3 * 900
+    assert len(walked) <= 4 * 1801
+
+
+def test_f4_constant_examples_are_found_in_one_pass(tmp_path, monkeypatch):
+    """A list of example records was matched against every template once per item."""
+    from conftest import run_analysis
+    from promptlint.extract import shapes
+
+    calls = []
+    real = shapes._templates_by_item
+    monkeypatch.setattr(shapes, "_templates_by_item", lambda *a: calls.append(1) or real(*a))
+    items = ",\n".join(f'    {{"input": "Ticket {i} is about a refund", "output": "refund"}}' for i in range(1500))
+    write_tree(tmp_path, {"ex.py": f"SUPPORT_EXAMPLES = [\n{items}\n]\n"})
+    analysis = run_analysis(tmp_path)
+    assert len(analysis.project.examples) == 1500 and calls == [1]
+
+
+def test_f4_include_fan_out_is_budgeted(tmp_path, cli):
+    for level in range(6):  # each level includes the next ten times: a million copies at the bottom
+        body = f"Level {level} rules: be brief and cite the source.\n"
+        body += "".join(f'{{% include "l{level + 1}.j2" %}}\n' for _ in range(10)) if level < 5 else ""
+        (tmp_path / f"l{level}.j2").write_text(body)
+    code, out, err = cli(tmp_path, "check", ".", "--no-cache", "--select", "PL001")
+    assert "Traceback" not in err
+    assert "l0.j2:1:1: PL001 parse-error  composing the template expands more than 1,000 includes, over the " \
+           "include fan-out budget (1,000)" in out
+
+
+def test_f4_composed_size_is_budgeted():
+    from promptlint.budgets import COMPOSED_CHARS
+    from promptlint.extract.layout import Layout, Slot, compose
+    from promptlint.types import Segment, Span
+
+    span = Span("big.j2", 1)
+    big = Layout("big.j2", (Segment(text="x" * (COMPOSED_CHARS // 3), span=span),))
+    top = Layout("top.j2", tuple(Slot("include", "big.j2", Span("top.j2", i + 1)) for i in range(5)))
+    composed = compose(top, lambda target, origin: big)
+    assert sum(len(s.text) for s in composed.segments) <= COMPOSED_CHARS
+    (problem,) = composed.diagnostics
+    assert problem.path == "top.j2" and "composed-size budget" in problem.message
+
+
+# F19: memory is about 175 times the file size -------------------------------------------------
+
+@pytest.mark.skipif(sys.platform != "linux", reason="VmHWM is Linux's")
+def test_f19_a_four_megabyte_prompt_does_not_take_hundreds_of_megabytes(tmp_path):
+    import random
+    import subprocess
+
+    rng = random.Random(2)
+    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike".split()
+    text = " ".join(rng.choice(words) for _ in range(700_000))
+    (tmp_path / "big.py").write_text(f'SYSTEM_PROMPT = "{text}"\n')
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so it would include pytest's own.
+    code = ("import sys\nfrom pathlib import Path\nfrom promptlint.config import parse_config\n"
+            "from promptlint.engine import analyze\n"
+            "analyze([Path(sys.argv[1])], parse_config({}, root=sys.argv[1]), use_cache=False)\n"
+            "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')))\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    peak_mb = int(done.stdout.split()[-1]) / 1024
+    assert peak_mb < 60 * (tmp_path / "big.py").stat().st_size / 1e6 + 150, f"{peak_mb:.0f} MB"
+
+
+def test_f19_long_texts_are_counted_exactly_in_pieces(monkeypatch):
+    from promptlint.tokens import offline
+
+    tokenizer = offline.load_tokenizer()
+    texts = ["Quote the policy section you rely on; never guess a date. " * 40, "日本語のテキスト " * 300,
+             "x" * 5000, "  indented\n\n\tblock  with   runs of spaces, and 'quotes' (v2.0) " * 60]
+    whole = [len(tokenizer.encode(t, add_special_tokens=False).ids) for t in texts]
+    monkeypatch.setattr(offline, "PIECE", 97)
+    monkeypatch.setattr(offline, "BATCH_CHARS", 500)
+    assert offline._count_all(tokenizer, texts) == whole
+
+
+# F17: UTF-16 prompt files are skipped silently ---------------------------------------------------
+
+def test_f17_a_utf16_file_gets_a_notice(tmp_path, cli):
+    (tmp_path / "prompts.yaml").write_bytes("system: You answer billing questions.\n".encode("utf-16"))
+    (tmp_path / "bot.py").write_bytes('SYSTEM_PROMPT = "Answer briefly."\n'.encode("utf-16-be"))
+    (tmp_path / "bot.py").write_bytes(b"\xfe\xff" + (tmp_path / "bot.py").read_bytes())
+    _, _, err = cli(tmp_path, "check", ".", "--no-cache")
+    assert "prompts.yaml: skipped: encoded as UTF-16 (it starts with a byte-order mark); promptlint reads UTF-8 " \
+           "only" in err
+    assert "bot.py: skipped: encoded as UTF-16" in err
+
+
+# The whole hostile tree, in a subprocess under a memory limit ---------------------------------
+
+GOOD = '''
+import anthropic
+client = anthropic.Anthropic()
+SUPPORT_PROMPT = "Always cite the order number and the policy section you relied on. " * 120
+
+def answer(q):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=100, system=SUPPORT_PROMPT,
+                                  messages=[{"role": "user", "content": q}])
+'''
+
+
+def hostile_tree(base: Path) -> tuple[Path, Path]:
+    """Every hostile case of this suite in one tree, next to one good file."""
+    repo, outside = base / "repo", base / "outside"
+    write_tree(outside, {"leak.py": f'SYSTEM_PROMPT = "{SECRET} {SECRET}"\n', "leak.txt": f"{SECRET}\n{SECRET}\n"})
+    (outside / "victim").mkdir()
+    files = {
+        "pyproject.toml": '[tool.promptlint]\ntokenizer = "anthropic"\n',
+        "good.py": GOOD,
+        "app.py": SENDER,
+        "examples.py": _examples_module(3_000),
+        "messages.py": "import anthropic\nc = anthropic.Anthropic()\nc.messages.create(model='claude-sonnet-4-5', "
+                       "max_tokens=5, messages=[" + ",".join(f"{{'role': 'user', 'content': 'q{i}'}}"
+                                                             for i in range(5_000)) + "])\n",
+        "odd.py": f'SYSTEM_PROMPT = "{SENTENCE} \\ud800 \\U000f1000. {SENTENCE} \\ud800 \\U000f1000."\n',
+        "prompts/huge.j2": "Summarize: " + "{{ x }} " * 66_000 + "\n",
+        "big.py": 'SYSTEM_PROMPT = "' + " ".join(["alpha bravo charlie delta"] * 40_000) + '"\n',
+        FORGED_NAME: f'SYSTEM_PROMPT = """{ESC_TEXT}"""\n'.replace("\x1b", "\\x1b"),
+        **{f"pkg/m{i:03}.py": f"X_{i} = {i}\n" for i in range(120)},  # enough files for the worker pool
+    }
+    write_tree(repo, files)
+    for level in range(6):
+        body = f"Level {level} rules: be brief.\n" + ("".join(f'{{% include "l{level + 1}.j2" %}}\n' for _ in range(10))
+                                                     if level < 5 else "")
+        (repo / "fan" / f"l{level}.j2").parent.mkdir(exist_ok=True)
+        (repo / "fan" / f"l{level}.j2").write_text(body)
+    (repo / "utf16.yaml").write_bytes("system: You answer billing questions.\n".encode("utf-16"))
+    os.symlink(outside / "leak.py", repo / "prompts.py")
+    os.symlink(outside / "leak.txt", repo / "prompts" / "system.txt")
+    os.symlink(outside / "victim", repo / ".promptlint_cache")
+    os.symlink(repo / "loop.py", repo / "loop.py")
+    os.mkfifo(repo / "pipe.py")
+    return repo, outside
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="resource limits as set here are Linux's")
+def test_a_whole_hostile_tree_is_scanned_under_a_memory_limit(tmp_path):
+    import resource
+    import subprocess
+
+    repo, outside = hostile_tree(tmp_path)
+    listening = Scripted(lambda h: _send(h, 200, {"input_tokens": 42}))
+    env = {**os.environ, "ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": listening.url,
+           "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+
+    def limits() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2_000_000_000, 2_000_000_000))
+
+    try:
+        for fmt in ("json", "github"):
+            done = subprocess.run([sys.executable, "-m", "promptlint", "check", ".", "--format", fmt], cwd=repo,
+                                  env=env, capture_output=True, timeout=600, preexec_fn=limits)
+            out, err = done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
+            assert done.returncode == 1, err
+            assert "Traceback" not in out + err and "HUNTER2" not in out + err and KEY not in out + err
+            assert "\x1b" not in out + err
+            assert "PL201" in out and "good.py" in out
+            if fmt == "json":
+                codes = [f["code"] for f in json.loads(out)["findings"]]
+                assert codes.count("PL001") >= 3  # the list budget twice and the include fan-out
+        assert listening.headers == []  # the repository's tokenizer = "anthropic" was not obeyed
+        assert list((outside / "victim").iterdir()) == []  # nothing written through the cache link
+    finally:
+        listening.stop()

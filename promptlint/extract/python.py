@@ -108,6 +108,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
     return FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
         suppressions=scan_suppressions(text), reexports=reexports, definitions=tuple(definitions),
+        diagnostics=tuple(resolver.over_budget.values()),
     )
 
 
