@@ -63,10 +63,10 @@ def _paths(paths: tuple[str, ...]) -> list[Path]:
     return [Path(p) for p in paths] if paths else [Path.cwd()]
 
 
-def _view(config: Config):
+def _view(config: Config, verbose: bool = False):
     from promptlint.report import View
 
-    return View(config.root, os.getcwd())
+    return View(config.root, os.getcwd(), verbose)
 
 
 def _analyze(paths, config, select=(), ignore=(), use_cache=True, **traffic):
@@ -112,8 +112,9 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Rule codes, names or prefixes to run (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to skip (comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails (default: warning).")
+@click.option("--verbose", "-v", is_flag=True, help="JSON: say why each template is taken for a prompt (its evidence).")
 @with_common
-def check(paths, output_format, select, ignore, fail_on, config_file, no_cache, **overrides) -> None:
+def check(paths, output_format, select, ignore, fail_on, verbose, config_file, no_cache, **overrides) -> None:
     """Lint the prompts under PATHS (default: the current directory)."""
     from promptlint.report import CHECK_FORMATS
 
@@ -122,7 +123,7 @@ def check(paths, output_format, select, ignore, fail_on, config_file, no_cache, 
     config = _config(paths, config_file, fail_on=fail_on, **overrides)
     analysis = _analyze(paths, config, _split(select), _split(ignore), use_cache=not no_cache)
     _notices(analysis)
-    click.echo(CHECK_FORMATS[output_format](analysis, _view(config)), nl=False)
+    click.echo(CHECK_FORMATS[output_format](analysis, _view(config, verbose)), nl=False)
     sys.exit(EXIT_FINDINGS if analysis.failing(config.fail_on) else EXIT_OK)
 
 
@@ -166,7 +167,8 @@ def _shown(path: Path) -> str:
                    "FILE defaults to `baseline` in config, which is also compared when this option is absent.")
 @click.option("--write-baseline", "write_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Write the inventory as a baseline (FILE defaults to `baseline` in config).")
-@click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens) or 5%|50 (the default).")
+@click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens), $200/month, 2x, "
+                                     "or several as 5%|50 (the default; 5% also bounds the price per token).")
 @click.option("--usage", "usage_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
               help="Production usage log (OTLP JSON, LiteLLM, Langfuse or promptlint JSONL; repeatable): "
                    "attribute its calls to request sites and price them at measured traffic.")
@@ -215,7 +217,8 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, usage_f
     analysis = _analyze(paths, config, select=select, use_cache=not no_cache, usage=usage, usage_days=usage_days)
     _notices(analysis)
     current = baseline.inventory(analysis)
-    comparison = baseline.compare(before, current, limit, _shown(compare_path)) if before is not None else None
+    budgets = tuple((b.path, parse_max_increase(b.max_increase)) for b in config.budgets if b.max_increase)
+    comparison = baseline.compare(before, current, limit, _shown(compare_path), budgets) if before is not None else None
     _emit(AUDIT_FORMATS[output_format](analysis, _view(config), comparison=comparison), output_file)
     if traffic_file is not None:
         _write_usage_traffic(analysis, config, traffic_file)
@@ -285,23 +288,29 @@ def _write_usage_traffic(analysis, config: Config, given: str) -> None:
 @click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to leave alone (comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
               help="Exit 1 when findings at or above this severity remain after fixing (default: warning).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: every fix with its status, measured saving, safety and the reason it was not applied.")
 @with_common
-def fix(paths, unsafe_fixes, show_diff, select, ignore, fail_on, config_file, no_cache, **overrides) -> None:
+def fix(paths, unsafe_fixes, show_diff, select, ignore, fail_on, output_format, config_file, no_cache,
+        **overrides) -> None:
     """Apply safe fixes under PATHS; show unsafe ones as diffs with what they save."""
     from promptlint.fix import Fixer
-    from promptlint.report.fixes import render_fix
+    from promptlint.report.fixes import render_fix, render_fix_json
 
     config = _config(paths, config_file, fail_on=fail_on, **overrides)
     fixer = Fixer(_paths(paths), config, _split(select), _split(ignore), unsafe=unsafe_fixes, use_cache=not no_cache)
     run = fixer.run(write=not show_diff)
     _notices(run.analysis)
-    out, err = render_fix(run, _view(config), show_diff, unsafe_fixes)
-    from promptlint.escape import block
+    if output_format == "json":
+        click.echo(render_fix_json(run, _view(config), show_diff, unsafe_fixes), nl=False)
+    else:
+        from promptlint.escape import block
 
-    # A diff piped to `git apply` must hold the file's own characters; on a terminal it is
-    # shown like any other output.
-    click.echo(out if show_diff and not sys.stdout.isatty() else block(out), nl=False)
-    click.echo(block(err), nl=False, err=True)
+        out, err = render_fix(run, _view(config), show_diff, unsafe_fixes)
+        # A diff piped to `git apply` must hold the file's own characters; on a terminal it
+        # is shown like any other output.
+        click.echo(out if show_diff and not sys.stdout.isatty() else block(out), nl=False)
+        click.echo(block(err), nl=False, err=True)
     if show_diff:
         sys.exit(EXIT_FINDINGS if run.files else EXIT_OK)
     after = run.after or run.analysis
@@ -333,9 +342,9 @@ def count(source, model, output_format, config_file, tokenizer) -> None:
         from promptlint.report import fmt_int, fmt_usd
 
         holes = f", {len(result['placeholders'])} placeholders not counted" if result["placeholders"] else ""
-        kind = "exact count_tokens count" if result["exact"] else "offline estimate"
-        click.echo(line(f"{fmt_int(result['tokens'])} tokens ({kind} for {result['model']}{holes}): "
-                        f"{fmt_usd(result['usd_per_request'])}/request as input, "
+        click.echo(line(f"{fmt_int(result['tokens'])} tokens ({result['count']} for {result['model']}{holes}); "
+                        f"{fmt_int(result['input_tokens'])} input tokens as one user message: "
+                        f"{fmt_usd(result['usd_per_request'])}/request, "
                         f"{fmt_usd(result['usd_per_month'])}/month at {fmt_int(config.requests_per_month)} requests"))
 
 

@@ -40,9 +40,16 @@ DEFAULT_NON_PRODUCTION = (
 
 @dataclass(frozen=True)
 class Budget:
+    """A limit for the templates and requests under ``path``: tokens or dollars each
+    (``max-tokens``, ``max-usd`` per request or per month), dollars together
+    (``max-total-usd``), or growth against the baseline (``max-increase``)."""
+
     path: str
     max_tokens: int | None = None
     max_usd: float | None = None
+    max_usd_per: str = "request"  # "request" | "month"
+    max_total_usd: float | None = None  # dollars per month, all requests under the glob together
+    max_increase: str | None = None  # promptlint.thresholds grammar: "5%|50", "2x", "$200/month"
 
 
 @dataclass(frozen=True)
@@ -189,22 +196,49 @@ def _table(value: Any, key: str, where: str) -> dict:
 
 
 def _budget(value: Any, index: int, where: str) -> Budget:
+    from promptlint.thresholds import parse_dollars, parse_max_increase
+
+    shape = ("`budgets` must be a list of tables {path = \"glob\", max-tokens = N | max-usd = X | "
+             "max-usd = \"$200/month\" | max-total-usd = \"$1000/month\" | max-increase = \"2x\"}")
     if not isinstance(value, dict):
-        raise _fail(where, "`budgets` must be a list of tables {path = \"glob\", max-tokens = N | max-usd = X}")
-    allowed = {"path", "max-tokens", "max-usd"}
+        raise _fail(where, shape)
+    allowed = {"path", "max-tokens", "max-usd", "max-total-usd", "max-increase"}
     for key in value:
         if key not in allowed:
             raise _unknown_key(key, allowed, where, f"budgets[{index}]")
     if not isinstance(value.get("path"), str):
         raise _fail(where, f"budgets[{index}] needs `path`, a glob")
-    if "max-tokens" not in value and "max-usd" not in value:
-        raise _fail(where, f"budgets[{index}] needs `max-tokens` or `max-usd`")
+    if not allowed.intersection(value) - {"path"}:
+        raise _fail(where, f"budgets[{index}] needs `max-tokens`, `max-usd`, `max-total-usd` or `max-increase`")
+
+    def dollars(key: str, per: str) -> tuple[float | None, str]:
+        given = value.get(key)
+        if given is None:
+            return None, per
+        if isinstance(given, str):
+            try:
+                parsed = parse_dollars(given, per)
+            except ValueError as exc:
+                raise _fail(where, f"budgets[{index}].{key}: {exc}") from None
+            return parsed.amount, parsed.per
+        return float(_number(given, key, where, low=0)), per
+
     max_tokens = value.get("max-tokens")
-    max_usd = value.get("max-usd")
+    max_usd, per = dollars("max-usd", "request")
+    total, total_per = dollars("max-total-usd", "month")
+    if total is not None and total_per != "month":
+        raise _fail(where, f"budgets[{index}].max-total-usd is dollars per month, like \"$1000/month\"")
+    increase = value.get("max-increase")
+    if increase is not None:
+        try:
+            parse_max_increase(str(increase))
+        except ValueError as exc:
+            raise _fail(where, f"budgets[{index}].max-increase: {exc}") from None
     return Budget(
         path=value["path"],
         max_tokens=int(_number(max_tokens, "max-tokens", where, integer=True, low=0)) if max_tokens is not None else None,
-        max_usd=float(_number(max_usd, "max-usd", where, low=0)) if max_usd is not None else None,
+        max_usd=max_usd, max_usd_per=per, max_total_usd=total,
+        max_increase=str(increase) if increase is not None else None,
     )
 
 

@@ -24,7 +24,7 @@ from promptlint.globs import match_path
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
-from promptlint.tokens import Measurements, TokenCounter, make_counter, measure
+from promptlint.tokens import Measurements, TokenCounter, make_counter, measure, request_model
 from promptlint.traffic import TrafficPlan, billing_hit_rate
 from promptlint.traffic.money import monthly, price_at
 from promptlint.traffic.stage import UsageReport, traffic_stage
@@ -136,6 +136,53 @@ def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
     return load
 
 
+def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None):
+    """Extract, on demand, the skipped Python files that call one of ``wanted`` (module,
+    qualified name) pairs: a loop over documents that calls ``summarize(doc)`` usually sits
+    in a file with no LLM call of its own, and the loop analysis needs it
+    (:mod:`promptlint.loops`). A file qualifies only when it calls the name and imports its
+    module or its name, so a common method name does not pull in half the tree."""
+    import re
+
+    root = Path(config.root)
+    done: set[str] = set()
+
+    def find(wanted: set[tuple[str, str]]) -> list[FileResult]:
+        tests = []
+        for module, qualname in wanted:
+            first, last = qualname.split(".")[0], qualname.rsplit(".", 1)[-1]
+            tail = module.removesuffix(".__init__").rsplit(".", 1)[-1]
+            if not last.isidentifier() or last.startswith("__") or len(last) <= 2:
+                continue
+            call = re.compile(rb"\b" + re.escape(last.encode()) + rb"\s*\(")
+            imports = re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t][^\n]*\b(?:" + re.escape(tail.encode()) + rb"|"
+                                 + re.escape(first.encode()) + rb")\b")
+            tests.append((call, imports))
+        if not tests:
+            return []
+        any_call = re.compile(b"|".join(c.pattern for c, _ in tests))
+        found = []
+        for rel in discovery.skipped:
+            kind = "python" if rel.endswith(".py") else "notebook" if rel.endswith(".ipynb") else None
+            if kind is None or rel in done:
+                continue
+            try:
+                with open(root / rel, "rb") as handle:
+                    data = handle.read(config.max_file_size + 1)
+            except OSError:
+                continue
+            if len(data) > config.max_file_size or not any_call.search(data) \
+                    or not any(c.search(data) and i.search(data) for c, i in tests):
+                continue
+            done.add(rel)
+            result = load_on_demand(rel, kind, config, cache)
+            if result is not None:
+                found.append(result)
+        return found
+
+    return find
+
+
 def _import_bases(discovery: Discovery) -> list[str]:
     """Folders (relative to the root) an absolute import may start from: the root, ``src``,
     and every folder above a scanned file. Only consulted for a module outside the scanned
@@ -169,13 +216,13 @@ def _genai_prices_version() -> str:
         return "?"
 
 
-def _prepare_later_stages() -> None:
+def _prepare_later_stages(config: Config) -> None:
     """While workers read the tree, the main process would only wait: load what the
-    measure and price stages need (the tokenizer, genai-prices) in the meantime."""
+    measure and price stages need (the default model's tokenizer, genai-prices) meanwhile."""
     try:
-        from promptlint.tokens.offline import load_tokenizer
+        from promptlint.tokens.offline import prepare
 
-        load_tokenizer()
+        prepare(ModelCatalog(config.prices).family(config.default_model))
         import genai_prices.data_snapshot  # noqa: F401
     except Exception:  # noqa: BLE001 - the stage that needs it will report the problem itself
         pass
@@ -203,14 +250,14 @@ class Scan:
 
 def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Scan:
     """Discover, extract and link: everything the tree holds, before any counting."""
-    discovery = discover(paths, config, cache, extract_file, meanwhile=_prepare_later_stages)
+    discovery = discover(paths, config, cache, extract_file, meanwhile=lambda: _prepare_later_stages(config))
     results = list(discovery.results)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     if cache is not None and cache.refused:
         notices += (Diagnostic(config.cache_dir, cache.refused, code="skip"),)
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
     project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache),
-                   tree_files(results, discovery, config, cache))
+                   tree_files(results, discovery, config, cache), caller_loader(discovery, config, cache))
     return Scan(discovery, tuple(results), project, notices)
 
 
@@ -279,9 +326,14 @@ def measure_safely(project: Project, counter: TokenCounter, default_model: str) 
         return project, measure(project, counter, default_model)
     except Exception:  # noqa: BLE001 - find the template, if it is one
         failed: dict[str, Exception] = {}
+        models: dict[str, set[str]] = {}
+        for request in project.requests:
+            for tid in request.templates:
+                models.setdefault(tid, set()).add(request_model(request, counter.catalog, default_model))
         for tid, template in project.templates.items():
             try:
-                counter.offline.raw_many([template.text])
+                for model in sorted(models.get(tid, set()) | {default_model}):
+                    counter.count_many([template.text], model)
             except Exception as exc:  # noqa: BLE001
                 failed[tid] = exc
         if not failed:

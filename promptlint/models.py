@@ -32,14 +32,32 @@ _DATE_SUFFIX = re.compile(r"(?:-\d{8}|-\d{4}-\d{2}-\d{2}|@\d{8})$")
 class ModelFacts:
     id: str
     provider: str
-    tokenizer: str  # a [families.*] key of calibration.toml; _load_facts supplies the default
+    tokenizer: str  # a counter family (tokens/offline.py) or a calibration.toml family; defaulted by _load_facts
     tier: str = "mid"
     current: bool = True
     max_output_tokens: int | None = None
     min_cacheable_tokens: int | None = None
     tool_use_system_tokens: int | None = None
+    cache_read_multiplier: float | None = None  # where not 0.1x base input
+    cache_write_multiplier: float | None = None  # OpenAI GPT-5.6 and later
+    cache_breakpoints: str | None = None  # "cache_control" | "prompt_cache_breakpoint"; None: automatic only
+    max_cache_breakpoints: int | None = None
+    prompt_tier: dict | None = None  # {above, input, output}: the whole request repriced past `above`
     source: dict[str, str] = field(default_factory=dict)
     note: str = ""
+
+
+@dataclass(frozen=True)
+class Successor:
+    model: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def successors() -> dict[str, Successor]:
+    """The ``[successors]`` table of ``data/models.toml``: a model's next release of the same line."""
+    raw = tomllib.loads(resources.files("promptlint.data").joinpath("models.toml").read_text(encoding="utf-8"))
+    return {k: Successor(str(v["model"]), str(v["source"])) for k, v in raw.get("successors", {}).items()}
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +68,10 @@ def _load_facts() -> tuple[dict[str, ModelFacts], dict[str, dict]]:
     for model_id, table in raw.get("models", {}).items():
         values = {k: val for k, val in table.items() if k in known and k != "id"}
         # the tokenizer, when an entry leaves it out: OpenAI's, or the one newer Claude models share
-        values.setdefault("tokenizer", "openai-o200k" if values.get("provider") == "openai" else "claude-4-7")
+        values.setdefault("tokenizer", "openai-o200k" if values.get("provider") == "openai" else "claude-4-8")
+        if values.get("provider") == "anthropic":  # every Claude model caches by cache_control, 4 at most
+            values.setdefault("cache_breakpoints", "cache_control")
+            values.setdefault("max_cache_breakpoints", 4)
         facts[model_id] = ModelFacts(id=model_id, **values)
     return facts, raw.get("sources", {})
 
@@ -119,7 +140,7 @@ class ModelCatalog:
         facts = self.facts(model)
         if facts is not None:
             return facts.tokenizer
-        return "openai-o200k" if self.provider(model) == "openai" else "claude-4"
+        return "openai-o200k" if self.provider(model) == "openai" else "claude-4-8"
 
     def min_cacheable(self, model: str | None) -> tuple[int, bool]:
         """Minimum cacheable prefix and whether it is a sourced value (not the default)."""
@@ -134,6 +155,15 @@ class ModelCatalog:
             return facts.max_output_tokens, True
         return DEFAULT_MAX_OUTPUT, False
 
+    def cache_breakpoints(self, model: str | None) -> tuple[str | None, int]:
+        """How a request marks a prefix to cache on ``model`` (``cache_control`` on Claude,
+        ``prompt_cache_breakpoint`` on OpenAI GPT-5.6 and later, None where caching is
+        automatic only or unknown) and how many marks one request may carry."""
+        facts = self.facts(model)
+        if facts is None or facts.cache_breakpoints is None:
+            return None, 0
+        return facts.cache_breakpoints, facts.max_cache_breakpoints or 4
+
     def known_ids(self) -> list[str]:
         ids = set(self.facts_by_id)
         ids.update(_genai_ids())
@@ -147,6 +177,20 @@ class ModelCatalog:
             return matches[0]
         prefix = [i for i in ids if i.split("-")[0] == ref.split("-")[0]]
         return prefix[0] if prefix else None
+
+    def fallback(self, provider: str, default_model: str) -> str:
+        """What a request of ``provider`` with no known model is priced as: ``default_model``
+        when it is that vendor's (or the vendor is not known), else the vendor's newest
+        current mid-tier model."""
+        if provider not in ("anthropic", "openai") or self.provider(default_model) in (provider, None):
+            return default_model
+        candidates = [f for f in self.facts_by_id.values() if f.provider == provider and f.tier == "mid" and f.current]
+        return sorted(candidates, key=lambda f: _version_key(f.id))[-1].id if candidates else default_model
+
+    def successor(self, model: str | None) -> Successor | None:
+        """The next release of the model's line, with its source (PL405)."""
+        canonical = self.canonical(model)
+        return successors().get(canonical) if canonical else None
 
     def cheaper_current(self, model: str, tier: str = "small") -> str | None:
         """The newest current model of the same provider in ``tier`` (for PL401's suggestion)."""

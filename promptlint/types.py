@@ -51,6 +51,24 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """Why a piece of text is taken for a prompt: one fact, strongest kinds first.
+
+    ``kind`` is one of ``sink`` (it reaches an SDK text slot), ``wrapper`` (it reaches one
+    through an in-house function), ``config`` (a prompt config names it), ``shape`` (it is
+    a message of a message list), ``spliced`` (it is part of another prompt's text),
+    ``name`` (a prompt-like name holds prose), ``file`` (a prompt file by its place or
+    name), ``content`` (it reads as instructions). ``detail`` says where, for a reader.
+    """
+
+    kind: str
+    detail: str = ""
+
+
+EVIDENCE_KINDS = ("sink", "wrapper", "config", "shape", "spliced", "name", "file", "content")
+
+
+@dataclass(frozen=True)
 class Template:
     """One piece of prompt text at a source location."""
 
@@ -62,6 +80,7 @@ class Template:
     segments: tuple[Segment, ...]
     name: str | None = None  # qualified name when it is a named constant
     notes: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()  # why this text is a prompt (strongest first)
 
     @property
     def text(self) -> str:
@@ -128,6 +147,63 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Loop:
+    """A loop that repeats a request: around its call, or around a call of a helper that
+    makes it (``via`` names the helpers, innermost first). Found by :mod:`promptlint.loops`.
+
+    ``kind``: ``collection`` (over data: items, documents, rows), ``literal`` (over a list
+    written in the code), ``settings`` (its variable sets the model or a parameter: a
+    comparison of models or temperatures), ``counter`` (``range(n)``: samples, steps),
+    ``retry`` (exits on the first success: attempts, fallbacks), ``capped`` (open-ended
+    but a step counter, budget, deadline or a work list it empties ends it), ``unbounded`` (``while True``,
+    ``while not done``, ``itertools.count()`` with no cap on any path out) and
+    ``interactive`` (waits for a person: ``input()``).
+    """
+
+    kind: str
+    span: Span
+    header: str  # the loop as written: "for doc in documents", "while True"
+    cap: str | None = None  # what bounds it, as written: "range(3)", "step >= MAX_STEPS"
+    count: int | None = None  # how many times it runs, when the code says (``range(8)``)
+    independent: bool = True  # no value one iteration sends is built by an earlier one
+    carried: str | None = None  # the value an iteration builds for the next (when not independent)
+    grows: str | None = None  # the message list that grows every iteration and is sent whole
+    trimmed: bool = False  # that list is cut back (a sliding window, a summary) in the loop
+    timed: bool = False  # the iteration reads a clock: a latency measurement
+    via: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallEdge:
+    """A call of a function of the tree (maybe a helper that makes a request), with the
+    loops around it. ``target`` is the callee as (module, qualified name) when this file
+    can tell; the linker matches it to the function a request sits in."""
+
+    caller: str | None  # qualified name of the calling function; None at module level
+    module: str  # module of the callee (this file's module for a local function)
+    qualname: str
+    loops: tuple[Loop, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class AgentRun:
+    """An agent framework run whose step cap is a keyword argument (``AgentExecutor(
+    max_iterations=...)``, ``Runner.run(max_turns=...)``): the framework loops for us."""
+
+    path: str
+    span: Span
+    framework: str
+    call: str  # the callee as written
+    keyword: str
+    value: int | None  # the cap as written (None: unbounded, or not a literal)
+    given: bool  # the keyword is passed (else the framework default applies)
+    literal: bool  # the value is a literal (an int or None)
+    default: int | None  # the framework's own default
+    function: str | None = None
+
+
+@dataclass(frozen=True)
 class Request:
     """One LLM API call site and what could be resolved statically."""
 
@@ -154,6 +230,8 @@ class Request:
     unresolved: tuple[str, ...] = ()  # parameters that could not be resolved, with why
     kwargs_open: str | None = None  # keyword arguments promptlint cannot see (``**params``)
     notes: tuple[str, ...] = ()
+    loops: tuple[Loop, ...] = ()  # innermost first; loops around helper calls follow the request's own
+    history: str | None = None  # a message list each call appends to and sends whole (``self.messages``)
 
     @property
     def templates(self) -> tuple[str, ...]:
@@ -166,6 +244,19 @@ class Request:
     @property
     def cache_breakpoints(self) -> int:
         return sum(1 for p in self.parts if p.cache is not None)
+
+
+@dataclass(frozen=True)
+class Use:
+    """A place that composes or sends prompts defined elsewhere (a message list of imported
+    constants, a prompt object, a promptfoo entry): visible at its own location, never
+    counted or priced, since the templates it names are."""
+
+    id: str
+    path: str
+    span: Span
+    templates: tuple[str, ...]
+    kind: str  # messages | prompt-object | config | repeat (the same prose again in the file)
 
 
 @dataclass(frozen=True)
@@ -329,3 +420,5 @@ class Project:
     examples: tuple[Example, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     suppressions: dict[str, dict[int, frozenset[str] | None]] = field(default_factory=dict)
+    agent_runs: tuple[AgentRun, ...] = ()
+    uses: tuple[Use, ...] = ()

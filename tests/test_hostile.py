@@ -268,7 +268,8 @@ CLAUDE_APP = {
     "app.py": '''
 import anthropic
 client = anthropic.Anthropic()
-SYSTEM_PROMPT = "You are the billing assistant. Quote the policy section you rely on. " * 30
+SYSTEM_PROMPT = ("You are the billing assistant; quote the policy section you rely on, cite the invoice "
+                 "number, and keep every answer under five sentences.")
 
 def answer(q):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=100, system=SYSTEM_PROMPT,
@@ -690,14 +691,14 @@ def test_f3_a_template_that_cannot_be_counted_is_a_pl001_there(tmp_path, monkeyp
 
     write_tree(tmp_path, {"a.py": f'SYSTEM_PROMPT = "{SENTENCE}. {SENTENCE}."\n',
                           "b.py": 'SYSTEM_PROMPT = "UNCOUNTABLE text here."\n'})
-    real = OfflineCounter.raw_many
+    real = OfflineCounter.count_many
 
-    def fragile(self, texts):
+    def fragile(self, texts, family):
         if any("UNCOUNTABLE" in t for t in texts):
             raise TypeError("TextEncodeInput must be Union[TextInputSequence, Tuple[InputSequence, InputSequence]]")
-        return real(self, texts)
+        return real(self, texts, family)
 
-    monkeypatch.setattr(OfflineCounter, "raw_many", fragile)
+    monkeypatch.setattr(OfflineCounter, "count_many", fragile)
     analysis = run_analysis(tmp_path)
     (broken,) = [f.finding for f in analysis.findings if f.finding.code == "PL001"]
     assert broken.span.path == "b.py" and "cannot count the tokens of `SYSTEM_PROMPT`" in broken.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -47,7 +48,9 @@ def test_the_report_shows_measured_traffic_per_site(example_report):
     assert "Measured from 120 logged calls: 3.7k/month" in page  # classify(): matched by text
     assert "317 of 318 logged calls" in page
     assert "Non-production (1)" in page and "triage_experiments.ipynb" in page
-    assert "Findings (9)" in page and "saves ~" in page
+    shown = int(re.search(r"Findings \((\d+)\)", page).group(1))
+    check = CliRunner().invoke(main, ["check", str(EXAMPLES), "--no-cache", "--format", "json"], catch_exceptions=False)
+    assert shown == len(json.loads(check.stdout)["findings"]) and "saves ~" in page
     assert "assumed traffic" in page  # the YAML router has no logs: its figure is the default
 
 

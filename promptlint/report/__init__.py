@@ -24,6 +24,7 @@ class View:
 
     root: str
     cwd: str
+    verbose: bool = False  # JSON: why each template is a prompt (its evidence)
 
     def path(self, relpath: str) -> str:
         full = os.path.normpath(os.path.join(self.root, relpath))
