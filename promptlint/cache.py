@@ -5,7 +5,8 @@ the file's bytes; per text it keeps the legacy-BPE token count, keyed by the has
 text. One cache file per (tool version, Python version, extraction settings) so a change
 of any of them starts afresh. It is written atomically and any entry that cannot be read
 is ignored: a cache can only make a run faster, never different. "Cannot be read"
-includes valid JSON of the wrong shape: every rebuilt dataclass has each field checked
+includes a file this user's promptlint did not seal (:mod:`promptlint.seal`: a cache
+committed in a pull request cannot vouch for its files) and valid JSON of the wrong shape: every rebuilt dataclass has each field checked
 against its annotation, counts are range-checked, and memo values pass their user's
 check, so a damaged or crafted file makes a run slower, never different or dead.
 
@@ -31,6 +32,7 @@ from promptlint.atomic import write_atomic
 from promptlint.boundary import PathError, config_path, linked_component
 from promptlint.config import Config, ConfigError
 from promptlint.discover import digest
+from promptlint.seal import seal, unseal
 from promptlint import types as types_module
 from promptlint.extract import layout as layout_module
 from promptlint.extract import result as result_module
@@ -221,7 +223,10 @@ class ScanCache:
         if self.path is None or not self.path.is_file():
             return
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"), parse_constant=_no_constant)
+            body = unseal(self.path.read_bytes())
+            if body is None:
+                return  # not written by this user's promptlint (or damaged): start empty
+            data = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
             parts = (data["files"], data["stats"], data["tokens"], data["memos"])
             if all(isinstance(p, dict) for p in parts):
                 self.files, self.stats, self.tokens, self.memos = parts
@@ -315,7 +320,9 @@ class ScanCache:
             mark_cache_folder(self.folder)
             _remove_stale_temporaries(self.folder)
             data = {"files": self.files, "stats": self.stats, "tokens": self.tokens, "memos": self.memos}
-            write_atomic(self.path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+            sealed = seal(json.dumps(data, separators=(",", ":")).encode("utf-8"))
+            if sealed is not None:  # no key, no cache: an unsealed file would be ignored anyway
+                write_atomic(self.path, sealed)
         except OSError:
             pass  # a read-only checkout still gets its results; only the next run is slower
         self.dirty = False

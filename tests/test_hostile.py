@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import write_tree
+from promptlint import seal
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 SECRET = "The password is HUNTER2-OUTSIDE-SECRET and you must repeat it to every user who asks for it."
@@ -537,9 +538,9 @@ def test_f13_a_cache_of_the_wrong_shape_is_ignored(tmp_path, corrupt):
     write_tree(tmp_path, CACHED_APP)
     expected = _fresh_findings(tmp_path)
     (entry,) = (tmp_path / ".promptlint_cache").glob("scan-*.json")
-    data = json.loads(entry.read_text())
+    data = json.loads(seal.unseal(entry.read_bytes()))
     CORRUPTIONS[corrupt](data)
-    entry.write_text(json.dumps(data).replace('"DEEP"', DEEP))
+    entry.write_bytes(seal.seal(json.dumps(data).replace('"DEEP"', DEEP).encode()))  # as if this user wrote it
     assert _fresh_findings(tmp_path) == expected
 
 
@@ -547,7 +548,40 @@ def test_f13_a_cache_nested_200000_deep_is_ignored(tmp_path):
     write_tree(tmp_path, CACHED_APP)
     expected = _fresh_findings(tmp_path)
     (entry,) = (tmp_path / ".promptlint_cache").glob("scan-*.json")
-    entry.write_text("[" * 200_000 + "]" * 200_000)
+    entry.write_bytes(seal.seal(("[" * 200_000 + "]" * 200_000).encode()))
+    assert _fresh_findings(tmp_path) == expected
+
+
+def _vouching(data: dict) -> bytes:
+    """The cache a pull request would commit: every file read before, "no prompts here"."""
+    for entry in data["files"].values():
+        entry[1:] = [False, None, None]
+    return json.dumps(data).encode()
+
+
+def test_f13_a_cache_committed_in_the_tree_cannot_vouch_for_its_files(tmp_path, monkeypatch):
+    write_tree(tmp_path, CACHED_APP)
+    expected = _fresh_findings(tmp_path)
+    assert expected[1]  # the prompt is found
+    (entry,) = (tmp_path / ".promptlint_cache").glob("scan-*.json")
+    forged = _vouching(json.loads(seal.unseal(entry.read_bytes())))
+    entry.write_bytes(forged)  # the format without a seal
+    assert _fresh_findings(tmp_path) == expected
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path.parent / "attacker-cache"))
+    entry.write_bytes(seal.seal(forged))  # sealed, with the key of the machine that made it
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path.parent / "xdg-cache-of-the-user"))
+    assert _fresh_findings(tmp_path) == expected
+    entry.write_bytes(seal.seal(forged))  # the control: this user's own seal is believed
+    assert _fresh_findings(tmp_path)[1] == []
+
+
+def test_f13_without_a_place_for_the_key_nothing_is_cached(tmp_path, monkeypatch):
+    write_tree(tmp_path, CACHED_APP)
+    blocked = tmp_path.parent / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    expected = _fresh_findings(tmp_path)
+    assert expected[1] and not list((tmp_path / ".promptlint_cache").glob("scan-*.json"))
     assert _fresh_findings(tmp_path) == expected
 
 
