@@ -307,7 +307,11 @@ def describe(value: v.Value, where: str) -> str:
         return f"{where}: `{value.module}.{value.name}` is outside the scanned tree"
     if isinstance(value, v.FileLink):
         return f"{where}: file `{value.target}` was not found in the scanned tree"
-    return f"{where}: unexpected {type(value).__name__.lower()}"
+    if isinstance(value, v.Lit):
+        return f"{where}: `{value.value!r}` where text was expected"
+    if isinstance(value, v.Seq):
+        return f"{where}: a list or set where {'a message' if where.endswith(']') else 'text'} was expected"
+    return f"{where}: a mapping where text was expected"
 
 
 def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Example]]:
