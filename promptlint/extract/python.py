@@ -170,6 +170,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
     named = sinks.METHODS | frameworks.CALLEES
     extra = [s for s in index.other_calls if s.chain[-1] in named or (
         len(s.chain) == 1 and s.chain[0] in index.imports and index.imports[s.chain[0]].name in sinks.METHODS)]
+    made: list[tuple[CallSite, list[RequestDraft]]] = []
     for site in sorted([*index.calls, *extra], key=lambda s: s.pos) if extra else index.calls:
         found: list[RequestDraft] = []
         if sinks.match(site.chain, index) is not None:
@@ -189,8 +190,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
             definitions.extend(_definition(site, resolver))
         if found:
             sent.add(id(site.node))
-            facts = dict(loops=loops.loops(site.node), history=loops.history(site.node))
-            drafts.extend(replace(d, **facts) for d in found)
+            made.append((site, found))
     unsent = [s for s in index.calls if id(s.node) not in sent]  # ``complete(...)`` bound with partial
     for site in [*index.other_calls, *unsent]:
         if id(site.node) in sent:
@@ -200,21 +200,28 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
             # linker keeps the wrapper's request, which knows the SDK, instead of this one)
             found = _drafts_for(site, Api("generic", ".".join(site.chain[-2:])), resolver, counters, path,
                                 wrappers, sinks.GENERIC.text, sinks.GENERIC)
-            drafts.extend(replace(d, loops=loops.loops(site.node), history=loops.history(site.node)) for d in found)
+            if found:
+                made.append((site, found))
             continue
         bound = _bound_sdk_call(site, index)
         if bound is not None:
             found = _drafts_for(bound, classify_call(bound.chain, index), resolver, counters, path,  # type: ignore[arg-type]
                                 wrappers, sinks.text_slots(*_api_of(bound, index)))
             sent.add(id(site.node))
-            facts = dict(loops=loops.loops(site.node), history=loops.history(site.node))
-            drafts.extend(replace(d, **facts) for d in found)
+            if found:
+                made.append((site, found))
+    loops.mark_requests(site.node for site, _ in made)
+    for site, found in made:
+        facts = dict(loops=loops.loops(site.node), history=loops.history(site.node),
+                     episode=loops.episode(site.node), cached_by=loops.cached_by(site.node))
+        drafts.extend(replace(d, **facts) for d in found)
     reexports = tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
     return FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
         suppressions=scan_suppressions(text), reexports=reexports, definitions=tuple(definitions),
-        calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path),
+        calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path), functions=loops.function_facts(),
         bindings=tuple(bindings), wrappers=tuple(wrappers), wrapper_calls=tuple(summaries.call_records(index, resolver, sent)),
+        diagnostics=tuple(resolver.over_budget.values()),  # last: the call records resolve values too
     )
 
 

@@ -12,6 +12,7 @@ import textwrap
 from dataclasses import dataclass, replace
 from typing import Callable, Union
 
+from promptlint.markers import Markers
 from promptlint.types import Segment, Span
 
 
@@ -110,7 +111,8 @@ class Unknown:
 
     ``kind`` tells the request shapes how to treat it: ``param`` (a function parameter
     without default), ``dynamic`` (loop variable, call result, input), ``missing`` (a name
-    that looks like it should be found but is not: an import from outside the tree).
+    that looks like it should be found but is not: an import from outside the tree; or text
+    too large to count, ``"x" * 150000``).
     """
 
     reason: str
@@ -155,7 +157,7 @@ def as_str(value: Value, span: Span | None = None) -> Str:
 def concat(*parts: Str, span: Span | None = None) -> Str:
     segments: list[Segment] = []
     for p in parts:
-        for seg in p.segments:
+        for seg in spliced_segments(p):
             if seg.hole is None and not seg.text:
                 continue
             segments.append(seg)
@@ -173,8 +175,13 @@ def spliced_of(*parts: Str) -> tuple[str, ...]:
     return tuple(found)
 
 
-# Private-use characters stand in for holes while a whole-text transform runs.
-_HOLE_BASE = 0xF0000
+def spliced_segments(value: Str) -> tuple[Segment, ...]:
+    """The segments of ``value`` as they go into other text: static text of a named value
+    remembers the value it was written in (:attr:`Segment.origin`)."""
+    if value.origin is None:
+        return value.segments
+    return tuple(replace(s, origin=value.origin) if s.hole is None and s.origin is None else s
+                 for s in value.segments)
 
 
 def transform_text(value: Str, fn: Callable[[str], str]) -> Str:
@@ -183,12 +190,15 @@ def transform_text(value: Str, fn: Callable[[str], str]) -> Str:
     Static segments merged by the transform keep the span of the first of them and are
     no longer exact source slices.
     """
-    holes: list[Segment] = []
+    holes = [seg for seg in value.segments if seg.hole is not None]
+    # Markers that no character of the text can be (a private-use icon, a lone surrogate).
+    markers = Markers(len(holes), (seg.text for seg in value.segments if seg.hole is None))
     pieces: list[str] = []
+    hole = 0
     for seg in value.segments:
         if seg.hole is not None:
-            pieces.append(chr(_HOLE_BASE + len(holes)))
-            holes.append(seg)
+            pieces.append(markers.char(hole))
+            hole += 1
         else:
             pieces.append(seg.text)
     original = "".join(pieces)
@@ -196,18 +206,14 @@ def transform_text(value: Str, fn: Callable[[str], str]) -> Str:
     static_spans = [s.span for s in value.segments if s.hole is None]
     first_span = static_spans[0] if static_spans else value.span
     segments: list[Segment] = []
-    buf: list[str] = []
-    for ch in result:
-        code = ord(ch)
-        if _HOLE_BASE <= code < _HOLE_BASE + len(holes):
-            if buf:
-                segments.append(Segment(text="".join(buf), span=first_span))
-                buf = []
-            segments.append(holes[code - _HOLE_BASE])
-        else:
-            buf.append(ch)
-    if buf:
-        segments.append(Segment(text="".join(buf), span=first_span))
+    at = 0
+    for mark in markers.pattern.finditer(result):
+        if mark.start() > at:
+            segments.append(Segment(text=result[at:mark.start()], span=first_span))
+        segments.append(holes[markers.index(mark.group())])
+        at = mark.end()
+    if at < len(result):
+        segments.append(Segment(text=result[at:], span=first_span))
     # The named template is the untransformed text; a changed text is a template of its own.
     if result == original:
         return Str(tuple(segments), value.span, value.origin, value.spliced, value.assumed)
@@ -261,7 +267,7 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
         if seg.hole is not None:
             filled = kwargs.get(seg.hole)  # a placeholder already known as a hole (a file's ``{name}``)
             if isinstance(filled, Str):
-                segments.extend(filled.segments)
+                segments.extend(spliced_segments(filled))
                 inserted.append(filled)
                 spliced = True
             else:
@@ -289,7 +295,7 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
                 arg = kwargs.get(base)
             text = _spliceable(arg)
             if text is not None and field == base:
-                segments.extend(text.segments)
+                segments.extend(spliced_segments(text))
                 inserted.append(text)
                 spliced = True
             else:
@@ -339,7 +345,7 @@ def percent_holes(value: Str, arg: Value) -> Str:
                 index += 1
             text = _spliceable(got)
             if text is not None and m.group(2) in "sdirf":
-                segments.extend(text.segments)
+                segments.extend(spliced_segments(text))
                 inserted.append(text)
                 spliced = True
             else:

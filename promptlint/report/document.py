@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-from promptlint import __version__
+from promptlint import __version__, escape
 from promptlint.report import round_usd
 from promptlint.traffic.report import request_json, usage_json
 
@@ -27,6 +25,12 @@ def template_entry(analysis, tid: str, view) -> dict:
         entry["notes"] = list(t.notes)
     if view.verbose:
         entry["evidence"] = [{"kind": e.kind, "detail": e.detail} for e in t.evidence]
+        if analysis.anatomies is not None:
+            from promptlint.anatomy.show import regions_json
+            from promptlint.anatomy.view import TextView
+
+            entry["regions"] = [{**r, "path": view.path(r["path"])}
+                                for r in regions_json(analysis.anatomies[tid], TextView(t))]
     return entry
 
 
@@ -75,7 +79,7 @@ def finding_entry(priced, view, production: bool = True) -> dict:
     entry = {
         "code": f.code, "name": f.name, "severity": f.severity, "path": view.path(f.span.path),
         "line": f.span.line, "column": f.span.column, "message": f.message,
-        "template": f.template, "request": f.request,
+        "template": f.template, "request": f.request, "requests": list(f.requests),
         "tokens_saved": f.saving.tokens if f.saving else None,
         "usd_per_request": round_usd(price.usd_per_request) if price else None,
         "usd_per_1k_requests": round_usd(price.usd_per_1k_requests) if price else None,
@@ -141,4 +145,4 @@ def build_document(analysis, view, findings: bool = True, comparison=None) -> di
 
 
 def render_json(analysis, view, findings: bool = True, comparison=None) -> str:
-    return json.dumps(build_document(analysis, view, findings, comparison), indent=2, ensure_ascii=False) + "\n"
+    return escape.json_dumps(build_document(analysis, view, findings, comparison), indent=2) + "\n"
