@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 
 from promptlint.boundary import Tree
 from promptlint.config import DEFAULT_EXCLUDE, Config
+from promptlint.extract.sinks import prefilter_markers as registry_prefilter
 from promptlint.globs import PathMatcher
 from promptlint.survey import Extract, survey_all
 from promptlint.types import Diagnostic
@@ -171,14 +172,16 @@ def _name_anchors(patterns: tuple[str, ...]) -> tuple[bytes, ...]:
 def prefilter(kind: str, name_patterns: tuple[str, ...]) -> Prefilter | None:
     """What a file of ``kind`` must contain to be parsed (None: always parse)."""
     names = _name_regex(name_patterns)
-    anchors = _CALL_ANCHORS + _name_anchors(name_patterns)
+    registry_anchors, registry_markers = registry_prefilter()  # the sink and framework registries' SDKs
+    anchors = _CALL_ANCHORS + registry_anchors + _name_anchors(name_patterns)
+    calls = _CALL_MARKERS + b"|" + registry_markers
     if kind == "python":
         assign = rb"^[ \t]*" + names + rb"[ \t]*(?::[^=\n]*)?=(?!=)"
         return Prefilter(anchors + _BUILDER_ANCHORS,
-                         re.compile(_CALL_MARKERS + b"|" + assign + b"|" + _BUILDERS, re.MULTILINE | re.IGNORECASE))
+                         re.compile(calls + b"|" + assign + b"|" + _BUILDERS, re.MULTILINE | re.IGNORECASE))
     if kind == "notebook":
         assign = names + rb"[ \t]*(?::[^=\\]*)?=(?!=)"
-        return Prefilter(anchors, re.compile(_CALL_MARKERS + b"|" + assign, re.IGNORECASE))
+        return Prefilter(anchors, re.compile(calls + b"|" + assign, re.IGNORECASE | re.MULTILINE))
     if kind == "yaml":
         return Prefilter(_YAML_ANCHORS, re.compile(_YAML_KEYS, re.MULTILINE | re.IGNORECASE))
     return None
