@@ -12,6 +12,7 @@ here (and, when its parameters are shaped differently, a shape in
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from promptlint.extract.scopes import ModuleIndex, Scope, dotted
@@ -225,3 +226,31 @@ def text_slots(provider: str, api: str) -> tuple[str, ...]:
                 and all(names[len(names) - n + i] in choices for i, choices in enumerate(sink.tail)):
             return sink.text
     return tuple(sorted(TEXT_SLOTS))
+
+
+def prefilter_markers(sinks: tuple[Sink, ...] = SINKS) -> tuple[tuple[bytes, ...], bytes]:
+    """What the byte prefilter looks for so that no file holding a call of these shapes is
+    skipped: the literal anchors (lower case) and a regex over the call's last names.
+
+    A method sink is its last two names (``messages . create (``, with a response wrapper
+    between); a module function is its name called bare (``from litellm import
+    completion`` and called where code calls, not in a sentence), on its package (``litellm.acompletion(``) or imported under another
+    name (``from litellm import completion as llm_call``)."""
+    anchors: list[bytes] = []
+    pattern: list[bytes] = []
+    wrap = b"(?:" + b"|".join(w.encode() + rb"\s*\.\s*" for w in sorted(WRAPPERS)) + b")?"
+    for sink in sinks:
+        names = [b"(?:" + b"|".join(sorted(n.encode() for n in part)) + b")" for part in sink.tail]
+        if sink.function:
+            pattern.append(rb"(?:^|[=(,\[:]|\bawait|\breturn|\byield)[ \t]*" + names[-1] + rb"\s*\(")
+            for package in sink.packages:
+                p = re.escape(package).encode()
+                pattern.append(rb"\b" + p + rb"\s*\.\s*" + names[-1] + rb"\s*\(")
+                pattern.append(rb"\bfrom[ \t]+" + p + rb"\b[^\n]*?\bimport[ \t]+(?:\([^)]*?|[^\n(]*?)\b"
+                               + names[-1] + rb"\b")
+            anchors.extend(sorted(n.lower().encode() for n in sink.tail[-1]))
+            anchors.extend(package.lower().encode() for package in sink.packages)
+        else:
+            pattern.append(names[-2] + rb"\s*\.\s*" + wrap + names[-1] + rb"\s*\(")
+            anchors.extend(sorted(n.lower().encode() for n in sink.tail[-2]))
+    return tuple(dict.fromkeys(anchors)), b"(?-i:" + b"|".join(dict.fromkeys(pattern)) + b")"
