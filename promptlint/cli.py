@@ -101,7 +101,8 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Rule codes, names or prefixes to run (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes, names or prefixes to skip (comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails (default: warning).")
-@click.option("--verbose", "-v", is_flag=True, help="JSON: say why each template is taken for a prompt (its evidence).")
+@click.option("--verbose", "-v", is_flag=True,
+              help="JSON: say why each template is taken for a prompt (its evidence) and what it is made of (its regions).")
 @with_common
 def check(paths, output_format, select, ignore, fail_on, verbose, config_file, no_cache, **overrides) -> None:
     """Lint the prompts under PATHS (default: the current directory)."""
@@ -158,9 +159,14 @@ def _shown(path: Path) -> str:
                    "else promptlint-traffic.json beside it) for later runs without the logs.")
 @click.option("-o", "--output", "output_file", type=click.Path(dir_okay=False),
               help="Write the report to FILE instead of standard output.")
+@click.option("--anatomy", "anatomy_of", metavar="TEMPLATE_ID",
+              help="Show the regions (instructions, examples, documents, code, ...) of the templates whose id "
+                   "contains TEMPLATE_ID, and nothing else.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="JSON: say why each template is taken for a prompt (its evidence) and what it is made of (its regions).")
 @with_common
 def audit(paths, output_format, baseline_file, write_file, max_increase, usage_files, usage_days, traffic_file,
-          output_file, config_file, no_cache, **overrides) -> None:
+          output_file, anatomy_of, verbose, config_file, no_cache, **overrides) -> None:
     """Inventory of every template and request with tokens and cost, most expensive first."""
     from promptlint import baseline
     from promptlint.report import AUDIT_FORMATS
@@ -169,6 +175,15 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, usage_f
     if output_format not in AUDIT_FORMATS:
         raise UsageError(f"unknown format `{output_format}` (choose from {', '.join(AUDIT_FORMATS)})")
     config = _config(paths, config_file, max_increase=max_increase, **overrides)
+    if anatomy_of is not None:
+        from promptlint.anatomy.show import render_templates
+
+        analysis = _analyze(paths, config, select=("PL001",), use_cache=not no_cache)
+        shown = render_templates(analysis, anatomy_of, _view(config), output_format)
+        if shown is None:
+            raise UsageError(f"no template id contains `{anatomy_of}` (ids are listed by `promptlint audit --format json`)")
+        click.echo(shown, nl=False)
+        sys.exit(EXIT_OK)
     try:
         limit = parse_max_increase(config.max_increase)
     except ValueError as exc:
@@ -198,7 +213,7 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, usage_f
     current = baseline.inventory(analysis)
     budgets = tuple((b.path, parse_max_increase(b.max_increase)) for b in config.budgets if b.max_increase)
     comparison = baseline.compare(before, current, limit, _shown(compare_path), budgets) if before is not None else None
-    _emit(AUDIT_FORMATS[output_format](analysis, _view(config), comparison=comparison), output_file)
+    _emit(AUDIT_FORMATS[output_format](analysis, _view(config, verbose), comparison=comparison), output_file)
     if traffic_file is not None:
         _write_usage_traffic(analysis, config, traffic_file)
     if write_path is not None:

@@ -48,6 +48,10 @@ class Segment:
     # name to it (``date.today().isoformat()`` behind ``{today}``); rules read where a
     # run-time value comes from (a clock, a random id, a parameter) from it.
     source: str | None = None
+    # For static text spliced into other text (``f"...{document1}..."``): the id of the
+    # named value it was written in (``data/leases.py::document1``). The anatomy reads
+    # text of a data constant as a document, not as instructions.
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,11 +108,14 @@ class Template:
 
 @dataclass(frozen=True)
 class CacheMark:
-    """A ``cache_control`` breakpoint: after the part that carries it."""
+    """A cache breakpoint after the part that carries it: Anthropic's ``cache_control``, or
+    OpenAI's ``prompt_cache_breakpoint`` (GPT-5.6 and later)."""
 
-    ttl: str = "5m"  # "5m" | "1h"
+    ttl: str = "5m"  # "5m" | "1h"; OpenAI: "30m"
     span: Span | None = None
 
+
+OPENAI_CACHE_TTL = "30m"  # prompt_cache_options.ttl: its default and, late 2026, its only value
 
 Section = Literal["tools", "system", "messages"]
 
@@ -171,6 +178,7 @@ class Loop:
     trimmed: bool = False  # that list is cut back (a sliding window, a summary) in the loop
     timed: bool = False  # the iteration reads a clock: a latency measurement
     via: tuple[str, ...] = ()
+    waited: str | None = None  # who waits on each answer (a handler, a tool, a display), as a message says it
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,20 @@ class CallEdge:
     qualname: str
     loops: tuple[Loop, ...]
     span: Span
+    bounded: bool = False  # the caller stops on a depth or budget check: recursion through it ends
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    """What the loop rules know about one function of the tree, from its own file:
+    whether it reads a clock, and why a caller waits on it (a route or tool decorator, a
+    registration as a callback). ``module`` and ``qualname`` name the function as
+    :class:`CallEdge` targets do, so a registration in another file meets its definition."""
+
+    module: str
+    qualname: str
+    timed: bool = False
+    serves: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +243,7 @@ class Request:
     max_tokens_dynamic: bool = False  # set, but not to a literal
     parts: tuple[Part, ...] = ()
     auto_cache: CacheMark | None = None  # top-level cache_control (automatic caching)
+    cache_mode: str | None = None  # OpenAI prompt_cache_options.mode ("implicit" | "explicit"), as written
     stream: bool = False
     batch: bool = False
     in_loop: bool = False
@@ -232,6 +255,8 @@ class Request:
     notes: tuple[str, ...] = ()
     loops: tuple[Loop, ...] = ()  # innermost first; loops around helper calls follow the request's own
     history: str | None = None  # a message list each call appends to and sends whole (``self.messages``)
+    episode: str | None = None  # the loop its answer starts (the first step of an agent episode)
+    cached_by: str | None = None  # what sets cache_control on the messages at run time (a helper)
     # The in-house function(s) the call goes through (``gpt_call()``): the request is made
     # at this call, its SDK parameters are set inside the wrapper.
     via: str | None = None
@@ -305,6 +330,17 @@ class Saving:
     before: tuple[Usage, ...] = ()
     after: tuple[Usage, ...] = ()
     exposure: bool = False  # a worst case that may never be billed, not a saving on every request
+
+    def by_request(self, request: str | None) -> dict[str | None, tuple[tuple[Usage, ...], tuple[Usage, ...]]]:
+        """The usages request by request (``Usage.site``; a usage with none belongs to
+        ``request``, the finding's own)."""
+        out: dict[str | None, tuple[tuple[Usage, ...], tuple[Usage, ...]]] = {}
+        for side, usages in ((0, self.before), (1, self.after)):
+            for u in usages:
+                key = u.site if u.site is not None else request
+                was = out.get(key, ((), ()))
+                out[key] = (was[0] + (u,), was[1]) if side == 0 else (was[0], was[1] + (u,))
+        return out
 
 
 @dataclass(frozen=True)
@@ -390,6 +426,7 @@ class Finding:
     request: str | None = None
     saving: Saving | None = None
     fix: Fix | None = None
+    requests: tuple[str, ...] = ()  # every request the finding is about (one finding per rule and location)
 
 
 @dataclass(frozen=True)
