@@ -173,10 +173,11 @@ def starts_sentence(text: str, offset: int) -> bool:
     return not head.strip() or bool(_BULLET.fullmatch(head)) or bool(re.search(r"[.!?:][\"')\]]*\s+$", head))
 
 
-def edits_between(template_id: str, old: str, new: str) -> tuple[TextEdit, ...]:
+def edits_between(template_id: str, old: str, new: str, markers: re.Pattern = _MARKERS) -> tuple[TextEdit, ...]:
     """The template edits that turn ``old`` (a :class:`TextView` text) into ``new``: what
-    the fix stage applies. Empty when the change would have to move a placeholder."""
+    the fix stage applies. Empty when the change would have to move a placeholder
+    (``markers``: the view's, :attr:`TextView.markers`)."""
     edits = tuple(TextEdit(template_id, start, end, text) for start, end, text in diff(old, new))
-    if any(_MARKERS.search(e.replacement) for e in edits):
+    if any(markers.search(e.replacement) for e in edits):
         return ()
     return edits
