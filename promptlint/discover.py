@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Callable
 
 from promptlint.boundary import Tree
 from promptlint.config import DEFAULT_EXCLUDE, Config
-from promptlint.extract.sinks import prefilter_markers as registry_prefilter
+from promptlint.extract.evidence import CUE_WINDOW, TASK_CUE
+from promptlint.extract.sinks import prefilter_markers
 from promptlint.globs import PathMatcher
 from promptlint.survey import Extract, survey_all
 from promptlint.types import Diagnostic
@@ -76,25 +77,87 @@ class Discovery:
     results: tuple[FileResult, ...] = ()  # extraction of ``files``, when discovery was asked to extract
 
 
+_SINK_ANCHORS, _SINK_MARKERS = prefilter_markers()
+# A string literal whose first line reads as prose (three words, a sentence, a placeholder) or that
+# opens a triple-quoted block: what name and shape evidence can use (``"hi"``, ``""``,
+# ``"gpt-4o"`` cannot; a module imported for such a value is read on demand when it is).
+_PROSE = (
+    rb"[rRbBuUfF]{0,2}(?:\"\"\"|\'\'\'"
+    rb"|\"[^\"\n]*?(?:(?:[ \t]+[^\s\"]+){2}|[{%]|[ \t]+[^\s\"]*[.!?:]\")"
+    rb"|\'[^\'\n]*?(?:(?:[ \t]+[^\s\']+){2}|[{%]|[ \t]+[^\s\']*[.!?:]\'))"
+)
+# ...or that names a prompt file (``system_prompt_filename = "system.j2"`` links it).
+_TEXT_LITERAL = rb"(?:" + _PROSE + rb"|[\"\'][^\"\'\n]*\.(?:j2|jinja2?|txt|md|prompty?|tmpl|tpl|ya?ml)[\"\'])"
+# A message whose content can be known: a system message of prose, a constant, a formatted
+# string or content blocks; a user or assistant turn only of a constant or a formatted
+# string (``{"role": "user", "content": "Hello"}`` is a test's chatter, not a prompt).
+_SPLICED = rb"(?-i:[A-Z][A-Z0-9_]{2,})\b|[\w.]+\s*\.\s*format\b"
+
+
+def _message(role_key: bytes, content_key: bytes) -> bytes:
+    system = rb"[\"\'](?:system|developer)[\"\']\s*,\s*" + content_key + rb"\s*(?:" + _PROSE + rb"|" + _SPLICED + rb"|\[\s*\{)"
+    turn = rb"[\"\'](?:user|assistant)[\"\']\s*,\s*" + content_key + rb"\s*(?:" + _SPLICED + rb")"
+    return role_key + rb"\s*(?:" + system + rb"|" + turn + rb")"
+
+
 _CALL_MARKERS = (
-    rb"(?:messages|completions|responses|batches)\s*\.\s*"
-    rb"(?:with_raw_response\s*\.\s*|with_streaming_response\s*\.\s*)?(?:create|stream|parse)\s*\("
-    rb"|\ba?completion\s*\(|\blitellm\b"
-    rb"|PromptTemplate|from_messages|(?:System|Human|AI)Message\b"
-    rb"|\b(?:Chat[A-Z]\w*|AzureChat\w*|init_chat_model)\s*\(|MessagesPlaceholder|\.a?invoke\s*\("
-    rb"|\b(?:AgentExecutor|initialize_agent|CodeAgent|ToolCallingAgent)\b|\bRunner\s*\.\s*run"  # agent caps (loops.py)
+    _SINK_MARKERS
+    + rb"|(?-i:PromptTemplate|from_messages|(?:System|Human|AI|Chat)Message)\b"
+    rb"|(?<![\w.])(?-i:Chat(?!Completion)[A-Z]\w*|AzureChat\w*|init_chat_model)\s*\("
+    rb"|MessagesPlaceholder|(?-i:\.a?invoke)\s*\("
+    rb"|(?<![\w.])(?<!def )(?-i:AgentExecutor|initialize_agent|CodeAgent|ToolCallingAgent)\s*[(.]"
+    rb"|\bRunner\s*\.\s*run"  # agent caps (loops.py)
+    # a role dict or message object whose content is known (a message list built here)
+    + b"|" + _message(rb"[\"\']role[\"\']\s*:", rb"[\"\']content[\"\']\s*:")
+    + b"|" + _message(rb"\brole\s*=", rb"\bcontent\s*=")
 )
-# Evidence that needs no SDK call in the file: a function named as a prompt builder, a
-# function returning a triple-quoted (f-)string, a module-level triple-quoted constant
-# (its text may read as instructions), a promptfoo-style ``context["vars"]`` builder.
-_BUILDERS = (
-    rb"^[ \t]*(?:async[ \t]+)?def[ \t]+\w*(?:prompt|instruction)\w*[ \t]*\("
-    rb"|^[ \t]+return[ \t]+(?:\(\s*)?(?:textwrap\.)?(?:dedent\()?[rRfFuU]{0,2}(?:\"\"\"|\'\'\')"
-    rb"|^[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=[ \t]*(?:\(\s*)?(?:textwrap\.)?(?:dedent\()?[rRfFuU]{0,2}(?:\"\"\"|\'\'\')"
+_CALL_ANCHORS = _SINK_ANCHORS + (b"role", b"prompttemplate", b"from_messages", b"message", b"chat", b"invoke",
+                                 b"agent", b"runner")
+# Evidence that needs no SDK call in the file: a function named as a prompt builder (not a
+# test) that binds or returns text, and a function returning or a name bound to
+# triple-quoted text that shows, where content evidence looks, the kind of cue it cannot
+# do without (it asks for more).
+_OPEN_TEXT = (rb"(?:\(\s*)?(?:textwrap\.)?(?:dedent\()?[rRfFuU]{0,2}(?:\"\"\"|\'\'\')"
+              # not a page or a drawing, not code (what content evidence rejects at once)
+              rb"(?!\s*<(?:!doctype|html|head|body|div|table|svg|\?xml)\b|\s*(?:def|class|import|from[ \t]+\S+[ \t]+import)[ \t])")
+_CUED = rb"(?:(?!\"\"\"|\'\'\')[\s\S]){0,%d}?(?:" % CUE_WINDOW + TASK_CUE + b")"
+_BODY = 1500  # bytes of a builder's body where its text must start
+# Text a builder binds, returns, lists or passes on (not its docstring, not a log line).
+_BODY_TEXT = (rb"(?:[=\[,]|\breturn\b|(?<!info)(?<!ebug)(?<!ning)(?<!rror)(?<!rint)(?<!tion)\()[ \t]*(?:\n[ \t]*)?"
+              rb"(?:\(\s*)?" + _PROSE)
+_BUILDERS = (rb"^[ \t]*(?:async[ \t]+)?def[ \t]+(?!test)\w*(?:prompt|instruction)\w*[ \t]*\("
+             rb"(?:(?!\n[ \t]*(?:async[ \t]+)?def[ \t]|\n[A-Za-z_@])[\s\S]){0,%d}?" % _BODY + _BODY_TEXT)
+_BUILDER_ANCHORS = (b"prompt", b"instruction")
+_TEXT = (
+    rb"^[ \t]+return[ \t]+" + _OPEN_TEXT + _CUED
+    + rb"|^(?: {0,4}|\t)[A-Za-z_][\w.]*(?:[ \t]+|[ \t]*:[^=\n]*)=[ \t]*" + _OPEN_TEXT + _CUED
+    + rb"|^[A-Za-z_][\w.]*=" + _OPEN_TEXT + _CUED
 )
-_BUILDER_ANCHORS = (b"def", b'"""', b"\'\'\'")
-_CALL_ANCHORS = (b"messages", b"completion", b"responses", b"batches", b"litellm", b"prompttemplate",
-                 b"systemmessage", b"humanmessage", b"aimessage", b"chat", b"invoke", b"agent", b"runner")
+_TEXT_ANCHORS = (b'"""', b"\'\'\'")
+# ...or to string literals concatenated in parentheses (``msg = (\n 'Please ...'\n '...')``).
+_LITERAL_LINE = rb"[ \t]*(?:\+[ \t]*)?(?:\w+[ \t]*\+[ \t]*)?[rRbBuUfF]{0,2}[\"\']"
+_JOINED = (rb"^[ \t]*(?:return|[A-Za-z_][\w.]*[ \t]*(?::[^=\n]*)?=)[ \t]*\([ \t]*\n"
+           rb"(?:" + _LITERAL_LINE + rb"[^\n]*\n){0,40}?" + _LITERAL_LINE + rb"[^\n]*?(?:" + TASK_CUE + b")")
+_JOINED_ANCHORS = (b"= (", b"return (")
+# Names that say they hold something other than text: ``prompt_tokens=``, ``template_id``,
+# ``log_filename_template`` (a path or file name may name a prompt file: its value decides).
+_NOT_TEXT_NAME = b"".join(rb"(?<!" + s + b")" for s in (
+    b"_tokens", b"_token", b"_id", b"_ids", b"_count", b"_len", b"_length", b"_key", b"_keys", b"_type",
+    b"_types", b"_version", b"_url", b"_enabled", b"_mode", b"filename_template", b"path_template",
+    b"url_template", b"name_template"))
+# ``instruction='Fix it',`` inside a call is a keyword argument, not a binding.
+_NOT_KEYWORD = rb"(?!=[^=\n][^\n]*,[ \t]*(?:#[^\n]*)?$)"
+# What a prompt-named binding is given when it can hold text: prose, a container, a
+# text operation, another constant, a file read; ``SYSTEM_ROOT = Path(...)``,
+# ``template_id = get_id()`` or ``prompt = "hi"`` holds none.
+_TEXT_VALUE = (
+    rb"[ \t]*(?:" + _TEXT_LITERAL + rb"|\[\s*(?:" + _PROSE + rb"|[^\s\"\'])|[({\\]|\n|(?:textwrap\.)?dedent\s*\(|"
+    rb"(?:inspect\.)?cleandoc\s*\(|(?:string\.)?Template\s*\(|os\.(?:getenv|environ\.get)\s*\(\s*[\w.]+|"
+    rb"os\.(?:getenv|environ\.get)\s*\(\s*[\"\'][^\"\'\n]*[\"\']\s*,\s*" + _TEXT_LITERAL + rb"|"
+    rb"(?-i:[A-Z][A-Z0-9_]*)\s*(?:$|[+%.\[#])|"
+    rb"[\w.]+\s*(?:\+|%|\.\s*(?:format|replace|strip|read_text|read|render|get_template|substitute)\b)|"
+    rb"[\w.]+(?<!path)\s*\.\s*join\b)"
+)
 # A key that holds prompt text (a scalar on the same line, a block indicator, or plain
 # text on the next, indented line), or a key that holds a list of prompts; Kubernetes'
 # ``template:`` (a mapping on the next lines) does not match.
@@ -108,20 +171,19 @@ _YAML_ANCHORS = (b"system", b"prompt", b"template", b"instructions", b"user", b"
 
 
 @dataclass(frozen=True)
-class Prefilter:
+class Check:
     """Find a literal anchor at memory-search speed, then confirm with a regex around it.
 
     A regex alone is tried at every byte of every file; searching the lower-cased bytes
     for a handful of literals first skips almost all of an ordinary file in C, and the
-    confirming regex only runs on the lines where an anchor occurs.
+    confirming regex only runs from the start of the line where an anchor occurs.
     """
 
     anchors: tuple[bytes, ...]
     confirm: re.Pattern[bytes]
     window: int = 300  # bytes after an anchor a multi-line call may span
 
-    def matches(self, data: bytes) -> bool:
-        low = data.lower()
+    def found(self, data: bytes, low: bytes) -> bool:
         for anchor in self.anchors:
             start = low.find(anchor)
             while start != -1:
@@ -130,6 +192,18 @@ class Prefilter:
                     return True
                 start = low.find(anchor, start + 1)
         return False
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """A file passes when any one kind of evidence may be in it (each kind its own check, so
+    a common anchor such as ``prompt`` only wakes the regex that needs it)."""
+
+    checks: tuple[Check, ...]
+
+    def matches(self, data: bytes) -> bool:
+        low = data.lower()
+        return any(check.found(data, low) for check in self.checks)
 
 
 # Files that are not scanned on their own but that code may read as prompt text.
@@ -172,18 +246,20 @@ def _name_anchors(patterns: tuple[str, ...]) -> tuple[bytes, ...]:
 def prefilter(kind: str, name_patterns: tuple[str, ...]) -> Prefilter | None:
     """What a file of ``kind`` must contain to be parsed (None: always parse)."""
     names = _name_regex(name_patterns)
-    registry_anchors, registry_markers = registry_prefilter()  # the sink and framework registries' SDKs
-    anchors = _CALL_ANCHORS + registry_anchors + _name_anchors(name_patterns)
-    calls = _CALL_MARKERS + b"|" + registry_markers
+    anchors = _CALL_ANCHORS + _name_anchors(name_patterns)
     if kind == "python":
-        assign = rb"^[ \t]*" + names + rb"[ \t]*(?::[^=\n]*)?=(?!=)"
-        return Prefilter(anchors + _BUILDER_ANCHORS,
-                         re.compile(calls + b"|" + assign + b"|" + _BUILDERS, re.MULTILINE | re.IGNORECASE))
+        assign = rb"^[ \t]*" + names + _NOT_TEXT_NAME + _NOT_KEYWORD + rb"[ \t]*(?::[^=\n]*)?\+?=(?!=)" + _TEXT_VALUE
+        flags = re.MULTILINE | re.IGNORECASE
+        return Prefilter((Check(_CALL_ANCHORS, re.compile(_CALL_MARKERS, flags)),
+                          Check(_name_anchors(name_patterns), re.compile(assign, flags)),
+                          Check(_BUILDER_ANCHORS, re.compile(_BUILDERS, flags), window=_BODY + 200),
+                          Check(_TEXT_ANCHORS, re.compile(_TEXT, flags), window=CUE_WINDOW + 200),
+                          Check(_JOINED_ANCHORS, re.compile(_JOINED, flags), window=_BODY + 200)))
     if kind == "notebook":
         assign = names + rb"[ \t]*(?::[^=\\]*)?=(?!=)"
-        return Prefilter(anchors, re.compile(calls + b"|" + assign, re.IGNORECASE | re.MULTILINE))
+        return Prefilter((Check(anchors, re.compile(_CALL_MARKERS + b"|" + assign, re.IGNORECASE)),))
     if kind == "yaml":
-        return Prefilter(_YAML_ANCHORS, re.compile(_YAML_KEYS, re.MULTILINE | re.IGNORECASE))
+        return Prefilter((Check(_YAML_ANCHORS, re.compile(_YAML_KEYS, re.MULTILINE | re.IGNORECASE)),))
     return None
 
 
@@ -404,7 +480,8 @@ def callers(candidates: list[str], names: set[str], config: Config, cache: ScanC
     known = cache.memo("wrapper-callers", stamp) if cache is not None else {}
     pattern = re.compile(rb"(?<![\w.])(?:[\w]+\.)?(?:" + b"|".join(re.escape(n.encode()) for n in ordered)
                          + rb")\s*\(")
-    check = Prefilter(tuple(n.lower().encode() for n in ordered), pattern, window=len(max(ordered, key=len)) + 40)
+    check = Prefilter((Check(tuple(n.lower().encode() for n in ordered), pattern,
+                             window=len(max(ordered, key=len)) + 40),))
     root = Path(config.root)
     found = []
     for rel in candidates:

@@ -29,12 +29,12 @@ def answer(q):
 
 HOSTILE = {
     "good.py": GOOD,
-    "latin1.py": "BAD_PROMPT = 'caf\xe9'\n".encode("latin-1"),
-    "nul.py": b"NUL_PROMPT = 'a'\x00\n",
+    "latin1.py": "BAD_PROMPT = 'Answer the caf\xe9 question.'\n".encode("latin-1"),
+    "nul.py": b"NUL_PROMPT = 'Answer in one line.'\x00\n",
     "syntax.py": "BROKEN_PROMPT = (\n    'unclosed'\n",
     "deep_parens.py": "DEEP_PROMPT = " + "(" * 3000 + "'x'" + ")" * 3000 + "\n",
-    "deep_concat.py": "DEEP_PROMPT = " + " + ".join(["'ab'"] * 3000) + "\n",
-    "deep_unary.py": "DEEP_PROMPT = " + "-" * 3000 + "1\n",
+    "deep_concat.py": "DEEP_PROMPT = " + " + ".join(["'Answer in one line.'"] * 3000) + "\n",
+    "deep_unary.py": "DEEP_PROMPT = (" + "-" * 3000 + "1)\n",
     "huge.py": "HUGE_PROMPT = '" + "x" * 5_200_000 + "'\n",
     "self_import.py": "from self_import import LOOP_PROMPT\nLOOP_PROMPT = LOOP_PROMPT + ' Answer in one line.'\n",
     "cycle_a.py": "from cycle_b import B_PROMPT\nA_PROMPT = B_PROMPT + ' Answer in one line.'\n",

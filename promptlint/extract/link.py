@@ -241,7 +241,9 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
         request, found = shape(linked, book)
         requests.append(request)
         examples.extend(found)
-    candidates.spliced(results, examples)
+    # Modules read on demand (imported constants) can hold text spliced into a prompt too.
+    known = {id(r): r for r in (*results, *table.by_name.values(), *tree.loaded)}
+    candidates.spliced(list(known.values()), examples)
 
     for loaded in tree.loaded:
         all_diagnostics.extend(loaded.diagnostics)

@@ -12,6 +12,7 @@ here (and, when its parameters are shaped differently, a shape in
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -345,25 +346,43 @@ def text_slots(provider: str, api: str) -> tuple[str, ...]:
     return tuple(sorted(TEXT_SLOTS))
 
 
-@lru_cache(maxsize=1)
-def prefilter_markers() -> tuple[tuple[bytes, ...], bytes]:
-    """What the prefilter looks for so that files using the registry's SDKs and frameworks
-    are parsed: (literal anchors, a confirming regex). An import of a package whose calls
-    have a one-word name (``Agent``, ``converse``, ``PromptBuilder``), or a call through
-    the last two names of a sink's callee (``models.generate_content(``), whose receiver
-    may come from another module."""
-    import re
+@lru_cache(maxsize=4)
+def prefilter_markers(sinks: tuple[Sink, ...] = SINKS) -> tuple[tuple[bytes, ...], bytes]:
+    """What the byte prefilter looks for so that no file holding a call of these shapes is
+    skipped: the literal anchors (lower case) and a regex over the call's last names.
 
-    from promptlint.extract.frameworks import PACKAGES as DEFINING  # frameworks whose prompts are objects
+    A method sink is its last two names (``messages . create (``, with a response wrapper
+    between); a module function is its name called bare (``from litellm import
+    completion`` and called where code calls, not in a sentence), on its package
+    (``litellm.acompletion(``) or imported under another name (``from litellm import
+    completion as llm_call``). A one-word method (``chat``, ``converse``,
+    ``generate_content``) and a framework whose prompts are objects (``PromptBuilder``)
+    need their package imported: the name alone is too common."""
+    from promptlint.extract.frameworks import PACKAGES as DEFINING
 
-    packages = sorted({p for sink in SINKS if len(sink.tail) == 1 for p in sink.packages} | set(DEFINING))
-    anchors = set(packages)
-    alts = [rb"^[ \t]*\"?(?:from|import)[ \t]+(?:" + b"|".join(re.escape(p).encode() for p in packages) + rb")\b"]
-    for sink in SINKS:
-        if len(sink.tail) < 2:
-            continue
-        before, last = sink.tail[-2], sink.tail[-1]
-        anchors.update(before)
-        alts.append(rb"\b(?:" + b"|".join(re.escape(n).encode() for n in sorted(before)) + rb")\s*\.\s*(?:"
-                    + b"|".join(re.escape(n).encode() for n in sorted(last)) + rb")\s*\(")
-    return tuple(sorted(a.lower().encode() for a in anchors)), b"|".join(alts)
+    anchors: list[bytes] = []
+    pattern: list[bytes] = []
+    imported: set[str] = set(DEFINING)
+    wrap = b"(?:" + b"|".join(w.encode() + rb"\s*\.\s*" for w in sorted(WRAPPERS)) + b")?"
+    for sink in sinks:
+        names = [b"(?:" + b"|".join(sorted(n.encode() for n in part)) + b")" for part in sink.tail]
+        if sink.function:
+            pattern.append(rb"(?:^|[=(,\[:]|\bawait|\breturn|\byield)[ \t]*" + names[-1] + rb"\s*\(")
+            for package in sink.packages:
+                p = re.escape(package).encode()
+                pattern.append(rb"\b" + p + rb"\s*\.\s*" + names[-1] + rb"\s*\(")
+                pattern.append(rb"\bfrom[ \t]+" + p + rb"\b[^\n]*?\bimport[ \t]+(?:\([^)]*?|[^\n(]*?)\b"
+                               + names[-1] + rb"\b")
+            anchors.extend(sorted(n.lower().encode() for n in sink.tail[-1]))
+            anchors.extend(package.lower().encode() for package in sink.packages)
+        elif len(sink.tail) == 1:
+            imported.update(sink.packages)
+        else:
+            pattern.append(names[-2] + rb"\s*\.\s*" + wrap + names[-1] + rb"\s*\(")
+            anchors.extend(sorted(n.lower().encode() for n in sink.tail[-2]))
+    if imported:
+        packages = sorted(imported)
+        pattern.append(rb"(?m:^)[ \t]*\"?(?:from|import)[ \t]+(?:" + b"|".join(re.escape(p).encode() for p in packages)
+                       + rb")\b")
+        anchors.extend(p.lower().encode() for p in packages)
+    return tuple(dict.fromkeys(anchors)), b"(?-i:" + b"|".join(dict.fromkeys(pattern)) + b")"
