@@ -19,6 +19,7 @@ under its glob, one by one and together.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +33,15 @@ KINDS = ("request", "template")
 SETTINGS = ("default_model", "requests_per_month", "cache_hit_rate", "tokenizer")
 
 
+MAX_TOKENS = 10**12  # beyond any inventory: a larger count is a damaged or crafted file
+
+
 class BaselineError(Exception):
     """The baseline file is missing, unreadable or not a promptlint baseline (exit code 2)."""
+
+
+def _not_a_number(name: str):
+    raise ValueError(f"{name} is not a number a baseline holds")
 
 
 @dataclass(frozen=True)
@@ -115,18 +123,22 @@ def dumps(inv: Inventory) -> str:
 def write(inv: Inventory, path: Path) -> None:
     """Write atomically: a reader (or a crash) never sees half a baseline."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, dumps(inv).encode("utf-8"))
+    # A lone surrogate (a file name that is not UTF-8) is written as its JSON escape, so the
+    # id reads back exactly.
+    write_atomic(path, dumps(inv).encode("utf-8", "backslashreplace"))
 
 
 def load(path: Path) -> Inventory:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_a_number)
     except FileNotFoundError:
         raise BaselineError(f"baseline {path} does not exist; write it with `promptlint audit --write-baseline {path}`") from None
     except OSError as exc:
         raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BaselineError(f"baseline {path} is not valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # NaN/Infinity, 5,000-digit numbers, nesting too deep
+        raise BaselineError(f"baseline {path} is not a promptlint baseline: {str(exc) or 'nested too deeply'}") from None
     if not isinstance(data, dict) or data.get("promptlint_baseline") != FORMAT_VERSION:
         raise BaselineError(f"{path} is not a promptlint baseline (version {FORMAT_VERSION})")
     entries: dict[tuple[str, str], Entry] = {}
@@ -135,11 +147,14 @@ def load(path: Path) -> Inventory:
         if not isinstance(table, dict):
             raise BaselineError(f"baseline {path}: `{kind}s` must be an object of id -> entry")
         for eid, raw in table.items():
-            try:
-                entries[(kind, eid)] = Entry(eid, kind, int(raw["tokens"]), str(raw.get("model", "")),
-                                             float(raw.get("usd_per_request", 0)), float(raw.get("usd_per_month", 0)))
-            except (TypeError, KeyError, ValueError):
-                raise BaselineError(f"baseline {path}: entry `{eid}` needs a whole number of `tokens`") from None
+            tokens = raw.get("tokens") if isinstance(raw, dict) else None
+            if type(tokens) is not int or not 0 <= tokens <= MAX_TOKENS:
+                raise BaselineError(f"baseline {path}: entry `{eid}` needs a whole number of `tokens` "
+                                    f"from 0 to {MAX_TOKENS:,}")
+            usd = [raw.get(k, 0) for k in ("usd_per_request", "usd_per_month")]
+            if not all(type(u) in (int, float) and math.isfinite(u) and u >= 0 for u in usd):
+                raise BaselineError(f"baseline {path}: entry `{eid}` has dollars that are not a non-negative number")
+            entries[(kind, eid)] = Entry(eid, kind, tokens, str(raw.get("model", "")), float(usd[0]), float(usd[1]))
     settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
     return Inventory(entries, settings)
 

@@ -4,7 +4,11 @@ Per file it keeps the prefilter verdict and the extraction result, keyed by the 
 the file's bytes; per text it keeps the legacy-BPE token count, keyed by the hash of the
 text. One cache file per (tool version, Python version, extraction settings) so a change
 of any of them starts afresh. It is written atomically and any entry that cannot be read
-is ignored: a cache can only make a run faster, never different.
+is ignored: a cache can only make a run faster, never different. "Cannot be read"
+includes a file this user's promptlint did not seal (:mod:`promptlint.seal`: a cache
+committed in a pull request cannot vouch for its files) and valid JSON of the wrong shape: every rebuilt dataclass has each field checked
+against its annotation, counts are range-checked, and memo values pass their user's
+check, so a damaged or crafted file makes a run slower, never different or dead.
 
 The format is JSON with an explicit list of the dataclasses it may rebuild, never pickle:
 scanning an untrusted checkout must not execute code planted in its cache folder.
@@ -14,13 +18,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import os
 import sys
+import time
+import types
+import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from promptlint import __version__
 from promptlint.atomic import write_atomic
+from promptlint.boundary import PathError, config_path, linked_component
+from promptlint.config import Config, ConfigError
 from promptlint.discover import digest
+from promptlint.seal import seal, unseal
 from promptlint import types as types_module
 from promptlint.extract import layout as layout_module
 from promptlint.extract import result as result_module
@@ -44,6 +56,66 @@ _TYPES = _dataclasses(types_module, values_module, result_module, layout_module)
 # Field names per type, in definition order: an entry stores the values positionally.
 _FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _TYPES.values()}
 _SCALARS = (str, int, float, bool, type(None))
+MAX_TOKENS = 100_000_000  # a text's count is below its length; max-file-size is 5 MB by default
+
+
+def _plain_types(hint) -> frozenset[type] | None:
+    """The exact types a value of ``hint`` may have, when its type alone decides."""
+    if hint is type(None) or hint is None:
+        return frozenset({type(None)})
+    if hint in (bool, int, str) or (isinstance(hint, type) and dataclasses.is_dataclass(hint)):
+        return frozenset({hint})  # a dataclass was checked field by field when it was rebuilt
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        parts = [_plain_types(a) for a in typing.get_args(hint)]
+        return frozenset().union(*parts) if all(p is not None for p in parts) else None
+    return None
+
+
+def _checker(hint) -> Callable[[Any], bool] | frozenset[type]:
+    """Whether a decoded value has the type ``hint`` names (a field annotation): a set of
+    exact types (the common, fast case) or a function."""
+    plain = _plain_types(hint)
+    if plain is not None:
+        return plain
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is typing.Any or hint is object:
+        return lambda v: True
+    if hint is float:
+        return lambda v: type(v) in (int, float) and math.isfinite(v)
+    if origin is typing.Literal:
+        allowed = frozenset(args)
+        return lambda v: type(v) in (str, int, bool) and v in allowed
+    if origin in (typing.Union, types.UnionType):
+        options = [_as_function(_checker(a)) for a in args]
+        return lambda v: any(check(v) for check in options)
+    if origin in (tuple, list, frozenset) and (origin is not tuple or (len(args) == 2 and args[1] is Ellipsis)):
+        item = _checker(args[0]) if args else None
+        if item is None:
+            return lambda v: type(v) is origin
+        if isinstance(item, frozenset):
+            return lambda v: type(v) is origin and all(type(x) in item for x in v)
+        return lambda v: type(v) is origin and all(item(x) for x in v)
+    if origin is tuple:
+        items = [_as_function(_checker(a)) for a in args]
+        return lambda v: type(v) is tuple and len(v) == len(items) and all(c(x) for c, x in zip(items, v))
+    if origin is dict:
+        key, value = (_as_function(_checker(a)) for a in args) if args else (lambda v: True, lambda v: True)
+        return lambda v: type(v) is dict and all(key(k) and value(x) for k, x in v.items())
+    raise TypeError(f"the cache cannot check {hint!r}")  # a new kind of field: teach _checker
+
+
+def _as_function(check) -> Callable[[Any], bool]:
+    return (lambda v: type(v) in check) if isinstance(check, frozenset) else check
+
+
+_CHECKS = {cls: tuple(_checker(typing.get_type_hints(cls)[name]) for name in names) for cls, names in _FIELDS.items()}
+
+
+def _well_typed(cls: type, values: list) -> bool:
+    for check, value in zip(_CHECKS[cls], values):
+        if not (type(value) in check if type(check) is frozenset else check(value)):
+            return False
+    return True
 
 
 def _encode(obj: Any) -> Any:
@@ -64,23 +136,32 @@ def _encode(obj: Any) -> Any:
     raise TypeError(f"cannot cache {kind.__name__}")
 
 
-def _decode(obj: Any) -> Any:
+MAX_DEPTH = 300  # JSON levels; extraction's deepest result on the labelled corpus has 64
+
+
+def _decode(obj: Any, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise ValueError("cache entry nested deeper than extraction makes them")
+    depth += 1
     if isinstance(obj, dict):
         if "$" in obj:
             cls = _TYPES[obj["$"]]  # KeyError on anything not listed: the entry is dropped
             values = obj["v"]
-            if len(values) != len(_FIELDS[cls]):
+            if not isinstance(values, list) or len(values) != len(_FIELDS[cls]):
                 raise ValueError("cache entry of another shape")
-            return cls(*[_decode(val) for val in values])
+            decoded = [_decode(val, depth) for val in values]
+            if not _well_typed(cls, decoded):
+                raise ValueError(f"cache entry with a field of the wrong type in {cls.__name__}")
+            return cls(*decoded)
         if "$t" in obj:
-            return tuple(_decode(o) for o in obj["$t"])
+            return tuple(_decode(o, depth) for o in obj["$t"])
         if "$f" in obj:
-            return frozenset(obj["$f"])
+            return frozenset(_decode(o, depth) for o in obj["$f"])
         if "$d" in obj:
-            return {_decode(k): _decode(val) for k, val in obj["$d"]}
+            return {_decode(k, depth): _decode(val, depth) for k, val in obj["$d"]}
         raise ValueError("unknown cache object")
     if isinstance(obj, list):
-        return [_decode(o) for o in obj]
+        return [_decode(o, depth) for o in obj]
     return obj
 
 
@@ -89,6 +170,23 @@ _MARKERS = {
     "CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n"
                     "# This folder is a cache created by promptlint; see https://bford.info/cachedir/\n",
 }
+
+
+def cache_location(config: Config) -> tuple[Path | None, str | None]:
+    """The cache folder ``cache-dir`` names, or (None, why it is not used).
+
+    The key may come from the scanned repository, so it must name a folder inside the
+    root (else a configuration error), and no part of the way there may be a symbolic
+    link (a committed ``.promptlint_cache`` link would make a plain run write through it:
+    the run goes on uncached, with a notice)."""
+    try:
+        folder = config_path(config.root, config.cache_dir, "cache-dir", follow=False)
+    except PathError as exc:
+        raise ConfigError(f"{config.source or 'config'}: {exc}") from None
+    link = linked_component(config.root, folder)
+    if link is not None:
+        return None, f"cache not used: `{link}` is a symbolic link (a cache folder must be a real folder in the tree)"
+    return folder, None
 
 
 def mark_cache_folder(folder: Path) -> None:
@@ -104,8 +202,9 @@ def mark_cache_folder(folder: Path) -> None:
 class ScanCache:
     """Load once, consult during the scan, save once if anything changed."""
 
-    def __init__(self, folder: Path | None, settings: tuple) -> None:
+    def __init__(self, folder: Path | None, settings: tuple, refused: str | None = None) -> None:
         self.folder = folder
+        self.refused = refused  # why the configured folder is not used, for a notice
         key = json.dumps([__version__, sys.version_info[:2], list(map(str, settings))])
         self.path = folder / f"scan-{digest(key.encode())}.json" if folder else None
         self.files: dict[str, list] = {}  # path -> [file digest, passes prefilter, encoded FileResult | None]
@@ -124,11 +223,14 @@ class ScanCache:
         if self.path is None or not self.path.is_file():
             return
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            body = unseal(self.path.read_bytes())
+            if body is None:
+                return  # not written by this user's promptlint (or damaged): start empty
+            data = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
             parts = (data["files"], data["stats"], data["tokens"], data["memos"])
             if all(isinstance(p, dict) for p in parts):
                 self.files, self.stats, self.tokens, self.memos = parts
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             self.files, self.stats, self.tokens, self.memos = {}, {}, {}, {}  # corrupt: start empty
 
     def _entry(self, path: str, file_digest: str) -> list | None:
@@ -153,7 +255,7 @@ class ScanCache:
             return None
         try:
             result = _decode(self.files[path][2])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, RecursionError):
             return None
         return result if isinstance(result, FileResult) else None
 
@@ -168,26 +270,35 @@ class ScanCache:
         self.files[path] = [file_digest, passes, encoded, result.kind if result is not None else None]
         self.dirty = True
 
-    def known_digest(self, path: str, size: int, mtime_ns: int) -> str | None:
-        """The content hash recorded for a file whose size and mtime are unchanged, so a
-        warm run need not read it (the shortcut ruff and make take)."""
+    def known_digest(self, path: str, stat: list[int]) -> str | None:
+        """The content hash recorded for a file whose :func:`stat_key` is unchanged, so a
+        warm run need not read it (the shortcut git, ruff and make take)."""
         entry = self.stats.get(path)
-        if isinstance(entry, list) and len(entry) == 3 and entry[0] == size and entry[1] == mtime_ns:
-            return entry[2] if isinstance(entry[2], str) else None
+        if isinstance(entry, list) and len(entry) == len(stat) + 1 and entry[:-1] == stat:
+            return entry[-1] if isinstance(entry[-1], str) else None
         return None
 
-    def remember_stat(self, path: str, size: int, mtime_ns: int, file_digest: str) -> None:
-        if self.enabled and self.stats.get(path) != [size, mtime_ns, file_digest]:
-            self.stats[path] = [size, mtime_ns, file_digest]
+    def remember_stat(self, path: str, stat: list[int], file_digest: str) -> None:
+        # A file changed in the last two seconds may change again within the same mtime
+        # tick and keep its size ("racily clean", as git calls it): read it next time.
+        if not self.enabled or stat[1] >= time.time_ns() - 2_000_000_000:
+            return
+        if self.stats.get(path) != [*stat, file_digest]:
+            self.stats[path] = [*stat, file_digest]
             self.dirty = True
 
-    def memo(self, name: str, stamp: str) -> dict:
+    def memo(self, name: str, stamp: str, valid: Callable[[Any, Any], bool] | None = None) -> dict:
         """A dict of derived values (prices, model ids) kept while ``stamp`` (the version of
-        what derived them) is unchanged; filled in place by its user."""
+        what derived them) is unchanged; filled in place by its user. ``valid(key, value)``
+        drops loaded values its user could not take."""
         entry = self.memos.get(name)
         if not isinstance(entry, dict) or entry.get("stamp") != stamp or not isinstance(entry.get("values"), dict):
             entry = {"stamp": stamp, "values": {}}
             self.memos[name] = entry
+        if valid is not None:
+            values = entry["values"]
+            for key in [k for k, v in values.items() if not valid(k, v)]:
+                del values[key]
         return entry["values"]
 
     def _memo_sizes(self) -> dict[str, int]:
@@ -195,7 +306,7 @@ class ScanCache:
 
     def token_count(self, text_digest: str) -> int | None:
         got = self.tokens.get(text_digest)
-        return got if isinstance(got, int) else None
+        return got if type(got) is int and 0 <= got <= MAX_TOKENS else None
 
     def remember_tokens(self, counts: dict[str, int]) -> None:
         if self.enabled and counts:
@@ -207,9 +318,54 @@ class ScanCache:
             return
         try:
             mark_cache_folder(self.folder)
+            _remove_stale_temporaries(self.folder)
             data = {"files": self.files, "stats": self.stats, "tokens": self.tokens, "memos": self.memos}
-            write_atomic(self.path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+            sealed = seal(json.dumps(data, separators=(",", ":")).encode("utf-8"))
+            if sealed is not None:  # no key, no cache: an unsealed file would be ignored anyway
+                write_atomic(self.path, sealed)
         except OSError:
             pass  # a read-only checkout still gets its results; only the next run is slower
         self.dirty = False
         self._sizes = self._memo_sizes()
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a value the cache writes")
+
+
+STALE_TEMPORARY = 600.0  # seconds: no save takes this long, so such a file is a killed run's
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Temporary files a killed run left while saving (``kill -9`` between write and
+    rename); a run saving now has just made its own, which is young."""
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMPORARY:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def decimal_text(key: Any, value: Any) -> bool:
+    """A memo value that reads back as a finite, non-negative Decimal (a price)."""
+    from decimal import Decimal, InvalidOperation
+
+    if not isinstance(value, str) or len(value) > 100:
+        return False
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return False
+    return number.is_finite() and number >= 0
+
+
+def text_or_none(key: Any, value: Any) -> bool:
+    """A memo value that is a string or None (a model id, or "not known")."""
+    return value is None or isinstance(value, str)

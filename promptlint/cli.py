@@ -22,7 +22,9 @@ class UsageError(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file=None) -> None:
-        click.echo(f"promptlint: error: {self.format_message()}", err=True)
+        from promptlint.escape import line
+
+        click.echo(line(f"promptlint: error: {self.format_message()}"), err=True)
 
 
 class _Main(click.Group):
@@ -46,6 +48,13 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 def _config(paths: tuple[str, ...], config_file: str | None, **overrides) -> Config:
     start = Path(paths[0]) if paths else Path.cwd()
     config = load_config(start, Path(config_file) if config_file else None)
+    if "tokenizer" in overrides:  # a command that counts: the network needs the user's word
+        from promptlint.escape import line
+        from promptlint.userconfig import choose_tokenizer
+
+        overrides["tokenizer"], notice = choose_tokenizer(config.tokenizer, overrides["tokenizer"], config.source)
+        if notice:
+            click.echo(line(f"promptlint: {notice}"), err=True)
     changes = {k.replace("-", "_"): v for k, v in overrides.items() if v is not None}
     return config.with_overrides(**changes)
 
@@ -67,10 +76,12 @@ def _analyze(paths, config, select=(), ignore=(), use_cache=True, **traffic):
 
 
 def _notices(analysis) -> None:
+    from promptlint.escape import line
+
     for notice in analysis.notices:
-        click.echo(f"promptlint: {notice.path}: {notice.message}", err=True)
+        click.echo(line(f"promptlint: {notice.path}: {notice.message}"), err=True)
     for warning in analysis.measurements.warnings:
-        click.echo(f"promptlint: warning: {warning}", err=True)
+        click.echo(line(f"promptlint: warning: {warning}"), err=True)
 
 
 common_options = [
@@ -126,7 +137,17 @@ def _baseline_path(given: str | None, config: Config, option: str) -> Path | Non
         return Path(given)
     if not config.baseline:
         raise UsageError(f"{option} needs a FILE, or `baseline` set in [tool.promptlint]")
-    return Path(config.root) / config.baseline
+    return _config_baseline(config)
+
+
+def _config_baseline(config: Config) -> Path:
+    """The config's ``baseline``, which must stay in the tree (the config may be a stranger's)."""
+    from promptlint.boundary import PathError, config_path
+
+    try:
+        return config_path(config.root, config.baseline, "baseline")
+    except PathError as exc:
+        raise UsageError(f"{config.source}: {exc}") from None
 
 
 def _shown(path: Path) -> str:
@@ -192,7 +213,7 @@ def audit(paths, output_format, baseline_file, write_file, max_increase, usage_f
     write_path = _baseline_path(write_file, config, "--write-baseline")
     before = None
     if compare_path is None and write_path is None and config.baseline:
-        implicit = Path(config.root) / config.baseline
+        implicit = _config_baseline(config)
         if implicit.exists():
             compare_path = implicit
         else:
@@ -238,8 +259,10 @@ def _usage_logs(files: tuple[str, ...]):
         if not Path(name).is_file():
             raise UsageError(f"--usage: {name} does not exist")
     logs = read_logs([(Path(name), name) for name in files])
+    from promptlint.escape import line
+
     for problem in logs.problems:
-        click.echo(f"promptlint: warning: usage log skipped: {problem}", err=True)
+        click.echo(line(f"promptlint: warning: usage log skipped: {problem}"), err=True)
     return logs
 
 
@@ -296,9 +319,13 @@ def fix(paths, unsafe_fixes, show_diff, select, ignore, fail_on, output_format, 
     if output_format == "json":
         click.echo(render_fix_json(run, _view(config), show_diff, unsafe_fixes), nl=False)
     else:
+        from promptlint.escape import block
+
         out, err = render_fix(run, _view(config), show_diff, unsafe_fixes)
-        click.echo(out, nl=False)
-        click.echo(err, nl=False, err=True)
+        # A diff piped to `git apply` must hold the file's own characters; on a terminal it
+        # is shown like any other output.
+        click.echo(out if show_diff and not sys.stdout.isatty() else block(out), nl=False)
+        click.echo(block(err), nl=False, err=True)
     if show_diff:
         sys.exit(EXIT_FINDINGS if run.files else EXIT_OK)
     after = run.after or run.analysis
@@ -320,20 +347,20 @@ def count(source, model, output_format, config_file, tokenizer) -> None:
         result = count_source(source, model or config.default_model, config)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UsageError(str(exc)) from None
-    for warning in result["warnings"]:
-        click.echo(f"promptlint: warning: {warning}", err=True)
-    if output_format == "json":
-        import json
+    from promptlint.escape import json_dumps, line
 
-        click.echo(json.dumps(result, indent=2))
+    for warning in result["warnings"]:
+        click.echo(line(f"promptlint: warning: {warning}"), err=True)
+    if output_format == "json":
+        click.echo(json_dumps(result, indent=2))
     else:
         from promptlint.report import fmt_int, fmt_usd
 
         holes = f", {len(result['placeholders'])} placeholders not counted" if result["placeholders"] else ""
-        click.echo(f"{fmt_int(result['tokens'])} tokens ({result['count']} for {result['model']}{holes}); "
-                   f"{fmt_int(result['input_tokens'])} input tokens as one user message: "
-                   f"{fmt_usd(result['usd_per_request'])}/request, "
-                   f"{fmt_usd(result['usd_per_month'])}/month at {fmt_int(config.requests_per_month)} requests")
+        click.echo(line(f"{fmt_int(result['tokens'])} tokens ({result['count']} for {result['model']}{holes}); "
+                        f"{fmt_int(result['input_tokens'])} input tokens as one user message: "
+                        f"{fmt_usd(result['usd_per_request'])}/request, "
+                        f"{fmt_usd(result['usd_per_month'])}/month at {fmt_int(config.requests_per_month)} requests"))
 
 
 @main.command()
@@ -359,10 +386,13 @@ def calibrate(paths, models, dry_run, output_format, config_file, default_model)
     written = result.factors if not dry_run else {}
     if written:
         set_calibration(target, written, nested)
+    from promptlint.escape import block, line
+
     if result.warning:
-        click.echo(f"promptlint: warning: {result.warning}", err=True)
+        click.echo(line(f"promptlint: warning: {result.warning}"), err=True)
     shown = ("[tool.promptlint] of " if nested else "") + _view(config).path(str(Path(target).resolve()))
-    click.echo(render(result, written, shown, output_format), nl=False)
+    text = render(result, written, shown, output_format)
+    click.echo(text if output_format == "json" else block(text), nl=False)
 
 
 def _ruleset(config_file):
@@ -377,17 +407,17 @@ def _ruleset(config_file):
 @click.option("--config", "config_file", type=click.Path(dir_okay=False))
 def rules_command(output_format, config_file) -> None:
     """List every rule: code, name, severity, fixability, where it comes from."""
+    from promptlint.escape import json_dumps, line
+
     ruleset = _ruleset(config_file)
     if output_format == "json":
-        import json
-
-        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity, "fix": r.fix,
+        click.echo(json_dumps([{"code": r.code, "name": r.name, "severity": r.severity, "fix": r.fix,
                                 "origin": r.origin, "summary": r.summary} for r in ruleset.rules], indent=2))
         return
     width = max((len(r.name) for r in ruleset.rules), default=10)
     for r in ruleset.rules:
         origin = "" if r.origin == "builtin" else f"  [{r.origin}]"
-        click.echo(f"{r.code}  {r.name.ljust(width)}  {r.severity:<7}  {r.fix:<9}  {r.summary}{origin}")
+        click.echo(line(f"{r.code}  {r.name.ljust(width)}  {r.severity:<7}  {r.fix:<9}  {r.summary}{origin}"))
     _disabled_plugins_notice()
 
 
@@ -414,7 +444,9 @@ def explain(code, config_file) -> None:
     if rule is None:
         raise UsageError(f"no rule `{code}`; see `promptlint rules`")
     where = f"\n\nSet them under [tool.promptlint.rules.{rule.code}]." if rule.options else ""
-    click.echo(f"# {rule.code} {rule.name} ({rule.severity}; fix: {rule.fix})\n\n{rule_help(rule)[1]}{where}\n")
+    from promptlint.escape import block
+
+    click.echo(block(f"# {rule.code} {rule.name} ({rule.severity}; fix: {rule.fix})\n\n{rule_help(rule)[1]}{where}\n"))
 
 
 if __name__ == "__main__":  # pragma: no cover

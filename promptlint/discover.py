@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from promptlint.boundary import Tree
 from promptlint.config import DEFAULT_EXCLUDE, Config
 from promptlint.globs import PathMatcher
 from promptlint.survey import Extract, survey_all
@@ -26,9 +27,25 @@ if TYPE_CHECKING:
     from promptlint.extract.result import FileResult
 
 
+# Byte-order marks of the UTF-32 and UTF-16 encodings (YAML 1.1 allows UTF-16).
+WIDE_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\xff\xfe", b"\xfe\xff")
+
+
+def wide_encoding(data: bytes) -> str:
+    bom = next(b for b in WIDE_BOMS if data.startswith(b))
+    return f"encoded as {'UTF-32' if len(bom) == 4 else 'UTF-16'} (it starts with a byte-order mark)"
+
+
 def digest(data: bytes) -> str:
     """The content hash that keys the cache."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def stat_key(stat: os.stat_result) -> list[int]:
+    """What must be unchanged for a file's recorded hash to stand for its bytes: size,
+    mtime, and the inode's change time and number, which no one can set back (``touch -d``
+    restores an mtime, not a ctime)."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
 @dataclass(frozen=True)
@@ -38,7 +55,7 @@ class SourceFile:
     kind: str  # python | notebook | jinja | yaml
     data: bytes | None  # None until needed when the cache vouches for the file
     digest: str = ""  # content hash, the cache key
-    stat: tuple[int, int] | None = None  # (size, mtime_ns) when the bytes were read now, for the cache
+    stat: tuple[int, ...] | None = None  # stat_key of the file when its bytes were read now, for the cache
 
     def load(self) -> bytes:
         """The file's bytes (read now if the scan did not need them)."""
@@ -209,6 +226,7 @@ def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnos
     prompt-like text files of no kind are appended to ``others``."""
     root = Path(config.root).resolve()
     matchers = _matchers(config)
+    tree = tree_boundary(paths, config)
     seen: set[str] = set()
     for given in paths:
         start = Path(os.path.abspath(given))
@@ -220,7 +238,11 @@ def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnos
             kind = classify(rel, config)
             if kind and not matchers.exclude(rel) and rel not in seen:
                 seen.add(rel)
+                if start.is_symlink() and _refused(tree, start, rel, diagnostics):
+                    continue  # a staged link as pre-commit passes it: its target must be in the tree
                 yield rel, str(start), kind
+            continue
+        if start.is_symlink() and _refused(tree, start, relative(start, root), diagnostics):
             continue
         start_rel = relative(start, root)
         if start_rel != "." and matchers.exclude(start_rel):
@@ -248,17 +270,38 @@ def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnos
                     subdirs.append((entry.path, rel + "/"))
                 elif is_file:
                     kind = classify(rel, config)
+                    linked = entry.is_symlink()
                     if kind is None and others is not None and entry.name.endswith(LINKABLE_SUFFIXES):
-                        others.append(rel)
+                        if not (linked and tree.refusal(entry.path)):
+                            others.append(rel)
                     if kind is None or rel in seen:
                         continue
                     if matchers.include is not None and not matchers.include(rel):
                         continue
                     seen.add(rel)
+                    if linked and _refused(tree, entry.path, rel, diagnostics):
+                        continue
                     yield rel, entry.path, kind
                 elif entry.is_symlink() and classify(rel, config):
                     diagnostics.append(Diagnostic(rel, "skipped: broken or looping symbolic link", code="skip"))
             stack.extend(reversed(subdirs))
+
+
+def tree_boundary(paths: list[Path], config: Config) -> Tree:
+    """The tree files may be read from: the root, and folders named on the command line
+    outside it (links inside those may point within them)."""
+    root = Path(config.root).resolve()
+    outside = [str(p) for p in paths if p.is_dir() and relative(Path(os.path.abspath(p)), root).startswith("../")]
+    return Tree(root, _matchers(config).exclude, tuple(outside))
+
+
+def _refused(tree: Tree, path: str | Path, rel: str, diagnostics: list[Diagnostic]) -> bool:
+    """A symbolic link that leaves the tree (or enters an excluded folder) is skipped with
+    a notice: its target is neither read nor quoted."""
+    reason = tree.refusal(path)
+    if reason is not None:
+        diagnostics.append(Diagnostic(rel, f"skipped: symbolic link {reason}", code="skip"))
+    return reason is not None
 
 
 def read_candidate(rel: str, abspath: str, kind: str, config: Config,
@@ -276,14 +319,16 @@ def read_candidate(rel: str, abspath: str, kind: str, config: Config,
             return Diagnostic(rel, f"skipped: {stat.st_size:,} bytes is over max-file-size ({config.max_file_size:,})",
                               code="skip")
         if cache is not None:
-            known = cache.known_digest(rel, stat.st_size, stat.st_mtime_ns)
+            known = cache.known_digest(rel, stat_key(stat))
             if known is not None:
                 return SourceFile(rel, abspath, kind, None, known)
         with open(abspath, "rb") as handle:
             data = handle.read(config.max_file_size + 1)
     except OSError as exc:
         return Diagnostic(rel, f"skipped: cannot read file: {exc.strerror or exc}", code="skip")
-    return SourceFile(rel, abspath, kind, data, digest(data), (stat.st_size, stat.st_mtime_ns))
+    if data.startswith(WIDE_BOMS):  # no prefilter anchor matches such bytes: say so, never drop it silently
+        return Diagnostic(rel, f"skipped: {wide_encoding(data)}; promptlint reads UTF-8 only", code="skip")
+    return SourceFile(rel, abspath, kind, data, digest(data), tuple(stat_key(stat)))
 
 
 def passes_prefilter(source: SourceFile, config: Config) -> bool:
@@ -306,7 +351,7 @@ def remember(cache: ScanCache | None, source: SourceFile, passes: bool, fresh: b
     if cache is None:
         return
     if source.stat is not None:
-        cache.remember_stat(source.path, source.stat[0], source.stat[1], source.digest)
+        cache.remember_stat(source.path, list(source.stat), source.digest)
     if fresh and not passes:
         cache.remember(source.path, source.digest, False)
 
@@ -365,7 +410,7 @@ def callers(candidates: list[str], names: set[str], config: Config, cache: ScanC
             stat = abspath.stat()
         except OSError:
             continue
-        file_digest = cache.known_digest(rel, stat.st_size, stat.st_mtime_ns) if cache is not None else None
+        file_digest = cache.known_digest(rel, stat_key(stat)) if cache is not None else None
         entry = known.get(rel)
         if file_digest is not None and isinstance(entry, list) and len(entry) == 2 and entry[0] == file_digest:
             calls = bool(entry[1])

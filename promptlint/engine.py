@@ -12,7 +12,8 @@ from datetime import date
 from pathlib import Path
 
 from promptlint.anatomy import Anatomies, dissect_project
-from promptlint.cache import ScanCache
+from promptlint.boundary import Tree
+from promptlint.cache import ScanCache, cache_location, decimal_text, text_or_none
 from promptlint.consolidate import one_per_location, saveable_total
 from promptlint.config import Config
 from promptlint.discover import Discovery, _matchers, callers, classify, discover, read_candidate, remember, verdict
@@ -26,7 +27,7 @@ from promptlint.globs import match_path
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
-from promptlint.tokens import Measurements, TokenCounter, make_counter, measure
+from promptlint.tokens import Measurements, TokenCounter, make_counter, measure, request_model
 from promptlint.traffic import TrafficPlan, billing_hit_rate
 from promptlint.traffic.money import monthly, price_at
 from promptlint.traffic.stage import UsageReport, traffic_stage
@@ -89,7 +90,7 @@ def load_on_demand(rel: str, kind: str, config: Config, cache: ScanCache | None)
     or prompt file that code reads), through the cache like any other: its entry records
     the file's real prefilter verdict, so a later full scan treats it as discovery would."""
     root = Path(config.root)
-    if _matchers(config).exclude(rel) or not (root / rel).is_file():
+    if _matchers(config).exclude(rel) or not _readable(root / rel, config):
         return None
     got = read_candidate(rel, str(root / rel), kind, config, cache)
     if isinstance(got, Diagnostic):
@@ -103,6 +104,11 @@ def load_on_demand(rel: str, kind: str, config: Config, cache: ScanCache | None)
     if cache is not None:
         cache.remember(rel, got.digest, passes, result)
     return result
+
+
+def _readable(path: Path, config: Config) -> bool:
+    """A regular file that, links followed, stays in the tree and out of excluded folders."""
+    return path.is_file() and Tree(config.root, _matchers(config).exclude).refusal(path) is None
 
 
 def tree_files(results: list[FileResult], discovery: Discovery, config: Config,
@@ -149,21 +155,30 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
     root = Path(config.root)
     done: set[str] = set()
 
+    patterns: dict[tuple[str, str], re.Pattern] = {}
+
+    def imports(names: tuple[str, str]) -> re.Pattern:
+        """An import line naming the helper's module (its last part) or its first name."""
+        if names not in patterns:
+            patterns[names] = re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t][^\n]*\b(?:"
+                                         + b"|".join(re.escape(n.encode()) for n in names) + rb")\b")
+        return patterns[names]
+
     def find(wanted: set[tuple[str, str]]) -> list[FileResult]:
-        tests = []
+        # One pattern for every called name: a pattern per name, compiled up front, cost
+        # more than the search on a tree with thousands of helpers.
+        tests: dict[bytes, set[tuple[str, str]]] = {}  # called name -> (module tail, first name)
         for module, qualname in wanted:
             first, last = qualname.split(".")[0], qualname.rsplit(".", 1)[-1]
             tail = module.removesuffix(".__init__").rsplit(".", 1)[-1]
             if not last.isidentifier() or last.startswith("__") or len(last) <= 2:
                 continue
-            # called, or passed on by name (``Tool(func=summarize)``, ``tools=[summarize]``)
-            call = re.compile(rb"\b" + re.escape(last.encode()) + rb"\s*[(,)\]]")
-            imports = re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t][^\n]*\b(?:" + re.escape(tail.encode()) + rb"|"
-                                 + re.escape(first.encode()) + rb")\b")
-            tests.append((call, imports))
+            tests.setdefault(last.encode(), set()).add((tail, first))
         if not tests:
             return []
-        any_call = re.compile(b"|".join(c.pattern for c, _ in tests))
+        # called, or passed on by name (``Tool(func=summarize)``, ``tools=[summarize]``)
+        any_call = re.compile(rb"\b(" + b"|".join(re.escape(n) for n in sorted(tests, key=len, reverse=True))
+                              + rb")\s*[(,)\]]")
         found = []
         for rel in discovery.skipped:
             kind = "python" if rel.endswith(".py") else "notebook" if rel.endswith(".ipynb") else None
@@ -174,8 +189,10 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
                     data = handle.read(config.max_file_size + 1)
             except OSError:
                 continue
-            if len(data) > config.max_file_size or not any_call.search(data) \
-                    or not any(c.search(data) and i.search(data) for c, i in tests):
+            if len(data) > config.max_file_size:
+                continue
+            pairs = {pair for name in set(any_call.findall(data)) for pair in tests[name]}
+            if not any(imports(pair).search(data) for pair in sorted(pairs)):
                 continue
             done.add(rel)
             result = load_on_demand(rel, kind, config, cache)
@@ -204,7 +221,7 @@ def _outside_paths(module: str, bases: list[str], root: Path, config: Config) ->
     for base in bases:
         for name in (f"{stem}.py", f"{stem}/__init__.py"):
             rel = f"{base}/{name}" if base else name
-            if (root / rel).is_file() and not _matchers(config).exclude(rel):
+            if not _matchers(config).exclude(rel) and _readable(root / rel, config):
                 found.append(rel)
                 break
     return sorted(set(found))
@@ -236,7 +253,8 @@ def open_cache(config: Config, enabled: bool = True) -> ScanCache | None:
     if not enabled:
         return None
     settings = (tuple(config.prompt_name_patterns), tuple(config.template_globs))
-    return ScanCache(Path(config.root) / config.cache_dir, settings)
+    folder, refused = cache_location(config)
+    return ScanCache(folder, settings, refused)
 
 
 @dataclass(frozen=True)
@@ -256,6 +274,8 @@ def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None)
     results = list(discovery.results)
     results += _wrapper_callers(results, discovery, config, cache)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
+    if cache is not None and cache.refused:
+        notices += (Diagnostic(config.cache_dir, cache.refused, code="skip"),)
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
     project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache),
                    tree_files(results, discovery, config, cache), caller_loader(discovery, config, cache))
@@ -275,7 +295,8 @@ def _wrapper_callers(results: list[FileResult], discovery: Discovery, config: Co
         seen |= names
         if not new:
             break
-        pending = [rel for rel in pending if rel not in set(new)]
+        found = set(new)
+        pending = [rel for rel in pending if rel not in found]
         batch = [r for r in (load_on_demand(rel, classify(rel, config) or "python", config, cache) for rel in new) if r]
         loaded += batch
         names = wrapper_names(batch) - seen
@@ -294,10 +315,22 @@ def run_rules(rules: list[Rule], project: Project, measurements: Measurements, c
               traffic: TrafficPlan | None = None, anatomies: Anatomies | None = None) -> list[Finding]:
     anatomies = anatomies if anatomies is not None else dissect_project(project, config)
     findings: list[Finding] = []
+    broken: list[Diagnostic] = []
+
+    def context(rule: Rule, part: Project) -> RuleContext:
+        return RuleContext(rule, rule.option_values(config), part, measurements, config, catalog, counter, pricer,
+                           traffic, anatomies)
+
     for rule in rules:
-        ctx = RuleContext(rule, rule.option_values(config), project, measurements, config, catalog, counter, pricer,
-                          traffic, anatomies)
-        findings.extend(rule.resolve_check()(ctx))
+        try:
+            findings.extend(rule.resolve_check()(context(rule, project)))
+        except Exception as exc:  # noqa: BLE001 - one template must not end the run
+            found, failed = _rule_file_by_file(rule, project, context, exc)
+            findings.extend(found)
+            broken.extend(failed)
+    parse_error = next((r for r in rules if r.code == "PL001"), None)
+    if broken and parse_error is not None:
+        findings.extend(parse_error.resolve_check()(context(parse_error, replace(project, diagnostics=tuple(broken)))))
     kept = [f for f in findings if not suppressed(f, project, config, rules)]
     return assumed_models(one_per_location(kept), project, measurements, catalog)
 
@@ -316,6 +349,64 @@ def assumed_models(findings: list[Finding], project: Project, measurements: Meas
             f = replace(f, message=f"{f.message} (model unknown here; priced as {model})")
         out.append(f)
     return out
+
+
+def _rule_file_by_file(rule: Rule, project: Project, context, error: Exception) -> tuple[list[Finding], list[Diagnostic]]:
+    """A rule that raised on the whole project, run again on each file's part of it: the
+    findings of the files it can check, and a PL001 for each file it cannot. (A file's
+    part is its templates and requests with the templates they send, so a finding that
+    needs another file's requests may be missed here: this runs only after a crash.)"""
+    found: list[Finding] = []
+    failed: list[Diagnostic] = []
+    paths = sorted({t.path for t in project.templates.values()} | {r.path for r in project.requests})
+    for path in paths:
+        requests = tuple(r for r in project.requests if r.path == path)
+        wanted = {tid for r in requests for tid in r.templates}
+        templates = {tid: t for tid, t in project.templates.items() if t.path == path or tid in wanted}
+        examples = tuple(e for e in project.examples if all(tid in templates for tid in e.templates))
+        part = replace(project, templates=templates, requests=requests, examples=examples)
+        try:
+            found.extend(f for f in rule.resolve_check()(context(rule, part)) if f.span.path == path)
+        except Exception as exc:  # noqa: BLE001
+            failed.append(Diagnostic(path, f"internal error in rule {rule.code} {rule.name} while checking this "
+                                           f"file ({type(exc).__name__}: {_first_line(exc)}); its other rules ran"))
+    if not failed:  # no file alone makes it fail: report where it broke, never drop it silently
+        failed.append(Diagnostic(paths[0] if paths else ".", f"internal error in rule {rule.code} {rule.name} "
+                                 f"({type(error).__name__}: {_first_line(error)}); it was run file by file"))
+    return found, failed
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else "")[:200]
+
+
+def measure_safely(project: Project, counter: TokenCounter, default_model: str) -> tuple[Project, Measurements]:
+    """``measure``, and when a template's text cannot be counted, that template counted as
+    empty with a PL001 on it (the project returned carries both)."""
+    try:
+        return project, measure(project, counter, default_model)
+    except Exception:  # noqa: BLE001 - find the template, if it is one
+        failed: dict[str, Exception] = {}
+        models: dict[str, set[str]] = {}
+        for request in project.requests:
+            for tid in request.templates:
+                models.setdefault(tid, set()).add(request_model(request, counter.catalog, default_model))
+        for tid, template in project.templates.items():
+            try:
+                for model in sorted(models.get(tid, set()) | {default_model}):
+                    counter.count_many([template.text], model)
+            except Exception as exc:  # noqa: BLE001
+                failed[tid] = exc
+        if not failed:
+            raise
+    templates = {tid: replace(t, segments=()) if tid in failed else t for tid, t in project.templates.items()}
+    problems = tuple(
+        Diagnostic(t.path, f"cannot count the tokens of `{tid.split('::', 1)[-1]}` ({type(failed[tid]).__name__}: "
+                           f"{_first_line(failed[tid])}); counted as empty", t.span.line, t.span.column, cell=t.span.cell)
+        for tid, t in project.templates.items() if tid in failed)
+    project = replace(project, templates=templates, diagnostics=(*project.diagnostics, *problems))
+    return project, measure(project, counter, default_model)
 
 
 def suppressed(finding: Finding, project: Project, config: Config, rules: list[Rule]) -> bool:
@@ -343,8 +434,10 @@ def price_findings(findings: list[Finding], pricer: Pricer, traffic: TrafficPlan
         price = None
         model = None
         if finding.saving is not None and (finding.saving.before or finding.saving.after):
-            amount = pricer.saving(finding.saving)
-            price = price_at(amount, 0, monthly(pricer, finding, traffic))
+            try:
+                price = price_at(pricer.saving(finding.saving), 0, monthly(pricer, finding, traffic))
+            except Exception:  # noqa: BLE001 - a finding that cannot be priced is shown without dollars
+                price = None
             model = (finding.saving.before or finding.saving.after)[0].model
         priced.append(PricedFinding(finding, price, model))
     priced.sort(key=lambda p: (p.finding.span.path, p.finding.span.line, p.finding.span.column, p.finding.code))
@@ -362,12 +455,13 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     scanned = scanned or scan_tree(paths, config, cache)
     project, notices = scanned.project, scanned.notices
     prices_version = _genai_prices_version()
-    catalog = ModelCatalog(config.prices, cache.memo("models", prices_version) if cache else None)
+    catalog = ModelCatalog(config.prices, cache.memo("models", prices_version, text_or_none) if cache else None)
     if counter is None:
         counter = make_counter(config, catalog, cache)
+    project, measurements = measure_safely(project, counter, config.default_model)
     anatomies = dissect_project(project, config)
-    measurements = measure(project, counter, config.default_model)
-    pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}") if cache else None)
+    pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}", decimal_text)
+                    if cache else None)
     traffic, usage_report = traffic_stage(project, config, measurements, pricer, usage, usage_days)
     findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, traffic, anatomies)
     if counter.exact is not None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
@@ -91,33 +89,35 @@ def _unchanged(candidate: Candidate, cache: ScanCache | None) -> bool:
         stat = os.stat(candidate[1])
     except OSError:
         return False
-    return cache.known_digest(candidate[0], stat.st_size, stat.st_mtime_ns) is not None
+    from promptlint.discover import stat_key
+
+    return cache.known_digest(candidate[0], stat_key(stat)) is not None
 
 
 _WORKER_STATE: tuple | None = None  # (config, cache, extract), inherited by forked workers
 
 
-def _survey_shard(shard: list[Candidate]) -> list[Outcome]:
+def _survey_one(candidate: Candidate) -> Outcome:
     assert _WORKER_STATE is not None
-    return survey(shard, *_WORKER_STATE)
+    return survey([candidate], *_WORKER_STATE)[0]
+
+
+def _lost(candidate: Candidate, why: str) -> Outcome:
+    """A file whose worker died reading it (a parser crash, the OOM killer): a PL001 on it,
+    and the rest of the tree is still read."""
+    rel = candidate[0]
+    return Outcome(rel, None, Diagnostic(rel, f"cannot analyze: the worker process reading this file died ({why})"))
 
 
 def _survey_in_workers(candidates: list[Candidate], config: Config, cache: ScanCache | None,
                        extract: Extract | None, workers: int,
                        meanwhile: Callable[[], None] | None) -> list[Outcome]:
+    from promptlint.workers import run_sharded
+
     global _WORKER_STATE
     size = max(1, len(candidates) // (workers * 4))
-    shards = [candidates[i : i + size] for i in range(0, len(candidates), size)]
     _WORKER_STATE = (config, cache, extract)
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            parts = pool.map(_survey_shard, shards)
-            side = threading.Thread(target=meanwhile, daemon=True) if meanwhile else None
-            if side is not None:
-                side.start()  # after the fork: the workers must not inherit its half-done work
-            found = [outcome for part in parts for outcome in part]
-            if side is not None:
-                side.join()
-            return found
+        return run_sharded(candidates, _survey_one, _lost, workers, size, meanwhile)
     finally:
         _WORKER_STATE = None

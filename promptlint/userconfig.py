@@ -20,14 +20,16 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-USER_KEYS = ("plugins",)
+USER_KEYS = ("plugins", "tokenizer")
 PLUGINS_ENV = "PROMPTLINT_PLUGINS"
+TOKENIZERS = ("offline", "anthropic")
 
 
 @dataclass(frozen=True)
 class UserSettings:
     plugins: frozenset[str] = frozenset()  # entry-point names, or {"all"}
     source: str | None = None
+    tokenizer: str | None = None  # "anthropic": count exactly in every project (the user's key, the user's word)
 
     def plugin_enabled(self, name: str, distribution: str | None) -> bool:
         if "all" in self.plugins:
@@ -62,7 +64,29 @@ def load_user_settings() -> UserSettings:
             if key not in USER_KEYS:
                 raise ConfigError(f"{path}: unknown key `{key}` in the user config (keys: {', '.join(USER_KEYS)})")
         plugins |= _names(data.get("plugins", []), str(path))
+        tokenizer = data.get("tokenizer")
+        if tokenizer is not None and tokenizer not in TOKENIZERS:
+            raise ConfigError(f"{path}: `tokenizer` must be \"offline\" or \"anthropic\", got {tokenizer!r}")
         source = str(path)
+    else:
+        tokenizer = None
     env = os.environ.get(PLUGINS_ENV, "")
     plugins |= {p.strip() for p in env.split(",") if p.strip()}
-    return UserSettings(frozenset(plugins), source)
+    return UserSettings(frozenset(plugins), source, tokenizer)
+
+
+def choose_tokenizer(repo_value: str, given: str | None, where: str | None) -> tuple[str, str | None]:
+    """The counter to use, and a notice when the repository's config asked for one it may
+    not have: ``--tokenizer`` wins, then the user config; a repository's own
+    ``tokenizer = "anthropic"`` would open connections with the user's key, so it is
+    reported and the offline counter used."""
+    if given is not None:
+        return given, None
+    user = load_user_settings().tokenizer
+    if user is not None:
+        return user, None
+    if repo_value == "anthropic":
+        return "offline", (f"{where or 'config'}: `tokenizer = \"anthropic\"` is not obeyed: a repository's config "
+                           f"cannot make promptlint send prompts with your API key; pass --tokenizer anthropic, or set "
+                           f"tokenizer = \"anthropic\" in {user_config_path()}")
+    return repo_value, None

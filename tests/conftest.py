@@ -46,8 +46,10 @@ def template_text(project, part) -> str:
 
 @pytest.fixture(autouse=True)
 def _no_user_settings(monkeypatch, tmp_path_factory):
-    """Tests never read the developer's own ~/.config/promptlint or plugin choice."""
+    """Tests never read the developer's own ~/.config/promptlint or plugin choice, nor
+    touch the cache key in ~/.cache/promptlint."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
     monkeypatch.delenv("PROMPTLINT_PLUGINS", raising=False)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+from promptlint.seal import seal
 from promptlint.tokens.disk_cache import CountCache, body_key
 
 BODY = {"model": "claude-sonnet-4-5", "system": "Be brief.", "messages": [{"role": "user", "content": "x"}]}
@@ -33,7 +36,7 @@ def test_damaged_entries_read_as_missing(tmp_path):
     for damaged in ("", "{", "[]", '{"model": "claude-sonnet-4-5", "input_tokens": -1}',
                     '{"model": "claude-sonnet-4-5", "input_tokens": true}', '{"model": "other", "input_tokens": 5}',
                     "\udcff"):
-        entry.write_text(damaged, errors="surrogateescape")
+        entry.write_bytes(seal(damaged.encode(errors="surrogateescape")))  # sealed, and still refused
         assert cache.get("claude-sonnet-4-5", BODY) is None
     cache.put("claude-sonnet-4-5", BODY, 5)
     assert cache.get("claude-sonnet-4-5", BODY) == 5
@@ -46,3 +49,20 @@ def test_unwritable_cache_never_raises(tmp_path):
     cache.put("claude-sonnet-4-5", BODY, 3)
     assert cache.get("claude-sonnet-4-5", BODY) is None
     assert cache.write_error and str(blocker) in cache.write_error
+
+
+def test_an_entry_this_user_did_not_seal_is_not_a_count(tmp_path, monkeypatch):
+    """A count committed in the scanned tree's cache folder would price its prompts."""
+    cache = CountCache(tmp_path)
+    cache.put("claude-sonnet-4-5", BODY, 5)
+    [entry] = list(tmp_path.rglob("*.json"))
+    forged = b'{"model": "claude-sonnet-4-5", "input_tokens": 1}'
+    entry.write_bytes(forged)
+    assert cache.get("claude-sonnet-4-5", BODY) is None
+    users = os.environ["XDG_CACHE_HOME"]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-machine"))
+    entry.write_bytes(seal(forged))
+    monkeypatch.setenv("XDG_CACHE_HOME", users)
+    assert cache.get("claude-sonnet-4-5", BODY) is None
+    entry.write_bytes(seal(forged))  # the control: this user's own entry is read
+    assert cache.get("claude-sonnet-4-5", BODY) == 1

@@ -21,6 +21,7 @@ from promptlint.models import ModelCatalog
 from promptlint.tokens import make_counter
 from promptlint.tokens import anthropic_api
 from promptlint.tokens.anthropic_api import AnthropicCounter
+from promptlint.seal import unseal
 from promptlint.tokens.disk_cache import CountCache
 
 KEY = "sk-ant-test-Zq9SECRETvalue"
@@ -161,7 +162,7 @@ def test_corrupt_cache_entry_is_recounted(api, app):
     assert analysis.measurements.requests[request.id].input_tokens == answer_total()
     # Both damaged entries hold again what the API answered for the bodies counted anew.
     answers = sorted(api.count(body) for body in api.received[before:])
-    assert sorted(json.loads(entry.read_text())["input_tokens"] for entry in entries[:2]) == answers
+    assert sorted(json.loads(unseal(entry.read_bytes()))["input_tokens"] for entry in entries[:2]) == answers
 
 
 def test_bad_key_falls_back_with_one_redacted_warning(api, app, cli, monkeypatch):

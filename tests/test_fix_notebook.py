@@ -129,3 +129,18 @@ def test_an_edit_across_cells_or_of_a_magic_line_cannot_happen(tmp_path):
     assert found.module.splitlines()[first[2] - 1].startswith("SYSTEM_PROMPT")
     with pytest.raises(NotebookError):
         found.render(found.module.replace(f"#promptlint-cell {found.nonce} 4\n", ""))
+
+
+def test_an_edited_line_keeps_the_separator_that_followed_it(tmp_path):
+    """In a notebook whose JSON mixes line breaks, a source line the fix edits keeps the
+    separator after it; it took the first separator of the list."""
+    cell = PROMPT_CELL.replace("Reply with the category only.\n", "Reply with the category only.   \n")
+    lines = dumps(notebook(cell)).decode().split("\n")
+    at = next(i for i, line in enumerate(lines) if "category only." in line)
+    text = "".join(line + ("\r\n" if i == at else "\n") for i, line in enumerate(lines[:-1]))
+    path = tmp_path / "triage.ipynb"
+    path.write_bytes(text.encode())
+    run = make_fixer(tmp_path, select=("PL105",), config={"rules": {"PL105": {"min-tokens": 1}}}).run()
+    assert [r.finding.finding.code for r in run.by_status(APPLIED)] == ["PL105"]
+    after = path.read_bytes().decode()
+    assert "category only.\\n\",\r\n" in after and after.count("\r\n") == 1

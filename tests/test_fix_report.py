@@ -59,3 +59,26 @@ def test_text_names_a_refused_file_and_its_reason(tmp_path, cli):
     code, out, _ = cli(tmp_path, "fix", ".")
     assert "b.py:8:1: PL104 duplicate-instruction  not written" in out and "read-only (mode 0444)" in out
     assert code == 1
+
+
+def test_a_refused_file_does_not_count_in_the_run_s_saving(tmp_path, cli):
+    """The saving and the findings left were measured before writing: they counted b.py's
+    fix although b.py was refused and still holds its duplicate."""
+    write_tree(tmp_path, {"a.py": module(1), "b.py": module(2)})
+    os.chmod(tmp_path / "b.py", 0o444)
+    _, out, _ = cli(tmp_path, "fix", ".", "--format", "json")
+    document = json.loads(out)
+    [applied] = [f for f in document["fixes"] if f["status"] == "applied"]
+    assert applied["files"] == ["a.py"]
+    summary = document["summary"]
+    assert summary["measured"] == applied["measured"] and summary["measured"]["tokens_saved"] > 0
+    _, out, _ = cli(tmp_path, "check", ".", "--format", "json")
+    assert summary["findings_remaining"] == len(json.loads(out)["findings"]) > 0
+
+
+def test_a_run_whose_every_file_is_refused_saves_nothing(tmp_path, cli):
+    write_tree(tmp_path, {"b.py": module(2)})
+    os.chmod(tmp_path / "b.py", 0o444)
+    _, out, _ = cli(tmp_path, "fix", ".", "--format", "json")
+    summary = json.loads(out)["summary"]
+    assert summary["refused"] == 1 and summary["measured"] is None and summary["findings_remaining"] > 0

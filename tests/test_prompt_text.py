@@ -6,7 +6,7 @@ import pytest
 
 from promptlint.checks.examples import normalize, similarity
 from promptlint.checks.packs import Category, Matcher, PackError, matcher, parse_categories, phrase_regex
-from promptlint.checks.prompt_text import TextView, cut, sentences, static
+from promptlint.checks.prompt_text import TextView, cut, sentences
 from promptlint.types import Segment, Span, Template
 
 
@@ -26,7 +26,7 @@ def test_locate_in_exact_segments_gives_line_and_column():
     assert (where.line, where.column) == (2, 1)
     assert (view.locate(view.text.index("answer")).line, view.locate(view.text.index("answer")).column) == (2, 8)
     assert view.display(view.text) == "Hello {name}.\nPlease answer briefly.\n"
-    assert static(view.text) == "Hello .\nPlease answer briefly.\n"
+    assert view.static(view.text) == "Hello .\nPlease answer briefly.\n"
 
 
 def test_locate_in_a_python_literal_counts_newlines_and_stays_inside_it():

@@ -13,6 +13,7 @@ import pytest
 
 from promptlint import cache as cache_module
 from promptlint import discover as discover_module
+from promptlint.seal import seal
 
 from conftest import run_analysis, write_tree
 
@@ -122,14 +123,14 @@ def test_corrupt_cache_is_ignored(tmp_path, monkeypatch):
     poison = {"$": "os.system", "v": ["boom"]}
     good = discover_module.digest((tmp_path / "good.py").read_bytes())
     for entry in entries:
-        entry.write_text(json.dumps({"files": {"good.py": [good, True, poison, "python"]}, "stats": {}, "tokens": {},
-                                     "memos": {}}))
+        entry.write_bytes(seal(json.dumps({"files": {"good.py": [good, True, poison, "python"]}, "stats": {},
+                                           "tokens": {}, "memos": {}}).encode()))  # as this user's own
     refused = []
     decode = cache_module._decode
 
-    def watched(obj):
+    def watched(obj, *depth):
         try:
-            return decode(obj)
+            return decode(obj, *depth)
         except KeyError:
             refused.append(obj)
             raise

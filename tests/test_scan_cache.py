@@ -124,3 +124,24 @@ def test_a_file_read_as_two_kinds_gives_the_same_answer_with_the_cache(tmp_path)
     second = engine.analyze([tmp_path], config)
     parts = [[p.template for p in a.project.requests[0].parts] for a in (fresh, first, second)]
     assert parts[0] == parts[1] == parts[2]
+
+
+def test_a_warm_run_reads_wrapper_callers_the_same_way(tmp_path):
+    """Files found only because they call an in-house wrapper are looked up through the
+    stat shortcut on a warm run: same answer, no crash."""
+    root = tmp_path / "shop"
+    (root / "llm").mkdir(parents=True)
+    (root / "llm" / "client.py").write_text(
+        "from anthropic import Anthropic\nclient = Anthropic()\n\n\n"
+        "def ask(prompt):\n"
+        "    return client.messages.create(model='claude-haiku-4-5', max_tokens=300,\n"
+        "                                  messages=[{'role': 'user', 'content': prompt}])\n", encoding="utf-8")
+    (root / "reviews.py").write_text(
+        "from llm.client import ask\n\n\ndef label(review):\n"
+        "    return ask(f'Label this review as praise, complaint or question:\\n\\n{review}')\n", encoding="utf-8")
+    for path in root.rglob("*.py"):
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))  # old enough for the stat shortcut
+    cold = run_analysis(root)
+    assert any(r.path == "reviews.py" for r in cold.project.requests)
+    warm = run_analysis(root)
+    assert document(warm) == document(cold)

@@ -11,10 +11,12 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from promptlint.types import Span, Template
+from promptlint.markers import Markers
+from promptlint.types import Segment, Span, Template
 
-HOLE_BASE = 0xF0000
+HOLE_BASE = 0xF0000  # where markers start unless the text itself uses Plane 15
 MARKERS = re.compile(f"[{chr(HOLE_BASE)}-{chr(HOLE_BASE + 0xFFFD)}]")
+_NO_HOLE = Segment("", hole="")
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,15 @@ class TextView:
     template: Template
 
     @cached_property
+    def markers(self) -> Markers:
+        """One marker per segment, from a run of code points none of the text's own
+        characters falls in (Plane 15 unless the text uses it: a Nerd Font icon)."""
+        segments = self.template.segments
+        return Markers(len(segments), (s.text for s in segments if s.hole is None))
+
+    @cached_property
     def text(self) -> str:
-        return "".join(chr(HOLE_BASE + i) if s.hole is not None else s.text
+        return "".join(self.markers.char(i) if s.hole is not None else s.text
                        for i, s in enumerate(self.template.segments))
 
     @cached_property
@@ -37,12 +46,21 @@ class TextView:
         return starts
 
     def hole_at(self, ch: str):
-        """The hole segment a marker character stands for."""
-        return self.template.segments[ord(ch) - HOLE_BASE]
+        """The hole segment a marker character stands for (None for a character of the text)."""
+        index = self.markers.index(ch)
+        segment = self.template.segments[index] if index is not None else None
+        return segment if segment is not None and segment.hole is not None else None
+
+    def is_hole(self, ch: str) -> bool:
+        return self.hole_at(ch) is not None
 
     def display(self, text: str) -> str:
         """``text`` (a slice of :attr:`text`) with markers shown as ``{name}``."""
-        return MARKERS.sub(lambda m: "{" + (self.hole_at(m.group()).hole or "") + "}", text)
+        return self.markers.pattern.sub(lambda m: "{" + ((self.hole_at(m.group()) or _NO_HOLE).hole or "") + "}", text)
+
+    def static(self, text: str) -> str:
+        """``text`` (derived from :attr:`text`) as it is counted: holes contribute nothing."""
+        return self.markers.strip(text)
 
     def _lines_before(self, index: int) -> int:
         """Newlines of the earlier pieces of the same literal: a Python literal split at its
@@ -93,5 +111,7 @@ def _end_line(span: Span, outer: Span) -> int | None:
 
 
 def static(text: str) -> str:
-    """Marker text back to what is counted: holes contribute nothing."""
+    """Marker text back to what is counted: holes contribute nothing. Exact for a text
+    whose markers are in Plane 15 (every text that does not use Plane 15 itself);
+    :meth:`TextView.static` is exact for every text."""
     return MARKERS.sub("", text)

@@ -62,23 +62,47 @@ def part_is_static(project: Project, part: Part) -> bool:
     return template is not None and not template.placeholders
 
 
+_PER_REQUEST: dict[tuple[str, int], tuple[tuple, object]] = {}
+
+
+def _per_request(what: str, request: Request, owners: tuple, compute):
+    """``compute()`` once per request (and the objects it depends on): every finding on a
+    request prices its scenario, and a request of thousands of parts had thousands of
+    findings, each walking all its parts again."""
+    key = (what, id(request))
+    known = _PER_REQUEST.get(key)
+    if known is not None and len(known[0]) == len(owners) and all(a is b for a, b in zip(known[0], owners)):
+        return known[1]
+    if len(_PER_REQUEST) > 50_000:
+        _PER_REQUEST.clear()
+    value = compute()
+    _PER_REQUEST[key] = (owners, value)
+    return value
+
+
 def static_end(project: Project, request: Request) -> int:
     """Index of the last of the leading parts that are static (-1 when the first is not)."""
-    end = -1
-    for i, part in enumerate(request.parts):
-        if not part_is_static(project, part):
-            break
-        end = i
-    return end
+    def compute() -> int:
+        end = -1
+        for i, part in enumerate(request.parts):
+            if not part_is_static(project, part):
+                break
+            end = i
+        return end
+
+    return _per_request("static_end", request, (request, project), compute)
 
 
 def breakpoints(request: Request) -> list[tuple[int, CacheMark]]:
     """Every cache breakpoint as (index of the part it follows, its mark), in part order:
     the parts' own ``cache_control``, then automatic caching's on the last part."""
-    marks = [(i, p.cache) for i, p in enumerate(request.parts) if p.cache is not None]
-    if request.auto_cache is not None and request.parts:
-        marks.append((len(request.parts) - 1, request.auto_cache))
-    return marks
+    def compute() -> tuple:
+        marks = [(i, p.cache) for i, p in enumerate(request.parts) if p.cache is not None]
+        if request.auto_cache is not None and request.parts:
+            marks.append((len(request.parts) - 1, request.auto_cache))
+        return tuple(marks)
+
+    return list(_per_request("breakpoints", request, (request,), compute))
 
 
 def one_shot(request: Request) -> bool:

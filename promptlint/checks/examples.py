@@ -42,13 +42,32 @@ def normalize(text: str) -> list[str]:
 
 def similarity(a: list[str], b: list[str]) -> float:
     """Jaccard similarity of word shingles; shingles are shorter for short examples."""
-    shortest = min(len(a), len(b))
-    if shortest == 0:
-        return 1.0 if a == b else 0.0
-    k = 3 if shortest >= 8 else 2 if shortest >= 4 else 1
-    sa = {tuple(a[i:i + k]) for i in range(len(a) - k + 1)}
-    sb = {tuple(b[i:i + k]) for i in range(len(b) - k + 1)}
-    return len(sa & sb) / len(sa | sb)
+    return _Shingles(a).similarity(_Shingles(b))
+
+
+class _Shingles:
+    """An example's tokens and their shingle sets, built once: an example is compared with
+    every example kept before it, so rebuilding the sets per pair was most of the work."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self._sets: dict[int, set[tuple[str, ...]]] = {}
+
+    def of(self, k: int) -> set[tuple[str, ...]]:
+        if k not in self._sets:
+            t = self.tokens
+            self._sets[k] = {tuple(t[i:i + k]) for i in range(len(t) - k + 1)}
+        return self._sets[k]
+
+    def similarity(self, other: "_Shingles") -> float:
+        a, b = self.tokens, other.tokens
+        shortest = min(len(a), len(b))
+        if shortest == 0:
+            return 1.0 if a == b else 0.0
+        k = 3 if shortest >= 8 else 2 if shortest >= 4 else 1
+        sa, sb = self.of(k), other.of(k)
+        common = len(sa & sb)
+        return common / (len(sa) + len(sb) - common)
 
 
 @dataclass(frozen=True)
@@ -91,14 +110,14 @@ def redundant_examples(project: Project, threshold: float, max_examples: int) ->
         kept: list[tuple[Example, str, list[str]]] = []
         for example in ordered:
             raw = text_of(example)
-            tokens = normalize(raw)
+            tokens = _Shingles(normalize(raw))
             reason = None
             for other, other_raw, other_tokens in kept:
                 if raw.strip() == other_raw.strip():
                     reason = f"duplicates the example at {_line(other)}"
                     break
                 if example.label == other.label:
-                    score = similarity(tokens, other_tokens)
+                    score = tokens.similarity(other_tokens)
                     if score >= threshold:
                         reason = (f"nearly duplicates the example at {_line(other)} (similarity {score:.2f} after "
                                   "normalizing numbers, dates, ids and quoted values)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from promptlint.checks.packs import Hit, Matcher
 from promptlint.anatomy.role import Persona, personas  # noqa: F401 - PL102 reads them from here
@@ -40,13 +41,15 @@ _PIECE_BREAK = re.compile(r"\s*(?:[,;(\u2014]|\s-\s)\s*|\s+(?=(?:who|whose)\b)",
 _ADJECTIVE = re.compile(r"(?i)(?:ed|ful|ive|ous|ic|al|ent|ant|ble|ing|ly|est)$")
 
 
-def one_line_role(sentences: list[str], superlatives: tuple[Hit, ...]) -> str | None:
+def one_line_role(sentences: list[str], superlatives: tuple[Hit, ...],
+                  static: Callable[[str], str] = static) -> str | None:
     """The persona without its inflation: the first sentence's role without superlatives,
     followed by the clauses and sentences that carry a fact (the company, its product,
     the audience, the language), and nothing else. "You are a world-class support agent
     with 20 years of experience, working for Acme Cloud, a company that sells storage to
     small businesses." -> "You are a support agent working for Acme Cloud, a company that
-    sells storage to small businesses." None when no role noun is left standing."""
+    sells storage to small businesses." None when no role noun is left standing.
+    ``static`` drops hole markers (the view's :meth:`TextView.static`)."""
     words = sorted({" ".join(h.text.lower().split()) for h in superlatives}, key=len, reverse=True)
     first = _without_superlatives(" ".join(static(sentences[0]).split()), words)
     head = re.match(r"(?i).*?\b(?:are|as|be|of|is)\b\s+(?:(?:a|an|the|my)\s+)?", first)

@@ -21,7 +21,7 @@ import re
 
 from promptlint.checks import fmt_tokens
 from promptlint.checks.packs import matcher, rule_categories
-from promptlint.checks.prompt_text import edits_between, prompt_index, static
+from promptlint.checks.prompt_text import edits_between, prompt_index
 from promptlint.checks.savings import text_saving
 from promptlint.types import Fix
 
@@ -63,7 +63,7 @@ def phrase_rule(ctx):
             text, hits = delete_phrases(view.text, hits)
             if not hits:
                 continue
-            saving = text_saving(ctx, {template.id: static(text)})
+            saving = text_saving(ctx, {template.id: view.static(text)})
             if saving is None or saving.tokens < minimum:
                 continue
         counts: dict[str, int] = {}
@@ -79,7 +79,7 @@ def phrase_rule(ctx):
             f"{len(hits)} {'/'.join(kinds)} phrase{'s' if len(hits) != 1 else ''} ({listed}{more}){cost}",
             template=template.id, request=index.sole_request(template.id), saving=saving,
             fix=Fix("unsafe", "delete the phrases; the instructions read the same without them",
-                    edits_between(template.id, view.text, text), tokens_saved=saving.tokens if saving else None)
+                    edits_between(template.id, view.text, text, view.markers.pattern), tokens_saved=saving.tokens if saving else None)
             if waste else None,
         )
 

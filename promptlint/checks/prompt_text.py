@@ -154,7 +154,7 @@ def item_range(text: str, start: int, end: int) -> tuple[int, int]:
     return cut_range(text, start, end)
 
 
-def whitespace_edits(template_id: str, old: str, new: str) -> tuple[TextEdit, ...]:
+def whitespace_edits(template_id: str, old: str, new: str, markers: re.Pattern = _MARKERS) -> tuple[TextEdit, ...]:
     """The edits that turn ``old`` into ``new`` when ``new`` is ``old`` with whitespace taken
     out: each run's later characters go, so a line keeps its own break and the break a
     blank-line run loses is one of the blank lines' (a fix that deletes the line before the
@@ -164,13 +164,13 @@ def whitespace_edits(template_id: str, old: str, new: str) -> tuple[TextEdit, ..
         if j < len(new) and ch == new[j]:
             j += 1
         elif not ch.isspace():
-            return edits_between(template_id, old, new)
+            return edits_between(template_id, old, new, markers)
         elif runs and runs[-1][1] == i:
             runs[-1][1] = i + 1
         else:
             runs.append([i, i + 1])
     if j != len(new):
-        return edits_between(template_id, old, new)
+        return edits_between(template_id, old, new, markers)
     return tuple(TextEdit(template_id, start, end, "") for start, end in runs)
 
 
@@ -193,10 +193,11 @@ def starts_sentence(text: str, offset: int) -> bool:
     return not head.strip() or bool(_BULLET.fullmatch(head)) or bool(re.search(r"[.!?:][\"')\]]*\s+$", head))
 
 
-def edits_between(template_id: str, old: str, new: str) -> tuple[TextEdit, ...]:
+def edits_between(template_id: str, old: str, new: str, markers: re.Pattern = _MARKERS) -> tuple[TextEdit, ...]:
     """The template edits that turn ``old`` (a :class:`TextView` text) into ``new``: what
-    the fix stage applies. Empty when the change would have to move a placeholder."""
+    the fix stage applies. Empty when the change would have to move a placeholder
+    (``markers``: the view's, :attr:`TextView.markers`)."""
     edits = tuple(TextEdit(template_id, start, end, text) for start, end, text in diff(old, new))
-    if any(_MARKERS.search(e.replacement) for e in edits):
+    if any(markers.search(e.replacement) for e in edits):
         return ()
     return edits

@@ -17,8 +17,7 @@ from promptlint.checks import fmt_tokens
 from promptlint.checks.examples import redundant_examples, senders_of, text_examples
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.persona import one_line_role, personas
-from promptlint.checks.prompt_text import (TextView, cut_edits, edits_between, prompt_index, sentences, static,
-                                           whitespace_edits)
+from promptlint.checks.prompt_text import TextView, cut_edits, edits_between, prompt_index, sentences, whitespace_edits
 from promptlint.checks.savings import request_reduction, template_reduction, text_saving
 from promptlint.globs import match_path
 from promptlint.types import Fix, RemoveEdit
@@ -73,7 +72,7 @@ def _repeated_text_examples(ctx, index):
         text = view.text
         for (start, end), _ in sorted(repeats, reverse=True):
             text = text[:start] + text[end:]
-        saving = text_saving(ctx, {template.id: static(text)})
+        saving = text_saving(ctx, {template.id: view.static(text)})
         if saving is None:
             continue
         (first, _), (kept, _) = repeats[0]
@@ -83,7 +82,7 @@ def _repeated_text_examples(ctx, index):
             f"few-shot example duplicates the example at line {view.locate(kept).line} word for word{more}; "
             "the examples kept already show the model this case",
             template=template.id, request=index.sole_request(template.id), saving=saving,
-            fix=Fix("unsafe", "remove the repeated example", edits_between(template.id, view.text, text),
+            fix=Fix("unsafe", "remove the repeated example", edits_between(template.id, view.text, text, view.markers.pattern),
                     tokens_saved=saving.tokens),
         )
 
@@ -108,16 +107,16 @@ def bloated_role(ctx):
         model = ctx.measurements.template_models[template.id]
         for persona in personas(reading.text, cues):
             body = view.text[persona.start:persona.end]
-            tokens = ctx.counter.count(static(body), model)
+            tokens = ctx.counter.count(view.static(body), model)
             stacked = len(persona.superlatives) > max_superlatives
             if tokens <= max_tokens and not stacked:
                 continue
             parts = [persona.first_sentence] + [body[s.start:s.end] for s in sentences(body)[1:]]
-            role = one_line_role(parts, persona.superlatives)
-            if role is None or len(role) >= len(" ".join(static(body).split())):
+            role = one_line_role(parts, persona.superlatives, view.static)
+            if role is None or len(role) >= len(" ".join(view.static(body).split())):
                 continue
             new_text = view.text[:persona.start] + role + view.text[persona.end:]
-            saving = text_saving(ctx, {template.id: static(new_text)})
+            saving = text_saving(ctx, {template.id: view.static(new_text)})
             if saving is None:
                 continue
             why = []
@@ -132,7 +131,7 @@ def bloated_role(ctx):
                 f"a one-line role such as \"{_short(role, 120)}\" does the same job",
                 template=template.id, request=index.sole_request(template.id), saving=saving,
                 fix=Fix("unsafe", f"replace the role preamble with: {role}",
-                        edits_between(template.id, view.text, new_text), tokens_saved=saving.tokens),
+                        edits_between(template.id, view.text, new_text, view.markers.pattern), tokens_saved=saving.tokens),
             )
 
 
@@ -227,7 +226,7 @@ def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests,
     text = view.text
     for e in reversed(edits):
         text = text[:e.start] + text[e.end:]
-    saving = text_saving(ctx, {view.template.id: static(text)}, only=requests)
+    saving = text_saving(ctx, {view.template.id: view.static(text)}, only=requests)
     first = repeats[0][0]
     extra = len(repeats) - 1
     more = f" (and {extra} more repeated sentence{'s' if extra > 1 else ''})" if extra else ""
@@ -327,7 +326,7 @@ def whitespace_waste(ctx):
         normalized, changed = normalize_whitespace(view.text, reading.readable)
         if not changed:
             continue
-        saving = text_saving(ctx, {template.id: static(normalized)})
+        saving = text_saving(ctx, {template.id: view.static(normalized)})
         if saving is None or saving.tokens < minimum:
             continue
         kept = "" if all(r.kind in ctx.rule.reads for r in reading.anatomy.regions) else \
@@ -339,7 +338,7 @@ def whitespace_waste(ctx):
             f"(measured by re-tokenizing the normalized text){kept}",
             template=template.id, request=index.sole_request(template.id), saving=saving,
             fix=Fix("safe", "remove the indentation, trailing spaces and extra blank lines",
-                    whitespace_edits(template.id, view.text, normalized), tokens_saved=saving.tokens),
+                    whitespace_edits(template.id, view.text, normalized, view.markers.pattern), tokens_saved=saving.tokens),
         )
 
 

@@ -53,6 +53,10 @@ EXTRACTORS: dict[str, Extractor] = {
 
 def decode(path: str, data: bytes) -> str | Diagnostic:
     """Decode as UTF-8 (with or without BOM); anything else is a PL001 diagnostic."""
+    from promptlint.discover import WIDE_BOMS, wide_encoding
+
+    if data.startswith(WIDE_BOMS):
+        return Diagnostic(path, f"{wide_encoding(data)}; promptlint reads UTF-8 only")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

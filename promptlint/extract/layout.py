@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
+from promptlint.budgets import COMPOSED_CHARS, INCLUDES, exceeded
 from promptlint.types import Diagnostic, Segment, Span
 
 MAX_INCLUDE_DEPTH = 16
@@ -74,6 +75,18 @@ class _Composer:
         self.find = find
         self.out = out
         self.report_missing = report_missing
+        # Depth alone does not bound the work: ten includes per level, six levels deep, is
+        # a million copies. The expansions and the composed text are budgeted too.
+        self.expansions = 0
+        self.chars = 0
+        self.stopped = False
+
+    def over(self, span: Span | None, origin: str, budget: str, found: str, limit: int) -> list[Segment]:
+        """Stop composing: one PL001 naming the budget, and a hole where the rest would go."""
+        if not self.stopped:
+            self.stopped = True  # reported on the template being composed, where it starts
+            self.problem(None, origin, exceeded(budget, found, limit, "the rest of the template is not counted"))
+        return [Segment(hole=f"over the {budget} budget", span=span)]
 
     def file(self, layout: Layout, stack: tuple[str, ...]) -> list[Segment]:
         """Render one file; ``extends`` puts its blocks into the parent's frame."""
@@ -116,7 +129,15 @@ class _Composer:
                block: tuple[str, int] | None) -> list[Segment]:
         out: list[Segment] = []
         for piece in pieces:
+            if self.stopped:
+                break
             if isinstance(piece, Segment):
+                self.chars += len(piece.text)
+                if self.chars > COMPOSED_CHARS:
+                    out.extend(self.over(piece.span, stack[0], "composed-size",
+                                         f"with its includes the template passes {COMPOSED_CHARS:,} characters",
+                                         COMPOSED_CHARS))
+                    break
                 out.append(piece)
             elif piece.kind == "include":
                 out.extend(self.include(piece, stack))
@@ -135,6 +156,10 @@ class _Composer:
         return []
 
     def include(self, slot: Slot, stack: tuple[str, ...]) -> list[Segment]:
+        self.expansions += 1
+        if self.expansions > INCLUDES:
+            return self.over(slot.span, stack[0], "include fan-out",
+                             f"composing the template expands more than {INCLUDES:,} includes", INCLUDES)
         found = None
         for target in slot.alternatives or (slot.name,):
             found = self.lookup(target, slot.span, stack, optional=True)

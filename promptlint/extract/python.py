@@ -158,6 +158,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
         suppressions=scan_suppressions(text), reexports=reexports, definitions=tuple(definitions),
         calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path), functions=loops.function_facts(),
         bindings=tuple(bindings), wrappers=tuple(wrappers), wrapper_calls=tuple(summaries.call_records(index, resolver)),
+        diagnostics=tuple(resolver.over_budget.values()),  # last: the call records resolve values too
     )
 
 

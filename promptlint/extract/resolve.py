@@ -19,7 +19,8 @@ from promptlint.extract import values as v
 from promptlint.extract.ops import apply, merge, set_path
 from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, dotted, pos_of
 from promptlint.extract.source import LineIndex
-from promptlint.types import Segment, Span
+from promptlint.budgets import LIST_ITEMS, exceeded
+from promptlint.types import Diagnostic, Segment, Span
 
 MAX_DEPTH = 40
 _BASE_EVENTS = ("assign", "dynamic", "unpack")  # events that give a name a new value
@@ -69,6 +70,7 @@ class Resolver:
         self._interpolating = 0  # > 0 while resolving a value spliced into text
         self._defaults: dict[tuple[str, str], v.Value | None] = {}
         self._by_name: dict[str, Scope] | None = None
+        self.over_budget: dict[tuple[int, int], Diagnostic] = {}  # PL001s of exceeded work budgets
 
     # spans ----------------------------------------------------------------------
     def span(self, node: ast.AST) -> Span:
@@ -142,6 +144,13 @@ class Resolver:
         return v.Unknown("unary operation", self.expr_text(node), "dynamic", self.span(node))
 
     def _List(self, node: ast.List | ast.Tuple | ast.Set, scope, pos, depth) -> v.Value:
+        if len(node.elts) > LIST_ITEMS:
+            span = self.span(node)
+            self.over_budget.setdefault((span.line, span.column), Diagnostic(
+                self.path, exceeded("items-per-list", f"a list of {len(node.elts):,} items", LIST_ITEMS,
+                                    "it is not read as prompt text"), span.line, span.column))
+            return v.Unknown(f"a list of {len(node.elts):,} items (over the items-per-list budget)",
+                             "list", "dynamic", span)
         items: list[v.Value] = []
         is_open = False
         for element in node.elts:

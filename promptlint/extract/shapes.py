@@ -485,6 +485,22 @@ def _message_examples(constant_id: str, value: v.Seq, book: TemplateBook) -> lis
     return pair_examples(constant_id, turns)
 
 
+def _templates_by_item(constant_id: str, book: TemplateBook) -> dict[int, list[str]]:
+    """Template ids under ``constant_id[i]`` (itself, ``.key`` or ``[j]`` below it) by
+    item, in one pass over the book (not one per item: a long list was quadratic)."""
+    head = constant_id + "["
+    found: dict[int, list[str]] = {}
+    for tid in book.templates:
+        if not tid.startswith(head):
+            continue
+        close = tid.find("]", len(head))
+        number = tid[len(head):close] if close > 0 else ""
+        rest = tid[close + 1:]
+        if number.isdigit() and (not rest or rest[0] in ".["):
+            found.setdefault(int(number), []).append(tid)
+    return found
+
+
 def _constant_examples(constant_id: str, value: v.Value, book: TemplateBook) -> list[Example]:
     if not isinstance(value, v.Seq):
         return []
@@ -498,9 +514,9 @@ def _constant_examples(constant_id: str, value: v.Value, book: TemplateBook) -> 
                 answer = book.templates[ids[-1]].text if len(ids) == 2 else None
                 examples.append(Example(constant_id, ids, label_of(answer), getattr(items[i], "span", None)))
         return examples
+    by_item = _templates_by_item(constant_id, book)
     for i, item in enumerate(items):
-        prefix = f"{constant_id}[{i}]"
-        ids = tuple(t for t in book.templates if t == prefix or t.startswith(prefix + ".") or t.startswith(prefix + "["))
+        ids = tuple(by_item.get(i, ()))
         if not ids:
             continue
         label = None

@@ -12,6 +12,7 @@ import textwrap
 from dataclasses import dataclass, replace
 from typing import Callable, Union
 
+from promptlint.markers import Markers
 from promptlint.types import Segment, Span
 
 
@@ -183,22 +184,21 @@ def spliced_segments(value: Str) -> tuple[Segment, ...]:
                  for s in value.segments)
 
 
-# Private-use characters stand in for holes while a whole-text transform runs.
-_HOLE_BASE = 0xF0000
-
-
 def transform_text(value: Str, fn: Callable[[str], str]) -> Str:
     """Apply a text transform (dedent, strip) across segments, keeping holes in place.
 
     Static segments merged by the transform keep the span of the first of them and are
     no longer exact source slices.
     """
-    holes: list[Segment] = []
+    holes = [seg for seg in value.segments if seg.hole is not None]
+    # Markers that no character of the text can be (a private-use icon, a lone surrogate).
+    markers = Markers(len(holes), (seg.text for seg in value.segments if seg.hole is None))
     pieces: list[str] = []
+    hole = 0
     for seg in value.segments:
         if seg.hole is not None:
-            pieces.append(chr(_HOLE_BASE + len(holes)))
-            holes.append(seg)
+            pieces.append(markers.char(hole))
+            hole += 1
         else:
             pieces.append(seg.text)
     original = "".join(pieces)
@@ -206,18 +206,14 @@ def transform_text(value: Str, fn: Callable[[str], str]) -> Str:
     static_spans = [s.span for s in value.segments if s.hole is None]
     first_span = static_spans[0] if static_spans else value.span
     segments: list[Segment] = []
-    buf: list[str] = []
-    for ch in result:
-        code = ord(ch)
-        if _HOLE_BASE <= code < _HOLE_BASE + len(holes):
-            if buf:
-                segments.append(Segment(text="".join(buf), span=first_span))
-                buf = []
-            segments.append(holes[code - _HOLE_BASE])
-        else:
-            buf.append(ch)
-    if buf:
-        segments.append(Segment(text="".join(buf), span=first_span))
+    at = 0
+    for mark in markers.pattern.finditer(result):
+        if mark.start() > at:
+            segments.append(Segment(text=result[at:mark.start()], span=first_span))
+        segments.append(holes[markers.index(mark.group())])
+        at = mark.end()
+    if at < len(result):
+        segments.append(Segment(text=result[at:], span=first_span))
     # The named template is the untransformed text; a changed text is a template of its own.
     if result == original:
         return Str(tuple(segments), value.span, value.origin, value.spliced, value.assumed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import difflib
-import functools
+import hashlib
 import json
 import re
 import warnings
@@ -146,6 +146,27 @@ def fit_breaks(text: str, edits: list[Edit]) -> list[Edit]:
     return out
 
 
+def own_breaks(text: str, edits: list[Edit]) -> list[Edit]:
+    """Sorted, joined ``edits`` of ``text`` where a deletion of the break before some
+    lines, up to the break after them, is made the deletion of those lines with the break
+    after them: the same text, but the line before keeps its own break. (A template read
+    without the file's last break, as Jinja reads one, can state the deletion of its last
+    line only the first way.) Only where the two breaks differ: elsewhere it is the same
+    edit."""
+    out = list(edits)
+    for k, edit in enumerate(out):
+        if edit.replacement or edit.start == edit.end:
+            continue
+        before, after = BREAK.match(text, edit.start), BREAK.match(text, edit.end)
+        if before is None or after is None or before.group() == after.group() \
+                or not text[before.end():edit.end].strip():
+            continue
+        if k + 1 < len(out) and out[k + 1].start <= after.end():
+            continue
+        out[k] = Edit(edit.path, before.end(), after.end(), "")
+    return out
+
+
 def _splits(text: str, offset: int) -> bool:
     """Whether ``offset`` falls between the two characters of a ``\r\n``."""
     return 0 < offset < len(text) and text[offset - 1] == "\r" and text[offset] == "\n"
@@ -201,15 +222,23 @@ def parse_problem(source: SourceText, new_text: str) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=64)  # a file's own bytes are checked by every fix of it
+_COMPILES: dict[bytes, bool] = {}  # digest -> verdict
+
+
 def _compiles(data: bytes) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(data, "<promptlint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        return True
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False
+    """Whether ``data`` is Python. Remembered for every text of a run, not a few: a file's
+    text is checked as the file read, as one fix's result, as every fix's result together
+    and as the next pass's file, and these are mostly the same bytes."""
+    key = hashlib.blake2b(data, digest_size=16).digest()
+    if key not in _COMPILES:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(data, "<promptlint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            _COMPILES[key] = True
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            _COMPILES[key] = False
+    return _COMPILES[key]
 
 
 def _front_matter(text: str) -> str:

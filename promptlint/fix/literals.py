@@ -28,6 +28,7 @@ MARK = "\ufffc"  # stands for what is not text of this literal: an f-string fiel
 _SIMPLE_ESCAPES = {"\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r",
                    "t": "\t", "v": "\v"}
 _OCTAL = re.compile(r"[0-7]{1,3}")
+_PLAIN = re.compile(r"[^\\\r{}]+")
 _HEX = {"x": 2, "u": 4, "U": 8}
 
 
@@ -137,6 +138,11 @@ def _code(node, newline: str) -> str:
 def _decode(text: str, i: int, end: int, piece: Piece, index: int, units: list[Unit]) -> None:
     """Units of a literal body ``text[i:end]`` as Python reads it."""
     while i < end:
+        plain = _PLAIN.match(text, i, end)
+        if plain is not None:  # most of a prompt: a character stands for itself
+            units.extend([Unit(k, k + 1, ch, index) for k, ch in enumerate(plain.group(), i)])
+            i = plain.end()
+            continue
         ch = text[i]
         if ch == "\r":
             size = 2 if text.startswith("\r\n", i) else 1

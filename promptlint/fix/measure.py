@@ -76,6 +76,7 @@ class Remeasurer:
         self._near_index: dict[str, set[str]] = {}
         self._by_path: dict[str, FileResult] = {}
         self._table: ModuleTable | None = None
+        self._overlays: dict[int, tuple[Scan, dict[str, tuple[str, bytes]]]] = {}  # rescan -> its overlay
 
     def _fresh(self, path: str, kind: str, overlay: dict[str, tuple[str, bytes]]) -> FileResult:
         data = overlay[path][1]
@@ -103,7 +104,15 @@ class Remeasurer:
             (disk(rel, kind) if disk else None)
         problems = [d for d in discovery.diagnostics if d.code != "skip"]
         project = link(results, self.config.root, discovery.candidates, problems, load_module, tree)
-        return replace(base, results=tuple(results), project=project)
+        scan = replace(base, results=tuple(results), project=project)
+        self._overlays = {id(scan): (scan, dict(overlay))}  # a pass measures on the latest only
+        return scan
+
+    def _overlay_of(self, scan: Scan) -> dict[str, tuple[str, bytes]]:
+        """The edited files a scan of :meth:`rescan` was made with: a prompt file that code
+        reads is no result of the scan, and must not be read from the disk as it was."""
+        found = self._overlays.get(id(scan))
+        return found[1] if found is not None and found[0] is scan else {}
 
     def local(self, scan: Scan, overlay: dict[str, tuple[str, bytes]]) -> tuple[Project, Project]:
         """The part of ``scan`` that editing the overlay's files can change, linked as it
@@ -162,18 +171,25 @@ class Remeasurer:
         return self._near_index
 
     def _link_subset(self, scan: Scan, subset: set[str], overlay: dict[str, tuple[str, bytes]]) -> Project:
+        earlier = self._overlay_of(scan)  # the scan's results hold them; files read on demand do not
         fresh = self._fresh
         results = [fresh(p, self._by_path[p].kind, overlay) if p in overlay else self._by_path[p]
                    for p in sorted(subset) if p in self._by_path]
         table = self._table
 
-        def load_module(module: str):
-            found = table.find(module)
-            return fresh(found.path, found.kind, overlay) if found is not None and found.path in overlay else found
-
-        def load(rel: str, kind: str):
+        def edited(rel: str, kind: str):
             if rel in overlay:
                 return fresh(rel, kind, overlay)
+            return fresh(rel, kind, earlier) if rel in earlier else None
+
+        def load_module(module: str):
+            found = table.find(module)
+            return (edited(found.path, found.kind) or found) if found is not None else None
+
+        def load(rel: str, kind: str):
+            got = edited(rel, kind)
+            if got is not None:
+                return got
             found = self._by_path.get(rel)
             if found is not None and found.kind == kind:
                 return found

@@ -185,17 +185,18 @@ def _encode_source(text: str, cell: Cell, new: str, ascii_only: bool) -> str:
     old_tokens = [text[a:b] for a, b in items]
     old_lines = [json.loads(t) for t in old_tokens]
     new_lines = new.splitlines(keepends=True)
-    tokens: list[tuple[str, int | None]] = []  # raw JSON, and the old item it is
+    tokens: list[tuple[str, int | None]] = []  # raw JSON, and the old item whose place it takes
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             tokens.extend((old_tokens[i], i) for i in range(i1, i2))
-        else:
-            tokens.extend((json.dumps(line, ensure_ascii=ascii_only), None) for line in new_lines[j1:j2])
+        else:  # an edited line is where its old line was
+            tokens.extend((json.dumps(line, ensure_ascii=ascii_only), i1 + k if i1 + k < i2 else None)
+                          for k, line in enumerate(new_lines[j1:j2]))
     if not tokens:
         return "[]"
     opening, between, closing = _list_layout(text, cell, items)
-    # A kept line keeps the separator that followed it (a mixed-newline file stays mixed).
+    # A kept or edited line keeps the separator that followed it (a mixed-newline file stays mixed).
     separators = [text[a[1]:b[0]] for a, b in zip(items, items[1:])]
     out = [opening]
     for k, (token, old) in enumerate(tokens):

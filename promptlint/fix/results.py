@@ -22,7 +22,7 @@ class FixResult:
     reason: str | None = None
     edits: tuple[Edit, ...] = ()
     measured: Measured | None = None
-    diff: str = ""
+    diff: str = ""  # a suggestion's own diff (an applied fix is in the run's)
     notes: list[str] = field(default_factory=list)
 
     @property

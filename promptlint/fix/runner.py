@@ -157,8 +157,9 @@ class Fixer:
                 more = f" and {len(others) - 1} more" if len(others) > 1 else ""
                 result.notes.append(f"unsafe here: it also changes `{others[0]}`{more}")
         result.measured = self.measurer.difference(self.measurer.before_costs(before), self.measurer.costs(after))
-        result.diff = "".join(s.diff(t) for _, (s, t) in sorted(texts.items()))
         result.status = APPLIED if result.applicability == "safe" or self.unsafe else SUGGESTED
+        if result.status == SUGGESTED:  # shown by itself; an applied fix is in the run's diff
+            result.diff = "".join(s.diff(t) for _, (s, t) in sorted(texts.items()))
         return result
 
     def _kept_apart(self, priced: PricedFinding, fix: Fix, state: State, before: Project, after: Project) -> str | None:
@@ -237,6 +238,19 @@ class Fixer:
             if hit:
                 result.status = REFUSED
                 result.reason = f"{hit[0]} not written: {run.refused[hit[0]]}"
+        if run.refused and run.total is not None:
+            self._recount(run)
+
+    def _recount(self, run: FixRun) -> None:
+        """The run's saving and remaining findings as the tree was written: measured
+        before writing, they counted the fixes of files that were then refused."""
+        texts = {p: t for p, (_, t) in run.files.items() if p not in run.refused}
+        if not texts:
+            run.total = run.after = None
+            return
+        written = self._state(self.measurer.rescan(self._overlay(self.initial, texts)), texts)
+        run.total = self.measurer.difference(self.initial.costs, written.costs)
+        run.after = written.analysis
 
 
 def _key(result: FixResult) -> tuple:

@@ -129,6 +129,40 @@ class _Projection:
         return (lo, hi) if lo < hi else None
 
 
+def whole_line_slide(text: str, a: int, b: int) -> tuple[int, int]:
+    r"""Where deleting ``text[a:b]`` deletes whole lines with the same result, else ``(a, b)``.
+
+    A rule states its deletion as a diff of two texts, and a diff may place it anywhere
+    along a run where the text repeats itself: of ``"claims.\nNever ... codes.\n"``,
+    deleting ``"s.\nNever ... code"`` leaves what deleting the second line does. In the
+    file the two differ: the first takes the break of the line before, which in a file
+    of mixed line endings is another line's own break. A text without its last break
+    (Jinja drops it) cannot delete its last line whole: that deletion starts at the break
+    before, and :func:`files.fit_breaks` gives it the file's break after instead.
+    Placeholders never slide past each other (every one is the same marker here).
+    """
+
+    def whole(lo: int, hi: int) -> bool:
+        return (lo == 0 or text[lo - 1] == "\n") and (hi == len(text) or text[hi - 1] == "\n")
+
+    if whole(a, b):
+        return a, b
+    lo, hi = a, b
+    while lo > 0 and text[lo - 1] == text[hi - 1] != MARK:
+        lo, hi = lo - 1, hi - 1
+    best = last = None
+    while True:
+        if whole(lo, hi) and (best is None or abs(lo - a) < abs(best - a)):
+            best = lo
+        if hi == len(text) and text[lo] == "\n":  # the last lines, with the break before them
+            last = lo
+        if hi >= len(text) or text[lo] != text[hi] or text[lo] == MARK:
+            break
+        lo, hi = lo + 1, hi + 1
+    best = best if best is not None else last
+    return (a, b) if best is None else (best, best + b - a)
+
+
 class TemplateMap:
     def __init__(self, template: Template, workspace: Workspace) -> None:
         self.template = template
@@ -143,6 +177,8 @@ class TemplateMap:
         a, b = edit.start, edit.end
         if not 0 <= a <= b <= len(self.text):
             raise FixError(f"edit {a}:{b} is outside template `{self.template.id}`")
+        if a < b and not edit.replacement:
+            a, b = whole_line_slide(self.text, a, b)
         if a < b:
             touched = [i for i, (s, e) in enumerate(self.ranges) if s < b and e > a]
         else:

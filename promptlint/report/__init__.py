@@ -91,21 +91,39 @@ def severity_detail(by_severity: dict[str, int]) -> str:
     return ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in by_severity.items() if n)
 
 
-def _lazy(spec: str, **fixed):
+def _lazy(spec: str, safe=None, **fixed):
     """The renderer ``module:function`` of this package with ``fixed`` options, imported
-    when first called: a run loads only the format it prints."""
+    when first called: a run loads only the format it prints. ``safe`` is the last word
+    on what the text may hold before it is printed (see :mod:`promptlint.escape`); JSON
+    formats are made safe as they are serialized."""
     module, name = spec.split(":")
 
     def render(analysis, view, **options):
-        return getattr(import_module(f"{__name__}.{module}"), name)(analysis, view, **fixed, **options)
+        text = getattr(import_module(f"{__name__}.{module}"), name)(analysis, view, **fixed, **options)
+        return safe(text) if safe is not None else text
 
     return render
 
 
+def _human(text: str) -> str:
+    from promptlint.escape import block
+
+    return block(text)
+
+
+def _workflow(text: str) -> str:
+    from promptlint.escape import block
+
+    return block(text, workflow=False)  # the commands are the format's own; their data is escaped
+
+
 # Audit renderers also take ``comparison`` (a promptlint.baseline.Comparison, or None).
+# The text format escapes each field it prints itself (report/text.py): it may colour them.
 CHECK_FORMATS = {"text": _lazy("text:render_check"), "json": _lazy("document:render_json"),
-                 "sarif": _lazy("sarif:render_sarif"), "github": _lazy("github:render_check"),
-                 "markdown": _lazy("markdown:render_check")}
-AUDIT_FORMATS = {"text": _lazy("text:render_audit"), "json": _lazy("document:render_json", findings=False),
-                 "sarif": _lazy("sarif:render_sarif", findings=False), "github": _lazy("github:render_audit"),
-                 "markdown": _lazy("markdown:render_audit"), "html": _lazy("html:render_html")}
+                 "sarif": _lazy("sarif:render_sarif"), "github": _lazy("github:render_check", _workflow),
+                 "markdown": _lazy("markdown:render_check", _human)}
+AUDIT_FORMATS = {"text": _lazy("text:render_audit"),
+                 "json": _lazy("document:render_json", findings=False),
+                 "sarif": _lazy("sarif:render_sarif", findings=False),
+                 "github": _lazy("github:render_audit", _workflow), "markdown": _lazy("markdown:render_audit", _human),
+                 "html": _lazy("html:render_html")}

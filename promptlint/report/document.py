@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-from promptlint import __version__
+from promptlint import __version__, escape
 from promptlint.report import round_usd
 from promptlint.traffic.report import request_json, usage_json
 
@@ -147,4 +145,4 @@ def build_document(analysis, view, findings: bool = True, comparison=None) -> di
 
 
 def render_json(analysis, view, findings: bool = True, comparison=None) -> str:
-    return json.dumps(build_document(analysis, view, findings, comparison), indent=2, ensure_ascii=False) + "\n"
+    return escape.json_dumps(build_document(analysis, view, findings, comparison), indent=2) + "\n"

@@ -8,17 +8,12 @@ otherwise end the property or the command early.
 
 from __future__ import annotations
 
+from promptlint import escape
 from promptlint.report import finding_message, fmt_usd
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
-
-
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+escape_data = escape.workflow_data
+escape_property = escape.workflow_property
 
 
 def command(kind: str, message: str, **properties) -> str:
@@ -67,7 +62,7 @@ def render_audit(analysis, view, comparison=None) -> str:
             if t.exceeded:
                 lines.append(command("error", f"total {KIND_TITLES[t.kind]}: {delta_line(t)}",
                                      file=comparison.baseline, title="promptlint audit: total grew"))
-        lines.append(verdict(comparison))
+        lines.append(escape.line(verdict(comparison)))
     lines.append(f"promptlint audit: {len(analysis.project.requests)} requests, {len(analysis.project.templates)} "
                  f"templates, input cost {fmt_usd(analysis.usd_per_month_total)}/month")
     return "\n".join(lines) + "\n"

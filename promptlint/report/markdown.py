@@ -8,6 +8,7 @@ are capped (GitHub refuses comments over 65,536 characters) and cells are escape
 
 from __future__ import annotations
 
+from promptlint import escape
 from promptlint.report import fmt_int, fmt_usd, severity_detail, worth
 from promptlint.report.document import sorted_requests
 from promptlint.traffic.report import rate_label, share
@@ -16,26 +17,9 @@ MAX_ROWS = 50
 AUDIT_ROWS = 10  # costliest requests listed under an audit
 
 
-def _plain(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def cell(text: str) -> str:
-    """One table cell: on one line, with ``|`` escaped everywhere (GFM splits cells before
-    anything else) and HTML-significant characters escaped outside the message's code spans."""
-    flat = " ".join(str(text).split())
-    pieces = flat.split("`")
-    if len(pieces) % 2 == 0:  # an unpaired backtick: no code spans at all
-        return _plain(flat).replace("`", "\\`").replace("|", "\\|")
-    return "`".join((_plain(p) if i % 2 == 0 else p).replace("|", "\\|") for i, p in enumerate(pieces))
-
-
-def code(text: str) -> str:
-    """Inline code, also when ``text`` holds a backtick."""
-    body = " ".join(str(text).split()).replace("|", "\\|")
-    if "`" in body:
-        return f"`` {body} ``"
-    return f"`{body}`"
+# One table cell (a message whose `spans` are code), and inline code: see promptlint.escape.
+cell = escape.markdown_message
+code = escape.markdown_code
 
 
 def table(headers: list[str], align: str, rows: list[list[str]]) -> list[str]:
@@ -135,7 +119,7 @@ def render_audit(analysis, view, comparison=None) -> str:
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
         site = analysis.traffic.of_request(request.id)
-        row = [code(request.id), code(f"{view.path(request.path)}:{request.span.line}"), counts.model,
+        row = [code(request.id), code(f"{view.path(request.path)}:{request.span.line}"), code(counts.model),
                fmt_int(counts.input_tokens), rate_label(site), fmt_usd(price.usd_per_request), fmt_usd(price.usd_per_month)]
         if measured:
             m = site.measured

@@ -11,11 +11,10 @@ declared in ``columnKind``. ``audit`` reports baseline regressions as results of
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from urllib.parse import quote
 
-from promptlint import __version__
+from promptlint import __version__, escape
 from promptlint.report import round_usd
 from promptlint.rules import DOC_TITLES
 
@@ -36,11 +35,12 @@ GROWTH_RULE = {
 
 
 def _uri(path: str) -> str:
-    return quote(path, safe="/")
+    """Percent-encoded, bytes of a file name that is not UTF-8 included."""
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _fingerprint(*parts: str | None) -> str:
-    return hashlib.sha256("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256("\x1f".join(p or "" for p in parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def rule_help(rule) -> tuple[str, str]:
@@ -194,4 +194,4 @@ def build_sarif(analysis, view, comparison=None, findings: bool = True) -> dict:
 
 
 def render_sarif(analysis, view, comparison=None, findings: bool = True) -> str:
-    return json.dumps(build_sarif(analysis, view, comparison, findings), indent=2, ensure_ascii=False) + "\n"
+    return escape.json_dumps(build_sarif(analysis, view, comparison, findings), indent=2) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from promptlint import escape
 from promptlint.report import fmt_int, fmt_usd, saving_note, severity_detail
 from promptlint.report.document import sorted_requests, sorted_templates
 from promptlint.traffic.report import fmt_rate, rate_label, share, sources_sentence, unattributed_reasons
@@ -23,10 +24,11 @@ def finding_line(priced, view) -> str:
         line += f" ({note})"
     if f.fix is not None:
         line += f" [{'*' if f.fix.applicability == 'safe' else 'unsafe '}fix]"
-    return line
+    return escape.line(line)
 
 
 def _table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
+    rows = [[escape.line(cell) for cell in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
 
     def fmt(cells: list[str]) -> str:
@@ -137,7 +139,7 @@ def comparison_lines(comparison, analysis, view) -> list[str]:
     from promptlint.report.changes import KIND_TITLES, Locator, delta_line, percent, signed_int, signed_usd, verdict
 
     locate = Locator(analysis, view)
-    lines = [f"Compared with baseline {comparison.baseline} (max increase: {comparison.limit.describe()}):"]
+    lines = [escape.line(f"Compared with baseline {comparison.baseline} (max increase: {comparison.limit.describe()}):")]
     rows = []
     for c in comparison.changed:
         path, line = locate(c)
@@ -160,8 +162,8 @@ def comparison_lines(comparison, analysis, view) -> list[str]:
             lines.append(f"  Total {KIND_TITLES[total.kind]} under `{total.where}`: {delta_line(total)} "
                          f"(over its budget: {total.reason})")
     for note in comparison.notes:
-        lines.append(f"  Note: {note}")
-    lines.append(("FAIL: " if comparison.failed else "OK: ") + verdict(comparison))
+        lines.append(escape.line(f"  Note: {note}"))
+    lines.append(escape.line(("FAIL: " if comparison.failed else "OK: ") + verdict(comparison)))
     return lines
 
 

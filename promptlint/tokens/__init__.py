@@ -116,9 +116,12 @@ def make_counter(config: Config, catalog: ModelCatalog, store=None) -> TokenCoun
     return TokenCounter(catalog, offline, AnthropicCounter(catalog, CountCache(cache_folder(config))))
 
 
-def cache_folder(config: Config) -> Path:
-    """``cache-dir`` resolved against the project root (where the config file is)."""
-    return Path(config.root) / config.cache_dir
+def cache_folder(config: Config) -> Path | None:
+    """``cache-dir`` resolved against the project root (where the config file is); None
+    when it may not be used (see :func:`promptlint.cache.cache_location`)."""
+    from promptlint.cache import cache_location
+
+    return cache_location(config)[0]
 
 
 def request_model(request: Request, catalog: ModelCatalog, default_model: str) -> str:

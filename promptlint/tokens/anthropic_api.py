@@ -14,12 +14,20 @@ are turned off) so the policy, and the longest wait, is the same whatever SDK ve
 installed. A failure never stops a scan: the count falls back to the offline estimate and
 the run ends with one warning that says why. A failure that will repeat for every call
 (bad key, endpoint unreachable, rate limit outlasting the retries) stops further calls.
+
+The key must not leave for anywhere but the endpoint, and a hostile endpoint must not hang
+or corrupt the run: redirects are never followed (the SDK's client follows them, and SDKs
+before 1.0 send ``x-api-key`` on to the new host), every call has an overall deadline
+besides the per-read timeout (a server trickling a byte at a time never trips the
+latter), an answer is a count only when it is a whole number between 0 and
+``MAX_COUNT``, and error text is redacted (the key, URL credentials) before it is cut.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import re
 import sys
 import threading
 import time
@@ -28,7 +36,7 @@ from email.utils import parsedate_to_datetime
 from typing import Callable
 
 from promptlint.models import ModelCatalog, normalize_model_ref
-from promptlint.tokens.disk_cache import CountCache, body_key
+from promptlint.tokens.disk_cache import MAX_COUNT, CountCache, body_key
 from promptlint.tokens.request_body import STAND_IN, text_body
 
 WORKERS = 4
@@ -36,7 +44,8 @@ ATTEMPTS = 4  # one call and three retries
 BACKOFF = 0.5  # seconds before the first retry; doubles each time
 MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 60.0  # a longer retry-after gives up at once rather than stall a CI job
-TIMEOUT = 30.0
+TIMEOUT = 30.0  # per connect or read
+DEADLINE = 90.0  # per call, however slowly the answer arrives
 _RETRY_STATUS = frozenset({408, 409, 429})
 _FATAL_STATUS = frozenset({401, 402, 403})
 _SECRET_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
@@ -51,13 +60,14 @@ class AnthropicCounter:
 
     def __init__(self, catalog: ModelCatalog, cache: CountCache, *, workers: int = WORKERS,
                  attempts: int = ATTEMPTS, backoff: float | None = None, timeout: float = TIMEOUT,
-                 client_factory: Callable[[], object] | None = None) -> None:
+                 deadline: float = DEADLINE, client_factory: Callable[[], object] | None = None) -> None:
         self.catalog = catalog
         self.cache = cache
         self.workers = workers
         self.attempts = attempts
         self.backoff = BACKOFF if backoff is None else backoff
         self.timeout = timeout
+        self.deadline = deadline
         self._client_factory = client_factory
         self._client = None
         self._lock = threading.Lock()
@@ -143,9 +153,13 @@ class AnthropicCounter:
             with self._lock:
                 self.calls += 1
             try:
-                return int(client.messages.count_tokens(**body).input_tokens)
+                answer = within(self.deadline, lambda: client.messages.count_tokens(**body))
+            except Deadline:
+                raise Stop(f"the API did not answer within {self.deadline:.0f} s") from None
             except Exception as exc:  # noqa: BLE001 - every failure becomes a fallback
                 wait = self._triage(exc, model, attempt)
+            else:
+                return valid_count(getattr(answer, "input_tokens", None))
             time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -157,6 +171,8 @@ class AnthropicCounter:
         last = attempt + 1 >= self.attempts
         if isinstance(exc, anthropic.APIStatusError):
             status = exc.status_code
+            if 300 <= status < 400:
+                raise Stop(f"HTTP {status}: the API answered with a redirect, which is not followed")
             if status in _RETRY_STATUS or status >= 500:
                 if last:
                     raise Stop(f"{what} (after {self.attempts} attempts)")
@@ -213,17 +229,18 @@ class AnthropicCounter:
             text = f"no usable Anthropic credentials (set ANTHROPIC_API_KEY): {type(exc).__name__}: {exc}"
         else:
             text = f"{type(exc).__name__}: {exc}"
-        return self.redact(text[:300])
+        return self.redact(text)[:300]  # redacted whole, then cut: a cut key is still a key
 
     def redact(self, text: str) -> str:
-        """Remove every credential this process could send from ``text``."""
+        """Remove every credential this process could send from ``text``: the key, and
+        ``user:password@`` in any URL (``ANTHROPIC_BASE_URL`` may carry a proxy's)."""
         secrets = [os.environ.get(v) for v in _SECRET_VARS]
         client = self._client
         secrets += [getattr(client, "api_key", None), getattr(client, "auth_token", None)]
         for secret in secrets:
             if isinstance(secret, str) and len(secret) >= 4:
                 text = text.replace(secret, "[redacted]")
-        return text
+        return _USERINFO.sub("", text)
 
     def warning(self) -> str | None:
         """The single warning of a run, or None when every count was exact."""
@@ -241,6 +258,45 @@ class AnthropicCounter:
 
 class _ItemError(Exception):
     """A failure of one body only (a 400 or an unknown model)."""
+
+
+class Deadline(Exception):
+    """A call ran past its overall deadline."""
+
+
+_USERINFO = re.compile(r"(?<=://)[^/?#@\s]*@")
+
+
+def within(seconds: float, call: Callable[[], object]) -> object:
+    """``call()``, or Deadline once ``seconds`` have passed. The call runs in a daemon
+    thread, which is abandoned (it cannot be interrupted) and never holds up the exit."""
+    box: list = []
+
+    def run() -> None:
+        try:
+            box.append((True, call()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            box.append((False, exc))
+
+    worker = threading.Thread(target=run, name="count_tokens-call", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not box:
+        raise Deadline()
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value
+
+
+def valid_count(value: object) -> int:
+    """The API's ``input_tokens`` if it is a count (a whole number from 0 to ``MAX_COUNT``);
+    anything else is this body's failure, never a number to price."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
+        return value
+    shown = repr(value)[:40] if not isinstance(value, int) or abs(value) < 10**12 else \
+        f"a number of {int(value.bit_length() * 0.30103) + 1} digits"
+    raise _ItemError(f"the API answered input_tokens = {shown}, which is not a token count")
 
 
 def _is_connection_error(exc: Exception) -> bool:
@@ -273,4 +329,6 @@ def retry_after(headers) -> float | None:
 def _default_client(timeout: float):
     import anthropic
 
-    return anthropic.Anthropic(max_retries=0, timeout=timeout)
+    # The SDK's own client follows redirects; this one is the SDK's with that turned off.
+    http = anthropic.DefaultHttpxClient(follow_redirects=False, timeout=timeout)
+    return anthropic.Anthropic(max_retries=0, timeout=timeout, http_client=http)

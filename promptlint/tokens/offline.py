@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import lzma
+import re
 import sys
 import threading
 from functools import lru_cache
@@ -31,6 +32,58 @@ OPENAI = {"openai-o200k": "o200k_base", "openai-cl100k": "cl100k_base"}
 LEGACY = "claude-legacy"
 EXACT = frozenset((*CLAUDE, *OPENAI, LEGACY))
 _lock = threading.Lock()
+# A lone surrogate (``"\ud800"`` is valid Python) cannot be encoded, so it never reaches
+# the API as itself; the tokenizer (which refuses it) counts the replacement character.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+# A long text is counted in pieces, cut before a space that starts a word: the byte-level
+# pre-tokenizer splits there anyway (`` ?\p{L}+``), so the sum is the count of the whole
+# (checked on every text file of the labelled corpus, cut every 50 characters), while the
+# tokenizer's per-token bookkeeping for a 4 MB prompt took 600 MB at once.
+PIECE = 50_000
+BATCH_CHARS = 1_000_000  # characters handed to the tokenizer per call
+_CUT = re.compile(r"(?<=\S) (?=[A-Za-z0-9])")
+
+
+def _pieces(text: str) -> list[str]:
+    if len(text) <= PIECE:
+        return [text]
+    out, pos = [], 0
+    while pos < len(text):
+        end = pos + PIECE
+        if end < len(text):
+            cut = _CUT.search(text, end)
+            end = cut.start() if cut else len(text)
+        out.append(text[pos:end])
+        pos = end
+    return out
+
+
+def _count_all(tokenizer, texts: list[str]) -> list[int]:
+    """Token counts of ``texts``, a bounded number of characters per tokenizer call."""
+    encode = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)  # no offsets: less memory
+    owners: list[int] = []
+    pieces: list[str] = []
+    for i, text in enumerate(texts):
+        for piece in _pieces(_encodable(text)):
+            owners.append(i)
+            pieces.append(piece)
+    counts = [0] * len(texts)
+    start = 0
+    while start < len(pieces):
+        end, size = start, 0
+        while end < len(pieces) and (end == start or size + len(pieces[end]) <= BATCH_CHARS):
+            size += len(pieces[end])
+            end += 1
+        for owner, enc in zip(owners[start:end], encode(pieces[start:end], add_special_tokens=False)):
+            counts[owner] += len(enc.ids)
+        start = end
+    return counts
 
 
 @lru_cache(maxsize=1)
@@ -139,8 +192,7 @@ class OfflineCounter:
         if missing:
             tokenizer = load_tokenizer()
             with _lock:
-                encoded = tokenizer.encode_batch(missing, add_special_tokens=False)
-            fresh = {text: len(enc.ids) for text, enc in zip(missing, encoded)}
+                fresh = dict(zip(missing, _count_all(tokenizer, missing)))
             self._raw.update(fresh)
             if self.store is not None:
                 self.store.remember_tokens({_text_key(t): n for t, n in fresh.items()})

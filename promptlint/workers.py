@@ -1,0 +1,204 @@
+"""Forked worker processes that die with their parent and whose deaths lose no file.
+
+A pool from :mod:`concurrent.futures` has two failures a linter cannot afford. When one
+worker dies (a parser that segfaults, the kernel's OOM killer) the whole pool breaks and
+the run ends with ``BrokenProcessPool``; and when the main process is killed (``kill -9``,
+or a ``SIGTERM`` to it alone, as editors and supervisors send) its workers wait on their
+queue forever. So the workers here are our own:
+
+- each is forked with a pipe to the parent, closes the parent's ends of its siblings'
+  pipes (so the parent's death is an end-of-file on its own), asks Linux to kill it when
+  the parent dies (``PR_SET_PDEATHSIG``) and elsewhere watches the parent's pid;
+- it takes a shard of items at a time and records, in memory shared with the parent,
+  which item it is working on; when it dies, that item is the one it died on: it gets
+  ``lost(item, why)`` instead of a result, and the rest of the shard goes to a fresh
+  worker. A death outside any item (while sending a result too large for memory) splits
+  the shard in two, so every item is finished or reported in a bounded number of tries.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections import deque
+from multiprocessing.connection import wait
+from typing import Callable, Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_SENDING = -2  # progress value while a shard's results are being sent
+_IDLE = -1
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` ends, however it ends."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+            pass
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
+
+    def watch() -> None:  # elsewhere, and as a second guard: a re-parented worker exits
+        while True:
+            threading.Event().wait(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+class _Worker(Generic[T, R]):
+    def __init__(self, context, slot: int, progress, work: Callable[[T], R], lost: Callable[[T, str], R],
+                 siblings: list) -> None:
+        self.slot = slot
+        self.conn, child = context.Pipe()
+        parent = os.getpid()
+        self.process = context.Process(target=_serve, args=(child, slot, progress, work, lost, parent,
+                                                             [s.conn for s in siblings]), daemon=True)
+        self.process.start()
+        child.close()
+        self.shard: list[int] | None = None
+
+
+def _serve(conn, slot: int, progress, work, lost, parent: int, siblings: list) -> None:
+    for other in siblings:  # the parent's ends of the other pipes: they must close when the parent dies
+        other.close()
+    _die_with_parent(parent)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        if task is None:
+            os._exit(0)
+        results = []
+        for i, item in enumerate(task):
+            progress[slot] = i
+            try:
+                results.append(work(item))
+            except Exception as exc:  # noqa: BLE001 - the item's failure, not the worker's
+                results.append(lost(item, f"{type(exc).__name__}: {exc}"))
+        progress[slot] = _SENDING
+        try:
+            conn.send(results)
+        except (BrokenPipeError, OSError):
+            os._exit(0)
+        progress[slot] = _IDLE
+
+
+def run_sharded(items: list[T], work: Callable[[T], R], lost: Callable[[T, str], R], workers: int,
+                shard_size: int, meanwhile: Callable[[], None] | None = None,
+                on_results: Callable[[int], None] | None = None) -> list[R]:
+    """``[work(item) for item in items]`` over ``workers`` forked processes, in shards of
+    ``shard_size``; an item whose worker died while working on it gets ``lost(item, why)``.
+    ``meanwhile`` runs in this process once the workers are started; ``on_results(n)`` is
+    told of each batch of ``n`` results that arrives (progress)."""
+    context = multiprocessing.get_context("fork")
+    progress = context.RawArray("q", workers)
+    results: list = [None] * len(items)
+    done = [False] * len(items)
+    pending: deque[list[int]] = deque(list(range(i, min(i + shard_size, len(items))))
+                                      for i in range(0, len(items), shard_size))
+    pool: list[_Worker] = []
+    side: threading.Thread | None = None
+
+    def spawn(slot: int) -> _Worker:
+        progress[slot] = _IDLE
+        if side is not None:
+            side.join()  # never fork while that thread may hold a lock the child would need
+        return _Worker(context, slot, progress, work, lost, [w for w in pool if w.slot != slot])
+
+    def give(worker: _Worker) -> bool:
+        if not pending:
+            worker.shard = None
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+            return False
+        worker.shard = pending.popleft()
+        worker.conn.send([items[i] for i in worker.shard])
+        return True
+
+    try:
+        for slot in range(min(workers, len(pending))):
+            pool.append(spawn(slot))
+        busy = [w for w in pool if give(w)]
+        if meanwhile is not None:
+            side = threading.Thread(target=meanwhile, daemon=True)
+            side.start()
+        while busy:
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+            for worker in list(busy):
+                if worker.conn not in ready and worker.process.sentinel not in ready:
+                    continue
+                got = None
+                try:
+                    if worker.conn.poll():
+                        got = worker.conn.recv()
+                except (EOFError, OSError):
+                    got = None
+                if got is not None:
+                    for index, result in zip(worker.shard, got):
+                        results[index], done[index] = result, True
+                    if on_results is not None:
+                        on_results(len(got))
+                    if not give(worker):
+                        busy.remove(worker)
+                    continue
+                # The worker ended without answering: it died.
+                worker.process.join()
+                _account(worker, progress[worker.slot], items, results, done, pending, lost,
+                         _why(worker.process.exitcode))
+                busy.remove(worker)
+                pool.remove(worker)
+                worker.conn.close()
+                if pending:
+                    fresh = spawn(worker.slot)
+                    pool.append(fresh)
+                    if give(fresh):
+                        busy.append(fresh)
+        if side is not None:
+            side.join()
+        return results
+    finally:
+        for worker in pool:
+            worker.conn.close()
+            if worker.process.is_alive():
+                worker.process.kill()
+            worker.process.join()
+
+
+def _account(worker: _Worker, at: int, items, results, done, pending: deque, lost, why: str) -> None:
+    """Give the item the worker died on its ``lost`` result; put the rest back."""
+    shard = [i for i in worker.shard or () if not done[i]]
+    if 0 <= at < len(worker.shard or ()) and not done[worker.shard[at]]:
+        culprit = worker.shard[at]
+        results[culprit], done[culprit] = lost(items[culprit], why), True
+        rest = [i for i in shard if i != culprit]
+        if rest:
+            pending.appendleft(rest)
+    elif len(shard) == 1:
+        results[shard[0]], done[shard[0]] = lost(items[shard[0]], why), True
+    elif shard:  # died between items (sending a result): halve, so the culprit is found
+        half = len(shard) // 2
+        pending.appendleft(shard[half:])
+        pending.appendleft(shard[:half])
+
+
+def _why(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exited with status {exitcode}"
