@@ -108,11 +108,14 @@ class Template:
 
 @dataclass(frozen=True)
 class CacheMark:
-    """A ``cache_control`` breakpoint: after the part that carries it."""
+    """A cache breakpoint after the part that carries it: Anthropic's ``cache_control``, or
+    OpenAI's ``prompt_cache_breakpoint`` (GPT-5.6 and later)."""
 
-    ttl: str = "5m"  # "5m" | "1h"
+    ttl: str = "5m"  # "5m" | "1h"; OpenAI: "30m"
     span: Span | None = None
 
+
+OPENAI_CACHE_TTL = "30m"  # prompt_cache_options.ttl: its default and, late 2026, its only value
 
 Section = Literal["tools", "system", "messages"]
 
@@ -240,6 +243,7 @@ class Request:
     max_tokens_dynamic: bool = False  # set, but not to a literal
     parts: tuple[Part, ...] = ()
     auto_cache: CacheMark | None = None  # top-level cache_control (automatic caching)
+    cache_mode: str | None = None  # OpenAI prompt_cache_options.mode ("implicit" | "explicit"), as written
     stream: bool = False
     batch: bool = False
     in_loop: bool = False
