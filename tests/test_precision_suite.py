@@ -26,6 +26,7 @@ EXPECTED = {
     ("PL105", "agent/prompts/demo.j2", 24),
     ("PL401", "triage/classify.py", 8),
     ("PL405", "triage/classify.py", 8),  # Opus 4.1 has a cheaper successor: real too
+    ("PL405", "overflow.py", 9),  # a superseded model, not priced: the input cannot be counted
 }
 
 
@@ -37,6 +38,13 @@ def analysis():
 def test_exactly_the_real_problems_are_reported(analysis):
     found = {(f.finding.code, f.finding.span.path, f.finding.span.line) for f in analysis.findings}
     assert found == EXPECTED
+
+
+def test_a_request_that_cannot_be_counted_is_never_priced(analysis):
+    unpriced = [f for f in analysis.findings if f.finding.span.path == "overflow.py"]
+    assert {f.finding.code for f in unpriced} == {"PL002", "PL405"}
+    assert all(f.finding.saving is None for f in unpriced)
+    assert any("not priced" in f.finding.message for f in unpriced if f.finding.code == "PL405")
 
 
 def test_no_finding_on_any_trap(analysis):

@@ -141,13 +141,16 @@ def superseded_model(ctx):
         # a routed id (Bedrock, Vertex, ``provider/``) names the successor differently: no edit
         edit = request.model is not None and normalize_model_ref(request.model) == request.model.strip().lower()
         also = f" (and {len(group) - 1} more call{'s' if len(group) > 2 else ''} here)" if len(group) > 1 else ""
+        # part of the input could not be counted: the model advice holds, a price would be invented
+        counted = not any(g[0].unresolved for g in group)
         yield ctx.finding(
             span,
             f"{model} is superseded by {successor.model}, {_which_release(skipped)}, on which this request's "
             f"input costs {then / now:.0%} as much (its cache scenario, each model's own tokenizer){also}; output "
             f"is ${out_then:,.2f}/M against ${out_now:,.2f}/M. Check the newer model on real inputs, then switch"
-            + ("" if edit else f" (under the id your platform gives {successor.model}: `{request.model}` is routed)"),
-            request=request.id, saving=Saving(0, before, after),
+            + ("" if edit else f" (under the id your platform gives {successor.model}: `{request.model}` is routed)")
+            + ("" if counted else "; not priced: part of this request's input could not be counted"),
+            request=request.id, saving=Saving(0, before, after) if counted else None,
             fix=Fix("unsafe", f"use model=\"{successor.model}\" after checking its answers on a sample of real inputs",
                     tuple(ArgumentEdit(g[0].id, "model", json.dumps(successor.model)) for g in group) if edit else ()),
         )
