@@ -12,8 +12,9 @@ from datetime import date
 from pathlib import Path
 
 from promptlint.cache import ScanCache
-from promptlint.config import Config
-from promptlint.discover import Discovery, _matchers, classify, discover, read_candidate, remember, verdict
+from promptlint.config import Config, rule_selection
+from promptlint.discover import (Discovery, _matchers, classify, discover, discover_text, read_candidate, remember,
+                                 verdict)
 from promptlint.extract import extract_file
 from promptlint.extract.filelinks import TreeFiles
 from promptlint.extract.link import link
@@ -25,6 +26,7 @@ from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
 from promptlint.tokens import Measurements, TokenCounter, make_counter, measure
 from promptlint.suppress import line_key
+from promptlint.terminal import progress
 from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, SEVERITY_RANK
 
 
@@ -183,6 +185,19 @@ class Scan:
 def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Scan:
     """Discover, extract and link: everything the tree holds, before any counting."""
     discovery = discover(paths, config, cache, extract_file, meanwhile=_prepare_later_stages)
+    return _linked(discovery, config, cache)
+
+
+def scan_text(rel: str, data: bytes, config: Config, cache: ScanCache | None = None) -> Scan:
+    """Scan one file's text given in memory (``check -`` from an editor): it is read as the
+    file ``rel`` of the tree would be (its kind, its ignores), and what it imports is read
+    from the tree on disk."""
+    discovery = discover_text(rel, data, config, extract_file)
+    return _linked(discovery, config, cache)
+
+
+def _linked(discovery: Discovery, config: Config, cache: ScanCache | None) -> Scan:
+    progress().phase("linking prompts to requests")
     results = list(discovery.results)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
@@ -222,6 +237,12 @@ def suppressed(finding: Finding, project: Project, config: Config, rules: list[R
     return False
 
 
+def finding_order(finding: Finding) -> tuple:
+    """Findings read top to bottom: by path, notebook cell, line, column, code."""
+    span = finding.span
+    return (span.path, span.cell if span.cell is not None else -1, span.line, span.column or 0, finding.code)
+
+
 def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFinding, ...]:
     priced = []
     for finding in findings:
@@ -232,7 +253,7 @@ def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFindi
             price = pricer.price(amount)
             model = (finding.saving.before or finding.saving.after)[0].model
         priced.append(PricedFinding(finding, price, model))
-    priced.sort(key=lambda p: (p.finding.span.path, p.finding.span.line, p.finding.span.column, p.finding.code))
+    priced.sort(key=lambda p: finding_order(p.finding))
     return tuple(priced)
 
 
@@ -240,7 +261,8 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
             counter: TokenCounter | None = None, use_cache: bool = True, scanned: Scan | None = None) -> Analysis:
     """The whole pipeline; ``scanned`` skips discovery and extraction (a tree already read)."""
     ruleset: RuleSet = load_rules(config)
-    rules = ruleset.selected(select or config.select, (*config.ignore, *ignore))
+    ruleset.check_config(config)
+    rules = ruleset.selected(*rule_selection(config, select, ignore))
     cache = open_cache(config, use_cache)
     scanned = scanned or scan_tree(paths, config, cache)
     project, notices = scanned.project, scanned.notices
@@ -248,7 +270,9 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     catalog = ModelCatalog(config.prices, cache.memo("models", prices_version) if cache else None)
     if counter is None:
         counter = make_counter(config, catalog, cache)
+    progress().phase("counting tokens")
     measurements = measure(project, counter, config.default_model)
+    progress().phase("checking rules")
     pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}") if cache else None)
     findings = run_rules(rules, project, measurements, config, catalog, counter, pricer)
     if counter.exact is not None:

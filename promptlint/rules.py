@@ -250,12 +250,39 @@ class RuleSet:
                 return rule
         return None
 
+    def unknown(self, selector: str, exact: bool = False) -> str | None:
+        """Why ``selector`` names no rule (with the closest code or name), or None.
+        ``exact``: it must be a code (a rule's option table), not a prefix or name."""
+        key = selector.strip()
+        if exact and any(r.code == key.upper() for r in self.rules):
+            return None
+        if not exact and (key.upper() == "ALL" or any(matches(key, r) for r in self.rules)):
+            return None
+        from promptlint.config_kinds import did_you_mean
+
+        hint = did_you_mean(key.upper(), [r.code for r in self.rules]) or did_you_mean(key.lower(), [r.name for r in self.rules])
+        return f"`{selector}` is no rule {'code' if exact else 'code, name or prefix'}{hint}; see `promptlint rules`"
+
+    def check_config(self, config: Config) -> None:
+        """Every rule the configuration names must exist (codes in ``select``,
+        ``per-file-ignores``, ``[rules.X]``, ...): a typo would otherwise silently select,
+        ignore or configure nothing."""
+        from promptlint.config import config_keys, key_error
+
+        for name, definition in config_keys().items():
+            kind = definition.metadata["kind"]
+            for selector, exact in kind.named_rules(getattr(config, definition.name)):
+                problem = self.unknown(selector, exact)
+                if problem:
+                    raise key_error(config, name, f"names an unknown rule: {problem}")
+
     def selected(self, select: Iterable[str], ignore: Iterable[str]) -> list[Rule]:
         select = list(select)
         ignore = list(ignore)
         for selector in [*select, *ignore]:
-            if selector.upper() != "ALL" and not any(matches(selector, r) for r in self.rules):
-                raise ConfigError(f"`{selector}` matches no rule code, name or prefix")
+            problem = self.unknown(selector)
+            if problem:
+                raise ConfigError(problem)
         chosen = [r for r in self.rules if not select or any(matches(s, r) for s in select)]
         return [r for r in chosen if not any(matches(s, r) for s in ignore)]
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 from promptlint.config import Config
+from promptlint.terminal import progress
 from promptlint.types import Diagnostic
 
 if TYPE_CHECKING:
@@ -51,7 +52,10 @@ def survey(candidates: list[Candidate], config: Config, cache: ScanCache | None,
 
     patterns = tuple(config.prompt_name_patterns)
     outcomes = []
+    shown = progress() if _WORKER_STATE is None else None  # a forked worker draws nothing
     for rel, abspath, kind in candidates:
+        if shown is not None:
+            shown.advance()
         got = read_candidate(rel, abspath, kind, config, cache)
         if isinstance(got, Diagnostic):
             outcomes.append(Outcome(rel, None, got))
@@ -115,7 +119,10 @@ def _survey_in_workers(candidates: list[Candidate], config: Config, cache: ScanC
             side = threading.Thread(target=meanwhile, daemon=True) if meanwhile else None
             if side is not None:
                 side.start()  # after the fork: the workers must not inherit its half-done work
-            found = [outcome for part in parts for outcome in part]
+            found = []
+            for part in parts:
+                found.extend(part)
+                progress().advance(len(part))
             if side is not None:
                 side.join()
             return found

@@ -112,7 +112,7 @@ def test_usage_and_config_errors_exit_2(tmp_path, cli):
     (tmp_path / "promptlint.toml").write_text("")
     assert cli(tmp_path, "check", "--format", "yaml")[0] == 2
     code, _, err = cli(tmp_path, "check", "--select", "PL999")
-    assert code == 2 and "matches no rule" in err
+    assert code == 2 and "--select: `PL999` is no rule code" in err
     assert cli(tmp_path, "explain", "PL999")[0] == 2
 
 

@@ -93,8 +93,8 @@ def test_select_and_ignore_by_code_name_and_prefix_on_the_command_line(project, 
     assert run("--select", "PL103,PL301") == (1, ["PL103", "PL301"])
     assert run("--ignore", "PL3,filler-phrase")[1] == []
     assert run("--select", "ALL", "--ignore", "PL103")[1] == ["PL301"]
-    code, err = run("--select", "PL9")
-    assert code == 2 and "`PL9` matches no rule" in err
+    code, err = run("--select", "PL7")
+    assert code == 2 and "--select: `PL7` is no rule code, name or prefix" in err
 
 
 def test_select_and_ignore_from_config(project, cli):

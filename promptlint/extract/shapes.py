@@ -234,7 +234,10 @@ def describe(value: v.Value, where: str) -> str:
         return f"{where}: `{value.module}.{value.name}` is outside the scanned tree"
     if isinstance(value, v.FileLink):
         return f"{where}: file `{value.target}` was not found in the scanned tree"
-    return f"{where}: unexpected {type(value).__name__.lower()}"
+    if isinstance(value, v.Lit):
+        return f"{where}: `{value.value!r}` is not a value promptlint can read there"
+    what = {v.Str: "text", v.Seq: "a list", v.Map: "a dict", v.Deferred: "an expression"}.get(type(value), "a value")
+    return f"{where}: {what} of a shape promptlint cannot read there"
 
 
 def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Example]]:
