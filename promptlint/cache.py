@@ -44,6 +44,9 @@ _TYPES = _dataclasses(types_module, values_module, result_module, layout_module)
 # Field names per type, in definition order: an entry stores the values positionally.
 _FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _TYPES.values()}
 _SCALARS = (str, int, float, bool, type(None))
+# The shape of every type a cache entry may hold (field names and their declared types): a
+# change of shape between two builds of one version starts a new cache file.
+_SHAPE = json.dumps({name: [(f.name, str(f.type)) for f in dataclasses.fields(cls)] for name, cls in sorted(_TYPES.items())})
 
 
 def _encode(obj: Any) -> Any:
@@ -106,7 +109,7 @@ class ScanCache:
 
     def __init__(self, folder: Path | None, settings: tuple) -> None:
         self.folder = folder
-        key = json.dumps([__version__, sys.version_info[:2], list(map(str, settings))])
+        key = json.dumps([__version__, _SHAPE, sys.version_info[:2], list(map(str, settings))])
         self.path = folder / f"scan-{digest(key.encode())}.json" if folder else None
         self.files: dict[str, list] = {}  # path -> [file digest, passes prefilter, encoded FileResult | None]
         self.stats: dict[str, list] = {}  # path -> [size, mtime_ns, file digest]

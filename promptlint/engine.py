@@ -25,7 +25,8 @@ from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
 from promptlint.tokens import Measurements, TokenCounter, make_counter, measure
-from promptlint.suppress import line_key
+from promptlint.suppress import SuppressionUse, line_key, silences
+from promptlint.suppress import index as suppression_index
 from promptlint.terminal import progress
 from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, SEVERITY_RANK
 
@@ -213,24 +214,37 @@ def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> t
 
 def run_rules(rules: list[Rule], project: Project, measurements: Measurements, config: Config,
               catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer) -> list[Finding]:
-    findings: list[Finding] = []
-    for rule in rules:
-        ctx = RuleContext(rule, rule.option_values(config), project, measurements, config, catalog, counter, pricer)
-        findings.extend(rule.resolve_check()(ctx))
-    return [f for f in findings if not suppressed(f, project, config, rules)]
+    """Every rule's findings that no suppression silences. Rules of ``stage:
+    after-suppressions`` (PL900) run last and see which suppressions were used."""
+    use = SuppressionUse(frozenset(r.code for r in rules))
+    directives = suppression_index(project)
+    kept: list[Finding] = []
+    for late in (False, True):
+        for rule in rules:
+            if rule.after_suppressions is not late:
+                continue
+            ctx = RuleContext(rule, rule.option_values(config), project, measurements, config, catalog, counter, pricer,
+                              suppression_use=use)
+            kept += [f for f in rule.resolve_check()(ctx) if not suppressed(f, directives, config, rules, use, bare=not late)]
+    return kept
 
 
-def suppressed(finding: Finding, project: Project, config: Config, rules: list[Rule]) -> bool:
+def suppressed(finding: Finding, directives: dict, config: Config, rules: list[Rule],
+               use: SuppressionUse | None = None, bare: bool = True) -> bool:
+    """Whether a directive on the finding's line or a per-file ignore silences it. A bare
+    directive does not silence the report that it is unused (``bare=False``), as in ruff."""
     rule = next((r for r in rules if r.code == finding.code), None)
     if rule is None:
         return False
-    lines = project.suppressions.get(finding.span.path, {})
+    lines = directives.get(finding.span.path, {})
     # The finding's line, or the last line of its construct: a comment cannot sit inside a
     # multi-line string, so it goes after the closing quotes (as with ruff's noqa).
     for line in {finding.span.line, finding.span.end_line or finding.span.line}:
-        selectors = lines.get(line_key(line, finding.span.cell), False)
-        if selectors is None or (selectors and any(matches(s, rule) for s in selectors)):
-            return True
+        for directive in lines.get(line_key(line, finding.span.cell), ()):
+            if (bare or directive.codes is not None) and silences(directive, rule, matches):
+                if use is not None:
+                    use.record(finding.span.path, directive, rule.code)
+                return True
     for glob, selectors in config.per_file_ignores.items():
         if match_path(glob, finding.span.path) and any(matches(s, rule) for s in selectors):
             return True

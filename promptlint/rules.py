@@ -28,6 +28,7 @@ DOC_TITLES = {"what": "What it does", "why": "Why it costs money", "example": "E
 PHRASE_CHECK = "promptlint.checks.phrases:phrase_rule"
 SEVERITIES = ("error", "warning", "info")
 FIXABILITY = ("none", "safe", "unsafe", "sometimes")
+STAGES = ("findings", "after-suppressions")
 
 
 class RuleError(ConfigError):
@@ -56,6 +57,7 @@ class Rule:
     origin: str = "builtin"  # builtin | rule-dir | plugin
     data: dict = field(default_factory=dict)
     function: Callable[["RuleContext"], Iterable[Finding]] | None = None
+    after_suppressions: bool = False  # `stage: after-suppressions`: runs once the others' findings met the suppressions
 
     def resolve_check(self) -> Callable[["RuleContext"], Iterable[Finding]]:
         if self.function is not None:
@@ -137,13 +139,16 @@ def rule_from_data(data: Any, source: str, origin: str) -> Rule:
     if check is None and origin != "plugin":
         raise RuleError(f"{source}: a rule needs `categories`/`packs` of phrases (a declarative rule), or "
                         "`check: module:function` in a built-in rule or plugin (see rules/README.md)")
+    stage = data.get("stage", "findings")
+    if stage not in STAGES:
+        raise RuleError(f"{source}: stage must be one of {', '.join(STAGES)}")
     if declarative and origin != "builtin":  # the built-in packs are validated by the test suite
         _validate_phrases(data, source)
     return Rule(
         code=data["code"].strip().upper(), name=data["name"].strip(), severity=data["severity"],
         summary=" ".join(data["summary"].split()), doc={str(k): str(v).strip() for k, v in doc.items()},
         options=options, check=check, fix=fix, examples=tuple(examples), source=source,
-        origin=origin, data=data,
+        origin=origin, data=data, after_suppressions=stage == "after-suppressions",
     )
 
 
@@ -319,6 +324,7 @@ class RuleContext:
     catalog: Any  # promptlint.models.ModelCatalog
     counter: Any  # promptlint.tokens.TokenCounter
     pricer: Any  # promptlint.pricing.Pricer: prices savings and dollar budgets
+    suppression_use: Any = None  # promptlint.suppress.SuppressionUse, for rules of stage after-suppressions
 
     def finding(self, span: Span, message: str, *, template: str | None = None, request: str | None = None,
                 saving: Saving | None = None, fix: Fix | None = None, severity: Severity | None = None) -> Finding:

@@ -96,7 +96,7 @@ def test_select_ignore_and_fail_on(tmp_path, cli):
 def test_inline_suppression_and_per_file_ignores(tmp_path, cli):
     files = dict(APP)
     files["app/bot.py"] = files["app/bot.py"].replace(
-        "return client.messages.create(", "return client.messages.create(  # promptlint: ignore[PL201]")
+        "system=SUPPORT_SYSTEM,\n", "system=SUPPORT_SYSTEM,  # promptlint: ignore[PL201]\n")
     write_tree(tmp_path, files)
     _, out, _ = cli(tmp_path, "check")
     assert "PL201" not in out and "PL301" in out

@@ -81,7 +81,7 @@ def test_promptlint_toml_with_the_pyproject_header_says_what_to_do(tmp_path, cli
     ('per-file-ignores = { "**/[a-" = ["PL2"] }', "bad glob \"**/[a-\": unclosed `[`"),
     ('budgets = [{ path = "src/a**", max-tokens = 5 }]', "`budgets[0].path` bad glob"),
     ('template-globs = ["[z-a].j2"]', "bad character range `z-a`"),
-    ('per-file-ignores = { "tests/*" = ["PL9"] }', "`per-file-ignores` names an unknown rule: `PL9`"),
+    ('per-file-ignores = { "tests/*" = ["PL7"] }', "`per-file-ignores` names an unknown rule: `PL7`"),
     ('ignore = ["PL2011"]', "`PL2011` is no rule code, name or prefix (did you mean `PL201`?)"),
     ('extend-select = ["missing-cache-breakpiont"]', "(did you mean `missing-cache-breakpoint`?)"),
     ('unfixable = ["PL77"]', "`unfixable` names an unknown rule"),

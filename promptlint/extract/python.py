@@ -19,7 +19,7 @@ from promptlint.extract.resolve import Resolver, SourcePositions
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft
 from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, module_name_for
 from promptlint.globs import match_name
-from promptlint.suppress import scan_suppressions
+from promptlint.suppress import python_suppressions
 from promptlint.types import Diagnostic, Span
 
 _WRAPPERS = {"with_raw_response", "with_streaming_response"}
@@ -108,7 +108,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
     reexports = tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
     return FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
-        suppressions=scan_suppressions(text), reexports=reexports, definitions=tuple(definitions),
+        suppressions=python_suppressions(text), reexports=reexports, definitions=tuple(definitions),
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from promptlint.extract.layout import Layout
 from promptlint.extract.values import FileLink, Value
-from promptlint.types import Diagnostic, Example, Request, Span, Template
+from promptlint.types import Diagnostic, Example, Request, Span, Suppression, Template
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class FileResult:
     requests: tuple[Request, ...] = ()  # complete requests (YAML files with a model)
     examples: tuple[Example, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
-    suppressions: dict[int, frozenset[str] | None] = field(default_factory=dict)
+    suppressions: tuple[Suppression, ...] = ()
     layouts: tuple[Layout, ...] = ()  # Jinja structure, composed across files by the linker
     links: tuple[FileLink, ...] = ()  # files this file names as prompts (promptfoo ``file://``)
     definitions: tuple[NamedValue, ...] = ()  # prompt objects built at call sites (LangChain)
