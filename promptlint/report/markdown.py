@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from promptlint.report import fmt_int, fmt_usd, severity_detail, worth
 from promptlint.report.document import sorted_requests
+from promptlint.report.text import location
 
 MAX_ROWS = 50
 AUDIT_ROWS = 10  # costliest requests listed under an audit
@@ -75,7 +76,7 @@ def render_check(analysis, view) -> str:
         rows = []
         for priced in findings:
             f = priced.finding
-            where = f"{view.path(f.span.path)}:{f.span.line}" + (f" (cell {f.span.cell})" if f.span.cell is not None else "")
+            where = location(f.span, view, column=False)
             fix = f" ({f.fix.applicability} fix)" if f.fix else ""
             rows.append([f.severity, code(where), f"{f.code} {cell(f.name)}", cell(f.message) + fix,
                          _worth(priced)])
@@ -132,7 +133,7 @@ def render_audit(analysis, view, comparison=None) -> str:
     for request in requests[:AUDIT_ROWS]:
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
-        rows.append([code(request.id), code(f"{view.path(request.path)}:{request.span.line}"), counts.model,
+        rows.append([code(request.id), code(location(request.span, view, column=False)), counts.model,
                      fmt_int(counts.input_tokens), fmt_usd(price.usd_per_request), fmt_usd(price.usd_per_month)])
     lines += table(["request", "location", "priced as", "input tokens", "$/request", "$/month"], "lllrrr", rows)
     lines += ["", "</details>", "", _footer(analysis)]

@@ -144,8 +144,7 @@ def _change_rows(changes, locate) -> list[list[str]]:
 
     rows = []
     for c in changes:
-        path, line = locate(c)
-        where = f"{path}:{line}" if line else path
+        where = locate.where(c)
         name = c.id.split("::", 1)[1] if "::" in c.id else ""
         rows.append([c.status + (" (over limit)" if c.exceeded else ""), c.kind, fmt_int(c.tokens_before),
                      fmt_int(c.tokens_after), signed_int(c.tokens_after - c.tokens_before),
