@@ -6,10 +6,14 @@ never a line number, so moving code does not churn it), with its tokens, the mod
 priced as and its dollars. Keys are sorted and nothing else varies between runs, so the
 file diffs cleanly in review and a rewrite with no prompt change is byte-identical.
 
-Comparing walks the union of ids. An entry fails the gate when its tokens grew beyond
-``max-increase``; so does either total (request input tokens, template tokens). A new entry
-does not fail on its own, since adding a prompt is ordinary work, but it grows the totals,
-so a large new prompt still fails. Removed entries are listed and never fail.
+Comparing walks the union of ids. An entry fails the gate when it grew beyond
+``max-increase`` (:mod:`promptlint.thresholds`: its tokens, its dollars, or the price of
+each of its tokens, so a swap to a dearer model fails even when no token changed); so does
+either total (request input, template text). A new entry does not fail on its own, since
+adding a prompt is ordinary work, but it grows the totals, so a large new prompt still
+fails. Removed entries are listed and never fail. A budget with its own ``max-increase``
+(``budgets = [{path = "app/agents/**", max-increase = "2x"}]``) applies it to the entries
+under its glob, one by one and together.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from pathlib import Path
 
 from promptlint.atomic import write_atomic
 from promptlint.report import round_usd
-from promptlint.thresholds import MaxIncrease
+from promptlint.globs import match_path
+from promptlint.thresholds import Growth, MaxIncrease
 
 FORMAT_VERSION = 1
 KINDS = ("request", "template")
@@ -39,10 +44,18 @@ class Entry:
     model: str
     usd_per_request: float
     usd_per_month: float
+    # where usd_per_month's traffic came from ({requests_per_month, source}) and whether the
+    # entry is production; recorded for readers, not compared
+    traffic: dict | None = None
+    production: bool = True
 
     def to_json(self) -> dict:
-        return {"tokens": self.tokens, "model": self.model,
-                "usd_per_request": round_usd(self.usd_per_request), "usd_per_month": round_usd(self.usd_per_month)}
+        out = {"tokens": self.tokens, "model": self.model,
+               "usd_per_request": round_usd(self.usd_per_request), "usd_per_month": round_usd(self.usd_per_month)}
+        if self.traffic is not None:
+            out["traffic"] = self.traffic
+            out["production"] = self.production
+        return out
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,12 @@ class Inventory:
     def total(self, kind: str) -> tuple[int, float]:
         entries = self.of_kind(kind)
         return sum(e.tokens for e in entries), sum(e.usd_per_month for e in entries)
+
+    def growth(self, kind: str, where: str | None = None) -> Growth:
+        """The total of ``kind`` (of the entries under the glob ``where``) as the gate compares it."""
+        entries = [e for e in self.of_kind(kind) if where is None or _under(where, e.id)]
+        return Growth(sum(e.tokens for e in entries), sum(e.usd_per_month for e in entries),
+                      sum(e.usd_per_request for e in entries))
 
     def to_json(self) -> dict:
         doc: dict = {"promptlint_baseline": FORMAT_VERSION, "settings": dict(self.settings)}
@@ -75,12 +94,15 @@ def inventory(analysis) -> Inventory:
     for request in analysis.project.requests:
         counts = measured.requests[request.id]
         price = analysis.request_prices[request.id]
+        site = analysis.traffic.of_request(request.id)
         entries[("request", request.id)] = Entry(request.id, "request", counts.input_tokens, counts.model,
-                                                 price.usd_per_request, price.usd_per_month)
+                                                 price.usd_per_request, price.usd_per_month,
+                                                 site.to_json(), site.production)
     for tid in analysis.project.templates:
         price = analysis.template_prices[tid]
+        site = analysis.traffic.of_template(tid)
         entries[("template", tid)] = Entry(tid, "template", measured.templates[tid], measured.template_models[tid],
-                                           price.usd_per_request, price.usd_per_month)
+                                           price.usd_per_request, price.usd_per_month, site.to_json(), site.production)
     settings = {"default_model": config.default_model, "requests_per_month": config.requests_per_month,
                 "cache_hit_rate": config.cache_hit_rate, "tokenizer": measured.tokenizer}
     return Inventory(entries, settings)
@@ -131,6 +153,7 @@ class Change:
     before: Entry | None
     after: Entry | None
     exceeded: bool = False
+    reason: str | None = None  # why it is over the limit: "price per token rose 16.7x (gpt-4o-mini -> gpt-4o)"
 
     @property
     def status(self) -> str:
@@ -171,6 +194,8 @@ class Total:
     usd_before: float
     usd_after: float
     exceeded: bool
+    reason: str | None = None
+    where: str | None = None  # a budget's glob: the total of the entries under it
 
 
 @dataclass(frozen=True)
@@ -180,10 +205,11 @@ class Comparison:
     changes: tuple[Change, ...]
     totals: tuple[Total, ...]
     notes: tuple[str, ...] = ()
+    budget_totals: tuple[Total, ...] = ()  # per budget glob with its own max-increase
 
     @property
     def failed(self) -> bool:
-        return any(c.exceeded for c in self.changes) or any(t.exceeded for t in self.totals)
+        return any(c.exceeded for c in self.changes) or any(t.exceeded for t in (*self.totals, *self.budget_totals))
 
     @property
     def changed(self) -> list[Change]:
@@ -207,7 +233,7 @@ class Comparison:
 
         return {
             "file": self.baseline, "max_increase": self.limit.describe(), "failed": self.failed,
-            "changes": [{"id": c.id, "kind": c.kind, "status": c.status, "exceeded": c.exceeded,
+            "changes": [{"id": c.id, "kind": c.kind, "status": c.status, "exceeded": c.exceeded, "reason": c.reason,
                          "before": side(c.before), "after": side(c.after),
                          "delta_tokens": c.tokens_after - c.tokens_before,
                          "delta_usd_per_month": round_usd(c.usd_after - c.usd_before)} for c in self.changed],
@@ -217,21 +243,49 @@ class Comparison:
                                       **({"usd_per_month_before": round_usd(t.usd_before),
                                           "usd_per_month_after": round_usd(t.usd_after)} if t.kind == "request" else {})}
                        for t in self.totals},
+            "budgets": [{"path": t.where, "kind": t.kind, "tokens_before": t.tokens_before, "tokens_after": t.tokens_after,
+                         "usd_per_month_before": round_usd(t.usd_before), "usd_per_month_after": round_usd(t.usd_after),
+                         "exceeded": t.exceeded, "reason": t.reason} for t in self.budget_totals],
             "notes": list(self.notes),
         }
 
 
-def compare(before: Inventory, after: Inventory, limit: MaxIncrease, baseline: str) -> Comparison:
+def compare(before: Inventory, after: Inventory, limit: MaxIncrease, baseline: str,
+            budgets: tuple[tuple[str, MaxIncrease], ...] = ()) -> Comparison:
+    """``budgets``: (glob, limit) pairs that also apply, to the entries under each glob."""
     changes = []
     for key in sorted(set(before.entries) | set(after.entries)):
         old, new = before.entries.get(key), after.entries.get(key)
-        exceeded = old is not None and new is not None and limit.exceeded(old.tokens, new.tokens)
-        changes.append(Change(key[1], key[0], old, new, exceeded))
-    totals = []
-    for kind in KINDS:
-        (t0, u0), (t1, u1) = before.total(kind), after.total(kind)
-        totals.append(Total(kind, t0, t1, u0, u1, limit.exceeded(t0, t1)))
-    return Comparison(baseline, limit, tuple(changes), tuple(totals), _setting_notes(before.settings, after.settings))
+        reason = None
+        if old is not None and new is not None:
+            limits = [(None, limit), *((glob, own) for glob, own in budgets if _under(glob, key[1]))]
+            reason = next((r for glob, own in limits if (r := _entry_reason(own, old, new, glob))), None)
+        changes.append(Change(key[1], key[0], old, new, reason is not None, reason))
+    totals = [_total(kind, before.growth(kind), after.growth(kind), limit) for kind in KINDS]
+    budget_totals = [_total(kind, before.growth(kind, glob), after.growth(kind, glob), own, glob)
+                     for glob, own in budgets for kind in KINDS]
+    return Comparison(baseline, limit, tuple(changes), tuple(totals), _setting_notes(before.settings, after.settings),
+                      tuple(t for t in budget_totals if t.tokens_before or t.tokens_after))
+
+
+def _under(glob: str, ident: str) -> bool:
+    return match_path(glob, ident.split("::", 1)[0]) or match_path(glob, ident)
+
+
+def _entry_reason(limit: MaxIncrease, old: Entry, new: Entry, glob: str | None) -> str | None:
+    reason = limit.reason(Growth(old.tokens, old.usd_per_month, old.usd_per_request, old.model),
+                          Growth(new.tokens, new.usd_per_month, new.usd_per_request, new.model))
+    if reason is None:
+        return None
+    if old.model != new.model:
+        reason += f" ({old.model} -> {new.model})"
+    return reason + (f", over the budget for `{glob}` ({limit.describe()})" if glob else "")
+
+
+def _total(kind: str, old: Growth, new: Growth, limit: MaxIncrease, where: str | None = None) -> Total:
+    reason = limit.reason(old, new)
+    return Total(kind, int(old.tokens), int(new.tokens), old.usd_per_month, new.usd_per_month, reason is not None,
+                 reason, where)
 
 
 def _setting_notes(old: dict, new: dict) -> tuple[str, ...]:

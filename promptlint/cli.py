@@ -20,7 +20,7 @@ from promptlint.config import CHECK_OUTPUT_FORMATS, Config, ConfigError, key_err
 from promptlint.terminal import COLOR_CHOICES, PLAIN, Palette, showing_progress, wants_color
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-AUDIT_OUTPUT_FORMATS = ("text", "json", "sarif", "github", "markdown")
+AUDIT_OUTPUT_FORMATS = ("text", "json", "sarif", "github", "markdown", "html")  # report.AUDIT_FORMATS
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -235,7 +235,7 @@ def _emit(text: str, output_file: str | None, palette: Palette, silent: bool = F
 
 
 def _analyze(targets: list[Path], config: Config, select=(), ignore=(), use_cache=True, stdin=None,
-             show_progress=True):
+             show_progress=True, **traffic):
     from promptlint.engine import analyze, open_cache, scan_text
 
     with showing_progress(show_progress):
@@ -243,7 +243,7 @@ def _analyze(targets: list[Path], config: Config, select=(), ignore=(), use_cach
         if stdin is not None:
             rel, data = stdin
             scanned = scan_text(rel, data, config, open_cache(config, use_cache))
-        return analyze(targets, config, select, ignore, use_cache=use_cache, scanned=scanned)
+        return analyze(targets, config, select, ignore, use_cache=use_cache, scanned=scanned, **traffic)
 
 
 def _selection(config: Config, select, extend_select, ignore, extend_ignore) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -439,20 +439,30 @@ def _shown(path: Path) -> str:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
-@_format_option(AUDIT_OUTPUT_FORMATS, "default: text")
+@_format_option(AUDIT_OUTPUT_FORMATS, "default: text; html writes a self-contained page")
 @output_file_option
 @click.option("--baseline", "baseline_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Compare with a baseline; exit 1 when an entry or the total grew beyond --max-increase. "
                    "FILE defaults to `baseline` in config, which is also compared when this option is absent.")
 @click.option("--write-baseline", "write_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Write the inventory as a baseline (FILE defaults to `baseline` in config).")
-@click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens) or 5%|50 (the default).")
+@click.option("--max-increase", help="Tolerated growth per entry and in total: 5%, 50 (tokens), $200/month, 2x, "
+                                     "or several as 5%|50 (the default; 5% also bounds the price per token).")
+@click.option("--usage", "usage_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Production usage log (OTLP JSON, LiteLLM, Langfuse or promptlint JSONL; repeatable): "
+                   "attribute its calls to request sites and price them at measured traffic.")
+@click.option("--usage-days", type=click.FloatRange(min=0, min_open=True),
+              help="Days the usage logs cover (default: the span of their timestamps).")
+@click.option("--write-usage-traffic", "traffic_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
+              help="Write the measured traffic of --usage to FILE (default: `measured-traffic` in config, "
+                   "else promptlint-traffic.json beside it) for later runs without the logs.")
 @quiet_options
 @click.option("-v", "--verbose", is_flag=True, help="With a baseline, list every change and the whole inventory too.")
 @listing_options
 @scan_options
-def audit(paths, output_format, output_file, baseline_file, write_file, max_increase, quiet, silent, exit_zero, verbose,
-          show_settings, show_files, config_file, no_cache, color, **overrides) -> None:
+def audit(paths, output_format, output_file, baseline_file, write_file, max_increase, usage_files, usage_days,
+          traffic_file, quiet, silent, exit_zero, verbose, show_settings, show_files, config_file, no_cache, color,
+          **overrides) -> None:
     """Inventory of every template and request with tokens and cost, most expensive first.
 
     With a baseline, the verdict comes first, then the entries that grew beyond the limit.
@@ -487,11 +497,20 @@ def audit(paths, output_format, output_file, baseline_file, write_file, max_incr
             before = baseline.load(compare_path)
         except baseline.BaselineError as exc:
             raise UsageError(str(exc)) from None
-    analysis = _analyze(targets, config, select=("PL001",), use_cache=not no_cache, show_progress=not silent)
+    if traffic_file is not None and not usage_files:
+        raise UsageError("--write-usage-traffic needs --usage FILE")
+    usage = _usage_logs(usage_files)
+    # the HTML report shows findings with their savings; the other audit formats only inventory
+    select = () if fmt == "html" else ("PL001",)
+    analysis = _analyze(targets, config, select=select, use_cache=not no_cache, show_progress=not silent,
+                        usage=usage, usage_days=usage_days)
     _notices(analysis, silent)
     current = baseline.inventory(analysis)
-    comparison = baseline.compare(before, current, limit, _shown(compare_path)) if before is not None else None
+    budgets = tuple((b.path, parse_max_increase(b.max_increase)) for b in config.budgets if b.max_increase)
+    comparison = baseline.compare(before, current, limit, _shown(compare_path), budgets) if before is not None else None
     _emit(AUDIT_FORMATS[fmt](analysis, view, comparison=comparison), output_file, palette, silent)
+    if traffic_file is not None:
+        _write_usage_traffic(analysis, config, traffic_file)
     if write_path is not None:
         try:
             baseline.write(current, write_path)
@@ -502,6 +521,38 @@ def audit(paths, output_format, output_file, baseline_file, write_file, max_incr
                        f"{len(analysis.project.templates)} templates)", err=True)
         sys.exit(EXIT_OK)
     _exit(comparison is not None and comparison.failed, exit_zero)
+
+
+def _usage_logs(files: tuple[str, ...]):
+    """Usage logs named on the command line; a missing file is a usage error, an unreadable
+    one a warning (the others are still read)."""
+    if not files:
+        return None
+    from promptlint.traffic.logs import read_logs
+
+    for name in files:
+        if not Path(name).is_file():
+            raise UsageError(f"--usage: {name} does not exist")
+    logs = read_logs([(Path(name), name) for name in files])
+    for problem in logs.problems:
+        click.echo(f"promptlint: warning: usage log skipped: {problem}", err=True)
+    return logs
+
+
+def _write_usage_traffic(analysis, config: Config, given: str) -> None:
+    from promptlint.traffic import sidecar
+
+    path = Path(given) if given else Path(config.root) / (config.measured_traffic or sidecar.DEFAULT_NAME)
+    report = analysis.usage
+    measured = {rid: site.measured for rid, site in analysis.traffic.requests.items() if site.measured is not None}
+    logs = [{"file": f, "format": kind, "calls": n} for f, kind, n in report.logs.files]
+    try:
+        sidecar.write(path, sidecar.dumps(measured, logs, len(report.attribution.unattributed), report.window_days))
+    except OSError as exc:
+        raise UsageError(f"cannot write {_shown(path)}: {exc.strerror or exc}") from None
+    key = Path(os.path.relpath(path.resolve(), Path(config.root).resolve())).as_posix()
+    hint = "" if config.measured_traffic else f"; set `measured-traffic = \"{key}\"` in config to use it"
+    click.echo(f"promptlint: wrote measured traffic of {len(measured)} request sites to {_shown(path)}{hint}", err=True)
 
 
 @main.command()

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from promptlint.config_kinds import (AnyTable, ConfigError, Flag, Integer, Kind, Number, Problem, Record, Records,
-                                     Strings, Table, Text, did_you_mean)
+from promptlint.config_kinds import (AnyTable, ConfigError, Dollars, Flag, Integer, Kind, Number, Problem, Record,
+                                     Records, Strings, Table, Text, did_you_mean)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,13 +40,26 @@ PRICE_KEYS = ("input", "output", "cache-read", "cache-write", "cache-write-1h")
 # `check`'s report formats (`output-format`); report.CHECK_FORMATS renders each one.
 CHECK_OUTPUT_FORMATS = ("text", "full", "json", "sarif", "github", "markdown")
 SEVERITY_NAMES = ("error", "warning", "info")
+# Where requests are inventoried and linted but priced apart from production (SPEC §7):
+# tests, docs, examples, benchmarks, notebooks and evaluation folders.
+DEFAULT_NON_PRODUCTION = (
+    "tests", "test", "testing", "test_*.py", "*_test.py", "conftest.py", "docs", "doc", "examples", "example",
+    "samples", "benchmarks", "benchmark", "notebooks", "*.ipynb", "evals", "eval", "evaluation", "evaluations",
+)
 
 
 @dataclass(frozen=True)
 class Budget:
+    """A limit for the templates and requests under ``path``: tokens or dollars each
+    (``max-tokens``, ``max-usd`` per request or per month), dollars together
+    (``max-total-usd``), or growth against the baseline (``max-increase``)."""
+
     path: str
     max_tokens: int | None = None
     max_usd: float | None = None
+    max_usd_per: str = "request"  # "request" | "month"
+    max_total_usd: float | None = None  # dollars per month, all requests under the glob together
+    max_increase: str | None = None  # promptlint.thresholds grammar: "5%|50", "2x", "$200/month"
 
 
 @dataclass(frozen=True)
@@ -74,10 +87,27 @@ def key(kind: Kind, default: Any, description: str) -> Any:
     return field(default=default, metadata=meta)
 
 
-_BUDGET = Record({"path": Text(glob=True), "max-tokens": Integer(0), "max-usd": Number(0)}, Budget, required=("path",),
-                 one_of=("max-tokens", "max-usd"),
+def _budget(path: str, max_tokens: int | None = None, max_usd: tuple | None = None,
+            max_total_usd: tuple | None = None, max_increase: str | None = None) -> Budget:
+    usd, per = max_usd if max_usd is not None else (None, "request")
+    total = None
+    if max_total_usd is not None:
+        total, total_per = max_total_usd
+        if total_per != "month":
+            raise Problem('is dollars per month, like "$1000/month"', "max-total-usd")
+    return Budget(path, max_tokens, usd, per, total, max_increase)
+
+
+_MAX_INCREASE = Text(check=_check_max_increase, numbers=True)
+_BUDGET = Record({"path": Text(glob=True), "max-tokens": Integer(0), "max-usd": Dollars("request"),
+                  "max-total-usd": Dollars("month"), "max-increase": _MAX_INCREASE}, _budget, required=("path",),
+                 one_of=("max-tokens", "max-usd", "max-total-usd", "max-increase"),
                  descriptions={"path": "Path glob of the templates and requests it limits.",
-                               "max-tokens": "Tokens allowed.", "max-usd": "Dollars per request allowed."})
+                               "max-tokens": "Tokens allowed, per template or request.",
+                               "max-usd": 'Dollars allowed per request (a number), or "$200/month" each.',
+                               "max-total-usd": 'Dollars per month of every request under the glob together, '
+                                                'like "$1000/month".',
+                               "max-increase": 'Growth tolerated over the baseline: "5%|50", "2x", "$200/month".'})
 _RULE_OPTIONS = AnyTable("table of options, one table per rule ([tool.promptlint.rules.PL102])")
 _PRICE = Record({k: Number(0) for k in PRICE_KEYS}, PriceOverride,
                 descriptions={k: "USD per million tokens." for k in PRICE_KEYS})
@@ -113,7 +143,7 @@ class Config:
     rule_dirs: tuple[str, ...] = key(Strings(), (), "Folders of declarative rule files.")
     budgets: tuple[Budget, ...] = key(Records(_BUDGET), (), "Token or dollar budgets by path glob (PL106).")
     baseline: str | None = key(Text(), None, "The baseline file `audit` compares with.")
-    max_increase: str = key(Text(check=_check_max_increase), "5%|50",
+    max_increase: str = key(_MAX_INCREASE, "5%|50",
                             "Tolerated growth over the baseline: 5%, 50 (tokens) or 5%|50.")
     fail_on: str = key(Text(SEVERITY_NAMES), "warning", "Lowest severity that fails `check`.")
     max_file_size: int = key(Integer(1), 5_000_000, "Files larger than this many bytes are skipped.")
@@ -121,6 +151,12 @@ class Config:
     rules: dict[str, dict[str, Any]] = key(Table(_RULE_OPTIONS, names="code"), {},
                                            "Options per rule: [tool.promptlint.rules.PL103].")
     prices: dict[str, PriceOverride] = key(Table(_PRICE), {}, "Prices per model id (USD per million tokens).")
+    traffic: dict[str, int] = key(Table(Integer(0), names="glob-or-id"), {},
+                                  "Requests per month by path glob or request id (the most specific key wins).")
+    non_production: tuple[str, ...] = key(Strings(glob=True), DEFAULT_NON_PRODUCTION,
+                                          "Globs of requests priced apart from production (tests, docs, examples, ...).")
+    measured_traffic: str | None = key(Text(), None, "File of measured traffic written by "
+                                       "`audit --write-usage-traffic`.")
     # Where the configuration came from (not keys): relative paths resolve against `root`.
     source: str | None = None
     root: str = "."

@@ -70,8 +70,11 @@ class Text(Kind):
     choices: tuple[str, ...] = ()
     check: Callable[[str], Any] | None = None
     glob: bool = False
+    numbers: bool = False  # a number is read as its text (`max-increase = 50`)
 
     def read(self, value: Any) -> str:
+        if self.numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = f"{value:g}"
         if self.choices:
             if value not in self.choices:
                 raise Problem(f"must be one of {', '.join(self.choices)}, got {_describe(value)}")
@@ -94,7 +97,32 @@ class Text(Kind):
     def schema(self) -> dict:
         if self.choices:
             return {"type": "string", "enum": list(self.choices)}
+        if self.numbers:
+            return {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number", "minimum": 0}]}
         return {"type": "string", "minLength": 1}
+
+
+@dataclass(frozen=True)
+class Dollars(Kind):
+    """Dollars: a number (per ``per``), or text such as ``"$200/month"`` or ``"$0.01/request"``.
+    Read as (amount, "request" | "month")."""
+
+    per: str = "request"
+
+    def read(self, value: Any) -> tuple[float, str]:
+        if isinstance(value, str):
+            from promptlint.thresholds import parse_dollars
+
+            try:
+                parsed = parse_dollars(value, self.per)
+            except ValueError as exc:
+                raise Problem(str(exc)) from None
+            return parsed.amount, parsed.per
+        return Number(0).read(value), self.per
+
+    def schema(self) -> dict:
+        return {"anyOf": [{"type": "number", "minimum": 0},
+                          {"type": "string", "pattern": r"^\s*\$?\s*[0-9]"}]}
 
 
 @dataclass(frozen=True)
@@ -183,7 +211,7 @@ class Table(Kind):
     syntax, ``code`` names a rule); ``build`` turns the read table into the stored value."""
 
     values: Kind
-    names: str = "name"  # name | glob | code
+    names: str = "name"  # name | glob | code | glob-or-id (a glob, or an id with `::`)
     build: Callable[[dict], Any] | None = None
 
     @property
@@ -195,7 +223,7 @@ class Table(Kind):
             raise Problem(f"must be a table of {self.names} = value, got {_describe(value)}")
         out = {}
         for name, item in value.items():
-            if self.names == "glob":
+            if self.names == "glob" or (self.names == "glob-or-id" and "::" not in name):
                 from promptlint.globs import glob_problem
 
                 problem = glob_problem(name, path=True)
@@ -299,7 +327,6 @@ class Records(Kind):
 
 
 def _join(name: str, sub: str | None) -> str:
-    head = name if name.startswith("[") or name.replace("-", "").replace("_", "").isalnum() else f'"{name}"'
     if sub is None:
-        return head
-    return f"{head}{sub}" if sub.startswith("[") else f"{head}.{sub}"
+        return name
+    return f"{name}{sub}" if sub.startswith("[") else f"{name}.{sub}"

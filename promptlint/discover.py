@@ -67,9 +67,10 @@ _CALL_MARKERS = (
     rb"|\ba?completion\s*\(|\blitellm\b"
     rb"|PromptTemplate|from_messages|(?:System|Human|AI)Message\b"
     rb"|\b(?:Chat[A-Z]\w*|AzureChat\w*|init_chat_model)\s*\(|MessagesPlaceholder|\.a?invoke\s*\("
+    rb"|\b(?:AgentExecutor|initialize_agent|CodeAgent|ToolCallingAgent)\b|\bRunner\s*\.\s*run"  # agent caps (loops.py)
 )
 _CALL_ANCHORS = (b"messages", b"completion", b"responses", b"batches", b"litellm", b"prompttemplate",
-                 b"systemmessage", b"humanmessage", b"aimessage", b"chat", b"invoke")
+                 b"systemmessage", b"humanmessage", b"aimessage", b"chat", b"invoke", b"agent", b"runner")
 # A key that holds prompt text (a scalar on the same line, a block indicator, or plain
 # text on the next, indented line), or a key that holds a list of prompts; Kubernetes'
 # ``template:`` (a mapping on the next lines) does not match.

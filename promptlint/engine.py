@@ -25,6 +25,9 @@ from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
 from promptlint.tokens import Measurements, TokenCounter, make_counter, measure
+from promptlint.traffic import TrafficPlan, billing_hit_rate
+from promptlint.traffic.money import monthly, price_at
+from promptlint.traffic.stage import UsageReport, traffic_stage
 from promptlint.suppress import SuppressionUse, line_key, silences
 from promptlint.suppress import index as suppression_index
 from promptlint.terminal import progress
@@ -41,17 +44,28 @@ class Analysis:
     template_prices: dict[str, Price]
     rules: tuple[Rule, ...] = ()
     notices: tuple[Diagnostic, ...] = field(default_factory=tuple)
+    traffic: TrafficPlan = field(default_factory=TrafficPlan)
+    usage: UsageReport | None = None
+
+    def production(self, priced: PricedFinding) -> bool:
+        return self.traffic.production(priced.finding.request, priced.finding.template)
 
     @property
     def usd_per_month_saveable(self) -> float:
+        """What production findings save a month (non-production ones are priced apart)."""
         return sum(f.price.usd_per_month for f in self.findings
-                   if f.price and f.price.usd_per_month > 0 and not f.finding.saving.exposure)
+                   if f.price and f.price.usd_per_month > 0 and not f.finding.saving.exposure and self.production(f))
 
     @property
     def usd_per_month_total(self) -> float:
-        """The input cost of every request: request prices add up to a bill (template
-        prices do not: a template is priced as if sent alone)."""
-        return sum(p.usd_per_month for p in self.request_prices.values())
+        """The input cost of every production request: request prices add up to a bill
+        (template prices do not: a template is priced as if sent alone)."""
+        return sum(p.usd_per_month for rid, p in self.request_prices.items() if self.traffic.of_request(rid).production)
+
+    @property
+    def usd_per_month_non_production(self) -> float:
+        return sum(p.usd_per_month for rid, p in self.request_prices.items()
+                   if not self.traffic.of_request(rid).production)
 
     @property
     def by_severity(self) -> dict[str, int]:
@@ -117,6 +131,41 @@ def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
         return memo[module]
 
     return load
+
+
+def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None):
+    """Extract, on demand, the skipped Python files that call one of ``names``: a loop
+    over documents that calls ``summarize(doc)`` usually sits in a file with no LLM call
+    of its own, and the loop analysis needs it (:mod:`promptlint.loops`)."""
+    import re
+
+    root = Path(config.root)
+    done: set[str] = set()
+
+    def find(names: set[str]) -> list[FileResult]:
+        names = {n for n in names if n.isidentifier() and len(n) > 2}
+        if not names:
+            return []
+        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\s*\(")
+        found = []
+        for rel in discovery.skipped:
+            kind = "python" if rel.endswith(".py") else "notebook" if rel.endswith(".ipynb") else None
+            if kind is None or rel in done:
+                continue
+            try:
+                with open(root / rel, "rb") as handle:
+                    data = handle.read(config.max_file_size + 1)
+            except OSError:
+                continue
+            if len(data) > config.max_file_size or not pattern.search(data):
+                continue
+            done.add(rel)
+            result = load_on_demand(rel, kind, config, cache)
+            if result is not None:
+                found.append(result)
+        return found
+
+    return find
 
 
 def _import_bases(discovery: Discovery) -> list[str]:
@@ -203,7 +252,7 @@ def _linked(discovery: Discovery, config: Config, cache: ScanCache | None) -> Sc
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
     project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache),
-                   tree_files(results, discovery, config, cache))
+                   tree_files(results, discovery, config, cache), caller_loader(discovery, config, cache))
     return Scan(discovery, tuple(results), project, notices)
 
 
@@ -213,7 +262,8 @@ def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> t
 
 
 def run_rules(rules: list[Rule], project: Project, measurements: Measurements, config: Config,
-              catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer) -> list[Finding]:
+              catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer,
+              traffic: TrafficPlan | None = None) -> list[Finding]:
     """Every rule's findings that no suppression silences. Rules of ``stage:
     after-suppressions`` (PL900) run last and see which suppressions were used."""
     use = SuppressionUse(frozenset(r.code for r in rules))
@@ -224,7 +274,7 @@ def run_rules(rules: list[Rule], project: Project, measurements: Measurements, c
             if rule.after_suppressions is not late:
                 continue
             ctx = RuleContext(rule, rule.option_values(config), project, measurements, config, catalog, counter, pricer,
-                              suppression_use=use)
+                              traffic, suppression_use=use)
             kept += [f for f in rule.resolve_check()(ctx) if not suppressed(f, directives, config, rules, use, bare=not late)]
     return kept
 
@@ -257,14 +307,16 @@ def finding_order(finding: Finding) -> tuple:
     return (span.path, span.cell if span.cell is not None else -1, span.line, span.column or 0, finding.code)
 
 
-def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFinding, ...]:
+def price_findings(findings: list[Finding], pricer: Pricer, traffic: TrafficPlan | None = None) -> tuple[PricedFinding, ...]:
+    """Per request as the rules measured it; per month at the traffic of every site it saves on."""
+    traffic = traffic or TrafficPlan(default=pricer.config.requests_per_month)
     priced = []
     for finding in findings:
         price = None
         model = None
         if finding.saving is not None and (finding.saving.before or finding.saving.after):
             amount = pricer.saving(finding.saving)
-            price = pricer.price(amount)
+            price = price_at(amount, 0, monthly(pricer, finding, traffic))
             model = (finding.saving.before or finding.saving.after)[0].model
         priced.append(PricedFinding(finding, price, model))
     priced.sort(key=lambda p: finding_order(p.finding))
@@ -272,8 +324,10 @@ def price_findings(findings: list[Finding], pricer: Pricer) -> tuple[PricedFindi
 
 
 def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = (),
-            counter: TokenCounter | None = None, use_cache: bool = True, scanned: Scan | None = None) -> Analysis:
-    """The whole pipeline; ``scanned`` skips discovery and extraction (a tree already read)."""
+            counter: TokenCounter | None = None, use_cache: bool = True, scanned: Scan | None = None,
+            usage=None, usage_days: float | None = None) -> Analysis:
+    """The whole pipeline; ``scanned`` skips discovery and extraction (a tree already read);
+    ``usage`` (:class:`promptlint.traffic.logs.UsageLogs`) prices sites at their logged traffic."""
     ruleset: RuleSet = load_rules(config)
     ruleset.check_config(config)
     rules = ruleset.selected(*rule_selection(config, select, ignore))
@@ -288,21 +342,26 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     measurements = measure(project, counter, config.default_model)
     progress().phase("checking rules")
     pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}") if cache else None)
-    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer)
+    traffic, usage_report = traffic_stage(project, config, measurements, pricer, usage, usage_days)
+    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, traffic)
     if counter.exact is not None:
         from promptlint.tokens.exact import with_warnings
 
         measurements = with_warnings(measurements, counter)
 
     request_prices = {
-        request.id: pricer.price(pricer.request_cost(request, measurements.requests[request.id], project))
+        request.id: price_at(pricer.request_cost(request, measurements.requests[request.id], project,
+                                                 billing_hit_rate(traffic, config.cache_hit_rate, request.id)),
+                             traffic.of_request(request.id).requests_per_month)
         for request in project.requests
     }
     template_prices = {
-        tid: pricer.price(pricer.template_cost(measurements.template_models[tid], tokens))
+        tid: price_at(pricer.template_cost(measurements.template_models[tid], tokens),
+                      traffic.of_template(tid).requests_per_month)
         for tid, tokens in measurements.templates.items()
     }
-    priced = price_findings(findings, pricer)
+    priced = price_findings(findings, pricer, traffic)
     if cache is not None:
         cache.save()
-    return Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules), notices)
+    return Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules), notices,
+                    traffic, usage_report)

@@ -42,6 +42,19 @@ class ModelFacts:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class Successor:
+    model: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def successors() -> dict[str, Successor]:
+    """The ``[successors]`` table of ``data/models.toml``: a model's next release of the same line."""
+    raw = tomllib.loads(resources.files("promptlint.data").joinpath("models.toml").read_text(encoding="utf-8"))
+    return {k: Successor(str(v["model"]), str(v["source"])) for k, v in raw.get("successors", {}).items()}
+
+
 @lru_cache(maxsize=1)
 def _load_facts() -> tuple[dict[str, ModelFacts], dict[str, dict]]:
     raw = tomllib.loads(resources.files("promptlint.data").joinpath("models.toml").read_text(encoding="utf-8"))
@@ -147,6 +160,20 @@ class ModelCatalog:
             return matches[0]
         prefix = [i for i in ids if i.split("-")[0] == ref.split("-")[0]]
         return prefix[0] if prefix else None
+
+    def fallback(self, provider: str, default_model: str) -> str:
+        """What a request of ``provider`` with no known model is priced as: ``default_model``
+        when it is that vendor's (or the vendor is not known), else the vendor's newest
+        current mid-tier model."""
+        if provider not in ("anthropic", "openai") or self.provider(default_model) in (provider, None):
+            return default_model
+        candidates = [f for f in self.facts_by_id.values() if f.provider == provider and f.tier == "mid" and f.current]
+        return sorted(candidates, key=lambda f: _version_key(f.id))[-1].id if candidates else default_model
+
+    def successor(self, model: str | None) -> Successor | None:
+        """The next release of the model's line, with its source (PL405)."""
+        canonical = self.canonical(model)
+        return successors().get(canonical) if canonical else None
 
     def cheaper_current(self, model: str, tier: str = "small") -> str | None:
         """The newest current model of the same provider in ``tier`` (for PL401's suggestion)."""

@@ -95,9 +95,12 @@ class Pricer:
             )
         return Decimal(result.total_price)
 
-    def request_cost(self, request: Request, counts: RequestTokens, project: Project) -> Decimal:
-        """Dollars of input for one call of ``request``, with its cache scenario and batch discount."""
-        scenario = request_scenario(request, counts, self.catalog, project, self.config.cache_hit_rate)
+    def request_cost(self, request: Request, counts: RequestTokens, project: Project,
+                     hit_rate: float | None = None) -> Decimal:
+        """Dollars of input for one call of ``request``, with its cache scenario (at ``hit_rate``,
+        default ``cache-hit-rate``) and batch discount."""
+        rate = self.config.cache_hit_rate if hit_rate is None else hit_rate
+        scenario = request_scenario(request, counts, self.catalog, project, rate)
         return sum((self.cost(u) for u in scenario), Decimal(0))
 
     def template_cost(self, model: str, tokens: int) -> Decimal:

@@ -324,6 +324,7 @@ class RuleContext:
     catalog: Any  # promptlint.models.ModelCatalog
     counter: Any  # promptlint.tokens.TokenCounter
     pricer: Any  # promptlint.pricing.Pricer: prices savings and dollar budgets
+    traffic: Any = None  # promptlint.traffic.TrafficPlan: each site's traffic, measured figures when logged
     suppression_use: Any = None  # promptlint.suppress.SuppressionUse, for rules of stage after-suppressions
 
     def finding(self, span: Span, message: str, *, template: str | None = None, request: str | None = None,

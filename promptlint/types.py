@@ -128,6 +128,63 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Loop:
+    """A loop that repeats a request: around its call, or around a call of a helper that
+    makes it (``via`` names the helpers, innermost first). Found by :mod:`promptlint.loops`.
+
+    ``kind``: ``collection`` (over data: items, documents, rows), ``literal`` (over a list
+    written in the code), ``settings`` (its variable sets the model or a parameter: a
+    comparison of models or temperatures), ``counter`` (``range(n)``: samples, steps),
+    ``retry`` (exits on the first success: attempts, fallbacks), ``capped`` (open-ended
+    but a step counter, budget, deadline or a work list it empties ends it), ``unbounded`` (``while True``,
+    ``while not done``, ``itertools.count()`` with no cap on any path out) and
+    ``interactive`` (waits for a person: ``input()``).
+    """
+
+    kind: str
+    span: Span
+    header: str  # the loop as written: "for doc in documents", "while True"
+    cap: str | None = None  # what bounds it, as written: "range(3)", "step >= MAX_STEPS"
+    count: int | None = None  # how many times it runs, when the code says (``range(8)``)
+    independent: bool = True  # no value one iteration sends is built by an earlier one
+    carried: str | None = None  # the value an iteration builds for the next (when not independent)
+    grows: str | None = None  # the message list that grows every iteration and is sent whole
+    trimmed: bool = False  # that list is cut back (a sliding window, a summary) in the loop
+    timed: bool = False  # the iteration reads a clock: a latency measurement
+    via: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallEdge:
+    """A call of a function of the tree (maybe a helper that makes a request), with the
+    loops around it. ``target`` is the callee as (module, qualified name) when this file
+    can tell; the linker matches it to the function a request sits in."""
+
+    caller: str | None  # qualified name of the calling function; None at module level
+    module: str  # module of the callee (this file's module for a local function)
+    qualname: str
+    loops: tuple[Loop, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class AgentRun:
+    """An agent framework run whose step cap is a keyword argument (``AgentExecutor(
+    max_iterations=...)``, ``Runner.run(max_turns=...)``): the framework loops for us."""
+
+    path: str
+    span: Span
+    framework: str
+    call: str  # the callee as written
+    keyword: str
+    value: int | None  # the cap as written (None: unbounded, or not a literal)
+    given: bool  # the keyword is passed (else the framework default applies)
+    literal: bool  # the value is a literal (an int or None)
+    default: int | None  # the framework's own default
+    function: str | None = None
+
+
+@dataclass(frozen=True)
 class Request:
     """One LLM API call site and what could be resolved statically."""
 
@@ -154,6 +211,8 @@ class Request:
     unresolved: tuple[str, ...] = ()  # parameters that could not be resolved, with why
     kwargs_open: str | None = None  # keyword arguments promptlint cannot see (``**params``)
     notes: tuple[str, ...] = ()
+    loops: tuple[Loop, ...] = ()  # innermost first; loops around helper calls follow the request's own
+    history: str | None = None  # a message list each call appends to and sends whole (``self.messages``)
 
     @property
     def templates(self) -> tuple[str, ...]:
@@ -196,6 +255,7 @@ class Usage:
     output_tokens: float = 0
     batch: bool = False
     weight: float = 1.0
+    site: str | None = None  # the request whose calls this usage bills (for pricing at its traffic)
 
 
 @dataclass(frozen=True)
@@ -340,3 +400,4 @@ class Project:
     examples: tuple[Example, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     suppressions: dict[str, tuple[Suppression, ...]] = field(default_factory=dict)
+    agent_runs: tuple[AgentRun, ...] = ()

@@ -17,7 +17,7 @@ ANSWER = (
 TRIAGE = (
     "def triage(ticket):\n"
     "    return client.messages.create(\n"
-    '        model="claude-haiku-4-5", max_tokens=5, system=TRIAGE_PROMPT,\n'
+    '        model="claude-haiku-5-5", max_tokens=5, system=TRIAGE_PROMPT,\n'
     '        messages=[{"role": "user", "content": ticket}],\n'
     "    )\n"
 )

@@ -241,3 +241,36 @@ def test_compare_notes_a_change_of_settings():
     after = baseline.Inventory(before.entries, {"requests_per_month": 5_000})
     notes = baseline.compare(before, after, parse_max_increase("5%"), "b.json").notes
     assert len(notes) == 1 and "requests-per-month" in notes[0]
+
+
+def test_a_model_swap_fails_the_gate_even_with_the_same_tokens(app, cli):
+    """Issue 21: a 16.7x swap from gpt-4o-mini to gpt-4o was listed as "repriced" and exited 0."""
+    write_tree(app, {"app/classify.py": (
+        "from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
+        "def classify(text):\n"
+        "    return client.chat.completions.create(model=\"gpt-4o-mini\", max_completion_tokens=5, messages=[\n"
+        "        {\"role\": \"system\", \"content\": \"Classify the ticket as billing, delivery or other.\"},\n"
+        "        {\"role\": \"user\", \"content\": text}])\n")})
+    _written(cli, app)
+    edit(app, "app/classify.py", "gpt-4o-mini", "gpt-4o")
+    code, out, _ = cli(app, "audit", "--baseline", "--format", "json")
+    assert code == 1, out
+    change = next(c for c in json.loads(out)["baseline"]["changes"] if c["id"].startswith("app/classify.py"))
+    assert change["status"] == "repriced" and change["exceeded"]
+    assert "price per token rose" in change["reason"] and "gpt-4o-mini -> gpt-4o" in change["reason"]
+
+
+def test_dollar_limits_and_budget_factors_from_config(app, cli):
+    _written(cli, app)
+    edit(app, "app/prompts.py", "* 40", "* 48")
+    code, out, _ = cli(app, "audit", "--baseline", "--max-increase", "$100000/month")
+    assert code == 0, out
+    (app / "pyproject.toml").write_text(
+        '[tool.promptlint]\nbaseline = "promptlint-baseline.json"\nmax-increase = "$100000/month"\n'
+        'budgets = [{path = "app/bot.py", max-increase = "1.05x"}]\n', encoding="utf-8")
+    code, out, _ = cli(app, "audit", "--baseline", "--format", "json")
+    assert code == 1, out
+    doc = json.loads(out)["baseline"]
+    failing = [c for c in doc["changes"] if c["exceeded"]]
+    assert failing and all(c["id"].startswith("app/bot.py") and "budget for `app/bot.py`" in c["reason"] for c in failing)
+    assert any(b["path"] == "app/bot.py" and b["exceeded"] for b in doc["budgets"])

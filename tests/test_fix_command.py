@@ -40,7 +40,7 @@ APP = textwrap.dedent('''
 
     def classify(message):
         return client.messages.create(
-            model="claude-haiku-4-5",
+            model="claude-haiku-5-5",
             max_tokens=4096,
             system="Classify the message as order_status, return or other. Reply with the category only.",
             messages=[{"role": "user", "content": message}],

@@ -62,3 +62,15 @@ def test_cheaper_current_model_is_a_current_small_model_of_the_same_provider():
     catalog = ModelCatalog()
     suggestion = catalog.facts(catalog.cheaper_current("claude-opus-4-1"))
     assert suggestion.provider == "anthropic" and suggestion.tier == "small" and suggestion.current
+
+
+def test_every_successor_is_a_known_model_of_the_same_provider_and_cites_a_source():
+    from promptlint.models import _load_facts, successors
+
+    facts, sources = _load_facts()
+    assert successors(), "the successor table is empty"
+    for model, successor in successors().items():
+        assert model in facts and successor.model in facts, (model, successor.model)
+        assert facts[model].provider == facts[successor.model].provider
+        assert facts[model].tier == facts[successor.model].tier, (model, successor.model)
+        assert successor.source in sources, successor.source

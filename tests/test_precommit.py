@@ -122,7 +122,9 @@ def test_check_hook_lints_the_staged_file_with_constants_from_unchanged_modules(
     assert "app/bot.py:8:12: PL201 missing-cache-breakpoint" in out
     assert "`app/prompts.py::SUPPORT_SYSTEM`" in out, "the constant was read from the unstaged module"
     assert "PL002" not in out
-    assert _status(out, "promptlint audit (prompt budget gate)") == "Passed", "same tokens: only the price moved"
+    # Same tokens, but the cache breakpoint is gone: every token costs more, and the dollar gate says so.
+    assert _status(out, "promptlint audit (prompt budget gate)") == "Failed"
+    assert "price per token rose" in out
 
 
 def test_audit_hook_fails_a_commit_that_grows_a_prompt(repo):

@@ -11,12 +11,17 @@ from dataclasses import dataclass
 
 from promptlint.checks import (breakpoints, conversation, describe_prefix, fmt_tokens, one_shot, part_is_static,
                                static_prefix, uses_block_caching)
+from promptlint.checks.loops import resent_history
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.savings import priced_positive
 from promptlint.pricing import cache_mix
+from promptlint.traffic import caching_hit_rate
 from promptlint.types import CacheEdit, Fix, Saving, Usage
 
 MAX_BREAKPOINTS = 4  # a fifth explicit breakpoint is rejected (FACTS.md, "Prompt caching")
+# Fixed text before a breakpoint, around a run-time value, that is instructions worth caching
+# rather than the tags around a document (PL203).
+_INSTRUCTIONS = 64
 
 
 def cache_saving(model: str, total_input: int, prefix: int, hit_rate: float, ttl: str = "5m",
@@ -30,15 +35,17 @@ def cache_saving(model: str, total_input: int, prefix: int, hit_rate: float, ttl
 
 
 def missing_cache_breakpoint(ctx):
-    hit_rate = ctx.config.cache_hit_rate
     for request in ctx.project.requests:
         if not uses_block_caching(ctx, request) or request.auto_cache or request.cache_breakpoints:
             continue
+        if resent_history(request) is not None:
+            continue  # a growing conversation: PL205 prices caching it whole, static prefix included
         counts = ctx.measurements.requests[request.id]
         prefix = static_prefix(ctx, request)
         minimum, sourced = ctx.catalog.min_cacheable(counts.model)
         if prefix.end < 0 or prefix.tokens < minimum:
             continue
+        hit_rate, measured = caching_hit_rate(ctx, request.id)
         saving = cache_saving(counts.model, counts.input_tokens, prefix.tokens, hit_rate, batch=request.batch)
         if not priced_positive(ctx, saving):
             continue  # at this hit rate the write premium eats the reads
@@ -56,7 +63,7 @@ def missing_cache_breakpoint(ctx):
         yield ctx.finding(
             request.span,
             f"{what}{source} of {fmt_tokens(prefix.tokens)} tokens is sent uncached; {counts.model} caches "
-            f"prefixes from {fmt_tokens(minimum)} tokens{assumed}",
+            f"prefixes from {fmt_tokens(minimum)} tokens{assumed}" + (f"; {measured}" if measured else ""),
             request=request.id, template=biggest, saving=saving, fix=fix,
         )
 
@@ -69,13 +76,30 @@ def cache_below_minimum(ctx):
         minimum, sourced = ctx.catalog.min_cacheable(counts.model)
         known_upto = static_prefix(ctx, request).end
         for index, mark in breakpoints(request):
-            if index > known_upto:
-                continue  # run-time content before the breakpoint: its length is unknown
             tokens = counts.prefix(index)
             if tokens >= minimum:
                 continue
             kind = "automatic cache breakpoint" if mark is request.auto_cache else "cache breakpoint"
             assumed = "" if sourced else " (assumed)"
+            if index > known_upto:
+                # run-time content before the breakpoint, and the fixed text alone is too short:
+                # the cache is written only when the value makes up the difference, and read
+                # only by a later call with the very same value
+                value, section = _first_runtime_value(ctx, request, index)
+                if value is None or (section == "messages" and conversation(request)):
+                    continue  # unseen (PL002), or earlier turns that the next call re-sends as they are
+                if tokens < _INSTRUCTIONS:
+                    continue  # a document in a few tokens of tags: caching the document is the point
+                fixed = counts.prefix(known_upto) if known_upto >= 0 else 0
+                yield ctx.finding(
+                    mark.span or request.span,
+                    f"{kind} covers {fmt_tokens(tokens)} fixed tokens plus `{value}`, known only at run time: below "
+                    f"{counts.model}'s minimum of {fmt_tokens(minimum)}{assumed} unless `{value}` is long, and even "
+                    f"then a call reads the cache only when its `{value}` is the very same; put the fixed text "
+                    f"({fmt_tokens(fixed)} tokens come before `{value}`) first, or drop the breakpoint",
+                    request=request.id, template=request.parts[index].template,
+                )
+                continue
             yield ctx.finding(
                 mark.span or request.span,
                 f"{kind} covers {fmt_tokens(tokens)} tokens, below {counts.model}'s minimum of "
@@ -83,6 +107,19 @@ def cache_below_minimum(ctx):
                 request=request.id,
                 template=request.parts[index].template,
             )
+
+
+def _first_runtime_value(ctx, request, upto: int) -> tuple[str | None, str | None]:
+    """The first placeholder inside fixed text among the parts up to ``upto``, and its section."""
+    for part in request.parts[: upto + 1]:
+        if part.hole is not None:
+            return None, None  # a document passed as its own block: caching it is the point
+        template = ctx.project.templates.get(part.template) if part.template else None
+        if template is not None and template.placeholders:
+            return template.placeholders[0], part.section
+        if part.unresolved is not None:
+            return None, None  # promptlint could not see it: PL002's business
+    return None, None
 
 
 def too_many_cache_breakpoints(ctx):

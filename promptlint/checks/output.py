@@ -5,6 +5,7 @@ from __future__ import annotations
 from promptlint.checks import fmt_tokens
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.prompt_text import prompt_index
+from promptlint.traffic import measured_cap, measured_output
 from promptlint.types import ArgumentEdit, Fix, Saving, Usage
 
 # Legacy completions default to a 16-token cap, so a missing cap there costs nothing.
@@ -78,13 +79,21 @@ def oversized_max_tokens(ctx):
         setting = f"{request.max_tokens_param}={fmt_tokens(request.max_tokens)}"
         if short is not None and request.max_tokens > limit:
             cap, cue = short
-            message = (f"{setting} but the prompt asks for a short answer (\"{' '.join(cue.split())}\"); "
-                       f"a cap of {fmt_tokens(cap)} fits it")
+            message = f"{setting} but the prompt asks for a short answer (\"{' '.join(cue.split())}\")"
+            fits = f"a cap of {fmt_tokens(cap)} fits it"
         elif ceiling is not None and request.max_tokens > int(ceiling):
             cap = int(ceiling)
-            message = f"{setting} is above the configured ceiling of {fmt_tokens(cap)}"
+            message, fits = f"{setting} is above the configured ceiling of {fmt_tokens(cap)}", ""
         else:
             continue
+        logged = measured_output(ctx, request.id)
+        if logged is not None:  # the real answers say what cap they need
+            cap = measured_cap(logged)
+            if cap >= request.max_tokens:
+                continue
+            fits = (f"the {logged.requests:,} logged answers run to {fmt_tokens(int(logged.output_p95))} tokens at p95 "
+                    f"and {fmt_tokens(logged.output_max or 0)} at most, so a cap of {fmt_tokens(cap)} fits them (measured)")
+        message += f"; {fits}" if fits else ""
         yield ctx.finding(
             request.max_tokens_span or request.span,
             message,

@@ -1,13 +1,16 @@
-"""Model-choice rules: PL401 premium-model-for-simple-task, PL402 batch-eligible, PL403 unknown-model."""
+"""Routing rules: PL401 premium-model-for-simple-task, PL403 unknown-model, PL404 should-be-code,
+PL405 superseded-model (PL402 is in ``loops``)."""
 
 from __future__ import annotations
 
 import json
 
+from promptlint.checks import fmt_tokens
 from promptlint.checks.output import answer_cues, short_answer
 from promptlint.checks.packs import matcher, rule_categories
-from promptlint.checks.savings import batched, priced_positive, recount, scenario, with_output
-from promptlint.types import ArgumentEdit, Fix, Saving
+from promptlint.checks.prompt_text import prompt_index
+from promptlint.checks.savings import priced_positive, recount, scenario, with_output
+from promptlint.types import ArgumentEdit, Fix, Saving, Usage
 
 
 def unknown_model(ctx):
@@ -17,10 +20,11 @@ def unknown_model(ctx):
             continue
         closest = ctx.catalog.closest(model)
         hint = f"; did you mean `{closest}`?" if closest else ""
+        priced = ctx.measurements.requests[request.id].model
+        how = "default-model" if priced == ctx.config.default_model else f"the current {request.provider} flagship"
         yield ctx.finding(
             request.model_span or request.span,
-            f"unknown model `{model}`: no price or facts{hint} Priced as default-model "
-            f"`{ctx.config.default_model}`",
+            f"unknown model `{model}`: no price or facts{hint} Priced as {how} `{priced}`",
             request=request.id,
         )
 
@@ -59,27 +63,84 @@ def premium_model_for_simple_task(ctx):
         )
 
 
-# PL402 ---------------------------------------------------------------------------------
-_BATCH_PROVIDERS = ("anthropic", "openai")
-_LOOPS = {"for": "a for loop", "comprehension": "a comprehension"}
-
-
-def batch_eligible(ctx):
+# PL404 ---------------------------------------------------------------------------------
+def should_be_code(ctx):
+    """A short prompt whose only instruction is a mechanical task (sort, deduplicate,
+    count, arithmetic, a date format, extracting an e-mail or URL) and nothing that needs
+    judgement or free text: a standard-library call does it exactly, for nothing."""
+    cues = matcher(rule_categories(ctx), ctx.rule.source)
+    limit = int(ctx.options["max-words"])
+    index = prompt_index(ctx.project)
     for request in ctx.project.requests:
-        if not request.in_loop or request.loop_kind not in _LOOPS:
-            continue  # while loops and range() loops are retries, polling or agent steps
-        if request.interactive or request.stream or request.batch:
+        if any(p.section == "tools" for p in request.parts) or request.unresolved:
+            continue
+        hits = answer_cues(ctx, request, cues)
+        tasks = [name for name in hits if cues.categories[name].extra.get("use")]
+        if len(tasks) != 1 or any(cues.categories[name].extra.get("veto") for name in hits):
+            continue
+        words = sum(len(index.project.templates[tid].text.split()) for tid in request.templates
+                    if tid in {t.id for t in index.instruction_templates()})
+        if words == 0 or words > limit:
             continue
         counts = ctx.measurements.requests[request.id]
-        if ctx.catalog.provider(counts.model) not in _BATCH_PROVIDERS:
+        usage = scenario(ctx, request, counts)  # input; the output it saves too is not known here
+        saving = Saving(counts.input_tokens, usage, ())
+        if not priced_positive(ctx, saving):
             continue
-        usage = scenario(ctx, request, counts)
-        api = "Message Batches API" if ctx.catalog.provider(counts.model) == "anthropic" else "Batch API"
-        where = f" in {request.function}()" if request.function else ""
+        name = tasks[0]
+        cue = " ".join(hits[name][0].text.split())
+        output = f", priced here, and its output up to {request.max_tokens:,} tokens" if request.max_tokens else \
+            ", priced here, and its output"
         yield ctx.finding(
             request.span,
-            f"{request.api} inside {_LOOPS[request.loop_kind]}{where}, outside any request handler and not "
-            f"streamed: the {api} bills it at 50% (input priced here; output is halved too), results within 24 h",
-            request=request.id, saving=Saving(0, usage, batched(usage)),
-            fix=Fix("unsafe", f"collect the requests and send them through the {api}"),
+            f"the prompt asks for a mechanical task (\"{cue}\", {name.replace('-', ' ')}) that "
+            f"{cues.categories[name].extra['use']} does exactly, in microseconds and for nothing: the whole call "
+            f"is saveable ({fmt_tokens(counts.input_tokens)} input tokens{output} on {counts.model})",
+            request=request.id, saving=saving,
+            fix=Fix("unsafe", f"replace the call with {cues.categories[name].extra['use']}"),
+        )
+
+
+# PL405 ---------------------------------------------------------------------------------
+def superseded_model(ctx):
+    """A model with a newer release of the same line that costs less for this request.
+
+    Priced on input (with its cache scenario, each model's tokenizer): output depends on
+    answers promptlint cannot see, and the two prices per output token are in the message.
+    Requests that share a location (two calls on one ``model=`` default) are one finding."""
+    share_limit = float(ctx.options["max-share"])
+    by_place: dict[tuple, list] = {}
+    for request in ctx.project.requests:
+        successor = ctx.catalog.successor(request.model)
+        if successor is None:
+            continue
+        counts = ctx.measurements.requests[request.id]
+        before = scenario(ctx, request, counts)
+        after = scenario(ctx, request, recount(ctx, request, successor.model))
+        span = request.model_span or request.span
+        by_place.setdefault((span.path, span.line, span.column, span.cell), []).append(
+            (request, span, successor, counts.model, before, after))
+    for group in by_place.values():
+        request, span, successor, model, _, _ = group[0]
+        before = tuple(u for g in group for u in g[4])
+        after = tuple(u for g in group for u in g[5])
+        now = float(sum((ctx.pricer.cost(u) for u in before), 0))
+        then = float(sum((ctx.pricer.cost(u) for u in after), 0))
+        if now <= 0 or then / now > share_limit:
+            continue  # the successor costs more, the same, or too little less to be worth a model change
+        list_now = float(ctx.pricer.cost(Usage(model, input_tokens=1_000_000)))
+        list_then = float(ctx.pricer.cost(Usage(successor.model, input_tokens=1_000_000)))
+        if list_then >= list_now:
+            continue  # the same price per token: a difference of tokenizers alone is no reason to switch
+        out_now = float(ctx.pricer.cost(Usage(model, output_tokens=1_000_000)))
+        out_then = float(ctx.pricer.cost(Usage(successor.model, output_tokens=1_000_000)))
+        also = f" (and {len(group) - 1} more call{'s' if len(group) > 2 else ''} here)" if len(group) > 1 else ""
+        yield ctx.finding(
+            span,
+            f"{model} is superseded by {successor.model}, the next release of its line, on which this request's "
+            f"input costs {then / now:.0%} as much (its cache scenario, each model's own tokenizer){also}; output "
+            f"is ${out_then:,.2f}/M against ${out_now:,.2f}/M. Check the newer model on real inputs, then switch",
+            request=request.id, saving=Saving(0, before, after),
+            fix=Fix("unsafe", f"use model=\"{successor.model}\" after checking its answers on a sample of real inputs",
+                    tuple(ArgumentEdit(g[0].id, "model", json.dumps(successor.model)) for g in group)),
         )

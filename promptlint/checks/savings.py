@@ -16,11 +16,15 @@ from typing import Callable
 from promptlint.checks.prompt_text import prompt_index
 from promptlint.pricing import request_scenario
 from promptlint.tokens import RequestTokens, request_tokens
+from promptlint.traffic import billing_hit_rate
 from promptlint.types import Request, Saving, Usage
 
 
 def scenario(ctx, request: Request, counts: RequestTokens) -> tuple[Usage, ...]:
-    return request_scenario(request, counts, ctx.catalog, ctx.project, ctx.config.cache_hit_rate)
+    """The request's billed usage, each naming the request so it is priced at its traffic."""
+    hit_rate = billing_hit_rate(getattr(ctx, "traffic", None), ctx.config.cache_hit_rate, request.id)
+    usages = request_scenario(request, counts, ctx.catalog, ctx.project, hit_rate)
+    return tuple(replace(u, site=request.id) for u in usages)
 
 
 def text_saving(ctx, changes: dict[str, str], only: list[Request] | None = None) -> Saving | None:

@@ -232,6 +232,7 @@ def over_budget(ctx):
     """Requests under a budget's glob are checked whole; templates under it only when no
     such request sends them (a prompts module budgets its templates, an app module its
     requests, and one prompt is not reported twice)."""
+    monthly = ctx.config.requests_per_month
     for budget in ctx.config.budgets:
         requests = [r for r in ctx.project.requests if _budget_applies(budget.path, r.path, r.id)]
         sent = {tid for r in requests for tid in r.templates}
@@ -241,35 +242,55 @@ def over_budget(ctx):
             model = ctx.measurements.template_models[template.id]
             tokens = ctx.measurements.templates[template.id]
             usd = ctx.pricer.template_cost(model, tokens)
-            found = _over(budget, tokens, usd, f"template `{template.id}` is {fmt_tokens(tokens)} tokens")
+            found = _over(budget, tokens, usd, f"template `{template.id}` is {fmt_tokens(tokens)} tokens", monthly)
             if found:
                 over, message = found
                 yield ctx.finding(template.span, message, template=template.id,
                                   request=prompt_index(ctx.project).sole_request(template.id),
                                   saving=template_reduction(ctx, template.id, over))
+        costs = []
         for request in requests:
             counts = ctx.measurements.requests[request.id]
             usd = ctx.pricer.request_cost(request, counts, ctx.project)
+            costs.append((usd, request, counts))
             what = f"request `{request.id.split('::', 1)[-1]}` sends {fmt_tokens(counts.input_tokens)} input tokens"
-            found = _over(budget, counts.input_tokens, usd, what)
+            found = _over(budget, counts.input_tokens, usd, what, monthly)
             if found:
                 over, message = found
                 yield ctx.finding(request.span, message, request=request.id,
                                   saving=request_reduction(ctx, request, over))
+        if budget.max_total_usd is not None and costs:
+            total = sum(float(usd) for usd, _, _ in costs) * monthly
+            if total > budget.max_total_usd:
+                usd, request, counts = max(costs, key=lambda c: c[0])
+                share = float(usd) * monthly
+                over = math.ceil(counts.input_tokens * min(1.0, (total - budget.max_total_usd) / share)) if share else 0
+                yield ctx.finding(
+                    request.span,
+                    f"the {len(costs)} request{'s' if len(costs) != 1 else ''} under `{budget.path}` cost "
+                    f"${total:,.2f}/month together, over the ${budget.max_total_usd:g}/month budget; this one, the "
+                    f"costliest, is ${share:,.2f}/month",
+                    request=request.id, saving=request_reduction(ctx, request, over) if over else None)
 
 
 def _budget_applies(glob: str, path: str, ident: str) -> bool:
     return match_path(glob, path) or match_path(glob, ident)
 
 
-def _over(budget, tokens: int, usd: Decimal, what: str) -> tuple[int, str] | None:
+def _over(budget, tokens: int, usd: Decimal, what: str, monthly: int = 1) -> tuple[int, str] | None:
     """Tokens over the budget and the message, or None when within it."""
     if budget.max_tokens is not None and tokens > budget.max_tokens:
         over = tokens - budget.max_tokens
         limit = fmt_tokens(budget.max_tokens)
         return over, f"{what}, {fmt_tokens(over)} over the {limit}-token budget for `{budget.path}`"
-    if budget.max_usd is not None and usd > Decimal(str(budget.max_usd)):
-        over = math.ceil(tokens * (1 - float(budget.max_usd) / float(usd)))
-        return over, (f"{what} costing ${float(usd):.6g}/request, over the ${budget.max_usd:g} budget for "
-                      f"`{budget.path}` (about {fmt_tokens(over)} tokens too many)")
+    if budget.max_usd is None:
+        return None
+    per_month = budget.max_usd_per == "month"
+    cost = float(usd) * (monthly if per_month else 1)
+    if cost > budget.max_usd:
+        over = math.ceil(tokens * (1 - budget.max_usd / cost))
+        unit = "month" if per_month else "request"
+        shown = f"${cost:,.2f}" if per_month else f"${cost:.6g}"
+        return over, (f"{what} costing {shown}/{unit}, over the ${budget.max_usd:g}{'/month' if per_month else ''} "
+                      f"budget for `{budget.path}` (about {fmt_tokens(over)} tokens too many)")
     return None

@@ -19,6 +19,7 @@ from promptlint.extract.langchain import tagged as langchain_tagged
 from promptlint.extract.ops import apply
 from promptlint.extract.result import FileResult, RequestDraft
 from promptlint.extract.shapes import TemplateBook, constant_templates, shape
+from promptlint.loops import MAX_HELPER_DEPTH, with_caller_loops
 from promptlint.types import Diagnostic, Example, Project, Request
 
 MAX_LINK_DEPTH = 20
@@ -161,7 +162,8 @@ def _invocation(draft: RequestDraft) -> RequestDraft | None:
 
 
 def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: Iterable[Diagnostic] = (),
-         load_module: Callable[[str], FileResult | None] | None = None, tree: TreeFiles | None = None) -> Project:
+         load_module: Callable[[str], FileResult | None] | None = None, tree: TreeFiles | None = None,
+         find_callers: Callable[[set[str]], list[FileResult]] | None = None) -> Project:
     """One project from every file's result. ``tree`` finds files that links name (Jinja
     includes, files read by code) beyond ``results``; without it only ``results`` are seen."""
     table = ModuleTable(results, load_module)
@@ -211,9 +213,38 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
     for loaded in tree.loaded:
         all_diagnostics.extend(loaded.diagnostics)
     all_diagnostics.extend(files.diagnostics.values())
+    requests = _with_caller_loops(requests, results, table, find_callers)
     unique_examples = list({(e.group, e.templates): e for e in examples}.values())
     suppressions = {r.path: r.suppressions for r in (*results, *tree.loaded) if r.suppressions}
     return Project(
         root=root, files_scanned=files_scanned, templates=dict(book.templates), requests=tuple(requests),
         examples=tuple(unique_examples), diagnostics=tuple(all_diagnostics), suppressions=suppressions,
+        agent_runs=tuple(run for r in results for run in r.agent_runs),
     )
+
+
+def _with_caller_loops(requests: list[Request], results: list[FileResult], table: ModuleTable,
+                       find_callers: Callable[[set[str]], list[FileResult]] | None = None) -> list[Request]:
+    """Loops around the calls of the helpers that make requests (``promptlint.loops``);
+    ``find_callers`` brings in files the scan skipped that call them."""
+    files = [r for r in results if r.kind in ("python", "notebook")]
+    if find_callers is not None:
+        wanted = {r.function.rsplit(".", 1)[-1] for r in requests if r.function}
+        for _ in range(MAX_HELPER_DEPTH):
+            loaded = find_callers(wanted)
+            if not loaded:
+                break
+            files.extend(loaded)
+            wanted = {e.caller.rsplit(".", 1)[-1] for r in loaded for e in r.calls if e.caller}
+    modules = {r.path: r.module for r in files if r.module is not None}
+
+    def resolve(module: str) -> str | None:
+        found = table.by_name.get(module)
+        if found is None:
+            candidates = {id(r): r for r in table.by_suffix.get(module, [])}
+            found = next(iter(candidates.values())) if len(candidates) == 1 else None
+        return found.module.removesuffix(".__init__") if found is not None and found.module else None
+
+    edges = [(r.module.removesuffix(".__init__") if r.module else None, e) for r in files for e in r.calls]
+    return with_caller_loops(requests, edges, lambda p: (modules.get(p) or "").removesuffix(".__init__") or None,
+                             resolve)

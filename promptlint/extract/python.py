@@ -1,6 +1,7 @@
 """Extract prompt constants and LLM call sites from Python source.
 
-The module is parsed once with Python's ``ast`` (never imported or executed), indexed
+The module is parsed once with Python's ``ast`` (never imported or executed; newer syntax
+than the running interpreter's is lowered by :mod:`pyparse`), indexed
 once (:mod:`scopes`), and only the call sites whose callee looks like an LLM API are
 resolved (:mod:`resolve`). The result is a :class:`FileResult` of abstract values;
 requests are shaped after linking.
@@ -8,17 +9,18 @@ requests are shaped after linking.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ast
-import warnings
 
 from promptlint.extract import langchain
 from promptlint.extract import values as v
+from promptlint.extract.pyparse import parse_python
 from promptlint.extract.resolve import Resolver, SourcePositions
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft
 from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, module_name_for
 from promptlint.globs import match_name
+from promptlint.loops import FileLoops
 from promptlint.suppress import python_suppressions
 from promptlint.types import Diagnostic, Span
 
@@ -70,9 +72,7 @@ def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module:
     """Extract from decoded Python ``text``. Never raises on bad input: returns PL001."""
     module = module or module_name_for(path)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in the scanned code
-            tree = ast.parse(text, filename=path)
+        tree = parse_python(text, path)
     except SyntaxError as err:
         line, col = err.lineno or 1, err.offset or 1
         return FileResult(path, "python", module, diagnostics=(
@@ -94,21 +94,29 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
     resolver = Resolver(index, path, SourcePositions(text))
 
     constants = _constants(index, resolver, path, name_patterns)
+    loops = FileLoops(tree, module, resolver.span, index.imports)
     drafts: list[RequestDraft] = []
     definitions: list[NamedValue] = []
     counters: dict[tuple[str, str], int] = {}
+    sent: set[int] = set()
     for site in index.calls:
         api = classify_call(site.chain, index)
+        found: list[RequestDraft] = []
         if api is not None:
-            drafts.extend(_drafts_for(site, api, resolver, counters, path))
+            found = _drafts_for(site, api, resolver, counters, path)
         elif site.chain[-1] in langchain.INVOKE_METHODS:
-            drafts.extend(_invocation(site, resolver, counters, path))
+            found = _invocation(site, resolver, counters, path)
         elif site.chain[-1] in langchain.PROMPT_CALLS:
             definitions.extend(_definition(site, resolver))
+        if found:
+            sent.add(id(site.node))
+            facts = dict(loops=loops.loops(site.node), history=loops.history(site.node))
+            drafts.extend(replace(d, **facts) for d in found)
     reexports = tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
     return FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
         suppressions=python_suppressions(text), reexports=reexports, definitions=tuple(definitions),
+        calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path),
     )
 
 

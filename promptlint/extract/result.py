@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from promptlint.extract.layout import Layout
 from promptlint.extract.values import FileLink, Value
-from promptlint.types import Diagnostic, Example, Request, Span, Suppression, Template
+from promptlint.types import AgentRun, CallEdge, Diagnostic, Example, Loop, Request, Span, Suppression, Template
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class RequestDraft:
     interactive: bool = False
     is_async: bool = False
     param_spans: tuple[tuple[str, Span], ...] = ()
+    loops: tuple[Loop, ...] = ()  # see promptlint.loops
+    history: str | None = None
 
     def param(self, name: str) -> Value | None:
         for key, value in self.params:
@@ -75,6 +77,8 @@ class FileResult:
     links: tuple[FileLink, ...] = ()  # files this file names as prompts (promptfoo ``file://``)
     definitions: tuple[NamedValue, ...] = ()  # prompt objects built at call sites (LangChain)
     reexports: tuple[tuple[str, str, str | None], ...] = ()  # (local, module, name) from imports
+    calls: tuple[CallEdge, ...] = ()  # calls of the tree's functions, with their loops
+    agent_runs: tuple[AgentRun, ...] = ()  # agent framework runs and their step caps
 
     def constant(self, name: str) -> NamedValue | None:
         for c in self.constants:

@@ -284,7 +284,7 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         parts=tuple(s.parts), auto_cache=cache_mark(p("cache_control")) if draft.provider != "openai" else None,
         stream=draft.stream, batch=draft.batch, in_loop=draft.in_loop, loop_kind=draft.loop_kind,
         interactive=draft.interactive, is_async=draft.is_async, unresolved=tuple(s.unresolved),
-        kwargs_open=draft.kwargs_open,
+        kwargs_open=draft.kwargs_open, loops=draft.loops, history=draft.history,
         notes=("model is not a literal",) if model_value is not None and text_of(model_value) is None else (),
     )
     return request, s.examples

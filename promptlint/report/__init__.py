@@ -120,4 +120,4 @@ CHECK_FORMATS = {"text": _lazy("text:render_check"), "full": _lazy("text:render_
                  "markdown": _lazy("markdown:render_check")}
 AUDIT_FORMATS = {"text": _lazy("text:render_audit"), "json": _lazy("document:render_json", findings=False),
                  "sarif": _lazy("sarif:render_sarif", findings=False), "github": _lazy("github:render_audit"),
-                 "markdown": _lazy("markdown:render_audit")}
+                 "markdown": _lazy("markdown:render_audit"), "html": _lazy("html:render_html")}

@@ -53,14 +53,14 @@ class Locator:
 
 def verdict(comparison) -> str:
     failing = [c for c in comparison.changes if c.exceeded]
-    totals = [t for t in comparison.totals if t.exceeded]
+    totals = [t for t in (*comparison.totals, *comparison.budget_totals) if t.exceeded]
     limit = comparison.limit.describe()
     if not failing and not totals:
         return f"No prompt grew beyond {limit} (baseline {comparison.baseline})."
     parts = []
     if failing:
         parts.append(f"{len(failing)} entr{'y' if len(failing) == 1 else 'ies'}")
-    parts += [f"total {KIND_TITLES[t.kind]}" for t in totals]
+    parts += [f"total {KIND_TITLES[t.kind]}" + (f" under `{t.where}`" if t.where else "") for t in totals]
     return f"Prompts grew beyond {limit} in {', '.join(parts)} (baseline {comparison.baseline})."
 
 

@@ -6,6 +6,7 @@ import json
 
 from promptlint import __version__
 from promptlint.report import round_usd
+from promptlint.traffic.report import request_json, usage_json
 
 
 def template_entry(analysis, tid: str, view) -> dict:
@@ -17,6 +18,7 @@ def template_entry(analysis, tid: str, view) -> dict:
         "placeholders": list(t.placeholders), "model": analysis.measurements.template_models[tid],
         "usd_per_request": round_usd(price.usd_per_request), "usd_per_month": round_usd(price.usd_per_month),
         "exact": tid in analysis.measurements.exact_templates,
+        "traffic": analysis.traffic.of_template(tid).to_json(), "production": analysis.traffic.of_template(tid).production,
     }
     if t.span.cell is not None:
         entry["cell"] = t.span.cell
@@ -36,6 +38,8 @@ def request_entry(analysis, request, view) -> dict:
         "batch": request.batch, "templates": list(request.templates), "input_tokens": counts.input_tokens,
         "exact": counts.exact,
         "usd_per_request": round_usd(price.usd_per_request), "usd_per_month": round_usd(price.usd_per_month),
+        "traffic": request_json(analysis.traffic.of_request(request.id)),
+        "production": analysis.traffic.of_request(request.id).production,
     }
     if request.span.cell is not None:
         entry["cell"] = request.span.cell
@@ -44,7 +48,7 @@ def request_entry(analysis, request, view) -> dict:
     return entry
 
 
-def finding_entry(priced, view) -> dict:
+def finding_entry(priced, view, production: bool = True) -> dict:
     f = priced.finding
     price = priced.price
     entry = {
@@ -57,6 +61,7 @@ def finding_entry(priced, view) -> dict:
         "usd_per_month": round_usd(price.usd_per_month) if price else None,
         "exposure": f.saving.exposure if f.saving else False,
         "fix": {"applicability": f.fix.applicability, "description": f.fix.description} if f.fix else None,
+        "production": production,
     }
     if f.span.cell is not None:
         entry["cell"] = f.span.cell
@@ -89,7 +94,7 @@ def build_document(analysis, view, findings: bool = True, comparison=None) -> di
     if analysis.measurements.notes:
         doc["settings"]["tokenizer_notes"] = list(analysis.measurements.notes)
     if findings:
-        doc["findings"] = [finding_entry(f, view) for f in analysis.findings]
+        doc["findings"] = [finding_entry(f, view, analysis.production(f)) for f in analysis.findings]
     summary = doc["summary"] = {
         "files_scanned": analysis.project.files_scanned,
         "templates": len(analysis.project.templates),
@@ -99,6 +104,13 @@ def build_document(analysis, view, findings: bool = True, comparison=None) -> di
         summary.update(findings=len(analysis.findings), by_severity=analysis.by_severity,
                        usd_per_month_saveable=round_usd(analysis.usd_per_month_saveable))
     summary["usd_per_month_total"] = round_usd(analysis.usd_per_month_total)
+    summary["usd_per_month_non_production"] = round_usd(analysis.usd_per_month_non_production)
+    summary["traffic_sources"] = analysis.traffic.sources()
+    if analysis.traffic.notes:
+        doc["settings"]["traffic_notes"] = list(analysis.traffic.notes)
+    usage = usage_json(analysis, view)
+    if usage is not None:
+        doc["usage"] = usage
     if comparison is not None:
         doc["baseline"] = comparison.to_json()
     if analysis.notices:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from promptlint.report import fmt_int, fmt_usd, severity_detail, worth
 from promptlint.report.document import sorted_requests
 from promptlint.report.text import location
+from promptlint.traffic.report import rate_label, share
 
 MAX_ROWS = 50
 AUDIT_ROWS = 10  # costliest requests listed under an audit
@@ -125,16 +126,34 @@ def render_audit(analysis, view, comparison=None) -> str:
     if comparison is not None:
         lines += comparison_section(comparison, analysis, view)
         lines.append("")
-    requests = sorted_requests(analysis)
-    lines.append(f"<details><summary>Costliest requests ({len(requests)}; {fmt_usd(analysis.usd_per_month_total)}/month "
-                 "in all)</summary>")
+    requests = [r for r in sorted_requests(analysis) if analysis.traffic.of_request(r.id).production]
+    lines.append(f"<details><summary>Costliest production requests ({len(requests)}; "
+                 f"{fmt_usd(analysis.usd_per_month_total)}/month in all)</summary>")
     lines.append("")
+    measured = analysis.usage is not None or any(s.measured for s in analysis.traffic.requests.values())
     rows = []
     for request in requests[:AUDIT_ROWS]:
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
-        rows.append([code(request.id), code(location(request.span, view, column=False)), counts.model,
-                     fmt_int(counts.input_tokens), fmt_usd(price.usd_per_request), fmt_usd(price.usd_per_month)])
-    lines += table(["request", "location", "priced as", "input tokens", "$/request", "$/month"], "lllrrr", rows)
+        site = analysis.traffic.of_request(request.id)
+        row = [code(request.id), code(location(request.span, view, column=False)), counts.model,
+               fmt_int(counts.input_tokens), rate_label(site), fmt_usd(price.usd_per_request), fmt_usd(price.usd_per_month)]
+        if measured:
+            m = site.measured
+            row += [share(m.cache_read_share) if m else "", share(site.predicted_cache_share),
+                    fmt_int(int(m.output_p95)) if m and m.output_p95 is not None else ""]
+        rows.append(row)
+    headers = ["request", "location", "priced as", "input tokens", "traffic", "$/request", "$/month"]
+    if measured:
+        headers += ["measured cache read", "predicted", "output p95"]
+    lines += table(headers, "llllrrrrrrr"[:len(headers)], rows)
+    if analysis.usd_per_month_non_production:
+        lines += ["", f"Non-production requests (tests, docs, examples, notebooks, evaluations) are priced apart: "
+                      f"{fmt_usd(analysis.usd_per_month_non_production)}/month."]
+    if analysis.usage is not None:
+        attribution = analysis.usage.attribution
+        lines += ["", f"Usage logs: {attribution.attributed:,} of {analysis.usage.calls:,} logged calls attributed "
+                      f"to request sites, {len(attribution.unattributed):,} unattributed "
+                      f"({len(attribution.ambiguous):,} ambiguous)."]
     lines += ["", "</details>", "", _footer(analysis)]
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from promptlint.report import fmt_int, fmt_usd, plural, saving_note, severity_detail, worth
 from promptlint.report.document import sorted_requests, sorted_templates
+from promptlint.traffic.report import fmt_rate, rate_label, share, sources_sentence, unattributed_reasons
 
 SUMMARY_ROWS = 5
 
@@ -54,15 +55,51 @@ def _table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
     return [fmt(headers), *(fmt(r) for r in rows)]
 
 
-def request_rows(analysis, view) -> list[list[str]]:
+def request_rows(analysis, view, production: bool = True) -> list[list[str]]:
     rows = []
     for request in sorted_requests(analysis):
+        site = analysis.traffic.of_request(request.id)
+        if site.production != production:
+            continue
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
         rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request),
                      _tokens(analysis, counts.input_tokens, counts.exact),
-                     counts.model, f"{location(request.span, view, False)} {request.id.split('::', 1)[-1]}"])
+                     counts.model, rate_label(site), f"{location(request.span, view, False)} {request.id.split('::', 1)[-1]}"])
     return rows
+
+
+def measured_lines(analysis, view) -> list[str]:
+    """Per site what the usage logs measured, then the calls no site could claim."""
+    report = analysis.usage
+    if report is None:
+        return []
+    files = ", ".join(f"{f} ({n:,} calls)" for f, _kind, n in report.logs.files) or "none readable"
+    span = f" over {report.window_days:.1f} days" if report.window_days else ""
+    lines = [f"Measured traffic from usage logs{span}: {files}"]
+    rows = []
+    for request in sorted_requests(analysis):
+        site = analysis.traffic.of_request(request.id)
+        m = site.measured
+        if m is None:
+            continue
+        rate = fmt_rate(m.requests_per_month) if m.requests_per_month is not None else "—"
+        cost = fmt_usd(m.usd_per_month) if m.usd_per_month is not None else "—"
+        rows.append([f"{m.requests:,}", rate, share(m.cache_read_share), share(site.predicted_cache_share),
+                     f"{fmt_int(int(m.input_median or 0))}/{fmt_int(int(m.input_p95 or 0))}",
+                     f"{fmt_int(int(m.output_median or 0))}/{fmt_int(int(m.output_p95 or 0))}", cost,
+                     f"{location(request.span, view, False)} {request.id.split('::', 1)[-1]}"])
+    headers = ["calls", "req/month", "cache read", "predicted", "input p50/p95", "output p50/p95", "measured $/month",
+               "request"]
+    lines += ["  " + r for r in _table(headers, rows, "rrrrrrrl")]
+    attribution = report.attribution
+    lines.append(f"  {attribution.attributed:,} of {report.calls:,} logged calls attributed to request sites; "
+                 f"{len(attribution.unattributed):,} unattributed.")
+    for reason, n in unattributed_reasons(attribution):
+        lines.append(f"  unattributed: {n:,} call{'s' if n != 1 else ''}: {reason}")
+    for reason, n in report.logs.skipped.items():
+        lines.append(f"  not counted: {n:,} record{'s' if n != 1 else ''} {reason}")
+    return lines
 
 
 def template_rows(analysis, view, limit: int | None) -> list[list[str]]:
@@ -96,10 +133,10 @@ def footer(analysis) -> str:
         kind = "exact (count_tokens) except those marked ~ (offline estimates)"
     else:
         kind = "exact (count_tokens)"
-    notes = "".join(f"\nNote: {n}." for n in measured.notes)
+    notes = "".join(f"\nNote: {n}." for n in (*measured.notes, *analysis.traffic.notes))
     rate = f"{config.cache_hit_rate:.0%}"
-    return (f"Tokens are {kind}; dollars assume {fmt_int(config.requests_per_month)} requests/month per request site "
-            f"and {_article(rate)} {rate} cache hit rate.{notes}")
+    return (f"Tokens are {kind}; {sources_sentence(analysis)}; caching is priced at {_article(rate)} {rate} "
+            f"cache hit rate unless measured.{notes}")
 
 
 def _frame(priced, view, sources) -> list[str]:
@@ -171,9 +208,15 @@ def comparison_lines(comparison, analysis, view) -> list[str]:
     if shown:
         headers = ["status", "kind", "before", "after", "tokens", "%", "$/month before", "after", "delta", "prompt"]
         lines += ["  " + r for r in _table(headers, _change_rows(shown, locate), "llrrrrrrrl")]
+    lines += [f"  Over the limit: {c.id}: {c.reason}" for c in shown if c.reason]
     for total in comparison.totals:
         if total.exceeded or view.detail == "verbose":
-            lines.append(f"  Total {KIND_TITLES[total.kind]}: {delta_line(total)}" + (" (over limit)" if total.exceeded else ""))
+            lines.append(f"  Total {KIND_TITLES[total.kind]}: {delta_line(total)}"
+                         + (f" (over limit: {total.reason})" if total.exceeded else ""))
+    for total in comparison.budget_totals:
+        if total.exceeded:
+            lines.append(f"  Total {KIND_TITLES[total.kind]} under `{total.where}`: {delta_line(total)} "
+                         f"(over its budget: {total.reason})")
     if view.detail == "quiet":
         return lines
     for note in comparison.notes:
@@ -187,11 +230,24 @@ def comparison_lines(comparison, analysis, view) -> list[str]:
 
 
 def inventory_lines(analysis, view) -> list[str]:
-    lines = [view.paint("heading", f"Requests ({len(analysis.project.requests)}), most expensive first:")]
+    """Production requests, the non-production ones priced apart, measured traffic, templates."""
+    heading = view.paint
+    lines = []
+    headers = ["$/month", "$/request", "input", "priced as", "traffic", "request"]
     rows = request_rows(analysis, view)
-    lines += ["  " + r for r in _table(["$/month", "$/request", "input", "priced as", "request"], rows, "rrrll")]
+    lines.append(heading("heading", f"Requests ({len(rows)} in production), most expensive first:"))
+    lines += ["  " + r for r in _table(headers, rows, "rrrlrl")]
     lines.append("")
-    lines.append(view.paint("heading", f"Templates ({len(analysis.project.templates)}), most expensive first:"))
+    apart = request_rows(analysis, view, production=False)
+    if apart:
+        lines.append(heading("heading", f"Non-production requests ({len(apart)}; tests, docs, examples, notebooks, "
+                                        f"evaluations), priced apart: "
+                                        f"{fmt_usd(analysis.usd_per_month_non_production)}/month"))
+        lines += ["  " + r for r in _table(headers, apart, "rrrlrl")]
+        lines.append("")
+    if analysis.usage is not None:
+        lines += [*measured_lines(analysis, view), ""]
+    lines.append(heading("heading", f"Templates ({len(analysis.project.templates)}), most expensive first:"))
     rows = template_rows(analysis, view, None)
     lines += ["  " + r for r in _table(["$/month", "$/request", "tokens", "role", "template"], rows, "rrrll")]
     lines.append("")
@@ -201,7 +257,8 @@ def inventory_lines(analysis, view) -> list[str]:
 def render_audit(analysis, view, comparison=None) -> str:
     """Without a baseline: the inventory. With one: the verdict first and what fails, so a
     failing hook's reason is its first line, not its last (``verbose`` adds the rest)."""
-    total = f"Input cost of all requests: {fmt_usd(analysis.usd_per_month_total)}/month. {footer(analysis)}"
+    total = (f"Input cost of all production requests: {fmt_usd(analysis.usd_per_month_total)}/month. "
+             f"{footer(analysis)}")
     if comparison is None:
         if view.detail == "quiet":
             return total + "\n"

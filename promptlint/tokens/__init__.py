@@ -110,9 +110,12 @@ def cache_folder(config: Config) -> Path:
 
 
 def request_model(request: Request, catalog: ModelCatalog, default_model: str) -> str:
+    """The request's own model when known; else ``default-model``, unless that model is of
+    another vendor than the SDK the call goes through (an OpenAI client is never priced,
+    capped or tokenized as a Claude model): then that vendor's current flagship."""
     if request.model and catalog.is_known(request.model):
         return request.model
-    return default_model
+    return catalog.fallback(request.provider, default_model)
 
 
 def request_overhead(request: Request, catalog: ModelCatalog, model: str) -> int:

@@ -1,0 +1,185 @@
+"""Rules about what repeats a request (``Request.loops``, ``Request.history`` from
+:mod:`promptlint.loops`): PL402 batch-eligible, PL303 unbounded-agent-loop, PL205
+history-resent-uncached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from promptlint.checks import fmt_tokens, uses_block_caching
+from promptlint.checks.savings import batched, priced_positive, scenario
+from promptlint.pricing import cache_mix
+from promptlint.types import CacheEdit, Fix, Loop, Request, Saving, Usage
+
+_BATCH_PROVIDERS = ("anthropic", "openai")
+# An inner loop that leaves each item's request one independent call: retries, fallbacks,
+# a fixed number of samples.
+_INNER_OK = ("retry", "counter")
+
+
+def where(loop: Loop, request: Request) -> str:
+    """``for doc in docs`` (line 12, through summarize()) as a message reads it."""
+    at = f"line {loop.span.line}" if loop.span.path == request.path else f"{loop.span.path}:{loop.span.line}"
+    if loop.span.cell is not None:
+        at = f"cell {loop.span.cell}:{loop.span.line}" if loop.span.path == request.path else \
+            f"{loop.span.path} cell {loop.span.cell}:{loop.span.line}"
+    through = f", through {' -> '.join(f'{h}()' for h in loop.via)}" if loop.via else ""
+    return f"`{loop.header}` ({at}{through})"
+
+
+def batch_loop(request: Request) -> Loop | None:
+    """The loop over data whose items could go to a batch API instead, or None.
+
+    It walks data (not a literal list of models or settings, not a counter); its
+    iterations are independent (no message built from an earlier answer, not a
+    conversation); nothing in it reads a clock (a latency benchmark); no loop around or
+    inside it waits for a person, runs open-ended or carries state; inner loops are only
+    retries or fixed counts; and the request is not made in a request handler, streamed
+    or already batched.
+    """
+    if request.interactive or request.stream or request.batch or request.history:
+        return None
+    loops = request.loops
+    if any(loop.kind in ("interactive", "unbounded", "capped") or not loop.independent or loop.timed for loop in loops):
+        return None
+    for i, loop in enumerate(loops):
+        if loop.kind == "collection" and all(inner.kind in _INNER_OK for inner in loops[:i]):
+            return loop
+        if loop.kind not in _INNER_OK:
+            return None
+    return None
+
+
+def batch_eligible(ctx):
+    for request in ctx.project.requests:
+        loop = batch_loop(request)
+        if loop is None:
+            continue
+        counts = ctx.measurements.requests[request.id]
+        if ctx.catalog.provider(counts.model) not in _BATCH_PROVIDERS:
+            continue
+        usage = scenario(ctx, request, counts)
+        api = "Message Batches API" if ctx.catalog.provider(counts.model) == "anthropic" else "Batch API"
+        inside = f" in {request.function}()" if request.function else ""
+        yield ctx.finding(
+            request.span,
+            f"{request.api}{inside} runs once per item of {where(loop, request)}: the items are independent "
+            f"(no message is built from an earlier answer), nothing is timed and no handler waits on the reply, "
+            f"so the {api} bills it at 50% (input priced here; output is halved too), results within 24 h",
+            request=request.id, saving=Saving(0, usage, batched(usage)),
+            fix=Fix("unsafe", f"collect the requests and send them through the {api}"),
+        )
+
+
+# PL303 ---------------------------------------------------------------------------------
+def _step_usage(ctx, request: Request) -> tuple[Usage, ...]:
+    """One more call: its input with its cache scenario, and its output up to the cap."""
+    counts = ctx.measurements.requests[request.id]
+    usage = scenario(ctx, request, counts)
+    output = request.max_tokens or 0
+    return tuple(replace(u, output_tokens=output) for u in usage)
+
+
+def unbounded_agent_loop(ctx):
+    steps = int(ctx.options["max-steps"])
+    for request in ctx.project.requests:
+        loop = next((lp for lp in request.loops if lp.kind == "unbounded"), None)
+        if loop is None:
+            continue
+        usage = _step_usage(ctx, request)
+        dollars = float(sum((ctx.pricer.cost(u) for u in usage), 0))
+        shown = f"${dollars:,.2f}" if dollars >= 0.01 else f"${dollars:.6f}".rstrip("0")
+        output = f", output up to max_tokens={request.max_tokens:,}" if request.max_tokens else ""
+        grows = f"; `{loop.grows}` grows every step, so each step costs more than the last" if loop.grows else ""
+        model = ctx.measurements.requests[request.id].model
+        yield ctx.finding(
+            request.span,
+            f"{request.api} runs inside {where(loop, request)} with no step cap on any path out: the loop ends only "
+            f"when the model or a tool says so, and each extra step costs ~{shown} on {model} (input with its "
+            f"cache scenario{output}){grows}; cap it, e.g. `for step in range(MAX_STEPS)` with MAX_STEPS = {steps}, "
+            "or count the steps and stop",
+            request=request.id, saving=Saving(0, usage, (), exposure=True),
+        )
+    for run in ctx.project.agent_runs:
+        message = _framework_message(run, steps)
+        if message:
+            yield ctx.finding(run.span, message)
+
+
+def _framework_message(run, steps: int) -> str | None:
+    if not run.given:
+        if run.default is not None:
+            return None
+        return (f"{run.call}(...) runs the agent with no {run.keyword}: {run.framework} then loops until the model "
+                f"stops on its own; set {run.keyword}={steps} (or the most steps a task needs)")
+    if not run.literal:
+        return None  # a variable: its value is not known here
+    if run.value is not None and run.value <= steps:
+        return None
+    written = f"{run.value:,}" if run.value is not None else "None"
+    how_many = "any number of" if run.value is None else f"up to {written}"
+    default = f" ({run.framework}'s default is {run.default})" if run.default is not None else ""
+    return (f"{run.call}({run.keyword}={written}) lets the agent take {how_many} steps, each one a paid model call "
+            f"that re-sends the growing scratchpad; set {run.keyword}={steps} or less{default}")
+
+
+# PL205 ---------------------------------------------------------------------------------
+def resent_history(request: Request) -> tuple[str, Loop | None] | None:
+    """The message list this request re-sends whole and longer on every call, and the loop
+    that repeats it (None for a conversation object called once per turn); None when the
+    history is cut back (a sliding window, a summary) or rebuilt on every iteration."""
+    for loop in request.loops:
+        if loop.grows and not loop.trimmed and loop.kind not in ("retry",):
+            return loop.grows, loop
+    if request.history:
+        return request.history, None
+    return None
+
+
+def _caches_conversation(request: Request) -> bool:
+    return request.auto_cache is not None or any(p.cache is not None for p in request.parts if p.section == "messages")
+
+
+def history_resent_uncached(ctx):
+    turns = max(2, int(ctx.options["turns"]))
+    per_turn = max(1, int(ctx.options["turn-tokens"]))
+    hit_rate = ctx.config.cache_hit_rate
+    for request in ctx.project.requests:
+        found = resent_history(request)
+        if found is None or not uses_block_caching(ctx, request) or _caches_conversation(request):
+            continue
+        name, loop = found
+        turns_here = min(turns, loop.count) if loop is not None and loop.count else turns
+        if turns_here < 2:
+            continue
+        counts = ctx.measurements.requests[request.id]
+        model = counts.model
+        minimum, _ = ctx.catalog.min_cacheable(model)
+        base = counts.input_tokens
+        before: list[Usage] = []
+        after: list[Usage] = []
+        weight = 1.0 / turns_here
+        for k in range(1, turns_here + 1):
+            total = base + (k - 1) * per_turn
+            previous = base + (k - 2) * per_turn if k > 1 else 0  # what the previous turn wrote
+            before.append(Usage(model, input_tokens=total, batch=request.batch, weight=weight))
+            written = total if total >= minimum else 0
+            read = previous if previous >= minimum else 0
+            after.extend(cache_mix(model, total, read, hit_rate, "5m", weight, request.batch, written))
+        saving = Saving((turns_here - 1) * per_turn, tuple(before), tuple(after))
+        if not priced_positive(ctx, saving):
+            continue
+        repeat = f"every iteration of {where(loop, request)}" if loop is not None else \
+            f"every call of {request.function or 'this function'}() (one turn of the conversation)"
+        last = base + (turns_here - 1) * per_turn
+        yield ctx.finding(
+            request.span,
+            f"`{name}` grows by a turn on {repeat} and is sent whole each time with no cache breakpoint: input "
+            f"grows with the square of the turns (priced for {turns_here} turns of ~{fmt_tokens(per_turn)} tokens: the "
+            f"last call sends {fmt_tokens(last)} tokens, all of them again); automatic caching (top-level "
+            "cache_control) lets each turn read the history the previous turn wrote",
+            request=request.id, saving=saving,
+            fix=Fix("unsafe", "turn on automatic caching (top-level cache_control={'type': 'ephemeral'}) or put a "
+                              "breakpoint on the last message", (CacheEdit(request.id),)),
+        )
