@@ -517,8 +517,10 @@ def audit(paths, output_format, output_file, baseline_file, write_file, max_incr
         except OSError as exc:
             raise UsageError(f"cannot write baseline {_shown(write_path)}: {exc.strerror or exc}") from None
         if not silent:
-            click.echo(f"promptlint: wrote baseline {_shown(write_path)} ({len(analysis.project.requests)} requests, "
-                       f"{len(analysis.project.templates)} templates)", err=True)
+            from promptlint.report import plural
+
+            click.echo(f"promptlint: wrote baseline {_shown(write_path)} ({plural(len(analysis.project.requests), 'request')}, "
+                       f"{plural(len(analysis.project.templates), 'template')})", err=True)
         sys.exit(EXIT_OK)
     _exit(comparison is not None and comparison.failed, exit_zero)
 
@@ -552,7 +554,10 @@ def _write_usage_traffic(analysis, config: Config, given: str) -> None:
         raise UsageError(f"cannot write {_shown(path)}: {exc.strerror or exc}") from None
     key = Path(os.path.relpath(path.resolve(), Path(config.root).resolve())).as_posix()
     hint = "" if config.measured_traffic else f"; set `measured-traffic = \"{key}\"` in config to use it"
-    click.echo(f"promptlint: wrote measured traffic of {len(measured)} request sites to {_shown(path)}{hint}", err=True)
+    from promptlint.report import plural
+
+    click.echo(f"promptlint: wrote measured traffic of {plural(len(measured), 'request site')} to {_shown(path)}{hint}",
+               err=True)
 
 
 @main.command()

@@ -333,6 +333,7 @@ def test_summary_grammar_and_no_internal_names(tmp_path, cli):
     write_tree(tmp_path, {**CLEAN, "promptlint.toml": "cache-hit-rate = 0.8\n"})
     out = cli(tmp_path, "check")[1]
     assert "Scanned 1 file: 1 template, 1 request." in out
+    assert "(1 request, 1 template)" in cli(tmp_path, "audit", "--write-baseline", "b.json")[2]
     assert "priced at an 80% cache hit rate" in out
     write_tree(tmp_path, {"bot.py": CLEAN["bot.py"].replace('system="Be brief.",', 'system="Be brief.", tools=None,')})
     out = cli(tmp_path, "check", "--select", "PL002", "--format", "json")[1]
