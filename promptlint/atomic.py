@@ -2,28 +2,43 @@
 
 The text goes to a temporary file in the same folder, which is then renamed over the
 target (``os.replace`` is atomic on POSIX and Windows). A new file gets mode 0666 less
-the umask, as any file the user makes; a replaced file keeps its permissions.
+the umask, as any file the user makes; a replaced file keeps its permissions, set on the
+temporary file before any byte is written (it is created readable by its owner only).
+
+:func:`exchange` swaps two paths atomically where the platform can (Linux
+``renameat2(RENAME_EXCHANGE)``), which lets a writer look at what it replaced and put it
+back; the fix stage uses it for the files it edits.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import secrets
+import stat
+import sys
 from pathlib import Path
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = None
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 0o600 if mode is not None else 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
+            if mode is not None:
+                os.chmod(tmp, mode)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())  # the rename must not land before the bytes do
-        try:
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        except FileNotFoundError:
-            pass
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -31,3 +46,35 @@ def write_atomic(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _renameat2():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # glibc before 2.28, musl
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_RENAMEAT2 = _renameat2()
+# errno values that mean "this filesystem or kernel cannot exchange": fall back to a rename
+UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, getattr(errno, "ENOTSUP", errno.EINVAL),
+               getattr(errno, "EOPNOTSUPP", errno.EINVAL)}
+
+
+def can_exchange() -> bool:
+    return _RENAMEAT2 is not None
+
+
+def exchange(a: Path, b: Path) -> None:
+    """Swap the files at ``a`` and ``b`` in one step (both must exist). Raises OSError;
+    an errno in :data:`UNSUPPORTED` means the swap is not available here."""
+    if _RENAMEAT2 is None:
+        raise OSError(errno.ENOSYS, "atomic exchange is not available on this platform")
+    if _RENAMEAT2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(b))

@@ -1,6 +1,8 @@
 """``promptlint calibrate``: fit the offline counter to the project's own prompts.
 
-The offline count is the legacy BPE times a per-family factor measured on a generic
+Families with an exact offline counter (Claude 3 and later, OpenAI's encodings) need no
+factor: calibration reports their ratio and writes nothing for them. For any other family
+the offline count is the legacy BPE times a per-family factor measured on a generic
 corpus; a project's prompts (code, another language, JSON schemas) can sit well away
 from it. Calibration counts every template both ways, the legacy BPE unscaled and
 ``count_tokens`` exactly, and takes per tokenizer family the ratio of the sums (so long
@@ -16,6 +18,7 @@ from pathlib import Path
 from promptlint.config import Config, ConfigError
 from promptlint.models import ModelCatalog
 from promptlint.tokens import make_counter, measure_offline
+from promptlint.tokens.offline import is_exact
 
 MIN_LEGACY_TOKENS = 200  # below this one template's quirks move the ratio by whole percents
 
@@ -28,6 +31,7 @@ class FamilyRatio:
     legacy_tokens: int
     exact_tokens: int
     current: float  # the factor the offline counter uses now
+    exact_offline: bool = False  # the family has an exact offline counter: no factor is used
 
     @property
     def factor(self) -> float:
@@ -45,7 +49,7 @@ class Calibration:
 
     @property
     def factors(self) -> dict[str, float]:
-        return {f.family: f.factor for f in self.families if f.enough}
+        return {f.family: f.factor for f in self.families if f.enough and not f.exact_offline}
 
 
 def measure_ratios(paths: list[Path], config: Config, models: tuple[str, ...] = ()) -> Calibration:
@@ -87,7 +91,7 @@ def measure_ratios(paths: list[Path], config: Config, models: tuple[str, ...] = 
     if not sums:
         raise ConfigError(f"calibration needs count_tokens: {exact.warning() or 'no count succeeded'}")
     families = tuple(
-        FamilyRatio(family, tuple(sorted(models_)), n, raw, got, counter.offline.factor(family))
+        FamilyRatio(family, tuple(sorted(models_)), n, raw, got, counter.offline.factor(family), is_exact(family))
         for family, (models_, n, raw, got) in sorted(sums.items()) if raw > 0
     )
     return Calibration(families, exact.warning())
@@ -124,7 +128,9 @@ def render(result: Calibration, written: dict[str, float], target: str, output_f
         lines.append(f"  {f.family:<14} {f.templates:>9} {f.legacy_tokens:>9,} {f.exact_tokens:>9,} "
                      f"{f.factor:>7.3f} {f.current:>6.3g}  {', '.join(f.models)}")
     for f in result.families:
-        if not f.enough:
+        if f.exact_offline:
+            lines.append(f"{f.family}: counted exactly offline, so no factor is used; factor not written")
+        elif not f.enough:
             lines.append(f"{f.family}: only {f.legacy_tokens:,} legacy tokens of text (needs {MIN_LEGACY_TOKENS:,}); "
                          "factor not written")
     if written:

@@ -185,7 +185,7 @@ def _palette(color: str, output_file: str | None) -> Palette:
 def _view(config: Config, palette: Palette = PLAIN, detail: str = "normal"):
     from promptlint.report import View
 
-    return View(config.root, os.getcwd(), palette, detail)
+    return View(config.root, os.getcwd(), palette, detail, verbose=detail == "verbose")
 
 
 def _detail(quiet: bool, verbose: bool = False) -> str:
@@ -341,6 +341,7 @@ def main() -> None:
 @selection_options
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest severity that fails (default: fail-on, warning).")
 @quiet_options
+@click.option("-v", "--verbose", is_flag=True, help="JSON: say why each template is taken for a prompt (its evidence).")
 @click.option("--statistics", is_flag=True, help="Print the count and dollars of each rule's findings instead of "
                                                   "the findings.")
 @click.option("--fix", "apply_fixes", is_flag=True, help="Apply the safe fixes, then report what remains.")
@@ -350,7 +351,7 @@ def main() -> None:
 @listing_options
 @scan_options
 def check(paths, output_format, output_file, select, extend_select, ignore, extend_ignore, fail_on, quiet, silent,
-          exit_zero, statistics, apply_fixes, unsafe_fixes, show_fixes, stdin_filename, show_settings, show_files,
+          exit_zero, verbose, statistics, apply_fixes, unsafe_fixes, show_fixes, stdin_filename, show_settings, show_files,
           config_file, no_cache, color, **overrides) -> None:
     """Lint the prompts under PATHS (default: the current directory; `-`: stdin)."""
     from promptlint.report import CHECK_FORMATS
@@ -368,7 +369,7 @@ def check(paths, output_format, output_file, select, extend_select, ignore, exte
     if apply_fixes and from_stdin:
         raise UsageError("--fix edits files; it cannot fix source read from stdin")
     palette = _palette(color, output_file)
-    view = _view(config, palette, _detail(quiet))
+    view = _view(config, palette, _detail(quiet, verbose))
     sel, ign = _selection(config, select, extend_select, ignore, extend_ignore)
     targets = _paths(files)
     _listing(show_settings, show_files, config, targets, view, sel, ign)
@@ -567,16 +568,19 @@ def _write_usage_traffic(analysis, config: Config, given: str) -> None:
 @selection_options
 @click.option("--fail-on", type=click.Choice(SEVERITIES),
               help="Exit 1 when findings at or above this severity remain after fixing (default: warning).")
+@click.option("--output-format", "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: every fix with its status, measured saving, safety and the reason it was "
+                                      "not applied.")
 @quiet_options
 @scan_options
-def fix(paths, unsafe_fixes, show_diff, select, extend_select, ignore, extend_ignore, fail_on, quiet, silent, exit_zero,
-        config_file, no_cache, color, **overrides) -> None:
+def fix(paths, unsafe_fixes, show_diff, select, extend_select, ignore, extend_ignore, fail_on, output_format, quiet,
+        silent, exit_zero, config_file, no_cache, color, **overrides) -> None:
     """Apply safe fixes under PATHS; show unsafe ones as diffs with what they save.
 
     Only the rules in `fixable` (default: all) and not in `unfixable` are fixed.
     """
     from promptlint.fix import Fixer
-    from promptlint.report.fixes import render_fix
+    from promptlint.report.fixes import render_fix, render_fix_json
 
     _check_paths(paths)
     config = _config(paths, config_file, fail_on=fail_on, **overrides)
@@ -592,12 +596,15 @@ def fix(paths, unsafe_fixes, show_diff, select, extend_select, ignore, extend_ig
         fixer = Fixer(_paths(paths), config, codes, ign, unsafe=unsafe_fixes, use_cache=not no_cache)
         run = fixer.run(write=not show_diff)
     _notices(run.analysis, silent)
-    out, err = render_fix(run, view, show_diff, unsafe_fixes)
-    if quiet and not show_diff:
-        from promptlint.fix import APPLIED
-        from promptlint.report.fixes import fix_line
+    if output_format == "json":
+        out, err = render_fix_json(run, _view(config), show_diff, unsafe_fixes), ""
+    else:
+        out, err = render_fix(run, view, show_diff, unsafe_fixes)
+        if quiet and not show_diff:
+            from promptlint.fix import APPLIED
+            from promptlint.report.fixes import fix_line
 
-        out, err = "".join(fix_line(r, view) + "\n" for r in run.by_status(APPLIED)), ""
+            out, err = "".join(fix_line(r, view) + "\n" for r in run.by_status(APPLIED)), ""
     if not silent:
         click.echo(out, nl=False, color=palette.enabled)
         click.echo(err, nl=False, err=True, color=palette.enabled)
@@ -639,9 +646,9 @@ def count(source, model, output_format, config_file, tokenizer) -> None:
         from promptlint.report import fmt_int, fmt_usd, plural
 
         holes = f", {plural(len(result['placeholders']), 'placeholder')} not counted" if result["placeholders"] else ""
-        kind = "exact count_tokens count" if result["exact"] else "offline estimate"
-        click.echo(f"{plural(result['tokens'], 'token')} ({kind} for {result['model']}{holes}): "
-                   f"{fmt_usd(result['usd_per_request'])}/request as input, "
+        click.echo(f"{plural(result['tokens'], 'token')} ({result['count']} for {result['model']}{holes}); "
+                   f"{fmt_int(result['input_tokens'])} input tokens as one user message: "
+                   f"{fmt_usd(result['usd_per_request'])}/request, "
                    f"{fmt_usd(result['usd_per_month'])}/month at {fmt_int(config.requests_per_month)} requests")
 
 

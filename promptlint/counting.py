@@ -1,5 +1,9 @@
 """``promptlint count``: tokens and price of one text or template file.
 
+``input_tokens`` is what ``count_tokens`` (or OpenAI's chat counting) returns for the text
+sent as one user message: the text's tokens plus the message frame; ``tokens`` is the text
+alone.
+
 A template file (Jinja, YAML prompt file) is read through its extractor so only static
 text counts and placeholders are listed, exactly as ``check`` would count it.
 """
@@ -15,6 +19,7 @@ from promptlint.extract import EXTRACTORS, decode
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.tokens import make_counter
+from promptlint.tokens.frames import text_frame
 from promptlint.types import Diagnostic
 
 
@@ -53,13 +58,25 @@ def count_source(source: str, model: str, config: Config) -> dict:
         closest = catalog.closest(model)
         raise ConfigError(f"unknown model `{model}`" + (f"; did you mean `{closest}`?" if closest else ""))
     counter = make_counter(config, catalog)
-    [(tokens, exact)] = counter.count_marked([text], model)
+    [(tokens, kind)] = counter.count_marked([text], model)
+    if kind == "exact-api":
+        from promptlint.tokens.request_body import text_body
+
+        [input_tokens] = counter.exact.count_bodies([text_body(counter.exact.api_model(model), text)])
+    else:
+        input_tokens = None
+    if input_tokens is None:
+        frame = text_frame(catalog, model)
+        input_tokens = tokens + frame.tokens
+        if kind == "exact-api" or not frame.measured:
+            kind = "estimate"
     warning = counter.exact.warning() if counter.exact is not None else None
     pricer = Pricer(config, catalog)
-    price = pricer.price(pricer.template_cost(model, tokens))
+    price = pricer.price(pricer.template_cost(model, input_tokens))
     return {
-        "source": source, "model": model, "tokenizer": "anthropic" if exact else "offline", "exact": exact,
-        "warnings": [warning] if warning else [], "tokens": tokens,
+        "source": source, "model": model, "tokenizer": "anthropic" if kind == "exact-api" else "offline",
+        "count": kind, "exact": kind != "estimate", "warnings": [warning] if warning else [],
+        "tokens": tokens, "input_tokens": input_tokens,
         "characters": len(text), "placeholders": holes, "usd_per_request": price.usd_per_request,
         "usd_per_month": price.usd_per_month, "requests_per_month": config.requests_per_month,
     }

@@ -69,6 +69,15 @@ _CALL_MARKERS = (
     rb"|\b(?:Chat[A-Z]\w*|AzureChat\w*|init_chat_model)\s*\(|MessagesPlaceholder|\.a?invoke\s*\("
     rb"|\b(?:AgentExecutor|initialize_agent|CodeAgent|ToolCallingAgent)\b|\bRunner\s*\.\s*run"  # agent caps (loops.py)
 )
+# Evidence that needs no SDK call in the file: a function named as a prompt builder, a
+# function returning a triple-quoted (f-)string, a module-level triple-quoted constant
+# (its text may read as instructions), a promptfoo-style ``context["vars"]`` builder.
+_BUILDERS = (
+    rb"^[ \t]*(?:async[ \t]+)?def[ \t]+\w*(?:prompt|instruction)\w*[ \t]*\("
+    rb"|^[ \t]+return[ \t]+(?:\(\s*)?(?:textwrap\.)?(?:dedent\()?[rRfFuU]{0,2}(?:\"\"\"|\'\'\')"
+    rb"|^[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=[ \t]*(?:\(\s*)?(?:textwrap\.)?(?:dedent\()?[rRfFuU]{0,2}(?:\"\"\"|\'\'\')"
+)
+_BUILDER_ANCHORS = (b"def", b'"""', b"\'\'\'")
 _CALL_ANCHORS = (b"messages", b"completion", b"responses", b"batches", b"litellm", b"prompttemplate",
                  b"systemmessage", b"humanmessage", b"aimessage", b"chat", b"invoke", b"agent", b"runner")
 # A key that holds prompt text (a scalar on the same line, a block indicator, or plain
@@ -151,7 +160,8 @@ def prefilter(kind: str, name_patterns: tuple[str, ...]) -> Prefilter | None:
     anchors = _CALL_ANCHORS + _name_anchors(name_patterns)
     if kind == "python":
         assign = rb"^[ \t]*" + names + rb"[ \t]*(?::[^=\n]*)?=(?!=)"
-        return Prefilter(anchors, re.compile(_CALL_MARKERS + b"|" + assign, re.MULTILINE | re.IGNORECASE))
+        return Prefilter(anchors + _BUILDER_ANCHORS,
+                         re.compile(_CALL_MARKERS + b"|" + assign + b"|" + _BUILDERS, re.MULTILINE | re.IGNORECASE))
     if kind == "notebook":
         assign = names + rb"[ \t]*(?::[^=\\]*)?=(?!=)"
         return Prefilter(anchors, re.compile(_CALL_MARKERS + b"|" + assign, re.IGNORECASE))

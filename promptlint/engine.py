@@ -134,19 +134,30 @@ def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
 
 
 def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None):
-    """Extract, on demand, the skipped Python files that call one of ``names``: a loop
-    over documents that calls ``summarize(doc)`` usually sits in a file with no LLM call
-    of its own, and the loop analysis needs it (:mod:`promptlint.loops`)."""
+    """Extract, on demand, the skipped Python files that call one of ``wanted`` (module,
+    qualified name) pairs: a loop over documents that calls ``summarize(doc)`` usually sits
+    in a file with no LLM call of its own, and the loop analysis needs it
+    (:mod:`promptlint.loops`). A file qualifies only when it calls the name and imports its
+    module or its name, so a common method name does not pull in half the tree."""
     import re
 
     root = Path(config.root)
     done: set[str] = set()
 
-    def find(names: set[str]) -> list[FileResult]:
-        names = {n for n in names if n.isidentifier() and len(n) > 2}
-        if not names:
+    def find(wanted: set[tuple[str, str]]) -> list[FileResult]:
+        tests = []
+        for module, qualname in wanted:
+            first, last = qualname.split(".")[0], qualname.rsplit(".", 1)[-1]
+            tail = module.removesuffix(".__init__").rsplit(".", 1)[-1]
+            if not last.isidentifier() or last.startswith("__") or len(last) <= 2:
+                continue
+            call = re.compile(rb"\b" + re.escape(last.encode()) + rb"\s*\(")
+            imports = re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t][^\n]*\b(?:" + re.escape(tail.encode()) + rb"|"
+                                 + re.escape(first.encode()) + rb")\b")
+            tests.append((call, imports))
+        if not tests:
             return []
-        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\s*\(")
+        any_call = re.compile(b"|".join(c.pattern for c, _ in tests))
         found = []
         for rel in discovery.skipped:
             kind = "python" if rel.endswith(".py") else "notebook" if rel.endswith(".ipynb") else None
@@ -157,7 +168,8 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
                     data = handle.read(config.max_file_size + 1)
             except OSError:
                 continue
-            if len(data) > config.max_file_size or not pattern.search(data):
+            if len(data) > config.max_file_size or not any_call.search(data) \
+                    or not any(c.search(data) and i.search(data) for c, i in tests):
                 continue
             done.add(rel)
             result = load_on_demand(rel, kind, config, cache)
@@ -201,13 +213,13 @@ def _genai_prices_version() -> str:
         return "?"
 
 
-def _prepare_later_stages() -> None:
+def _prepare_later_stages(config: Config) -> None:
     """While workers read the tree, the main process would only wait: load what the
-    measure and price stages need (the tokenizer, genai-prices) in the meantime."""
+    measure and price stages need (the default model's tokenizer, genai-prices) meanwhile."""
     try:
-        from promptlint.tokens.offline import load_tokenizer
+        from promptlint.tokens.offline import prepare
 
-        load_tokenizer()
+        prepare(ModelCatalog(config.prices).family(config.default_model))
         import genai_prices.data_snapshot  # noqa: F401
     except Exception:  # noqa: BLE001 - the stage that needs it will report the problem itself
         pass
@@ -234,7 +246,7 @@ class Scan:
 
 def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Scan:
     """Discover, extract and link: everything the tree holds, before any counting."""
-    discovery = discover(paths, config, cache, extract_file, meanwhile=_prepare_later_stages)
+    discovery = discover(paths, config, cache, extract_file, meanwhile=lambda: _prepare_later_stages(config))
     return _linked(discovery, config, cache)
 
 

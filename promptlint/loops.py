@@ -76,15 +76,30 @@ def _unparse(node: ast.AST, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _walk_body(nodes: Iterable[ast.AST]) -> Iterable[ast.AST]:
-    """Every node under ``nodes``, not entering nested function or class definitions."""
+_WALKS: dict[tuple[int, ...], tuple[tuple[ast.AST, ...], tuple[ast.AST, ...]]] = {}
+
+
+def _walk_body(nodes: Iterable[ast.AST]) -> tuple[ast.AST, ...]:
+    """Every node under ``nodes``, not entering nested function or class definitions.
+
+    The rules ask this of the same loop bodies and function scopes once per call and per
+    name they follow, so each walk is kept for the file (:class:`FileLoops` starts afresh;
+    the key holds the nodes themselves, so an id is never reused while its entry lives)."""
+    nodes = tuple(nodes)
+    key = tuple(map(id, nodes))
+    hit = _WALKS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], nodes)):
+        return hit[1]
+    out = []
     stack = list(nodes)
     while stack:
         node = stack.pop()
-        yield node
+        out.append(node)
         for child in ast.iter_child_nodes(node):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 stack.append(child)
+    _WALKS[key] = (nodes, tuple(out))
+    return _WALKS[key][1]
 
 
 def _key(node: ast.AST) -> str | None:
@@ -112,6 +127,7 @@ class FileLoops:
 
     def __init__(self, tree: ast.Module, module: str, span: Callable[[ast.AST], Span],
                  imports: dict | None = None) -> None:
+        _WALKS.clear()
         self.tree = tree
         self.module = module
         self.span = span

@@ -32,12 +32,17 @@ _DATE_SUFFIX = re.compile(r"(?:-\d{8}|-\d{4}-\d{2}-\d{2}|@\d{8})$")
 class ModelFacts:
     id: str
     provider: str
-    tokenizer: str  # a [families.*] key of calibration.toml; _load_facts supplies the default
+    tokenizer: str  # a counter family (tokens/offline.py) or a calibration.toml family; defaulted by _load_facts
     tier: str = "mid"
     current: bool = True
     max_output_tokens: int | None = None
     min_cacheable_tokens: int | None = None
     tool_use_system_tokens: int | None = None
+    cache_read_multiplier: float | None = None  # where not 0.1x base input
+    cache_write_multiplier: float | None = None  # OpenAI GPT-5.6 and later
+    cache_breakpoints: str | None = None  # "cache_control" | "prompt_cache_breakpoint"; None: automatic only
+    max_cache_breakpoints: int | None = None
+    prompt_tier: dict | None = None  # {above, input, output}: the whole request repriced past `above`
     source: dict[str, str] = field(default_factory=dict)
     note: str = ""
 
@@ -63,7 +68,10 @@ def _load_facts() -> tuple[dict[str, ModelFacts], dict[str, dict]]:
     for model_id, table in raw.get("models", {}).items():
         values = {k: val for k, val in table.items() if k in known and k != "id"}
         # the tokenizer, when an entry leaves it out: OpenAI's, or the one newer Claude models share
-        values.setdefault("tokenizer", "openai-o200k" if values.get("provider") == "openai" else "claude-4-7")
+        values.setdefault("tokenizer", "openai-o200k" if values.get("provider") == "openai" else "claude-4-8")
+        if values.get("provider") == "anthropic":  # every Claude model caches by cache_control, 4 at most
+            values.setdefault("cache_breakpoints", "cache_control")
+            values.setdefault("max_cache_breakpoints", 4)
         facts[model_id] = ModelFacts(id=model_id, **values)
     return facts, raw.get("sources", {})
 
@@ -132,7 +140,7 @@ class ModelCatalog:
         facts = self.facts(model)
         if facts is not None:
             return facts.tokenizer
-        return "openai-o200k" if self.provider(model) == "openai" else "claude-4"
+        return "openai-o200k" if self.provider(model) == "openai" else "claude-4-8"
 
     def min_cacheable(self, model: str | None) -> tuple[int, bool]:
         """Minimum cacheable prefix and whether it is a sourced value (not the default)."""
@@ -146,6 +154,15 @@ class ModelCatalog:
         if facts is not None and facts.max_output_tokens is not None:
             return facts.max_output_tokens, True
         return DEFAULT_MAX_OUTPUT, False
+
+    def cache_breakpoints(self, model: str | None) -> tuple[str | None, int]:
+        """How a request marks a prefix to cache on ``model`` (``cache_control`` on Claude,
+        ``prompt_cache_breakpoint`` on OpenAI GPT-5.6 and later, None where caching is
+        automatic only or unknown) and how many marks one request may carry."""
+        facts = self.facts(model)
+        if facts is None or facts.cache_breakpoints is None:
+            return None, 0
+        return facts.cache_breakpoints, facts.max_cache_breakpoints or 4
 
     def known_ids(self) -> list[str]:
         ids = set(self.facts_by_id)

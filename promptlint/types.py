@@ -51,6 +51,24 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """Why a piece of text is taken for a prompt: one fact, strongest kinds first.
+
+    ``kind`` is one of ``sink`` (it reaches an SDK text slot), ``wrapper`` (it reaches one
+    through an in-house function), ``config`` (a prompt config names it), ``shape`` (it is
+    a message of a message list), ``spliced`` (it is part of another prompt's text),
+    ``name`` (a prompt-like name holds prose), ``file`` (a prompt file by its place or
+    name), ``content`` (it reads as instructions). ``detail`` says where, for a reader.
+    """
+
+    kind: str
+    detail: str = ""
+
+
+EVIDENCE_KINDS = ("sink", "wrapper", "config", "shape", "spliced", "name", "file", "content")
+
+
+@dataclass(frozen=True)
 class Template:
     """One piece of prompt text at a source location."""
 
@@ -62,6 +80,7 @@ class Template:
     segments: tuple[Segment, ...]
     name: str | None = None  # qualified name when it is a named constant
     notes: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()  # why this text is a prompt (strongest first)
 
     @property
     def text(self) -> str:
@@ -225,6 +244,19 @@ class Request:
     @property
     def cache_breakpoints(self) -> int:
         return sum(1 for p in self.parts if p.cache is not None)
+
+
+@dataclass(frozen=True)
+class Use:
+    """A place that composes or sends prompts defined elsewhere (a message list of imported
+    constants, a prompt object, a promptfoo entry): visible at its own location, never
+    counted or priced, since the templates it names are."""
+
+    id: str
+    path: str
+    span: Span
+    templates: tuple[str, ...]
+    kind: str  # messages | prompt-object | config | repeat (the same prose again in the file)
 
 
 @dataclass(frozen=True)
@@ -401,3 +433,4 @@ class Project:
     diagnostics: tuple[Diagnostic, ...] = ()
     suppressions: dict[str, tuple[Suppression, ...]] = field(default_factory=dict)
     agent_runs: tuple[AgentRun, ...] = ()
+    uses: tuple[Use, ...] = ()

@@ -20,7 +20,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 KEY = "sk-ant-calibrate-test"
-SONNET, OPUS = 1.10, 1.40  # claude-4 and claude-4-7 families
+SONNET, OPUS = 1.10, 1.40  # what the stand-in API returns per legacy token (claude-3, claude-4-7 families)
 PROSE = ("Read the customer's message and the order record. Decide whether the refund policy applies, "
          "quote the clause, and draft a short reply in the customer's language. ") * 12
 CODE = "def total(items):\n    return sum(i.price * i.quantity for i in items if not i.refunded)\n" * 12
@@ -61,28 +61,15 @@ def api(fake_anthropic):
     return fake_anthropic(KEY, {"claude-sonnet-4-5": SONNET, "claude-opus-4-7": OPUS})
 
 
-def test_calibrate_writes_the_ratio_and_offline_counts_follow(api, tmp_path, cli):
+def test_calibrate_measures_exact_families_and_writes_no_factor_for_them(api, tmp_path, cli):
     root = write_tree(tmp_path, {"app.py": APP, "pyproject.toml": PYPROJECT})
     before = run_analysis(root)
     code, out, err = cli(root, "calibrate", ".")
     assert code == 0, err
-    text = (root / "pyproject.toml").read_text()
-    data = tomllib.loads(text)["tool"]["promptlint"]["calibration"]
-    assert data["claude-4"] == pytest.approx(SONNET, abs=0.005)
-    assert data["claude-4-7"] == pytest.approx(OPUS, abs=0.005)
-    for line in PYPROJECT.splitlines():  # every original line survives, byte for byte
-        assert line in text.splitlines()
-    assert "Wrote calibration = {claude-4 = " in out and "[tool.promptlint] of pyproject.toml" in out
-
-    config = load_config(root)
-    assert config.calibration == data
-    after = run_analysis(root, {"calibration": config.calibration})
-    for tid, text_ in (("app.py::REFUND_PROMPT", PROSE), ("app.py::CODE_REVIEW_PROMPT", CODE)):
-        ratio = SONNET if "REFUND" in tid else OPUS
-        exact = round(ratio * legacy(text_))
-        assert after.measurements.templates[tid] == round(legacy(text_) * data["claude-4" if ratio == SONNET else "claude-4-7"])
-        assert abs(after.measurements.templates[tid] - exact) <= abs(before.measurements.templates[tid] - exact)
-        assert abs(after.measurements.templates[tid] - exact) <= 2
+    assert (root / "pyproject.toml").read_text() == PYPROJECT
+    assert "claude-3: counted exactly offline, so no factor is used" in out and "Nothing written" in out
+    after = run_analysis(root, {"calibration": {"claude-3": 2.0, "claude-4-7": 2.0}})
+    assert after.measurements.templates == before.measurements.templates  # factors apply to estimates only
 
 
 def test_calibrate_json_and_dry_run(api, tmp_path, cli):
@@ -91,8 +78,8 @@ def test_calibrate_json_and_dry_run(api, tmp_path, cli):
     assert code == 0
     doc = as_json(out)
     families = {f["family"]: f for f in doc["families"]}
-    assert families["claude-4"]["legacy_tokens"] == legacy(PROSE)
-    assert families["claude-4"]["exact_tokens"] == round(SONNET * legacy(PROSE))
+    assert families["claude-3"]["legacy_tokens"] == legacy(PROSE)
+    assert families["claude-3"]["exact_tokens"] == round(SONNET * legacy(PROSE))
     assert families["claude-4-7"]["models"] == ["claude-opus-4-7"]
     assert not any(f["written"] for f in doc["families"]) and doc["config"] is None
     assert (root / "promptlint.toml").read_text() == "default-model = \"claude-sonnet-4-5\"\n"
@@ -104,16 +91,15 @@ def test_calibrate_for_a_chosen_model(api, tmp_path, cli):
     assert code == 0
     [family] = as_json(out)["families"]
     assert family["family"] == "claude-4-7" and family["templates"] == 2
-    assert tomllib.loads((root / "promptlint.toml").read_text())["calibration"]["claude-4-7"] == \
-        pytest.approx(OPUS, abs=0.005)
+    assert family["factor"] == pytest.approx(OPUS, abs=0.005) and not family["written"]
+    assert (root / "promptlint.toml").read_text() == ""
 
 
-def test_calibrate_creates_promptlint_toml_when_there_is_no_config(api, tmp_path, cli):
+def test_calibrate_creates_no_file_when_there_is_nothing_to_write(api, tmp_path, cli):
     root = write_tree(tmp_path / "proj", {"app.py": APP})
     code, out, _ = cli(tmp_path, "calibrate", "proj")
-    assert code == 0
-    assert "calibration" in tomllib.loads((root / "promptlint.toml").read_text())
-    assert load_config(root).calibration
+    assert code == 0 and "Nothing written" in out
+    assert not (root / "promptlint.toml").exists()
 
 
 def test_too_little_text_is_not_written(api, tmp_path, cli):

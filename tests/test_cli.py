@@ -61,7 +61,7 @@ def test_check_json_document_has_the_spec_shape(tmp_path, cli):
     code, out, _ = cli(tmp_path, "check", "--format", "json")
     doc = json.loads(out)
     assert code == 1 and doc["version"] == 1 and doc["tool"]["name"] == "promptlint"
-    assert doc["settings"] == {"default_model": "claude-sonnet-4-5", "tokenizer": "offline", "estimated": True,
+    assert doc["settings"] == {"default_model": "claude-sonnet-4-5", "tokenizer": "offline", "estimated": False,
                                "requests_per_month": 1000, "cache_hit_rate": 0.9}
     template = next(t for t in doc["templates"] if t["id"] == "app/prompts.py::SUPPORT_SYSTEM")
     assert template["kind"] == "python" and template["role"] == "system" and template["tokens"] > 1024
@@ -129,7 +129,8 @@ def test_audit_lists_requests_and_templates_most_expensive_first(tmp_path, cli):
 
 def test_count_text_from_stdin_and_file(tmp_path, cli):
     code, out, _ = cli(tmp_path, "count", "-", "--model", "claude-sonnet-4-5", input="You are a helpful assistant.")
-    assert code == 0 and out.startswith("7 tokens (offline estimate for claude-sonnet-4-5)")
+    # ctok and count_tokens: 6 tokens of text, 13 with the one-message frame
+    assert code == 0 and out.startswith("6 tokens (exact-offline for claude-sonnet-4-5); 13 input tokens")
     (tmp_path / "p.txt").write_text("You are a helpful assistant.")
     doc = json.loads(cli(tmp_path, "count", "p.txt", "--model", "gpt-4o", "--format", "json")[1])
     assert doc["tokens"] == 6 and doc["usd_per_request"] > 0

@@ -17,7 +17,7 @@ POLICY = "cite the order number and the policy section you relied on, "  # a cla
 APP = {
     "app/__init__.py": "",
     "app/prompts.py": (
-        f'SUPPORT_SYSTEM = "{POLICY}" * 80\n'
+        f'SUPPORT_SYSTEM = "{POLICY}" * 120\n'
         'TONE_PROMPT = "Answer the customer in plain English without jargon. Keep every answer short. '
         'Answer the customer in plain English without jargon."\n'
     ),

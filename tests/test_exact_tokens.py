@@ -83,11 +83,11 @@ def test_audit_json_has_exact_counts(api, app, cli):
     assert code == 0, err
     doc = as_json(out)
     assert doc["settings"]["tokenizer"] == "anthropic"
-    assert doc["settings"]["estimated"] is True  # the OpenAI request stays an estimate
+    assert doc["settings"]["estimated"] is False  # the OpenAI request is counted exactly offline
     answer = _by_id(doc["requests"], "answer::messages.create#1")
     assert answer["exact"] is True and answer["input_tokens"] == answer_total()
     summary = _by_id(doc["requests"], "summarize::chat.completions.create#1")
-    assert summary["exact"] is False
+    assert summary["exact"] is False and summary["count"] == "exact-offline"
     system = _by_id(doc["templates"], "app.py::SYSTEM_PROMPT")
     assert system["exact"] is True and system["tokens"] == tokens(SYSTEM)
     notes = " ".join(doc["settings"]["tokenizer_notes"])
@@ -102,7 +102,7 @@ def test_check_and_audit_text_say_exact(api, app, cli):
     assert code == 1
     prefix = answer_total() - tokens("Question: x")  # PL201's prefix: the system part plus framing
     assert f"of {prefix:,} tokens is sent uncached" in out
-    assert "Tokens are exact (count_tokens) except those marked ~" in out
+    assert "Tokens are exact (count_tokens);" in out
     _, out, _ = cli(app, "audit", "--tokenizer", "anthropic", ".")
     assert f"{answer_total():,}  claude-sonnet-4-5" in out
     assert f"{tokens(SYSTEM):,}  system" in out
@@ -245,7 +245,7 @@ def test_openai_only_project_sends_nothing(api, project, cli):
                               '{"role": "user", "content": q}])\n'})
     code, out, _ = cli(root, "audit", "--tokenizer", "anthropic", "--default-model", "gpt-4o", "--format", "json", ".")
     assert code == 0 and api.headers_seen == []
-    assert as_json(out)["settings"]["estimated"] is True
+    assert as_json(out)["settings"]["estimated"] is False  # OpenAI is counted exactly offline
 
 
 def test_litellm_claude_request_is_sent_as_anthropic_would_take_it(api, project):
@@ -283,7 +283,7 @@ def test_count_command_exact(api, tmp_path, cli):
     result = as_json(out)
     assert result["exact"] is True and result["tokens"] == tokens(text)
     code, out, _ = cli(tmp_path, "count", "--tokenizer", "anthropic", "p.txt")
-    assert out.startswith(f"{tokens(text)} tokens (exact count_tokens count for claude-sonnet-4-5)")
+    assert out.startswith(f"{tokens(text)} tokens (exact-api for claude-sonnet-4-5)")
 
 
 def test_without_credentials_one_warning(api, app, cli, monkeypatch):

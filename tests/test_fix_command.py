@@ -201,7 +201,7 @@ def test_files_outside_the_given_paths_are_not_edited(tmp_path, cli):
     assert "outside the paths being fixed" in out
 
 
-@pytest.mark.parametrize("args", [("--select", "PL999"), ("--format", "json")])
+@pytest.mark.parametrize("args", [("--select", "PL999"), ("--format", "sarif")])
 def test_usage_errors_exit_2(tmp_path, cli, args):
     write_tree(tmp_path, {"app.py": APP})
     code, _, _ = cli(tmp_path, "fix", ".", *args)
@@ -313,18 +313,21 @@ def test_jinja_templates_are_edited_on_their_own_characters(tmp_path):
     )
 
 
-def test_a_cr_only_python_file_is_not_edited(tmp_path):
-    # libcst drops the final lone \r of such a file: a fix would have deleted it too.
+def test_a_cr_only_python_file_is_fixed_and_stays_cr_only(tmp_path):
+    # libcst drops the final lone \r of such a file; the fix stage parses it with the CRs
+    # read as \n (the same offsets) and writes every break it adds as \r.
     data = APP.replace("\n", "\r").encode()
     (tmp_path / "app.py").write_bytes(data)
-    run = make_fixer(tmp_path, unsafe=True).run()
-    assert run.written == [] and (tmp_path / "app.py").read_bytes() == data
-    assert all("does not reproduce it exactly" in r.reason for r in run.by_status(FAILED))
-    assert run.by_status(FAILED) and not run.by_status(APPLIED)
+    run = make_fixer(tmp_path, unsafe=True, select=("PL104", "PL302")).run()
+    assert sorted(r.finding.finding.code for r in run.by_status(APPLIED)) == ["PL104", "PL302"]
+    fixed = (tmp_path / "app.py").read_bytes()
+    assert b"\n" not in fixed and fixed.endswith(b"\r")
+    assert fixed.count(b"Never ask for card numbers or passwords.") == 1 and b"max_tokens=16" in fixed
+    compile(fixed, "app.py", "exec")
 
 
 def test_diff_marks_only_a_missing_final_newline():
-    from promptlint.fix.results import unified_diff
+    from promptlint.fix.files import unified_diff
 
     # Lone-CR and form-feed lines are lines of their own, as extraction counts them.
     diff = unified_diff("p.txt", "a\rb\rc\r", "a\rB\rc\r")

@@ -29,7 +29,10 @@ def test_fix_on_the_examples_project_removes_the_fixed_findings(tmp_path, cli):
 
     for path in root.rglob("*.py"):
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
-    assert (root / "notebooks" / "triage_experiments.ipynb").read_bytes() == notebook
+    # The notebook is fixed in its cell (PL302), the rest of its JSON byte for byte as it was.
+    after_notebook = (root / "notebooks" / "triage_experiments.ipynb").read_bytes()
+    assert after_notebook == notebook.replace(b'max_tokens=1000,', b'max_tokens=16,')
+    assert after_notebook != notebook
     assert 'cache_control={"type": "ephemeral"}' in (root / "support_bot" / "assistant.py").read_text()
 
     _, out, _ = cli(root, "fix", ".", "--unsafe-fixes")

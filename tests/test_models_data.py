@@ -6,7 +6,7 @@ import pytest
 from genai_prices import data_snapshot
 
 from promptlint.models import ModelCatalog, _load_facts
-from promptlint.tokens.offline import calibration_table
+from promptlint.tokens.offline import EXACT, calibration_table
 
 
 def genai_models(provider_id: str) -> set[str]:
@@ -22,12 +22,13 @@ def test_every_claude_model_genai_prices_knows_has_facts():
 def test_every_fact_is_for_a_genai_prices_model_and_cites_a_source():
     facts, sources = _load_facts()
     known = genai_models("anthropic") | genai_models("openai")
-    families = set(calibration_table()["families"])
+    families = set(calibration_table()["families"]) | EXACT
     for model_id, fact in facts.items():
         assert model_id in known, model_id
         assert fact.tier in ("premium", "mid", "small"), model_id
         assert fact.tokenizer in families, model_id
-        for key in ("max_output_tokens", "min_cacheable_tokens", "tool_use_system_tokens"):
+        for key in ("max_output_tokens", "min_cacheable_tokens", "tool_use_system_tokens", "cache_read_multiplier",
+                    "cache_write_multiplier", "prompt_tier"):
             if getattr(fact, key) is not None:
                 assert fact.source.get(key) in sources, (model_id, key)
     for key, source in sources.items():
@@ -62,6 +63,52 @@ def test_cheaper_current_model_is_a_current_small_model_of_the_same_provider():
     catalog = ModelCatalog()
     suggestion = catalog.facts(catalog.cheaper_current("claude-opus-4-1"))
     assert suggestion.provider == "anthropic" and suggestion.tier == "small" and suggestion.current
+
+
+def test_cache_and_tier_facts_of_december_2026():
+    catalog = ModelCatalog()
+    assert catalog.facts("claude-fable-5-1").cache_read_multiplier == 0.025
+    assert catalog.facts("claude-opus-5-5").cache_read_multiplier == 0.05
+    assert catalog.facts("claude-haiku-5-5").prompt_tier == {"above": 100000, "input": 5.0, "output": 5.0}
+    assert catalog.facts("claude-sonnet-4-5").prompt_tier["above"] == 200000
+    assert catalog.facts("gpt-6.1-sol").prompt_tier["above"] == 272000
+    assert catalog.cache_breakpoints("gpt-5.6-sol") == ("prompt_cache_breakpoint", 4)
+    assert catalog.facts("gpt-5.6-sol").cache_write_multiplier == 1.25
+    assert catalog.cache_breakpoints("gpt-5.5") == (None, 0)  # automatic caching only before GPT-5.6
+    assert catalog.cache_breakpoints("claude-haiku-4-5") == ("cache_control", 4)
+
+
+def test_multipliers_agree_with_the_prices():
+    from decimal import Decimal
+
+    from promptlint.config import Config
+    from promptlint.pricing import Pricer
+    from promptlint.types import Usage
+
+    pricer = Pricer(Config())
+    for model_id, fact in _load_facts()[0].items():
+        if fact.cache_read_multiplier is not None:
+            read = pricer.cost(Usage(model_id, cache_read_tokens=1_000_000))
+            base = pricer.cost(Usage(model_id, input_tokens=1_000_000))
+            assert read == base * Decimal(str(fact.cache_read_multiplier)), model_id
+        if fact.cache_write_multiplier is not None:
+            write = pricer.cost(Usage(model_id, cache_write_tokens=1_000_000))
+            base = pricer.cost(Usage(model_id, input_tokens=1_000_000))
+            assert write == base * Decimal(str(fact.cache_write_multiplier)), model_id
+        if fact.prompt_tier is not None:
+            above = fact.prompt_tier["above"]
+            small = pricer.cost(Usage(model_id, input_tokens=above))
+            large = pricer.cost(Usage(model_id, input_tokens=above + 1))
+            assert large / (above + 1) == small / above * Decimal(str(fact.prompt_tier["input"])), model_id
+
+
+def test_an_unknown_model_is_never_priced_at_zero():
+    from promptlint.config import Config
+    from promptlint.pricing import Pricer, UnknownPrice
+    from promptlint.types import Usage
+
+    with pytest.raises(UnknownPrice):
+        Pricer(Config()).cost(Usage("claude-nonexistent-9", input_tokens=1000))
 
 
 def test_every_successor_is_a_known_model_of_the_same_provider_and_cites_a_source():

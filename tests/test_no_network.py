@@ -58,4 +58,4 @@ def test_offline_runs_open_no_connection():
     assert result["attempts"] == []
     assert result["sdk_modules"] == []  # the SDK (about a second to import) stays out
     assert result["codes"][1] == 0 and result["codes"][3] in (0, None)
-    assert "Tokens are offline estimates" in done.stdout
+    assert "Tokens are exact (offline tokenizers)" in done.stdout

@@ -35,9 +35,9 @@ HOSTILE = {
     "deep_concat.py": "DEEP_PROMPT = " + " + ".join(["'ab'"] * 3000) + "\n",
     "deep_unary.py": "DEEP_PROMPT = " + "-" * 3000 + "1\n",
     "huge.py": "HUGE_PROMPT = '" + "x" * 5_200_000 + "'\n",
-    "self_import.py": "from self_import import LOOP_PROMPT\nLOOP_PROMPT = LOOP_PROMPT + 'x'\n",
-    "cycle_a.py": "from cycle_b import B_PROMPT\nA_PROMPT = B_PROMPT + 'a'\n",
-    "cycle_b.py": "from cycle_a import A_PROMPT\nB_PROMPT = A_PROMPT + 'b'\n",
+    "self_import.py": "from self_import import LOOP_PROMPT\nLOOP_PROMPT = LOOP_PROMPT + ' Answer in one line.'\n",
+    "cycle_a.py": "from cycle_b import B_PROMPT\nA_PROMPT = B_PROMPT + ' Answer in one line.'\n",
+    "cycle_b.py": "from cycle_a import A_PROMPT\nB_PROMPT = A_PROMPT + ' Be brief and kind.'\n",
     "bomb.yaml": "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
                  + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
                            f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"

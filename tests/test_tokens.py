@@ -8,8 +8,11 @@ import re
 from importlib import resources
 
 from promptlint.models import ModelCatalog
-from promptlint.tokens import TokenCounter, measure, request_overhead
+from promptlint.tokens import TokenCounter
+from promptlint.tokens.claude import claude_counter
+from promptlint.tokens.frames import request_frame
 from promptlint.tokens.offline import OfflineCounter, calibration_table, load_tokenizer, overheads
+from promptlint.tokens.openai import openai_counter
 
 from conftest import run_analysis, write_tree
 
@@ -28,20 +31,21 @@ def test_legacy_bpe_splits_english_as_claude_2_did():
     assert tokens == ["You", "Ġare", "Ġa", "Ġhelpful", "Ġassistant", "."]
 
 
-def test_family_factor_scales_the_legacy_count():
+def test_estimate_families_scale_the_legacy_count():
     counter = OfflineCounter()
     text = "Always cite the order number and the policy section you relied on. " * 20
     raw = counter.raw(text)
     factors = calibration_table()["families"]
-    for family in ("claude-legacy", "claude-4", "claude-4-7", "openai-o200k"):
-        assert counter.count(text, family) == round(raw * factors[family]["factor"])
-    assert counter.count(text, "claude-4-7") > counter.count(text, "claude-4") > counter.count(text, "openai-o200k")
+    for family in ("claude-4", "openai-o200k-estimate"):
+        assert counter.count(text, family) == round(raw * factors.get(family, factors["claude-4"])["factor"])
+    assert counter.count(text, "claude-legacy") == raw  # Claude 2's own tokenizer: exact
 
 
-def test_config_calibration_overrides_the_shipped_factor():
-    counter = OfflineCounter({"claude-4": 2.0})
-    assert counter.count("Refunds take five business days.", "claude-4") == 2 * counter.raw(
-        "Refunds take five business days.")
+def test_config_calibration_applies_only_where_no_exact_counter_exists():
+    calibrated = OfflineCounter({"claude-4": 2.0, "claude-3": 2.0})
+    text = "Refunds take five business days."
+    assert calibrated.count(text, "claude-4") == 2 * calibrated.raw(text)
+    assert calibrated.count(text, "claude-3") == claude_counter("claude-3").content(text)
 
 
 def test_every_calibration_family_cites_sources_that_exist():
@@ -52,26 +56,68 @@ def test_every_calibration_family_cites_sources_that_exist():
             assert source in table["sources"], (name, source)
 
 
-def test_holes_count_nothing_and_overhead_is_added(tmp_path):
-    write_tree(tmp_path, {"bot.py": '''
-import anthropic
+def _request(tmp_path, call: str, config=None):
+    write_tree(tmp_path, {"bot.py": f"""
+import anthropic, openai
 client = anthropic.Anthropic()
-TOOLS = [{"name": "lookup_order", "description": "Find an order by id.", "input_schema": {"type": "object"}}]
+oai = openai.OpenAI()
+TOOLS = [{{"name": "lookup_order", "description": "Find an order by id.", "input_schema": {{"type": "object"}}}}]
+SYSTEM = "Answer in one short paragraph and cite the policy section."
+QUESTION = "Where is my refund for order 1234?"
 
 def ask(q):
-    return client.messages.create(model="claude-sonnet-4-5", max_tokens=50, tools=TOOLS,
-                                  system="Be brief.", messages=[{"role": "user", "content": f"{q}"}])
-'''})
-    analysis = run_analysis(tmp_path)
+    return {call}
+"""})
+    analysis = run_analysis(tmp_path, config)
     request = analysis.project.requests[0]
-    counts = analysis.measurements.requests[request.id]
+    return analysis.measurements.requests[request.id], request, analysis
+
+
+SYSTEM = "Answer in one short paragraph and cite the policy section."
+QUESTION = "Where is my refund for order 1234?"
+
+
+def test_one_user_message_is_counted_exactly_with_its_frame(tmp_path):
+    counts, _, analysis = _request(tmp_path, 'client.messages.create(model="claude-opus-4-5", max_tokens=50, '
+                                             'messages=[{"role": "user", "content": QUESTION}])')
+    assert counts.input_tokens == claude_counter("claude-3").count(QUESTION)
+    assert counts.count == "exact-offline"
+    assert not analysis.measurements.estimated
+
+
+def test_a_system_prompt_adds_its_tokens_and_is_exact_where_measured(tmp_path):
+    call = ('client.messages.create(model="{m}", max_tokens=50, system=SYSTEM, '
+            'messages=[{{"role": "user", "content": QUESTION}}])')
+    counts, _, _ = _request(tmp_path / "a", call.format(m="claude-sonnet-4-5"))
+    v3 = claude_counter("claude-3")
+    assert counts.input_tokens == v3.count(QUESTION) + v3.content(SYSTEM)
+    assert counts.count == "exact-offline"
+    counts, _, analysis = _request(tmp_path / "b", call.format(m="claude-opus-5"))
+    opus5 = claude_counter("claude-5")
+    assert counts.input_tokens == opus5.count(QUESTION) + opus5.content(SYSTEM)
+    assert counts.count == "estimate"  # no measurement of the system frame on this tokenizer
+    assert any("frame is not measured" in n for n in analysis.measurements.notes)
+
+
+def test_holes_count_nothing_and_tools_add_the_tool_use_prompt(tmp_path):
+    counts, request, _ = _request(tmp_path, 'client.messages.create(model="claude-sonnet-4-5", max_tokens=50, '
+                                            'tools=TOOLS, system="Be brief.", '
+                                            'messages=[{"role": "user", "content": f"{q}"}])')
     assert counts.parts[-1] == 0  # the user's question is a hole
     catalog = ModelCatalog()
-    facts = catalog.facts("claude-sonnet-4-5")
-    framing = overheads()
-    expected_overhead = framing["request"] + 2 * framing["message"] + framing["tool"] + facts.tool_use_system_tokens
-    assert request_overhead(request, catalog, "claude-sonnet-4-5") == expected_overhead
-    assert counts.input_tokens == sum(counts.parts) + expected_overhead
+    frame = request_frame(request, catalog, "claude-sonnet-4-5")
+    expected = 7 + overheads()["tool"] + catalog.facts("claude-sonnet-4-5").tool_use_system_tokens
+    assert (frame.tokens, frame.measured) == (expected, False)
+    assert counts.input_tokens == sum(counts.parts) + expected
+    assert counts.count == "estimate"
+
+
+def test_openai_chat_messages_use_the_cookbook_frame(tmp_path):
+    counts, _, _ = _request(tmp_path, 'oai.chat.completions.create(model="gpt-4o", messages=['
+                                      '{"role": "system", "content": SYSTEM}, {"role": "user", "content": QUESTION}])')
+    o200k = openai_counter("o200k_base")
+    assert counts.input_tokens == 3 + o200k.content(SYSTEM) + 3 + o200k.content(QUESTION) + 3
+    assert counts.count == "exact-offline"
 
 
 def test_template_tokens_use_the_family_of_the_model_that_sends_them(tmp_path):
@@ -86,10 +132,10 @@ def old(q):
 UNUSED_PROMPT = "Quote the refund policy section that applies. " * 30
 '''})
     analysis = run_analysis(tmp_path, {"default-model": "claude-opus-4-7"})
-    offline = OfflineCounter()
-    raw = offline.raw("Quote the refund policy section that applies. " * 30)
-    assert analysis.measurements.templates["bot.py::SUPPORT_PROMPT"] == offline.scale(raw, "claude-4")
-    assert analysis.measurements.templates["bot.py::UNUSED_PROMPT"] == offline.scale(raw, "claude-4-7")
+    text = "Quote the refund policy section that applies. " * 30
+    assert analysis.measurements.templates["bot.py::SUPPORT_PROMPT"] == claude_counter("claude-3").content(text)
+    assert analysis.measurements.templates["bot.py::UNUSED_PROMPT"] == claude_counter("claude-4-7").content(text)
+    assert analysis.measurements.template_count("bot.py::UNUSED_PROMPT") == "exact-offline"
 
 
 def test_count_many_matches_count():

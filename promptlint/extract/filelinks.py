@@ -21,7 +21,8 @@ from typing import Callable, Iterable
 from promptlint.extract import values as v
 from promptlint.extract.layout import Layout, compose
 from promptlint.extract.result import FileResult
-from promptlint.types import Diagnostic, Template
+from promptlint.extract.shapes import has_text
+from promptlint.types import Diagnostic, Evidence, Template
 
 Loader = Callable[[str, str], "FileResult | None"]  # (relative path, kind) -> extracted file
 
@@ -123,31 +124,32 @@ class FileLinker:
         notes = tuple(dict.fromkeys((*base.notes, *composition.notes)))
         template = replace(base, segments=tuple(composition.segments), notes=notes)
         self._composed[base.id] = template
-        self.book.templates[template.id] = template
+        self.book.templates.pop(template.id, None)
+        self.book.offer(template)
         return template
 
-    def value(self, link: v.FileLink) -> v.Value:
+    def value(self, link: v.FileLink, evidence: tuple[Evidence, ...] = ()) -> v.Value:
         """The text a link reads, as a string value whose origin is the file's template."""
         origin = link.span.path if link.span is not None else ""
         if link.how == "yaml":
-            return self.yaml_value(link, origin)
+            return self.yaml_value(link, origin, evidence)
         kind = "jinja" if link.how == "jinja" or self.tree.kind_of(link.target) == "jinja" else "text"
         found = self.tree.find(link.target, origin, kind, link.base)
         if found is None:
             return v.Unknown(f"file `{link.target}` was not found in the scanned tree", link.target, "missing",
                              link.span)
         template = self.template(found)
-        if template is None:
+        if template is None or not has_text(template.segments):
             return v.Str((), link.span)
         # A text file becomes a template when a request or prompt constant uses its text
         # unchanged; text derived from it (``.strip()``) is a template of its own.
-        if link.how == "prompt":
-            self.book.put(template)
+        if link.how == "prompt" or evidence:
+            self.book.put(template, evidence)
         elif template.id not in self.book.templates:
             self.book.unused.setdefault(template.id, template)
         return v.Str(template.segments, template.span, template.id)
 
-    def yaml_value(self, link: v.FileLink, origin: str) -> v.Value:
+    def yaml_value(self, link: v.FileLink, origin: str, evidence: tuple[Evidence, ...] = ()) -> v.Value:
         """One prompt of a YAML file loaded by code: the template at that key path."""
         found = self.tree.find(link.target, origin, "yaml", link.base)
         if found is None:
@@ -158,5 +160,5 @@ class FileLinker:
         if template is None:
             return v.Unknown(f"`{keypath or 'the document'}` of {found.path} is not a prompt text promptlint found",
                              f"{link.target}[{keypath}]", "missing", link.span)
-        self.book.put(template)
+        self.book.put(template, evidence)
         return v.Str(template.segments, template.span, template.id)

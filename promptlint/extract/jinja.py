@@ -24,6 +24,7 @@ from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 
+from promptlint.extract.evidence import file_evidence
 from promptlint.extract.layout import Layout, Piece, Slot, standalone
 from promptlint.extract.result import FileResult
 from promptlint.extract.roles import role_from_path
@@ -112,9 +113,12 @@ def extract_jinja(path: str, text: str, name_patterns: tuple[str, ...] = ()) -> 
         path, pieces, facts.extends,
         mapped.line_span(facts.extends_line) if facts.extends_line else None, facts.blocks, facts.notes,
     )
+    segments = tuple(standalone(layout))
+    found = file_evidence(path, "".join(s.text for s in segments if s.hole is None),
+                          sum(1 for s in segments if s.hole is not None))
     template = Template(
         id=path, path=path, span=lines.span(path, 0, len(text)), kind="jinja", role=role_from_path(path),  # type: ignore[arg-type]
-        segments=tuple(standalone(layout)), notes=facts.notes,
+        segments=segments, notes=facts.notes, evidence=(found,) if found else (),
     )
     return FileResult(path, "jinja", templates=(template,), layouts=(layout,), suppressions=jinja_suppressions(text))
 

@@ -17,10 +17,13 @@ from promptlint.extract.filelinks import FileLinker, TreeFiles
 from promptlint.extract.langchain import invocation_params as langchain_invocation
 from promptlint.extract.langchain import tagged as langchain_tagged
 from promptlint.extract.ops import apply
-from promptlint.extract.result import FileResult, RequestDraft
-from promptlint.extract.shapes import TemplateBook, constant_templates, shape
+from promptlint.extract.resolve import CALL
+from promptlint.extract.candidates import display_name, judge
+from promptlint.extract.evidence import not_text, reads_like_prose
+from promptlint.extract.result import FileResult, NamedValue, RequestDraft
+from promptlint.extract.shapes import TemplateBook, constant_templates, is_message_list, shape
 from promptlint.loops import MAX_HELPER_DEPTH, with_caller_loops
-from promptlint.types import Diagnostic, Example, Project, Request
+from promptlint.types import Diagnostic, Evidence, Example, Project, Request, Span, Use
 
 MAX_LINK_DEPTH = 20
 
@@ -68,18 +71,18 @@ class Linker:
         self.table = table
         self.files = files
 
-    def value(self, value: v.Value, depth: int = 0) -> v.Value:
+    def value(self, value: v.Value, evidence: tuple[Evidence, ...] = (), depth: int = 0) -> v.Value:
         if depth > MAX_LINK_DEPTH:
             return value
         if isinstance(value, v.Ref):
             return self.ref(value, depth)
         if isinstance(value, v.Seq):
-            return replace(value, items=tuple(self.value(i, depth) for i in value.items))
+            return replace(value, items=tuple(self.value(i, depth=depth) for i in value.items))
         if isinstance(value, v.Map):
-            return replace(value, items=tuple((k, self.value(i, depth)) for k, i in value.items))
+            return replace(value, items=tuple((k, self.value(i, depth=depth)) for k, i in value.items))
         if isinstance(value, v.Deferred):
-            operands = tuple(self.value(o, depth + 1) for o in value.operands)
-            kwargs = tuple((k, self.value(o, depth + 1)) for k, o in value.kwargs)
+            operands = tuple(self.value(o, depth=depth + 1) for o in value.operands)
+            kwargs = tuple((k, self.value(o, depth=depth + 1)) for k, o in value.kwargs)
             result = apply(value.op, operands, kwargs, value.span, value.expr)
             if isinstance(result, v.Deferred):  # a reference that could not be resolved
                 return v.Unknown(f"`{value.expr}` cannot be computed", value.expr, "missing", value.span)
@@ -87,13 +90,15 @@ class Linker:
         if isinstance(value, v.FileLink):
             if self.files is None or value.how == "loader":
                 return v.Unknown(f"template file `{value.target}` is not linked", value.target, "missing", value.span)
-            return self.files.value(value)
+            return self.files.value(value, evidence)
         return value
 
     def ref(self, ref: v.Ref, depth: int) -> v.Value:
         if depth > MAX_LINK_DEPTH:
             return v.Unknown(f"`{ref.module}.{ref.name}` is imported in a cycle", ref.name, "missing", ref.span)
         target = self.table.find(ref.module)
+        if ref.path and ref.path[0] == CALL:
+            return self.call_ref(ref, target, depth)
         if ref.path and isinstance(ref.path[0], str) and (target is None or target.constant(ref.name) is None):
             # ``from pkg import prompts`` then ``prompts.SYSTEM``: the name was a module.
             sub = self.table.find(f"{ref.module}.{ref.name}")
@@ -115,10 +120,28 @@ class Linker:
                 if local == ref.name and name is None and steps and isinstance(steps[0], str):
                     return self.ref(v.Ref(module, steps[0], tuple(steps[1:]), ref.span), depth + 1)
             return v.Unknown(f"`{ref.name}` is not a constant of {target.path}", ref.name, "missing", ref.span)
-        value = self.value(constant.value, depth + 1)
+        value = self.value(constant.value, depth=depth + 1)
         for step in steps:
             value = _step(value, step, ref)
         return value
+
+
+    def call_ref(self, ref: v.Ref, target: FileResult | None, depth: int) -> v.Value:
+        """What a call of an imported function gives: its return, when the module is in the
+        tree and the return is known text; else a run-time value (a hole, not a gap)."""
+        expr = f"{ref.name}()"
+        if target is not None:
+            returned = target.constant(f"{ref.name}()")
+            if returned is None:
+                for local, module, name in target.reexports:
+                    if local == ref.name and name is not None and (module, name) != (ref.module, ref.name):
+                        return self.ref(v.Ref(module, name, ref.path, ref.span), depth + 1)
+            else:
+                value = self.value(returned.value, depth=depth + 1)
+                for step in ref.path[1:]:
+                    value = _step(value, step, ref)
+                return value
+        return v.Unknown("call result", expr, "dynamic", ref.span)
 
 
 def _step(value: v.Value, step: str | int, ref: v.Ref) -> v.Value:
@@ -156,14 +179,14 @@ def _invocation(draft: RequestDraft) -> RequestDraft | None:
     model = draft.param("runnable")
     model = model.get("model") if langchain_tagged(model, "chain") else model
     cls = model.get("class") if isinstance(model, v.Map) else None
-    api = f"{cls.text}.{draft.api}" if isinstance(cls, v.Str) else draft.api
+    api = f"{cls.text}.{draft.api}" if isinstance(cls, v.Str) and cls.text != "unknown" else draft.api
     spans = tuple((k, getattr(val, "span", None)) for k, val in params if getattr(val, "span", None) is not None)
     return replace(draft, params=tuple(params), api=api, param_spans=spans)
 
 
 def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: Iterable[Diagnostic] = (),
          load_module: Callable[[str], FileResult | None] | None = None, tree: TreeFiles | None = None,
-         find_callers: Callable[[set[str]], list[FileResult]] | None = None) -> Project:
+         find_callers: Callable[[set[tuple[str, str]]], list[FileResult]] | None = None) -> Project:
     """One project from every file's result. ``tree`` finds files that links name (Jinja
     includes, files read by code) beyond ``results``; without it only ``results`` are seen."""
     table = ModuleTable(results, load_module)
@@ -176,29 +199,32 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
     requests: list[Request] = []
     all_diagnostics = list(diagnostics)
 
+    candidates = Candidates(linker, book)
     # Composed Jinja templates go in first (the per-file templates put below do not
     # replace them), then what links and LangChain definitions name.
     for result in results:
         if result.layouts:
             files.template(result)
         for file_link in result.links:
-            linker.value(file_link)
+            evidence = (Evidence("config", f"named by the prompt config {result.path}"),)
+            if file_link.how == "function":
+                candidates.function_link(result.path, file_link, tree, evidence, examples)
+                continue
+            linked = linker.value(file_link, evidence)
+            candidates.config_use(result.path, file_link, linked)
         # LangChain prompt objects before named constants: their text follows LangChain's
         # placeholder rules even when a prompt-named constant holds them.
         for definition in result.definitions:
-            linked = linker.value(definition.value)
-            examples.extend(constant_templates(definition.name, linked, result.path, book, holes=False))
+            candidates.definition(definition, result.path, examples)
     for result in results:
         all_diagnostics.extend(result.diagnostics)
         for template in result.templates:
-            book.put(template)
+            book.offer(template)
         examples.extend(result.examples)
         requests.extend(result.requests)
-    for result in results:  # named constants first: a template is registered where it is defined
-        for constant in result.constants:
-            if constant.template:
-                linked = linker.value(constant.value)
-                examples.extend(constant_templates(constant.name, linked, result.path, book))
+    for result in results:  # named values first: a template is registered where it is defined
+        for candidate in sorted((*result.constants, *result.bindings), key=_position):
+            candidates.judge(candidate, result.path, examples)
     for result in results:
         for draft in result.drafts:
             linked = _linked_draft(draft, linker)
@@ -209,6 +235,7 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
             request, found = shape(linked, book)
             requests.append(request)
             examples.extend(found)
+    candidates.spliced(results, examples)
 
     for loaded in tree.loaded:
         all_diagnostics.extend(loaded.diagnostics)
@@ -220,22 +247,24 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
         root=root, files_scanned=files_scanned, templates=dict(book.templates), requests=tuple(requests),
         examples=tuple(unique_examples), diagnostics=tuple(all_diagnostics), suppressions=suppressions,
         agent_runs=tuple(run for r in results for run in r.agent_runs),
+        uses=candidates.uses(),
     )
 
 
 def _with_caller_loops(requests: list[Request], results: list[FileResult], table: ModuleTable,
-                       find_callers: Callable[[set[str]], list[FileResult]] | None = None) -> list[Request]:
+                       find_callers: Callable[[set[tuple[str, str]]], list[FileResult]] | None = None) -> list[Request]:
     """Loops around the calls of the helpers that make requests (``promptlint.loops``);
     ``find_callers`` brings in files the scan skipped that call them."""
     files = [r for r in results if r.kind in ("python", "notebook")]
     if find_callers is not None:
-        wanted = {r.function.rsplit(".", 1)[-1] for r in requests if r.function}
+        module_of = {r.path: r.module for r in files if r.module is not None}
+        wanted = {(module_of[r.path], r.function) for r in requests if r.function and r.path in module_of}
         for _ in range(MAX_HELPER_DEPTH):
             loaded = find_callers(wanted)
             if not loaded:
                 break
             files.extend(loaded)
-            wanted = {e.caller.rsplit(".", 1)[-1] for r in loaded for e in r.calls if e.caller}
+            wanted = {(r.module, e.caller) for r in loaded if r.module for e in r.calls if e.caller}
     modules = {r.path: r.module for r in files if r.module is not None}
 
     def resolve(module: str) -> str | None:
@@ -248,3 +277,107 @@ def _with_caller_loops(requests: list[Request], results: list[FileResult], table
     edges = [(r.module.removesuffix(".__init__") if r.module else None, e) for r in files for e in r.calls]
     return with_caller_loops(requests, edges, lambda p: (modules.get(p) or "").removesuffix(".__init__") or None,
                              resolve)
+
+
+
+
+class Candidates:
+    """Registers named values that carry evidence of their own, and the use records of
+    places that compose prompts defined elsewhere."""
+
+    def __init__(self, linker: Linker, book: TemplateBook) -> None:
+        self.linker = linker
+        self.book = book
+        self._uses: dict[str, Use] = {}
+
+    def judge(self, candidate: NamedValue, path: str, examples: list[Example]) -> None:
+        linked = self.linker.value(candidate.value)
+        verdict = judge(candidate, linked, path)
+        if verdict.file is not None:
+            span = getattr(linked, "span", None) or candidate.span
+            self.linker.value(v.FileLink(verdict.file, "prompt", span),
+                              (Evidence("name", f"`{display_name(candidate)}` names this file"),))
+            return
+        if not verdict.evidence:
+            return
+        ids: list[str] = []
+        examples.extend(constant_templates(candidate.name, linked, path, self.book, evidence=verdict.evidence,
+                                           registered=ids))
+        if is_message_list(linked):
+            self.use(f"{path}::{candidate.name}", path, getattr(linked, "span", None) or candidate.span, ids,
+                     "messages")
+
+    def definition(self, definition: NamedValue, path: str, examples: list[Example]) -> None:
+        linked = self.linker.value(definition.value)
+        ids: list[str] = []
+        evidence = (Evidence("shape", f"a LangChain prompt object in {path}"),)
+        examples.extend(constant_templates(definition.name, linked, path, self.book, holes=False,
+                                           evidence=evidence, registered=ids))
+        self.use(f"{path}::{definition.name}", path, definition.span, ids, "prompt-object")
+
+    def function_link(self, path: str, link: v.FileLink, tree: TreeFiles, evidence: tuple[Evidence, ...],
+                      examples: list[Example]) -> None:
+        """A prompt config naming ``prompts.py:build``: what ``build`` returns is the prompt."""
+        found = tree.find(link.target, path, "python", link.base)
+        if found is None or not link.keys:
+            return
+        name = f"{link.keys[0]}()"
+        ids: list[str] = []
+        for returned in found.constants:
+            if returned.kind == "return" and (returned.name == name or returned.name.startswith(name + "#")):
+                examples.extend(constant_templates(returned.name, self.linker.value(returned.value), found.path,
+                                                   self.book, evidence=evidence, registered=ids))
+        self.use(f"{path}::{link.target}:{link.keys[0]}", path, link.span, ids, "config")
+
+    def config_use(self, path: str, link: v.FileLink, linked: v.Value) -> None:
+        if isinstance(linked, v.Str) and linked.origin and link.span is not None:
+            self.use(f"{path}::{link.target}{''.join('.' + str(k) for k in link.keys)}", path, link.span,
+                     [linked.origin], "config")
+
+    def use(self, use_id: str, path: str, span: Span | None, ids: list[str], kind: str) -> None:
+        """A use record when the site names at least one template defined elsewhere."""
+        if span is None or span.path != path:
+            return
+        foreign = [t for t in dict.fromkeys(ids)
+                   if t in self.book.templates and not _inside(self.book.templates[t].span, span)]
+        if foreign:
+            self._uses.setdefault(use_id, Use(use_id, path, span, tuple(dict.fromkeys(ids)), kind))
+
+    def spliced(self, results: list[FileResult], examples: list[Example]) -> None:
+        """Named text copied into a prompt is prompt text too: register each (repeatedly,
+        since a spliced constant may hold others)."""
+        by_id = {f"{r.path}::{c.name}": (c, r.path) for r in results for c in (*r.constants, *r.bindings)}
+        done: set[str] = set()
+        while True:
+            pending = [(outer, inner) for outer, inners in list(self.book.spliced.items()) if outer in self.book.templates
+                       for inner in inners if inner not in done]
+            if not pending:
+                return
+            for outer, inner in pending:
+                done.add(inner)
+                found = by_id.get(inner)
+                if found is None:
+                    continue
+                candidate, path = found
+                linked = self.linker.value(candidate.value)
+                if isinstance(linked, v.Str) and reads_like_prose(linked.text, sum(1 for s in linked.segments if s.hole)) \
+                        and not not_text(linked.text):
+                    examples.extend(constant_templates(candidate.name, linked, path, self.book,
+                                                       evidence=(Evidence("spliced", f"part of the prompt {outer}"),)))
+
+    def uses(self) -> tuple[Use, ...]:
+        for repeat in self.book.repeats:
+            self._uses.setdefault(repeat.id, repeat)
+        return tuple(u for u in self._uses.values() if all(t in self.book.templates for t in u.templates))
+
+
+def _position(candidate: NamedValue) -> tuple[int, int]:
+    """Source order (the first of two equal texts is the one that keeps the identity)."""
+    span = candidate.span
+    return (span.cell or 0, span.line) if span is not None else (0, 0)
+
+
+def _inside(inner: Span, outer: Span) -> bool:
+    if inner.path != outer.path or inner.cell != outer.cell:
+        return False
+    return outer.line <= inner.line and (inner.end_line or inner.line) <= (outer.end_line or outer.line)

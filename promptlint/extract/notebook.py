@@ -75,13 +75,11 @@ def neutralize(source: str) -> list[str] | None:
     return out
 
 
-def extract_notebook(path: str, text: str, name_patterns: tuple[str, ...]) -> FileResult:
-    cells = code_cells(text)
-    if isinstance(cells, str):
-        return FileResult(path, "notebook", diagnostics=(Diagnostic(path, cells),))
+def python_cells(cells: list[tuple[int, str]], path: str = "") -> tuple[list[tuple[int, str, list[str]]], list[Diagnostic]]:
+    """The code cells read as the notebook's module: (number, source, neutralized lines),
+    and a PL001 for each cell that does not parse. The fix stage edits the same cells."""
+    kept: list[tuple[int, str, list[str]]] = []
     diagnostics: list[Diagnostic] = []
-    module_lines: list[str] = []
-    where: list[tuple[int, int]] = []  # module line index -> (cell, line in cell)
     for number, source in cells:
         lines = neutralize(source)
         if lines is None:
@@ -92,6 +90,18 @@ def extract_notebook(path: str, text: str, name_patterns: tuple[str, ...]) -> Fi
             diagnostics.append(Diagnostic(path, f"cannot parse Python in cell {number}: {message}", line, column,
                                           cell=number))
             continue
+        kept.append((number, source, lines))
+    return kept, diagnostics
+
+
+def extract_notebook(path: str, text: str, name_patterns: tuple[str, ...]) -> FileResult:
+    cells = code_cells(text)
+    if isinstance(cells, str):
+        return FileResult(path, "notebook", diagnostics=(Diagnostic(path, cells),))
+    module_lines: list[str] = []
+    where: list[tuple[int, int]] = []  # module line index -> (cell, line in cell)
+    kept, diagnostics = python_cells(cells, path)
+    for number, _, lines in kept:
         for i, line in enumerate(lines):
             module_lines.append(line)
             where.append((number, i + 1))

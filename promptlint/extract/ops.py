@@ -76,6 +76,18 @@ def _evaluate(op: str, operands: tuple[v.Value, ...], kwargs: dict[str, v.Value]
         return result if result.origin else replace(result, span=span)
     if op == "percent":
         return v.percent_holes(receiver, operands[1])
+    if op == "replace":
+        old = operands[1]
+        if not isinstance(old, v.Str) or old.has_holes:
+            return v.Unknown("replace() of a run-time value", expr, "dynamic", span)
+        return v.replace_text(receiver, old.text, operands[2], expr)
+    if op == "dollar":
+        return v.dollar_holes(receiver)
+    if op == "substitute":
+        mapping = dict(kwargs)
+        if len(operands) > 1 and isinstance(operands[1], v.Map):
+            mapping = {**dict(operands[1].items), **mapping}
+        return v.fill_holes(receiver, mapping)
     if op == "join":
         return join(receiver, operands[1], span, expr)
     raise ValueError(f"unknown operation {op}")

@@ -22,7 +22,7 @@ from promptlint.extract.sections import split_sections
 from promptlint.extract.source import LineIndex, MappedText, text_segments
 from promptlint.extract.yaml_prompts import YamlWalker, _message, compose_documents
 from promptlint.suppress import prompty_suppressions
-from promptlint.types import Diagnostic, Span, Template
+from promptlint.types import Diagnostic, Evidence, Span, Template
 
 _OPEN = re.compile(r"\A[ \t\r\n]*---[ \t]*(?:\r\n|\r|\n)")
 _CLOSE = re.compile(r"^---[ \t]*(?:\r\n|\r|\n|\Z)", re.MULTILINE)
@@ -69,6 +69,7 @@ def extract_prompty(path: str, text: str) -> FileResult:
         template = walker.add(Template(
             id=f"{path}::messages[{i}]", path=path, span=span, kind="yaml", role=section.role,  # type: ignore[arg-type]
             segments=section.segments, name=f"messages[{i}]", notes=_notes_within(notes, span),
+            evidence=(Evidence("file", "the body of a .prompty file"),),
         ))
         messages.append(_message(section.role, template))
         turns.append(Turn(section.role, (template.id,), template.span, not template.placeholders, template.text))

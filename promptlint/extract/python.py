@@ -18,11 +18,11 @@ from promptlint.extract import values as v
 from promptlint.extract.pyparse import parse_python
 from promptlint.extract.resolve import Resolver, SourcePositions
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft
-from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, module_name_for
+from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, Scope, module_name_for, pos_of
 from promptlint.globs import match_name
 from promptlint.loops import FileLoops
 from promptlint.suppress import python_suppressions
-from promptlint.types import Diagnostic, Span
+from promptlint.types import Diagnostic, Segment, Span
 
 _WRAPPERS = {"with_raw_response", "with_streaming_response"}
 _ANTHROPIC_SIGNS = {"model", "messages", "max_tokens", "system", "tools"}
@@ -62,9 +62,11 @@ def classify_call(chain: tuple[str, ...], index: ModuleIndex) -> Api | None:
 
 
 def _is_litellm(name: str, index: ModuleIndex) -> bool:
+    """``import litellm``, or a name ``litellm`` re-exported by a module of the project
+    (``from aider.llm import litellm``, a lazy proxy of the module)."""
     imp = index.imports.get(name)
     if imp is not None:
-        return imp.module.split(".")[0] == "litellm" and imp.name is None
+        return (imp.module.split(".")[0] == "litellm" and imp.name is None) or imp.name == "litellm"
     return name == "litellm"
 
 
@@ -95,6 +97,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
 
     constants = _constants(index, resolver, path, name_patterns)
     loops = FileLoops(tree, module, resolver.span, index.imports)
+    bindings = _bindings(index, resolver, path, name_patterns)
     drafts: list[RequestDraft] = []
     definitions: list[NamedValue] = []
     counters: dict[tuple[str, str], int] = {}
@@ -117,6 +120,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
         suppressions=python_suppressions(text), reexports=reexports, definitions=tuple(definitions),
         calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path),
+        bindings=tuple(bindings),
     )
 
 
@@ -139,14 +143,19 @@ def _invocation(site: CallSite, resolver: Resolver, counters: dict, path: str) -
     if not isinstance(func, ast.Attribute):
         return []
     runnable = resolver.value(func.value, site.scope, site.pos)
+    given = next((a for a in site.node.args if not isinstance(a, ast.Starred)), None)
     if not (langchain.tagged(runnable, "model") or langchain.tagged(runnable, "chain")
             or isinstance(runnable, (v.Ref, v.Deferred))):
-        return []
+        # A receiver promptlint cannot follow (a model picked in a loop) is still a chat
+        # model when what it is given is a message list: a request of unknown model.
+        if given is None or not (isinstance(given, ast.Name) and _builds_messages(site.scope.events.get(given.id, []))
+                                 or isinstance(given, (ast.List, ast.Tuple)) and any(map(_message_node, given.elts))):
+            return []
+        runnable = v.Map(((langchain.TAG, v.Str((Segment(text="model"),))), ("class", v.Str((Segment(text="unknown"),)))))
     method = site.chain[-1]
     function = site.scope.qualname or "<module>"
     key = (function, method)
     counters[key] = counters.get(key, 0) + 1
-    given = next((a for a in site.node.args if not isinstance(a, ast.Starred)), None)
     params: list[tuple[str, v.Value]] = [("runnable", runnable)]
     if given is not None:
         params.append(("input", resolver.value(given, site.scope, site.pos)))
@@ -159,6 +168,8 @@ def _invocation(site: CallSite, resolver: Resolver, counters: dict, path: str) -
 
 
 def _constants(index: ModuleIndex, resolver: Resolver, path: str, patterns: tuple[str, ...]) -> list[NamedValue]:
+    """Exported values: each module name's final binding, class attributes, and what each
+    function returns when it returns text (``fn()``, for callers in other modules)."""
     out: list[NamedValue] = []
     module = index.module
     for name, events in module.events.items():
@@ -167,16 +178,140 @@ def _constants(index: ModuleIndex, resolver: Resolver, path: str, patterns: tupl
         value = resolver.lookup(name, module, None, 0, Span(path, 1))
         if isinstance(value, v.Unknown):
             continue
-        is_template = any(match_name(p, name) for p in patterns) and _has_text(value)
-        out.append(NamedValue(name, value, is_template, _value_span(value)))
+        out.append(NamedValue(name, value, _named(name, patterns), _value_span(value)))
     for cls in module.classes.values():
         for name in cls.events:
             value = resolver.class_attr(cls, name, 0)
             if value is None or isinstance(value, v.Unknown):
                 continue
-            is_template = any(match_name(p, name) for p in patterns) and _has_text(value)
-            out.append(NamedValue(f"{cls.name}.{name}", value, is_template, _value_span(value)))
+            out.append(NamedValue(f"{cls.name}.{name}", value, _named(name, patterns), _value_span(value)))
+    for scope in index.scopes:
+        if scope.kind == "function" and scope.returns:
+            out.extend(_returns(scope, resolver, patterns))
     return out
+
+
+def _named(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(match_name(p, name) for p in patterns)
+
+
+def _returns(scope: Scope, resolver: Resolver, patterns: tuple[str, ...]) -> list[NamedValue]:
+    """A function that returns text or a message list: each such return, as ``fn()``."""
+    out = []
+    named = _named(scope.name, patterns)
+    for i, node in enumerate(scope.returns, 1):
+        if not _texty(node, scope, 2):
+            continue
+        value = resolver.value(node, scope, pos_of(node))
+        if isinstance(value, (v.Unknown, v.Lit)):
+            continue
+        rid = resolver.return_id(scope, i)
+        value = v.stamp(value, rid)
+        out.append(NamedValue(rid.split("::", 1)[1], value, named, _value_span(value) or resolver.span(node), "return"))
+    return out
+
+
+def _bindings(index: ModuleIndex, resolver: Resolver, path: str, patterns: tuple[str, ...]) -> list[NamedValue]:
+    """Prompt candidates that are not exported: every binding but the last of a re-bound
+    module name (a notebook's ``PROMPT`` in each cell), and a function's locals that have
+    a prompt-like name or hold a message list."""
+    out: list[NamedValue] = []
+    tests = is_test_module(path)
+    for scope in index.scopes:
+        if scope.kind == "class" or (tests and scope.kind == "function"):
+            continue  # a test's locals are fixtures ("Hello"), not the project's prompts
+        for name, events in scope.events.items():
+            named = _named(name, patterns)
+            bases = [i for i, e in enumerate(events) if e.kind in ("assign", "dynamic", "unpack")]
+            if scope.kind == "module":
+                if len(bases) < 2:
+                    continue
+                wanted = bases[:-1]  # the last binding is the exported constant
+            else:
+                if not named and not _builds_messages(events):
+                    continue
+                wanted = bases
+            for ordinal, index_ in enumerate(bases, 1):
+                if index_ not in wanted or events[index_].kind == "dynamic":
+                    continue
+                following = bases[ordinal] if ordinal < len(bases) else None
+                until = events[following].pos if following is not None else None
+                value, _ = resolver.binding(name, events[:following] if following is not None else events, scope,
+                                            until, 0, Span(path, events[index_].pos[0]))
+                if value is None or isinstance(value, (v.Unknown, v.Lit)):
+                    continue
+                bid = resolver.binding_id(scope, name, ordinal)
+                value = v.stamp(value, bid)
+                kind = "binding" if scope.kind == "module" else "local"
+                out.append(NamedValue(bid.split("::", 1)[1], value, named, _value_span(value), kind))
+    return out
+
+
+def is_test_module(path: str) -> bool:
+    """``tests/...``, ``test_x.py``, ``x_test.py``, ``conftest.py``: a test suite's module."""
+    parts = path.split("/")
+    name = parts[-1]
+    return any(p in ("tests", "test", "testing") for p in parts[:-1]) or name.startswith("test_") \
+        or name.endswith("_test.py") or name == "conftest.py"
+
+
+_TEXT_CALLS = {"format", "format_map", "replace", "strip", "lstrip", "rstrip", "join", "substitute",
+               "safe_substitute", "dedent", "cleandoc"}
+
+
+def _texty(node: ast.expr | None, scope: Scope, depth: int) -> bool:
+    """Whether an expression, by its syntax, builds text or a message list (checked before
+    anything is resolved, so a function returning ``self.count`` costs nothing)."""
+    if node is None or depth < 0:
+        return False
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return _texty(node.left, scope, depth) or _texty(node.right, scope, depth)
+    if isinstance(node, ast.IfExp):
+        return _texty(node.body, scope, depth) or _texty(node.orelse, scope, depth)
+    if isinstance(node, ast.Call):
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id if isinstance(node.func, ast.Name) else ""
+        if name in _TEXT_CALLS:
+            return True
+        return name.endswith("Message") or name in ("from_messages", "from_template", "PromptTemplate")
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return any(_message_node(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return _message_node(node)
+    if isinstance(node, ast.Name):
+        events = scope.events.get(node.id, ())
+        return any(e.kind == "assign" and isinstance(e.node, ast.expr) and _texty(e.node, scope, depth - 1)
+                   for e in events) or _builds_messages(events)
+    return False
+
+
+def _message_node(node: ast.AST) -> bool:
+    """A role dict (``{"role": ..., "content": ...}``, ``dict(role=...)``) or a message object."""
+    if isinstance(node, ast.Dict):
+        return any(isinstance(k, ast.Constant) and k.value == "role" for k in node.keys)
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name == "dict":
+            return any(k.arg == "role" for k in node.keywords)
+        return name.endswith("Message") and name[:1].isupper()
+    return False
+
+
+def _builds_messages(events: list) -> bool:
+    """A name given a list of role dicts or message objects, at once or by appending."""
+    for e in events:
+        node = e.node
+        if e.kind == "assign" and isinstance(node, (ast.List, ast.Tuple)):
+            if any(_message_node(x) for x in node.elts):
+                return True
+        elif e.kind in ("append", "insert") and isinstance(node, ast.Call) and node.args:
+            if _message_node(node.args[-1]):
+                return True
+    return False
 
 
 def _has_text(value: v.Value) -> bool:
@@ -201,6 +336,7 @@ def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, pa
     counters[key] = counters.get(key, 0) + 1
     request_id = f"{path}::{function}::{api.api}#{counters[key]}"
     params, spans, kwargs_open = _call_params(node, site, api, resolver)
+    params = [(k, resolver.with_defaults(val)) for k, val in params]
     if api.provider == "anthropic" and not api.batch and not kwargs_open \
             and not _ANTHROPIC_SIGNS.intersection(k for k, _ in params):
         counters[key] -= 1

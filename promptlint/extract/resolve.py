@@ -11,6 +11,7 @@ Nothing is imported or executed.
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import replace
 
 from promptlint.extract import langchain
@@ -21,9 +22,18 @@ from promptlint.extract.source import LineIndex
 from promptlint.types import Segment, Span
 
 MAX_DEPTH = 40
+_BASE_EVENTS = ("assign", "dynamic", "unpack")  # events that give a name a new value
 _TEXT_METHODS = {"strip", "lstrip", "rstrip"}
 _TRANSFORM_FUNCTIONS = {"dedent": "dedent", "textwrap.dedent": "dedent", "cleandoc": "cleandoc",
                         "inspect.cleandoc": "cleandoc"}
+_ENV_READERS = {"os.getenv", "getenv", "os.environ.get", "environ.get", "os.environ.setdefault"}
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"os", "sys", "json", "re", "typing"}
+# SDK packages: their functions are request sinks or clients, never prompt builders.
+_SDKS = frozenset({"anthropic", "openai", "litellm", "langchain", "langchain_core", "langchain_openai",
+                   "langchain_anthropic", "langchain_community", "langgraph", "google", "boto3", "mistralai",
+                   "cohere", "groq", "together", "ollama", "pydantic", "fastapi", "flask", "django", "requests",
+                   "httpx", "numpy", "pandas", "torch"})
+CALL = "()"  # a Ref path step: the value the referenced function returns
 _CONFIG_BASES = ("BaseModel", "BaseSettings", "Settings", "Config", "NamedTuple", "TypedDict")
 
 
@@ -57,6 +67,8 @@ class Resolver:
         self.source = source
         self._active: set[tuple[int, str, Pos | None]] = set()
         self._interpolating = 0  # > 0 while resolving a value spliced into text
+        self._defaults: dict[tuple[str, str], v.Value | None] = {}
+        self._by_name: dict[str, Scope] | None = None
 
     # spans ----------------------------------------------------------------------
     def span(self, node: ast.AST) -> Span:
@@ -265,7 +277,7 @@ class Resolver:
         if isinstance(func, ast.Attribute):
             method = func.attr
             if method in ("format", "format_map", "join", "render", "read_text", "read", "open", "get_template",
-                          *_TEXT_METHODS):
+                          "replace", "substitute", "safe_substitute", *_TEXT_METHODS):
                 receiver = self.value(func.value, scope, pos, depth)
                 got = self._method_call(method, receiver, node, args, kwargs, scope, pos, depth, span)
                 if got is not None:
@@ -301,17 +313,28 @@ class Resolver:
             return target if isinstance(target, v.FileLink) else v.Unknown("open()", self.expr_text(node), "dynamic", span)
         if name and name.rsplit(".", 1)[-1] in ("FileSystemLoader", "PackageLoader") and args:
             return self._loader_value(name.rsplit(".", 1)[-1], node, args, kwargs, scope, pos, depth, span)
+        if name in ("Template", "string.Template") and args and self._string_template(name):
+            return apply("dollar", (self.value(args[0], scope, pos, depth),), span=span, expr=self.expr_text(node))
         if name in ("Template", "jinja2.Template") and args:
             inner = self.value(args[0], scope, pos, depth)
             if isinstance(inner, v.FileLink):
                 return replace(inner, how="jinja")
             return inner
+        if name in _ENV_READERS and len(node.args) + len(node.keywords) >= 2:
+            default = node.args[1] if len(node.args) > 1 else next(
+                (k.value for k in node.keywords if k.arg in ("default", "failobj")), None)
+            got = self.value(default, scope, pos, depth) if default is not None else None
+            if isinstance(got, v.Str) and not got.has_holes and got.text:
+                return replace(got, origin=None, assumed=f"the default of `{self.expr_text(node)}`")
         prompt_object = langchain.call_value(self, name, node, args, kwargs, scope, pos, depth, span)
         if prompt_object is not None:
             return prompt_object
         inlined = self._inline_call(func, scope, pos, depth)
         if inlined is not None:
             return inlined
+        imported = self._imported_function(func, scope, pos, span)
+        if imported is not None:
+            return imported
         last = name.rsplit(".", 1)[-1] if name else ""
         if last[:1].isupper() and not node.args and kwargs and all(k.arg for k in node.keywords):
             # A typed constructor (TypedDict, pydantic model, SDK param class) called with
@@ -332,6 +355,14 @@ class Resolver:
                          expr=self.expr_text(args[0]))
         if method in _TEXT_METHODS and text_like and not args:
             return apply(method, (receiver,), span=span, expr=expr)
+        if method == "replace" and text_like and len(args) == 2:
+            old = self.value(args[0], scope, pos, depth)
+            new = self.interpolated(args[1], scope, pos, depth)
+            return apply("replace", (receiver, old, new), span=span, expr=self.expr_text(args[1]))
+        if method in ("substitute", "safe_substitute") and text_like and len(args) <= 1:
+            positional = tuple(self.interpolated(a, scope, pos, depth) for a in args)
+            kw = tuple((k, self.interpolated(e, scope, pos, depth)) for k, e in kwargs.items())
+            return apply("substitute", (receiver, *positional), kw, span=span, expr=expr)
         if method in ("render", "read_text", "read", "open") and isinstance(receiver, v.FileLink):
             return replace(receiver, how="jinja" if method == "render" else receiver.how, span=span)
         if method == "get_template" and args:
@@ -381,6 +412,32 @@ class Resolver:
         target = "/".join(p.strip("/") for p in pieces if p.strip("/"))
         return v.FileLink(target, "read", self.span(node))
 
+    def _string_template(self, name: str) -> bool:
+        if name == "string.Template":
+            return True
+        imp = self.index.imports.get("Template")
+        return imp is not None and imp.module == "string"
+
+    def _imported_function(self, func: ast.expr, scope: Scope, pos, span: Span) -> v.Value | None:
+        """A call of a function another module of the tree may define (``build_prompt(q)``
+        imported from ``app.prompts``): a reference the linker replaces by what the function
+        returns, or by a run-time value when it returns nothing known."""
+        if isinstance(func, ast.Name):
+            imp = self.index.imports.get(func.id)
+            if imp is None or imp.name is None or self._bound_locally(func.id, scope, pos):
+                return None
+            module, name = imp.module, imp.name
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            imp = self.index.imports.get(func.value.id)
+            if imp is None or self._bound_locally(func.value.id, scope, pos):
+                return None
+            module, name = (imp.module, func.attr) if imp.name is None else (f"{imp.module}.{imp.name}", func.attr)
+        else:
+            return None
+        if not name[:1].islower() or module.split(".")[0] in _STDLIB or imp.level == 0 and module.split(".")[0] in _SDKS:
+            return None
+        return v.Ref(module, name, (CALL,), span, imp.level)
+
     def _inline_call(self, func: ast.expr, scope: Scope, pos, depth) -> v.Value | None:
         target: Scope | None = None
         if isinstance(func, ast.Name):
@@ -397,10 +454,15 @@ class Resolver:
             return None
         self._active.add(key)
         try:
-            result = self.value(target.returns[-1], target, None, depth + 3)
+            last = target.returns[-1]
+            result = self.value(last, target, pos_of(last), depth + 3)
         finally:
             self._active.discard(key)
-        return v.stamp(result, f"{self.path}::{target.qualname}()")
+        return v.stamp(result, self.return_id(target, len(target.returns)))
+
+    def return_id(self, function: Scope, ordinal: int) -> str:
+        """The template id of a function's ``ordinal``-th return (``path::build()``, ``#2``...)."""
+        return f"{self.path}::{function.qualname}(){'#' + str(ordinal) if ordinal > 1 else ''}"
 
     # names ----------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope, pos: Pos | None, depth: int, span: Span) -> v.Value:
@@ -414,9 +476,9 @@ class Resolver:
                 continue
             events = current.events.get(name)
             if events:
-                got = self.from_events(name, events, current, use_pos, depth, span)
+                got, ordinal = self.binding(name, events, current, use_pos, depth, span)
                 if got is not None:
-                    return v.stamp(got, f"{self.path}::{name}") if current.kind == "module" else got
+                    return v.stamp(got, self.binding_id(current, name, ordinal))
             if current.kind == "function" and name in current.params:
                 return self.param_value(current, name, depth, span)
             if current.kind == "module":
@@ -435,28 +497,73 @@ class Resolver:
         return v.Unknown(f"`{name}` is not defined in this module", name, "missing", span)
 
     def param_value(self, func: Scope, name: str, depth: int, span: Span) -> v.Value:
-        default = func.params[name]
-        if default is not None and func.parent is not None and not self._interpolating:
-            got = self.value(default, func.parent, None, depth)
-            if not isinstance(got, v.Unknown):
-                return got
-        return v.Unknown(f"parameter `{name}` of {func.qualname}()", name, "param", span)
+        """A parameter is a marker naming it and its function: callers pass the values
+        (wrapper summaries substitute them); :meth:`with_defaults` puts in the default
+        where a call site passes nothing."""
+        return v.Unknown(f"parameter `{name}` of {func.qualname}()", name, "param", span, owner=func.qualname)
+
+    def default_value(self, owner: str, name: str, depth: int = 0) -> v.Value | None:
+        """The resolved default of parameter ``name`` of function ``owner`` (None: none)."""
+        key = (owner, name)
+        if key in self._defaults:
+            return self._defaults[key]
+        self._defaults[key] = None  # a default that refers to itself
+        func = self._scopes_by_name().get(owner)
+        got: v.Value | None = None
+        if func is not None and func.params.get(name) is not None and func.parent is not None:
+            got = self.value(func.params[name], func.parent, None, depth)  # type: ignore[arg-type]
+            if isinstance(got, v.Unknown):
+                got = None
+        self._defaults[key] = got
+        return got
+
+    def _scopes_by_name(self) -> dict[str, Scope]:
+        if self._by_name is None:
+            self._by_name = {s.qualname: s for s in self.index.scopes if s.kind == "function"}
+        return self._by_name
+
+    def with_defaults(self, value: v.Value, keep: str | None = None) -> v.Value:
+        """``value`` as a call with no arguments sees it: each whole-value parameter marker of
+        this module (except those of ``keep``) becomes its default, when it has one."""
+        if isinstance(value, v.Unknown) and value.kind == "param" and value.owner and value.owner != keep:
+            got = self.default_value(value.owner, value.expr)
+            return got if got is not None else value
+        if isinstance(value, v.Seq):
+            return replace(value, items=tuple(self.with_defaults(i, keep) for i in value.items))
+        if isinstance(value, v.Map):
+            return replace(value, items=tuple((k, self.with_defaults(i, keep)) for k, i in value.items))
+        return value
+
+    def binding_id(self, scope: Scope, name: str, ordinal: int) -> str:
+        """The template id of the ``ordinal``-th binding of ``name`` in ``scope``: stable when
+        lines move (a notebook re-binding ``PROMPT`` in every cell gets ``PROMPT``,
+        ``PROMPT#2``, ...)."""
+        suffix = f"#{ordinal}" if ordinal > 1 else ""
+        if scope.kind == "module":
+            return f"{self.path}::{name}{suffix}"
+        return f"{self.path}::{scope.qualname}::{name}{suffix}"
 
     def from_events(self, name: str, events: list[Event], scope: Scope, pos: Pos | None, depth: int,
                     span: Span) -> v.Value | None:
+        return self.binding(name, events, scope, pos, depth, span)[0]
+
+    def binding(self, name: str, events: list[Event], scope: Scope, pos: Pos | None, depth: int,
+                span: Span) -> tuple[v.Value | None, int]:
+        """The value of ``name`` at ``pos`` and which binding of it (1-based) holds it."""
         prior = [e for e in events if pos is None or e.pos < pos]
         if not prior:
-            return None
+            return None, 0
         key = (id(scope), name, pos)
         if key in self._active:
-            return v.Unknown(f"`{name}` refers to itself", name, "dynamic", span)
+            return v.Unknown(f"`{name}` refers to itself", name, "dynamic", span), 0
         self._active.add(key)
         try:
             base_index = None
             for i in range(len(prior) - 1, -1, -1):
-                if prior[i].kind in ("assign", "dynamic", "unpack"):
+                if prior[i].kind in _BASE_EVENTS:
                     base_index = i
                     break
+            ordinal = 0 if base_index is None else sum(1 for e in prior[: base_index + 1] if e.kind in _BASE_EVENTS)
             if base_index is None:
                 value: v.Value = v.Unknown(f"`{name}` is defined elsewhere", name, "dynamic", span)
                 rest = prior
@@ -465,7 +572,7 @@ class Resolver:
                 rest = prior[base_index + 1 :]
             for event in rest:
                 value = self._apply(event, value, scope, depth)
-            return value
+            return value, ordinal
         finally:
             self._active.discard(key)
 

@@ -36,6 +36,11 @@ class RequestDraft:
     param_spans: tuple[tuple[str, Span], ...] = ()
     loops: tuple[Loop, ...] = ()  # see promptlint.loops
     history: str | None = None
+    via: str | None = None  # the in-house function(s) the call goes through, when it is a wrapper's call
+
+    @property
+    def evidence_kind(self) -> str:
+        return "wrapper" if self.via else "sink"
 
     def param(self, name: str) -> Value | None:
         for key, value in self.params:
@@ -52,13 +57,17 @@ class RequestDraft:
 
 @dataclass(frozen=True)
 class NamedValue:
-    """A module- or class-level constant: exported to other modules, and a template when
-    its name matches the prompt-name patterns (``template`` is then True)."""
+    """A named value that may be a prompt: a module or class constant (exported to other
+    modules), an earlier binding of a re-bound name, a function's local, or what a function
+    returns (``name`` is then ``"fn()"``). The linker decides from the evidence whether it
+    is a template: ``template`` says the name matches the prompt-name patterns, ``kind``
+    says how far its content alone may count."""
 
-    name: str  # "NAME" or "Class.NAME"
+    name: str  # "NAME", "Class.NAME", "NAME#2", "fn::local", "fn()"
     value: Value
     template: bool = False
     span: Span | None = None
+    kind: str = "constant"  # constant | binding | local | return | definition
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,7 @@ class FileResult:
     reexports: tuple[tuple[str, str, str | None], ...] = ()  # (local, module, name) from imports
     calls: tuple[CallEdge, ...] = ()  # calls of the tree's functions, with their loops
     agent_runs: tuple[AgentRun, ...] = ()  # agent framework runs and their step caps
+    bindings: tuple[NamedValue, ...] = ()  # prompt candidates not exported (locals, earlier bindings)
 
     def constant(self, name: str) -> NamedValue | None:
         for c in self.constants:

@@ -9,44 +9,115 @@ are in prefix order, registering every piece of known text as a :class:`Template
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 from promptlint.extract import values as v
 from promptlint.extract.fewshot import ANSWER_KEYS, Turn, label_of, pair_examples
 from promptlint.extract.result import RequestDraft
+from promptlint.extract.evidence import not_text
 from promptlint.extract.roles import role_of
-from promptlint.types import CacheMark, Example, Part, Request, Segment, Span, Template
+from promptlint.types import EVIDENCE_KINDS, CacheMark, Evidence, Example, Part, Request, Segment, Span, Template, Use
 
 
 
 class TemplateBook:
-    """Templates met while shaping, one per id; the first text seen for an id wins."""
+    """Templates met while shaping, one per id; the first text seen for an id wins, and
+    every piece of evidence met for it is kept (strongest kind first)."""
 
     def __init__(self, kinds: dict[str, str]) -> None:
         self.templates: dict[str, Template] = {}
         self.kinds = kinds
         self.unused: dict[str, Template] = {}  # file templates that join the project when a prompt uses them
+        self.spliced: dict[str, tuple[str, ...]] = {}  # template id -> ids of named text copied into it
+        # One prompt, one identity: the same prose written again in the same file (a
+        # notebook re-binding ``PROMPT`` to a text it had before) is a use of the first.
+        self._texts: dict[tuple[str, str], str] = {}
+        self.repeats: list[Use] = []
 
-    def add(self, text: v.Str, fallback_id: str, role: str, span: Span | None = None) -> str:
+    def add(self, text: v.Str, fallback_id: str, role: str, span: Span | None = None,
+            evidence: tuple[Evidence, ...] = ()) -> str:
         template_id = text.origin or fallback_id
+        if text.spliced:
+            inner = tuple(i for i in text.spliced if i != template_id)
+            if inner:
+                self.spliced[template_id] = tuple(dict.fromkeys((*self.spliced.get(template_id, ()), *inner)))
         if template_id not in self.templates and template_id in self.unused:
             self.templates[template_id] = self.unused.pop(template_id)
         existing = self.templates.get(template_id)
         if existing is not None:
             if existing.role == "unknown" and role != "unknown":
-                self.templates[template_id] = replace(existing, role=role)  # type: ignore[arg-type]
+                existing = replace(existing, role=role)  # type: ignore[arg-type]
+            self.templates[template_id] = with_evidence(existing, evidence)
             return template_id
         where = text.span or span or Span(template_id.split("::", 1)[0], 1)
         name = template_id.split("::", 1)[1] if "::" in template_id and text.origin else None
         kind = self.kinds.get(where.path, "python")
+        first = self._repeat_of(where, text, template_id)
+        if first is not None:
+            self.templates[first] = with_evidence(self.templates[first], evidence)
+            return first
         self.templates[template_id] = Template(
             id=template_id, path=where.path, span=where, kind=kind, role=role,  # type: ignore[arg-type]
-            segments=text.segments, name=name,
+            segments=text.segments, name=name, evidence=ranked(evidence),
         )
         return template_id
 
-    def put(self, template: Template) -> None:
-        self.templates.setdefault(template.id, template)
+    def _repeat_of(self, where: Span, text: v.Str, template_id: str) -> str | None:
+        """The id of a template of the same file with the same prose, if there is one."""
+        if self.kinds.get(where.path, "python") not in ("python", "notebook") or len(text.text.split()) < 3:
+            return None
+        key = (where.path, "".join(s.text if s.hole is None else "{" + s.hole + "}" for s in text.segments))
+        first = self._texts.setdefault(key, template_id)
+        if first == template_id or first not in self.templates:
+            return None
+        if text.origin and self.templates[first].name and _binding_name(first) != _binding_name(template_id):
+            return None  # two constants of their own names are two prompts, even with one text
+        self.repeats.append(Use(template_id, where.path, where, (first,), "repeat"))
+        return first
+
+    def put(self, template: Template, evidence: tuple[Evidence, ...] = ()) -> None:
+        if not has_text(template.segments):
+            return  # an empty file is no prompt
+        if template.id in self.templates:
+            self.templates[template.id] = with_evidence(self.templates[template.id], evidence)
+        else:
+            self.unused.pop(template.id, None)
+            self.templates[template.id] = with_evidence(template, evidence)
+
+    def offer(self, template: Template) -> None:
+        """A template that joins the project only if something uses it (or has evidence)."""
+        if template.evidence:
+            self.put(template)
+        elif template.id not in self.templates:
+            self.unused.setdefault(template.id, template)
+
+
+def _binding_name(template_id: str) -> str:
+    """``nb.ipynb::PROMPT#3`` -> ``nb.ipynb::PROMPT``: the name, whichever binding of it."""
+    head, _, tail = template_id.partition("::")
+    return head + "::" + re.sub(r"#\d+(?=$|[.\[])", "", tail)
+
+
+MAX_EVIDENCE = 6
+
+
+def ranked(evidence: tuple[Evidence, ...] | list[Evidence]) -> tuple[Evidence, ...]:
+    """Evidence without repeats, strongest kind first, at most a handful."""
+    unique = list(dict.fromkeys(evidence))
+    unique.sort(key=lambda e: EVIDENCE_KINDS.index(e.kind) if e.kind in EVIDENCE_KINDS else len(EVIDENCE_KINDS))
+    return tuple(unique[:MAX_EVIDENCE])
+
+
+def with_evidence(template: Template, evidence: tuple[Evidence, ...]) -> Template:
+    if not evidence or all(e in template.evidence for e in evidence):
+        return template
+    return replace(template, evidence=ranked((*template.evidence, *evidence)))
+
+
+def has_text(segments) -> bool:
+    """Static text that is not only whitespace, or a placeholder: anything to count."""
+    return any(s.hole is not None or s.text.strip() for s in segments)
 
 
 def text_of(value: v.Value | None) -> str | None:
@@ -98,6 +169,13 @@ class Shaper:
         self.unresolved: list[str] = []
         self.examples: list[Example] = []
 
+    def sink(self, where: str) -> Evidence:
+        """Evidence that a text is sent: the slot of this request it fills."""
+        d = self.draft
+        slot = where.split("::")[-1]
+        return Evidence(d.evidence_kind, f"{d.provider} {d.api} `{slot}` at {d.path}:{d.span.line}"
+                        + (f" (through {d.via})" if d.via else ""))
+
     # parts --------------------------------------------------------------------------
     def text(self, value: v.Value | None, section: str, role: str, where: str, *, cache: CacheMark | None = None,
              message: int | None = None, content: bool = True) -> None:
@@ -106,13 +184,13 @@ class Shaper:
             return
         span = getattr(value, "span", None) or self.draft.span
         if isinstance(value, v.Str):
-            if not value.segments and not value.origin:
-                return
+            if not has_text(value.segments):
+                return  # "" (a default) sends nothing: no template, no part
             holes = [s.hole for s in value.segments if s.hole is not None]
             if not value.text.strip() and len(holes) == 1 and not value.origin:
                 self.parts.append(Part(section, role, None, cache, hole=holes[0], message=message, span=span))  # type: ignore[arg-type]
                 return
-            tid = self.book.add(value, f"{self.draft.id}::{where}", role, span)
+            tid = self.book.add(value, f"{self.draft.id}::{where}", role, span, (self.sink(where),))
             self.parts.append(Part(section, role, tid, cache, message=message, span=span))  # type: ignore[arg-type]
             return
         if isinstance(value, v.Unknown) and value.kind != "missing" and content:
@@ -195,7 +273,7 @@ class Shaper:
             body = json.dumps(jsonable(tool), separators=(",", ":"), ensure_ascii=False, sort_keys=False)
             origin = _tool_origin(tool)
             text = v.Str((Segment(text=body, span=tool.span),), tool.span, origin)
-            tid = self.book.add(text, f"{self.draft.id}::tools[{i}]", "tool", tool.span)
+            tid = self.book.add(text, f"{self.draft.id}::tools[{i}]", "tool", tool.span, (self.sink(f"tools[{i}]"),))
             self.parts.append(Part("tools", "tool", tid, cache_mark(tool.get("cache_control")), span=tool.span))
         if value.open:
             self.parts.append(Part("tools", "tool", None, hole="...", span=value.span))
@@ -285,46 +363,77 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         stream=draft.stream, batch=draft.batch, in_loop=draft.in_loop, loop_kind=draft.loop_kind,
         interactive=draft.interactive, is_async=draft.is_async, unresolved=tuple(s.unresolved),
         kwargs_open=draft.kwargs_open, loops=draft.loops, history=draft.history,
-        notes=("model is not a literal",) if model_value is not None and text_of(model_value) is None else (),
+        notes=_model_notes(model_value),
     )
     return request, s.examples
 
 
-def constant_templates(name: str, value: v.Value, path: str, book: TemplateBook, holes: bool = True) -> list[Example]:
-    """Register every string of a prompt-named constant; list-of-examples constants give examples.
+def _model_notes(model: v.Value | None) -> tuple[str, ...]:
+    if model is None:
+        return ()
+    if isinstance(model, v.Str) and model.assumed and text_of(model) is not None:
+        return (f"model `{model.text}` is {model.assumed}: the environment may choose another",)
+    return ("model is not a literal",) if text_of(model) is None else ()
+
+
+def constant_templates(name: str, value: v.Value, path: str, book: TemplateBook, holes: bool = True,
+                       evidence: tuple[Evidence, ...] = (), registered: list[str] | None = None) -> list[Example]:
+    """Register every string of a prompt constant; list-of-examples constants give examples.
 
     ``holes`` marks ``{name}`` fields in the text (off for text whose holes are already
-    known, such as a LangChain template's)."""
+    known, such as a LangChain template's). In a message list only the messages' text
+    counts (not tool-call ids or names); anywhere, a leaf that is a URL, a glob, a path or
+    an environment variable's name is a setting, not prompt text. ``registered`` collects
+    the ids of the templates."""
     base_role = "system" if any(w in name.upper() for w in ("SYSTEM", "INSTRUCTION")) else "unknown"
     examples: list[Example] = []
     constant_id = f"{path}::{name}"
+    messages = is_message_list(value)
+    shape = (Evidence("shape", f"a message of the list `{name}` in {path}"),) if messages else ()
 
-    def visit(val: v.Value, where: str, role: str) -> list[str]:
+    def visit(val: v.Value, where: str, role: str, extra: tuple[Evidence, ...]) -> list[str]:
         if isinstance(val, v.Str):
-            if not val.text.strip() and not val.has_holes:
+            if not has_text(val.segments) or (where and not val.has_holes and not_text(val.text) in _SETTINGS):
                 return []
-            return [book.add(v.placeholder_holes(val) if holes else val, constant_id + where, role)]
+            tid = book.add(v.placeholder_holes(val) if holes else val, constant_id + where, role,
+                           evidence=(*extra, *evidence))
+            if registered is not None:
+                registered.append(tid)
+            return [tid]
         if isinstance(val, v.Seq):
             ids: list[str] = []
             for i, item in enumerate(val.items):
-                ids += visit(item, f"{where}[{i}]", role)
+                ids += visit(item, f"{where}[{i}]", role, extra)
             return ids
         if isinstance(val, v.Map):
-            inner_role = _role(val.get("role")) if val.get("role") is not None else role
+            is_message = val.get("role") is not None
+            inner_role = _role(val.get("role")) if is_message else role
             ids = []
             for key, item in val.items:
-                if key in ("role", "type", "cache_control"):
+                if key in ("role", "type", "cache_control") or (messages and is_message and key not in _TEXT_KEYS):
                     continue
-                ids += visit(item, f"{where}.{key}", inner_role)
+                ids += visit(item, f"{where}.{key}", inner_role, shape if is_message else extra)
             return ids
         return []
 
-    visit(value, "", base_role)
+    visit(value, "", base_role, ())
     if "EXAMPLE" in name.upper() or "SHOT" in name.upper():
         examples.extend(_constant_examples(constant_id, value, book))
     elif isinstance(value, v.Seq):
         examples.extend(_message_examples(constant_id, value, book))
     return examples
+
+
+_TEXT_KEYS = ("content", "text", "parts")
+_SETTINGS = ("a URL", "a glob", "a file path", "an environment variable's name")
+
+
+def is_message_list(value: v.Value | None) -> bool:
+    """A list of role dicts (``{"role": "user", "content": ...}``) or message objects."""
+    return isinstance(value, v.Seq) and any(
+        isinstance(i, v.Map) and isinstance(i.get("role"), v.Str) and role_of(i.get("role").text) != "unknown"  # type: ignore[union-attr]
+        and any(i.get(k) is not None for k in _TEXT_KEYS)
+        for i in value.items)
 
 
 def _message_examples(constant_id: str, value: v.Seq, book: TemplateBook) -> list[Example]:

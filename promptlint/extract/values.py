@@ -20,6 +20,12 @@ class Str:
     segments: tuple[Segment, ...]
     span: Span | None = None
     origin: str | None = None  # template id when the text is a named constant or a shared return
+    # Template ids of named text copied into this text (``f"{RULES}\n{q}"``): each is a
+    # prompt of its own once this one is.
+    spliced: tuple[str, ...] = ()
+    # Set when the text stands in for a run-time value: ``os.getenv("MODEL", "gpt-4o")``
+    # gives "gpt-4o" with ``assumed`` saying so.
+    assumed: str | None = None
 
     @property
     def text(self) -> str:
@@ -111,6 +117,7 @@ class Unknown:
     expr: str = "?"
     kind: str = "dynamic"
     span: Span | None = None
+    owner: str | None = None  # for a parameter: the qualified name of its function
 
 
 Value = Union[Str, Seq, Map, Lit, Ref, FileLink, Deferred, Unknown]
@@ -152,7 +159,18 @@ def concat(*parts: Str, span: Span | None = None) -> Str:
             if seg.hole is None and not seg.text:
                 continue
             segments.append(seg)
-    return Str(tuple(segments), span or (parts[0].span if parts else None))
+    return Str(tuple(segments), span or (parts[0].span if parts else None), spliced=spliced_of(*parts))
+
+
+def spliced_of(*parts: Str) -> tuple[str, ...]:
+    """The named texts a text made of ``parts`` holds: each part's own name, and theirs."""
+    found: dict[str, None] = {}
+    for p in parts:
+        for origin in p.spliced:
+            found.setdefault(origin, None)
+        if p.origin:
+            found.setdefault(p.origin, None)
+    return tuple(found)
 
 
 # Private-use characters stand in for holes while a whole-text transform runs.
@@ -191,7 +209,9 @@ def transform_text(value: Str, fn: Callable[[str], str]) -> Str:
     if buf:
         segments.append(Segment(text="".join(buf), span=first_span))
     # The named template is the untransformed text; a changed text is a template of its own.
-    return Str(tuple(segments), value.span, value.origin if result == original else None)
+    if result == original:
+        return Str(tuple(segments), value.span, value.origin, value.spliced, value.assumed)
+    return Str(tuple(segments), value.span, None, spliced_of(value))
 
 
 _FORMAT_FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
@@ -235,12 +255,14 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
     """
     segments: list[Segment] = []
     spliced = False
+    inserted: list[Str] = []
     auto = 0
     for seg in value.segments:
         if seg.hole is not None:
             filled = kwargs.get(seg.hole)  # a placeholder already known as a hole (a file's ``{name}``)
             if isinstance(filled, Str):
                 segments.extend(filled.segments)
+                inserted.append(filled)
                 spliced = True
             else:
                 segments.append(seg)
@@ -268,12 +290,21 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
             text = _spliceable(arg)
             if text is not None and field == base:
                 segments.extend(text.segments)
+                inserted.append(text)
                 spliced = True
             else:
                 segments.append(Segment(hole=field or "value", span=seg.span, source=value_source(arg)))
         segments.append(Segment(text=seg.text[pos:], span=seg.span))
-    result = concat(Str(tuple(segments), value.span), span=value.span)
-    return replace(result, origin=None if spliced else value.origin)
+    return _filled(value, segments, spliced, inserted)
+
+
+def _filled(template: Str, segments: list[Segment], spliced: bool, inserted: list[Str]) -> Str:
+    """The template with values put in: the same template (its origin kept) when only
+    holes were named, else a new text that holds the template and what was put in."""
+    result = concat(Str(tuple(segments), template.span), span=template.span)
+    if not spliced:
+        return replace(result, origin=template.origin, spliced=template.spliced)
+    return replace(result, origin=None, spliced=spliced_of(template, *inserted))
 
 
 _PERCENT_FIELD = re.compile(r"%(?:\(([^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])")
@@ -285,6 +316,7 @@ def percent_holes(value: Str, arg: Value) -> Str:
     mapping = arg if isinstance(arg, Map) else None
     segments: list[Segment] = []
     spliced = False
+    inserted: list[Str] = []
     index = 0
     for seg in value.segments:
         if seg.hole is not None:
@@ -308,12 +340,86 @@ def percent_holes(value: Str, arg: Value) -> Str:
             text = _spliceable(got)
             if text is not None and m.group(2) in "sdirf":
                 segments.extend(text.segments)
+                inserted.append(text)
                 spliced = True
             else:
                 segments.append(Segment(hole=label, span=seg.span, source=value_source(got)))
         segments.append(Segment(text=seg.text[pos:], span=seg.span))
-    result = concat(Str(tuple(segments), value.span), span=value.span)
-    return replace(result, origin=None if spliced else value.origin)
+    return _filled(value, segments, spliced, inserted)
+
+
+# ``"{{name}}"``, ``"[NAME]"``, ``"<name>"``, ``"$name"``: what a placeholder replaced with
+# ``.replace(old, value)`` is called once it is a hole.
+_REPLACED_NAME = re.compile(r"^\W*([A-Za-z_][\w.]*)\W*$")
+
+
+def replace_text(value: Str, old: str, new: Value, expr: str = "") -> Str:
+    """``text.replace(old, new)``: each ``old`` in the static text becomes ``new``'s text,
+    or a hole named for the placeholder when ``new`` is not known."""
+    if not old:
+        return value
+    fill = _spliceable(new)
+    named = _REPLACED_NAME.match(old)
+    hole = named.group(1) if named else hole_name(expr or old)
+    segments: list[Segment] = []
+    spliced = False
+    inserted: list[Str] = [fill] if fill is not None else []
+    for seg in value.segments:
+        if seg.hole is not None or old not in seg.text:
+            segments.append(seg)
+            continue
+        pieces = seg.text.split(old)
+        for i, piece in enumerate(pieces):
+            if i:
+                if fill is not None:
+                    segments.extend(fill.segments)
+                    spliced = True
+                else:
+                    segments.append(Segment(hole=hole, span=seg.span, source=value_source(new)))
+            segments.append(Segment(text=piece, span=seg.span))
+    if segments == list(value.segments):
+        return value
+    return _filled(value, segments, spliced, inserted)
+
+
+_DOLLAR_FIELD = re.compile(r"\$(?:(\$)|([A-Za-z_]\w*)|\{([A-Za-z_]\w*)\})")
+
+
+def dollar_holes(value: Str) -> Str:
+    """``string.Template`` text: ``$name`` and ``${name}`` are holes, ``$$`` is a dollar."""
+    segments: list[Segment] = []
+    for seg in value.segments:
+        if seg.hole is not None or "$" not in seg.text:
+            segments.append(seg)
+            continue
+        pos = 0
+        for m in _DOLLAR_FIELD.finditer(seg.text):
+            segments.append(Segment(text=seg.text[pos : m.start()], span=seg.span))
+            if m.group(1):
+                segments.append(Segment(text="$", span=seg.span))
+            else:
+                segments.append(Segment(hole=m.group(2) or m.group(3), span=seg.span))
+            pos = m.end()
+        segments.append(Segment(text=seg.text[pos:], span=seg.span))
+    return replace(concat(Str(tuple(segments), value.span), span=value.span), origin=value.origin,
+                   spliced=value.spliced)
+
+
+def fill_holes(value: Str, kwargs: dict[str, Value]) -> Str:
+    """Put known values into named holes (``Template.substitute``); others stay holes."""
+    segments: list[Segment] = []
+    spliced = False
+    inserted: list[Str] = []
+    for seg in value.segments:
+        got = _spliceable(kwargs.get(seg.hole)) if seg.hole is not None else None
+        if got is None:
+            segments.append(seg if seg.hole is None or seg.hole not in kwargs
+                            else replace(seg, source=value_source(kwargs[seg.hole])))
+            continue
+        segments.extend(got.segments)
+        inserted.append(got)
+        spliced = True
+    return _filled(value, segments, spliced, inserted)
 
 
 def _spliceable(value: Value | None) -> Str | None:

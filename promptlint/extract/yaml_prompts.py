@@ -40,7 +40,7 @@ from promptlint.extract.roles import role_from_name, role_of
 from promptlint.extract.sections import split_sections
 from promptlint.extract.source import LineIndex, MappedText, text_segments
 from promptlint.suppress import yaml_suppressions
-from promptlint.types import Diagnostic, Example, Segment, Span, Template
+from promptlint.types import Diagnostic, Evidence, Example, Segment, Span, Template
 from promptlint.yamlload import SAFE_LOADER
 
 MAX_VISITS = 50_000
@@ -156,7 +156,7 @@ class YamlWalker:
         self.links: list[v.FileLink] = []
         self.promptfoo = False
 
-    def result(self, diagnostics: list[Diagnostic], suppressions: dict) -> FileResult:
+    def result(self, diagnostics: list[Diagnostic], suppressions: tuple = ()) -> FileResult:
         return FileResult(
             self.path, "yaml", templates=tuple(self.templates.values()), drafts=tuple(self.drafts),
             examples=tuple(self.examples), diagnostics=tuple(diagnostics), suppressions=suppressions,
@@ -207,7 +207,8 @@ class YamlWalker:
                 return MappedText.aligned(self.path, value, self.lines, *inner)
         return MappedText.inexact(self.path, value, self.lines, start, end)
 
-    def template(self, node, keypath: str, role: str, notes: tuple[str, ...] = ()) -> Template | None:
+    def template(self, node, keypath: str, role: str, notes: tuple[str, ...] = (),
+                 evidence: Evidence | None = None) -> Template | None:
         """A template for a string scalar (one per node: aliases reuse the first)."""
         text = scalar_text(node)
         if text is None or not text.strip():
@@ -216,9 +217,12 @@ class YamlWalker:
         if existing is not None:
             return existing
         segments = text_segments(self.mapped(node))
+        if evidence is None:
+            key = re.sub(r"\[\d+\]", "", keypath).rsplit(".", 1)[-1]
+            evidence = Evidence("name", f"the key `{key}` holds prose")
         return self.add(Template(
             id=f"{self.path}::{keypath}", path=self.path, span=self.span(node), kind="yaml",  # type: ignore[arg-type]
-            role=role, segments=segments, name=keypath, notes=notes,  # type: ignore[arg-type]
+            role=role, segments=segments, name=keypath, notes=notes, evidence=(evidence,),  # type: ignore[arg-type]
         ), node)
 
     def add(self, template: Template, node=None) -> Template:
@@ -303,10 +307,12 @@ class YamlWalker:
     def _collection(self, node, keypath: str) -> None:
         if isinstance(node, yaml.ScalarNode):
             text = scalar_text(node)
-            if text is not None and text.startswith("file://"):
+            if text is not None and self.function_link(node, text):
+                pass
+            elif text is not None and text.startswith("file://"):
                 self.link(node, text)
             elif text is not None:
-                self.template(node, keypath, role_from_name(keypath.rsplit(".", 1)[-1]))
+                self.template(node, keypath, role_from_name(keypath.rsplit(".", 1)[-1]), evidence=_LISTED)
         elif isinstance(node, yaml.SequenceNode):
             if _is_message_list(node, self):
                 self.messages(node, keypath)
@@ -319,22 +325,36 @@ class YamlWalker:
             if keys & {"raw", "id", "file", "label"} and not keys & (_STRONG | _WEAK | {"messages"}):
                 for key, _, value in pairs:  # promptfoo: {raw: ..., label: ...} or {id: file://..., label: ...}
                     text = scalar_text(value)
+                    if key.lower() in ("id", "file", "raw") and text is not None and self.function_link(value, text):
+                        continue
                     if key.lower() in ("id", "file", "raw") and text is not None and text.startswith("file://"):
                         self.link(value, text)
                     elif key.lower() == "raw" and text is not None:
-                        self.template(value, _join(keypath, key), "unknown")
+                        self.template(value, _join(keypath, key), "unknown", evidence=_LISTED)
                 return
             if keys & {"messages"} or any(key_kind(k) for k in keys):
                 self.mapping(node, keypath)
                 return
             for key, _, value in pairs:
                 text = scalar_text(value)
+                if text is not None and self.function_link(value, text):
+                    continue
                 if text is not None and text.startswith("file://"):
                     self.link(value, text)
                 elif text is not None and key.lower() not in _SETTING_WORDS:
-                    self.template(value, _join(keypath, key), role_from_name(key))
+                    self.template(value, _join(keypath, key), role_from_name(key), evidence=_LISTED)
                 elif isinstance(value, (yaml.MappingNode, yaml.SequenceNode)):
                     self.collection(value, _join(keypath, key))
+
+    def function_link(self, node, text: str) -> bool:
+        """promptfoo's ``prompts.py:build_prompt`` (or ``file://prompts.py:build_prompt``): the
+        prompt is what that function returns, linked to the function's template."""
+        m = _FUNCTION_REF.match(text.strip())
+        if not m or not self.promptfoo:
+            return False
+        self.links.append(v.FileLink(m.group(1), "function", self.span(node), base=posixpath.dirname(self.path),
+                                     keys=(m.group(2),)))
+        return True
 
     def link(self, node, text: str) -> None:
         target = text[len("file://"):].strip()
@@ -355,13 +375,13 @@ class YamlWalker:
             templates: list[Template] = []
             path = f"{keypath}[{i}].content"
             if scalar_text(content) is not None:
-                t = self.template(content, path, role)
+                t = self.template(content, path, role, evidence=_MESSAGE)
                 templates += [t] if t else []
             elif isinstance(content, yaml.SequenceNode):
                 for j, block in enumerate(content.value):
                     text_node = dict((k.lower(), val) for k, _, val in self.pairs(block)).get("text") \
                         if isinstance(block, yaml.MappingNode) else block
-                    t = self.template(text_node, f"{path}[{j}]", role) if text_node is not None else None
+                    t = self.template(text_node, f"{path}[{j}]", role, evidence=_MESSAGE) if text_node is not None else None
                     templates += [t] if t else []
             out.append((role, templates))
         group = f"{self.path}::{keypath}"
@@ -484,12 +504,17 @@ class YamlWalker:
             part = self.add(Template(
                 id=f"{template.id}.messages[{i}]", path=self.path, span=span, kind="yaml",
                 role=section.role, segments=section.segments, name=f"{template.name}.messages[{i}]",  # type: ignore[arg-type]
+                evidence=template.evidence,
             ))
             out.append(_message(section.role, part))
         if out:
             self.templates.pop(template.id, None)  # its messages stand for it
         return out
 
+
+_LISTED = Evidence("config", "listed under `prompts:` of a prompt config")
+_MESSAGE = Evidence("shape", "a message of a YAML message list")
+_FUNCTION_REF = re.compile(r"^(?:file://)?((?:[\w.-]+/)*[\w.-]+\.py):([A-Za-z_]\w*)$")
 
 _SETTING_WORDS = {"model", "label", "id", "name", "description", "provider", "temperature", "type", "version",
                   "api", "template_format", "format"} | set(_MODEL_KEYS) | set(_MAX_KEYS)

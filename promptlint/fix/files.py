@@ -3,25 +3,29 @@ everything but the edit (SPEC §9).
 
 A file is decoded the way extraction decoded it (UTF-8, an optional BOM removed), so the
 character offsets of spans and edits mean the same thing here. Writing puts the BOM back,
-keeps every newline the file had (edits only add the file's own newline style), parses
-the result as its kind before anything is written, refuses a file whose bytes changed
-since they were read, and replaces the file atomically with its permissions kept.
+keeps every newline the file had (edits only add the file's own newline style), and the
+result is parsed as its kind before anything is written; :mod:`writer` writes it.
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
+import functools
 import json
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from promptlint.atomic import write_atomic
 from promptlint.extract.prompty import _CLOSE, _OPEN
 from promptlint.extract.source import LineIndex
+from promptlint.fix.notebook import Layout, layout
 from promptlint.types import Edit
 
 BOM = b"\xef\xbb\xbf"
+BREAK = re.compile(r"\r\n|\r|\n")
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,8 @@ class SourceText:
     abspath: str
     kind: str
     data: bytes  # as read
-    text: str  # decoded, without BOM
+    text: str  # decoded, without BOM; for a notebook, the module of its code cells
+    layout: Layout | None = None  # a notebook's: how its module maps to the JSON
 
     @property
     def bom(self) -> bool:
@@ -39,11 +44,29 @@ class SourceText:
     @property
     def newline(self) -> str:
         """The newline new lines are written with: the file's first one."""
-        index = self.text.find("\n")
-        return "\r\n" if index > 0 and self.text[index - 1] == "\r" else "\n"
+        m = BREAK.search(self.text)
+        return m.group() if m else "\n"
+
+    @property
+    def is_python(self) -> bool:
+        return self.kind in ("python", "notebook")
+
+    @property
+    def code(self) -> str:
+        """The text as Python code is parsed for editing: a lone ``\r`` (a line break to
+        Python) read as ``\n``, which libcst reproduces exactly. Offsets are the text's own."""
+        return _LONE_CR.sub("\n", self.text) if "\r" in self.text else self.text
 
     def encode(self, text: str) -> bytes:
+        if self.layout is not None:
+            text = self.layout.render(text)
         return (BOM if self.bom else b"") + text.encode("utf-8")
+
+    def diff(self, new_text: str) -> str:
+        """The change as a unified diff (a notebook's by cell)."""
+        if self.layout is not None:
+            return self.layout.diff(self.path, self.text, new_text)
+        return unified_diff(self.path, self.text, new_text)
 
 
 def split_lines(text: str) -> list[str]:
@@ -53,9 +76,17 @@ def split_lines(text: str) -> list[str]:
     return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)]) if a < b]
 
 
+def unified_diff(path: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(split_lines(old), split_lines(new), fromfile=f"a/{path}", tofile=f"b/{path}")
+    out = []
+    for line in lines:
+        out.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
 def read_source(path: str, abspath: str, kind: str, data: bytes | None = None) -> SourceText | None:
     """The file as extraction saw it (``data``: the bytes it read), or None when it is
-    not UTF-8 text."""
+    not UTF-8 text. A notebook that cannot be edited exactly raises NotebookError."""
     if data is None:
         try:
             data = Path(abspath).read_bytes()
@@ -65,6 +96,9 @@ def read_source(path: str, abspath: str, kind: str, data: bytes | None = None) -
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
+    if kind == "notebook":
+        found = layout(text)
+        return SourceText(path, abspath, kind, data, found.module, found)
     return SourceText(path, abspath, kind, data, text)
 
 
@@ -80,6 +114,52 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
         pos = edit.end
     out.append(text[pos:])
     return "".join(out)
+
+
+def fit_breaks(text: str, edits: list[Edit]) -> list[Edit]:
+    """``edits`` of ``text`` made to keep its line breaks whole and in its own style.
+
+    Rules and extraction read every line break as ``\n``; in a CRLF or CR file an edit
+    must neither split a ``\r\n`` (a deleted line takes its whole break, an insertion
+    goes before the pair) nor add a bare ``\n``: each break it writes is the break of the
+    line it is written into, so a mixed file keeps each line's own style.
+    """
+    if "\r" not in text:
+        return edits
+    ranges = [(e.start, e.end) for e in edits]
+
+    def deleted(offset: int) -> bool:
+        return any(a <= offset < b for a, b in ranges)
+
+    out: list[Edit] = []
+    for edit in edits:
+        start, end = edit.start, edit.end
+        if _splits(text, start):
+            if start == end:
+                start = end = start - 1
+            elif not deleted(start - 1):
+                start -= 1
+        if start < end and _splits(text, end) and not deleted(end):
+            end += 1
+        newline = _line_break(text, start)
+        out.append(Edit(edit.path, start, end, BREAK.sub(lambda _: newline, edit.replacement)))
+    return out
+
+
+def _splits(text: str, offset: int) -> bool:
+    """Whether ``offset`` falls between the two characters of a ``\r\n``."""
+    return 0 < offset < len(text) and text[offset - 1] == "\r" and text[offset] == "\n"
+
+
+def _line_break(text: str, offset: int) -> str:
+    """The break that ends the line ``offset`` is on (on the last line, the one before)."""
+    m = BREAK.search(text, offset)
+    if m is not None:
+        return m.group()
+    at = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset))
+    if at < 0:
+        return "\n"
+    return "\r\n" if text[at] == "\n" and at > 0 and text[at - 1] == "\r" else text[at]
 
 
 def overlaps(a: Edit, b: Edit) -> bool:
@@ -112,12 +192,16 @@ def parse_problem(source: SourceText, new_text: str) -> str | None:
 
             jinja2.Environment().parse(new_text)
         elif kind == "notebook":
-            json.loads(new_text)
+            assert source.layout is not None
+            json.loads(source.layout.render(new_text))
+            if _compiles(source.text.encode()) and not _compiles(new_text.encode()):
+                return "a code cell would not parse"
     except Exception as exc:  # noqa: BLE001 - any parser failure refuses the edit
         return f"{kind} does not parse: {exc}"
     return None
 
 
+@functools.lru_cache(maxsize=64)  # a file's own bytes are checked by every fix of it
 def _compiles(data: bytes) -> bool:
     try:
         with warnings.catch_warnings():
@@ -133,9 +217,3 @@ def _front_matter(text: str) -> str:
     opened = _OPEN.match(text)
     closed = _CLOSE.search(text, opened.end()) if opened else None
     return text[opened.end():closed.start()] if opened and closed else ""
-
-
-def write_source(source: SourceText, new_text: str) -> None:
-    """Replace the file with ``new_text``, atomically and with its permissions kept. The
-    caller has compared the file's bytes with ``source.data`` just before (Fixer.write)."""
-    write_atomic(Path(source.abspath), source.encode(new_text))

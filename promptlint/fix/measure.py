@@ -3,8 +3,10 @@ again, every request counted and priced again, and the totals compared with befo
 
 A rule's saving is its own estimate of the change it describes; the fix stage does not
 take that on trust. Only the files a fix edits are extracted again (the other files'
-results are reused), and the offline counter remembers every text it has counted, so
-measuring one fix costs one link and the tokens of the text that changed.
+results are reused), only their neighbourhood (the requests that send what they write)
+is linked and measured again (:meth:`Remeasurer.local`), and the offline counter
+remembers every text it has counted, so measuring one fix costs the link of a few files
+and the tokens of the text that changed, however large the tree.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from decimal import Decimal
 from promptlint.checks.output import capped_by_default
 from promptlint.checks.prompt_text import prompt_index
 from promptlint.config import Config
-from promptlint.engine import Scan, module_loader, tree_files
+from promptlint.discover import classify
+from promptlint.engine import Scan, load_on_demand, module_loader, tree_files
 from promptlint.extract import extract_file
-from promptlint.extract.link import link
+from promptlint.extract.filelinks import TreeFiles
+from promptlint.extract.link import ModuleTable, link
 from promptlint.extract.result import FileResult
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
@@ -62,34 +66,128 @@ class Remeasurer:
         self.pricer = pricer
         self.patterns = tuple(config.prompt_name_patterns)
         self._extracted: dict[tuple, FileResult] = {}
+        self._load_module = module_loader(scanned.discovery, config)  # remembers what it loads
+        discovery = scanned.discovery
+        self._all_paths = {*(r.path for r in scanned.results), *discovery.skipped, *discovery.others}
+        self._disk: dict[tuple[str, str], FileResult | None] = {}
+        self._before: dict[frozenset, Project] = {}
+        self._before_costs: dict[int, Costs] = {}
+        self._near_scan: Scan | None = None
+        self._near_index: dict[str, set[str]] = {}
+        self._by_path: dict[str, FileResult] = {}
+        self._table: ModuleTable | None = None
+
+    def _fresh(self, path: str, kind: str, overlay: dict[str, tuple[str, bytes]]) -> FileResult:
+        data = overlay[path][1]
+        key = (path, kind, hashlib.sha256(data).digest())
+        if key not in self._extracted:  # the same edited file is measured by many fixes
+            self._extracted[key] = extract_file(path, kind, data, self.patterns)
+        return self._extracted[key]
 
     def rescan(self, overlay: dict[str, tuple[str, bytes]]) -> Scan:
-        """The tree with some files' bytes replaced (``path -> (kind, bytes)``)."""
+        """The whole tree with some files' bytes replaced (``path -> (kind, bytes)``)."""
         base = self.scanned
         if not overlay:
             return base
         discovery = base.discovery
-
-        def fresh(path: str, kind: str):
-            data = overlay[path][1]
-            key = (path, kind, hashlib.sha256(data).digest())
-            if key not in self._extracted:  # the same edited file is measured by many fixes
-                self._extracted[key] = extract_file(path, kind, data, self.patterns)
-            return self._extracted[key]
-
-        results = [fresh(r.path, r.kind) if r.path in overlay else r for r in base.results]
-        loader = module_loader(discovery, self.config)
+        results = [self._fresh(r.path, r.kind, overlay) if r.path in overlay else r for r in base.results]
+        loader = self._load_module
 
         def load_module(module: str):
             found = loader(module)
-            return fresh(found.path, found.kind) if found is not None and found.path in overlay else found
+            return self._fresh(found.path, found.kind, overlay) if found is not None and found.path in overlay else found
 
         tree = tree_files(results, discovery, self.config)
         disk = tree.load
-        tree.load = lambda rel, kind: fresh(rel, kind) if rel in overlay else (disk(rel, kind) if disk else None)
+        tree.load = lambda rel, kind: self._fresh(rel, kind, overlay) if rel in overlay else \
+            (disk(rel, kind) if disk else None)
         problems = [d for d in discovery.diagnostics if d.code != "skip"]
         project = link(results, self.config.root, discovery.candidates, problems, load_module, tree)
         return replace(base, results=tuple(results), project=project)
+
+    def local(self, scan: Scan, overlay: dict[str, tuple[str, bytes]]) -> tuple[Project, Project]:
+        """The part of ``scan`` that editing the overlay's files can change, linked as it
+        is and with the overlay: (before, after).
+
+        An edit changes the files it edits, the requests that send a template written in
+        them, and the templates those requests send; the rest of the tree is left out, so
+        one fix costs the link of its neighbourhood, not of the tree. Both sides are linked
+        the same way (imports and file links still reach the whole tree), so what a fix is
+        measured to save is the difference of like with like.
+        """
+        near = self._near(scan)
+        subset = set(overlay)
+        for path in overlay:
+            subset |= near.get(path, set())
+        key = frozenset(subset)
+        if key not in self._before:  # fixes of one file share it
+            self._before[key] = self._link_subset(scan, subset, {})
+        return self._before[key], self._link_subset(scan, subset, overlay)
+
+    def before_costs(self, before: Project) -> Costs:
+        """:meth:`costs` of a ``before`` project of :meth:`local`, counted once."""
+        if id(before) not in self._before_costs:
+            self._before_costs[id(before)] = self.costs(before)
+        return self._before_costs[id(before)]
+
+    def _near(self, scan: Scan) -> dict[str, set[str]]:
+        """File -> the files whose linked results an edit of it can change."""
+        if self._near_scan is not scan:
+            near: dict[str, set[str]] = {}
+            project = scan.project
+
+            def files_of(tid: str) -> set[str]:
+                template = project.templates.get(tid)
+                if template is None:
+                    return set()
+                return {template.path, *(s.span.path for s in template.segments if s.span is not None)}
+
+            for tid in project.templates:
+                group = files_of(tid)
+                for path in group:
+                    near.setdefault(path, set()).update(group)
+            for request in project.requests:
+                group = {request.span.path}
+                if request.model_span is not None:
+                    group.add(request.model_span.path)
+                for tid in request.templates:
+                    group |= files_of(tid)
+                for path in group:
+                    near.setdefault(path, set()).update(group)
+            self._near_scan, self._near_index = scan, near
+            self._before = {}
+            self._before_costs = {}
+            self._by_path = {r.path: r for r in scan.results}
+            self._table = ModuleTable(scan.results, self._load_module)
+        return self._near_index
+
+    def _link_subset(self, scan: Scan, subset: set[str], overlay: dict[str, tuple[str, bytes]]) -> Project:
+        fresh = self._fresh
+        results = [fresh(p, self._by_path[p].kind, overlay) if p in overlay else self._by_path[p]
+                   for p in sorted(subset) if p in self._by_path]
+        table = self._table
+
+        def load_module(module: str):
+            found = table.find(module)
+            return fresh(found.path, found.kind, overlay) if found is not None and found.path in overlay else found
+
+        def load(rel: str, kind: str):
+            if rel in overlay:
+                return fresh(rel, kind, overlay)
+            found = self._by_path.get(rel)
+            if found is not None and found.kind == kind:
+                return found
+            return self._on_disk(rel, kind)
+
+        tree = TreeFiles(results, (), load, lambda rel: classify(rel, self.config))
+        tree.paths = self._all_paths
+        return link(results, self.config.root, scan.discovery.candidates, [], load_module, tree)
+
+    def _on_disk(self, rel: str, kind: str):
+        key = (rel, kind)
+        if key not in self._disk:
+            self._disk[key] = load_on_demand(rel, kind, self.config, None)
+        return self._disk[key]
 
     def costs(self, project: Project, measurements: Measurements | None = None) -> Costs:
         """``measurements``: the project's counts when already measured (by the analysis)."""

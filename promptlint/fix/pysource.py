@@ -32,9 +32,10 @@ class Located:
 
 
 class PySource:
-    def __init__(self, path: str, text: str) -> None:
+    def __init__(self, path: str, text: str, cells: dict[int, int] | None = None) -> None:
         self.path = path
         self.text = text
+        self.cells = cells  # a notebook's module: cell number -> the module line of its first line
         try:
             self.module = cst.parse_module(text)
         except Exception as exc:  # noqa: BLE001 - libcst raises several kinds of errors
@@ -60,8 +61,14 @@ class PySource:
     def find(self, span: Span, kinds: tuple[type, ...]) -> Located | None:
         """The node of one of ``kinds`` at ``span``: the one that starts and ends where the
         span does, else the smallest that contains it."""
-        start = (span.line, span.column - 1)
-        end = (span.end_line, span.end_column - 1) if span.end_line is not None and span.end_column is not None else None
+        first = 1
+        if span.cell is not None:
+            if not self.cells or span.cell not in self.cells:
+                return None
+            first = self.cells[span.cell]
+        start = (first + span.line - 1, span.column - 1)
+        end = (first + span.end_line - 1, span.end_column - 1) \
+            if span.end_line is not None and span.end_column is not None else None
         exact: list[cst.CSTNode] = []
         around: list[tuple[int, cst.CSTNode]] = []
         for node, rng in self.positions.items():
@@ -119,3 +126,29 @@ def diff_edit(path: str, old: str, new: str) -> Edit:
     while tail < limit - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
         tail += 1
     return Edit(path, head, len(old) - tail, new[head:len(new) - tail])
+
+
+class Fragment:
+    """One expression of a file parsed on its own, for an edit that needs nothing else of
+    the module (a keyword of a call): no parse and no positions of the whole file. Its
+    :meth:`replace` gives the same character edit a :class:`PySource` would."""
+
+    def __init__(self, path: str, text: str, start: int, end: int, newline: str) -> None:
+        self.path = path
+        self.text = text
+        self.start = start
+        self.end = end
+        self.newline = newline
+        try:
+            self.node = cst.parse_expression("(" + text[start:end] + ")")
+        except Exception as exc:  # noqa: BLE001 - not one expression: the module parse decides
+            raise PySourceError(f"cannot parse {path}:{start}: {exc}") from None
+
+    def _code(self, node: cst.CSTNode) -> str:
+        code = cst.Module([], default_newline=self.newline).code_for_node(node)
+        return code[1:-1] if code.startswith("(") and code.endswith(")") else "\0"
+
+    def replace(self, old: cst.CSTNode, new: cst.CSTNode) -> Edit:
+        code = self._code(self.node.deep_replace(old, new))  # type: ignore[arg-type]
+        edit = diff_edit(self.path, self.text[self.start:self.end], code)
+        return Edit(self.path, self.start + edit.start, self.start + edit.end, edit.replacement)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promptlint.fix.files import overlaps
+from promptlint.fix.files import fit_breaks, overlaps
 from promptlint.fix.structure import argument_edits, cache_edits, remove_edits
 from promptlint.fix.textmap import text_edits
 from promptlint.fix.workspace import FixError, Workspace
@@ -23,6 +23,10 @@ def resolve(fix: Fix, project: Project, workspace: Workspace) -> list[Edit]:
             out += cache_edits(project, workspace, edit)
         elif isinstance(edit, RemoveEdit):
             out += remove_edits(project, workspace, edit)
+    by_path: dict[str, list[Edit]] = {}
+    for edit in dict.fromkeys(out):
+        by_path.setdefault(edit.path, []).append(edit)
+    out = [e for path, mine in by_path.items() for e in fit_breaks(workspace.source(path).text, mine)]
     unique = sorted(dict.fromkeys(out), key=lambda e: (e.path, e.start, e.end))
     for a, b in zip(unique, unique[1:]):
         if a.path == b.path and overlaps(a, b):

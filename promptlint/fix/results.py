@@ -3,11 +3,10 @@ diffs that reports render."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 from promptlint.engine import Analysis
-from promptlint.fix.files import SourceText, split_lines
+from promptlint.fix.files import SourceText
 from promptlint.fix.measure import Measured
 from promptlint.types import Edit, PricedFinding
 
@@ -39,7 +38,9 @@ class FixRun:
     total: Measured | None = None
     after: Analysis | None = None  # the tree with the applied fixes, analyzed again
     written: list[str] = field(default_factory=list)
-    refused: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # path -> why it was not written
+    notes: dict[str, str] = field(default_factory=dict)  # path -> how it was written (through a link, in place)
+    notices: list[str] = field(default_factory=list)  # about earlier runs and undone writes
     unfixable: int = 0  # findings without an automatic fix
 
     def by_status(self, status: str) -> list[FixResult]:
@@ -47,12 +48,4 @@ class FixRun:
 
     def diff(self) -> str:
         """One unified diff of every applied change, file by file."""
-        return "".join(unified_diff(path, source.text, text) for path, (source, text) in sorted(self.files.items()))
-
-
-def unified_diff(path: str, old: str, new: str) -> str:
-    lines = difflib.unified_diff(split_lines(old), split_lines(new), fromfile=f"a/{path}", tofile=f"b/{path}")
-    out = []
-    for line in lines:
-        out.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
-    return "".join(out)
+        return "".join(source.diff(text) for _, (source, text) in sorted(self.files.items()))

@@ -8,10 +8,11 @@ from pathlib import Path
 from promptlint.config import Config
 from promptlint.engine import Analysis, Scan, analyze, open_cache, scan_tree
 from promptlint.fix import verify
-from promptlint.fix.files import SourceText, apply_edits, overlaps, parse_problem, write_source
+from promptlint.fix.files import SourceText, apply_edits, overlaps, parse_problem
+from promptlint.fix.writer import write_run
 from promptlint.fix.measure import Costs, Remeasurer
 from promptlint.fix.resolve import resolve
-from promptlint.fix.results import APPLIED, FAILED, REFUSED, SKIPPED, SUGGESTED, FixResult, FixRun, unified_diff
+from promptlint.fix.results import APPLIED, FAILED, REFUSED, SKIPPED, SUGGESTED, FixResult, FixRun
 from promptlint.fix.workspace import FixError, Workspace
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
@@ -141,19 +142,20 @@ class Fixer:
             if problem:
                 result.reason = f"{path}: the edited file would not parse ({problem})"
                 return result
-        after = self.measurer.rescan(self._overlay(state, {p: t for p, (_, t) in texts.items()}))
-        problem = verify.problem(fix, project, after.project, set(texts))
+        # The state's scan already holds the earlier passes' edits: only this fix's files are new.
+        before, after = self.measurer.local(state.scanned, {p: (s.kind, s.encode(t)) for p, (s, t) in texts.items()})
+        problem = verify.problem(fix, before, after, set(texts))
         if problem:
             result.reason = problem
             return result
         if fix.applicability == "safe":
-            others = verify.side_effects(fix, project, after.project)
+            others = verify.side_effects(fix, before, after)
             if others:
                 result.applicability = "unsafe"
                 more = f" and {len(others) - 1} more" if len(others) > 1 else ""
                 result.notes.append(f"unsafe here: it also changes `{others[0]}`{more}")
-        result.measured = self.measurer.difference(state.costs, self.measurer.costs(after.project))
-        result.diff = "".join(unified_diff(p, s.text, t) for p, (s, t) in sorted(texts.items()))
+        result.measured = self.measurer.difference(self.measurer.before_costs(before), self.measurer.costs(after))
+        result.diff = "".join(s.diff(t) for _, (s, t) in sorted(texts.items()))
         result.status = APPLIED if result.applicability == "safe" or self.unsafe else SUGGESTED
         return result
 
@@ -209,39 +211,11 @@ class Fixer:
         return texts
 
     def write(self, run: FixRun) -> None:
-        """Write every edited file, except a group of files that fixes edit together when
-        any of them changed on disk since it was read (none of that group is written)."""
-        applied = run.by_status(APPLIED)
-        group = {path: path for path in run.files}
-
-        def find(path: str) -> str:
-            while group[path] != path:
-                path = group[path]
-            return path
-
-        for result in applied:
-            paths = [p for p in result.paths if p in group]
-            for other in paths[1:]:
-                group[find(other)] = find(paths[0])
-        changed = set()
-        for path, (source, _) in run.files.items():
-            try:
-                current = Path(source.abspath).read_bytes()
-            except OSError:
-                current = None
-            if current != source.data:
-                changed.add(find(path))
-        for path, (source, text) in sorted(run.files.items()):
-            if find(path) in changed:
-                run.refused[path] = "it, or a file fixed together with it, changed since promptlint read it"
-                continue
-            try:
-                write_source(source, text)
-                run.written.append(path)
-            except OSError as exc:
-                run.refused[path] = str(exc)
-        for result in applied:
-            hit = [p for p in result.paths if p in run.refused]
+        """Write every edited file (:mod:`writer`); a fix whose file is not written is refused."""
+        root = Path(self.config.root)
+        write_run(run, root, root / self.config.cache_dir)
+        for result in run.by_status(APPLIED):
+            hit = sorted(p for p in result.paths if p in run.refused)
             if hit:
                 result.status = REFUSED
                 result.reason = f"{hit[0]} not written: {run.refused[hit[0]]}"

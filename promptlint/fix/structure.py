@@ -23,21 +23,36 @@ _INTEGER = re.compile(r"^(\s*)(\d+)(\s*)$")
 _YAML_KEY_VALUE = re.compile(r"^(\s*[\w-]+\s*:\s*)(\d+)(\s*(?:#.*)?)$")
 
 
+_REQUESTS: dict[int, tuple[Project, dict[str, Request]]] = {}
+
+
 def _request(project: Project, request_id: str) -> Request:
-    for request in project.requests:
-        if request.id == request_id:
-            return request
-    raise FixError(f"no request `{request_id}`")
+    """The project's request by id (indexed once per project: every fix looks one up)."""
+    held = _REQUESTS.get(id(project))
+    if held is None or held[0] is not project:
+        _REQUESTS.clear()
+        index: dict[str, Request] = {}
+        for r in project.requests:
+            index.setdefault(r.id, r)  # the first of a repeated id, as a scan would find
+        held = _REQUESTS[id(project)] = (project, index)
+    request = held[1].get(request_id)
+    if request is None:
+        raise FixError(f"no request `{request_id}`")
+    return request
 
 
-def _call(workspace: Workspace, request: Request) -> tuple[PySource, cst.Call]:
+def _call(workspace: Workspace, request: Request, alone: bool = False) -> tuple[PySource, cst.Call]:
     """The call that takes the request's parameters: the API call, or for LangChain the
-    chat model's constructor (``ChatOpenAI(model=...)``), where the cap and model are set."""
+    chat model's constructor (``ChatOpenAI(model=...)``), where the cap and model are set.
+    ``alone``: the edit needs only the call, which is then parsed on its own when it can be."""
     span = request.span
     if request.provider == "langchain":
         if request.model_span is None:
             raise FixError(f"{span.path}:{span.line}: the chat model's constructor was not found")
         span = request.model_span
+    found = workspace.call(span) if alone else None
+    if found is not None:
+        return found  # type: ignore[return-value]
     py = workspace.python(span.path)
     located = py.find(span, (cst.Call,))
     if located is None:
@@ -55,12 +70,44 @@ def _guard(edit):
 # keywords ------------------------------------------------------------------------------
 def argument_edits(project: Project, workspace: Workspace, edit: ArgumentEdit) -> list[Edit]:
     request = _request(project, edit.request)
-    if workspace.source(request.span.path).kind != "python":
+    if not workspace.source(request.span.path).is_python:
         return _yaml_argument(project, workspace, request, edit)
-    py, call = _call(workspace, request)
+    direct = _keyword_value(workspace, request, edit)
+    if direct is not None:
+        return [direct]
+    py, call = _call(workspace, request, alone=True)
     if pyedits.keyword(call, edit.name) is None and edit.name == request.max_tokens_param and request.max_tokens_span:
         return [_set_elsewhere(project, workspace, request, edit)]
     return [_guard(lambda: pyedits.set_keyword(py, call, edit.name, edit.value))]
+
+
+_PLAIN_VALUE = r"(\d+|\"[^\"\\\\\n]*\"|'[^'\\\\\n]*')"  # an integer, or a string without escapes
+_KEYWORD = re.compile(rf"^(\w+)(\s*=\s*){_PLAIN_VALUE}$")
+_VALUE = re.compile(rf"^{_PLAIN_VALUE}$")
+
+
+def _keyword_value(workspace: Workspace, request: Request, edit: ArgumentEdit) -> Edit | None:
+    """``name=4096`` (or ``name="a-model"``) written in the call, its value replaced by
+    ``edit.value`` on its own characters: no parse of the module. None when the keyword
+    is written any other way (libcst then edits the call)."""
+    span = request.max_tokens_span if edit.name == request.max_tokens_param else \
+        request.model_span if edit.name == "model" and request.provider != "langchain" else None
+    if span is None or not _VALUE.match(edit.value):
+        return None
+    found = workspace.slice(span)
+    if found is None:
+        return None
+    source, start, end = found
+    m = _KEYWORD.match(source.code[start:end])
+    if m is None or m.group(1) != edit.name or (m.group(3)[0] in "'\"") != (edit.value[0] in "'\""):
+        return None
+    value = edit.value
+    if value[0] in "'\"" and m.group(3)[0] != value[0]:
+        quote = m.group(3)[0]
+        if quote in value[1:-1]:
+            return None
+        value = quote + value[1:-1] + quote  # the file's own quote
+    return Edit(span.path, start + m.start(3), start + m.end(3), value)
 
 
 def _set_elsewhere(project: Project, workspace: Workspace, request: Request, edit: ArgumentEdit) -> Edit:
@@ -108,7 +155,7 @@ def _yaml_argument(project: Project, workspace: Workspace, request: Request, edi
 # cache breakpoints ---------------------------------------------------------------------
 def cache_edits(project: Project, workspace: Workspace, edit: CacheEdit) -> list[Edit]:
     request = _request(project, edit.request)
-    if workspace.source(request.span.path).kind != "python" or request.provider not in ("anthropic", "litellm"):
+    if not workspace.source(request.span.path).is_python or request.provider not in ("anthropic", "litellm"):
         raise FixError(f"{request.span.path}: cache breakpoints are only added to Anthropic and LiteLLM calls in Python")
     py, call = _call(workspace, request)
     if edit.part is None:
@@ -222,7 +269,7 @@ def remove_edits(project: Project, workspace: Workspace, edit: RemoveEdit) -> li
     out: list[Edit] = []
     for path in sorted(paths):
         mine = [s for s in spans if s.path == path]
-        if workspace.source(path).kind == "python":
+        if workspace.source(path).is_python:
             out.extend(_remove_python(workspace.python(path), mine))
         elif workspace.source(path).kind == "yaml":
             out.append(_remove_yaml_item(workspace, path, mine))

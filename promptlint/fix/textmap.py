@@ -16,11 +16,11 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from promptlint.fix.literals import MARK, STRING_NODES, LiteralError, LiteralView, check_rewritten, expected_value, \
     read_literal, rewrite
-from promptlint.extract.source import LineIndex
+from promptlint.extract.source import NEWLINE, LineIndex
 from promptlint.fix.workspace import FixError, Workspace
 from promptlint.types import Edit, Span, Template, TextEdit
 
@@ -311,6 +311,10 @@ def _walk(mine: str, own: list[bool], value: str) -> list | None:
             else:
                 emit("delete", 1, 0)
                 i += 1
+        elif here == "\n" and there == "\r":  # a CRLF or CR line break, read as \n
+            size = 2 if value.startswith("\r\n", j) else 1
+            emit("replace", 1, size)
+            i, j = i + 1, j + size
         elif there is not None and there in " \t\r\n":
             emit("insert", 0, 1)
             j += 1
@@ -371,27 +375,84 @@ def _slide_whitespace(ops: list, value: str) -> list:
 
 def target_for(span: Span, workspace: Workspace, segments) -> Target:
     source = workspace.source(span.path)
-    if source.kind == "python":
+    if source.is_python:
+        alone = workspace.literal(span)
+        if alone is not None:
+            try:
+                return LiteralTarget(span.path, read_literal(alone.node, alone.start, source.code), source.code,
+                                     source.newline)
+            except LiteralError:
+                pass  # read it from the parsed module, which says why
         py = workspace.python(span.path)
         located = py.find(span, STRING_NODES)
         if located is None:
             what = "a run-time value" if any(s.hole is not None for s in segments) else "text"
             raise FixError(f"{span.path}:{span.line}: the edit covers {what} that is not written in a string literal")
         try:
-            view = read_literal(located.node, located.start, source.text)
+            view = read_literal(located.node, located.start, source.code)
         except LiteralError as exc:
             raise FixError(f"{span.path}:{span.line}: {exc}") from None
-        return LiteralTarget(span.path, view, source.text, source.newline)
+        return LiteralTarget(span.path, view, source.code, source.newline)
     if span.start is None or span.end is None:
         raise FixError(f"{span.path}:{span.line}: the text has no exact location in the file")
     value = source.text[span.start:span.end]
     for seg in segments:
-        if seg.hole is None and not seg.exact:
+        if seg.hole is None and not seg.exact and not _is_break(seg, value):
             raise FixError(f"{span.path}:{span.line}: the text is not a verbatim slice of the file "
                            "(an escape or a folded line)")
         if seg.hole is not None and not (value.startswith("{") and value.rstrip().endswith("}")):
             raise FixError(f"{span.path}:{span.line}: the placeholder `{seg.hole}` has no exact location")
     return SliceTarget(span.path, span.start, value, source.text)
+
+
+def _is_break(segment, value: str) -> bool:
+    """A line break of a CRLF or CR file placed by :func:`located_breaks`."""
+    return bool(segment.text) and segment.text == "\n" * len(NEWLINE.findall(value)) and not NEWLINE.sub("", value)
+
+
+def located_breaks(template: Template, workspace: Workspace) -> Template:
+    """The template with the line breaks of CRLF and CR files put in their place.
+
+    Extraction reads a ``\r\n`` or ``\r`` as ``\n``, which is no slice of the file, so
+    such a break has no exact location. It lies where the exact text before it ends (or
+    where the exact text after it starts); found there, it is edited as the file's own
+    break, so a deleted line takes its whole break and a CRLF file stays CRLF.
+    """
+    segments = list(template.segments)
+    changed = False
+    for i, seg in enumerate(segments):
+        if seg.hole is not None or seg.exact or not seg.text or seg.text.strip("\n") or seg.span is None:
+            continue
+        try:
+            source = workspace.source(seg.span.path)
+        except FixError:
+            continue
+        if source.is_python:
+            continue
+        count = len(seg.text)
+        place = _breaks_after(source.text, segments[i - 1] if i else None, seg.span.path, count)
+        if place is None:
+            place = _breaks_before(source.text, segments[i + 1] if i + 1 < len(segments) else None,
+                                   seg.span.path, count)
+        if place is not None:
+            segments[i] = replace(seg, span=LineIndex(source.text).span(seg.span.path, *place))
+            changed = True
+    return replace(template, segments=tuple(segments)) if changed else template
+
+
+def _breaks_after(text: str, before, path: str, count: int) -> tuple[int, int] | None:
+    if before is None or not before.exact or before.span is None or before.span.path != path or before.span.end is None:
+        return None
+    m = re.compile(rf"(?:\r\n|\r|\n){{{count}}}").match(text, before.span.end)
+    return (m.start(), m.end()) if m else None
+
+
+def _breaks_before(text: str, after, path: str, count: int) -> tuple[int, int] | None:
+    if after is None or not after.exact or after.span is None or after.span.path != path or after.span.start is None:
+        return None
+    end = after.span.start
+    m = re.compile(rf"(?:\r\n|\r|\n){{{count}}}\Z").search(text[max(0, end - 2 * count):end])
+    return (end - len(m.group()), end) if m else None
 
 
 def text_edits(templates: dict[str, Template], workspace: Workspace, edits: list[TextEdit]) -> list[Edit]:
@@ -403,7 +464,9 @@ def text_edits(templates: dict[str, Template], workspace: Workspace, edits: list
         template = templates.get(edit.template)
         if template is None:
             raise FixError(f"no template `{edit.template}`")
-        tmap = maps.setdefault(edit.template, TemplateMap(template, workspace))
+        if edit.template not in maps:
+            maps[edit.template] = TemplateMap(located_breaks(template, workspace), workspace)
+        tmap = maps[edit.template]
         for target, va, vb, replacement in tmap.changes(edit):
             key = target.key
             targets.setdefault(key, target)

@@ -29,6 +29,7 @@ class View:
     cwd: str
     paint: Palette = PLAIN
     detail: str = "normal"
+    verbose: bool = False  # JSON: why each template is a prompt (its evidence)
 
     def path(self, relpath: str) -> str:
         full = os.path.normpath(os.path.join(self.root, relpath))

@@ -18,12 +18,29 @@ def template_entry(analysis, tid: str, view) -> dict:
         "placeholders": list(t.placeholders), "model": analysis.measurements.template_models[tid],
         "usd_per_request": round_usd(price.usd_per_request), "usd_per_month": round_usd(price.usd_per_month),
         "exact": tid in analysis.measurements.exact_templates,
+        "count": analysis.measurements.template_count(tid),
         "traffic": analysis.traffic.of_template(tid).to_json(), "production": analysis.traffic.of_template(tid).production,
     }
     if t.span.cell is not None:
         entry["cell"] = t.span.cell
     if t.notes:
         entry["notes"] = list(t.notes)
+    if view.verbose:
+        entry["evidence"] = [{"kind": e.kind, "detail": e.detail} for e in t.evidence]
+    return entry
+
+
+def use_entry(analysis, use, view) -> dict:
+    """A place that composes prompts defined elsewhere: listed beside the templates so it
+    can be found, marked ``use_of``, with the tokens of what it names (counted once, there)."""
+    templates = analysis.measurements.templates
+    entry = {
+        "id": use.id, "path": view.path(use.path), "line": use.span.line, "end_line": use.span.end_line or use.span.line,
+        "kind": "use", "use": use.kind, "use_of": list(use.templates),
+        "tokens": sum(templates.get(t, 0) for t in use.templates),
+    }
+    if use.span.cell is not None:
+        entry["cell"] = use.span.cell
     return entry
 
 
@@ -36,7 +53,7 @@ def request_entry(analysis, request, view) -> dict:
         "max_tokens": request.max_tokens, "cache_breakpoints": request.cache_breakpoints,
         "automatic_cache": request.auto_cache is not None, "in_loop": request.in_loop, "stream": request.stream,
         "batch": request.batch, "templates": list(request.templates), "input_tokens": counts.input_tokens,
-        "exact": counts.exact,
+        "exact": counts.exact, "count": counts.count,
         "usd_per_request": round_usd(price.usd_per_request), "usd_per_month": round_usd(price.usd_per_month),
         "traffic": request_json(analysis.traffic.of_request(request.id)),
         "production": analysis.traffic.of_request(request.id).production,
@@ -45,6 +62,8 @@ def request_entry(analysis, request, view) -> dict:
         entry["cell"] = request.span.cell
     if request.unresolved:
         entry["unresolved"] = list(request.unresolved)
+    if request.notes:
+        entry["notes"] = list(request.notes)
     return entry
 
 
@@ -88,7 +107,8 @@ def build_document(analysis, view, findings: bool = True, comparison=None) -> di
             "estimated": analysis.measurements.estimated,
             "requests_per_month": config.requests_per_month, "cache_hit_rate": config.cache_hit_rate,
         },
-        "templates": [template_entry(analysis, t, view) for t in sorted_templates(analysis)],
+        "templates": [template_entry(analysis, t, view) for t in sorted_templates(analysis)]
+                     + [use_entry(analysis, u, view) for u in analysis.project.uses],
         "requests": [request_entry(analysis, r, view) for r in sorted_requests(analysis)],
     }
     if analysis.measurements.notes:

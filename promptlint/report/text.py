@@ -64,7 +64,7 @@ def request_rows(analysis, view, production: bool = True) -> list[list[str]]:
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
         rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request),
-                     _tokens(analysis, counts.input_tokens, counts.exact),
+                     _tokens(counts.input_tokens, counts.count),
                      counts.model, rate_label(site), f"{location(request.span, view, False)} {request.id.split('::', 1)[-1]}"])
     return rows
 
@@ -108,15 +108,15 @@ def template_rows(analysis, view, limit: int | None) -> list[list[str]]:
         template = analysis.project.templates[tid]
         price = analysis.template_prices[tid]
         rows.append([fmt_usd(price.usd_per_month), fmt_usd(price.usd_per_request),
-                     _tokens(analysis, analysis.measurements.templates[tid], tid in analysis.measurements.exact_templates),
+                     _tokens(analysis.measurements.templates[tid], analysis.measurements.template_count(tid)),
                      template.role,
                      f"{location(template.span, view, False)} {tid.split('::', 1)[-1] if '::' in tid else ''}".rstrip()])
     return rows
 
 
-def _tokens(analysis, n: int, exact: bool) -> str:
-    """A count; with exact counting on, estimates that remain are marked ``~``."""
-    return fmt_int(n) if exact or analysis.measurements.tokenizer != "anthropic" else f"~{fmt_int(n)}"
+def _tokens(n: int, kind: str) -> str:
+    """A count; estimates are marked ``~``."""
+    return f"~{fmt_int(n)}" if kind == "estimate" else fmt_int(n)
 
 
 def _article(percent: str) -> str:
@@ -127,12 +127,8 @@ def _article(percent: str) -> str:
 def footer(analysis) -> str:
     config = analysis.config
     measured = analysis.measurements
-    if measured.tokenizer != "anthropic":
-        kind = "offline estimates"
-    elif measured.estimated:
-        kind = "exact (count_tokens) except those marked ~ (offline estimates)"
-    else:
-        kind = "exact (count_tokens)"
+    exact = "exact (count_tokens)" if measured.tokenizer == "anthropic" else "exact (offline tokenizers)"
+    kind = f"{exact} except those marked ~ (estimates)" if measured.estimated else exact
     notes = "".join(f"\nNote: {n}." for n in (*measured.notes, *analysis.traffic.notes))
     rate = f"{config.cache_hit_rate:.0%}"
     return (f"Tokens are {kind}; {sources_sentence(analysis)}; caching is priced at {_article(rate)} {rate} "

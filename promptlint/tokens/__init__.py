@@ -1,14 +1,14 @@
 """Stage 3: count tokens of every template and request.
 
 A request's input is what the API bills before the model answers: tool schemas, the
-system prompt and every message, plus the per-request and per-message framing the API
-adds (``overhead`` in ``data/calibration.toml``) and, when tools are given, the tool-use
-system prompt the API inserts (``tool_use_system_tokens`` in ``data/models.toml``).
-Holes count nothing: placeholders are never guessed.
+system prompt and every message, plus the frames the API adds around them and, when tools
+are given, the tool-use system prompt (:mod:`promptlint.tokens.frames`). Holes count
+nothing: placeholders are never guessed.
 
-With ``tokenizer = "anthropic"`` the offline measurement is refined by exact counts from
-the token-counting API (:mod:`promptlint.tokens.exact`) for requests and templates of
-Claude models; everything else keeps its offline estimate.
+Every count carries how it was made (``COUNT_KINDS``): ``exact-offline`` (the model's own
+tokenizer run here, and a measured frame), ``exact-api`` (``count_tokens`` answered, with
+``tokenizer = "anthropic"``) or ``estimate`` (a calibrated legacy count, or a frame whose
+size is not measured).
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ from typing import Callable
 
 from promptlint.config import Config
 from promptlint.models import ModelCatalog
-from promptlint.tokens.offline import OfflineCounter, overheads
+from promptlint.tokens.frames import request_frame
+from promptlint.tokens.offline import OfflineCounter, is_exact
 from promptlint.types import Project, Request
+
+COUNT_KINDS = ("exact-offline", "exact-api", "estimate")
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,8 @@ class RequestTokens:
     parts: tuple[int, ...]  # tokens of each part, aligned with Request.parts
     overhead: int
     input_tokens: int
-    exact: bool = False
+    exact: bool = False  # counted by count_tokens
+    count: str = "estimate"  # one of COUNT_KINDS
 
     def prefix(self, upto: int) -> int:
         """Tokens of parts[0..upto] inclusive, with the framing overhead."""
@@ -51,12 +55,18 @@ class Measurements:
     notes: tuple[str, ...] = ()
     exact_templates: frozenset[str] = frozenset()  # template ids counted by the API
     warnings: tuple[str, ...] = ()  # shown once on stderr (exact counting fell back)
+    template_counts: dict[str, str] = field(default_factory=dict)  # template id -> one of COUNT_KINDS
 
     @property
     def estimated(self) -> bool:
-        """Whether any count is an offline estimate."""
-        return (not all(r.exact for r in self.requests.values())
-                or len(self.exact_templates) < len(self.templates))
+        """Whether any count is an estimate."""
+        return any(r.count == "estimate" for r in self.requests.values()) or any(
+            self.template_count(t) == "estimate" for t in self.templates)
+
+    def template_count(self, tid: str) -> str:
+        if tid in self.exact_templates:
+            return "exact-api"
+        return self.template_counts.get(tid, "estimate")
 
 
 class TokenCounter:
@@ -77,17 +87,19 @@ class TokenCounter:
     def count_many(self, texts: list[str], model: str | None) -> list[int]:
         return [n for n, _ in self.count_marked(texts, model)]
 
-    def count_marked(self, texts: list[str], model: str | None) -> list[tuple[int, bool]]:
-        """Tokens of each text alone, and whether the count is exact: it is for a Claude
-        model when the API is in use and answered (text that is only whitespace is not sent)."""
+    def count_marked(self, texts: list[str], model: str | None) -> list[tuple[int, str]]:
+        """Tokens of each text alone and how each was counted (one of ``COUNT_KINDS``): with
+        the API in use, Claude texts are counted by it when it answers (text that is only
+        whitespace is not sent)."""
         family = self.catalog.family(model)
-        counts = [(self.offline.scale(r, family), False) for r in self.offline.raw_many(texts)]
+        kind = "exact-offline" if is_exact(family) else "estimate"
+        counts = [(n, kind) for n in self.offline.count_many(texts, family)]
         if self.exact is not None and model and self.exact.applies(model):
             wanted = [i for i, t in enumerate(texts) if t.strip()]
             got, _ = self.exact.count_batch([(model, texts[i]) for i in wanted], [])
             for i, n in zip(wanted, got):
                 if n is not None:
-                    counts[i] = (n, True)
+                    counts[i] = (n, "exact-api")
         return counts
 
 
@@ -118,30 +130,18 @@ def request_model(request: Request, catalog: ModelCatalog, default_model: str) -
     return catalog.fallback(request.provider, default_model)
 
 
-def request_overhead(request: Request, catalog: ModelCatalog, model: str) -> int:
-    framing = overheads()
-    # The system prompt is framed like one more message (data/calibration.toml, [overhead]).
-    messages = len({p.message for p in request.parts if p.message is not None})
-    messages += any(p.section == "system" for p in request.parts)
-    tools = sum(1 for p in request.parts if p.section == "tools")
-    total = framing.get("request", 0) + framing.get("message", 0) * max(messages, 1) + framing.get("tool", 0) * tools
-    if tools:
-        facts = catalog.facts(model)
-        if facts is not None and facts.tool_use_system_tokens:
-            total += facts.tool_use_system_tokens
-    return total
-
-
 def request_tokens(request: Request, project: Project, catalog: ModelCatalog, model: str,
-                   count: Callable[[str], int]) -> RequestTokens:
+                   count: Callable[[str], int], exact_text: bool = False) -> RequestTokens:
     """``request`` counted for ``model``: each known template part by ``count``, holes as
-    nothing, plus the framing the API adds."""
+    nothing, plus the frame the API adds. ``exact_text``: ``count`` is the model's own
+    tokenizer, so the total is exact when the frame is measured too."""
     parts = tuple(
         count(project.templates[p.template].text) if p.template is not None and p.template in project.templates else 0
         for p in request.parts
     )
-    overhead = request_overhead(request, catalog, model)
-    return RequestTokens(model, parts, overhead, overhead + sum(parts))
+    frame = request_frame(request, catalog, model)
+    kind = "exact-offline" if exact_text and frame.measured else "estimate"
+    return RequestTokens(model, parts, frame.tokens, frame.tokens + sum(parts), count=kind)
 
 
 def measure(project: Project, counter: TokenCounter, default_model: str) -> Measurements:
@@ -156,21 +156,41 @@ def measure(project: Project, counter: TokenCounter, default_model: str) -> Meas
 def measure_offline(project: Project, counter: TokenCounter, default_model: str) -> Measurements:
     catalog = counter.catalog
     offline = counter.offline
-    texts = [t.text for t in project.templates.values()]
-    raw = dict(zip(texts, offline.raw_many(texts)))
-
     template_models: dict[str, str] = {}
-    requests: dict[str, RequestTokens] = {}
+    request_models = {}
     for request in project.requests:
         model = request_model(request, catalog, default_model)
-        family = catalog.family(model)
+        request_models[request.id] = model
         for tid in request.templates:
             template_models.setdefault(tid, model)
-        requests[request.id] = request_tokens(request, project, catalog, model,
-                                              lambda text: offline.scale(raw[text], family))
-    templates = {}
+    for tid in project.templates:
+        template_models.setdefault(tid, default_model)
+
+    by_family: dict[str, set[str]] = {}
+    for request in project.requests:
+        family = catalog.family(request_models[request.id])
+        texts = by_family.setdefault(family, set())
+        texts.update(project.templates[t].text for t in request.templates if t in project.templates)
+    for tid, model in template_models.items():
+        by_family.setdefault(catalog.family(model), set()).add(project.templates[tid].text)
+    counted = {}
+    for family, texts in by_family.items():
+        ordered = sorted(texts)
+        counted[family] = dict(zip(ordered, offline.count_many(ordered, family)))
+
+    requests: dict[str, RequestTokens] = {}
+    for request in project.requests:
+        model = request_models[request.id]
+        family = catalog.family(model)
+        requests[request.id] = request_tokens(request, project, catalog, model, counted[family].__getitem__,
+                                              exact_text=is_exact(family))
+    templates, kinds = {}, {}
     for tid, template in project.templates.items():
-        model = template_models.get(tid, default_model)
-        templates[tid] = offline.scale(raw[template.text], catalog.family(model))
-        template_models.setdefault(tid, model)
-    return Measurements("offline", templates, template_models, requests)
+        family = catalog.family(template_models[tid])
+        templates[tid] = counted[family][template.text]
+        kinds[tid] = "exact-offline" if is_exact(family) else "estimate"
+    framed = sum(1 for r in requests.values() if r.count == "estimate" and is_exact(catalog.family(r.model)))
+    notes = (f"{framed} of {len(requests)} requests send a shape whose frame is not measured (a system prompt "
+             "on models after Opus 4.6, several messages or tools): their texts are counted exactly, the few "
+             "tokens of framing are estimates",) if framed else ()
+    return Measurements("offline", templates, template_models, requests, template_counts=kinds, notes=notes)

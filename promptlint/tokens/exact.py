@@ -68,7 +68,7 @@ def refine(offline: Measurements, project: Project, counter: TokenCounter) -> Me
         stand_ins += body.stand_ins
         left_out += body.left_out
         requests[request.id] = replace(before, parts=parts, overhead=max(0, total - sum(parts)),
-                                       input_tokens=total, exact=True)
+                                       input_tokens=total, exact=True, count="exact-api")
 
     notes = [f"{exact_requests} of {len(project.requests)} requests and {len(exact_ids)} of "
              f"{len(project.templates)} templates counted exactly with count_tokens "
@@ -80,10 +80,11 @@ def refine(offline: Measurements, project: Project, counter: TokenCounter) -> Me
         notes.append(f"{_n(left_out, 'part')} of unknown length (history lists, unresolved values) not sent, "
                      "counting nothing")
     if other:
-        notes.append(f"{_n(other, 'request')} to non-Anthropic models: offline estimates "
+        notes.append(f"{_n(other, 'request')} to non-Anthropic models: counted offline "
                      "(count_tokens counts Claude models only)")
     measured = Measurements("anthropic", templates, dict(offline.template_models), requests,
-                            notes=(*offline.notes, *notes), exact_templates=frozenset(exact_ids))
+                            notes=(*offline.notes, *notes), exact_templates=frozenset(exact_ids),
+                            template_counts=offline.template_counts)
     return with_warnings(measured, counter)
 
 

@@ -1,9 +1,14 @@
-"""The offline counter: Claude's legacy BPE run through ``tokenizers``, then calibrated.
+"""The offline counter: exact where a vocabulary exists, a labelled estimate elsewhere.
 
-The BPE is exact only for Claude 2; for later models its count is multiplied by a
-per-tokenizer-family factor from ``data/calibration.toml`` (each with its basis and
-sources) or from the user's ``calibration`` config (written by ``promptlint calibrate``).
-Counts are therefore estimates and are labelled so.
+Exact families (``EXACT``): the Claude count reconstruction (:mod:`promptlint.tokens.claude`)
+for Claude 3 and later, tiktoken's o200k_base and cl100k_base for OpenAI
+(:mod:`promptlint.tokens.openai`), and Claude's legacy BPE for Claude 1 and 2, whose tokenizer
+it is. Any other family is counted with the legacy BPE times that family's factor from
+``data/calibration.toml`` or the user's ``calibration`` config (written by
+``promptlint calibrate``), and the count is an estimate.
+
+Counts here are of text alone; the message frames a request adds are in
+:mod:`promptlint.tokens.frames`.
 """
 
 from __future__ import annotations
@@ -21,12 +26,16 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 TOKENIZER_FILE = "claude-legacy-tokenizer.json.xz"
+CLAUDE = ("claude-3", "claude-4-7", "claude-4-8", "claude-5")
+OPENAI = {"openai-o200k": "o200k_base", "openai-cl100k": "cl100k_base"}
+LEGACY = "claude-legacy"
+EXACT = frozenset((*CLAUDE, *OPENAI, LEGACY))
 _lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
 def load_tokenizer():
-    """Decompress and build the BPE once per process (about a quarter of a second)."""
+    """Decompress and build the legacy BPE once per process (about a quarter of a second)."""
     from tokenizers import Tokenizer
 
     raw = lzma.decompress(resources.files("promptlint.data").joinpath(TOKENIZER_FILE).read_bytes())
@@ -48,18 +57,75 @@ def overheads() -> dict[str, int]:
     return {k: int(table[k]) for k in ("request", "message", "tool") if k in table}
 
 
+def prepare(family: str) -> None:
+    """Load ``family``'s tokenizer now (a background thread does, while files are read)."""
+    if family in OPENAI:
+        from promptlint.tokens.openai import openai_counter
+
+        openai_counter(OPENAI[family]).encoder
+    elif family in CLAUDE:
+        from promptlint.tokens.claude import claude_counter
+
+        claude_counter(family)
+    else:
+        load_tokenizer()
+
+
+def is_exact(family: str) -> bool:
+    return family in EXACT
+
+
 def _text_key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 class OfflineCounter:
-    """Counts text with the legacy BPE and scales by the model family's factor."""
+    """Counts text for a tokenizer family; counts survive between runs in ``store``."""
 
     def __init__(self, calibration: dict[str, float] | None = None, store=None) -> None:
         self.factors = family_factors()
         self.factors.update(calibration or {})
         self._raw: dict[str, int] = {}
+        self._counts: dict[tuple[str, str], int] = {}
         self.store = store  # a ScanCache: counts survive between runs, keyed by text hash
+
+    def count_many(self, texts: list[str], family: str) -> list[int]:
+        """Tokens of each text alone (no message frame) for ``family``."""
+        if family == LEGACY or family not in EXACT:
+            return [self.scale(r, family) for r in self.raw_many(texts)]
+        known = self._counts
+        missing: dict[str, str] = {}
+        for text in texts:
+            if (family, text) not in known and text not in missing:
+                stored = self.store.token_count(self._key(family, text)) if self.store is not None else None
+                if stored is None:
+                    missing[text] = self._key(family, text)
+                else:
+                    known[(family, text)] = stored
+        if missing:
+            fresh = dict(zip(missing, self._exact_counts(list(missing), family)))
+            known.update({(family, t): n for t, n in fresh.items()})
+            if self.store is not None:
+                self.store.remember_tokens({missing[t]: n for t, n in fresh.items()})
+        return [known[(family, t)] for t in texts]
+
+    def count(self, text: str, family: str) -> int:
+        return self.count_many([text], family)[0]
+
+    @staticmethod
+    def _key(family: str, text: str) -> str:
+        return _text_key(f"{family}\0{text}")
+
+    @staticmethod
+    def _exact_counts(texts: list[str], family: str) -> list[int]:
+        if family in OPENAI:
+            from promptlint.tokens.openai import openai_counter
+
+            return openai_counter(OPENAI[family]).content_many(texts)
+        from promptlint.tokens.claude import claude_counter
+
+        counter = claude_counter(family)
+        return [counter.content(t) for t in texts]
 
     def raw_many(self, texts: list[str]) -> list[int]:
         """Legacy-BPE counts; the tokenizer is loaded only for texts no run has counted."""
@@ -86,10 +152,9 @@ class OfflineCounter:
         return self.raw_many([text])[0]
 
     def factor(self, family: str) -> float:
+        if family == LEGACY:
+            return 1.0
         return self.factors.get(family, self.factors.get("claude-4", 1.0))
 
     def scale(self, raw: int, family: str) -> int:
         return int(round(raw * self.factor(family)))
-
-    def count(self, text: str, family: str) -> int:
-        return self.scale(self.raw(text), family)

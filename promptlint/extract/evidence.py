@@ -1,0 +1,221 @@
+"""What text looks like: the content half of the evidence that something is a prompt.
+
+Data flow is the strong evidence (text reaching an SDK slot is sent to a model whatever it
+looks like). Where there is no flow to follow, a name or the text itself must carry the
+case, and these tests say how far they can: a prompt-like name counts only on a prose
+value (never on ``""``, a filename, a glob, an id or an environment variable's name), and
+text with no telling name counts only when it reads as instructions to a model and shows
+none of the marks of other text a program holds (SQL, HTML, shell, usage help, log
+formats, code). The tests are deliberately strict: a missed constant costs one template,
+a wrong one costs the user's trust in every figure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from promptlint.types import Evidence
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+_HOLE_TEXT = re.compile(r"\{\{?\s*[A-Za-z_][\w.]*\s*\}\}?")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def reads_like_prose(text: str, holes: int = 0) -> bool:
+    """Three words or more, several lines of words, or a placeholder beside a word: the
+    least a prompt holds (``"Hello, Claude!"`` is two words: it needs a sink to count)."""
+    found = words(text)
+    if len(found) >= 3:
+        return True
+    stripped = text.strip()
+    if "\n" in stripped and len(found) >= 2:
+        return True
+    has_hole = holes > 0 or bool(_HOLE_TEXT.search(text))
+    return has_hole and len(found) >= 1
+
+
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
+_GLOB = re.compile(r"[*?]|\[[^\]\s]+\]")
+_PATHLIKE = re.compile(r"^[\w.~\-]*(?:[/\\][\w.~\-{}]+)+[/\\]?$|^[\w.~\-]+\.[A-Za-z][A-Za-z0-9]{0,7}$")
+_ENV = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_TOKEN = re.compile(r"^[\w.\-:/@+#]+$")
+
+# Extensions of files that hold prompt text: a name-matched constant holding such a
+# filename names a prompt file (``system_prompt_filename = "system_prompt.j2"``).
+PROMPT_FILE_EXTENSIONS = (".j2", ".jinja", ".jinja2", ".txt", ".md", ".markdown", ".prompt", ".prompty",
+                          ".tmpl", ".tpl", ".mustache", ".hbs", ".njk", ".liquid", ".yaml", ".yml")
+
+
+def not_text(text: str) -> str | None:
+    """Why a value without spaces is a name of something rather than text, or None.
+
+    ``"system_prompt.j2"`` is a filename, ``"*.j2"`` a glob, ``"OPENAI_API_KEY"`` an
+    environment variable's name, ``"langchain-ai/rag-prompt"`` or ``"system"`` an id."""
+    stripped = text.strip()
+    if not stripped:
+        return "empty"
+    if any(c.isspace() for c in stripped):
+        return None
+    if _URL.match(stripped):
+        return "a URL"
+    if _GLOB.search(stripped) and not _HOLE_TEXT.search(stripped):
+        return "a glob"
+    if _PATHLIKE.match(stripped):
+        return "a file path"
+    if _ENV.match(stripped):
+        return "an environment variable's name"
+    if _TOKEN.match(stripped):
+        return "an identifier"
+    return None
+
+
+def prompt_filename(text: str) -> bool:
+    """A relative path to a file of a prompt-text kind (``prompts/system.j2``)."""
+    stripped = text.strip()
+    return (not any(c.isspace() for c in stripped) and not _URL.match(stripped) and not _GLOB.search(stripped)
+            and stripped.lower().endswith(PROMPT_FILE_EXTENSIONS) and bool(_PATHLIKE.match(stripped)))
+
+
+# Instruction cues, each a class of its own: a prompt shows two different kinds. The orders
+# are the tasks people give a model (summarize, classify, answer in JSON), not the requests
+# an application makes of its user (please sign in, check your card): those address
+# "you" too, and must not read as instructions.
+_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("addresses the model", re.compile(r"\b(?:you|your|yourself)\b", re.IGNORECASE)),
+    ("gives a role", re.compile(
+        r"\b(?:you are (?:an?|the)\b|act as|your (?:task|job|role|goal)\b|as an? (?:ai|assistant|expert)\b|"
+        r"the (?:user|assistant)(?:'s)?\b|an? (?:ai|helpful) assistant)", re.IGNORECASE)),
+    ("gives orders", re.compile(
+        r"(?:^|[.!?:\n]\s*)[*_>#\-\s]*(?:[A-Za-z]+ly[*_]*\s+)?(?:respond|answer|summari[sz]e|write|return|provide|classify|translate|"
+        r"extract|generate|output|format|list|explain|describe|identify|determine|analy[sz]e|review|rewrite|"
+        r"do not|don't|never|always|ensure|include|avoid|think|consider|given|create|produce|reply|focus|"
+        r"limit|select|choose|rate|score|evaluate|compare|convert|phrase|imagine|pretend|act)\b",
+        re.IGNORECASE | re.MULTILINE)),
+    ("marks its parts", re.compile(r"</[A-Za-z_][\w-]*>")),
+    ("asks for a format", re.compile(
+        r"\b(?:json|xml|bullet points?|step by step|in the following format|one word|"
+        r"a single (?:word|number|digit|sentence|line)|in (?:one|two|three|\d+) sentences?|"
+        r"the following (?:text|question|document|input|conversation|code|request|message))\b", re.IGNORECASE)),
+)
+
+_SQL = re.compile(r"^\s*(?:(?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|PRAGMA)\b(?!\s+[a-z]+\s+[a-z]+\s+[a-z])"
+                  r"|(?:select\s+[\w*.,\s()]+?\s+from|insert\s+into|update\s+\w+\s+set|delete\s+from|"
+                  r"create\s+(?:table|index|view)|drop\s+table|pragma)\b)")
+_HTML = re.compile(r"^\s*<(?:!doctype|html|head|body|div|table|svg|\?xml)\b", re.IGNORECASE)
+_HTML_ATTRS = re.compile(r"<\w+\s+[\w:-]+=[\"']")
+_SHELL = re.compile(r"^\s*(?:#!|\$ |sudo |apt(?:-get)? |pip install |cd |export |set -e)", re.MULTILINE)
+_USAGE = re.compile(r"^\s*(?:usage|options|arguments|commands):", re.IGNORECASE | re.MULTILINE)
+_OPTION_LINE = re.compile(r"^\s*-{1,2}[A-Za-z][\w-]*(?:[ =,]|$)", re.MULTILINE)
+_LOG = re.compile(r"%\(\w+\)[sdif]|\{asctime\}|\{levelname\}")
+_CODE_LINE = re.compile(r"^\s*(?:def |class |import |from \S+ import |return |if .+:\s*$|for .+ in .+:\s*$|"
+                        r"\w+\s*=\s*\S.*[;)]\s*$|[{}]\s*$|}\s*else|function\s+\w+\s*\()", re.MULTILINE)
+_ERROR = re.compile(r"^\s*(?:error|failed|failure|cannot|can't|could not|unable|invalid|exception|warning|"
+                    r"traceback|missing|unknown|not found|no such)\b", re.IGNORECASE)
+
+
+def not_prose(text: str) -> str | None:
+    """What other kind of program text this is (SQL, HTML, shell, usage help, a log
+    format, code, an error message), or None."""
+    text = text[:CUE_WINDOW]
+    if _SQL.match(text):
+        return "SQL"
+    if _HTML.match(text) or len(_HTML_ATTRS.findall(text)) >= 3:
+        return "HTML"
+    lines = [line for line in text.splitlines() if line.strip()]
+    if _SHELL.match(text) or (lines and sum(1 for _ in _SHELL.finditer(text)) * 2 >= len(lines)):
+        return "a shell script"
+    if _USAGE.search(text) or len(_OPTION_LINE.findall(text)) >= 2:
+        return "usage help"
+    if _LOG.search(text):
+        return "a log format"
+    if lines and sum(1 for _ in _CODE_LINE.finditer(text)) * 3 >= len(lines) and len(lines) >= 2:
+        return "code"
+    if _ERROR.match(text) and len(words(text)) < 25:
+        return "an error message"
+    return None
+
+
+# Cues are looked for in the opening of a text: instructions come first, and a long text
+# (a document, a transcript) must not cost more than a short one.
+CUE_WINDOW = 6000
+
+
+def instruction_cues(text: str) -> list[str]:
+    """The kinds of instruction cue the text shows."""
+    head = text[:CUE_WINDOW]
+    return [name for name, pattern in _CUES if pattern.search(head)]
+
+
+MIN_CONTENT_WORDS = 8
+
+
+def content_evidence(text: str, holes: int = 0) -> Evidence | None:
+    """Evidence that text with no telling name or flow reads as instructions to a model:
+    eight words or more, two kinds of cue, one of them addressing the model, giving it a
+    role or giving orders, one setting it a task (orders, a format, tagged parts); and
+    nothing marks it as another kind of program text.
+    (Placeholders are no cue: e-mails and UI messages have them too.)"""
+    if len(words(text)) < MIN_CONTENT_WORDS:
+        return None
+    cues = instruction_cues(text)
+    found = set(cues)
+    if len(found) < 2 or not {"addresses the model", "gives a role", "gives orders"} & found \
+            or not {"gives orders", "asks for a format", "marks its parts"} & found:
+        return None
+    if not_prose(text):
+        return None
+    return Evidence("content", "reads as instructions: " + ", ".join(cues))
+
+
+# Under a prompt-like name, only text that is plainly another language is vetoed: a
+# prompt may well hold code, error wording or option lists as examples.
+_NAME_VETO = {"SQL", "HTML", "a shell script", "a log format"}
+
+
+def name_evidence(name: str, text: str, holes: int = 0) -> Evidence | None:
+    """A prompt-like name counts when its value is prose that is not other program text."""
+    count = len(words(text))
+    sentence = count >= 2 and text.rstrip()[-1:] in ".!?:"
+    prose = count >= 3 or ("\n" in text.strip() and count >= 2)  # a placeholder beside a word is not enough
+    if not (prose or sentence) or (not holes and not_text(text)) or not_prose(text) in _NAME_VETO:
+        return None
+    return Evidence("name", f"`{name}` holds prose")
+
+
+# A template file that renders another kind of file: a Dockerfile, Python, YAML, a shell
+# script, a web page. It is a prompt only when a request renders it.
+_RENDERS_OTHER = (".py", ".sh", ".bash", ".yml", ".yaml", ".json", ".toml", ".ini", ".cfg", ".conf", ".html",
+                  ".htm", ".xml", ".sql", ".js", ".ts", ".css", ".env", ".service", ".tf", ".hcl", ".rb", ".go",
+                  ".rs", ".java", ".c", ".h", ".cpp", ".ps1", ".bat", ".nginx", ".properties", ".csv", ".rst")
+_OTHER_STEMS = ("dockerfile", "containerfile", "makefile", "procfile", "vagrantfile", "jenkinsfile", "gemfile",
+                "nginx", "supervisord", "crontab", "docker-compose", "compose", "requirements", "setup", "pyproject")
+_PROMPT_PATH = re.compile(r"prompt|instruction|persona|system[_-]?message|system\b", re.IGNORECASE)
+_TEMPLATE_SUFFIX = re.compile(r"\.(?:j2|jinja2?|tmpl|tpl|mustache|hbs|njk|liquid)$", re.IGNORECASE)
+
+
+def renders_other(path: str) -> str | None:
+    """What other kind of file a template file renders (``Dockerfile.j2``: a Dockerfile)."""
+    name = path.rsplit("/", 1)[-1].lower()
+    inner = _TEMPLATE_SUFFIX.sub("", name)
+    if inner.endswith(_RENDERS_OTHER):
+        return inner.rsplit(".", 1)[-1] + " file"
+    stem = inner.split(".", 1)[0]
+    if stem in _OTHER_STEMS:
+        return stem
+    return None
+
+
+def file_evidence(path: str, text: str, holes: int = 0) -> Evidence | None:
+    """A template file is a prompt by its own evidence when it sits in a prompt folder or
+    is named as one, or its text reads as prose; never when it renders another kind of file."""
+    if renders_other(path):
+        return None
+    folders, _, name = path.rpartition("/")
+    if _PROMPT_PATH.search(name.split(".", 1)[0]) or any(_PROMPT_PATH.search(p) for p in folders.split("/") if p):
+        return Evidence("file", "a template in a prompt folder or named as a prompt")
+    if reads_like_prose(text, holes) and not not_prose(text):
+        return Evidence("content", "a template file that reads as prose")
+    return None

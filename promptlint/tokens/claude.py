@@ -1,0 +1,307 @@
+"""The exact offline Claude counter: minimum-cost tiling of the marked stream.
+
+A count is the fewest vocabulary pieces that spell the marked stream
+(:mod:`promptlint.tokens.claude_stream`), where each piece costs one token and a character no
+piece covers costs what its UTF-8 bytes cost (the byte floor: the fewest byte-prefix pieces,
+each single byte one token), plus the message frame. The vocabularies and frames are ctok's
+measurements (``data/claude-pieces.PROVENANCE.md``); the code is promptlint's.
+
+Speed comes from two facts about the vocabularies, checked when one is loaded: a piece never
+continues past a word end, never mixes whitespace with anything else, and has a word start
+only behind its case markers. So the stream splits into chunks that no piece crosses, the
+count is the sum of the chunks' counts, and each distinct chunk (a word, a space run, a
+punctuation run) is tiled once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import lzma
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from promptlint.tokens.claude_stream import (
+    BOW, CAPS, EOW, MARKERS, SHIFT, SPACE, WHITESPACE, drop_head_space, flag, head_marker, marked_segment, normalize, split,
+)
+
+
+@dataclass(frozen=True)
+class Family:
+    """One Claude tokenizer as ``count_tokens`` counts it, for a single user message."""
+
+    name: str
+    pieces: str  # the vocabulary file in data/
+    frame: int  # tokens of the message frame around the text
+    frame_bow: bool  # the frame ends in a word start that a single leading space folds into
+    trailing_whitespace_free: bool = False  # ASCII whitespace at the end of the text costs nothing
+
+
+# Measured against count_tokens by ctok (v3 on claude-opus-4-5, v4.7 on claude-opus-4-7, the
+# six-token frame on Opus 4.8 and later); Opus 5's free trailing whitespace is checked on the
+# recorded Opus 5 counts (tests/fixtures/claude-counts).
+FAMILIES = {
+    "claude-3": Family("claude-3", "claude-pieces-v3.json.xz", 7, True),
+    "claude-4-7": Family("claude-4-7", "claude-pieces-v4-7.json.xz", 11, True),
+    "claude-4-8": Family("claude-4-8", "claude-pieces-v4-7.json.xz", 6, False),
+    "claude-5": Family("claude-5", "claude-pieces-v4-7.json.xz", 6, False, trailing_whitespace_free=True),
+}
+
+_ATOM = re.compile("⟨(bow|eow|shift|caps|0x[0-9A-Fa-f]{2})⟩")
+_GLYPHS = {"bow": BOW, "eow": EOW, "shift": SHIFT, "caps": CAPS}
+_ASCII_WHITESPACE = " \t\n\r\x0b\x0c"
+
+
+def parse_piece(public: str) -> str:
+    """A piece as the vocabulary file writes it (``⟨bow⟩the⟨eow⟩``, ``⟨0xE2⟩…`` for bytes)
+    in the stream's own characters."""
+    if "⟨" not in public:
+        return public
+    if "⟨0x" not in public:
+        for atom, glyph in _GLYPHS.items():
+            public = public.replace(f"⟨{atom}⟩", glyph)
+        return public
+    out: list[str] = []
+    pending = bytearray()
+    at = 0
+    for m in _ATOM.finditer(public):
+        if m.start() > at:
+            if pending:
+                out.append(pending.decode("utf-8"))
+                pending.clear()
+            out.append(public[at:m.start()])
+        atom = m.group(1)
+        if atom.startswith("0x"):
+            pending.append(int(atom[2:], 16))
+        else:
+            if pending:
+                out.append(pending.decode("utf-8"))
+                pending.clear()
+            out.append(_GLYPHS[atom])
+        at = m.end()
+    if pending:
+        out.append(pending.decode("utf-8"))
+    out.append(public[at:])
+    return "".join(out)
+
+
+def compact(doc: dict) -> dict:
+    """What the counter reads of a published vocabulary file: its settings, its pieces in
+    the stream's own characters, and its byte-prefix pieces (``data/claude-pieces-*.compact``
+    hold this, written by ``scripts/build_claude_pieces.py``; parsing the published witness
+    records each run would cost a tenth of a second)."""
+    meta = doc["meta"]
+    tokens = doc["tokens"]
+    pieces = {parse_piece(p) for group, entries in tokens.items() if group != "bytes_fallback" for p in entries}
+    pieces.update(parse_piece(c) + EOW for c in tokens["contractions"])  # `'t` is written `'t` + EOW
+    return {"fold_quotes": bool(meta["fold_quotes"]), "caps_min": meta["allcaps_min"],
+            "pieces": sorted(pieces), "bytes": sorted(tokens["bytes_fallback"])}
+
+
+class Vocabulary:
+    """One vocabulary: its pieces, byte-prefix pieces and family settings."""
+
+    def __init__(self, data: dict) -> None:
+        self.fold_quotes = data["fold_quotes"]
+        self.caps_min = data["caps_min"]
+        self.pieces = frozenset(data["pieces"])
+        self._by_head: dict[str, list[str]] = {}  # pieces of two characters or more, by their first two
+        for piece in self.pieces:
+            if len(piece) > 1:
+                self._by_head.setdefault(piece[:2], []).append(piece)
+        self._extensions: dict[str, dict[str, int]] = {}
+        singles = {p for p in self.pieces if len(p) == 1 and p not in MARKERS}
+        self.byte_pieces = frozenset(bytes.fromhex(h) for h in data["bytes"]) | {c.encode("utf-8") for c in singles}
+        self.byte_longest = max(len(b) for b in self.byte_pieces)
+        self._chunks: dict[str, int] = {}
+        self._chars: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def char_cost(self, c: str) -> int:
+        """One character on its own: one token if it is a piece, else its UTF-8 bytes tiled
+        over the byte-prefix pieces."""
+        cost = self._chars.get(c)
+        if cost is None:
+            cost = self._chars[c] = 1 if c in self.pieces or c in MARKERS else self._byte_floor(c.encode("utf-8"))
+        return cost
+
+    def _byte_floor(self, data: bytes) -> int:
+        n = len(data)
+        best = [0] + [n] * n
+        for end in range(1, n + 1):
+            for start in range(max(0, end - self.byte_longest), end):
+                if best[start] + 1 < best[end] and (end - start == 1 or data[start:end] in self.byte_pieces):
+                    best[end] = best[start] + 1
+        return best[n]
+
+    def extensions(self, head: str) -> dict[str, int]:
+        """Every piece that starts with the two characters ``head``, and every proper prefix
+        of one, mapped to ``_PIECE | _PREFIX`` bits: a tiling stops extending a piece at the
+        first string that is neither. Built when a head is first met."""
+        found = self._extensions.get(head)
+        if found is None:
+            found = {}
+            for piece in self._by_head.get(head, ()):
+                for i in range(2, len(piece)):
+                    found[piece[:i]] = found.get(piece[:i], 0) | _PREFIX
+                found[piece] = found.get(piece, 0) | _PIECE
+            self._extensions[head] = found
+        return found
+
+    def tile(self, chunk: str) -> int:
+        """The fewest tokens that spell ``chunk``."""
+        if chunk in self.pieces:
+            return 1
+        n = len(chunk)
+        best = [0] + [n * 8] * n
+        chars, known = self._chars, self._extensions
+        for start in range(n):
+            here = best[start]
+            c = chunk[start]
+            single = here + (chars.get(c) or self.char_cost(c))
+            if single < best[start + 1]:
+                best[start + 1] = single
+            if start + 1 == n:
+                break
+            head = chunk[start:start + 2]
+            table = known.get(head)
+            if table is None:
+                table = self.extensions(head)
+            end = start + 2
+            while end <= n:
+                bits = table.get(chunk[start:end])
+                if not bits:
+                    break
+                if bits & _PIECE and here + 1 < best[end]:
+                    best[end] = here + 1
+                if not bits & _PREFIX:
+                    break
+                end += 1
+        return best[n]
+
+    def chunk_cost(self, chunk: str) -> int:
+        cost = self._chunks.get(chunk)
+        if cost is None:
+            cost = self.tile(chunk)
+            with self._lock:
+                self._chunks[chunk] = cost
+        return cost
+
+
+def check_chunking(pieces: frozenset[str]) -> None:
+    """The facts the chunking rests on; a vocabulary that breaks one cannot be used."""
+    for piece in pieces:
+        if EOW in piece[:-1]:
+            raise ValueError(f"piece {piece!r} continues past a word end")
+        kinds = {flag(c) & 7 == SPACE for c in piece if c not in MARKERS}
+        if len(kinds) > 1:
+            raise ValueError(f"piece {piece!r} mixes whitespace with other characters")
+        head = piece.lstrip(SHIFT + CAPS)
+        if BOW in head[1:] or SHIFT in head or CAPS in head:
+            raise ValueError(f"piece {piece!r} has a word start or case marker inside it")
+
+
+_CHUNKS = re.compile(f"[{WHITESPACE}]+|[{SHIFT}{CAPS}]*{BOW}?[^{WHITESPACE}{SHIFT}{CAPS}{BOW}{EOW}]*{EOW}?")
+
+
+_EMPTY = (0, False, False)
+_PIECE, _PREFIX = 1, 2
+
+
+def _measure(marked: str, chunk_cost) -> tuple[int, bool, bool]:
+    """Tokens of a marked stretch, whether it opens with a word start and ends with a word end."""
+    cost = sum(chunk_cost(chunk) for chunk in _CHUNKS.findall(marked) if chunk)
+    return cost, marked.lstrip(SHIFT + CAPS)[:1] == BOW, marked[-1:] == EOW
+
+
+def compact_name(filename: str) -> str:
+    return filename.replace(".json.xz", ".compact.json.xz")
+
+
+@lru_cache(maxsize=None)
+def vocabulary(filename: str) -> Vocabulary:
+    raw = lzma.decompress(resources.files("promptlint.data").joinpath(compact_name(filename)).read_bytes())
+    return Vocabulary(json.loads(raw))
+
+
+def published(filename: str) -> dict:
+    """The published vocabulary file itself."""
+    return json.loads(lzma.decompress(resources.files("promptlint.data").joinpath(filename).read_bytes()))
+
+
+class ClaudeCounter:
+    """Counts text as ``count_tokens`` would for one family."""
+
+    def __init__(self, family: Family) -> None:
+        self.family = family
+        self.vocab = vocabulary(family.pieces)
+        self._newline_tails: dict[int, int] = {}
+        self._segments: dict[tuple[str, bool, bool], tuple[int, bool, bool]] = {}
+
+    def content(self, text: str) -> int:
+        """Tokens of ``text`` sent as the whole of one user message, without the frame.
+
+        The text is split at whitespace: a stretch without whitespace is marked and tiled
+        knowing only whether a space touches it on either side, so each distinct stretch is
+        worked out once; a single space between a word end and a word start is the seam and
+        costs nothing. Empty text is nothing (a message holding it pays the frame's word
+        start as a token of its own: see ``count``)."""
+        if not text:
+            return 0
+        family, vocab = self.family, self.vocab
+        if family.trailing_whitespace_free:
+            text = text.rstrip(_ASCII_WHITESPACE)
+        norm = normalize(text, vocab.fold_quotes)
+        body = norm.rstrip("\n")
+        total = self._newline_tail(len(norm) - len(body))
+        body = drop_head_space(body, family.frame_bow, text.startswith(" "))
+        parts = split(body)
+        head = head_marker(body, parts[0], family.frame_bow)
+        chunk_cost = vocab.chunk_cost
+        segments = self._segments
+        caps_min, frame_bow = vocab.caps_min, family.frame_bow
+        last = len(parts) - 1
+        previous_eow = False
+        for k in range(0, last + 1, 2):
+            part = parts[k]
+            left = parts[k - 1][-1] == " " if k else frame_bow
+            right = k < last and parts[k + 1][0] == " " and parts[k + 1][1:2] != " "
+            if k == 0 and head:
+                marked = head + marked_segment(part, left, right, caps_min) if part else head
+                info = _measure(marked, chunk_cost)
+            elif not part:
+                info = _EMPTY
+            else:
+                key = (part, left, right)
+                info = segments.get(key)
+                if info is None:
+                    info = segments[key] = _measure(marked_segment(part, left, right, caps_min), chunk_cost)
+            if k:
+                space = parts[k - 1]
+                if not (space == " " and previous_eow and info[1]):
+                    total += chunk_cost(space)
+            total += info[0]
+            previous_eow = info[2]
+        return total
+
+    def count(self, text: str) -> int:
+        """``count_tokens`` of one user message holding ``text``."""
+        if not text:
+            return self.family.frame + self.family.frame_bow
+        return self.family.frame + self.content(text)
+
+    def _newline_tail(self, n: int) -> int:
+        """What a run of ``n`` newlines ending the text costs: the frame follows the text with
+        two newlines of its own, one token can span both, and the frame's token is paid."""
+        if n == 0:
+            return 0
+        if n not in self._newline_tails:
+            self._newline_tails[n] = self.vocab.tile("\n" * (n + 2)) - 1
+        return self._newline_tails[n]
+
+
+@lru_cache(maxsize=None)
+def claude_counter(family: str) -> ClaudeCounter:
+    return ClaudeCounter(FAMILIES[family])

@@ -1,0 +1,74 @@
+"""Exact offline OpenAI counts: o200k_base and cl100k_base through tiktoken.
+
+The rank files ship in ``data/`` (``openai-encodings.PROVENANCE.md``) and are handed to
+``tiktoken.Encoding`` directly, so tiktoken never downloads anything. A chat message costs its
+text plus a fixed frame: OpenAI's published recipe for counting chat input
+(``num_tokens_from_messages`` in the OpenAI cookbook) adds 3 tokens per message, 1 for a
+``name`` and 3 that prime the reply, for every model from gpt-3.5-turbo-0613 on.
+"""
+
+from __future__ import annotations
+
+import binascii
+import gzip
+import hashlib
+import json
+from functools import lru_cache
+from importlib import resources
+
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING = 3
+
+
+@lru_cache(maxsize=1)
+def encodings() -> dict[str, dict]:
+    text = resources.files("promptlint.data").joinpath("openai-encodings.json").read_text(encoding="utf-8")
+    return json.loads(text)["encodings"]
+
+
+def load_ranks(name: str) -> dict[bytes, int]:
+    spec = encodings()[name]
+    raw = gzip.decompress(resources.files("promptlint.data").joinpath(spec["ranks"]).read_bytes())
+    if hashlib.sha256(raw).hexdigest() != spec["sha256"]:
+        raise ValueError(f"{spec['ranks']} is not the rank file its provenance names")
+    fields = raw.split()  # base64 token, rank, base64 token, rank, ...
+    return dict(zip(map(binascii.a2b_base64, fields[::2]), map(int, fields[1::2])))
+
+
+@lru_cache(maxsize=None)
+def encoding(name: str):
+    import tiktoken
+
+    spec = encodings()[name]
+    return tiktoken.Encoding(name, pat_str=spec["pattern"], mergeable_ranks=load_ranks(name),
+                             special_tokens=spec["special_tokens"])
+
+
+class OpenAICounter:
+    """Counts text with one OpenAI encoding; special-token text counts as ordinary text."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._encoding = None
+
+    @property
+    def encoder(self):
+        if self._encoding is None:
+            self._encoding = encoding(self.name)
+        return self._encoding
+
+    def content(self, text: str) -> int:
+        return len(self.encoder.encode_ordinary(text))
+
+    def content_many(self, texts: list[str]) -> list[int]:
+        return [len(ids) for ids in self.encoder.encode_ordinary_batch(texts, num_threads=1)]
+
+    def count(self, text: str) -> int:
+        """Input tokens of a chat request holding ``text`` as its one user message."""
+        return TOKENS_PER_MESSAGE + self.content(text) + REPLY_PRIMING
+
+
+@lru_cache(maxsize=None)
+def openai_counter(name: str) -> OpenAICounter:
+    return OpenAICounter(name)

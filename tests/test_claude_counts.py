@@ -1,0 +1,146 @@
+"""The offline Claude counter against recorded count_tokens values and measured edge cases."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from promptlint.tokens import claude_stream
+from promptlint.tokens.claude import FAMILIES, _CHUNKS, check_chunking, claude_counter, vocabulary
+
+FIXTURES = Path(__file__).parent / "fixtures" / "claude-counts"
+KEYS = {"multipl_e": "lang", "rosetta": "id", "rosetta_holdout": "id", "udhr": "f"}
+# recorded family -> (promptlint family, the model the counts were recorded on)
+RECORDED = {"v3": ("claude-3", "claude-opus-4-5"), "v4.7": ("claude-4-7", "claude-opus-4-7"),
+            "v5": ("claude-5", "claude-opus-5")}
+CASES = [(corpus, recorded) for corpus in KEYS for recorded in RECORDED
+         if not (corpus == "udhr" and recorded == "v5")]  # UDHR has no trailing whitespace to free
+
+
+def documents(corpus: str) -> list[dict]:
+    with gzip.open(FIXTURES / f"{corpus}.jsonl.gz", "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+@pytest.mark.parametrize("corpus,recorded", CASES)
+def test_recorded_counts_are_reproduced(corpus, recorded):
+    family, model = RECORDED[recorded]
+    table = json.loads((FIXTURES / f"{corpus}_counts.json").read_text(encoding="utf-8"))[recorded]
+    assert table["model"] == model
+    counter = claude_counter(family)
+    docs = documents(corpus)
+    assert len(docs) == len(table["counts"])
+    ours = {d[KEYS[corpus]]: counter.count(d["text"]) for d in docs}
+    wrong = {k: (ours[k], n) for k, n in table["counts"].items() if ours[k] != n}
+    under = {k: v for k, v in wrong.items() if v[0] < v[1]}
+    assert not under, f"under-counted: {under}"
+    assert len(wrong) <= len(docs) // 1000, f"{len(wrong)} of {len(docs)} differ: {wrong}"
+
+
+def test_the_opus_5_frame_frees_trailing_whitespace_and_has_no_word_start():
+    opus5, later, v47 = claude_counter("claude-5"), claude_counter("claude-4-8"), claude_counter("claude-4-7")
+    for tail in (" ", "   ", "\t", "\n", "\n" * 29, "\r\n", " \n\t \n"):
+        assert opus5.count("hello world" + tail) == opus5.count("hello world"), repr(tail)
+    assert opus5.count("hello world\xa0") == opus5.count("hello world") + 1  # NBSP is not ASCII
+    assert later.count("hello world" + "\n" * 29) == later.count("hello world") + 1
+    # the six-token frame ends in no word start: a leading space is a character, a digit opens free
+    assert later.count(" a") == later.count("a") + 1
+    assert v47.count(" a") == v47.count("a")
+    assert later.count("123") == v47.count("123") - 6
+    assert later.count("hello") == v47.count("hello") - 5
+
+
+@pytest.mark.parametrize("text,counts", [
+    # (text, (claude-3, claude-4-7, claude-4-8)), values published with ctok
+    ("hello, world", (10, 15, 10)),
+    ("", (8, 12, 6)),
+])
+def test_published_examples(text, counts):
+    assert tuple(claude_counter(f).count(text) for f in ("claude-3", "claude-4-7", "claude-4-8")) == counts
+
+
+def test_trailing_newlines_follow_the_frame_ladder():
+    counter = claude_counter("claude-3")
+    base = counter.count("hello")
+    for n in (1, 3, 28, 30, 31, 38):
+        assert counter.count("hello" + "\n" * n) == base, n
+    for n in (29, 32, 37, 39, 40):
+        assert counter.count("hello" + "\n" * n) == base + 1, n
+
+
+def test_case_quotes_and_contractions():
+    v3, v47 = claude_counter("claude-3"), claude_counter("claude-4-7")
+    assert v3.content("don’t") == v3.content("don't")  # Claude 3 folds curly quotes
+    assert v47.content("don’t") != v47.content("don't")
+    assert v3.content(" hello") == v3.content("hello") and v3.content("  hello") == v3.content("hello") + 1
+    for literal in map(chr, range(0xFDD0, 0xFDD5)):  # look like markers to a careless encoder
+        assert v3.count(literal) == 7 + 4 and v3.count(f"a{literal}b") == 7 + 5
+
+
+def test_compact_vocabularies_are_derived_from_the_published_files():
+    import lzma
+    from importlib import resources
+
+    from promptlint.tokens.claude import compact, compact_name, published
+
+    for filename in {f.pieces for f in FAMILIES.values()}:
+        shipped = json.loads(lzma.decompress(resources.files("promptlint.data").joinpath(compact_name(filename)).read_bytes()))
+        assert shipped == compact(published(filename)), f"run scripts/build_claude_pieces.py ({filename})"
+
+
+def test_vocabularies_keep_the_facts_chunking_rests_on():
+    for family in FAMILIES.values():
+        check_chunking(vocabulary(family.pieces).pieces)
+
+
+def _reference(counter, text: str) -> int:
+    """The same count without the per-stretch shortcut: the whole stream, chunked and tiled."""
+    family, vocab = counter.family, counter.vocab
+    if not text:
+        return 0  # nothing to count; a message holding it pays the frame's word start (count)
+    if family.trailing_whitespace_free:
+        text = text.rstrip(" \t\n\r\x0b\x0c")
+    norm = claude_stream.normalize(text, vocab.fold_quotes)
+    body = norm.rstrip("\n")
+    stream = claude_stream.marked_stream(body, family.frame_bow, vocab.caps_min, text.startswith(" "))
+    tail = counter._newline_tail(len(norm) - len(body))
+    return tail + sum(vocab.tile(chunk) for chunk in _CHUNKS.findall(stream) if chunk)
+
+
+TEXTY = st.text(alphabet=st.sampled_from(list("aAbZ'’ s\t\n!?.,:;()-_0129\u00e9\u00c9\u4e2d\u0301\u0915\u094d\u00a0\u3000"
+                                              "\U0001f600\ufe0fİẞ\u0e4d\u0e32")), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTY)
+def test_per_stretch_counting_equals_tiling_the_whole_stream(text):
+    for family in ("claude-3", "claude-4-7", "claude-5"):
+        counter = claude_counter(family)
+        assert counter.content(text) == _reference(counter, text), (family, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=20))
+def test_the_ascii_shortcut_marks_like_the_general_path(segment):
+    for caps in (4, None):
+        for left in (True, False):
+            for right in (True, False):
+                assert claude_stream.marked_segment(segment, left, right, caps) == \
+                    claude_stream.general_segment(segment, left, right, caps)
+
+
+@pytest.mark.parametrize("recorded,model", [("v3", "claude-opus-4-5"), ("v4.7", "claude-opus-4-7"),
+                                            ("v5", "claude-opus-5")])
+def test_count_command_prints_the_count_tokens_value(tmp_path, cli, recorded, model):
+    table = json.loads((FIXTURES / "rosetta_holdout_counts.json").read_text(encoding="utf-8"))[recorded]["counts"]
+    for doc in documents("rosetta_holdout")[:5]:
+        path = tmp_path / "prompt.txt"
+        path.write_bytes(doc["text"].encode("utf-8"))
+        code, out, err = cli(tmp_path, "count", str(path), "--model", model, "--format", "json")
+        assert code == 0, err
+        result = json.loads(out)
+        assert result["input_tokens"] == table[doc["id"]] and result["count"] == "exact-offline"

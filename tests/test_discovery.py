@@ -1,0 +1,169 @@
+"""Discovery by evidence: one fixture tree per mechanism (tests/fixtures/discovery/).
+
+Every ``# PROMPT`` line of a fixture must be inside a reported template, request or use
+record, every ``# NOT-PROMPT`` line inside none; then each mechanism's details."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_analysis
+from promptlint.report import View
+from promptlint.report.document import build_document
+
+FIXTURES = ROOT / "tests" / "fixtures" / "discovery"
+MECHANISMS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+
+
+def analysed(tmp_path: Path, name: str):
+    tree = tmp_path / name
+    shutil.copytree(FIXTURES / name, tree)
+    return run_analysis(tree)
+
+
+def markers(tree: Path):
+    """(path, cell, line, expected) for every marker in the tree; cell is None outside notebooks."""
+    for path in sorted(tree.rglob("*")):
+        if not path.is_file() or ".promptlint_cache" in path.parts:
+            continue
+        rel = path.relative_to(tree).as_posix()
+        if path.suffix == ".ipynb":
+            cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+            sources = [(i, "".join(c["source"])) for i, c in enumerate(cells, 1)]
+        else:
+            sources = [(None, path.read_text(encoding="utf-8"))]
+        for cell, source in sources:
+            for number, line in enumerate(source.splitlines(), 1):
+                if "# NOT-PROMPT" in line:
+                    yield rel, cell, number, False
+                elif "# PROMPT" in line:
+                    yield rel, cell, number, True
+
+
+def covering(items, rel, cell, line):
+    return [x for x in items if x["path"] == rel and x.get("cell") == cell
+            and x["line"] <= line <= (x.get("end_line") or x["line"])]
+
+
+@pytest.mark.parametrize("name", MECHANISMS)
+def test_every_marked_line_is_found_or_left_alone(tmp_path, name):
+    analysis = analysed(tmp_path, name)
+    doc = build_document(analysis, View(str(tmp_path / name), str(tmp_path / name), verbose=True))
+    items = doc["templates"] + doc["requests"]
+    wrong = []
+    for rel, cell, line, expected in markers(tmp_path / name):
+        found = covering(items, rel, cell, line)
+        if expected and not found:
+            wrong.append(f"missed {rel}:{cell or ''}:{line}")
+        if not expected and found:
+            wrong.append(f"reported {rel}:{cell or ''}:{line} as {[x['id'] for x in found]}")
+    assert not wrong, wrong
+    assert any(expected for *_, expected in markers(tmp_path / name))  # the fixture has cases
+
+
+def evidence(template) -> set[str]:
+    return {e.kind for e in template.evidence}
+
+
+def test_builders_are_templates_at_their_definition(tmp_path):
+    project = analysed(tmp_path, "builders").project
+    triage = project.templates["helpdesk/prompts.py::build_triage_prompt()"]
+    assert triage.placeholders == ("ticket",) and evidence(triage) == {"name"}
+    assert evidence(project.templates["helpdesk/prompts.py::rewrite_request()"]) == {"content"}
+    # No telling name, no cue: a prompt because the triage request sends what it returns.
+    question = project.templates["helpdesk/prompts.py::question_for()"]
+    assert evidence(question) == {"sink"}
+    (request,) = project.requests
+    assert request.templates == ("helpdesk/prompts.py::question_for()",)
+
+
+def test_a_local_prompt_has_one_identity_with_the_request_part_it_reaches(tmp_path):
+    project = analysed(tmp_path, "locals").project
+    outline = project.templates["agent/planner.py::outline::prompt"]
+    assert outline.placeholders == ("document",) and evidence(outline) == {"name"}
+    (request,) = project.requests
+    system = project.templates["agent/planner.py::plan::system_prompt"]
+    assert request.parts[0].template == system.id and evidence(system) == {"sink", "name"}
+    texts = [t.text for t in project.templates.values()]
+    assert len(texts) == len(set(texts))  # nothing registered twice
+
+
+def test_each_binding_of_a_rebound_name_is_its_own_template(tmp_path):
+    project = analysed(tmp_path, "rebinding").project
+    ids = {tid: t.span.cell for tid, t in project.templates.items()}
+    assert (ids["moons.ipynb::PROMPT"], ids["moons.ipynb::PROMPT#2"], ids["moons.ipynb::PROMPT#3"]) == (2, 3, 4)
+    assert project.templates["moons.ipynb::PROMPT#2"].text.endswith("Explain why there are so many.")
+
+
+def test_replace_template_and_percent_templating_keep_named_holes(tmp_path):
+    project = analysed(tmp_path, "replace").project
+    classify = project.templates["replace/classify.py::classify_prompt()"] if "replace/classify.py::classify_prompt()" \
+        in project.templates else project.templates["classify.py::classify_prompt()"]
+    assert classify.placeholders == ("ticket",)
+    assert "<label>Billing</label>" in classify.text  # the known value is spliced in
+    categories = project.templates["classify.py::CATEGORIES"]
+    assert evidence(categories) == {"spliced"}
+    summary = project.templates["classify.py::summary_prompt::template"]
+    assert summary.placeholders == ("document", "audience")
+    legacy = project.templates["classify.py::legacy_prompt::template"]
+    assert legacy.text.startswith("Answer the question below")
+
+
+def test_names_need_prose_and_a_filename_links_the_file(tmp_path):
+    analysis = analysed(tmp_path, "precision")
+    templates = analysis.project.templates
+    linked = templates["app/prompts/system_prompt.j2"]
+    assert "name" in evidence(linked)  # SYSTEM_PROMPT_FILENAME names it
+    assert not any(t.text == "" for t in templates.values())
+    assert "deploy/templates/Dockerfile.j2" not in templates
+    assert "deploy/templates/service.yml.j2" not in templates
+    assert evidence(templates["deploy/templates/welcome.j2"]) == {"content"}
+    (request,) = analysis.project.requests
+    assert [p.role for p in request.parts] == ["user"]  # system="" sends nothing
+
+
+def test_unnamed_constants_count_only_when_they_read_as_instructions(tmp_path):
+    templates = analysed(tmp_path, "content").project.templates
+    assert {t.name for t in templates.values()} == {"condense", "retry_hint"}
+    assert all(evidence(t) == {"content"} for t in templates.values())
+
+
+def test_promptfoo_function_references_link_to_what_the_function_returns(tmp_path):
+    analysis = analysed(tmp_path, "promptfoo")
+    templates = analysis.project.templates
+    assert evidence(templates["evals/prompts.py::short_summary()"]) == {"config"}
+    assert not any("prompts.py:short_summary" in t.text for t in templates.values())
+    uses = {u.id: u for u in analysis.project.uses}
+    assert uses["evals/promptfooconfig.yaml::prompts.py:short_summary"].templates == (
+        "evals/prompts.py::short_summary()",)
+    assert uses["evals/promptfooconfig.yaml::prompts.py:careful_summary"].kind == "config"
+
+
+def test_composed_message_lists_leave_use_records_and_invoke_on_any_receiver_is_a_request(tmp_path):
+    analysis = analysed(tmp_path, "composition")
+    project = analysis.project
+    uses = {u.id: u for u in project.uses}
+    composed = uses["bot/guard.py::Guard.check::messages"]
+    assert composed.templates == ("bot/prompts.py::GUARD_SYSTEM_PROMPT",) and composed.kind == "messages"
+    assert uses["bot/guard.py::refusal_prompt()"].templates == ("bot/prompts.py::REFUSAL_SYSTEM_PROMPT",)
+    (request,) = project.requests
+    assert (request.provider, request.api, request.model) == ("langchain", "ainvoke", None)
+    assert request.templates == ("bot/prompts.py::GUARD_SYSTEM_PROMPT",)
+    # A use record is shown, never counted: the request's input counts the constant once.
+    assert project.templates["bot/prompts.py::GUARD_SYSTEM_PROMPT"].evidence[0].kind == "sink"
+
+
+def test_json_verbose_lists_evidence_and_use_records(tmp_path):
+    analysis = analysed(tmp_path, "composition")
+    quiet = build_document(analysis, View(str(tmp_path), str(tmp_path)))
+    loud = build_document(analysis, View(str(tmp_path), str(tmp_path), verbose=True))
+    assert all("evidence" not in t for t in quiet["templates"])
+    entry = next(t for t in loud["templates"] if t["id"] == "bot/prompts.py::GUARD_SYSTEM_PROMPT")
+    assert entry["evidence"][0]["kind"] == "sink"
+    use = next(t for t in loud["templates"] if t.get("use_of"))
+    assert use["kind"] == "use" and use["tokens"] > 0
+    assert quiet["summary"]["templates"] == len(analysis.project.templates)  # uses are not counted
