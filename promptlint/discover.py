@@ -431,3 +431,40 @@ def discover_text(rel: str, data: bytes, config: Config, extract: Extract) -> Di
         return Discovery((), 1, (), skipped=(rel,))
     result = extract(rel, kind, data, tuple(config.prompt_name_patterns))
     return Discovery((source,), 1, (), results=(result,))
+
+
+def callers(candidates: list[str], names: set[str], config: Config, cache: ScanCache | None = None) -> list[str]:
+    """Of files the prefilter skipped, those that call one of ``names`` (the tree's in-house
+    wrappers, known only once the files that define them are read): they hold prompts too.
+    The answer per file is kept in the cache while the file and the names stay the same."""
+    if not names or not candidates:
+        return []
+    ordered = sorted(names)
+    stamp = digest("\n".join(ordered).encode())
+    known = cache.memo("wrapper-callers", stamp) if cache is not None else {}
+    pattern = re.compile(rb"(?<![\w.])(?:[\w]+\.)?(?:" + b"|".join(re.escape(n.encode()) for n in ordered)
+                         + rb")\s*\(")
+    check = Prefilter(tuple(n.lower().encode() for n in ordered), pattern, window=len(max(ordered, key=len)) + 40)
+    root = Path(config.root)
+    found = []
+    for rel in candidates:
+        abspath = root / rel
+        try:
+            stat = abspath.stat()
+        except OSError:
+            continue
+        file_digest = cache.known_digest(rel, stat.st_size, stat.st_mtime_ns) if cache is not None else None
+        entry = known.get(rel)
+        if file_digest is not None and isinstance(entry, list) and len(entry) == 2 and entry[0] == file_digest:
+            calls = bool(entry[1])
+        else:
+            try:
+                data = abspath.read_bytes()
+            except OSError:
+                continue
+            calls = check.matches(data)
+            if cache is not None:
+                known[rel] = [digest(data), calls]
+        if calls:
+            found.append(rel)
+    return found

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from promptlint.cache import ScanCache
 from promptlint.config import Config, rule_selection
-from promptlint.discover import (Discovery, _matchers, classify, discover, discover_text, read_candidate, remember,
-                                 verdict)
+from promptlint.discover import (Discovery, _matchers, callers, classify, discover, discover_text, read_candidate,
+                                 remember, verdict)
 from promptlint.extract import extract_file
 from promptlint.extract.filelinks import TreeFiles
 from promptlint.extract.link import link
+from promptlint.extract.wrappers import wrapper_names
 from promptlint.extract.result import FileResult
 from promptlint.extract.scopes import module_name_for
 from promptlint.globs import match_path
@@ -261,11 +262,34 @@ def scan_text(rel: str, data: bytes, config: Config, cache: ScanCache | None = N
 def _linked(discovery: Discovery, config: Config, cache: ScanCache | None) -> Scan:
     progress().phase("linking prompts to requests")
     results = list(discovery.results)
+    results += _wrapper_callers(results, discovery, config, cache)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
     project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache),
                    tree_files(results, discovery, config, cache), caller_loader(discovery, config, cache))
     return Scan(discovery, tuple(results), project, notices)
+
+
+def _wrapper_callers(results: list[FileResult], discovery: Discovery, config: Config,
+                     cache: ScanCache | None) -> list[FileResult]:
+    """Files the prefilter skipped that call an in-house wrapper of the tree: read them too
+    (a wrapper defined in one of them may have callers in others, so repeat)."""
+    pending = [rel for rel in discovery.skipped if classify(rel, config) in ("python", "notebook")]
+    names = wrapper_names(results)
+    loaded: list[FileResult] = []
+    seen: set[str] = set()
+    for _ in range(4):
+        new = [rel for rel in callers(pending, names - seen, config, cache)]
+        seen |= names
+        if not new:
+            break
+        pending = [rel for rel in pending if rel not in set(new)]
+        batch = [r for r in (load_on_demand(rel, classify(rel, config) or "python", config, cache) for rel in new) if r]
+        loaded += batch
+        names = wrapper_names(batch) - seen
+        if not names:
+            break
+    return loaded
 
 
 def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> tuple[Project, tuple[Diagnostic, ...]]:

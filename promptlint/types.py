@@ -232,6 +232,9 @@ class Request:
     notes: tuple[str, ...] = ()
     loops: tuple[Loop, ...] = ()  # innermost first; loops around helper calls follow the request's own
     history: str | None = None  # a message list each call appends to and sends whole (``self.messages``)
+    # The in-house function(s) the call goes through (``gpt_call()``): the request is made
+    # at this call, its SDK parameters are set inside the wrapper.
+    via: str | None = None
 
     @property
     def templates(self) -> tuple[str, ...]:

@@ -97,6 +97,10 @@ def test_each_binding_of_a_rebound_name_is_its_own_template(tmp_path):
     ids = {tid: t.span.cell for tid, t in project.templates.items()}
     assert (ids["moons.ipynb::PROMPT"], ids["moons.ipynb::PROMPT#2"], ids["moons.ipynb::PROMPT#3"]) == (2, 3, 4)
     assert project.templates["moons.ipynb::PROMPT#2"].text.endswith("Explain why there are so many.")
+    # Each call of the notebook's get_completion() sends the binding live where it is made.
+    sent = {r.span.cell: [p.template for p in r.parts if p.template] for r in project.requests if r.via}
+    assert sent == {2: ["moons.ipynb::PROMPT"], 3: ["moons.ipynb::SYSTEM_PROMPT", "moons.ipynb::PROMPT#2"],
+                    4: ["moons.ipynb::PROMPT#3"]}
 
 
 def test_replace_template_and_percent_templating_keep_named_holes(tmp_path):
@@ -167,3 +171,49 @@ def test_json_verbose_lists_evidence_and_use_records(tmp_path):
     use = next(t for t in loud["templates"] if t.get("use_of"))
     assert use["kind"] == "use" and use["tokens"] > 0
     assert quiet["summary"]["templates"] == len(analysis.project.templates)  # uses are not counted
+
+
+def requests_at(project, path):
+    return sorted((r for r in project.requests if r.path == path), key=lambda r: r.span.line)
+
+
+def test_calls_of_in_house_wrappers_are_requests_with_the_wrappers_model_and_cap(tmp_path):
+    project = analysed(tmp_path, "wrappers").project
+    tag, short = requests_at(project, "shop/jobs/reviews.py")[:2]
+    assert (tag.via, tag.model, tag.max_tokens) == ("llm_call()", "claude-haiku-4-5", 512)
+    assert [project.templates[t].display() for t in tag.templates] == [
+        "You label customer reviews for the shop's support team.", "Label this review as praise, complaint or question:\n\n{review}"]
+    assert all(e.kind == "wrapper" for t in tag.templates for e in project.templates[t].evidence[:1])
+    # summarize() forwards its parameter into llm_call(): its callers' calls are the requests
+    assert short.via == "summarize() → llm_call()"
+    assert project.templates[short.templates[0]].display() == "Summarize this product review in one sentence:\n\n{text}"
+    assert not any(r.via and r.via.startswith("ping") for r in project.requests)  # only the model is passed
+    (agent,) = [r for r in project.requests if r.via == "Assistant()"]
+    assert (agent.model, agent.max_tokens, project.templates[agent.templates[0]].text) == (
+        "claude-sonnet-4-5", 800, "You answer questions about orders placed in the shop.")
+    # the wrapper's own SDK call stays a request: its cap and model are set (and fixed) there
+    assert any(r.path == "shop/llm/client.py" and r.function == "llm_call" and not r.via for r in project.requests)
+
+
+def test_injected_wrappers_are_found_by_a_name_unique_in_the_tree(tmp_path):
+    project = analysed(tmp_path, "wrappers").project
+    injected = requests_at(project, "shop/jobs/injected.py")
+    assert [(r.via, r.model) for r in injected] == [("gpt_call()", "gpt-4o-mini")] * 2
+    assert [r.templates for r in injected] == [("shop/jobs/injected.py::describe::prompt",),
+                                              ("shop/jobs/injected.py::name_for::request",)]
+
+
+def test_messages_create_needs_evidence_of_a_client(tmp_path):
+    project = analysed(tmp_path, "clients").project
+    assert [r.function for r in project.requests] == ["answer"]
+
+
+def test_sdk_functions_reached_as_values(tmp_path):
+    project = analysed(tmp_path, "sdk_values").project
+    by_function = {r.function: r for r in project.requests}
+    assert by_function["proxied"].provider == "litellm"  # from app.llm import litellm (a lazy proxy)
+    bound = by_function["through_partial"]
+    assert (bound.provider, bound.model, bound.max_tokens) == ("litellm", "claude-haiku-4-5", 300)
+    fetched = by_function["through_getattr_inline"]
+    assert (fetched.api, fetched.model) == ("chat.completions.create", "gpt-4o-mini")
+    assert any("default of `os.getenv('SUPPORT_MODEL', 'gpt-4o-mini')`" in n for n in fetched.notes)

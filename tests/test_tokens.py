@@ -129,12 +129,13 @@ SUPPORT_PROMPT = "Quote the refund policy section that applies. " * 30
 def old(q):
     return client.messages.create(model="claude-sonnet-4-5", max_tokens=5, system=SUPPORT_PROMPT, messages=[])
 
-UNUSED_PROMPT = "Quote the refund policy section that applies. " * 30
+UNUSED_PROMPT = "Quote the refund policy section that applies. " * 30 + "Be brief."
 '''})
     analysis = run_analysis(tmp_path, {"default-model": "claude-opus-4-7"})
     text = "Quote the refund policy section that applies. " * 30
     assert analysis.measurements.templates["bot.py::SUPPORT_PROMPT"] == claude_counter("claude-3").content(text)
-    assert analysis.measurements.templates["bot.py::UNUSED_PROMPT"] == claude_counter("claude-4-7").content(text)
+    unused = text + "Be brief."  # another text: the same prose twice in one file is one prompt
+    assert analysis.measurements.templates["bot.py::UNUSED_PROMPT"] == claude_counter("claude-4-7").content(unused)
     assert analysis.measurements.template_count("bot.py::UNUSED_PROMPT") == "exact-offline"
 
 

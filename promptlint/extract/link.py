@@ -21,6 +21,7 @@ from promptlint.extract.resolve import CALL
 from promptlint.extract.candidates import display_name, judge
 from promptlint.extract.evidence import not_text, reads_like_prose
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft
+from promptlint.extract.wrappers import expand as expand_wrappers
 from promptlint.extract.shapes import TemplateBook, constant_templates, is_message_list, shape
 from promptlint.loops import MAX_HELPER_DEPTH, with_caller_loops
 from promptlint.types import Diagnostic, Evidence, Example, Project, Request, Span, Use
@@ -225,16 +226,18 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
     for result in results:  # named values first: a template is registered where it is defined
         for candidate in sorted((*result.constants, *result.bindings), key=_position):
             candidates.judge(candidate, result.path, examples)
-    for result in results:
-        for draft in result.drafts:
-            linked = _linked_draft(draft, linker)
-            if linked.provider == "langchain":
-                linked = _invocation(linked)
-                if linked is None:
-                    continue
-            request, found = shape(linked, book)
-            requests.append(request)
-            examples.extend(found)
+    # The SDK call inside a wrapper stays a request (its cap, cache and model are set
+    # there); each call of the wrapper is one too, with its own prompt, marked ``via``.
+    expansion = expand_wrappers(results, table.find)
+    for draft in (*(d for result in results for d in result.drafts), *expansion.drafts):
+        linked = _linked_draft(draft, linker)
+        if linked.provider == "langchain":
+            linked = _invocation(linked)
+            if linked is None:
+                continue
+        request, found = shape(linked, book)
+        requests.append(request)
+        examples.extend(found)
     candidates.spliced(results, examples)
 
     for loaded in tree.loaded:

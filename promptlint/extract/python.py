@@ -13,20 +13,16 @@ from dataclasses import dataclass, replace
 
 import ast
 
-from promptlint.extract import langchain
+from promptlint.extract import langchain, sinks, summaries
 from promptlint.extract import values as v
 from promptlint.extract.pyparse import parse_python
 from promptlint.extract.resolve import Resolver, SourcePositions
-from promptlint.extract.result import FileResult, NamedValue, RequestDraft
-from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, Scope, module_name_for, pos_of
+from promptlint.extract.result import FileResult, NamedValue, RequestDraft, WrapperDraft
+from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, Scope, callee_chain, dotted, module_name_for, pos_of
 from promptlint.globs import match_name
 from promptlint.loops import FileLoops
 from promptlint.suppress import python_suppressions
 from promptlint.types import Diagnostic, Segment, Span
-
-_WRAPPERS = {"with_raw_response", "with_streaming_response"}
-_ANTHROPIC_SIGNS = {"model", "messages", "max_tokens", "system", "tools"}
-
 
 @dataclass(frozen=True)
 class Api:
@@ -38,36 +34,61 @@ class Api:
 
 
 def classify_call(chain: tuple[str, ...], index: ModuleIndex) -> Api | None:
-    """Which LLM API a callee chain names, if any."""
-    tail = tuple(p for p in chain if p not in _WRAPPERS)
-    if len(tail) >= 3 and tail[-3:] == ("messages", "batches", "create"):
-        return Api("anthropic", "messages.batches.create", batch=True)
-    if len(tail) >= 3 and tail[-3] == "chat" and tail[-2] == "completions" and tail[-1] in ("create", "parse", "stream"):
-        return Api("openai", "chat.completions." + tail[-1], stream=tail[-1] == "stream")
-    if len(tail) >= 2 and tail[-2] == "messages" and tail[-1] in ("create", "stream", "parse"):
-        prefix = "beta." if "beta" in tail[:-2] else ""
-        return Api("anthropic", f"{prefix}messages.{tail[-1]}", stream=tail[-1] == "stream")
-    if len(tail) >= 2 and tail[-2] == "responses" and tail[-1] in ("create", "stream", "parse"):
-        return Api("openai", "responses." + tail[-1], stream=tail[-1] == "stream")
-    if len(tail) >= 2 and tail[-2] == "completions" and tail[-1] == "create":
-        return Api("openai", "completions.create")
-    if tail and tail[-1] in ("completion", "acompletion"):
-        if len(tail) == 2 and _is_litellm(tail[0], index):
-            return Api("litellm", tail[-1], positional=("model", "messages"))
-        if len(tail) == 1:
-            imp = index.imports.get(tail[0])
-            if imp is not None and imp.module.split(".")[0] == "litellm":
-                return Api("litellm", tail[-1], positional=("model", "messages"))
-    return None
+    """Which LLM API a callee chain names, if any (by the sink registry)."""
+    found = sinks.match(chain, index)
+    if found is None:
+        return None
+    sink, tail = found
+    return Api(sink.provider, sink.api(tail) if not sink.batch else "messages.batches.create", sink.batch,
+               sink.stream(tail), sink.positional)
 
 
-def _is_litellm(name: str, index: ModuleIndex) -> bool:
-    """``import litellm``, or a name ``litellm`` re-exported by a module of the project
-    (``from aider.llm import litellm``, a lazy proxy of the module)."""
-    imp = index.imports.get(name)
-    if imp is not None:
-        return (imp.module.split(".")[0] == "litellm" and imp.name is None) or imp.name == "litellm"
-    return name == "litellm"
+_PARTIALS = ("partial", "functools.partial")
+
+
+def _bound_sdk_call(site: CallSite, index: ModuleIndex) -> CallSite | None:
+    """A call through an SDK function bound with ``functools.partial`` (``self._completion =
+    partial(litellm.completion, model=...)``, then ``self._completion(messages=...)``): the
+    SDK call with the bound arguments first, at this call's place."""
+    node: ast.expr | None = site.node.func
+    for _ in range(3):  # ``self._unwrapped = self._completion`` re-binds it
+        node = sinks.binding_node(node, site.scope)
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            break
+    if not (isinstance(node, ast.Call) and dotted(node.func) in _PARTIALS and node.args):
+        return None
+    target = node.args[0]
+    chain = callee_chain(target)
+    if classify_call(chain, index) is None:
+        return None
+    call = ast.Call(func=target, args=[*node.args[1:], *site.node.args], keywords=[*node.keywords, *site.node.keywords])
+    ast.copy_location(call, site.node)
+    call.end_lineno, call.end_col_offset = site.node.end_lineno, site.node.end_col_offset
+    return CallSite(call, chain, site.scope, site.pos, site.loop, site.awaited)
+
+
+def _api_of(site: CallSite, index: ModuleIndex) -> tuple[str, str]:
+    api = classify_call(site.chain, index)
+    return (api.provider, api.api) if api is not None else ("", "")
+
+
+def _is_client(sink: sinks.Sink, site: CallSite, index: ModuleIndex) -> bool:
+    """Whether the call's receiver is the SDK's client (see :func:`sinks.client_evidence`)."""
+    keywords = tuple(k.arg for k in site.node.keywords if k.arg)
+    return sink.function or any(k.arg is None for k in site.node.keywords) \
+        or sinks.client_evidence(sink, _client_receiver(site.node.func), site.scope, index, keywords)
+
+
+def _client_receiver(func: ast.expr) -> ast.expr | None:
+    """``client`` in ``client.beta.messages.with_raw_response.create``: below the API names."""
+    node = func
+    while isinstance(node, ast.Attribute) and (node.attr in _API_NAMES or node.attr in sinks.WRAPPERS):
+        node = node.value
+    return node if node is not func else None
+
+
+_API_NAMES = frozenset({"beta", "messages", "batches", "chat", "completions", "responses", "create", "stream",
+                        "parse"})
 
 
 def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module: str | None = None) -> FileResult:
@@ -100,13 +121,16 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
     bindings = _bindings(index, resolver, path, name_patterns)
     drafts: list[RequestDraft] = []
     definitions: list[NamedValue] = []
+    wrappers: list[WrapperDraft] = []
     counters: dict[tuple[str, str], int] = {}
     sent: set[int] = set()
     for site in index.calls:
-        api = classify_call(site.chain, index)
+        sink = sinks.match(site.chain, index)
         found: list[RequestDraft] = []
-        if api is not None:
-            found = _drafts_for(site, api, resolver, counters, path)
+        if sink is not None:
+            if _is_client(sink[0], site, index):
+                found = _drafts_for(site, classify_call(site.chain, index), resolver, counters, path,  # type: ignore[arg-type]
+                                    wrappers, sink[0].text)
         elif site.chain[-1] in langchain.INVOKE_METHODS:
             found = _invocation(site, resolver, counters, path)
         elif site.chain[-1] in langchain.PROMPT_CALLS:
@@ -115,12 +139,20 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
             sent.add(id(site.node))
             facts = dict(loops=loops.loops(site.node), history=loops.history(site.node))
             drafts.extend(replace(d, **facts) for d in found)
+    for site in index.other_calls:
+        bound = _bound_sdk_call(site, index)
+        if bound is not None:
+            found = _drafts_for(bound, classify_call(bound.chain, index), resolver, counters, path,  # type: ignore[arg-type]
+                                wrappers, sinks.text_slots(*_api_of(bound, index)))
+            sent.add(id(site.node))
+            facts = dict(loops=loops.loops(site.node), history=loops.history(site.node))
+            drafts.extend(replace(d, **facts) for d in found)
     reexports = tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
     return FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
         suppressions=python_suppressions(text), reexports=reexports, definitions=tuple(definitions),
         calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path),
-        bindings=tuple(bindings),
+        bindings=tuple(bindings), wrappers=tuple(wrappers), wrapper_calls=tuple(summaries.call_records(index, resolver)),
     )
 
 
@@ -328,23 +360,16 @@ def _value_span(value: v.Value) -> Span | None:
     return getattr(value, "span", None)
 
 
-def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, path: str) -> list[RequestDraft]:
+def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, path: str,
+                wrappers: list | None = None, text_slots: tuple[str, ...] = ()) -> list[RequestDraft]:
     node = site.node
     scope = site.scope
     function = scope.qualname or "<module>"
     key = (function, api.api)
     counters[key] = counters.get(key, 0) + 1
     request_id = f"{path}::{function}::{api.api}#{counters[key]}"
-    params, spans, kwargs_open = _call_params(node, site, api, resolver)
-    params = [(k, resolver.with_defaults(val)) for k, val in params]
-    if api.provider == "anthropic" and not api.batch and not kwargs_open \
-            and not _ANTHROPIC_SIGNS.intersection(k for k, _ in params):
-        counters[key] -= 1
-        return []  # another SDK's messages.create (Twilio, Slack): not an LLM call
-    if api.provider == "openai" and api.api == "completions.create" and not kwargs_open \
-            and not {"model", "prompt"}.intersection(k for k, _ in params):
-        counters[key] -= 1
-        return []
+    symbolic, spans, kwargs_open = _call_params(node, site, api, resolver)
+    params = [(k, resolver.with_defaults(val)) for k, val in symbolic]
     common = dict(
         path=path, span=resolver.span(node), function=None if function == "<module>" else function,
         in_loop=site.loop is not None, loop_kind=site.loop, interactive=scope.interactive,
@@ -353,10 +378,13 @@ def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, pa
     if api.batch:
         return _batch_drafts(request_id, dict(params), site, resolver, common)
     stream = api.stream or any(k == "stream" and isinstance(val, v.Lit) and val.value is True for k, val in params)
-    return [RequestDraft(
+    draft = RequestDraft(
         id=request_id, provider=api.provider, api=api.api, params=tuple(params), kwargs_open=kwargs_open,
         stream=stream, param_spans=tuple(spans), **common,
-    )]
+    )
+    if wrappers is not None:
+        wrappers.extend(summaries.wrapper_drafts(replace(draft, params=tuple(symbolic)), text_slots, site, resolver))
+    return [draft]
 
 
 def _call_params(node: ast.Call, site: CallSite, api: Api, resolver: Resolver):

@@ -236,8 +236,8 @@ class Resolver:
         span = self.span(node)
         if isinstance(base_node, ast.Name):
             name = base_node.id
-            func = _enclosing_function(scope)
-            if func is not None and func.cls is not None and func.param_order and name == func.param_order[0]:
+            func = _enclosing_method(scope, name)
+            if func is not None:
                 found = self.class_attr(func.cls, attr, depth)
                 if found is not None:
                     return found
@@ -724,6 +724,19 @@ def _loader_root(environment: v.Value) -> str | None:
     loader = environment.get("loader") if isinstance(environment, v.Map) else environment
     if isinstance(loader, v.FileLink) and loader.how == "loader":
         return loader.target
+    return None
+
+
+def _enclosing_method(scope: Scope, name: str) -> Scope | None:
+    """The method whose first parameter ``name`` is (``self``), seen from it or from a
+    function nested in it."""
+    current: Scope | None = scope
+    while current is not None:
+        if current.kind == "function" and current.cls is not None and current.param_order:
+            return current if current.param_order[0] == name else None
+        if current.kind == "function" and name in current.params:
+            return None
+        current = current.parent
     return None
 
 

@@ -56,6 +56,43 @@ class RequestDraft:
 
 
 @dataclass(frozen=True)
+class WrapperDraft:
+    """A request made inside a function whose parameters reach its prompt: the function's
+    summary. ``draft`` holds parameter markers (``Unknown(kind="param", owner=...)``)
+    where the caller's arguments go; the linker substitutes them at every call."""
+
+    owner: str  # qualified name of the function whose parameters the markers name
+    params: tuple[str, ...]  # its parameters in call order (``self`` left out)
+    defaults: tuple[tuple[str, Value], ...]  # the defaults it has, resolved
+    draft: RequestDraft
+    reaches: tuple[str, ...]  # parameters that reach a text slot
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """A call that may be of an in-house wrapper, with its arguments resolved (parameters
+    of the calling function left as markers, so a wrapper of a wrapper is seen).
+
+    ``callee`` says how to find the function: ``("local", qualname)``, ``("import",
+    module, name)``, ``("bare", name)`` (defined nowhere here: injected, or unique in the
+    tree) or ``("attr", name)`` (a method of an object promptlint cannot follow)."""
+
+    callee: tuple[str, ...]
+    args: tuple[Value, ...]
+    kwargs: tuple[tuple[str, Value], ...]
+    span: Span
+    function: str | None  # qualified name of the calling function
+    open: bool = False  # ``*args`` / ``**kwargs`` pass more than promptlint sees
+    loop: str | None = None
+    interactive: bool = False
+    is_async: bool = False
+    # The calling function's parameters and defaults, when its own parameters are among the
+    # arguments: then it may be a wrapper itself (``def summarize(t): return llm(f"...{t}")``).
+    caller_params: tuple[str, ...] = ()
+    caller_defaults: tuple[tuple[str, Value], ...] = ()
+
+
+@dataclass(frozen=True)
 class NamedValue:
     """A named value that may be a prompt: a module or class constant (exported to other
     modules), an earlier binding of a re-bound name, a function's local, or what a function
@@ -89,6 +126,8 @@ class FileResult:
     calls: tuple[CallEdge, ...] = ()  # calls of the tree's functions, with their loops
     agent_runs: tuple[AgentRun, ...] = ()  # agent framework runs and their step caps
     bindings: tuple[NamedValue, ...] = ()  # prompt candidates not exported (locals, earlier bindings)
+    wrappers: tuple[WrapperDraft, ...] = ()  # summaries of the functions whose parameters reach a request
+    wrapper_calls: tuple[CallRecord, ...] = ()  # calls that may be of a wrapper defined anywhere in the tree
 
     def constant(self, name: str) -> NamedValue | None:
         for c in self.constants:

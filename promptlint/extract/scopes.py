@@ -13,6 +13,7 @@ which must keep formatting and comments, uses libcst on the few files it edits.
 from __future__ import annotations
 
 import ast
+import builtins
 from dataclasses import dataclass, field
 
 Pos = tuple[int, int]
@@ -93,6 +94,9 @@ class ModuleIndex:
     star_imports: list[str] = field(default_factory=list)
     calls: list[CallSite] = field(default_factory=list)
     scopes: list[Scope] = field(default_factory=list)
+    # Calls of functions with arguments (``gpt_call(prompt)``, ``Agent(system=...)``): the
+    # ones an in-house wrapper may turn into requests, decided once the tree is linked.
+    other_calls: list[CallSite] = field(default_factory=list)
 
 
 def pos_of(node: ast.AST) -> Pos:
@@ -360,15 +364,38 @@ class IndexVisitor(ast.NodeVisitor):
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in _MUTATORS:
             self.scope.add(func.value.id, Event(pos_of(node), func.attr, node))
         chain = callee_chain(func)
+        if isinstance(func, ast.Call) and dotted(func.func) == "getattr" and len(func.args) == 2 \
+                and isinstance(func.args[1], ast.Constant) and isinstance(func.args[1].value, str):
+            chain = callee_chain(func.args[0]) + (func.args[1].value,)  # getattr(client.messages, "create")(...)
         if chain and chain[-1] in self.call_names:
             loops = self.loops[-1]
             self.index.calls.append(CallSite(
                 node, chain, self._function_scope(), pos_of(node), loops[-1] if loops else None,
                 awaited=id(node) in self._awaited,
             ))
+        elif chain and (node.args or node.keywords) and chain[-1] not in _NOT_WRAPPERS:
+            loops = self.loops[-1]
+            self.index.other_calls.append(CallSite(
+                node, chain, self._function_scope(), pos_of(node), loops[-1] if loops else None,
+                awaited=id(node) in self._awaited,
+            ))
         self.generic_visit(node)
 
 
+# Callees that are never an in-house LLM wrapper: builtins and the methods every program
+# calls on strings, lists, dicts, loggers and files.
+_NOT_WRAPPERS = frozenset(dir(builtins)) | frozenset({
+    "append", "extend", "insert", "pop", "remove", "update", "get", "setdefault", "items", "keys", "values",
+    "join", "split", "rsplit", "strip", "lstrip", "rstrip", "replace", "format", "startswith", "endswith",
+    "lower", "upper", "encode", "decode", "find", "index", "count", "debug", "info", "warning", "error",
+    "exception", "critical", "log", "write", "read", "readlines", "close", "open", "exists", "mkdir",
+    "add", "discard", "copy", "sort", "dumps", "loads", "dump", "load", "sleep", "time", "now", "match",
+    "search", "sub", "fullmatch", "findall", "compile", "assertEqual", "assertTrue", "assertIn", "assert_called_once_with",
+    "assert_called_with", "assert_called_once", "patch", "object", "fixture", "mark", "parametrize",
+    "getenv", "environ", "path", "joinpath", "resolve", "with_suffix", "glob", "rglob", "iterdir", "put", "post",
+    "request", "json", "raise_for_status", "cast", "field", "Field", "validator", "field_validator",
+    "model_dump", "model_validate", "isoformat", "strftime", "strptime", "group", "groups", "submit",
+})
 _COUNTERS = {"range", "count", "repeat", "itertools.count", "itertools.repeat"}
 
 

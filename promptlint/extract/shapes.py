@@ -31,7 +31,8 @@ class TemplateBook:
         self.unused: dict[str, Template] = {}  # file templates that join the project when a prompt uses them
         self.spliced: dict[str, tuple[str, ...]] = {}  # template id -> ids of named text copied into it
         # One prompt, one identity: the same prose written again in the same file (a
-        # notebook re-binding ``PROMPT`` to a text it had before) is a use of the first.
+        # notebook re-binding ``PROMPT`` to a text it had before, a system prompt copied
+        # into three functions) is a use of the first, not a prompt of its own.
         self._texts: dict[tuple[str, str], str] = {}
         self.repeats: list[Use] = []
 
@@ -71,8 +72,8 @@ class TemplateBook:
         first = self._texts.setdefault(key, template_id)
         if first == template_id or first not in self.templates:
             return None
-        if text.origin and self.templates[first].name and _binding_name(first) != _binding_name(template_id):
-            return None  # two constants of their own names are two prompts, even with one text
+        if first.split("[", 1)[0] == template_id.split("[", 1)[0]:
+            return None  # two items of one list (a repeated example): the list says it twice
         self.repeats.append(Use(template_id, where.path, where, (first,), "repeat"))
         return first
 
@@ -91,12 +92,6 @@ class TemplateBook:
             self.put(template)
         elif template.id not in self.templates:
             self.unused.setdefault(template.id, template)
-
-
-def _binding_name(template_id: str) -> str:
-    """``nb.ipynb::PROMPT#3`` -> ``nb.ipynb::PROMPT``: the name, whichever binding of it."""
-    head, _, tail = template_id.partition("::")
-    return head + "::" + re.sub(r"#\d+(?=$|[.\[])", "", tail)
 
 
 MAX_EVIDENCE = 6
@@ -363,7 +358,7 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         stream=draft.stream, batch=draft.batch, in_loop=draft.in_loop, loop_kind=draft.loop_kind,
         interactive=draft.interactive, is_async=draft.is_async, unresolved=tuple(s.unresolved),
         kwargs_open=draft.kwargs_open, loops=draft.loops, history=draft.history,
-        notes=_model_notes(model_value),
+        notes=_model_notes(model_value), via=draft.via,
     )
     return request, s.examples
 

@@ -46,6 +46,8 @@ def _call(workspace: Workspace, request: Request, alone: bool = False) -> tuple[
     chat model's constructor (``ChatOpenAI(model=...)``), where the cap and model are set.
     ``alone``: the edit needs only the call, which is then parsed on its own when it can be."""
     span = request.span
+    if request.via:
+        raise FixError(f"{span.path}:{span.line}: the request is made inside {request.via}: set it there")
     if request.provider == "langchain":
         if request.model_span is None:
             raise FixError(f"{span.path}:{span.line}: the chat model's constructor was not found")

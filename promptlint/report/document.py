@@ -64,6 +64,8 @@ def request_entry(analysis, request, view) -> dict:
         entry["unresolved"] = list(request.unresolved)
     if request.notes:
         entry["notes"] = list(request.notes)
+    if request.via:
+        entry["via"] = request.via
     return entry
 
 
