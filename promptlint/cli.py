@@ -243,7 +243,23 @@ def _analyze(targets: list[Path], config: Config, select=(), ignore=(), use_cach
         if stdin is not None:
             rel, data = stdin
             scanned = scan_text(rel, data, config, open_cache(config, use_cache))
-        return analyze(targets, config, select, ignore, use_cache=use_cache, scanned=scanned, **traffic)
+        analysis = analyze(targets, config, select, ignore, use_cache=use_cache, scanned=scanned, **traffic)
+    if stdin is None:
+        _nothing_scanned(targets, config, analysis, show_progress)
+    return analysis
+
+
+def _nothing_scanned(targets: list[Path], config: Config, analysis, speak: bool) -> None:
+    """Folders that held no file to scan. With ``include`` set that is a configuration error
+    (a mistyped glob must not turn the gate green); otherwise a warning, as ruff gives."""
+    if analysis.project.files_scanned or not any(t.is_dir() for t in targets):
+        return
+    where = ", ".join(f"`{_shown(t)}`" for t in targets)
+    if config.include:
+        raise key_error(config, "include", f"matches no file under {where}: nothing would be scanned")
+    if speak:
+        click.echo(f"promptlint: warning: no file to scan under {where} (see `exclude`, `extend-exclude`, "
+                   ".gitignore, or `--show-files`)", err=True)
 
 
 def _selection(config: Config, select, extend_select, ignore, extend_ignore) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -488,11 +504,10 @@ def audit(paths, output_format, output_file, baseline_file, write_file, max_incr
     before = None
     if compare_path is None and write_path is None and config.baseline:
         implicit = Path(config.root) / config.baseline
-        if implicit.exists():
-            compare_path = implicit
-        elif not silent:
-            click.echo(f"promptlint: baseline {_shown(implicit)} (from config) does not exist yet; "
-                       f"write it with `promptlint audit --write-baseline`", err=True)
+        if not implicit.exists():  # a gate that compares with nothing would pass whatever changed
+            raise key_error(config, "baseline", f"names {_shown(implicit)}, which does not exist; "
+                            "write it with `promptlint audit --write-baseline`")
+        compare_path = implicit
     if compare_path is not None:
         try:
             before = baseline.load(compare_path)

@@ -181,10 +181,18 @@ def test_write_with_explicit_paths_and_compare_elsewhere(app, cli, tmp_path_fact
     assert doc["baseline"]["unchanged"] == len(doc["templates"]) + len(doc["requests"])
 
 
-def test_config_baseline_that_does_not_exist_yet_is_a_notice_not_a_gate(app, cli):
+def test_a_config_baseline_that_does_not_exist_is_a_config_error_not_a_green_gate(app, cli):
+    """Before: a notice and exit 0, so a mistyped or uncommitted baseline passed every CI run."""
     code, out, err = cli(app, "audit")
-    assert code == 0
-    assert "does not exist yet" in err and "OK:" not in out and "Requests (" in out
+    assert code == 2 and out == ""
+    assert "pyproject.toml:" in err and "`baseline` names" in err and "--write-baseline" in err
+
+
+def test_bare_write_baseline_creates_the_configured_baseline_then_the_gate_compares(app, cli):
+    code, _, err = cli(app, "audit", "--write-baseline")
+    assert code == 0, err
+    code, out, _ = cli(app, "audit")
+    assert code == 0 and "OK:" in out
 
 
 def test_explicit_missing_or_broken_baseline_is_a_usage_error(app, cli):

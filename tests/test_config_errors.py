@@ -181,3 +181,20 @@ def test_config_found_through_a_looping_link_path_does_not_crash(tmp_path):
     loop = tmp_path / "loop.py"
     loop.symlink_to(tmp_path / "loop.py")
     assert load_config(loop).requests_per_month == 7
+
+
+def test_an_include_that_matches_nothing_is_an_error_not_a_green_gate(tmp_path, cli):
+    """Before: a mistyped `include` glob scanned no file and printed "All checks passed."."""
+    write_tree(tmp_path, {**BOT, "pyproject.toml": '[tool.promptlint]\ninclude = ["ap/**"]\n'})
+    for command in ("check", "audit"):
+        err = _error(cli, tmp_path, command)
+        assert "pyproject.toml:2: `include` matches no file under" in err, err
+    code, _, err = cli(tmp_path, "check", "app/bot.py")  # a file given by name is scanned, as in ruff
+    assert code == 0 and "error" not in err, err
+
+
+def test_a_folder_with_nothing_to_scan_warns_as_ruff_does(tmp_path, cli):
+    write_tree(tmp_path, {**BOT, "pyproject.toml": '[tool.promptlint]\nextend-exclude = ["app"]\n'})
+    code, _, err = cli(tmp_path, "check")
+    assert code == 0 and "warning: no file to scan under" in err, err
+    assert cli(tmp_path, "check", "--silent")[2] == ""
