@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import as_json, write_tree
+from conftest import ROOT, as_json, write_tree
 from promptlint.terminal import Palette, Progress, showing_progress, wants_color
 
 POLICY = "cite the order number and the policy section you relied on, "  # a clause: no repeated sentence
@@ -338,3 +338,31 @@ def test_summary_grammar_and_no_internal_names(tmp_path, cli):
     write_tree(tmp_path, {"bot.py": CLEAN["bot.py"].replace('system="Be brief.",', 'system="Be brief.", tools=None,')})
     out = cli(tmp_path, "check", "--select", "PL002", "--format", "json")[1]
     assert "unexpected lit" not in out
+
+
+def test_the_readme_option_table_lists_every_option_of_every_command():
+    """Done-when of issue 16: the README's CLI section lists every option (with ruff's name
+    where ruff has one), so an option added to a command without a row fails here."""
+    import re
+
+    import click
+
+    from promptlint.cli import main
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Command line options", 1)[1].split("\n\n|", 1)[1].split("\n\n", 1)[0]
+    rows = [[cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]] for line in ("|" + section).splitlines()]
+    rows = [r for r in rows if len(r) == 4 and not set(r[0]) <= {"-"}]
+    assert rows
+    missing = []
+    for name, command in main.commands.items():
+        for param in command.params:
+            if not isinstance(param, click.Option) or param.hidden:
+                continue
+            for opt in (*param.opts, *param.secondary_opts):
+                if opt in ("-h", "--help"):
+                    continue
+                if not any(re.search(rf"`{re.escape(opt)}(?![\w-])", r[0])
+                           and (r[1] in ("all", "—") or name in re.findall(r"[a-z]+", r[1])) for r in rows):
+                    missing.append(f"{name} {opt}")
+    assert not missing, missing
