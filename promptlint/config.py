@@ -312,6 +312,8 @@ def load_config(start: Path | None = None, explicit: Path | None = None) -> Conf
     data, text = _read_toml(path)
     if nested:
         tool = data.get("tool", {})
+        if explicit is not None and not (isinstance(tool, dict) and "promptlint" in tool):
+            raise ConfigError(f"{path}: no [tool.promptlint] table: the file given with --config configures nothing")
         data = tool.get("promptlint", {}) if isinstance(tool, dict) else {}
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: [tool.promptlint] must be a table")

@@ -198,3 +198,10 @@ def test_a_folder_with_nothing_to_scan_warns_as_ruff_does(tmp_path, cli):
     code, _, err = cli(tmp_path, "check")
     assert code == 0 and "warning: no file to scan under" in err, err
     assert cli(tmp_path, "check", "--silent")[2] == ""
+
+
+def test_a_pyproject_given_with_config_that_has_no_table_of_ours_is_an_error(tmp_path, cli):
+    """Before: `--config pyproject.toml` without [tool.promptlint] ran on defaults, silently."""
+    write_tree(tmp_path, {**BOT, "ci/pyproject.toml": '[project]\nname = "bot"\n'})
+    err = _error(cli, tmp_path, "check", "--config", "ci/pyproject.toml")
+    assert "ci/pyproject.toml: no [tool.promptlint] table" in err, err
