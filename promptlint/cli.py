@@ -357,7 +357,8 @@ def main() -> None:
 @selection_options
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest severity that fails (default: fail-on, warning).")
 @quiet_options
-@click.option("-v", "--verbose", is_flag=True, help="JSON: say why each template is taken for a prompt (its evidence).")
+@click.option("-v", "--verbose", is_flag=True, help="JSON: say why each template is taken for a prompt (its evidence) "
+                                                "and what it is made of (its regions).")
 @click.option("--statistics", is_flag=True, help="Print the count and dollars of each rule's findings instead of "
                                                   "the findings.")
 @click.option("--fix", "apply_fixes", is_flag=True, help="Apply the safe fixes, then report what remains.")
@@ -473,13 +474,18 @@ def _shown(path: Path) -> str:
 @click.option("--write-usage-traffic", "traffic_file", is_flag=False, flag_value="", default=None, metavar="[FILE]",
               help="Write the measured traffic of --usage to FILE (default: `measured-traffic` in config, "
                    "else promptlint-traffic.json beside it) for later runs without the logs.")
+@click.option("--anatomy", "anatomy_of", metavar="TEMPLATE_ID",
+              help="Show the regions (instructions, examples, documents, code, ...) of the templates whose id "
+                   "contains TEMPLATE_ID, and nothing else.")
 @quiet_options
-@click.option("-v", "--verbose", is_flag=True, help="With a baseline, list every change and the whole inventory too.")
+@click.option("-v", "--verbose", is_flag=True, help="With a baseline, list every change and the whole inventory too; "
+                                                    "JSON: why each template is taken for a prompt (its evidence) and "
+                                                    "what it is made of (its regions).")
 @listing_options
 @scan_options
 def audit(paths, output_format, output_file, baseline_file, write_file, max_increase, usage_files, usage_days,
-          traffic_file, quiet, silent, exit_zero, verbose, show_settings, show_files, config_file, no_cache, color,
-          **overrides) -> None:
+          traffic_file, anatomy_of, quiet, silent, exit_zero, verbose, show_settings, show_files, config_file, no_cache,
+          color, **overrides) -> None:
     """Inventory of every template and request with tokens and cost, most expensive first.
 
     With a baseline, the verdict comes first, then the entries that grew beyond the limit.
@@ -495,6 +501,16 @@ def audit(paths, output_format, output_file, baseline_file, write_file, max_incr
     view = _view(config, palette, _detail(quiet, verbose))
     targets = _paths(paths)
     _listing(show_settings, show_files, config, targets, view, ("PL001",))
+    if anatomy_of is not None:
+        from promptlint.anatomy.show import render_templates
+
+        analysis = _analyze(targets, config, select=("PL001",), use_cache=not no_cache, show_progress=not silent)
+        shown = render_templates(analysis, anatomy_of, view, fmt)
+        if shown is None:
+            raise UsageError(f"no template id contains `{anatomy_of}` (ids are listed by "
+                             "`promptlint audit --output-format json`)")
+        _emit(shown, output_file, palette, silent)
+        sys.exit(EXIT_OK)
     try:
         limit = parse_max_increase(config.max_increase)
     except ValueError as exc:

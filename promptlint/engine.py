@@ -1,4 +1,4 @@
-"""Run the pipeline: discover -> extract -> link -> measure -> rules -> price.
+"""Run the pipeline: discover -> extract -> link -> anatomy -> measure -> rules -> price.
 
 The CLI and tests call :func:`analyze`; each stage is a plain function of the stage
 before, so a stage can be replaced (exact token counts, cached extraction) without the
@@ -7,11 +7,13 @@ others knowing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from promptlint.anatomy import Anatomies, dissect_project
 from promptlint.cache import ScanCache
+from promptlint.consolidate import one_per_location, saveable_total
 from promptlint.config import Config, rule_selection
 from promptlint.discover import (Discovery, _matchers, callers, classify, discover, discover_text, read_candidate,
                                  remember, verdict)
@@ -47,6 +49,8 @@ class Analysis:
     notices: tuple[Diagnostic, ...] = field(default_factory=tuple)
     traffic: TrafficPlan = field(default_factory=TrafficPlan)
     usage: UsageReport | None = None
+    anatomies: Anatomies | None = None
+    saveable: Price | None = None  # production savings, every request's applied together (promptlint.consolidate)
 
     def production(self, priced: PricedFinding) -> bool:
         return self.traffic.production(priced.finding.request, priced.finding.template)
@@ -54,6 +58,8 @@ class Analysis:
     @property
     def usd_per_month_saveable(self) -> float:
         """What production findings save a month (non-production ones are priced apart)."""
+        if self.saveable is not None:
+            return self.saveable.usd_per_month
         return sum(f.price.usd_per_month for f in self.findings
                    if f.price and f.price.usd_per_month > 0 and not f.finding.saving.exposure and self.production(f))
 
@@ -299,9 +305,10 @@ def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> t
 
 def run_rules(rules: list[Rule], project: Project, measurements: Measurements, config: Config,
               catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer,
-              traffic: TrafficPlan | None = None) -> list[Finding]:
-    """Every rule's findings that no suppression silences. Rules of ``stage:
-    after-suppressions`` (PL900) run last and see which suppressions were used."""
+              traffic: TrafficPlan | None = None, anatomies: Anatomies | None = None) -> list[Finding]:
+    """Every rule's findings that no suppression silences, one per rule and location. Rules
+    of ``stage: after-suppressions`` (PL900) run last and see which suppressions were used."""
+    anatomies = anatomies if anatomies is not None else dissect_project(project, config)
     use = SuppressionUse(frozenset(r.code for r in rules))
     directives = suppression_index(project)
     kept: list[Finding] = []
@@ -310,9 +317,25 @@ def run_rules(rules: list[Rule], project: Project, measurements: Measurements, c
             if rule.after_suppressions is not late:
                 continue
             ctx = RuleContext(rule, rule.option_values(config), project, measurements, config, catalog, counter, pricer,
-                              traffic, suppression_use=use)
+                              traffic, anatomies, suppression_use=use)
             kept += [f for f in rule.resolve_check()(ctx) if not suppressed(f, directives, config, rules, use, bare=not late)]
-    return kept
+    return assumed_models(one_per_location(kept), project, measurements, catalog)
+
+
+def assumed_models(findings: list[Finding], project: Project, measurements: Measurements,
+                   catalog: ModelCatalog) -> list[Finding]:
+    """A finding priced on a request whose model promptlint cannot see says so: its dollars
+    are those of the model it was priced as (``default-model``, or its provider's
+    default), not of the model the code really calls."""
+    by_id = {r.id: r for r in project.requests}
+    out = []
+    for f in findings:
+        unknown = [r for r in f.requests if r in by_id and not (by_id[r].model and catalog.is_known(by_id[r].model))]
+        if f.saving is not None and unknown and "priced as" not in f.message:
+            model = measurements.requests[unknown[0]].model
+            f = replace(f, message=f"{f.message} (model unknown here; priced as {model})")
+        out.append(f)
+    return out
 
 
 def suppressed(finding: Finding, directives: dict, config: Config, rules: list[Rule],
@@ -374,12 +397,13 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     catalog = ModelCatalog(config.prices, cache.memo("models", prices_version) if cache else None)
     if counter is None:
         counter = make_counter(config, catalog, cache)
+    anatomies = dissect_project(project, config)
     progress().phase("counting tokens")
     measurements = measure(project, counter, config.default_model)
     progress().phase("checking rules")
     pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}") if cache else None)
     traffic, usage_report = traffic_stage(project, config, measurements, pricer, usage, usage_days)
-    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, traffic)
+    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, traffic, anatomies)
     if counter.exact is not None:
         from promptlint.tokens.exact import with_warnings
 
@@ -397,7 +421,8 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
         for tid, tokens in measurements.templates.items()
     }
     priced = price_findings(findings, pricer, traffic)
+    saveable = saveable_total(priced, pricer, traffic)
     if cache is not None:
         cache.save()
     return Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules), notices,
-                    traffic, usage_report)
+                    traffic, usage_report, anatomies, saveable)

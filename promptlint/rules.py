@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 
 import yaml
 
+from promptlint.anatomy.model import KINDS
 from promptlint.config import Config, ConfigError
 from promptlint.types import Finding, Fix, Saving, Severity, Span
 from promptlint.userconfig import UserSettings, load_user_settings
@@ -58,6 +59,8 @@ class Rule:
     data: dict = field(default_factory=dict)
     function: Callable[["RuleContext"], Iterable[Finding]] | None = None
     after_suppressions: bool = False  # `stage: after-suppressions`: runs once the others' findings met the suppressions
+    reads: tuple[str, ...] = KINDS  # kinds of region the check is given (see promptlint.anatomy)
+    edits: tuple[str, ...] = ()  # kinds of region its fix may change; every other must stay byte-identical
 
     def resolve_check(self) -> Callable[["RuleContext"], Iterable[Finding]]:
         if self.function is not None:
@@ -144,12 +147,29 @@ def rule_from_data(data: Any, source: str, origin: str) -> Rule:
         raise RuleError(f"{source}: stage must be one of {', '.join(STAGES)}")
     if declarative and origin != "builtin":  # the built-in packs are validated by the test suite
         _validate_phrases(data, source)
+    reads = _kinds(data, "reads", source, ("instruction",) if declarative else KINDS)
+    edits = _kinds(data, "edits", source, reads if declarative else ())
     return Rule(
         code=data["code"].strip().upper(), name=data["name"].strip(), severity=data["severity"],
         summary=" ".join(data["summary"].split()), doc={str(k): str(v).strip() for k, v in doc.items()},
         options=options, check=check, fix=fix, examples=tuple(examples), source=source,
-        origin=origin, data=data, after_suppressions=stage == "after-suppressions",
+        origin=origin, data=data, after_suppressions=stage == "after-suppressions", reads=reads, edits=edits,
     )
+
+
+def _kinds(data: dict, key: str, source: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """``reads``/``edits`` of a rule file: kinds of region (``all`` for every kind)."""
+    given = data.get(key)
+    if given is None:
+        return default
+    if given == "all":
+        return KINDS
+    if not isinstance(given, list) or not all(isinstance(k, str) for k in given):
+        raise RuleError(f"{source}: `{key}` must be a list of region kinds ({', '.join(KINDS)}) or `all`")
+    unknown = [k for k in given if k not in KINDS]
+    if unknown:
+        raise RuleError(f"{source}: `{key}`: unknown region kind `{unknown[0]}` (kinds: {', '.join(KINDS)})")
+    return tuple(given)
 
 
 _PHRASE_OPTIONS = (
@@ -325,7 +345,13 @@ class RuleContext:
     counter: Any  # promptlint.tokens.TokenCounter
     pricer: Any  # promptlint.pricing.Pricer: prices savings and dollar budgets
     traffic: Any = None  # promptlint.traffic.TrafficPlan: each site's traffic, measured figures when logged
+    anatomies: Any = None  # promptlint.anatomy.Anatomies: every template's regions
     suppression_use: Any = None  # promptlint.suppress.SuppressionUse, for rules of stage after-suppressions
+
+    def read(self, template_id: str):
+        """The template as this rule may read it: only the regions its rule file names
+        in ``reads`` (a :class:`promptlint.anatomy.Reading`)."""
+        return self.anatomies.reading(template_id, self.rule.reads)
 
     def finding(self, span: Span, message: str, *, template: str | None = None, request: str | None = None,
                 saving: Saving | None = None, fix: Fix | None = None, severity: Severity | None = None) -> Finding:

@@ -257,12 +257,14 @@ def unused_suppressions(ctx, use: SuppressionUse, ruleset) -> list[Finding]:
                 running = [r for r in known if r.code in enabled_codes]
                 if running and not any(r.code in used for r in running):
                     idle.append(code)
+            parts = []  # one finding per directive (one per rule and location), as ruff's RUF100
             if unknown:
                 hint = ruleset.unknown(unknown[0]) or ""
                 hint = hint[hint.find(" (did you mean"):hint.find(";")] if "(did you mean" in hint else ""
-                findings.append(ctx.finding(span, f"`{word}` names {'an unknown rule' if len(unknown) == 1 else 'unknown rules'}: "
-                                                  f"{', '.join(f'`{c}`' for c in unknown)}{hint}"))
+                parts.append(f"`{word}` names {'an unknown rule' if len(unknown) == 1 else 'unknown rules'}: "
+                             f"{', '.join(f'`{c}`' for c in unknown)}{hint}")
             if idle:
-                findings.append(ctx.finding(span, f"unused suppression: no {', '.join(f'`{c}`' for c in idle)} finding "
-                                                  f"on this line to silence"))
+                parts.append(f"unused suppression: no {', '.join(f'`{c}`' for c in idle)} finding on this line to silence")
+            if parts:
+                findings.append(ctx.finding(span, "; ".join(parts)))
     return findings

@@ -48,6 +48,10 @@ class Segment:
     # name to it (``date.today().isoformat()`` behind ``{today}``); rules read where a
     # run-time value comes from (a clock, a random id, a parameter) from it.
     source: str | None = None
+    # For static text spliced into other text (``f"...{document1}..."``): the id of the
+    # named value it was written in (``data/leases.py::document1``). The anatomy reads
+    # text of a data constant as a document, not as instructions.
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -306,6 +310,17 @@ class Saving:
     after: tuple[Usage, ...] = ()
     exposure: bool = False  # a worst case that may never be billed, not a saving on every request
 
+    def by_request(self, request: str | None) -> dict[str | None, tuple[tuple[Usage, ...], tuple[Usage, ...]]]:
+        """The usages request by request (``Usage.site``; a usage with none belongs to
+        ``request``, the finding's own)."""
+        out: dict[str | None, tuple[tuple[Usage, ...], tuple[Usage, ...]]] = {}
+        for side, usages in ((0, self.before), (1, self.after)):
+            for u in usages:
+                key = u.site if u.site is not None else request
+                was = out.get(key, ((), ()))
+                out[key] = (was[0] + (u,), was[1]) if side == 0 else (was[0], was[1] + (u,))
+        return out
+
 
 @dataclass(frozen=True)
 class Edit:
@@ -390,6 +405,7 @@ class Finding:
     request: str | None = None
     saving: Saving | None = None
     fix: Fix | None = None
+    requests: tuple[str, ...] = ()  # every request the finding is about (one finding per rule and location)
 
 
 @dataclass(frozen=True)

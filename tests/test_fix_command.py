@@ -131,7 +131,7 @@ def test_conflicting_edits_apply_the_first_and_skip_the_other(tmp_path):
     statuses = {r.finding.finding.code: r for r in run.results}
     assert statuses["PL104"].status == APPLIED and "on pass 1 it conflicts with PL103" in statuses["PL104"].notes[0]
     text = (tmp_path / "p.py").read_text()
-    assert text.count("You never approve refunds above the order total.") == 1 and "important" not in text
+    assert text.count("Never approve refunds above the order total.") == 1 and "important" not in text
 
 
 def test_encoding_bom_newlines_and_permissions_are_kept(tmp_path):

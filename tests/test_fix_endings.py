@@ -123,8 +123,26 @@ def test_a_fix_keeps_every_line_break_in_every_kind(kind, ending, bom, offset, p
         assert BREAK.sub("\n", got) == expected
     before, before_breaks = BREAK.split(varied), BREAK.findall(varied)
     after, after_breaks = BREAK.split(got), BREAK.findall(got)
-    for block in difflib.SequenceMatcher(None, before, after, autojunk=False).get_matching_blocks():
+    # Lines are paired without their trailing spaces: a kept line PL105 trimmed is still that
+    # line, not the later copy of it that PL104 deleted.
+    trimmed = lambda lines: [line.rstrip(" \t") for line in lines]  # noqa: E731
+    for block in difflib.SequenceMatcher(None, trimmed(before), trimmed(after), autojunk=False).get_matching_blocks():
         for k in range(block.size):
             i, j = block.a + k, block.b + k
             if before[i].strip() and i < len(before_breaks) and j < len(after_breaks):
                 assert before_breaks[i] == after_breaks[j], (before[i], before_breaks[i], after_breaks[j])
+
+
+def test_deleting_a_repeated_line_takes_its_own_break_not_the_one_before(tmp_path):
+    # Two copies to delete, and lines that end alike ("date." / "claims."): a diff of the
+    # fixed text joins the kept line's last character to the deleted line's and so takes the
+    # kept line's break instead of the deleted line's own.
+    a, q = SENTENCES[0], SENTENCES[1]
+    target, tree = files_for("python", [a, a, q, a, "Answer in English."])
+    varied = with_endings(tree[target], "mixed", 0)
+    run = fix(tmp_path, {"app.py": varied.encode()})
+    assert [r.finding.finding.code for r in run.by_status(APPLIED)] == ["PL104"]
+    got = (tmp_path / target).read_bytes().decode()
+    kept = {line: brk for line, brk in zip(BREAK.split(varied), BREAK.findall(varied)) if line == q}
+    assert kept and all(f"{line}{brk}" in got for line, brk in kept.items())
+    assert got.count(a) == 1 and "Answer in English." in got

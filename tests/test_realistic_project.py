@@ -19,7 +19,7 @@ EXPECTED = {
     ("PL103", "ledgerly/prompts/support.py", 18),
     # "Never ask for passwords ..." twice in the system prompt, and again in the user template.
     ("PL104", "ledgerly/prompts/support.py", 24),
-    ("PL104", "ledgerly/prompts/support.py", 58),
+    ("PL104", "ledgerly/prompts/support.py", 63),
     # INV-2041 / INV-3380: the same example with another invoice number and date.
     ("PL101", "ledgerly/prompts/support.py", 69),
     # A four-key JSON answer with a 4,000-token cap.

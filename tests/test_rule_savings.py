@@ -35,8 +35,8 @@ FILLER_SYSTEM = (
     "It is very important that you reply in the customer's language. Make sure to include the order number."
 )
 FILLER_CLEAN = (
-    "You answer questions about ACME Home orders. read the order record carefully. "
-    "you reply in the customer's language. include the order number."
+    "You answer questions about ACME Home orders. Read the order record carefully. "
+    "Reply in the customer's language. Include the order number."
 )
 
 

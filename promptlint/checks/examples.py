@@ -108,3 +108,30 @@ def redundant_examples(project: Project, threshold: float, max_examples: int) ->
                 found.setdefault(example.templates,
                                  Redundant(example, f"is example #{n} {what} (max-examples {max_examples})"))
     return list(found.values())
+
+
+_IN_OUT = re.compile(r"(?i)\b(?:input|output|inputs|outputs|question|answer|response|request|reply)\b|[:#.\s]+")
+
+
+def text_examples(anatomy) -> list[tuple[int, int]]:
+    """The examples written into one prompt's text, as offsets: each example-tagged block,
+    and each run of example headings that share a title but for Input/Output ("Example 3
+    Input:" + "Example 3 Output:")."""
+    from promptlint.anatomy.tags import EXAMPLE_WORDS, words_of
+
+    units: list[tuple[int, int]] = []
+    for region in anatomy.regions:
+        if region.kind != "example" or not region.why.startswith("inside <"):
+            continue
+        units.append((region.start, region.end))
+    headed = [s for s in anatomy.sections if s.kind in ("heading", "label") and set(words_of(s.title)) & EXAMPLE_WORDS]
+    i = 0
+    while i < len(headed):
+        key = _IN_OUT.sub(" ", headed[i].title).strip().lower()
+        j = i
+        while j + 1 < len(headed) and _IN_OUT.sub(" ", headed[j + 1].title).strip().lower() == key \
+                and headed[j + 1].start == headed[j].end:
+            j += 1
+        units.append((headed[i].start, headed[j].end))
+        i = j + 1
+    return sorted(set(units))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
+from promptlint.anatomy.tags import find_tags
 from promptlint.checks import fmt_tokens
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.prompt_text import prompt_index
@@ -50,16 +54,64 @@ def missing_max_tokens(ctx):
 
 
 # PL302 ---------------------------------------------------------------------------------
-def answer_cues(ctx, request, cues) -> dict[str, list]:
-    """Cue hits in what the request instructs (system and user text, not few-shot
-    examples or demonstrated answers)."""
-    return prompt_index(ctx.project).cues(request, cues)
+# A field of the answer's skeleton that holds prose: the answer is not short.
+_LONG_FIELD = re.compile(r"(?i)explain|explanation|reason|rationale|justif|analy[sz]|thought|thinking|scratchpad|"
+                         r"summary|description|steps|comment|feedback|critique|notes|details|evidence|quotes?\b")
+_JSON_KEY = re.compile(r'"([A-Za-z_][\w -]{0,40})"\s*:')
 
 
-def short_answer(cues, hits: dict[str, list]) -> tuple[int, str] | None:
+@dataclass(frozen=True)
+class AnswerCues:
+    """What the request asks its answer to be: cue hits in its instructions and output
+    specification (not in examples, documents or code), and why it is not a short answer
+    when the output specification says so (a skeleton with an ``<explanation>``)."""
+
+    hits: dict
+    veto: str | None = None
+
+
+def answer_cues(ctx, request, cues) -> AnswerCues:
+    memo = ctx.anatomies.memo.setdefault(("answer", ctx.rule.code, id(cues)), {})
+    if request.id in memo:
+        return memo[request.id]
+    index = prompt_index(ctx.project)
+    merged: dict[str, list] = {}
+    veto = None
+    for tid in request.templates:
+        if not index.is_instruction(tid):
+            continue
+        reading = ctx.read(tid)
+        fields = []
+        skeletons = [r for r in reading.anatomy.regions if r.kind == "output-format"]
+        for region in skeletons:
+            fields += _fields(reading.view.text[region.start:region.end])
+        multi = {(r.start, r.end) for r in skeletons if len(_fields(reading.view.text[r.start:r.end])) >= 2}
+        long = [f for f in fields if _LONG_FIELD.search(f)]
+        if long and veto is None:
+            veto = f"the answer format has a `{long[0]}` field"
+        for name, hits in cues.by_category(reading.text).items():
+            kept = [h for h in hits if not any(a <= h.start < b for a, b in multi)]  # "true/false" of one field
+            if kept:
+                merged.setdefault(name, []).extend(kept)
+        mentioned = [t.name for t in find_tags(reading.text) if _LONG_FIELD.search(t.name)]
+        if mentioned and veto is None:
+            veto = f"the prompt asks for a <{mentioned[0]}> part"
+    memo[request.id] = found = AnswerCues(merged, veto)
+    return found
+
+
+def _fields(skeleton: str) -> list[str]:
+    """Names of the fields an answer skeleton asks for: its innermost tags and JSON keys."""
+    tags = find_tags(skeleton)
+    leaves = [t.name for t in tags if not any(o is not t and t.start <= o.start and o.end <= t.end for o in tags)]
+    return leaves + _JSON_KEY.findall(skeleton)
+
+
+def short_answer(cues, answer: AnswerCues) -> tuple[int, str] | None:
     """The output cap a short-answer prompt needs and the cue that says so; None when the
     prompt asks for no short answer or also for a long one."""
-    if any(cues.categories[name].extra.get("veto") for name in hits):
+    hits = answer.hits
+    if answer.veto or any(cues.categories[name].extra.get("veto") for name in hits):
         return None
     capped = [(int(cues.categories[name].extra["cap"]), hits[name][0].text) for name in hits
               if "cap" in cues.categories[name].extra]

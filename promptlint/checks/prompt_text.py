@@ -19,8 +19,8 @@ from functools import cached_property
 from promptlint.textdiff import diff
 from promptlint.types import Span, Template, TextEdit
 
-HOLE_BASE = 0xF0000
-_MARKERS = re.compile(f"[{chr(HOLE_BASE)}-{chr(HOLE_BASE + 0xFFFD)}]")
+from promptlint.anatomy.sentences import BULLET as _BULLET, Sentence, sentences  # noqa: F401 - re-exported
+from promptlint.anatomy.view import HOLE_BASE, MARKERS as _MARKERS, TextView, static  # noqa: F401 - re-exported
 _PROMPT_NAME = re.compile(r"PROMPT|INSTRUCTION|PERSONA", re.IGNORECASE)
 _NOT_PROSE = re.compile(
     r"^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP)\b"  # SQL
@@ -49,7 +49,6 @@ class PromptIndex:
             for tid in request.templates:
                 self.requests_by_template.setdefault(tid, []).append(request)
         self.example_templates = {tid for e in project.examples for tid in e.templates}
-        self._cues: dict[tuple[str, int], dict] = {}
         self._sent_text = {_where(seg) for tid in self.requests_by_template if tid in project.templates
                            for seg in project.templates[tid].segments if seg.hole is None and seg.span}
 
@@ -82,20 +81,8 @@ class PromptIndex:
         demonstrated assistant turns (their wording is content to imitate)."""
         return list(self._instructions.values())
 
-    def cues(self, request, matcher) -> dict:
-        """``matcher.by_category`` of what ``request`` instructs, computed once per run
-        (PL302 and PL401 read the same cues)."""
-        key = (request.id, id(matcher))
-        if key not in self._cues:
-            # Matched template by template (the matcher remembers each text, so a prompt
-            # shared by many requests is scanned once); hit offsets are per template.
-            merged: dict[str, list] = {}
-            for tid in request.templates:
-                if tid in self._instructions:
-                    for name, hits in matcher.by_category(self._instructions[tid].text).items():
-                        merged.setdefault(name, []).extend(hits)
-            self._cues[key] = merged
-        return self._cues[key]
+    def is_instruction(self, template_id: str) -> bool:
+        return template_id in self._instructions
 
     def requests(self, template_id: str) -> list:
         return self.requests_by_template.get(template_id, [])
@@ -132,137 +119,6 @@ def reads_as_prose(text: str) -> bool:
     return letters >= 0.6 * len(text.strip())
 
 
-@dataclass(frozen=True)
-class TextView:
-    """A template's text with one marker character per hole, and the way back to source."""
-
-    template: Template
-
-    @cached_property
-    def text(self) -> str:
-        return "".join(chr(HOLE_BASE + i) if s.hole is not None else s.text
-                       for i, s in enumerate(self.template.segments))
-
-    @cached_property
-    def _starts(self) -> list[int]:
-        starts, pos = [], 0
-        for seg in self.template.segments:
-            starts.append(pos)
-            pos += 1 if seg.hole is not None else len(seg.text)
-        return starts
-
-    def hole_at(self, ch: str):
-        """The hole segment a marker character stands for."""
-        return self.template.segments[ord(ch) - HOLE_BASE]
-
-    def display(self, text: str) -> str:
-        """``text`` (a slice of :attr:`text`) with markers shown as ``{name}``."""
-        return _MARKERS.sub(lambda m: "{" + (self.hole_at(m.group()).hole or "") + "}", text)
-
-    def locate(self, offset: int) -> Span:
-        """The source line of a character of the text (for messages and suppressions).
-
-        Python literals are not exact source slices (escapes, dedent), so the line is the
-        literal's first line plus the newlines before the offset, kept inside the literal.
-        """
-        segments = self.template.segments
-        index = 0
-        for i, start in enumerate(self._starts):
-            if start <= offset:
-                index = i
-        seg = segments[index] if segments else None
-        span = (seg.span if seg is not None else None) or self.template.span
-        if seg is None or seg.hole is not None or span.line is None:
-            return _with_end(span, self.template.span)
-        inner = offset - self._starts[index]
-        before = seg.text[:inner]
-        newlines = before.count("\n")
-        line = span.line + newlines
-        if span.end_line is not None:
-            line = min(line, span.end_line)
-        if newlines == 0:
-            column = span.column + inner if seg.exact else span.column
-        else:
-            column = len(before) - before.rfind("\n") if seg.exact else 1
-        return Span(span.path, line, column, end_line=_end_line(span, self.template.span), cell=span.cell)
-
-
-def _with_end(span: Span, outer: Span) -> Span:
-    return Span(span.path, span.line, span.column, end_line=_end_line(span, outer), cell=span.cell)
-
-
-def _end_line(span: Span, outer: Span) -> int | None:
-    """Where a suppression comment can go: after the literal the text came from."""
-    if span.end_line is not None:
-        return span.end_line
-    return outer.end_line if outer.path == span.path else None
-
-
-def static(text: str) -> str:
-    """Marker text back to what is counted: holes contribute nothing."""
-    return _MARKERS.sub("", text)
-
-
-@dataclass(frozen=True)
-class Sentence:
-    start: int
-    end: int
-    key: str  # normalized for comparison
-    words: int
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
-_BULLET = re.compile(r"[ \t]*(?:[-*\u2022>]+|\d+[.)]|#+)\s+")
-
-
-def _blocks(text: str) -> list[tuple[int, int]]:
-    """Logical lines: a hard-wrapped paragraph is one block; a blank line, a list item or
-    heading, or a line ending in ``.``/``:``/``!``/``?`` ends a block."""
-    blocks: list[tuple[int, int]] = []
-    pos = 0
-    current: list[int] | None = None
-    for line in text.split("\n"):
-        start, end = pos, pos + len(line)
-        pos = end + 1
-        if not line.strip():
-            current = None
-            continue
-        if current is not None and not _BULLET.match(line):  # a list item or heading starts a block
-            current[1] = end
-        else:
-            current = [start, end]
-            blocks.append(current)  # type: ignore[arg-type]
-        if line.rstrip().endswith((".", ":", "!", "?")):
-            current = None
-    return [(a, b) for a, b in blocks]
-
-
-def sentences(text: str) -> list[Sentence]:
-    """Sentences and list items of ``text`` with their offsets."""
-    out: list[Sentence] = []
-    for block_start, block_end in _blocks(text):
-        bullet = _BULLET.match(text, block_start, block_end)
-        if bullet:
-            block_start = bullet.end()
-        block = text[block_start:block_end]
-        cursor = 0
-        pieces = []
-        for m in _SENTENCE_END.finditer(block):
-            pieces.append((cursor, m.start()))
-            cursor = m.end()
-        pieces.append((cursor, len(block)))
-        for a, b in pieces:
-            raw = block[a:b]
-            stripped = raw.strip()
-            if not stripped:
-                continue
-            start = block_start + a + (len(raw) - len(raw.lstrip()))
-            key = " ".join(stripped.lower().split()).rstrip(".!?;:,")
-            words = len(re.findall(r"[^\W\d_]{2,}", key))
-            out.append(Sentence(start, start + len(stripped), key, words))
-    return out
-
-
 def cut(text: str, start: int, end: int) -> str:
     """``text`` without ``[start, end)`` and the whitespace that joined it to the rest."""
     start, end = cut_range(text, start, end)
@@ -283,18 +139,32 @@ def cut_range(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def cut_item(text: str, start: int, end: int) -> str:
-    """``text`` without ``[start, end)``; when that is all a line or list item holds, the
-    whole line goes (a bullet with nothing after it is not left behind)."""
+def item_range(text: str, start: int, end: int) -> tuple[int, int]:
+    """The range that takes ``[start, end)`` out of ``text``; when that is all a line or list
+    item holds, the whole line (a bullet with nothing after it is not left behind), with its
+    own line break (the previous one only on the last line), so every other line keeps its own."""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
     head, tail = text[line_start:start], text[end:line_end]
     if (not head.strip() or _BULLET.fullmatch(head)) and not tail.strip():
         if line_end < len(text):
-            return text[:line_start] + text[line_end + 1:]
-        return text[:max(line_start - 1, 0)]
-    return cut(text, start, end)
+            return line_start, line_end + 1
+        return max(line_start - 1, 0), len(text)
+    return cut_range(text, start, end)
+
+
+def cut_edits(template_id: str, text: str, ranges: list[tuple[int, int]]) -> tuple[TextEdit, ...]:
+    """The edits that take each item ``[start, end)`` out of ``text`` (:func:`item_range`),
+    written as those very ranges: a diff of the result could pair a deleted line with its
+    twin and move another line's break."""
+    merged: list[list[int]] = []
+    for start, end in sorted(item_range(text, s, e) for s, e in ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple(TextEdit(template_id, start, end, "") for start, end in merged)
 
 
 def starts_sentence(text: str, offset: int) -> bool:

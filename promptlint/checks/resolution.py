@@ -21,8 +21,11 @@ def unresolved_prompt(ctx):
         prompt_parts = [p for p in request.parts if p.section in ("system", "messages")]
         if prompt_parts and not any(p.template for p in prompt_parts):
             holes = ", ".join(dict.fromkeys(f"`{p.hole}`" for p in prompt_parts if p.hole))
-            yield ctx.finding(
-                request.span,
-                f"prompt comes entirely from run-time values ({holes}); its tokens and cost are not counted",
-                request=request.id,
-            )
+            counts = ctx.measurements.requests[request.id].parts
+            tools = sum(n for p, n in zip(request.parts, counts) if p.section == "tools")
+            if tools:
+                message = (f"the system prompt and messages come from run-time values ({holes}) and are not counted; "
+                           f"only the tools ({tools:,} tokens) are")
+            else:
+                message = f"prompt comes entirely from run-time values ({holes}); its tokens and cost are not counted"
+            yield ctx.finding(request.span, message, request=request.id)

@@ -37,21 +37,22 @@ def premium_model_for_simple_task(ctx):
         facts = ctx.catalog.facts(request.model)
         if facts is None or facts.tier not in tiers or any(p.section == "tools" for p in request.parts):
             continue  # no literal model, a cheaper tier, or an agent with tools
-        hits = answer_cues(ctx, request, cues)
+        answer = answer_cues(ctx, request, cues)
+        hits = answer.hits
         tasks = [h for name, found in hits.items() if cues.categories[name].extra.get("task") for h in found]
-        if not tasks or any(cues.categories[name].extra.get("veto") for name in hits):
+        if not tasks or answer.veto or any(cues.categories[name].extra.get("veto") for name in hits):
             continue
         cheaper = ctx.catalog.cheaper_current(request.model, str(ctx.options["suggest-tier"]))
         if cheaper is None:
             continue
-        short = short_answer(cues, hits)
+        short = short_answer(cues, answer)
         output = min(short[0], request.max_tokens or short[0]) if short else 0
         counts = ctx.measurements.requests[request.id]
         saving = Saving(0, with_output(scenario(ctx, request, counts), output),
                         with_output(scenario(ctx, request, recount(ctx, request, cheaper)), output))
         if not priced_positive(ctx, saving):
             continue
-        task = tasks[0].text.split()[0].lower()
+        task = tasks[0].text.split()[0].lower().rstrip(":")
         answer = f"; short answer: \"{' '.join(short[1].split())}\"" if short else ""
         yield ctx.finding(
             request.model_span or request.span,
@@ -74,7 +75,7 @@ def should_be_code(ctx):
     for request in ctx.project.requests:
         if any(p.section == "tools" for p in request.parts) or request.unresolved:
             continue
-        hits = answer_cues(ctx, request, cues)
+        hits = answer_cues(ctx, request, cues).hits
         tasks = [name for name in hits if cues.categories[name].extra.get("use")]
         if len(tasks) != 1 or any(cues.categories[name].extra.get("veto") for name in hits):
             continue

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import math
 import re
-import textwrap
 from decimal import Decimal
 
 from promptlint.checks import fmt_tokens
-from promptlint.checks.examples import redundant_examples
+from promptlint.checks.examples import redundant_examples, text_examples
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.persona import one_line_role, personas
-from promptlint.checks.prompt_text import TextView, cut_item, edits_between, prompt_index, sentences, static
+from promptlint.checks.prompt_text import TextView, cut_edits, edits_between, prompt_index, sentences, static
 from promptlint.checks.savings import request_reduction, template_reduction, text_saving
 from promptlint.globs import match_path
 from promptlint.types import Fix, RemoveEdit
@@ -41,25 +40,58 @@ def redundant_example(ctx):
         span = example.span or (first.span if first else None)
         if span is None:
             continue
-        safe = item.exact and _sent_with(index, example.templates, item.kept)
         yield ctx.finding(
             span, f"few-shot example {item.reason}; the examples kept already show the model this case",
             template=first.id if first else None, request=senders.pop() if len(senders) == 1 else None,
             saving=saving,
-            fix=Fix("safe" if safe else "unsafe", "remove the redundant example", (RemoveEdit(example.templates),),
+            fix=Fix("unsafe", "remove the redundant example", (RemoveEdit(example.templates),),
                     tokens_saved=saving.tokens if saving else None),
+        )
+    yield from _repeated_text_examples(ctx, index)
+
+
+def _repeated_text_examples(ctx, index):
+    """Examples written inside one prompt's text ("## Example 4 Input: ..." under its
+    heading, an ``<example>`` block) that repeat an earlier one word for word."""
+    for template in index.instruction_templates():
+        reading = ctx.read(template.id)
+        view = reading.view
+        seen: dict[str, tuple[int, int]] = {}
+        repeats = []
+        for start, end in text_examples(reading.anatomy):
+            body = _example_body(view.text[start:end])
+            if not body:
+                continue
+            if body in seen:
+                repeats.append(((start, end), seen[body]))
+            else:
+                seen[body] = (start, end)
+        if not repeats:
+            continue
+        text = view.text
+        for (start, end), _ in sorted(repeats, reverse=True):
+            text = text[:start] + text[end:]
+        saving = text_saving(ctx, {template.id: static(text)})
+        if saving is None:
+            continue
+        (first, _), (kept, _) = repeats[0]
+        more = f" (and {len(repeats) - 1} more)" if len(repeats) > 1 else ""
+        yield ctx.finding(
+            view.locate(first),
+            f"few-shot example duplicates the example at line {view.locate(kept).line} word for word{more}; "
+            "the examples kept already show the model this case",
+            template=template.id, request=index.sole_request(template.id), saving=saving,
+            fix=Fix("unsafe", "remove the repeated example", edits_between(template.id, view.text, text),
+                    tokens_saved=saving.tokens),
         )
 
 
-def _sent_with(index, removed: tuple[str, ...], kept) -> bool:
-    """Every request that sends the removed example also sends the one it repeats."""
-    if kept is None:
-        return False
-    for tid in removed:
-        for request in index.requests(tid):
-            if not all(k in request.templates for k in kept.templates):
-                return False
-    return True
+_TITLE_LINE = re.compile(r"^\s*(?:#.*|<[^<>\n]+>|[^\n]{0,80}\bexamples?\b[^\n]*:)\s*$", re.IGNORECASE)
+
+
+def _example_body(text: str) -> str:
+    """An example's words without its title lines (the titles number the examples)."""
+    return " ".join(" ".join(line for line in text.split("\n") if not _TITLE_LINE.match(line)).split())
 
 
 # PL102 ---------------------------------------------------------------------------------
@@ -69,17 +101,21 @@ def bloated_role(ctx):
     max_tokens = int(ctx.options["max-role-tokens"])
     max_superlatives = int(ctx.options["max-superlatives"])
     for template in index.instruction_templates():
-        view = TextView(template)
+        reading = ctx.read(template.id)
+        view = reading.view
         model = ctx.measurements.template_models[template.id]
-        for persona in personas(view.text, cues):
+        for persona in personas(reading.text, cues):
             body = view.text[persona.start:persona.end]
             tokens = ctx.counter.count(static(body), model)
             stacked = len(persona.superlatives) > max_superlatives
             if tokens <= max_tokens and not stacked:
                 continue
-            role = one_line_role(persona.first_sentence, persona.superlatives)
-            new_text = static(view.text[:persona.start] + role + view.text[persona.end:])
-            saving = text_saving(ctx, {template.id: new_text})
+            parts = [persona.first_sentence] + [body[s.start:s.end] for s in sentences(body)[1:]]
+            role = one_line_role(parts, persona.superlatives)
+            if role is None or len(role) >= len(" ".join(static(body).split())):
+                continue
+            new_text = view.text[:persona.start] + role + view.text[persona.end:]
+            saving = text_saving(ctx, {template.id: static(new_text)})
             if saving is None:
                 continue
             why = []
@@ -88,81 +124,113 @@ def bloated_role(ctx):
             if stacked:
                 words = ", ".join(dict.fromkeys(f'"{" ".join(h.text.lower().split())}"' for h in persona.superlatives))
                 why.append(f"stacks {len(persona.superlatives)} superlatives ({words})")
-            edits = edits_between(template.id, view.text, view.text[:persona.start] + role + view.text[persona.end:])
             yield ctx.finding(
                 view.locate(persona.start),
                 f"role preamble \"{_short(view.display(body), 50)}\" {' and '.join(why)}; "
-                f"a one-line role such as \"{role}\" does the same job",
+                f"a one-line role such as \"{_short(role, 120)}\" does the same job",
                 template=template.id, request=index.sole_request(template.id), saving=saving,
-                fix=Fix("unsafe", f"replace the role preamble with: {role}", edits, tokens_saved=saving.tokens),
+                fix=Fix("unsafe", f"replace the role preamble with: {role}",
+                        edits_between(template.id, view.text, new_text), tokens_saved=saving.tokens),
             )
 
 
 # PL104 ---------------------------------------------------------------------------------
 def duplicate_instruction(ctx):
+    """Sentences of instruction prose said twice where the first copy still applies: in
+    the same section of a template or one that holds the repeat, or in an earlier template
+    of the same request (outside any branch of it). Labels, examples, documents, code and
+    quoted text are never compared (the rule reads instructions only), nor is a sentence
+    that leans on the one before it ("These lines MUST ...")."""
     index = prompt_index(ctx.project)
     min_words = int(ctx.options["min-words"])
     instructions = {t.id: t for t in index.instruction_templates()}
-
     split: dict[str, tuple] = {}
 
-    def comparable(template):
-        if template.id not in split:  # a template shared by many requests is split once
-            view = TextView(template)
-            split[template.id] = (view, [s for s in sentences(view.text) if s.words >= min_words])
-        return split[template.id]
+    def comparable(tid: str):
+        if tid not in split:  # a template shared by many requests is split once
+            reading = ctx.read(tid)
+            titles = _title_lines(reading)
+            found = [s for s in sentences(reading.text) if s.words >= min_words
+                     and reading.view.text.rfind("\n", 0, s.start) + 1 not in titles]
+            keyed = [(s, _sentence_key(reading.view.text[s.start:s.end])) for s in found]
+            split[tid] = (reading, [(s, k) for s, k in keyed if not _ANAPHORA.match(k)])
+        return split[tid]
 
-    for template in instructions.values():
-        view, sents = comparable(template)
-        seen: dict[str, object] = {}
+    for tid in instructions:
+        reading, sents = comparable(tid)
+        anatomy = reading.anatomy
+        seen: dict[str, list] = {}
         repeats = []
-        for s in sents:
-            if s.key in seen:
-                repeats.append((s, seen[s.key]))
-            else:
-                seen[s.key] = s
+        for s, key in sents:
+            earlier = next((e for e in seen.get(key, []) if anatomy.in_scope(e.start, s.start)), None)
+            if earlier is not None:
+                repeats.append((s, earlier))
+            seen.setdefault(key, []).append(s)
         if repeats:
-            first_line = view.locate(repeats[0][1].start).line
-            yield _duplicate_finding(ctx, view, repeats, f"repeats line {first_line} of the same template", None, True)
+            text = reading.view.text
+            safe = all(anatomy.section_at(e.start) == anatomy.section_at(r.start)
+                       and text[e.start:e.end] == text[r.start:r.end] for r, e in repeats)
+            first_line = reading.view.locate(repeats[0][1].start).line
+            yield _duplicate_finding(ctx, reading.view, repeats, f"repeats line {first_line} of the same template",
+                                     None, safe)
 
     # Across the templates of one request: the later copy is the one to drop.
     grouped: dict[tuple[str, tuple[str, ...]], tuple[list, list, str]] = {}
     for request in ctx.project.requests:
         seen_in: dict[str, tuple[str, object]] = {}
         for tid in request.templates:
-            template = instructions.get(tid)
-            if template is None:
+            if tid not in instructions:
                 continue
-            view, sents = comparable(template)
+            reading, sents = comparable(tid)
             repeats = []
-            for s in sents:
-                earlier = seen_in.get(s.key)
+            for s, key in sents:
+                earlier = seen_in.get(key)
                 if earlier is not None and earlier[0] != tid:
                     repeats.append((s, earlier[1], earlier[0]))
-            for s in sents:
-                seen_in.setdefault(s.key, (tid, s))
+            for s, key in sents:
+                if not _in_branch(reading.anatomy, s.start):
+                    seen_in.setdefault(key, (tid, s))
             if repeats:
-                key = (tid, tuple(r[0].key for r in repeats))
+                key = (tid, tuple(_sentence_key(reading.view.text[r[0].start:r[0].end]) for r in repeats))
                 entry = grouped.setdefault(key, ([], repeats, repeats[0][2]))
                 entry[0].append(request)
     for (tid, _), (requests, repeats, other) in grouped.items():
-        view = TextView(instructions[tid])
-        first = TextView(instructions[other]).locate(repeats[0][1].start)
+        view = comparable(tid)[0].view
+        first = comparable(other)[0].view.locate(repeats[0][1].start)
         where = f"repeats {first.path}:{first.line}, which the same request sends first"
-        # Removing the later copy keeps the instruction only where every sender sends the first copy too.
-        kept_everywhere = all(other in r.templates and r.templates.index(other) < r.templates.index(tid)
-                              for r in prompt_index(ctx.project).requests(tid))
-        yield _duplicate_finding(ctx, view, [(r[0], r[1]) for r in repeats], where, requests, kept_everywhere)
+        yield _duplicate_finding(ctx, view, [(r[0], r[1]) for r in repeats], where, requests, False)
+
+
+# A sentence that starts by pointing back ("These lines ...", "It ...") says something about
+# what comes before it; the same words after another item are another instruction.
+_ANAPHORA = re.compile(r"^(?:this|these|that|those|its|they|them|their|such|then|also)\b"
+                      r"|^it\b(?!\s+(?:is|was)\s+(?:\w+\s+){0,2}(?:that|to)\b)")
+
+
+def _title_lines(reading) -> set[int]:
+    """Where the lines that title a section start: a repeated heading is structure."""
+    return {sec.start for sec in reading.anatomy.sections if sec.kind in ("heading", "label", "branch")}
+
+
+def _sentence_key(text: str) -> str:
+    return " ".join(text.lower().split()).rstrip(".!?;:,")
+
+
+def _in_branch(anatomy, offset: int) -> bool:
+    return any(anatomy.sections[i].kind == "branch" for i in anatomy.ancestors(anatomy.section_at(offset)))
 
 
 def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests, safe: bool):
+    edits = cut_edits(view.template.id, view.text, [(s.start, s.end) for s, _ in repeats])
     text = view.text
-    for s, _ in sorted(repeats, key=lambda r: r[0].start, reverse=True):
-        text = cut_item(text, s.start, s.end)
+    for e in reversed(edits):
+        text = text[:e.start] + text[e.end:]
     saving = text_saving(ctx, {view.template.id: static(text)}, only=requests)
     first = repeats[0][0]
     extra = len(repeats) - 1
     more = f" (and {extra} more repeated sentence{'s' if extra > 1 else ''})" if extra else ""
+    how = "delete the repeated sentence" if safe else \
+        "delete the repeated sentence (review: the copies are in different sections or templates, or differ in form)"
     return ctx.finding(
         view.locate(first.start),
         f"\"{_short(view.display(view.text[first.start:first.end]))}\" {where}{more}",
@@ -170,38 +238,80 @@ def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests,
         request=(requests[0].id if len(requests) == 1 else None) if requests else
         prompt_index(ctx.project).sole_request(view.template.id),
         saving=saving,
-        fix=Fix("safe" if safe else "unsafe", "delete the repeated sentence", edits_between(view.template.id, view.text, text),
+        fix=Fix("safe" if safe else "unsafe", how, edits,
                 tokens_saved=saving.tokens if saving else None),
     )
 
 
 # PL105 ---------------------------------------------------------------------------------
-_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
-_BLANK_RUNS = re.compile(r"\n{3,}")  # after trailing spaces are gone
 _INNER_RUNS = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
+_TRAILING = re.compile(r"[ \t]+$")
 
 
-def normalize_whitespace(text: str) -> tuple[str, list[str]]:
+def normalize_whitespace(text: str, readable=None) -> tuple[str, list[str]]:
     """Text without indentation shared by all lines, trailing spaces, runs of blank lines,
-    runs of spaces between words and whitespace at the ends; and what changed."""
-    changed = []
-    out = _TRAILING.sub("", text)
-    if out != text:
-        changed.append("trailing spaces")
-    dedented = textwrap.dedent(out)
-    if dedented != out:
-        changed.append("indentation")
-    out = dedented
-    runs = _BLANK_RUNS.sub("\n\n", out)
-    if runs != out:
-        changed.append("blank-line runs")
-    inner = _INNER_RUNS.sub(" ", runs)
-    if inner != runs:
-        changed.append("runs of spaces")
-    stripped = inner.strip()
-    if stripped != inner:
-        changed.append("leading/trailing blank lines")
-    return stripped, changed
+    runs of spaces between words and blank lines at the ends; and what changed.
+
+    ``readable(start, end)`` says which stretches may change: whitespace inside code,
+    listings, tables, examples or documents is kept byte for byte (the indentation of a
+    ``cat -n`` listing is the code's indentation), and shared indentation is removed only
+    when every line's indentation may change."""
+    ok = readable or (lambda start, end: True)
+    edits: list[tuple[int, int, str, str]] = []
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    lines = [(st, (starts[i + 1] - 1) if i + 1 < len(starts) else len(text)) for i, st in enumerate(starts)]
+    content = [(st, en) for st, en in lines if text[st:en].strip()]
+    indents = [len(text[st:en]) - len(text[st:en].lstrip(" \t")) for st, en in content]
+    shared = _shared_prefix([text[st:st + n] for (st, _), n in zip(content, indents)]) if content else ""
+    dedent = len(shared) if shared and all(ok(st, st + len(shared)) for st, _ in content) else 0
+    first = content[0][0] if content else len(text)
+    last = content[-1][1] if content else 0
+    blank_run = 0
+    for st, en in lines:
+        line = text[st:en]
+        if not line.strip():
+            blank_run = blank_run + 1 if first < st < last else 0
+            if st >= last or en <= first:
+                continue  # leading/trailing blank lines: handled below
+            if blank_run >= 2 and ok(st, min(en + 1, len(text))):
+                edits.append((st, min(en + 1, len(text)), "", "blank-line runs"))
+            elif line and ok(st, en):
+                edits.append((st, en, "", "trailing spaces"))
+            continue
+        blank_run = 0
+        if dedent:
+            edits.append((st, st + dedent, "", "indentation"))
+        body_start = st + len(line) - len(line.lstrip(" \t"))
+        trailing = _TRAILING.search(line)
+        body_end = st + trailing.start() if trailing else en
+        for m in _INNER_RUNS.finditer(text, body_start, body_end):
+            if ok(m.start(), m.end()):
+                edits.append((m.start(), m.end(), " ", "runs of spaces"))
+        if trailing and ok(body_end, en):
+            edits.append((body_end, en, "", "trailing spaces"))
+    if content and text[:content[0][0]].strip(" \t\n") == "" and content[0][0] > 0 and "\n" in text[:content[0][0]] \
+            and ok(0, text.rfind("\n", 0, content[0][0]) + 1):
+        edits.append((0, text.rfind("\n", 0, content[0][0]) + 1, "", "leading/trailing blank lines"))
+    if content and last < len(text) and ok(last, len(text)):
+        tail = text[last:]
+        if tail.strip(" \t\n") == "":
+            edits.append((last, len(text), "", "leading/trailing blank lines"))
+    out = text
+    changed: list[str] = []
+    for start, end, replacement, what in sorted(set(edits), key=lambda e: (e[0], e[1]), reverse=True):
+        out = out[:start] + replacement + out[end:]
+        if what not in changed:
+            changed.append(what)
+    order = ["trailing spaces", "indentation", "blank-line runs", "runs of spaces", "leading/trailing blank lines"]
+    return out, [w for w in order if w in changed]
+
+
+def _shared_prefix(indents: list[str]) -> str:
+    prefix = indents[0]
+    for other in indents[1:]:
+        while not other.startswith(prefix):
+            prefix = prefix[:-1]
+    return prefix
 
 
 def whitespace_waste(ctx):
@@ -210,17 +320,21 @@ def whitespace_waste(ctx):
     for template in ctx.project.templates.values():
         if not index.is_prompt(template):
             continue
-        view = TextView(template)
-        normalized, changed = normalize_whitespace(view.text)
+        reading = ctx.read(template.id)
+        view = reading.view
+        normalized, changed = normalize_whitespace(view.text, reading.readable)
         if not changed:
             continue
         saving = text_saving(ctx, {template.id: static(normalized)})
         if saving is None or saving.tokens < minimum:
             continue
+        kept = "" if all(r.kind in ctx.rule.reads for r in reading.anatomy.regions) else \
+            "; spacing inside code, examples, tables and documents is kept"
+        first = next((a for a, (x, y) in enumerate(zip(view.text, normalized)) if x != y), 0)
         yield ctx.finding(
-            template.span,
+            view.locate(first),
             f"{', '.join(changed)} cost {fmt_tokens(saving.tokens)} tokens per request "
-            f"(measured by re-tokenizing the normalized text)",
+            f"(measured by re-tokenizing the normalized text){kept}",
             template=template.id, request=index.sole_request(template.id), saving=saving,
             fix=Fix("safe", "remove the indentation, trailing spaces and extra blank lines",
                     edits_between(template.id, view.text, normalized), tokens_saved=saving.tokens),

@@ -116,8 +116,18 @@ def merge(base: v.Map, other: v.Value) -> v.Map:
     return replace(base, open=True)
 
 
+# ``"x" * n`` is counted for the real n up to this many characters (or list items); past it
+# the value is reported as too large to count (PL002), never cut down to a smaller n.
+MAX_REPEATED_CHARS = 200_000
+MAX_REPEATED_ITEMS = 1_000
+TOO_LARGE = "too large to count statically"
+
+
 def binop(op: str, left: v.Value, right: v.Value, span: Span | None, expr: str) -> v.Value:
     if op == "Add":
+        for side in (left, right):
+            if isinstance(side, v.Unknown) and side.reason.endswith(TOO_LARGE):
+                return side  # the text it is part of cannot be counted either
         if isinstance(left, v.Str) and isinstance(right, v.Str):
             return v.concat(left, right, span=span)
         if isinstance(left, v.Seq) and isinstance(right, v.Seq):
@@ -133,10 +143,15 @@ def binop(op: str, left: v.Value, right: v.Value, span: Span | None, expr: str) 
     if op == "Multiply":
         seq, count = (left, right) if isinstance(right, v.Lit) else (right, left)
         if isinstance(count, v.Lit) and isinstance(count.value, int) and not isinstance(count.value, bool):
-            n = max(0, min(count.value, 1000))
+            n = max(0, count.value)
             if isinstance(seq, v.Seq):
+                if len(seq.items) * n > MAX_REPEATED_ITEMS:
+                    return v.Unknown(f"a list repeated {n:,} times is {TOO_LARGE}", expr or "?", "missing", span)
                 return v.Seq(seq.items * n, span, seq.open)
             if isinstance(seq, v.Str):
+                if len(seq.text) * n > MAX_REPEATED_CHARS:
+                    return v.Unknown(f"text repeated {n:,} times ({len(seq.text) * n:,} characters) is {TOO_LARGE}",
+                                     expr or "?", "missing", span)
                 return v.concat(*([seq] * n), span=span) if n else v.Str((), span)
             if isinstance(seq, v.Lit) and _number(seq):
                 return v.Lit(seq.value * count.value, span)  # type: ignore[operator]

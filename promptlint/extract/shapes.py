@@ -308,8 +308,12 @@ def describe(value: v.Value, where: str) -> str:
     if isinstance(value, v.FileLink):
         return f"{where}: file `{value.target}` was not found in the scanned tree"
     if isinstance(value, v.Lit):
-        return f"{where}: `{value.value!r}` is not a value promptlint can read there"
-    what = {v.Str: "text", v.Seq: "a list", v.Map: "a dict", v.Deferred: "an expression"}.get(type(value), "a value")
+        return f"{where}: `{value.value!r}` where text was expected"
+    if isinstance(value, v.Seq):
+        return f"{where}: a list or set where {'a message' if where.endswith(']') else 'text'} was expected"
+    if isinstance(value, v.Map):
+        return f"{where}: a mapping where text was expected"
+    what = {v.Str: "text", v.Deferred: "an expression"}.get(type(value), "a value")
     return f"{where}: {what} of a shape promptlint cannot read there"
 
 

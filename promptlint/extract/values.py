@@ -110,7 +110,8 @@ class Unknown:
 
     ``kind`` tells the request shapes how to treat it: ``param`` (a function parameter
     without default), ``dynamic`` (loop variable, call result, input), ``missing`` (a name
-    that looks like it should be found but is not: an import from outside the tree).
+    that looks like it should be found but is not: an import from outside the tree; or text
+    too large to count, ``"x" * 150000``).
     """
 
     reason: str
@@ -155,7 +156,7 @@ def as_str(value: Value, span: Span | None = None) -> Str:
 def concat(*parts: Str, span: Span | None = None) -> Str:
     segments: list[Segment] = []
     for p in parts:
-        for seg in p.segments:
+        for seg in spliced_segments(p):
             if seg.hole is None and not seg.text:
                 continue
             segments.append(seg)
@@ -171,6 +172,15 @@ def spliced_of(*parts: Str) -> tuple[str, ...]:
         if p.origin:
             found.setdefault(p.origin, None)
     return tuple(found)
+
+
+def spliced_segments(value: Str) -> tuple[Segment, ...]:
+    """The segments of ``value`` as they go into other text: static text of a named value
+    remembers the value it was written in (:attr:`Segment.origin`)."""
+    if value.origin is None:
+        return value.segments
+    return tuple(replace(s, origin=value.origin) if s.hole is None and s.origin is None else s
+                 for s in value.segments)
 
 
 # Private-use characters stand in for holes while a whole-text transform runs.
@@ -261,7 +271,7 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
         if seg.hole is not None:
             filled = kwargs.get(seg.hole)  # a placeholder already known as a hole (a file's ``{name}``)
             if isinstance(filled, Str):
-                segments.extend(filled.segments)
+                segments.extend(spliced_segments(filled))
                 inserted.append(filled)
                 spliced = True
             else:
@@ -289,7 +299,7 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
                 arg = kwargs.get(base)
             text = _spliceable(arg)
             if text is not None and field == base:
-                segments.extend(text.segments)
+                segments.extend(spliced_segments(text))
                 inserted.append(text)
                 spliced = True
             else:
@@ -339,7 +349,7 @@ def percent_holes(value: Str, arg: Value) -> Str:
                 index += 1
             text = _spliceable(got)
             if text is not None and m.group(2) in "sdirf":
-                segments.extend(text.segments)
+                segments.extend(spliced_segments(text))
                 inserted.append(text)
                 spliced = True
             else:

@@ -17,7 +17,8 @@ from promptlint.fix.workspace import FixError, Workspace
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.tokens import make_counter
-from promptlint.types import Edit, Fix, PricedFinding
+from promptlint.fix.uses import Uses, shared_use
+from promptlint.types import Edit, Fix, PricedFinding, Project, TextEdit
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Fixer:
         if cache is not None:
             cache.save()
         self.measurer = Remeasurer(self.scanned, config, self.counter, catalog, Pricer(config, catalog))
+        self.uses = Uses(config.root, self.scanned.discovery)
         self.initial = self._state(self.scanned, {})
 
     @property
@@ -144,7 +146,7 @@ class Fixer:
                 return result
         # The state's scan already holds the earlier passes' edits: only this fix's files are new.
         before, after = self.measurer.local(state.scanned, {p: (s.kind, s.encode(t)) for p, (s, t) in texts.items()})
-        problem = verify.problem(fix, before, after, set(texts))
+        problem = verify.problem(fix, before, after, set(texts)) or self._kept_apart(priced, fix, state, before, after)
         if problem:
             result.reason = problem
             return result
@@ -158,6 +160,22 @@ class Fixer:
         result.diff = "".join(s.diff(t) for _, (s, t) in sorted(texts.items()))
         result.status = APPLIED if result.applicability == "safe" or self.unsafe else SUGGESTED
         return result
+
+    def _kept_apart(self, priced: PricedFinding, fix: Fix, state: State, before: Project, after: Project) -> str | None:
+        """Anatomy and sharing: the fix leaves every region its rule may not edit as it was,
+        and edits no text that code other than this prompt also reads."""
+        rule = next((r for r in state.analysis.rules if r.code == priced.finding.code), None)
+        problem = verify.anatomy_problem(fix, rule.edits if rule else (), before, after,
+                                         tuple(self.config.prompt_name_patterns))
+        project = state.scanned.project
+        texts = [e for e in fix.edits if isinstance(e, TextEdit)]
+        if problem or not texts:
+            return problem
+        by_id = {r.id: r for r in project.requests}
+        requests = [by_id[r] for r in priced.finding.requests if r in by_id]
+        if state.texts and self.uses.texts is not state.texts:
+            self.uses = Uses(self.config.root, self.scanned.discovery, state.texts)
+        return shared_use(texts, project, requests, self.uses)
 
     @staticmethod
     def _texts(state: State, edits: list[Edit]) -> dict[str, tuple[SourceText, str]]:

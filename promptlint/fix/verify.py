@@ -123,3 +123,34 @@ def side_effects(fix: Fix, before: Project, after: Project) -> list[str]:
         if any(not own.intersection(r.templates) for r in senders):
             out.append(tid)
     return sorted(out)
+
+
+def anatomy_problem(fix: Fix, editable: tuple[str, ...], before: Project, after: Project,
+                    name_patterns: tuple[str, ...] = ()) -> str | None:
+    """Why the fix changes a region it may not (None: every region of a kind the rule's
+    ``edits`` does not name reads byte for byte as before): a whitespace fix that moved
+    code, a deletion that took a line of an example with it."""
+    from promptlint.anatomy import Anatomies
+    from promptlint.anatomy.model import KINDS
+
+    kept = [k for k in KINDS if k not in editable]
+    removed = {t for e in fix.edits if isinstance(e, RemoveEdit) for t in e.templates}
+    touched = {e.template for e in fix.edits if isinstance(e, TextEdit)}
+    touched |= {tid for tid, t in before.templates.items()
+                if tid not in removed and tid in after.templates and display(t) != display(after.templates[tid])}
+    old_anatomies, new_anatomies = Anatomies(before, name_patterns), Anatomies(after, name_patterns)
+    for tid in sorted(touched):
+        if tid not in after.templates or tid not in before.templates:
+            continue
+        old = _regions(old_anatomies[tid], TextView(before.templates[tid]), kept)
+        new = _regions(new_anatomies[tid], TextView(after.templates[tid]), kept)
+        if old != new:
+            changed = next(((k, t) for (k, t), (k2, t2) in zip(old, new) if (k, t) != (k2, t2)), (old or new)[-1])
+            head = " ".join(changed[1].split())[:60]
+            return (f"template `{tid}`: the fix would change its {changed[0]} region \"{head}\", which "
+                    f"this rule may not edit")
+    return None
+
+
+def _regions(anatomy, view: TextView, kinds: list[str]) -> list[tuple[str, str]]:
+    return [(kind, view.display(text)) for kind, text in anatomy.signature(kinds)]

@@ -27,6 +27,12 @@ def template_entry(analysis, tid: str, view) -> dict:
         entry["notes"] = list(t.notes)
     if view.verbose:
         entry["evidence"] = [{"kind": e.kind, "detail": e.detail} for e in t.evidence]
+        if analysis.anatomies is not None:
+            from promptlint.anatomy.show import regions_json
+            from promptlint.anatomy.view import TextView
+
+            entry["regions"] = [{**r, "path": view.path(r["path"])}
+                                for r in regions_json(analysis.anatomies[tid], TextView(t))]
     return entry
 
 
@@ -75,7 +81,7 @@ def finding_entry(priced, view, production: bool = True) -> dict:
     entry = {
         "code": f.code, "name": f.name, "severity": f.severity, "path": view.path(f.span.path),
         "line": f.span.line, "column": f.span.column, "message": f.message,
-        "template": f.template, "request": f.request,
+        "template": f.template, "request": f.request, "requests": list(f.requests),
         "tokens_saved": f.saving.tokens if f.saving else None,
         "usd_per_request": round_usd(price.usd_per_request) if price else None,
         "usd_per_1k_requests": round_usd(price.usd_per_1k_requests) if price else None,

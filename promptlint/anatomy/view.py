@@ -1,0 +1,97 @@
+"""A template's text as rules and the anatomy read it: one marker character per hole.
+
+Holes stay in the text as private-use marker characters, so a rule can cut text around
+them and recount only the static part, exactly as ``measure`` counts it, and every
+offset maps back to the source literal it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from promptlint.types import Span, Template
+
+HOLE_BASE = 0xF0000
+MARKERS = re.compile(f"[{chr(HOLE_BASE)}-{chr(HOLE_BASE + 0xFFFD)}]")
+
+
+@dataclass(frozen=True)
+class TextView:
+    """A template's text with one marker character per hole, and the way back to source."""
+
+    template: Template
+
+    @cached_property
+    def text(self) -> str:
+        return "".join(chr(HOLE_BASE + i) if s.hole is not None else s.text
+                       for i, s in enumerate(self.template.segments))
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        starts, pos = [], 0
+        for seg in self.template.segments:
+            starts.append(pos)
+            pos += 1 if seg.hole is not None else len(seg.text)
+        return starts
+
+    def hole_at(self, ch: str):
+        """The hole segment a marker character stands for."""
+        return self.template.segments[ord(ch) - HOLE_BASE]
+
+    def display(self, text: str) -> str:
+        """``text`` (a slice of :attr:`text`) with markers shown as ``{name}``."""
+        return MARKERS.sub(lambda m: "{" + (self.hole_at(m.group()).hole or "") + "}", text)
+
+    def _lines_before(self, index: int) -> int:
+        """Newlines of the earlier pieces of the same literal: a Python literal split at its
+        placeholders gives every piece the literal's span, so the text after
+        ``{name}`` starts as many lines down as the pieces before it hold."""
+        span = self.template.segments[index].span
+        return sum(seg.text.count("\n") for seg in self.template.segments[:index]
+                   if seg.hole is None and not seg.exact and seg.span == span)
+
+    def locate(self, offset: int) -> Span:
+        """The source line of a character of the text (for messages and suppressions).
+
+        Python literals are not exact source slices (escapes, dedent), so the line is the
+        literal's first line plus the newlines before the offset in that literal (its
+        pieces before a placeholder included), kept inside the literal.
+        """
+        segments = self.template.segments
+        index = 0
+        for i, start in enumerate(self._starts):
+            if start <= offset:
+                index = i
+        seg = segments[index] if segments else None
+        span = (seg.span if seg is not None else None) or self.template.span
+        if seg is None or seg.hole is not None or span.line is None:
+            return _with_end(span, self.template.span)
+        inner = offset - self._starts[index]
+        before = seg.text[:inner]
+        newlines = before.count("\n")
+        line = span.line + newlines + (0 if seg.exact else self._lines_before(index))
+        if span.end_line is not None:
+            line = min(line, span.end_line)
+        if newlines == 0:
+            column = span.column + inner if seg.exact else span.column
+        else:
+            column = len(before) - before.rfind("\n") if seg.exact else 1
+        return Span(span.path, line, column, end_line=_end_line(span, self.template.span), cell=span.cell)
+
+
+def _with_end(span: Span, outer: Span) -> Span:
+    return Span(span.path, span.line, span.column, end_line=_end_line(span, outer), cell=span.cell)
+
+
+def _end_line(span: Span, outer: Span) -> int | None:
+    """Where a suppression comment can go: after the literal the text came from."""
+    if span.end_line is not None:
+        return span.end_line
+    return outer.end_line if outer.path == span.path else None
+
+
+def static(text: str) -> str:
+    """Marker text back to what is counted: holes contribute nothing."""
+    return MARKERS.sub("", text)

@@ -1,0 +1,165 @@
+"""Who else reads the text a fix edits.
+
+A fix that deletes a sentence from ``document2`` in a data module changes every program
+that imports ``document2``, not only the prompt it was found in; one that edits
+``SYSTEM_PROMPT`` also changes the test that compares a reply with it. So before a text
+edit is made, every reference to the named value that holds the edited text is looked up
+in the tree's Python files and notebooks. A reference is accounted for when it is part of
+the prompt the finding is about (inside the literal text of a template those requests
+send, or inside the function that makes the request), or when it is in another file that
+cannot be reading this value (it assigns its own value of that name, or imports nothing
+from the defining module); any other reference refuses the fix.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from promptlint.types import Project, Request, Span, TextEdit
+
+_IMPORT = re.compile(r"^\s*(?:from\s+\S+\s+)?import\b")
+
+
+class Uses:
+    """References to names across the tree, looked up once per name."""
+
+    def __init__(self, root: str, discovery, texts: dict[str, str] | None = None) -> None:
+        self.root = Path(root)
+        self.texts = texts or {}  # files as earlier fixes left them, in memory
+        files = {f.path: f.data for f in discovery.files if f.kind in ("python", "notebook")}
+        for rel in discovery.skipped:
+            if rel.endswith((".py", ".ipynb")):
+                files.setdefault(rel, None)
+        self.files = files
+        self._texts: dict[str, list[tuple[int | None, str]]] = {}
+        self._found: dict[str, list[tuple[Span, str]]] = {}
+
+    def _units(self, rel: str) -> list[tuple[int | None, str]]:
+        """The file's code: one unit, or one per notebook code cell."""
+        if rel not in self._texts:
+            data = self.files.get(rel)
+            try:
+                text = self.texts.get(rel) or (data if data is not None else (self.root / rel).read_bytes()).decode(
+                    "utf-8-sig", "replace")
+            except OSError:
+                text = ""
+            if rel.endswith(".ipynb"):
+                from promptlint.extract.notebook import code_cells
+
+                cells = code_cells(text)
+                self._texts[rel] = [(n, src) for n, src in cells] if isinstance(cells, list) else []
+            else:
+                self._texts[rel] = [(None, text)]
+        return self._texts[rel]
+
+    def function_span(self, request: Request) -> Span:
+        """The lines of the function that makes ``request`` (its own line when unknown)."""
+        span = request.span
+        if not request.function:
+            return span
+        name = request.function.rsplit(".", 1)[-1]
+        for cell, text in self._units(request.path):
+            if cell != span.cell:
+                continue
+            if cell is not None:
+                from promptlint.extract.notebook import neutralize
+
+                text = "\n".join(neutralize(text) or [])
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError):
+                return span
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name \
+                        and node.lineno <= span.line <= (node.end_lineno or node.lineno):
+                    return Span(span.path, node.lineno, end_line=node.end_lineno, cell=span.cell)
+        return span
+
+    def imports_from(self, rel: str, defining: str) -> bool:
+        """Whether ``rel`` has an import line naming the module ``defining`` (its file name,
+        or its package for an ``__init__.py``): only then can its code read that module's names."""
+        path = Path(defining)
+        stems = {path.stem, path.parent.name} if path.stem == "__init__" else {path.stem}
+        stems.discard("")
+        words = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in stems) + r")\b")
+        return any(_IMPORT.match(line) and words.search(line)
+                   for _, text in self._units(rel) for line in text.splitlines())
+
+    def references(self, name: str) -> list[tuple[Span, str]]:
+        """Every line that mentions ``name`` as a word, except imports of it."""
+        if name not in self._found:
+            word = re.compile(rf"(?<![\w.]){re.escape(name)}\b|(?<=\.){re.escape(name)}\b")
+            needle = name.encode()
+            found = []
+            for rel, data in self.files.items():
+                if data is not None and needle not in data and rel not in self.texts:
+                    continue
+                for cell, text in self._units(rel):
+                    if name not in text:
+                        continue
+                    for number, line in enumerate(text.splitlines(), start=1):
+                        if word.search(line) and not _IMPORT.match(line):
+                            found.append((Span(rel, number, cell=cell), line))
+            self._found[name] = found
+        return self._found[name]
+
+
+def shared_use(edits: list[TextEdit], project: Project, requests: list[Request], uses: Uses) -> str | None:
+    """Why the edited text may not change (another program reads it), or None."""
+    prompt_lines = _prompt_lines(project, requests, uses)
+    for name, definition in _edited_names(edits, project):
+        short = name.rsplit(".", 1)[-1]
+        assign = re.compile(rf"^\s*(?:self\.)?{re.escape(short)}\s*(?::[^=\n]*)?=(?!=)")
+        for ref, line in uses.references(short):
+            if ref.path == definition.path and assign.match(line) or any(_inside(ref, area) for area in prompt_lines):
+                continue
+            if ref.path != definition.path and (assign.match(line) or not uses.imports_from(ref.path, definition.path)):
+                continue  # another module's own value of that name, or a file that cannot reach this one
+            where = f"{ref.path}" + (f" cell {ref.cell}" if ref.cell is not None else "") + f":{ref.line}"
+            return (f"the edited text is `{name}` ({definition.path}), which is also used at {where}, "
+                    "not by a prompt of this request; edit it by hand")
+    return None
+
+
+def _edited_names(edits: list[TextEdit], project: Project) -> list[tuple[str, Span]]:
+    """The named Python values (``path::NAME``) whose text the edits change, with where each
+    is defined (a YAML key or a Jinja file is read through its file, not by name)."""
+    out: dict[str, Span] = {}
+    for edit in edits:
+        template = project.templates.get(edit.template)
+        if template is None:
+            continue
+        at = 0
+        for seg in template.segments:
+            length = 1 if seg.hole is not None else len(seg.text)
+            if seg.hole is None and at < edit.end and edit.start < at + length or (length == 0 and at == edit.start):
+                owner = seg.origin or (template.id if template.name else None)
+                if owner and "::" in owner and seg.span is not None and seg.span.path.endswith((".py", ".ipynb")):
+                    out.setdefault(owner.split("::", 1)[1].split("[", 1)[0], seg.span)
+            at += length
+    return list(out.items())
+
+
+def _prompt_lines(project: Project, requests: list[Request], uses: Uses) -> list[Span]:
+    """Where the prompt of ``requests`` is written: every literal of their templates, and
+    the function (or statement) that makes each request."""
+    areas = []
+    for request in requests:
+        areas.append(uses.function_span(request))
+        for tid in request.templates:
+            template = project.templates.get(tid)
+            if template is None:
+                continue
+            areas.append(template.span)
+            areas += [s.span for s in template.segments if s.span is not None]
+    return areas
+
+
+def _inside(ref: Span, area: Span) -> bool:
+    if ref.path != area.path or ref.cell != area.cell:
+        return False
+    return area.line <= ref.line <= (area.end_line or area.line)
+
+
