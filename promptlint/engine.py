@@ -144,7 +144,8 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
     """Extract, on demand, the skipped Python files that call one of ``wanted`` (module,
     qualified name) pairs: a loop over documents that calls ``summarize(doc)`` usually sits
     in a file with no LLM call of its own, and the loop analysis needs it
-    (:mod:`promptlint.loops`). A file qualifies only when it calls the name and imports its
+    (:mod:`promptlint.loops`), and so does one that registers it as an agent's tool by name
+    (``Tool(func=summarize)``). A file qualifies only when it calls the name and imports its
     module or its name, so a common method name does not pull in half the tree."""
     import re
 
@@ -158,7 +159,8 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
             tail = module.removesuffix(".__init__").rsplit(".", 1)[-1]
             if not last.isidentifier() or last.startswith("__") or len(last) <= 2:
                 continue
-            call = re.compile(rb"\b" + re.escape(last.encode()) + rb"\s*\(")
+            # called, or passed on by name (``Tool(func=summarize)``, ``tools=[summarize]``)
+            call = re.compile(rb"\b" + re.escape(last.encode()) + rb"\s*[(,)\]]")
             imports = re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t][^\n]*\b(?:" + re.escape(tail.encode()) + rb"|"
                                  + re.escape(first.encode()) + rb")\b")
             tests.append((call, imports))

@@ -20,9 +20,14 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from promptlint.types import AgentRun, CallEdge, Loop, Request, Span
+from promptlint.pyast import (LOOPS, SCOPES, callee, clear_walks, dotted, loop_body, reads, sent_by, tail_in,
+                               unparse, value_key, walk_body)
+from promptlint.types import AgentRun, CallEdge, FunctionFacts, Loop, Request, Span
+from promptlint.waits import (MODULE, TIMERS, answer_use, decorator_reason, fan_in, per_query, reads_clock,
+                              registrations, script_app)
 
 MAX_HELPER_DEPTH = 3
+MAX_SERVING_DEPTH = 4  # callers followed up to a request handler or a tool
 
 _COUNTERS = {"range", "xrange"}
 _ENDLESS = {"itertools.count", "count", "itertools.cycle", "cycle", "itertools.repeat", "repeat"}
@@ -32,9 +37,6 @@ _PASS_THROUGH = {"enumerate", "zip", "sorted", "reversed", "list", "tuple", "set
                  "itertools.islice", "islice", "as_completed", "asyncio.as_completed"}
 _RETRY_ITER = re.compile(r"(?i)retr(y|ies|ying)|attempt|backoff")
 _RETRY_VAR = re.compile(r"(?i)^_*(n_?)?(attempt|retry|retries|tries|try|trial)(s|_?no|_?num|_?count|_?idx|_?index)?_*$")
-_TIMERS = {"time.time", "time.perf_counter", "time.monotonic", "time.process_time", "time.time_ns",
-           "time.perf_counter_ns", "time.monotonic_ns", "perf_counter", "monotonic", "default_timer",
-           "timeit.default_timer", "datetime.now", "datetime.datetime.now", "timer"}
 _INPUTS = {"input", "raw_input", "sys.stdin.readline", "Prompt.ask", "click.prompt", "typer.prompt",
            "getpass", "getpass.getpass", "prompt_toolkit.prompt", "session.prompt", "questionary.text",
            "console.input", "st.chat_input", "receive_text", "receive_json", "websocket.receive_text",
@@ -47,79 +49,6 @@ _COPIES = {"list", "copy", "copy.copy", "copy.deepcopy", "deepcopy", "tuple", "d
 HISTORY_KEYWORDS = ("messages", "input", "contents", "history", "chat_history")
 
 
-def _dotted(node: ast.AST | None) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
-def _callee(node: ast.Call) -> str | None:
-    return _dotted(node.func)
-
-
-def _tail_in(name: str | None, names: set[str]) -> bool:
-    if not name:
-        return False
-    return name in names or name.rsplit(".", 1)[-1] in {n for n in names if "." not in n}
-
-
-def _unparse(node: ast.AST, limit: int = 70) -> str:
-    try:
-        text = " ".join(ast.unparse(node).split())
-    except Exception:  # noqa: BLE001 - a header is best effort
-        return "?"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-_WALKS: dict[tuple[int, ...], tuple[tuple[ast.AST, ...], tuple[ast.AST, ...]]] = {}
-
-
-def _walk_body(nodes: Iterable[ast.AST]) -> tuple[ast.AST, ...]:
-    """Every node under ``nodes``, not entering nested function or class definitions.
-
-    The rules ask this of the same loop bodies and function scopes once per call and per
-    name they follow, so each walk is kept for the file (:class:`FileLoops` starts afresh;
-    the key holds the nodes themselves, so an id is never reused while its entry lives)."""
-    nodes = tuple(nodes)
-    key = tuple(map(id, nodes))
-    hit = _WALKS.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], nodes)):
-        return hit[1]
-    out = []
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
-    _WALKS[key] = (nodes, tuple(out))
-    return _WALKS[key][1]
-
-
-def _key(node: ast.AST) -> str | None:
-    """The name a value lives under: ``messages``, ``self.messages``, ``state.history``."""
-    return _dotted(node)
-
-
-def _reads(node: ast.AST) -> set[str]:
-    """Names and attribute chains an expression reads (``self.messages`` and ``self``)."""
-    found: set[str] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, (ast.Name, ast.Attribute)):
-            key = _key(sub)
-            if key:
-                found.add(key)
-    return found
-
-
-_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)
 
 
 class FileLoops:
@@ -127,7 +56,7 @@ class FileLoops:
 
     def __init__(self, tree: ast.Module, module: str, span: Callable[[ast.AST], Span],
                  imports: dict | None = None) -> None:
-        _WALKS.clear()
+        clear_walks()
         self.tree = tree
         self.module = module
         self.span = span
@@ -139,6 +68,22 @@ class FileLoops:
         self.literals = _module_literals(tree)
         self._classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
         self._functions = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        self._requests: set[int] = set()
+        self._request_functions: set[str] = set()
+
+    def mark_requests(self, calls: Iterable[ast.AST]) -> None:
+        """The calls of this file that are requests (a fan-in or an agent episode looks for them)."""
+        for call in calls:
+            self._requests.add(id(call))
+            name = self._qualname(self.function_of(call))
+            if name:
+                self._request_functions.add(name)
+
+    def _makes_request(self, call: ast.Call) -> bool:
+        if id(call) in self._requests:
+            return True
+        target = self._target(call)
+        return target is not None and target[0] == self.module and target[1] in self._request_functions
 
     # the loops around a call ------------------------------------------------------------
     def loops(self, call: ast.AST) -> tuple[Loop, ...]:
@@ -146,8 +91,8 @@ class FileLoops:
         found: list[Loop] = []
         child: ast.AST = call
         node = self.parent.get(id(call))
-        while node is not None and not isinstance(node, _SCOPES):
-            if isinstance(node, _LOOPS) and self._repeats(node, child, call):
+        while node is not None and not isinstance(node, SCOPES):
+            if isinstance(node, LOOPS) and self._repeats(node, child, call):
                 found.append(self._classify(node, call))
             child = node
             node = self.parent.get(id(node))
@@ -170,29 +115,45 @@ class FileLoops:
         return current
 
     def _classify(self, loop: ast.AST, call: ast.AST) -> Loop:
-        body = _loop_body(loop)
+        body = loop_body(loop)
         header = _header(loop)
         kind, cap = self._kind(loop, call, body)
         if kind == "collection" and _sweeps_settings(loop, call):
             kind = "settings"
         count = _count(loop)
         carried, grows, trimmed = _carried(call, body, loop, self.function_of(call))
-        timed = any(isinstance(n, ast.Call) and _callee(n) in _TIMERS for n in _walk_body(body))
+        if carried is None and kind == "collection" and _stops_on_answer(call, body):
+            carried = "an answer that ends the loop"
+        timed = any(isinstance(n, ast.Call) and callee(n) in TIMERS for n in walk_body(body))
+        waited = self._waited(loop, call) if kind == "collection" and carried is None else None
         span = self.span(loop)
         return Loop(kind, Span(span.path, span.line, span.column, cell=span.cell, start=span.start), header, cap,
-                    count=count, independent=carried is None, carried=carried, grows=grows, trimmed=trimmed, timed=timed)
+                    count=count, independent=carried is None, carried=carried, grows=grows, trimmed=trimmed, timed=timed,
+                    waited=waited)
+
+    def _waited(self, loop: ast.AST, call: ast.AST) -> str | None:
+        """Who needs each answer of a loop over data soon (see :mod:`promptlint.waits`)."""
+        function = self.function_of(call)
+        scope = function if function is not None else self.tree
+        asked = per_query(loop, call, scope, self._qualname(function))
+        if asked:
+            return asked
+        use = answer_use(call, loop, scope, self.parent)
+        if use.display_only:
+            return "its answers are only printed as they arrive: someone is watching"
+        return fan_in(loop, use, scope, self._makes_request, self.parent)
 
     def _kind(self, loop: ast.AST, call: ast.AST, body: list[ast.AST]) -> tuple[str, str | None]:
-        if any(isinstance(n, ast.Call) and _is_input(n) for n in _walk_body(body)):
+        if any(isinstance(n, ast.Call) and _is_input(n) for n in walk_body(body)):
             return "interactive", None
         exits = _exits_on_success(call, loop, self.parent)
         guarded = exits and _inside_try(call, loop, self.parent)
         if isinstance(loop, ast.While):
             test = loop.test
-            if _ordering(test) or _counted_compare(test, body):
-                return "capped", _unparse(test)
-            if guarded:
+            if guarded:  # ``while tries < 3: try: return create(...)``: ends at the first success
                 return "retry", None
+            if _ordering(test) or _counted_compare(test, body):
+                return "capped", unparse(test)
             drained = _drained(test, body)
             if drained:
                 return "capped", f"drains `{drained}`"
@@ -204,20 +165,21 @@ class FileLoops:
             return "unbounded", None
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter  # type: ignore[attr-defined]
         target = loop.target if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].target  # type: ignore[attr-defined]
+        walked = iterable
         iterable = _unwrap(iterable)
-        name = _callee(iterable) if isinstance(iterable, ast.Call) else None
-        if isinstance(iterable, ast.Call) and (_RETRY_ITER.search(name or "") or _tail_in(name, {"Retrying", "AsyncRetrying"})):
-            return "retry", _unparse(iterable)
+        name = callee(iterable) if isinstance(iterable, ast.Call) else None
+        if isinstance(iterable, ast.Call) and (_RETRY_ITER.search(name or "") or tail_in(name, {"Retrying", "AsyncRetrying"})):
+            return "retry", unparse(iterable)
         if isinstance(loop, (ast.For, ast.AsyncFor)) and (guarded or (exits and _retry_var(target))):
             return "retry", None
         if isinstance(iterable, ast.Call) and name in _ENDLESS and not (name.endswith("repeat") and len(iterable.args) > 1):
             cap = _cap_on_exit(body)
             return ("capped", cap) if cap else ("unbounded", None)
         if isinstance(iterable, ast.Call) and name in _COUNTERS:
-            if any(isinstance(a, ast.Call) and _callee(a) == "len" for a in iterable.args):
+            if any(isinstance(a, ast.Call) and callee(a) == "len" for a in iterable.args):
                 return "collection", None
-            return "counter", _unparse(iterable)
-        if _is_literal(iterable) or (isinstance(iterable, ast.Name) and iterable.id in self.literals):
+            return "counter", unparse(iterable)
+        if _walks_literal(walked, self.literals):
             return "literal", None
         return "collection", None
 
@@ -233,11 +195,28 @@ class FileLoops:
             if target is None:
                 continue
             function = self.function_of(node)
-            edges.append(CallEdge(self._qualname(function), target[0], target[1], self.loops(node), self.span(node)))
+            edges.append(CallEdge(self._qualname(function), target[0], target[1], self.loops(node), self.span(node),
+                                  bounded=self._bounded(node, function)))
         return tuple(edges)
 
+    def _bounded(self, call: ast.Call, function: ast.AST | None) -> bool:
+        """Whether the function making ``call`` stops on a count (``if depth > 3: return``,
+        ``if depth < max_depth: recurse(...)``): a recursion through it has a floor."""
+        if function is None or isinstance(function, ast.Module):
+            return False
+        for node in walk_body(function.body):
+            if isinstance(node, (ast.If, ast.While)) and _ordering(node.test):
+                if any(n is call for n in walk_body(node.body)):
+                    return True
+                if any(isinstance(n, (ast.Return, ast.Raise)) for n in walk_body(node.body)):
+                    return True
+        return False
+
     def _target(self, call: ast.Call) -> tuple[str, str] | None:
-        func = call.func
+        return self._reference(call.func, self.function_of(call))
+
+    def _reference(self, func: ast.AST, function: ast.AST | None) -> tuple[str, str] | None:
+        """The function of the tree an expression names, as (module, qualified name)."""
         if isinstance(func, ast.Name):
             if func.id in self._functions or func.id in self._classes:
                 return self.module, func.id
@@ -248,7 +227,6 @@ class FileLoops:
         if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
             return None
         base, attr = func.value.id, func.attr
-        function = self.function_of(call)
         if base in ("self", "cls") and function is not None:
             cls = self._class_of(function)
             return (self.module, f"{cls}.{attr}") if cls else None
@@ -267,7 +245,7 @@ class FileLoops:
     def _instance_class(self, name: str, function: ast.AST | None) -> str | None:
         """``conv = Conversation()`` in the same function (or module): the class of ``conv``."""
         scope = function if function is not None else self.tree
-        for node in _walk_body(getattr(scope, "body", [])):
+        for node in walk_body(getattr(scope, "body", [])):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) \
                     and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
                 return node.value.func.id
@@ -307,14 +285,100 @@ class FileLoops:
                 continue
             if not (key.startswith("self.") or "." not in key):
                 continue
-            if not any(_mutation(n, key) == "grow" for n in _walk_body(function.body)):
+            if not any(_mutation(n, key) == "grow" for n in walk_body(function.body)):
                 continue
             owner = self.parent.get(id(function))
             scope = owner if isinstance(owner, ast.ClassDef) and key.startswith("self.") else self.tree
-            if any(_mutation(n, key) in ("trim", "reset-call") for n in _walk_body(_defs(scope))):
+            if any(_mutation(n, key) in ("trim", "reset-call") for n in walk_body(_defs(scope))):
                 continue
             return key
         return None
+
+    def cached_by(self, call: ast.Call) -> str | None:
+        """What puts ``cache_control`` on the conversation at run time before the call: a
+        statement that sets it on a message (``messages[-1]["content"][-1]["cache_control"] =
+        ...``) or a function of this file, called with the message list, that does."""
+        keys = set(_history_keys(call))
+        if not keys:
+            return None
+        function = self.function_of(call)
+        scope = getattr(function, "body", None) or self.tree.body
+        for node in walk_body(scope):
+            if isinstance(node, ast.Assign) and any(_sets_cache_key(t) and reads(t) & keys for t in node.targets):
+                return f"`{unparse(node.targets[0], 50)} = ...` (line {node.lineno})"
+            if isinstance(node, ast.Call) and any(reads(a) & keys for a in node.args):
+                helper = self._local_function(node)
+                if helper is not None and _marks_cache(helper):
+                    return f"{helper.name}() (line {node.lineno})"
+        return None
+
+    def _local_function(self, call: ast.Call) -> ast.AST | None:
+        target = self._target(call)
+        if target is None or target[0] != self.module:
+            return None
+        head, _, method = target[1].partition(".")
+        if not method:
+            found = next((n for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                          and n.name == head), None)
+            return found
+        cls = self._classes.get(head)
+        return next((n for n in getattr(cls, "body", []) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                     and n.name == method), None)
+
+    # an agent episode ---------------------------------------------------------------------
+    def episode(self, call: ast.Call) -> str | None:
+        """The loop that continues from this request's answer: ``response = create(...)``
+        then ``while response.stop_reason == "tool_use": ... create(messages)``. The request
+        is the first step of an agent episode, not an independent item."""
+        function = self.function_of(call)
+        scope = getattr(function, "body", None) or self.tree.body
+        statement = self._statement(call)
+        if statement is None:
+            return None
+        answers = {t.id for t in getattr(statement, "targets", [getattr(statement, "target", None)])
+                   if isinstance(t, ast.Name)}
+        for node in walk_body(scope):  # names built from the answer (``response = raw.parse()``)
+            if isinstance(node, ast.Assign) and reads(node.value) & answers:
+                answers |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        conversation = set(_history_keys(call))
+        end = getattr(statement, "end_lineno", statement.lineno)
+        for node in walk_body(scope):
+            if not isinstance(node, (ast.For, ast.AsyncFor, ast.While)) or node.lineno <= end:
+                continue
+            later = [n for n in walk_body(node.body) if isinstance(n, ast.Call) and n is not call and self._makes_request(n)]
+            if not later:
+                continue
+            tested = reads(node.test) if isinstance(node, ast.While) else set()
+            continued = conversation and any(set(_history_keys(c)) & conversation for c in later if isinstance(c, ast.Call))
+            if tested & answers or (continued and set().union(*(reads(b) for b in node.body)) & answers):
+                return f"its answer starts `{_header(node)}` (line {node.lineno}): the first step of an agent episode"
+        return None
+
+    def _statement(self, node: ast.AST) -> ast.stmt | None:
+        current = self.parent.get(id(node))
+        while current is not None and not isinstance(current, ast.stmt):
+            current = self.parent.get(id(current))
+        return current
+
+    # facts about functions ----------------------------------------------------------------
+    def function_facts(self) -> tuple[FunctionFacts, ...]:
+        """Functions that read a clock or serve a request (decorated as a route, tool or
+        callback, or registered as one by name here, maybe a function of another file)."""
+        facts: list[FunctionFacts] = []
+        app = script_app(self.imports)
+        if app:
+            facts.append(FunctionFacts(self.module, MODULE, serves=app))
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                timed, serves = reads_clock(node), decorator_reason(node)
+                if timed or serves:
+                    facts.append(FunctionFacts(self.module, self._qualname(node) or node.name, timed, serves))
+            elif isinstance(node, ast.Call):
+                for ref, reason in registrations(node):
+                    target = self._reference(ref, self.function_of(node))
+                    if target is not None:
+                        facts.append(FunctionFacts(target[0], target[1], serves=reason))
+        return tuple(facts)
 
     # agent frameworks -------------------------------------------------------------------
     def agent_runs(self, path: str) -> tuple[AgentRun, ...]:
@@ -322,7 +386,7 @@ class FileLoops:
         for node in ast.walk(self.tree):
             if not isinstance(node, ast.Call):
                 continue
-            name = _callee(node)
+            name = callee(node)
             cap = self._framework_cap(name)
             if cap is None:
                 continue
@@ -390,16 +454,16 @@ def _sweeps_settings(loop: ast.AST, call: ast.AST) -> bool:
     target = loop.target if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].target  # type: ignore[attr-defined]
     names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
     return isinstance(call, ast.Call) and any(
-        k.arg in _SETTINGS and _reads(k.value) & names for k in call.keywords)
+        k.arg in _SETTINGS and reads(k.value) & names for k in call.keywords)
 
 
 def _drained(test: ast.AST, body: list[ast.AST]) -> str | None:
     """``while queue: item = queue.pop()``: a work list the loop empties (bounded by its data)."""
-    tested = {_key(n) for n in ast.walk(test) if isinstance(n, (ast.Name, ast.Attribute))}
-    for node in _walk_body(body):
+    tested = {value_key(n) for n in ast.walk(test) if isinstance(n, (ast.Name, ast.Attribute))}
+    for node in walk_body(body):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in ("pop", "popleft", "popitem", "get_nowait") and _key(node.func.value) in tested:
-            return _key(node.func.value)
+                and node.func.attr in ("pop", "popleft", "popitem", "get_nowait") and value_key(node.func.value) in tested:
+            return value_key(node.func.value)
     return None
 
 
@@ -410,7 +474,7 @@ def _count(loop: ast.AST) -> int | None:
     iterable = loop.iter
     if isinstance(iterable, (ast.List, ast.Tuple, ast.Set)) and not any(isinstance(e, ast.Starred) for e in iterable.elts):
         return len(iterable.elts)
-    if isinstance(iterable, ast.Call) and _callee(iterable) == "range" and not iterable.keywords \
+    if isinstance(iterable, ast.Call) and callee(iterable) == "range" and not iterable.keywords \
             and all(isinstance(a, ast.Constant) and type(a.value) is int for a in iterable.args) and 1 <= len(iterable.args) <= 3:
         try:
             return len(range(*(a.value for a in iterable.args)))  # type: ignore[misc]
@@ -421,30 +485,48 @@ def _count(loop: ast.AST) -> int | None:
 
 def _is_infinity(node: ast.AST) -> bool:
     """``float("inf")``, ``math.inf``, ``sys.maxsize``: a cap that never ends the run."""
-    if isinstance(node, ast.Call) and _callee(node) == "float" and node.args and \
+    if isinstance(node, ast.Call) and callee(node) == "float" and node.args and \
             isinstance(node.args[0], ast.Constant) and str(node.args[0].value).lower() in ("inf", "infinity"):
         return True
-    return _dotted(node) in ("math.inf", "sys.maxsize", "numpy.inf", "np.inf")
+    return dotted(node) in ("math.inf", "sys.maxsize", "numpy.inf", "np.inf")
 
 
 def _is_input(call: ast.Call) -> bool:
-    name = _callee(call)
+    name = callee(call)
     return bool(name) and (name in _INPUTS or name.rsplit(".", 1)[-1] in {"input", "receive_text", "receive_json"})
 
 
 def _module_literals(tree: ast.Module) -> set[str]:
-    """Module names bound once to a literal list/tuple/set of constants (``MODELS = [...]``)."""
-    counts: dict[str, int] = {}
+    """Module names every binding of which is a literal list/tuple/set of constants
+    (``MODELS = [...]``; a notebook may bind ``EMAILS`` to a new literal in each exercise)."""
     literal: set[str] = set()
+    other: set[str] = set()
+    body = {id(n) for n in tree.body}
     for node in ast.walk(tree):
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
-                if isinstance(t, ast.Name):
-                    counts[t.id] = counts.get(t.id, 0) + 1
-                    if isinstance(node, ast.Assign) and node in tree.body and _is_literal(node.value):
-                        literal.add(t.id)
-    return {name for name in literal if counts.get(name) == 1}
+                for name in (n for n in ast.walk(t) if isinstance(n, ast.Name)):
+                    if isinstance(node, ast.Assign) and id(node) in body and t is name and _is_literal(node.value):
+                        literal.add(name.id)
+                    else:
+                        other.add(name.id)
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            other.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+    return literal - other
+
+
+def _walks_literal(node: ast.AST, literals: set[str]) -> bool:
+    """The loop ends with a literal written in the code: it walks one, or zips one in
+    (``zip(outputs, EXAMPLES)`` stops at the last example)."""
+    node = _unwrap_items(node)
+    if _is_literal(node) or (isinstance(node, ast.Name) and node.id in literals):
+        return True
+    if not (isinstance(node, ast.Call) and callee(node) in _PASS_THROUGH and node.args):
+        return False
+    name = callee(node)
+    walked = node.args if name == "zip" else node.args[1:] if name == "map" else node.args[:1]
+    return any(_walks_literal(a, literals) for a in walked)
 
 
 def _is_literal(node: ast.AST) -> bool:
@@ -466,8 +548,12 @@ def _constant_like(node: ast.AST) -> bool:
 
 
 def _unwrap(node: ast.AST) -> ast.AST:
-    while isinstance(node, ast.Call) and _callee(node) in _PASS_THROUGH and node.args:
+    while isinstance(node, ast.Call) and callee(node) in _PASS_THROUGH and node.args:
         node = node.args[0]
+    return _unwrap_items(node)
+
+
+def _unwrap_items(node: ast.AST) -> ast.AST:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("items", "values", "keys"):
         return node.func.value
     return node
@@ -477,26 +563,14 @@ def _retry_var(target: ast.AST) -> bool:
     return isinstance(target, ast.Name) and bool(_RETRY_VAR.match(target.id))
 
 
-def _loop_body(loop: ast.AST) -> list[ast.AST]:
-    if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)):
-        return list(loop.body)
-    parts: list[ast.AST] = []
-    for attr in ("elt", "key", "value"):
-        if getattr(loop, attr, None) is not None:
-            parts.append(getattr(loop, attr))
-    for generator in loop.generators:  # type: ignore[attr-defined]
-        parts.extend(generator.ifs)
-    return parts
-
-
 def _header(loop: ast.AST) -> str:
     if isinstance(loop, (ast.For, ast.AsyncFor)):
         word = "async for" if isinstance(loop, ast.AsyncFor) else "for"
-        return f"{word} {_unparse(loop.target, 30)} in {_unparse(loop.iter, 50)}"
+        return f"{word} {unparse(loop.target, 30)} in {unparse(loop.iter, 50)}"
     if isinstance(loop, ast.While):
-        return f"while {_unparse(loop.test, 60)}"
+        return f"while {unparse(loop.test, 60)}"
     generator = loop.generators[0]  # type: ignore[attr-defined]
-    return f"for {_unparse(generator.target, 30)} in {_unparse(generator.iter, 50)}"
+    return f"for {unparse(generator.target, 30)} in {unparse(generator.iter, 50)}"
 
 
 _ORDER = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
@@ -510,9 +584,9 @@ def _ordering(test: ast.AST) -> bool:
 def _counters(body: list[ast.AST]) -> set[str]:
     """Names changed by ``+=``/``-=`` in the loop: step counters, countdowns, budgets."""
     found = set()
-    for node in _walk_body(body):
+    for node in walk_body(body):
         if isinstance(node, ast.AugAssign) and isinstance(node.op, (ast.Add, ast.Sub)):
-            key = _key(node.target)
+            key = value_key(node.target)
             if key:
                 found.add(key)
     return found
@@ -520,31 +594,31 @@ def _counters(body: list[ast.AST]) -> set[str]:
 
 def _counted_compare(test: ast.AST, body: list[ast.AST]) -> bool:
     counters = _counters(body)
-    return any(isinstance(n, ast.Compare) and _reads(n) & counters for n in ast.walk(test))
+    return any(isinstance(n, ast.Compare) and reads(n) & counters for n in ast.walk(test))
 
 
 def _cap_on_exit(body: list[ast.AST]) -> str | None:
     """The test of an ``if`` that leaves the loop (or stops its calls) when a step count,
     a budget or a deadline runs out: ``if step >= MAX_STEPS: break``."""
     counters = _counters(body)
-    for node in _walk_body(body):
+    for node in walk_body(body):
         if not isinstance(node, ast.If):
             continue
-        if not any(isinstance(n, (ast.Break, ast.Return, ast.Raise, ast.Continue)) for n in _walk_body(node.body)):
+        if not any(isinstance(n, (ast.Break, ast.Return, ast.Raise, ast.Continue)) for n in walk_body(node.body)):
             continue
         test = node.test
-        if _ordering(test) or any(isinstance(n, ast.Compare) and _reads(n) & counters for n in ast.walk(test)):
+        if _ordering(test) or any(isinstance(n, ast.Compare) and reads(n) & counters for n in ast.walk(test)):
             if not _inside_nested_loop(node, body):
-                return _unparse(test)
+                return unparse(test)
     return None
 
 
 def _inside_nested_loop(node: ast.AST, body: list[ast.AST]) -> bool:
     """Whether ``node`` sits in a loop nested in ``body`` (its ``break`` leaves only that loop)."""
     for stmt in body:
-        for sub in _walk_body([stmt]):
+        for sub in walk_body([stmt]):
             if isinstance(sub, (ast.For, ast.AsyncFor, ast.While)) and sub is not node:
-                if any(inner is node for inner in _walk_body(sub.body)):
+                if any(inner is node for inner in walk_body(sub.body)):
                     return True
     return False
 
@@ -590,6 +664,27 @@ def _exits_on_success(call: ast.AST, loop: ast.AST, parent: dict[int, ast.AST]) 
     return False
 
 
+def _sets_cache_key(target: ast.AST) -> bool:
+    return isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) \
+        and target.slice.value == "cache_control"
+
+
+def _marks_cache(function: ast.AST) -> bool:
+    """The function puts ``cache_control`` on something: a subscript store, a dict key, a
+    keyword or ``setdefault("cache_control", ...)``."""
+    for node in walk_body(getattr(function, "body", [])):
+        if isinstance(node, ast.Assign) and any(_sets_cache_key(t) for t in node.targets):
+            return True
+        if isinstance(node, ast.Dict) and any(isinstance(k, ast.Constant) and k.value == "cache_control"
+                                              for k in node.keys):
+            return True
+        if isinstance(node, ast.Call) and (any(k.arg == "cache_control" for k in node.keywords) or (
+                isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault" and node.args
+                and isinstance(node.args[0], ast.Constant) and node.args[0].value == "cache_control")):
+            return True
+    return False
+
+
 def _history_keys(call: ast.Call) -> list[str]:
     """What the call sends as its conversation: names read by its message arguments."""
     keys: list[str] = []
@@ -605,7 +700,7 @@ def _sent(node: ast.AST) -> set[str]:
     """Values an argument sends whole (``messages``, ``[SYSTEM, *history]``, ``system + history``),
     not those it only slices (``history[-10:]``) or indexes."""
     if isinstance(node, (ast.Name, ast.Attribute)):
-        key = _key(node)
+        key = value_key(node)
         return {key} if key else set()
     if isinstance(node, ast.Starred):
         return _sent(node.value)
@@ -613,7 +708,7 @@ def _sent(node: ast.AST) -> set[str]:
         return set().union(*(_sent(e) for e in node.elts)) if node.elts else set()
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return _sent(node.left) | _sent(node.right)
-    if isinstance(node, ast.Call) and _callee(node) in _COPIES and node.args:
+    if isinstance(node, ast.Call) and callee(node) in _COPIES and node.args:
         return _sent(node.args[0])
     return set()
 
@@ -624,7 +719,7 @@ def _local_names(function: ast.AST) -> set[str]:
     args = getattr(function, "args", None)
     if args is not None:
         names.update(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
-    for node in _walk_body(getattr(function, "body", [])):
+    for node in walk_body(getattr(function, "body", [])):
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
                 if isinstance(t, ast.Name):
@@ -647,34 +742,34 @@ def _mutation(node: ast.AST, key: str) -> str | None:
     """How ``node`` changes the value under ``key``: ``grow`` (append, ``+=``, ``x = x + …``),
     ``trim`` (pop, slice, a summary or trimming call), ``reset`` (a fresh value), ``reset-call``
     (a fresh value built from the old one by a call: a summary) or None."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _key(node.func.value) == key:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and value_key(node.func.value) == key:
         if node.func.attr in _GROW:
             return "grow"
         if node.func.attr in _SHRINK:
             return "trim"
         return None
-    if isinstance(node, ast.AugAssign) and _key(node.target) == key:
+    if isinstance(node, ast.AugAssign) and value_key(node.target) == key:
         return "grow" if isinstance(node.op, ast.Add) else None
-    if isinstance(node, ast.Delete) and any(isinstance(t, ast.Subscript) and _key(t.value) == key for t in node.targets):
+    if isinstance(node, ast.Delete) and any(isinstance(t, ast.Subscript) and value_key(t.value) == key for t in node.targets):
         return "trim"
     if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Slice)
-                                                and _key(t.value) == key for t in targets):
+                                                and value_key(t.value) == key for t in targets):
             return "trim"  # history[:] = history[-10:]
-        if not any(_key(t) == key for t in targets):
+        if not any(value_key(t) == key for t in targets):
             return None
         value = node.value
-        if key not in _reads(value):
+        if key not in reads(value):
             return "reset"
-        if any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Slice) and _key(n.value) == key
+        if any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Slice) and value_key(n.value) == key
                for n in ast.walk(value)):
             return "trim"
         if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and key in _sent(value):
             return "grow"
         if isinstance(value, (ast.List, ast.Tuple)) and key in _sent(value):
             return "grow"  # messages = [*messages, reply]
-        if isinstance(value, ast.Call) and _callee(value) in _COPIES:
+        if isinstance(value, ast.Call) and callee(value) in _COPIES:
             return None
         return "reset-call"
     return None
@@ -686,13 +781,13 @@ def _carried(call: ast.AST, body: list[ast.AST], loop: ast.AST, function: ast.AS
     them that grows, whether that list is trimmed)."""
     if not isinstance(call, ast.Call):
         return None, None, False
-    sent = _sent_by(call, function, body)
+    sent = sent_by(call, function)
     carried = None
     grows = None
     trimmed = False
     statements = list(body)
     for key in sorted(sent):
-        changes = [(n, _mutation(n, key)) for n in _walk_body(statements)]
+        changes = [(n, _mutation(n, key)) for n in walk_body(statements)]
         kinds = {k for _, k in changes if k}
         if not kinds:
             continue
@@ -711,10 +806,39 @@ def _carried(call: ast.AST, body: list[ast.AST], loop: ast.AST, function: ast.AS
     return carried, grows, trimmed
 
 
+def _stops_on_answer(call: ast.AST, body: list[ast.AST]) -> bool:
+    """The loop breaks when an answer says so (``if matched: break``): a search, where
+    which requests run depends on the answers before them, not a map over items."""
+    answers: set[str] = set()
+    for _ in range(3):  # names bound from the answer, or in a branch the answer decides
+        for node in walk_body(body):
+            if isinstance(node, ast.Assign) and (any(n is call for n in ast.walk(node.value)) or reads(node.value) & answers):
+                answers |= {k for t in node.targets for k in [value_key(t)] if k}
+            elif isinstance(node, ast.If) and reads(node.test) & answers:
+                answers |= {k for n in walk_body(node.body + node.orelse) if isinstance(n, ast.Assign)
+                            for t in n.targets for k in [value_key(t)] if k}
+    return any(isinstance(node, ast.If) and reads(node.test) & answers and _breaks(node.body + node.orelse)
+               for node in _own_statements(body))
+
+
+def _own_statements(statements: list[ast.AST]):
+    """The statements of a loop body, not entering nested loops or definitions."""
+    for node in statements:
+        yield node
+        if isinstance(node, (*LOOPS, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            yield from _own_statements(getattr(node, field, []) or [])
+
+
+def _breaks(statements: list[ast.AST]) -> bool:
+    return any(isinstance(n, ast.Break) for n in _own_statements(statements))
+
+
 def _reset_first(statements: list[ast.AST], key: str, call: ast.AST) -> bool:
     """The iteration binds ``key`` to a fresh value before the call, whatever ran before."""
     for stmt in statements:
-        if any(n is call for n in _walk_body([stmt])):
+        if any(n is call for n in walk_body([stmt])):
             return False
         if _mutation(stmt, key) == "reset":
             return True
@@ -725,44 +849,24 @@ def _reset_after_call(statements: list[ast.AST], key: str, call: ast.AST) -> boo
     """``prompt = reply.text`` after the call: the next iteration sends what this one got."""
     seen = False
     for stmt in statements:
-        if any(n is call for n in _walk_body([stmt])):
+        if any(n is call for n in walk_body([stmt])):
             seen = True
             continue
-        if seen and any(_mutation(n, key) == "reset" for n in _walk_body([stmt])):
+        if seen and any(_mutation(n, key) == "reset" for n in walk_body([stmt])):
             return True
     for stmt in statements:  # inside a nested block (an if) before or after the call
-        if any(n is call for n in _walk_body([stmt])):
+        if any(n is call for n in walk_body([stmt])):
             continue
-        if not isinstance(stmt, ast.Assign) and any(_mutation(n, key) == "reset" for n in _walk_body([stmt])):
+        if not isinstance(stmt, ast.Assign) and any(_mutation(n, key) == "reset" for n in walk_body([stmt])):
             return True
     return False
-
-
-def _sent_by(call: ast.Call, function: ast.AST | None, body: list[ast.AST]) -> set[str]:
-    """Every name the call's arguments read, through the local assignments that build them
-    (``prompt = f"...{context}"`` makes ``context`` read too), two steps deep."""
-    keys: set[str] = set()
-    for arg in (*call.args, *(k.value for k in call.keywords)):
-        keys |= _reads(arg)
-    scope = getattr(function, "body", None) or []
-    for _ in range(2):
-        more = set()
-        for node in _walk_body(scope):
-            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(_key(t) in keys for t in targets):
-                    more |= _reads(node.value)
-        if more <= keys:
-            break
-        keys |= more
-    return {k for k in keys if k not in ("self", "cls")}
 
 
 def _history_sent(call: ast.Call, function: ast.AST | None) -> set[str]:
     keys = set(_history_keys(call))
     scope = getattr(function, "body", None) or []
-    for node in _walk_body(scope):
-        if isinstance(node, ast.Assign) and any(_key(t) in keys for t in node.targets):
+    for node in walk_body(scope):
+        if isinstance(node, ast.Assign) and any(value_key(t) in keys for t in node.targets):
             keys |= _sent(node.value)
     return keys
 
@@ -774,53 +878,144 @@ def _windowed(call: ast.Call) -> bool:
 
 # across files -------------------------------------------------------------------------
 def with_caller_loops(requests: list[Request], edges: Iterable[tuple[str | None, CallEdge]],
-                      module_of: Callable[[str], str | None], resolve: Callable[[str], str | None]) -> list[Request]:
+                      module_of: Callable[[str], str | None], resolve: Callable[[str], str | None],
+                      facts: Iterable[FunctionFacts] = ()) -> list[Request]:
     """Give each request the loops around the calls of the function it sits in, and of
-    that function's callers, up to :data:`MAX_HELPER_DEPTH` helpers deep.
+    that function's callers, up to :data:`MAX_HELPER_DEPTH` helpers deep; and mark each
+    loop that runs on a per-request path (its function, or a caller of it, is a request
+    handler, a tool or a callback) or whose iteration reads a clock in a helper.
 
     ``edges`` are (caller module, edge) pairs of every file; ``module_of(path)`` is a
     request file's module; ``resolve(module)`` the module a dotted name finds (suffixes,
-    re-exports), so ``from tools import ask`` meets ``pkg/tools.py::ask``.
+    re-exports), so ``from tools import ask`` meets ``pkg/tools.py::ask``; ``facts`` are
+    every file's :class:`FunctionFacts`.
     """
-    by_target: dict[tuple[str, str], list[tuple[str | None, CallEdge]]] = {}
-    for caller_module, edge in edges:
-        module = resolve(edge.module) or edge.module
-        by_target.setdefault((module, edge.qualname), []).append((caller_module, edge))
-    if not by_target:
-        return requests
+    edges = list(edges)
+    graph = _CallGraph(edges, resolve, facts)
+    at_call = {_where_key(edge): edge for _, edge in edges}
+    made_in: dict[tuple[str, str], list[Request]] = {}
+    for request in requests:
+        module = module_of(request.path)
+        if module is not None and request.function and not request.via:
+            made_in.setdefault((module, request.function), []).append(request)
     out = []
     for request in requests:
         module = module_of(request.path)
-        if module is None or not request.function:
+        if module is None:
             out.append(request)
             continue
-        extra = _outer_loops(by_target, (module, request.function), ())
-        if request.history:  # each call is one more turn of the helper's conversation
-            extra = tuple(replace(loop, independent=False, carried=request.history, grows=request.history)
-                          for loop in extra)
-        out.append(replace(request, loops=request.loops + extra) if extra else request)
+        site: tuple[Loop, ...] = ()
+        timed = history = None
+        edge = at_call.get(_where_key(request)) if request.via else None
+        if edge is not None:
+            # a request made through a wrapper sits at the wrapper's call: the loops around
+            # that call follow the wrapper's own, and what the wrapper's own request is (timed,
+            # a conversation, the first step of an episode) this one is too
+            wrapper = (resolve(edge.module) or edge.module, edge.qualname)
+            inner = made_in.get(wrapper, [])
+            timed = graph.timed(wrapper) or None
+            history = next((r.history for r in inner if r.history), None)
+            episode = request.episode or next((r.episode for r in inner if r.episode), None)
+            cached_by = request.cached_by or next((r.cached_by for r in inner if r.cached_by), None)
+            request = replace(request, episode=episode, cached_by=cached_by)
+            site = tuple(replace(loop, timed=loop.timed or bool(timed)) for loop in edge.loops)
+        history = request.history or history
+        # module-level code is served when the script is an app's
+        target = (module, request.function or MODULE)
+        own = tuple(_served(loop, graph.serving(target)) for loop in request.loops)
+        extra = tuple(_served(loop, graph.serving(target)) for loop in site)
+        if request.function:
+            extra += _outer_loops(graph, target, (), timed=graph.timed(target) or bool(timed))
+        if history:  # each call is one more turn of the helper's conversation
+            extra = _carry(extra, history)
+        loops = own + extra
+        out.append(replace(request, loops=loops) if loops != request.loops or edge is not None else request)
     return out
 
 
-def _outer_loops(by_target, target: tuple[str, str], via: tuple[str, ...], depth: int = 0) -> tuple[Loop, ...]:
+def _carry(loops: tuple[Loop, ...], history: str) -> tuple[Loop, ...]:
+    return tuple(replace(loop, independent=False, carried=history, grows=history) for loop in loops)
+
+
+def _served(loop: Loop, serving: str | None) -> Loop:
+    return replace(loop, waited=serving) if serving and not loop.waited else loop
+
+
+class _CallGraph:
+    """Who calls whom, and what each function is (timed, serving), across files."""
+
+    def __init__(self, edges, resolve: Callable[[str], str | None], facts: Iterable[FunctionFacts]) -> None:
+        self.by_target: dict[tuple[str, str], list[tuple[str | None, CallEdge]]] = {}
+        for caller_module, edge in edges:
+            module = resolve(edge.module) or edge.module
+            self.by_target.setdefault((module, edge.qualname), []).append((caller_module, edge))
+        self._timed: set[tuple[str, str]] = set()
+        self._serves: dict[tuple[str, str], str] = {}
+        for fact in facts:
+            key = (resolve(fact.module) or fact.module.removesuffix(".__init__"), fact.qualname)
+            if fact.timed:
+                self._timed.add(key)
+            if fact.serves:
+                self._serves.setdefault(key, fact.serves)
+        self._memo: dict[tuple[str, str], str | None] = {}
+
+    def timed(self, target: tuple[str, str]) -> bool:
+        return target in self._timed
+
+    def serving(self, target: tuple[str, str]) -> str | None:
+        """Why someone waits on ``target``'s work: its own decorator or registration, or a
+        caller's, up to :data:`MAX_SERVING_DEPTH` callers up."""
+        if target not in self._memo:
+            self._memo[target] = None  # a cycle finds nothing
+            self._memo[target] = self._find(target, 0, set())
+        return self._memo[target]
+
+    def _find(self, target: tuple[str, str], depth: int, seen: set) -> str | None:
+        own = self._serves.get(target)
+        if own or depth >= MAX_SERVING_DEPTH or target in seen:
+            return own
+        seen.add(target)
+        for caller_module, edge in self.by_target.get(target, []):
+            if caller_module and not edge.caller:  # called by a module's own code
+                found = self._serves.get((caller_module, MODULE))
+                if found:
+                    return f"reached from {caller_module}, {found}"
+            elif edge.caller and caller_module:
+                found = self._find((caller_module, edge.caller), depth + 1, seen)
+                if found:
+                    return found if found.startswith("reached from") else f"reached from {edge.caller}(), {found}"
+        return None
+
+
+def _outer_loops(graph: _CallGraph, target: tuple[str, str], via: tuple[str, ...], depth: int = 0,
+                 timed: bool = False) -> tuple[Loop, ...]:
+    """Loops around the calls of ``target``; ``timed``: a function between them and the
+    request reads a clock, so every iteration of those loops is timed."""
     if depth >= MAX_HELPER_DEPTH:
         return ()
     found: dict[tuple, Loop] = {}
     chain = (*via, target[1])
-    for caller_module, edge in by_target.get(target, []):
+    for caller_module, edge in graph.by_target.get(target, []):
         # a function that calls itself (or a helper above it) recurses on what an earlier
         # answer produced: no iteration of a loop around that call is independent
         recursive = edge.caller is not None and (edge.caller == target[1] or edge.caller in chain)
+        caller = (caller_module, edge.caller) if edge.caller and caller_module else None
+        serving = graph.serving(caller) if caller else graph.serving((caller_module, MODULE)) if caller_module else None
         for loop in edge.loops:
-            loop = replace(loop, via=chain)
+            loop = _served(replace(loop, via=chain, timed=loop.timed or timed), serving)
             if recursive:
                 loop = replace(loop, independent=False, carried=loop.carried or "recursion")
             found.setdefault(_where_key(loop), loop)
-        if edge.caller and caller_module and not recursive:
-            for loop in _outer_loops(by_target, (caller_module, edge.caller), chain, depth + 1):
+        if recursive and not edge.bounded:  # no depth or budget check: it recurses while answers say so
+            loop = Loop("unbounded", edge.span, f"{edge.caller}() calling itself", independent=False,
+                        carried="recursion", via=chain)
+            found.setdefault(_where_key(loop), loop)
+        if caller and not recursive:
+            for loop in _outer_loops(graph, caller, chain, depth + 1, timed or graph.timed(caller)):
                 found.setdefault(_where_key(loop), loop)
     return tuple(found.values())
 
 
-def _where_key(loop: Loop) -> tuple:
-    return (loop.span.path, loop.span.line, loop.span.column, loop.span.cell)
+def _where_key(located) -> tuple:
+    """Where a loop, a call edge or a request is, as a key."""
+    return (located.span.path, located.span.line, located.span.column, located.span.cell)

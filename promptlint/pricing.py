@@ -13,10 +13,10 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from promptlint.checks import breakpoints, conversation, static_end
+from promptlint.checks import breakpoints, conversation, implicit_for, static_end
 from promptlint.config import Config, PriceOverride
 from promptlint.models import ModelCatalog, genai_provider
-from promptlint.types import CacheMark, Price, Project, Request, Saving, Usage
+from promptlint.types import OPENAI_CACHE_TTL, CacheMark, Price, Project, Request, Saving, Usage
 
 if TYPE_CHECKING:
     from promptlint.tokens import RequestTokens
@@ -174,9 +174,24 @@ def cached_prefix(request: Request, counts: RequestTokens, catalog: ModelCatalog
 
 def request_scenario(request: Request, counts: RequestTokens, catalog: ModelCatalog, project: Project,
                      hit_rate: float) -> tuple[Usage, ...]:
-    """The input billed for one call of ``request``, as a hit/miss mix when it caches."""
+    """The input billed for one call of ``request``, as a hit/miss mix when it caches.
+
+    OpenAI GPT-5.6+ in implicit mode (the default) also writes the prefix up to its
+    breakpoint on the latest message, the whole input, on every call (at 1.25x); a call
+    reads it back when the request is the same every time, and a conversation's turn reads
+    what the previous one wrote (its static part is the share known here).
+    """
     prefix, ttl = cached_prefix(request, counts, catalog, project)
-    return cache_mix(counts.model, counts.input_tokens, prefix, hit_rate, ttl, batch=request.batch)
+    model, total = counts.model, counts.input_tokens
+    minimum, _ = catalog.min_cacheable(model)
+    if not implicit_for(catalog, request, model) or total < minimum:
+        return cache_mix(model, total, prefix, hit_rate, ttl, batch=request.batch)
+    end = static_end(project, request)
+    if end == len(request.parts) - 1:
+        prefix = total
+    elif end >= 0 and conversation(request) and counts.prefix(end) >= minimum:
+        prefix = max(prefix, counts.prefix(end))
+    return cache_mix(model, total, prefix, hit_rate, OPENAI_CACHE_TTL, batch=request.batch, written=total)
 
 
 def _complete(override: PriceOverride) -> bool:

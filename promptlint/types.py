@@ -108,11 +108,14 @@ class Template:
 
 @dataclass(frozen=True)
 class CacheMark:
-    """A ``cache_control`` breakpoint: after the part that carries it."""
+    """A cache breakpoint after the part that carries it: Anthropic's ``cache_control``, or
+    OpenAI's ``prompt_cache_breakpoint`` (GPT-5.6 and later)."""
 
-    ttl: str = "5m"  # "5m" | "1h"
+    ttl: str = "5m"  # "5m" | "1h"; OpenAI: "30m"
     span: Span | None = None
 
+
+OPENAI_CACHE_TTL = "30m"  # prompt_cache_options.ttl: its default and, late 2026, its only value
 
 Section = Literal["tools", "system", "messages"]
 
@@ -175,6 +178,7 @@ class Loop:
     trimmed: bool = False  # that list is cut back (a sliding window, a summary) in the loop
     timed: bool = False  # the iteration reads a clock: a latency measurement
     via: tuple[str, ...] = ()
+    waited: str | None = None  # who waits on each answer (a handler, a tool, a display), as a message says it
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,20 @@ class CallEdge:
     qualname: str
     loops: tuple[Loop, ...]
     span: Span
+    bounded: bool = False  # the caller stops on a depth or budget check: recursion through it ends
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    """What the loop rules know about one function of the tree, from its own file:
+    whether it reads a clock, and why a caller waits on it (a route or tool decorator, a
+    registration as a callback). ``module`` and ``qualname`` name the function as
+    :class:`CallEdge` targets do, so a registration in another file meets its definition."""
+
+    module: str
+    qualname: str
+    timed: bool = False
+    serves: str | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +243,7 @@ class Request:
     max_tokens_dynamic: bool = False  # set, but not to a literal
     parts: tuple[Part, ...] = ()
     auto_cache: CacheMark | None = None  # top-level cache_control (automatic caching)
+    cache_mode: str | None = None  # OpenAI prompt_cache_options.mode ("implicit" | "explicit"), as written
     stream: bool = False
     batch: bool = False
     in_loop: bool = False
@@ -236,6 +255,8 @@ class Request:
     notes: tuple[str, ...] = ()
     loops: tuple[Loop, ...] = ()  # innermost first; loops around helper calls follow the request's own
     history: str | None = None  # a message list each call appends to and sends whole (``self.messages``)
+    episode: str | None = None  # the loop its answer starts (the first step of an agent episode)
+    cached_by: str | None = None  # what sets cache_control on the messages at run time (a helper)
     # The in-house function(s) the call goes through (``gpt_call()``): the request is made
     # at this call, its SDK parameters are set inside the wrapper.
     via: str | None = None

@@ -10,7 +10,7 @@ CACHED_SYSTEM = '[{"type": "text", "text": SUPPORT_SYSTEM, "cache_control": {"ty
 ANSWER = (
     "def answer(question):\n"
     "    return client.messages.create(\n"
-    '        model="claude-sonnet-4-5", max_tokens=400, system={system},\n'
+    '        model="claude-sonnet-5-5", max_tokens=400, system={system},\n'
     '        messages=[{{"role": "user", "content": question}}],\n'
     "    )\n"
 )

@@ -45,7 +45,7 @@ def test_written_baseline_holds_every_template_and_request(app, cli):
     answer = data["requests"]["app/bot.py::answer::messages.create#1"]
     measured = analysis.measurements.requests["app/bot.py::answer::messages.create#1"]
     assert answer["tokens"] == measured.input_tokens > 400
-    assert answer["model"] == "claude-sonnet-4-5"
+    assert answer["model"] == "claude-sonnet-5-5"
     price = analysis.request_prices["app/bot.py::answer::messages.create#1"]
     assert answer["usd_per_request"] == pytest.approx(price.usd_per_request, rel=1e-5)
     assert answer["usd_per_month"] == pytest.approx(answer["usd_per_request"] * 100_000, rel=1e-5)
@@ -266,6 +266,8 @@ def test_a_model_swap_fails_the_gate_even_with_the_same_tokens(app, cli):
     change = next(c for c in json.loads(out)["baseline"]["changes"] if c["id"].startswith("app/classify.py"))
     assert change["status"] == "repriced" and change["exceeded"]
     assert "price per token rose" in change["reason"] and "gpt-4o-mini -> gpt-4o" in change["reason"]
+    code, out, _ = cli(app, "audit", "--baseline")
+    assert code == 1 and "FAIL: Prompts grew or got pricier beyond" in out, out
 
 
 def test_dollar_limits_and_budget_factors_from_config(app, cli):

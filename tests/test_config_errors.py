@@ -24,7 +24,7 @@ import anthropic
 client = anthropic.Anthropic()
 
 def answer(question):
-    return client.messages.create(model="claude-sonnet-4-5", max_tokens=100, system="Be brief.",
+    return client.messages.create(model="claude-sonnet-5-5", max_tokens=100, system="Be brief.",
                                   messages=[{"role": "user", "content": question}])
 '''}
 

@@ -31,6 +31,9 @@ def loops_of(tmp_path, body: str, messages: str = '[{"role": "user", "content": 
      [("retry", True, None)]),
     ("def f(x):\n    for attempt in range(3):\n        try:\n            return CALL\n        except Exception:\n            pass\n",
      [("retry", True, None)]),
+    # a counted retry is a retry: it hides no loop over items around its helper
+    ("def f(x):\n    tries = 0\n    while tries < 3:\n        tries += 1\n        try:\n            return CALL\n"
+     "        except Exception:\n            pass\n", [("retry", True, None)]),
     # the answer feeds the next prompt
     ("def f(xs):\n    x = ''\n    for y in xs:\n        r = CALL\n        x += r.content[0].text\n", [("collection", False, None)]),
     # a fresh value at the top of every iteration
@@ -91,3 +94,18 @@ def test_an_openai_call_with_an_unknown_model_is_not_priced_as_claude(tmp_path):
     assert model.startswith("gpt-"), model
     exposure = next(f for f in analysis.findings if f.finding.code == "PL301")
     assert "claude" not in exposure.finding.message and model in exposure.finding.message
+
+
+def test_who_waits_on_each_answer(tmp_path):
+    """PL402 reads these: a loop whose answers are only printed, or one query fanned out."""
+    printed = "def f(xs):\n    for x in xs:\n        r = CALL\n        print(r.content[0].text)\n"
+    write_tree(tmp_path, {"app.py": HEAD + printed.replace("CALL", CALL.format(messages='[{"role": "user", "content": x}]'))})
+    assert "only printed" in run_analysis(tmp_path).project.requests[0].loops[0].waited
+    ranked = ("def f(query, docs):\n    scores = []\n    for d in docs:\n        r = CALL\n"
+              "        scores.append(r)\n    return sorted(scores)\n")
+    write_tree(tmp_path, {"app.py": HEAD + ranked.replace("CALL", CALL.format(
+        messages='[{"role": "user", "content": f"{query} {d}"}]'))})
+    assert "`query`" in run_analysis(tmp_path).project.requests[0].loops[0].waited
+    kept = "def f(xs):\n    out = []\n    for x in xs:\n        out.append(CALL)\n    return out\n"
+    write_tree(tmp_path, {"app.py": HEAD + kept.replace("CALL", CALL.format(messages='[{"role": "user", "content": x}]'))})
+    assert run_analysis(tmp_path).project.requests[0].loops[0].waited is None

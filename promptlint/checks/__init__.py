@@ -16,13 +16,42 @@ def fmt_tokens(n: int) -> str:
     return f"{n:,}"
 
 
+def marker_for(catalog, request: Request, model: str | None) -> str | None:
+    """How ``request`` marks a prefix to cache on ``model``: ``cache_control`` (Anthropic,
+    and LiteLLM to Claude), ``prompt_cache_breakpoint`` (OpenAI GPT-5.6 and later, by the
+    model's facts), or None where caching is automatic only or unknown (OpenAI before
+    GPT-5.6)."""
+    if request.provider == "anthropic":
+        return "cache_control"
+    if request.provider not in ("openai", "litellm"):
+        return None
+    marker, _ = catalog.cache_breakpoints(model)
+    if marker is None and request.provider == "litellm" and catalog.provider(model) == "anthropic":
+        return "cache_control"  # a Claude model the facts file does not list
+    return marker if request.provider == "litellm" or marker == "prompt_cache_breakpoint" else None
+
+
+def implicit_for(catalog, request: Request, model: str | None) -> bool:
+    """OpenAI GPT-5.6+ in its default ``implicit`` mode: besides the request's own
+    breakpoints, OpenAI places one on the latest message (and it takes one of the four
+    write slots). ``prompt_cache_options={"mode": "explicit"}`` turns it off."""
+    return marker_for(catalog, request, model) == "prompt_cache_breakpoint" and request.cache_mode != "explicit"
+
+
+def cache_marker(ctx, request: Request) -> str | None:
+    """The marker the caching rules check for. OpenAI's only on a model the call names:
+    an older model than it is priced as would reject ``prompt_cache_breakpoint``."""
+    marker = marker_for(ctx.catalog, request, ctx.measurements.requests[request.id].model)
+    return None if marker == "prompt_cache_breakpoint" and request.model is None else marker
+
+
+def implicit_caching(ctx, request: Request) -> bool:
+    return cache_marker(ctx, request) == "prompt_cache_breakpoint" and request.cache_mode != "explicit"
+
+
 def uses_block_caching(ctx, request: Request) -> bool:
     """Whether the request goes to an API with Anthropic-style ``cache_control`` caching."""
-    if request.provider == "anthropic":
-        return True
-    if request.provider == "litellm":
-        return ctx.catalog.provider(ctx.measurements.requests[request.id].model) == "anthropic"
-    return False
+    return cache_marker(ctx, request) == "cache_control"
 
 
 def part_is_static(project: Project, part: Part) -> bool:
@@ -87,6 +116,10 @@ def describe_prefix(ctx, request: Request, end: int) -> str:
     sections = []
     for part in request.parts[: end + 1]:
         label = {"tools": "tools", "system": "system prompt", "messages": "messages"}[part.section]
+        if part.section == "messages" and part.role == "system" and "messages" not in sections:
+            label = "system prompt"  # a system (or developer) message, as OpenAI sends it
+        elif part.section == "system" and request.api.startswith("responses"):
+            label = "instructions"
         if label not in sections:
             sections.append(label)
     return " + ".join(sections) if sections else "prefix"

@@ -2,23 +2,29 @@
 
 Anthropic caches the prefix tools -> system -> messages up to a ``cache_control``
 breakpoint, or up to the last cacheable block with top-level ``cache_control``
-(automatic caching). A prefix shorter than the model's minimum is silently not cached.
+(automatic caching). OpenAI caches automatically from 1,024 tokens; from GPT-5.6 on it
+matches a cached prefix only at a breakpoint: the ``prompt_cache_breakpoint`` markers on
+content blocks, and in the default implicit mode one more on the latest message. Writes
+cost 1.25x input there, and a request writes at most four breakpoints. A prefix shorter
+than the model's minimum is silently not cached.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from promptlint.checks import (breakpoints, conversation, describe_prefix, fmt_tokens, one_shot, part_is_static,
-                               static_prefix, uses_block_caching)
+from promptlint.checks import (breakpoints, cache_marker, conversation, describe_prefix, fmt_tokens, implicit_caching,
+                               one_shot, part_is_static, static_prefix)
 from promptlint.checks.loops import resent_history
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.savings import priced_positive
 from promptlint.pricing import cache_mix
 from promptlint.traffic import caching_hit_rate
-from promptlint.types import CacheEdit, Fix, Saving, Usage
+from promptlint.types import OPENAI_CACHE_TTL, CacheEdit, CacheMark, Fix, Saving, Usage
 
 MAX_BREAKPOINTS = 4  # a fifth explicit breakpoint is rejected (FACTS.md, "Prompt caching")
+OPENAI_MARK = "prompt_cache_breakpoint={'mode': 'explicit'}"
+EXPLICIT_MODE = "prompt_cache_options={'mode': 'explicit'}"
 # Fixed text before a breakpoint, around a run-time value, that is instructions worth caching
 # rather than the tags around a document (PL203).
 _INSTRUCTIONS = 64
@@ -36,10 +42,16 @@ def cache_saving(model: str, total_input: int, prefix: int, hit_rate: float, ttl
 
 def missing_cache_breakpoint(ctx):
     for request in ctx.project.requests:
-        if not uses_block_caching(ctx, request) or request.auto_cache or request.cache_breakpoints:
+        marker = cache_marker(ctx, request)
+        if marker is None or request.auto_cache or request.cache_breakpoints:
             continue
         if resent_history(request) is not None:
             continue  # a growing conversation: PL205 prices caching it whole, static prefix included
+        if marker == "prompt_cache_breakpoint":
+            found = _openai_missing_breakpoint(ctx, request)
+            if found is not None:
+                yield found
+            continue
         counts = ctx.measurements.requests[request.id]
         prefix = static_prefix(ctx, request)
         minimum, sourced = ctx.catalog.min_cacheable(counts.model)
@@ -68,9 +80,92 @@ def missing_cache_breakpoint(ctx):
         )
 
 
+def _takes_breakpoint(part) -> bool:
+    """A content block OpenAI accepts ``prompt_cache_breakpoint`` on: text of a system,
+    developer, user or tool message (not an assistant's, nor a tool definition, nor the
+    Responses ``instructions`` string)."""
+    return part.section == "messages" and part.role != "assistant" and part.template is not None
+
+
+def _changing(ctx, request, after: int) -> str:
+    """The first run-time value after part ``after``, as the finding names it."""
+    for part in request.parts[after + 1:]:
+        template = ctx.project.templates.get(part.template) if part.template else None
+        if template is not None and template.placeholders:
+            return f"`{template.placeholders[0]}`"
+        if part.hole is not None:
+            return f"`{part.hole}`"
+        if part.unresolved is not None:
+            return "a value promptlint cannot see"
+    return "run-time content"
+
+
+def _openai_missing_breakpoint(ctx, request):
+    """PL201 on OpenAI GPT-5.6+: what an explicit breakpoint adds over implicit caching.
+
+    Implicit mode's one breakpoint sits on the latest message, and a prefix is matched only
+    at a breakpoint: a request that is the same on every call, or a conversation whose
+    next turn extends the last one, already reads its prefix, so nothing is said. A one-shot
+    request with a changing tail writes everything on every call and reads nothing; a
+    breakpoint at the end of the static prefix makes hits read it. In explicit mode with no
+    breakpoint nothing is cached at all.
+    """
+    counts = ctx.measurements.requests[request.id]
+    model, total = counts.model, counts.input_tokens
+    minimum, sourced = ctx.catalog.min_cacheable(model)
+    static = static_prefix(ctx, request)
+    if static.end < 0 or static.tokens < minimum:
+        return None
+    implicit = implicit_caching(ctx, request)
+    if implicit and (static.end == len(request.parts) - 1 or conversation(request)):
+        return None  # the implicit breakpoint already gives these reads
+    end = max((i for i in range(static.end + 1) if _takes_breakpoint(request.parts[i])), default=-1)
+    markable = end >= 0 and counts.prefix(end) >= minimum
+    instructions = any(p.section == "system" for p in request.parts[: static.end + 1])
+    if not markable and not instructions:
+        return None  # the static prefix ends in tool definitions, which take no breakpoint
+    end, tokens = (end, counts.prefix(end)) if markable else (static.end, static.tokens)
+    hit_rate, measured = caching_hit_rate(ctx, request.id)
+    if implicit:  # before: every call writes all of it; after: hits read the prefix, the rest is still written
+        before = cache_mix(model, total, 0, hit_rate, OPENAI_CACHE_TTL, batch=request.batch, written=total)
+        after = cache_mix(model, total, tokens, hit_rate, OPENAI_CACHE_TTL, batch=request.batch, written=total)
+    else:  # explicit mode and no breakpoint: nothing is cached
+        before = (Usage(model, input_tokens=total, batch=request.batch),)
+        after = cache_mix(model, total, tokens, hit_rate, OPENAI_CACHE_TTL, batch=request.batch)
+    saving = Saving(tokens, before, after)
+    if not priced_positive(ctx, saving):
+        return None
+    what = describe_prefix(ctx, request, end)
+    biggest = max(static.templates, key=lambda t: ctx.measurements.templates.get(t, 0), default=None)
+    source = f" (`{biggest}`)" if biggest and biggest.split("::")[0] != request.path else ""
+    assumed = "" if sourced else " (assumed; no sourced minimum for this model)"
+    facts = ctx.catalog.facts(model)
+    premium = f"{facts.cache_write_multiplier:g}x input" if facts and facts.cache_write_multiplier else \
+        "the write premium"
+    if implicit:
+        why = (f"{model} reads a cached prefix only at a breakpoint, and its one implicit breakpoint sits on the "
+               f"latest message, after {_changing(ctx, request, static.end)}, which changes between calls: each "
+               f"call writes all {fmt_tokens(total)} tokens at {premium} and reads none")
+    else:
+        why = f"{EXPLICIT_MODE} turns implicit caching off and no block carries a breakpoint: nothing is cached"
+    message = (f"no prompt_cache_breakpoint ends the {what}{source} ({fmt_tokens(tokens)} tokens); {why} "
+               f"({model} caches prefixes from {fmt_tokens(minimum)} tokens{assumed})"
+               + (f"; {measured}" if measured else ""))
+    rest = f"; {EXPLICIT_MODE} would also stop writing the rest on every call" if implicit else ""
+    if not markable:
+        fix = Fix("unsafe", "send the instructions as the first `input` message (role developer), its input_text "
+                            f"block carrying {OPENAI_MARK}: `instructions` takes no breakpoint{rest}")
+    elif request.provider == "openai":
+        fix = Fix("unsafe", f"put {OPENAI_MARK} on the last content block of the {what}{rest}",
+                  (CacheEdit(request.id, end),))
+    else:
+        fix = Fix("unsafe", f"put {OPENAI_MARK} on the last content block of the {what}{rest}")
+    return ctx.finding(request.span, message, request=request.id, template=biggest, saving=saving, fix=fix)
+
+
 def cache_below_minimum(ctx):
     for request in ctx.project.requests:
-        if not uses_block_caching(ctx, request):
+        if cache_marker(ctx, request) is None:
             continue
         counts = ctx.measurements.requests[request.id]
         minimum, sourced = ctx.catalog.min_cacheable(counts.model)
@@ -124,15 +219,47 @@ def _first_runtime_value(ctx, request, upto: int) -> tuple[str | None, str | Non
 
 def too_many_cache_breakpoints(ctx):
     for request in ctx.project.requests:
-        if not uses_block_caching(ctx, request):
+        marker = cache_marker(ctx, request)
+        if marker is None:
             continue
         count = request.cache_breakpoints
-        if count > MAX_BREAKPOINTS:
+        if marker == "prompt_cache_breakpoint":
+            found = _unwritten_breakpoints(ctx, request)
+            if found is not None:
+                yield found
+        elif count > MAX_BREAKPOINTS:
             yield ctx.finding(
                 request.span,
                 f"{count} cache_control breakpoints; the API rejects a request with more than {MAX_BREAKPOINTS}",
                 request=request.id,
             )
+
+
+def _unwritten_breakpoints(ctx, request):
+    """OpenAI does not reject extra breakpoints: a request writes at most four cache
+    entries (three of its own in implicit mode, whose latest-message breakpoint takes one)
+    and only the latest markers get them. The earlier ones are read-only, meant for
+    breakpoints an earlier turn wrote; in a request of its own they are never written."""
+    _, most = ctx.catalog.cache_breakpoints(ctx.measurements.requests[request.id].model)
+    implicit = implicit_caching(ctx, request)
+    slots = most - 1 if implicit else most
+    marked = [i for i, p in enumerate(request.parts) if p.cache is not None]
+    if len(marked) <= slots:
+        return None
+    unwritten = marked[: len(marked) - slots]
+    first = request.parts[unwritten[0]]
+    where = describe_prefix(ctx, request, unwritten[-1])
+    which = f"the first marker (in the {where}) is" if len(unwritten) == 1 else \
+        f"the first {len(unwritten)} markers (in the {where}) are"
+    share = f" (implicit mode keeps one of the {most} for the latest message)" if implicit else ""
+    instead = f"drop the earliest or set {EXPLICIT_MODE}" if implicit and len(marked) <= most else "drop the earliest"
+    return ctx.finding(
+        first.span or request.span,
+        f"{len(marked)} prompt_cache_breakpoint markers, but a request writes at most {slots}{share}: only the "
+        f"latest {slots} are written, so {which} never written by this call, and read only if another "
+        f"request wrote the same prefix; {instead}",
+        request=request.id, severity="warning",
+    )
 
 
 # PL202 ---------------------------------------------------------------------------------
@@ -183,33 +310,47 @@ def _is_last_message(request, part) -> bool:
 
 def unstable_cache_prefix(ctx):
     cues = matcher(rule_categories(ctx), ctx.rule.source)
-    hit_rate = ctx.config.cache_hit_rate
     for request in ctx.project.requests:
-        if not uses_block_caching(ctx, request):
+        if cache_marker(ctx, request) is None:
             continue
         marks = breakpoints(request)
-        if not marks:
-            continue
-        counts = ctx.measurements.requests[request.id]
-        minimum, _ = ctx.catalog.min_cacheable(counts.model)
-        last, mark = max(marks, key=lambda m: m[0])
-        written = counts.prefix(last)
-        if written < minimum:
-            continue  # nothing is written (or it is PL203's business)
-        static = static_prefix(ctx, request)
-        stable = max((counts.prefix(i) for i, _ in marks if i <= static.end and counts.prefix(i) >= minimum),
-                     default=0)
-        automatic = mark is request.auto_cache
-        tail = request.parts[last]
-        if last == len(request.parts) - 1 and tail.section == "messages" and not part_is_static(ctx.project, tail) \
-                and one_shot(request):
-            if written > stable:  # else only the run-time message itself is written: not counted
-                yield _last_message_finding(ctx, request, counts, stable, written, static, minimum,
-                                            hit_rate, mark, automatic)
-            continue
-        unstable = _unstable_parts(ctx, request, last, cues)
-        if unstable:
-            yield _interpolation_finding(ctx, request, counts, unstable, stable, written, hit_rate, mark, automatic)
+        if marks and implicit_caching(ctx, request):
+            # the request's own breakpoints first; then OpenAI's implicit one on the latest
+            # message, which writes whatever follows them (with none placed, that is PL201's)
+            found = _unstable_prefix(ctx, request, marks, None, cues)
+            if found is None:
+                implicit = CacheMark(ttl=OPENAI_CACHE_TTL, span=request.span)
+                found = _unstable_prefix(ctx, request, [*marks, (len(request.parts) - 1, implicit)], implicit, cues)
+        else:
+            found = _unstable_prefix(ctx, request, marks, request.auto_cache, cues) if marks else None
+        if found is not None:
+            yield found
+
+
+def _unstable_prefix(ctx, request, marks, auto, cues):
+    """The finding for the last of ``marks`` (``auto`` is the automatic one among them)."""
+    hit_rate = ctx.config.cache_hit_rate
+    counts = ctx.measurements.requests[request.id]
+    minimum, _ = ctx.catalog.min_cacheable(counts.model)
+    last, mark = max(marks, key=lambda m: m[0])
+    written = counts.prefix(last)
+    if written < minimum:
+        return None  # nothing is written (or it is PL203's business)
+    static = static_prefix(ctx, request)
+    stable = max((counts.prefix(i) for i, _ in marks if i <= static.end and counts.prefix(i) >= minimum),
+                 default=0)
+    automatic = mark is auto
+    tail = request.parts[last]
+    if last == len(request.parts) - 1 and tail.section == "messages" and not part_is_static(ctx.project, tail) \
+            and one_shot(request):
+        if written > stable:  # else only the run-time message itself is written: not counted
+            return _last_message_finding(ctx, request, counts, stable, written, static, minimum,
+                                         hit_rate, mark, automatic)
+        return None
+    unstable = _unstable_parts(ctx, request, last, cues)
+    if unstable:
+        return _interpolation_finding(ctx, request, counts, unstable, stable, written, hit_rate, mark, automatic)
+    return None
 
 
 def _last_message_finding(ctx, request, counts, stable, written, static, minimum, hit_rate, mark, automatic):
@@ -219,20 +360,34 @@ def _last_message_finding(ctx, request, counts, stable, written, static, minimum
     # every call writes the prefix up to the breakpoint; only the stable part before it is read
     before = cache_mix(model, total, stable, hit_rate, mark.ttl, batch=request.batch, written=written)
     after = cache_mix(model, total, keep, hit_rate, mark.ttl, batch=request.batch)
-    kind = "automatic caching (top-level cache_control) puts the breakpoint on" if automatic else \
-        "a cache_control breakpoint sits on"
+    openai = cache_marker(ctx, request) == "prompt_cache_breakpoint"
+    if openai and automatic:
+        kind = "implicit caching (the default prompt_cache_options mode) puts a breakpoint on"
+    elif openai:
+        kind = "a prompt_cache_breakpoint sits on"
+    else:
+        kind = "automatic caching (top-level cache_control) puts the breakpoint on" if automatic else \
+            "a cache_control breakpoint sits on"
     hole = request.parts[-1].hole or "the user's message"
     where = describe_prefix(ctx, request, static.end)
-    if keep:
-        instead = f"put cache_control on the last block of the {where} ({fmt_tokens(static.tokens)} tokens) instead"
+    marker = "prompt_cache_breakpoint" if openai else "cache_control"
+    beyond = f" past the {fmt_tokens(stable)} an earlier breakpoint caches" if stable else ""
+    below = (f"the static prefix before the first run-time value is {fmt_tokens(static.tokens)} tokens, "
+             f"below {counts.model}'s minimum of {fmt_tokens(minimum)}")
+    if openai and automatic:
+        moved = "" if keep <= stable else \
+            f" and put the breakpoint on the last block of the {where} ({fmt_tokens(static.tokens)} tokens)"
+        instead = f"set {EXPLICIT_MODE} so only your breakpoints are written{moved}" if keep else \
+            f"set {EXPLICIT_MODE} and drop the breakpoints: {below}"
+    elif keep:
+        instead = f"put {marker} on the last block of the {where} ({fmt_tokens(static.tokens)} tokens) instead"
     else:
-        instead = (f"drop it: the static prefix before the first run-time value is {fmt_tokens(static.tokens)} tokens, "
-                   f"below {counts.model}'s minimum of {fmt_tokens(minimum)}")
+        instead = f"drop it: {below}"
     return ctx.finding(
         (mark.span if automatic else request.parts[-1].span) or mark.span or request.span,
         f"{kind} the last message, which changes on every call (`{hole}`) and there is no conversation history: "
-        f"at least {fmt_tokens(written)} tokens are written to the cache at the write premium on every request "
-        f"and never read; {instead}",
+        f"at least {fmt_tokens(written - stable)} tokens{beyond} are written to the cache at the write premium on "
+        f"every request and never read; {instead}",
         request=request.id, severity="warning",
         saving=Saving(written - stable, before, after),
         fix=Fix("unsafe", instead),
@@ -267,7 +422,11 @@ def _interpolation_finding(ctx, request, counts, unstable, stable, written, hit_
     also = f" (also {', '.join(others[:3])})" if others else ""
     part = request.parts[worst.index]
     where = {"tools": "tool definitions", "system": "system prompt", "messages": "messages"}[part.section]
-    breakpoint_kind = "automatic cache breakpoint" if automatic else "cache breakpoint"
+    if part.section == "messages" and part.role == "system":
+        where = "system prompt"  # an OpenAI system or developer message
+    openai = cache_marker(ctx, request) == "prompt_cache_breakpoint"
+    breakpoint_kind = ("implicit cache breakpoint" if openai else "automatic cache breakpoint") if automatic else \
+        "cache breakpoint"
     prefix = f"{fmt_tokens(written)}-token prefix"
     if cadence in _PER_REQUEST:
         effect = f"changes on every call, so the {prefix} is rewritten at the write premium and never read"

@@ -24,7 +24,8 @@ def where(loop: Loop, request: Request) -> str:
     if loop.span.cell is not None:
         at = f"cell {loop.span.cell}:{loop.span.line}" if loop.span.path == request.path else \
             f"{loop.span.path} cell {loop.span.cell}:{loop.span.line}"
-    through = f", through {' -> '.join(f'{h}()' for h in loop.via)}" if loop.via else ""
+    helpers = _helpers(request, loop)
+    through = f", through {' -> '.join(f'{h}()' for h in helpers)}" if helpers else ""
     return f"`{loop.header}` ({at}{through})"
 
 
@@ -33,15 +34,19 @@ def batch_loop(request: Request) -> Loop | None:
 
     It walks data (not a literal list of models or settings, not a counter); its
     iterations are independent (no message built from an earlier answer, not a
-    conversation); nothing in it reads a clock (a latency benchmark); no loop around or
-    inside it waits for a person, runs open-ended or carries state; inner loops are only
-    retries or fixed counts; and the request is not made in a request handler, streamed
+    conversation, not the first step of an agent episode); nothing in an iteration reads
+    a clock (a latency benchmark), here or in a helper on the way to the call; no one
+    waits on each answer (no request handler, tool or callback reaches the loop, the
+    answers are not only printed, not fanned in to one more request, not one query fanned
+    out); no loop around or inside it waits for a person, runs open-ended or carries
+    state; inner loops are only retries or fixed counts; and the request is not streamed
     or already batched.
     """
-    if request.interactive or request.stream or request.batch or request.history:
+    if request.interactive or request.stream or request.batch or request.history or request.episode:
         return None
     loops = request.loops
-    if any(loop.kind in ("interactive", "unbounded", "capped") or not loop.independent or loop.timed for loop in loops):
+    if any(loop.kind in ("interactive", "unbounded", "capped") or not loop.independent or loop.timed or loop.waited
+           for loop in loops):
         return None
     for i, loop in enumerate(loops):
         if loop.kind == "collection" and all(inner.kind in _INNER_OK for inner in loops[:i]):
@@ -51,11 +56,27 @@ def batch_loop(request: Request) -> Loop | None:
     return None
 
 
+def _helpers(request: Request, loop: Loop) -> tuple[str, ...]:
+    """The functions between the SDK call and the loop, innermost first, by bare name."""
+    through = [h.strip().removesuffix("()") for h in request.via.split("→")] if request.via else []
+    return tuple(h.rsplit(".", 1)[-1] for h in (*through, *loop.via))
+
+
+def once_per_loop(found):
+    """(request, loop) pairs, one per loop and chain of helpers: a wrapper's request and the
+    same request made at one of its call sites (``Request.via``) meet the same loop; the
+    call site's, nearer the loop and with its arguments bound, is kept."""
+    best: dict[tuple, tuple[Request, Loop]] = {}
+    for request, loop in found:
+        key = (loop.span.path, loop.span.line, loop.span.column, loop.span.cell, _helpers(request, loop))
+        if key not in best or len(loop.via) < len(best[key][1].via):
+            best[key] = (request, loop)
+    return list(best.values())
+
+
 def batch_eligible(ctx):
-    for request in ctx.project.requests:
-        loop = batch_loop(request)
-        if loop is None:
-            continue
+    found = ((request, batch_loop(request)) for request in ctx.project.requests)
+    for request, loop in once_per_loop((r, lp) for r, lp in found if lp is not None):
         counts = ctx.measurements.requests[request.id]
         if ctx.catalog.provider(counts.model) not in _BATCH_PROVIDERS:
             continue
@@ -64,9 +85,10 @@ def batch_eligible(ctx):
         inside = f" in {request.function}()" if request.function else ""
         yield ctx.finding(
             request.span,
-            f"{request.api}{inside} runs once per item of {where(loop, request)}: the items are independent "
-            f"(no message is built from an earlier answer), nothing is timed and no handler waits on the reply, "
-            f"so the {api} bills it at 50% (input priced here; output is halved too), results within 24 h",
+            f"{request.api}{inside} runs once per item of {where(loop, request)}: each item's request is built "
+            f"from the item alone (no earlier answer, no shared conversation), the answers are kept rather than "
+            f"printed, nothing is timed, and no request handler, agent tool or callback reaches the loop, so the "
+            f"{api} bills it at 50% (input priced here; output is halved too), results within 24 h",
             request=request.id, saving=Saving(0, usage, batched(usage)),
             fix=Fix("unsafe", f"collect the requests and send them through the {api}"),
         )
@@ -83,22 +105,23 @@ def _step_usage(ctx, request: Request) -> tuple[Usage, ...]:
 
 def unbounded_agent_loop(ctx):
     steps = int(ctx.options["max-steps"])
-    for request in ctx.project.requests:
-        loop = next((lp for lp in request.loops if lp.kind == "unbounded"), None)
-        if loop is None:
-            continue
+    found = ((request, next((lp for lp in request.loops if lp.kind == "unbounded"), None))
+             for request in ctx.project.requests)
+    for request, loop in once_per_loop((r, lp) for r, lp in found if lp is not None):
         usage = _step_usage(ctx, request)
         dollars = float(sum((ctx.pricer.cost(u) for u in usage), 0))
         shown = f"${dollars:,.2f}" if dollars >= 0.01 else f"${dollars:.6f}".rstrip("0")
         output = f", output up to max_tokens={request.max_tokens:,}" if request.max_tokens else ""
         grows = f"; `{loop.grows}` grows every step, so each step costs more than the last" if loop.grows else ""
         model = ctx.measurements.requests[request.id].model
+        recursion = loop.carried == "recursion"
+        cap = (f"pass a depth down and stop at a limit, e.g. `if depth >= {steps}: return`" if recursion else
+               f"cap it, e.g. `for step in range(MAX_STEPS)` with MAX_STEPS = {steps}, or count the steps and stop")
         yield ctx.finding(
             request.span,
-            f"{request.api} runs inside {where(loop, request)} with no step cap on any path out: the loop ends only "
-            f"when the model or a tool says so, and each extra step costs ~{shown} on {model} (input with its "
-            f"cache scenario{output}){grows}; cap it, e.g. `for step in range(MAX_STEPS)` with MAX_STEPS = {steps}, "
-            "or count the steps and stop",
+            f"{request.api} runs inside {where(loop, request)} with no step cap on any path out: the "
+            f"{'recursion' if recursion else 'loop'} ends only when the model or a tool says so, and each extra step "
+            f"costs ~{shown} on {model} (input with its cache scenario{output}){grows}; {cap}",
             request=request.id, saving=Saving(0, usage, (), exposure=True),
         )
     for run in ctx.project.agent_runs:
@@ -147,7 +170,8 @@ def history_resent_uncached(ctx):
     hit_rate = ctx.config.cache_hit_rate
     for request in ctx.project.requests:
         found = resent_history(request)
-        if found is None or not uses_block_caching(ctx, request) or _caches_conversation(request):
+        if found is None or not uses_block_caching(ctx, request) or _caches_conversation(request) \
+                or request.cached_by:
             continue
         name, loop = found
         turns_here = min(turns, loop.count) if loop is not None and loop.count else turns

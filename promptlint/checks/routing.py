@@ -10,6 +10,7 @@ from promptlint.checks.output import answer_cues, short_answer
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.prompt_text import prompt_index
 from promptlint.checks.savings import priced_positive, recount, scenario, with_output
+from promptlint.models import normalize_model_ref
 from promptlint.types import ArgumentEdit, Fix, Saving, Usage
 
 
@@ -112,36 +113,83 @@ def superseded_model(ctx):
     share_limit = float(ctx.options["max-share"])
     by_place: dict[tuple, list] = {}
     for request in ctx.project.requests:
-        successor = ctx.catalog.successor(request.model)
+        if ctx.catalog.successor(request.model) is None:
+            continue  # no literal model, or none with a newer release (never the default-model)
+        counts = ctx.measurements.requests[request.id]
+        successor, skipped = _cheaper_successor(ctx, counts.model)
         if successor is None:
             continue
-        counts = ctx.measurements.requests[request.id]
         before = scenario(ctx, request, counts)
         after = scenario(ctx, request, recount(ctx, request, successor.model))
         span = request.model_span or request.span
         by_place.setdefault((span.path, span.line, span.column, span.cell), []).append(
-            (request, span, successor, counts.model, before, after))
+            (request, span, successor, counts.model, before, after, skipped))
     for group in by_place.values():
-        request, span, successor, model, _, _ = group[0]
+        request, span, successor, model, _, _, skipped = group[0]
         before = tuple(u for g in group for u in g[4])
         after = tuple(u for g in group for u in g[5])
         now = float(sum((ctx.pricer.cost(u) for u in before), 0))
         then = float(sum((ctx.pricer.cost(u) for u in after), 0))
         if now <= 0 or then / now > share_limit:
             continue  # the successor costs more, the same, or too little less to be worth a model change
-        list_now = float(ctx.pricer.cost(Usage(model, input_tokens=1_000_000)))
-        list_then = float(ctx.pricer.cost(Usage(successor.model, input_tokens=1_000_000)))
+        list_now = _per_million(ctx, model)
+        list_then = _per_million(ctx, successor.model)
         if list_then >= list_now:
             continue  # the same price per token: a difference of tokenizers alone is no reason to switch
-        out_now = float(ctx.pricer.cost(Usage(model, output_tokens=1_000_000)))
-        out_then = float(ctx.pricer.cost(Usage(successor.model, output_tokens=1_000_000)))
+        out_now = _per_million(ctx, model, "output")
+        out_then = _per_million(ctx, successor.model, "output")
+        # a routed id (Bedrock, Vertex, ``provider/``) names the successor differently: no edit
+        edit = request.model is not None and normalize_model_ref(request.model) == request.model.strip().lower()
         also = f" (and {len(group) - 1} more call{'s' if len(group) > 2 else ''} here)" if len(group) > 1 else ""
         yield ctx.finding(
             span,
-            f"{model} is superseded by {successor.model}, the next release of its line, on which this request's "
+            f"{model} is superseded by {successor.model}, {_which_release(skipped)}, on which this request's "
             f"input costs {then / now:.0%} as much (its cache scenario, each model's own tokenizer){also}; output "
-            f"is ${out_then:,.2f}/M against ${out_now:,.2f}/M. Check the newer model on real inputs, then switch",
+            f"is ${out_then:,.2f}/M against ${out_now:,.2f}/M. Check the newer model on real inputs, then switch"
+            + ("" if edit else f" (under the id your platform gives {successor.model}: `{request.model}` is routed)"),
             request=request.id, saving=Saving(0, before, after),
             fix=Fix("unsafe", f"use model=\"{successor.model}\" after checking its answers on a sample of real inputs",
-                    tuple(ArgumentEdit(g[0].id, "model", json.dumps(successor.model)) for g in group)),
+                    tuple(ArgumentEdit(g[0].id, "model", json.dumps(successor.model)) for g in group) if edit else ()),
         )
+
+
+def _cheaper_successor(ctx, model: str | None):
+    """The newest release after ``model`` in its line that costs less per input token, and
+    the releases passed over on the way: same-price releases before the first cheaper one
+    (claude-opus-4-0 -> claude-opus-4-1 -> claude-opus-4-5), and after it every release
+    that costs no more (claude-sonnet-5 -> claude-sonnet-5-5). A dearer release ends the
+    walk."""
+    if not model:
+        return None, ()
+    price = _per_million(ctx, model)
+    skipped: list[str] = []
+    current = model
+    found = None
+    for _ in range(12):
+        successor = ctx.catalog.successor(current)
+        if successor is None or successor.model == model or successor.model in skipped:
+            break
+        then = _per_million(ctx, successor.model)
+        if then > price * 1.01:
+            break  # the line got dearer: stop at what was found
+        if then < price * 0.99 or found is not None:
+            if found is not None:
+                skipped.append(found.model)
+            found, price = successor, min(price, then)  # then keep going to the newest at that price
+        else:
+            skipped.append(successor.model)
+        current = successor.model
+    return (found, tuple(skipped)) if found is not None else (None, ())
+
+
+def _per_million(ctx, model: str, kind: str = "input") -> float:
+    """The list price per million tokens, read at a thousand tokens: a million would land in
+    a long-context price tier (Sonnet 4.5 above 200k tokens)."""
+    return float(ctx.pricer.cost(Usage(model, **{f"{kind}_tokens": 1000}))) * 1000
+
+
+def _which_release(skipped: tuple[str, ...]) -> str:
+    if not skipped:
+        return "the next release of its line"
+    between = ", ".join(skipped) if len(skipped) <= 3 else f"{', '.join(skipped[:2])} and {len(skipped) - 2} more"
+    return f"the newest cheaper release of its line (after {between})"

@@ -124,6 +124,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
     wrappers: list[WrapperDraft] = []
     counters: dict[tuple[str, str], int] = {}
     sent: set[int] = set()
+    made: list[tuple[CallSite, list[RequestDraft]]] = []
     for site in index.calls:
         sink = sinks.match(site.chain, index)
         found: list[RequestDraft] = []
@@ -137,21 +138,25 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
             definitions.extend(_definition(site, resolver))
         if found:
             sent.add(id(site.node))
-            facts = dict(loops=loops.loops(site.node), history=loops.history(site.node))
-            drafts.extend(replace(d, **facts) for d in found)
+            made.append((site, found))
     for site in index.other_calls:
         bound = _bound_sdk_call(site, index)
         if bound is not None:
             found = _drafts_for(bound, classify_call(bound.chain, index), resolver, counters, path,  # type: ignore[arg-type]
                                 wrappers, sinks.text_slots(*_api_of(bound, index)))
             sent.add(id(site.node))
-            facts = dict(loops=loops.loops(site.node), history=loops.history(site.node))
-            drafts.extend(replace(d, **facts) for d in found)
+            if found:
+                made.append((site, found))
+    loops.mark_requests(site.node for site, _ in made)
+    for site, found in made:
+        facts = dict(loops=loops.loops(site.node), history=loops.history(site.node),
+                     episode=loops.episode(site.node), cached_by=loops.cached_by(site.node))
+        drafts.extend(replace(d, **facts) for d in found)
     reexports = tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
     return FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
         suppressions=python_suppressions(text), reexports=reexports, definitions=tuple(definitions),
-        calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path),
+        calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path), functions=loops.function_facts(),
         bindings=tuple(bindings), wrappers=tuple(wrappers), wrapper_calls=tuple(summaries.call_records(index, resolver)),
     )
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from promptlint.extract.layout import Layout
 from promptlint.extract.values import FileLink, Value
-from promptlint.types import AgentRun, CallEdge, Diagnostic, Example, Loop, Request, Span, Suppression, Template
+from promptlint.types import (AgentRun, CallEdge, Diagnostic, Example, FunctionFacts, Loop, Request, Span, Suppression,
+                              Template)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class RequestDraft:
     param_spans: tuple[tuple[str, Span], ...] = ()
     loops: tuple[Loop, ...] = ()  # see promptlint.loops
     history: str | None = None
+    episode: str | None = None
+    cached_by: str | None = None
     via: str | None = None  # the in-house function(s) the call goes through, when it is a wrapper's call
 
     @property
@@ -126,6 +129,7 @@ class FileResult:
     calls: tuple[CallEdge, ...] = ()  # calls of the tree's functions, with their loops
     agent_runs: tuple[AgentRun, ...] = ()  # agent framework runs and their step caps
     bindings: tuple[NamedValue, ...] = ()  # prompt candidates not exported (locals, earlier bindings)
+    functions: tuple[FunctionFacts, ...] = ()  # functions that read a clock or serve a request
     wrappers: tuple[WrapperDraft, ...] = ()  # summaries of the functions whose parameters reach a request
     wrapper_calls: tuple[CallRecord, ...] = ()  # calls that may be of a wrapper defined anywhere in the tree
 

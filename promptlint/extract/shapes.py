@@ -17,7 +17,8 @@ from promptlint.extract.fewshot import ANSWER_KEYS, Turn, label_of, pair_example
 from promptlint.extract.result import RequestDraft
 from promptlint.extract.evidence import not_text
 from promptlint.extract.roles import role_of
-from promptlint.types import EVIDENCE_KINDS, CacheMark, Evidence, Example, Part, Request, Segment, Span, Template, Use
+from promptlint.types import (EVIDENCE_KINDS, OPENAI_CACHE_TTL, CacheMark, Evidence, Example, Part, Request, Segment,
+                              Span, Template, Use)
 
 
 
@@ -128,13 +129,32 @@ def int_of(value: v.Value | None) -> int | None:
     return None
 
 
-def cache_mark(value: v.Value | None) -> CacheMark | None:
+def cache_mark(value: v.Value | None, ttl: str = "5m") -> CacheMark | None:
     if isinstance(value, v.Map):
-        ttl = text_of(value.get("ttl")) or "5m"
-        return CacheMark(ttl=ttl, span=value.span)
+        return CacheMark(ttl=text_of(value.get("ttl")) or ttl, span=value.span)
     if value is None or (isinstance(value, v.Lit) and value.value is None):
         return None
-    return CacheMark(span=getattr(value, "span", None))
+    return CacheMark(ttl=ttl, span=getattr(value, "span", None))
+
+
+# The block key that marks a cache breakpoint, by provider: Anthropic's ``cache_control``;
+# OpenAI's ``prompt_cache_breakpoint: {"mode": "explicit"}`` (GPT-5.6 and later, on
+# Responses ``input_*`` and Chat Completions content blocks); LiteLLM passes either on.
+_MARK_KEYS = {"openai": ("prompt_cache_breakpoint",), "litellm": ("cache_control", "prompt_cache_breakpoint")}
+
+
+def _options(draft: RequestDraft) -> tuple[str | None, str]:
+    """OpenAI ``prompt_cache_options``: its ``mode`` as written (None when not a literal)
+    and the TTL every breakpoint of the request inherits."""
+    if draft.provider not in ("openai", "litellm"):
+        return None, OPENAI_CACHE_TTL
+    options = draft.param("prompt_cache_options")
+    extra = draft.param("extra_body")  # how an SDK without the keyword sends it
+    if options is None and isinstance(extra, v.Map):
+        options = extra.get("prompt_cache_options")
+    if not isinstance(options, v.Map):
+        return None, OPENAI_CACHE_TTL
+    return text_of(options.get("mode")), text_of(options.get("ttl")) or OPENAI_CACHE_TTL
 
 
 def jsonable(value: v.Value) -> object:
@@ -146,7 +166,7 @@ def jsonable(value: v.Value) -> object:
     if isinstance(value, v.Seq):
         return [jsonable(i) for i in value.items]
     if isinstance(value, v.Map):
-        return {k: jsonable(i) for k, i in value.items if k != "cache_control"}
+        return {k: jsonable(i) for k, i in value.items if k not in ("cache_control", "prompt_cache_breakpoint")}
     return "..."
 
 
@@ -163,6 +183,7 @@ class Shaper:
         self.parts: list[Part] = []
         self.unresolved: list[str] = []
         self.examples: list[Example] = []
+        self.cache_mode, self.cache_ttl = _options(draft)
 
     def sink(self, where: str) -> Evidence:
         """Evidence that a text is sent: the slot of this request it fills."""
@@ -219,7 +240,7 @@ class Shaper:
         if not isinstance(block, v.Map):
             self.text(block, section, role, where, message=message)
             return
-        mark = cache_mark(block.get("cache_control"))
+        mark = self.mark(block)
         kind = text_of(block.get("type")) or ("text" if block.get("text") is not None else None)
         if kind in ("text", "input_text", "output_text") or block.get("text") is not None:
             self.text(block.get("text"), section, role, f"{where}.text", cache=mark, message=message)
@@ -231,6 +252,14 @@ class Shaper:
         else:
             label = kind or "block"
             self.parts.append(Part(section, role, None, mark, hole=label, message=message, span=block.span))  # type: ignore[arg-type]
+
+    def mark(self, block: v.Map) -> CacheMark | None:
+        """The cache breakpoint a content block carries, in its provider's key."""
+        for key in _MARK_KEYS.get(self.draft.provider, ("cache_control",)):
+            found = block.get(key)
+            if found is not None:
+                return cache_mark(found, self.cache_ttl if key == "prompt_cache_breakpoint" else "5m")
+        return None
 
     def messages(self, value: v.Value | None, where: str = "messages") -> None:
         if value is None:
@@ -269,7 +298,9 @@ class Shaper:
             origin = _tool_origin(tool)
             text = v.Str((Segment(text=body, span=tool.span),), tool.span, origin)
             tid = self.book.add(text, f"{self.draft.id}::tools[{i}]", "tool", tool.span, (self.sink(f"tools[{i}]"),))
-            self.parts.append(Part("tools", "tool", tid, cache_mark(tool.get("cache_control")), span=tool.span))
+            # an OpenAI tool definition takes no breakpoint
+            mark = cache_mark(tool.get("cache_control")) if self.draft.provider != "openai" else None
+            self.parts.append(Part("tools", "tool", tid, mark, span=tool.span))
         if value.open:
             self.parts.append(Part("tools", "tool", None, hole="...", span=value.span))
 
@@ -335,7 +366,7 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         if isinstance(inputs, v.Seq):
             s.messages(inputs, "input")
         elif inputs is not None:
-            s.text(inputs, "messages", "user", "input")
+            s.text(inputs, "messages", "user", "input", message=0)  # one user message
         max_param = "max_output_tokens"
     elif draft.api == "completions.create":
         s.text(p("prompt"), "messages", "user", "prompt")
@@ -359,9 +390,11 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         max_tokens_span=draft.param_span(max_param) if max_value is not None and max_param else None,
         max_tokens_dynamic=max_value is not None and int_of(max_value) is None,
         parts=tuple(s.parts), auto_cache=cache_mark(p("cache_control")) if draft.provider != "openai" else None,
+        cache_mode=s.cache_mode,
         stream=draft.stream, batch=draft.batch, in_loop=draft.in_loop, loop_kind=draft.loop_kind,
         interactive=draft.interactive, is_async=draft.is_async, unresolved=tuple(s.unresolved),
         kwargs_open=draft.kwargs_open, loops=draft.loops, history=draft.history,
+        episode=draft.episode, cached_by=draft.cached_by,
         notes=_model_notes(model_value), via=draft.via,
     )
     return request, s.examples
@@ -409,7 +442,7 @@ def constant_templates(name: str, value: v.Value, path: str, book: TemplateBook,
             inner_role = _role(val.get("role")) if is_message else role
             ids = []
             for key, item in val.items:
-                if key in ("role", "type", "cache_control") or (messages and is_message and key not in _TEXT_KEYS):
+                if key in _MARKUP_KEYS or (messages and is_message and key not in _TEXT_KEYS):
                     continue
                 ids += visit(item, f"{where}.{key}", inner_role, shape if is_message else extra)
             return ids
@@ -424,6 +457,7 @@ def constant_templates(name: str, value: v.Value, path: str, book: TemplateBook,
 
 
 _TEXT_KEYS = ("content", "text", "parts")
+_MARKUP_KEYS = ("role", "type", "cache_control", "prompt_cache_breakpoint")  # never prompt text
 _SETTINGS = ("a URL", "a glob", "a file path", "an environment variable's name")
 
 

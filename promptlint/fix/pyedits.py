@@ -1,7 +1,7 @@
 """Structural edits of Python calls and literals, in the file's own layout.
 
-Setting a keyword, adding a ``cache_control`` entry to a dict, wrapping a system prompt
-into a block list and deleting list items are node changes; the new element copies the
+Setting a keyword, adding a ``cache_control`` (or OpenAI ``prompt_cache_breakpoint``) entry
+to a dict, wrapping a system prompt into a block list and deleting list items are node changes; the new element copies the
 separators of its neighbours (one line or one per line, trailing comma or not), and a
 comment on a neighbour's line stays with that neighbour.
 """
@@ -34,6 +34,11 @@ def cache_control_value(quote: str, ttl: str = "5m") -> str:
     q = quote
     extra = f", {q}ttl{q}: {q}1h{q}" if ttl == "1h" else ""
     return f"{{{q}type{q}: {q}ephemeral{q}{extra}}}"
+
+
+def breakpoint_value(quote: str) -> str:
+    """OpenAI's marker (GPT-5.6 and later); its TTL comes from ``prompt_cache_options``."""
+    return f"{{{quote}mode{quote}: {quote}explicit{quote}}}"
 
 
 def expression(code: str) -> cst.BaseExpression:
@@ -159,13 +164,17 @@ def set_entry(source: PySource, node: cst.Dict, key: str, value: str) -> Edit:
     return source.replace(node, node.with_changes(elements=append(node.elements, entry, node.lbrace.whitespace_after)))
 
 
-def text_block(source: PySource, value: cst.BaseExpression, ttl: str) -> cst.List:
-    """``[{"type": "text", "text": value, "cache_control": {...}}]`` around the value as written."""
+def text_block(source: PySource, value: cst.BaseExpression, ttl: str, marker: str = "cache_control",
+               kind: str = "text") -> cst.List:
+    """``[{"type": "text", "text": value, "cache_control": {...}}]`` around the value as written;
+    with ``marker="prompt_cache_breakpoint"`` OpenAI's block (``kind`` "input_text" in the
+    Responses API)."""
     q = quote_of(source)
 
     def entry(key: str, val: cst.BaseExpression) -> cst.DictElement:
         return cst.DictElement(cst.SimpleString(f"{q}{key}{q}"), val)
 
-    block = cst.Dict([entry("type", cst.SimpleString(f"{q}text{q}")), entry("text", value),
-                      entry("cache_control", expression(cache_control_value(q, ttl)))])
+    mark = breakpoint_value(q) if marker == "prompt_cache_breakpoint" else cache_control_value(q, ttl)
+    block = cst.Dict([entry("type", cst.SimpleString(f"{q}{kind}{q}")), entry("text", value),
+                      entry(marker, expression(mark))])
     return cst.List([cst.Element(block)])

@@ -157,8 +157,11 @@ def _yaml_argument(project: Project, workspace: Workspace, request: Request, edi
 # cache breakpoints ---------------------------------------------------------------------
 def cache_edits(project: Project, workspace: Workspace, edit: CacheEdit) -> list[Edit]:
     request = _request(project, edit.request)
-    if not workspace.source(request.span.path).is_python or request.provider not in ("anthropic", "litellm"):
-        raise FixError(f"{request.span.path}: cache breakpoints are only added to Anthropic and LiteLLM calls in Python")
+    if not workspace.source(request.span.path).is_python or request.provider not in ("anthropic", "litellm", "openai"):
+        raise FixError(f"{request.span.path}: cache breakpoints are only added to Anthropic, OpenAI and LiteLLM "
+                       "calls in Python")
+    if request.provider == "openai":
+        return _openai_breakpoint(workspace, request, edit)
     py, call = _call(workspace, request)
     if edit.part is None:
         if pyedits.keyword(call, "cache_control") is not None:
@@ -182,6 +185,32 @@ def cache_edits(project: Project, workspace: Workspace, edit: CacheEdit) -> list
         if part.span is not None:
             return [_message_content(workspace, part.span, edit)]
     raise FixError(f"cannot place a cache breakpoint on the {part.section} part of `{request.id}`")
+
+
+def _openai_breakpoint(workspace: Workspace, request: Request, edit: CacheEdit) -> list[Edit]:
+    """``prompt_cache_breakpoint: {"mode": "explicit"}`` on the content block that ends the
+    prefix: a block dict gets the entry, a message's plain content becomes one text block
+    (``input_text`` in the Responses API) that carries it."""
+    if edit.part is None or not 0 <= edit.part < len(request.parts):
+        raise FixError(f"request `{request.id}` has no part {edit.part} to put a breakpoint on")
+    part = request.parts[edit.part]
+    if part.section != "messages" or part.role == "assistant":
+        raise FixError(f"OpenAI takes no breakpoint on the {part.section} part of `{request.id}`")
+    py, call = _call(workspace, request)
+    block = _enclosing_block(workspace, part.span)
+    if block is not None:
+        bpy, node = block
+        return [_guard(lambda: pyedits.set_entry(bpy, node, "prompt_cache_breakpoint",
+                                                 pyedits.breakpoint_value(_quote(bpy, node))))]
+    responses = request.api.startswith("responses")
+    kind = "input_text" if responses else "text"
+    written = _listed_message(py, call, part.message, "input" if responses else "messages")
+    if written is not None:
+        return [_guard(lambda: py.replace(written, pyedits.text_block(py, written, edit.ttl,
+                                                                      "prompt_cache_breakpoint", kind)))]
+    if part.span is not None:
+        return [_message_content(workspace, part.span, edit, "prompt_cache_breakpoint", kind)]
+    raise FixError(f"cannot place a breakpoint on the message of `{request.id}`")
 
 
 def _quote(py: PySource, node: cst.Dict) -> str:
@@ -230,10 +259,11 @@ def _system_block(py: PySource, call: cst.Call, request: Request, edit: CacheEdi
     return _guard(lambda: py.replace(arg.value, pyedits.text_block(py, arg.value, edit.ttl)))
 
 
-def _listed_message(py: PySource, call: cst.Call, index: int | None) -> cst.BaseExpression | None:
+def _listed_message(py: PySource, call: cst.Call, index: int | None,
+                    keyword: str = "messages") -> cst.BaseExpression | None:
     """The ``content`` value of message ``index`` when the call lists its messages inline
     (``messages=[{"role": ..., "content": X}, ...]``) and X is not a block list already."""
-    arg = pyedits.keyword(call, "messages")
+    arg = pyedits.keyword(call, keyword)
     if index is None or arg is None or not isinstance(arg.value, cst.List):
         return None
     elements = arg.value.elements
@@ -246,14 +276,15 @@ def _listed_message(py: PySource, call: cst.Call, index: int | None) -> cst.Base
     return None if isinstance(content, cst.List) else content
 
 
-def _message_content(workspace: Workspace, span: Span, edit: CacheEdit) -> Edit:
-    """``{"role": ..., "content": X}`` -> content as one text block with cache_control."""
+def _message_content(workspace: Workspace, span: Span, edit: CacheEdit, marker: str = "cache_control",
+                     kind: str = "text") -> Edit:
+    """``{"role": ..., "content": X}`` -> content as one text block with the marker."""
     py = workspace.python(span.path)
     located = py.find(span, (*STRING_NODES, cst.Name, cst.Attribute))
     parent = py.parent(located.node) if located else None
     if located is None or not (isinstance(parent, cst.DictElement) and pyedits.dict_key(parent) == "content"):
         raise FixError(f"{span.path}:{span.line}: the message content is not written inline")
-    return _guard(lambda: py.replace(located.node, pyedits.text_block(py, located.node, edit.ttl)))
+    return _guard(lambda: py.replace(located.node, pyedits.text_block(py, located.node, edit.ttl, marker, kind)))
 
 
 # list items ----------------------------------------------------------------------------

@@ -61,7 +61,10 @@ def verdict(comparison) -> str:
     if failing:
         parts.append(f"{len(failing)} entr{'y' if len(failing) == 1 else 'ies'}")
     parts += [f"total {KIND_TITLES[t.kind]}" + (f" under `{t.where}`" if t.where else "") for t in totals]
-    return f"Prompts grew beyond {limit} in {', '.join(parts)} (baseline {comparison.baseline})."
+    # a model swap fails at the same tokens: say the prompts got pricier, not that they grew
+    pricier = any(c.reason and c.reason.startswith("price per token") for c in failing)
+    verb = "grew or got pricier" if pricier else "grew"
+    return f"Prompts {verb} beyond {limit} in {', '.join(parts)} (baseline {comparison.baseline})."
 
 
 def billed(total) -> bool:

@@ -1,0 +1,119 @@
+"""Small readings of Python's ``ast`` shared by the loop analysis (:mod:`promptlint.loops`)
+and the question of who waits on a request (:mod:`promptlint.waits`): dotted names,
+what an expression reads, what a call sends, the body of a loop."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)
+
+
+def dotted(node: ast.AST | None) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def callee(node: ast.Call) -> str | None:
+    return dotted(node.func)
+
+
+def tail_in(name: str | None, names: set[str]) -> bool:
+    if not name:
+        return False
+    return name in names or name.rsplit(".", 1)[-1] in {n for n in names if "." not in n}
+
+
+def unparse(node: ast.AST, limit: int = 70) -> str:
+    try:
+        text = " ".join(ast.unparse(node).split())
+    except Exception:  # noqa: BLE001 - a header is best effort
+        return "?"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_WALKS: dict[tuple[int, ...], tuple[tuple[ast.AST, ...], tuple[ast.AST, ...]]] = {}
+
+
+def clear_walks() -> None:
+    """Forget the walks of the previous file (:class:`promptlint.loops.FileLoops` starts afresh)."""
+    _WALKS.clear()
+
+
+def walk_body(nodes: Iterable[ast.AST]) -> tuple[ast.AST, ...]:
+    """Every node under ``nodes``, not entering nested function or class definitions.
+
+    The rules ask this of the same loop bodies and function scopes once per call and per
+    name they follow, so each walk is kept for the file (the key holds the nodes
+    themselves, so an id is never reused while its entry lives)."""
+    nodes = tuple(nodes)
+    key = tuple(map(id, nodes))
+    hit = _WALKS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], nodes)):
+        return hit[1]
+    out = []
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+    _WALKS[key] = (nodes, tuple(out))
+    return _WALKS[key][1]
+
+
+def value_key(node: ast.AST) -> str | None:
+    """The name a value lives under: ``messages``, ``self.messages``, ``state.history``."""
+    return dotted(node)
+
+
+def reads(node: ast.AST) -> set[str]:
+    """Names and attribute chains an expression reads (``self.messages`` and ``self``)."""
+    found: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.Name, ast.Attribute)):
+            key = value_key(sub)
+            if key:
+                found.add(key)
+    return found
+
+
+def loop_body(loop: ast.AST) -> list[ast.AST]:
+    if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)):
+        return list(loop.body)
+    parts: list[ast.AST] = []
+    for attr in ("elt", "key", "value"):
+        if getattr(loop, attr, None) is not None:
+            parts.append(getattr(loop, attr))
+    for generator in loop.generators:  # type: ignore[attr-defined]
+        parts.extend(generator.ifs)
+    return parts
+
+
+def sent_by(call: ast.Call, function: ast.AST | None) -> set[str]:
+    """Every name the call's arguments read, through the local assignments that build them
+    (``prompt = f"...{context}"`` makes ``context`` read too), two steps deep."""
+    keys: set[str] = set()
+    for arg in (*call.args, *(k.value for k in call.keywords)):
+        keys |= reads(arg)
+    scope = getattr(function, "body", None) or []
+    for _ in range(2):
+        more = set()
+        for node in walk_body(scope):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(value_key(t) in keys for t in targets):
+                    more |= reads(node.value)
+        if more <= keys:
+            break
+        keys |= more
+    return {k for k in keys if k not in ("self", "cls")}
