@@ -8,9 +8,11 @@ a skip notice instead of stopping the scan.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+from stat import S_ISDIR, S_ISREG
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +24,7 @@ from promptlint.extract.evidence import CUE_WINDOW, TASK_CUE
 from promptlint.extract.sinks import prefilter_markers
 from promptlint.globs import PathMatcher
 from promptlint.survey import Extract, survey_all
+from promptlint.terminal import progress
 from promptlint.types import Diagnostic
 
 if TYPE_CHECKING:
@@ -300,41 +303,110 @@ def relative(path: Path, root: Path) -> str:
         return Path(os.path.relpath(path, root)).as_posix()
 
 
+def _explicit(given: Path) -> tuple[str, str | None]:
+    """What a path given on the command line is: ``file``, ``dir`` or ``skip`` with the
+    reason. Special files (a FIFO would block the read forever, a looping link) and
+    unreadable files are notices, as they are when a walk meets them."""
+    try:
+        mode = os.stat(given).st_mode
+    except OSError as exc:
+        if os.path.islink(given):
+            looping = exc.errno == errno.ELOOP
+            return "skip", "skipped: symbolic link loop" if looping else "skipped: broken symbolic link"
+        return "skip", f"skipped: {exc.strerror or exc}"
+    if S_ISDIR(mode):
+        return "dir", None
+    if not S_ISREG(mode):
+        return "skip", "skipped: not a regular file (a FIFO, socket or device)"
+    if not os.access(given, os.R_OK):
+        return "skip", "skipped: cannot read file: Permission denied"
+    return "file", None
+
+
+class _GitIgnores:
+    """The ignore chain for any folder of the scan, per repository (None outside one, or
+    with ``respect-gitignore = false``)."""
+
+    def __init__(self, config: Config) -> None:
+        self.enabled = config.respect_gitignore
+        self.repos: dict[str, object] = {}
+
+    def chain(self, folder: Path):
+        if not self.enabled:
+            return None, ""
+        from promptlint.gitignore import Ignores, repository_root
+
+        repo = repository_root(folder)
+        if repo is None:
+            return None, ""
+        key = str(repo)
+        if key not in self.repos:
+            self.repos[key] = Ignores.for_repository(repo)
+        rel = relative(folder, repo)
+        return self.repos[key], "" if rel == "." else rel + "/"  # type: ignore[return-value]
+
+
+def _why_excluded(rel: str, matchers: _Matchers, ignores: _GitIgnores, path: Path, is_dir: bool) -> str | None:
+    if matchers.exclude(rel):
+        return "excluded by `exclude`/`extend-exclude`"
+    chain, prefix = ignores.chain(path.parent)
+    if chain is not None and chain.ignored_path(prefix + path.name, is_dir):  # type: ignore[attr-defined]
+        return "ignored by git (.gitignore; see `respect-gitignore`)"
+    return None
+
+
 def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnostic], others: list[str] | None = None):
     """Yield (relpath, abspath, kind) for every file of a known kind under ``paths``;
-    prompt-like text files of no kind are appended to ``others``."""
-    root = Path(config.root).resolve()
+    prompt-like text files of no kind are appended to ``others``.
+
+    Exclusions (``exclude``, ``extend-exclude``, what git ignores) apply to paths given
+    explicitly too, as ruff's ``force-exclude`` does, so a pre-commit run and a full run
+    agree; such a path gets a notice saying why it was not scanned."""
+    root = Path(os.path.abspath(config.root))
     matchers = _matchers(config)
     tree = tree_boundary(paths, config)
+    ignores = _GitIgnores(config)
     seen: set[str] = set()
     for given in paths:
         start = Path(os.path.abspath(given))
-        if not start.exists() and not start.is_symlink():
+        if not os.path.lexists(start):
             diagnostics.append(Diagnostic(str(given), "path does not exist", code="skip"))
             continue
-        if start.is_file() or (start.is_symlink() and not start.is_dir()):
-            rel = relative(start, root)
+        what, reason = _explicit(start)
+        rel = relative(start, root)
+        if what == "skip":
+            if classify(rel, config):
+                diagnostics.append(Diagnostic(rel, reason or "skipped", code="skip"))
+            continue
+        if rel != ".":
+            why = _why_excluded(rel, matchers, ignores, start, what == "dir")
+            if why is not None:
+                diagnostics.append(Diagnostic(rel, f"not scanned: {why}", code="skip"))
+                continue
+        if what == "file":
             kind = classify(rel, config)
-            if kind and not matchers.exclude(rel) and rel not in seen:
+            if kind and rel not in seen:
                 seen.add(rel)
                 if start.is_symlink() and _refused(tree, start, rel, diagnostics):
                     continue  # a staged link as pre-commit passes it: its target must be in the tree
                 yield rel, str(start), kind
             continue
-        if start.is_symlink() and _refused(tree, start, relative(start, root), diagnostics):
+        if start.is_symlink() and _refused(tree, start, rel, diagnostics):
             continue
-        start_rel = relative(start, root)
-        if start_rel != "." and matchers.exclude(start_rel):
-            continue
-        stack = [(str(start), "" if start_rel == "." else start_rel + "/")]
+        chain, repo_prefix = ignores.chain(start)
+        if chain is not None and repo_prefix:
+            chain = chain.at(repo_prefix.rstrip("/").rpartition("/")[0])  # the folder reads its own below
+        stack = [(str(start), "" if rel == "." else rel + "/", chain, repo_prefix)]
         while stack:
-            folder, prefix = stack.pop()
+            folder, prefix, chain, repo_prefix = stack.pop()
             try:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError as exc:
                 diagnostics.append(Diagnostic(prefix.rstrip("/") or ".", f"cannot list directory: {exc.strerror}",
                                               code="skip"))
                 continue
+            if chain is not None and repo_prefix and any(e.name == ".gitignore" for e in entries):
+                chain = chain.entering(repo_prefix)
             subdirs = []
             for entry in entries:
                 rel = prefix + entry.name
@@ -345,8 +417,10 @@ def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnos
                     is_file = not is_dir and entry.is_file(follow_symlinks=True)
                 except OSError:
                     is_dir = is_file = False
+                if chain is not None and chain.ignored(repo_prefix + entry.name, is_dir):
+                    continue
                 if is_dir:
-                    subdirs.append((entry.path, rel + "/"))
+                    subdirs.append((entry.path, rel + "/", chain, repo_prefix + entry.name + "/"))
                 elif is_file:
                     kind = classify(rel, config)
                     linked = entry.is_symlink()
@@ -442,6 +516,7 @@ def discover(paths: list[Path], config: Config, cache: ScanCache | None = None, 
     diagnostics: list[Diagnostic] = []
     others: list[str] = []
     candidates = list(iter_candidates(paths, config, diagnostics, others))
+    progress().phase("reading files", total=len(candidates))
     files: list[SourceFile] = []
     skipped: list[str] = []
     results: list[FileResult] = []
@@ -467,6 +542,19 @@ def discover(paths: list[Path], config: Config, cache: ScanCache | None = None, 
             cache.remember(source.path, source.digest, True, result)
         results.append(result)
     return Discovery(tuple(files), len(candidates), tuple(diagnostics), tuple(skipped), tuple(others), tuple(results))
+
+
+def discover_text(rel: str, data: bytes, config: Config, extract: Extract) -> Discovery:
+    """Discovery of one file whose text is given (stdin) rather than read: the file ``rel``
+    of the tree, with its kind, exclusions and prefilter as if it had been walked."""
+    kind = classify(rel, config) or "python"
+    if _matchers(config).exclude(rel):
+        return Discovery((), 1, (Diagnostic(rel, "not scanned: excluded by `exclude`/`extend-exclude`", code="skip"),))
+    source = SourceFile(rel, os.path.abspath(os.path.join(config.root, rel)), kind, data, digest(data))
+    if not passes_prefilter(source, config):
+        return Discovery((), 1, (), skipped=(rel,))
+    result = extract(rel, kind, data, tuple(config.prompt_name_patterns))
+    return Discovery((source,), 1, (), results=(result,))
 
 
 def callers(candidates: list[str], names: set[str], config: Config, cache: ScanCache | None = None) -> list[str]:

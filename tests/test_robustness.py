@@ -164,7 +164,7 @@ def test_operator_chains_are_resolved_in_linear_work(monkeypatch, operator):
 
 def test_suppression_lines_count_as_python_does():
     """A form feed is not a line break for Python; a directive below one keeps its line."""
-    from promptlint.suppress import scan_suppressions
+    from promptlint.suppress import python_suppressions
 
     text = "x = 1\n\f\ny = 2  # promptlint: ignore[PL301]\n"
-    assert scan_suppressions(text) == {3: frozenset({"PL301"})}
+    assert [(d.line, d.codes) for d in python_suppressions(text)] == [(3, ("PL301",))]

@@ -22,7 +22,7 @@ from promptlint.extract.result import FileResult, NamedValue, RequestDraft, Wrap
 from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, Scope, callee_chain, dotted, module_name_for, pos_of
 from promptlint.globs import match_name
 from promptlint.loops import FileLoops
-from promptlint.suppress import scan_suppressions
+from promptlint.suppress import python_suppressions
 from promptlint.types import Diagnostic, Segment, Span
 
 @dataclass(frozen=True)
@@ -218,7 +218,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
     reexports = tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
     return FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
-        suppressions=scan_suppressions(text), reexports=reexports, definitions=tuple(definitions),
+        suppressions=python_suppressions(text), reexports=reexports, definitions=tuple(definitions),
         calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path), functions=loops.function_facts(),
         bindings=tuple(bindings), wrappers=tuple(wrappers), wrapper_calls=tuple(summaries.call_records(index, resolver, sent)),
         diagnostics=tuple(resolver.over_budget.values()),  # last: the call records resolve values too

@@ -343,7 +343,10 @@ def describe(value: v.Value, where: str) -> str:
         return f"{where}: `{value.value!r}` where text was expected"
     if isinstance(value, v.Seq):
         return f"{where}: a list or set where {'a message' if where.endswith(']') else 'text'} was expected"
-    return f"{where}: a mapping where text was expected"
+    if isinstance(value, v.Map):
+        return f"{where}: a mapping where text was expected"
+    what = {v.Str: "text", v.Deferred: "an expression"}.get(type(value), "a value")
+    return f"{where}: {what} of a shape promptlint cannot read there"
 
 
 def lookup(draft: RequestDraft, path: str) -> v.Value | None:
