@@ -131,25 +131,20 @@ def report(label: str, series: Series, builds: dict[str, str], ruff: bool) -> di
         cpu = statistics.median(series.cpu[name])
         print(f"  {name.ljust(width)}  {series.median(name):7.3f} s  cpu {cpu:7.3f} s  peak {series.peak[name]:5.0f} MB"
               f"  ({runs})")
-    ratios = {}
+    pairs: dict[str, tuple[str, str]] = {}
     for b in builds:
-        ratios[f"{b} warm / cold"] = series.ratio(f"{b} warm", f"{b} cold")
+        pairs[f"{b} warm / cold"] = (f"{b} warm", f"{b} cold")
         if ruff:
-            ratios[f"{b} cold / ruff"] = series.ratio(f"{b} cold", "ruff")
+            pairs[f"{b} cold / ruff"] = (f"{b} cold", "ruff")
             for n in HOOK_SIZES:
                 for state in ("cold", "warm"):
-                    ratios[f"{b} hook {n} {state} / ruff"] = series.ratio(f"{b} hook {n} {state}", f"ruff hook {n}")
+                    pairs[f"{b} hook {n} {state} / ruff"] = (f"{b} hook {n} {state}", f"ruff hook {n}")
     names = list(builds)
     if len(names) == 2:
-        for state in ("cold", "warm"):
-            ratios[f"{names[0]} / {names[1]} {state}"] = series.ratio(f"{names[0]} {state}", f"{names[1]} {state}")
-    cpu_ratios = {}
-    for name in ratios:
-        a, b = name.split(" / ")
-        if " " in b and not b.startswith("ruff"):  # "X / Y cold": the two builds' runs of one state
-            b, state = b.rsplit(" ", 1)
-            a, b = f"{a} {state}", f"{b} {state}"
-        cpu_ratios[name] = series.ratio(a, b, series.cpu)
+        for state in ("cold", "warm", "hook 1 warm", "hook 1 cold", "hook 20 warm", "hook 20 cold"):
+            pairs[f"{names[0]} / {names[1]} {state}"] = (f"{names[0]} {state}", f"{names[1]} {state}")
+    ratios = {name: series.ratio(a, b) for name, (a, b) in pairs.items()}
+    cpu_ratios = {name: series.ratio(a, b, series.cpu) for name, (a, b) in pairs.items()}
     for name, value in ratios.items():
         print(f"  {name.ljust(width + 12)}  {value:6.2f}x   cpu {cpu_ratios[name]:6.2f}x")
     out["ratios"] = ratios
