@@ -129,6 +129,9 @@ def _well_typed(cls: type, values: list) -> bool:
         if not (type(value) in check if type(check) is frozenset else check(value)):
             return False
     return True
+# The shape of every type a cache entry may hold (field names and their declared types): a
+# change of shape between two builds of one version starts a new cache file.
+_SHAPE = json.dumps({name: [(f.name, str(f.type)) for f in dataclasses.fields(cls)] for name, cls in sorted(_TYPES.items())})
 
 
 def _encode(obj: Any) -> Any:
@@ -218,7 +221,7 @@ class ScanCache:
     def __init__(self, folder: Path | None, settings: tuple, refused: str | None = None) -> None:
         self.folder = folder
         self.refused = refused  # why the configured folder is not used, for a notice
-        key = json.dumps([__version__, sys.version_info[:2], list(map(str, settings))])
+        key = json.dumps([__version__, _SHAPE, sys.version_info[:2], list(map(str, settings))])
         self.path = folder / f"scan-{digest(key.encode())}.json" if folder else None
         self.shards = self.path.with_suffix(".results") if self.path is not None else None
         self._new_shards: dict[str, bytes] = {}  # name -> JSON body, made this run

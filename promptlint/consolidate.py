@@ -60,8 +60,9 @@ def _merge(group: list[Finding]) -> Finding:
 def saveable_total(findings, pricer, traffic) -> Price:
     """What production findings save with every saving applied together (never exposures):
     per request, the findings' shares of what it costs combined, at the request's own
-    traffic; a template no request sends keeps its own saving. ``usd_per_request`` is
-    one call of every request."""
+    traffic. A template no request is seen to send is priced in its own finding but left
+    out here: its cost is in no request's total, and the headline must be a part of the
+    total it stands beside. ``usd_per_request`` is one call of every request."""
     shares: dict[str, list[tuple[Decimal, Decimal]]] = {}
     per_call = per_month = Decimal(0)
     for priced in findings:
@@ -73,12 +74,7 @@ def saveable_total(findings, pricer, traffic) -> Price:
             saved = base - sum((pricer.cost(u) for u in after), Decimal(0))
             if saved <= 0 or base <= 0:
                 continue
-            if rid is None:
-                site = traffic.of_template(f.template)
-                if site.production:
-                    per_call += min(saved, base)
-                    per_month += min(saved, base) * Decimal(str(site.requests_per_month))
-            else:
+            if rid is not None:  # a template no request is seen to send: its cost is in no total
                 shares.setdefault(rid, []).append((base, saved))
     for rid, pairs in shares.items():
         site = traffic.of_request(rid)

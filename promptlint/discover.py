@@ -8,9 +8,11 @@ a skip notice instead of stopping the scan.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+from stat import S_ISDIR, S_ISREG
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,8 +20,11 @@ from typing import TYPE_CHECKING, Callable
 
 from promptlint.boundary import Tree
 from promptlint.config import DEFAULT_EXCLUDE, Config
+from promptlint.extract.evidence import CUE_WINDOW, TASK_CUE
+from promptlint.extract.sinks import prefilter_markers
 from promptlint.globs import PathMatcher
 from promptlint.survey import Extract, survey_all
+from promptlint.terminal import progress
 from promptlint.types import Diagnostic
 
 if TYPE_CHECKING:
@@ -75,25 +80,87 @@ class Discovery:
     results: tuple[FileResult, ...] = ()  # extraction of ``files``, when discovery was asked to extract
 
 
+_SINK_ANCHORS, _SINK_MARKERS = prefilter_markers()
+# A string literal whose first line reads as prose (three words, a sentence, a placeholder) or that
+# opens a triple-quoted block: what name and shape evidence can use (``"hi"``, ``""``,
+# ``"gpt-4o"`` cannot; a module imported for such a value is read on demand when it is).
+_PROSE = (
+    rb"[rRbBuUfF]{0,2}(?:\"\"\"|\'\'\'"
+    rb"|\"[^\"\n]*?(?:(?:[ \t]+[^\s\"]+){2}|[{%]|[ \t]+[^\s\"]*[.!?:]\")"
+    rb"|\'[^\'\n]*?(?:(?:[ \t]+[^\s\']+){2}|[{%]|[ \t]+[^\s\']*[.!?:]\'))"
+)
+# ...or that names a prompt file (``system_prompt_filename = "system.j2"`` links it).
+_TEXT_LITERAL = rb"(?:" + _PROSE + rb"|[\"\'][^\"\'\n]*\.(?:j2|jinja2?|txt|md|prompty?|tmpl|tpl|ya?ml)[\"\'])"
+# A message whose content can be known: a system message of prose, a constant, a formatted
+# string or content blocks; a user or assistant turn only of a constant or a formatted
+# string (``{"role": "user", "content": "Hello"}`` is a test's chatter, not a prompt).
+_SPLICED = rb"(?-i:[A-Z][A-Z0-9_]{2,})\b|[\w.]+\s*\.\s*format\b"
+
+
+def _message(role_key: bytes, content_key: bytes) -> bytes:
+    system = rb"[\"\'](?:system|developer)[\"\']\s*,\s*" + content_key + rb"\s*(?:" + _PROSE + rb"|" + _SPLICED + rb"|\[\s*\{)"
+    turn = rb"[\"\'](?:user|assistant)[\"\']\s*,\s*" + content_key + rb"\s*(?:" + _SPLICED + rb")"
+    return role_key + rb"\s*(?:" + system + rb"|" + turn + rb")"
+
+
 _CALL_MARKERS = (
-    rb"(?:messages|completions|responses|batches)\s*\.\s*"
-    rb"(?:with_raw_response\s*\.\s*|with_streaming_response\s*\.\s*)?(?:create|stream|parse)\s*\("
-    rb"|\ba?completion\s*\(|\blitellm\b"
-    rb"|PromptTemplate|from_messages|(?:System|Human|AI)Message\b"
-    rb"|\b(?:Chat[A-Z]\w*|AzureChat\w*|init_chat_model)\s*\(|MessagesPlaceholder|\.a?invoke\s*\("
-    rb"|\b(?:AgentExecutor|initialize_agent|CodeAgent|ToolCallingAgent)\b|\bRunner\s*\.\s*run"  # agent caps (loops.py)
+    _SINK_MARKERS
+    + rb"|(?-i:PromptTemplate|from_messages|(?:System|Human|AI|Chat)Message)\b"
+    rb"|(?<![\w.])(?-i:Chat(?!Completion)[A-Z]\w*|AzureChat\w*|init_chat_model)\s*\("
+    rb"|MessagesPlaceholder|(?-i:\.a?invoke)\s*\("
+    rb"|(?<![\w.])(?<!def )(?-i:AgentExecutor|initialize_agent|CodeAgent|ToolCallingAgent)\s*[(.]"
+    rb"|\bRunner\s*\.\s*run"  # agent caps (loops.py)
+    # a role dict or message object whose content is known (a message list built here)
+    + b"|" + _message(rb"[\"\']role[\"\']\s*:", rb"[\"\']content[\"\']\s*:")
+    + b"|" + _message(rb"\brole\s*=", rb"\bcontent\s*=")
 )
-# Evidence that needs no SDK call in the file: a function named as a prompt builder, a
-# function returning a triple-quoted (f-)string, a module-level triple-quoted constant
-# (its text may read as instructions), a promptfoo-style ``context["vars"]`` builder.
-_BUILDERS = (
-    rb"^[ \t]*(?:async[ \t]+)?def[ \t]+\w*(?:prompt|instruction)\w*[ \t]*\("
-    rb"|^[ \t]+return[ \t]+(?:\(\s*)?(?:textwrap\.)?(?:dedent\()?[rRfFuU]{0,2}(?:\"\"\"|\'\'\')"
-    rb"|^[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=[ \t]*(?:\(\s*)?(?:textwrap\.)?(?:dedent\()?[rRfFuU]{0,2}(?:\"\"\"|\'\'\')"
+_CALL_ANCHORS = _SINK_ANCHORS + (b"role", b"prompttemplate", b"from_messages", b"message", b"chat", b"invoke",
+                                 b"agent", b"runner")
+# Evidence that needs no SDK call in the file: a function named as a prompt builder (not a
+# test) that binds or returns text, and a function returning or a name bound to
+# triple-quoted text that shows, where content evidence looks, the kind of cue it cannot
+# do without (it asks for more).
+_OPEN_TEXT = (rb"(?:\(\s*)?(?:textwrap\.)?(?:dedent\()?[rRfFuU]{0,2}(?:\"\"\"|\'\'\')"
+              # not a page or a drawing, not code (what content evidence rejects at once)
+              rb"(?!\s*<(?:!doctype|html|head|body|div|table|svg|\?xml)\b|\s*(?:def|class|import|from[ \t]+\S+[ \t]+import)[ \t])")
+_CUED = rb"(?:(?!\"\"\"|\'\'\')[\s\S]){0,%d}?(?:" % CUE_WINDOW + TASK_CUE + b")"
+_BODY = 1500  # bytes of a builder's body where its text must start
+# Text a builder binds, returns, lists or passes on (not its docstring, not a log line).
+_BODY_TEXT = (rb"(?:[=\[,]|\breturn\b|(?<!info)(?<!ebug)(?<!ning)(?<!rror)(?<!rint)(?<!tion)\()[ \t]*(?:\n[ \t]*)?"
+              rb"(?:\(\s*)?" + _PROSE)
+_BUILDERS = (rb"^[ \t]*(?:async[ \t]+)?def[ \t]+(?!test)\w*(?:prompt|instruction)\w*[ \t]*\("
+             rb"(?:(?!\n[ \t]*(?:async[ \t]+)?def[ \t]|\n[A-Za-z_@])[\s\S]){0,%d}?" % _BODY + _BODY_TEXT)
+_BUILDER_ANCHORS = (b"prompt", b"instruction")
+_TEXT = (
+    rb"^[ \t]+return[ \t]+" + _OPEN_TEXT + _CUED
+    + rb"|^(?: {0,4}|\t)[A-Za-z_][\w.]*(?:[ \t]+|[ \t]*:[^=\n]*)=[ \t]*" + _OPEN_TEXT + _CUED
+    + rb"|^[A-Za-z_][\w.]*=" + _OPEN_TEXT + _CUED
 )
-_BUILDER_ANCHORS = (b"def", b'"""', b"\'\'\'")
-_CALL_ANCHORS = (b"messages", b"completion", b"responses", b"batches", b"litellm", b"prompttemplate",
-                 b"systemmessage", b"humanmessage", b"aimessage", b"chat", b"invoke", b"agent", b"runner")
+_TEXT_ANCHORS = (b'"""', b"\'\'\'")
+# ...or to string literals concatenated in parentheses (``msg = (\n 'Please ...'\n '...')``).
+_LITERAL_LINE = rb"[ \t]*(?:\+[ \t]*)?(?:\w+[ \t]*\+[ \t]*)?[rRbBuUfF]{0,2}[\"\']"
+_JOINED = (rb"^[ \t]*(?:return|[A-Za-z_][\w.]*[ \t]*(?::[^=\n]*)?=)[ \t]*\([ \t]*\n"
+           rb"(?:" + _LITERAL_LINE + rb"[^\n]*\n){0,40}?" + _LITERAL_LINE + rb"[^\n]*?(?:" + TASK_CUE + b")")
+_JOINED_ANCHORS = (b"= (", b"return (")
+# Names that say they hold something other than text: ``prompt_tokens=``, ``template_id``,
+# ``log_filename_template`` (a path or file name may name a prompt file: its value decides).
+_NOT_TEXT_NAME = b"".join(rb"(?<!" + s + b")" for s in (
+    b"_tokens", b"_token", b"_id", b"_ids", b"_count", b"_len", b"_length", b"_key", b"_keys", b"_type",
+    b"_types", b"_version", b"_url", b"_enabled", b"_mode", b"filename_template", b"path_template",
+    b"url_template", b"name_template"))
+# ``instruction='Fix it',`` inside a call is a keyword argument, not a binding.
+_NOT_KEYWORD = rb"(?!=[^=\n][^\n]*,[ \t]*(?:#[^\n]*)?$)"
+# What a prompt-named binding is given when it can hold text: prose, a container, a
+# text operation, another constant, a file read; ``SYSTEM_ROOT = Path(...)``,
+# ``template_id = get_id()`` or ``prompt = "hi"`` holds none.
+_TEXT_VALUE = (
+    rb"[ \t]*(?:" + _TEXT_LITERAL + rb"|\[\s*(?:" + _PROSE + rb"|[^\s\"\'])|[({\\]|\n|(?:textwrap\.)?dedent\s*\(|"
+    rb"(?:inspect\.)?cleandoc\s*\(|(?:string\.)?Template\s*\(|os\.(?:getenv|environ\.get)\s*\(\s*[\w.]+|"
+    rb"os\.(?:getenv|environ\.get)\s*\(\s*[\"\'][^\"\'\n]*[\"\']\s*,\s*" + _TEXT_LITERAL + rb"|"
+    rb"(?-i:[A-Z][A-Z0-9_]*)\s*(?:$|[+%.\[#])|"
+    rb"[\w.]+\s*(?:\+|%|\.\s*(?:format|replace|strip|read_text|read|render|get_template|substitute)\b)|"
+    rb"[\w.]+(?<!path)\s*\.\s*join\b)"
+)
 # A key that holds prompt text (a scalar on the same line, a block indicator, or plain
 # text on the next, indented line), or a key that holds a list of prompts; Kubernetes'
 # ``template:`` (a mapping on the next lines) does not match.
@@ -107,20 +174,19 @@ _YAML_ANCHORS = (b"system", b"prompt", b"template", b"instructions", b"user", b"
 
 
 @dataclass(frozen=True)
-class Prefilter:
+class Check:
     """Find a literal anchor at memory-search speed, then confirm with a regex around it.
 
     A regex alone is tried at every byte of every file; searching the lower-cased bytes
     for a handful of literals first skips almost all of an ordinary file in C, and the
-    confirming regex only runs on the lines where an anchor occurs.
+    confirming regex only runs from the start of the line where an anchor occurs.
     """
 
     anchors: tuple[bytes, ...]
     confirm: re.Pattern[bytes]
     window: int = 300  # bytes after an anchor a multi-line call may span
 
-    def matches(self, data: bytes) -> bool:
-        low = data.lower()
+    def found(self, data: bytes, low: bytes) -> bool:
         for anchor in self.anchors:
             start = low.find(anchor)
             while start != -1:
@@ -129,6 +195,18 @@ class Prefilter:
                     return True
                 start = low.find(anchor, start + 1)
         return False
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """A file passes when any one kind of evidence may be in it (each kind its own check, so
+    a common anchor such as ``prompt`` only wakes the regex that needs it)."""
+
+    checks: tuple[Check, ...]
+
+    def matches(self, data: bytes) -> bool:
+        low = data.lower()
+        return any(check.found(data, low) for check in self.checks)
 
 
 # Files that are not scanned on their own but that code may read as prompt text.
@@ -173,14 +251,18 @@ def prefilter(kind: str, name_patterns: tuple[str, ...]) -> Prefilter | None:
     names = _name_regex(name_patterns)
     anchors = _CALL_ANCHORS + _name_anchors(name_patterns)
     if kind == "python":
-        assign = rb"^[ \t]*" + names + rb"[ \t]*(?::[^=\n]*)?=(?!=)"
-        return Prefilter(anchors + _BUILDER_ANCHORS,
-                         re.compile(_CALL_MARKERS + b"|" + assign + b"|" + _BUILDERS, re.MULTILINE | re.IGNORECASE))
+        assign = rb"^[ \t]*" + names + _NOT_TEXT_NAME + _NOT_KEYWORD + rb"[ \t]*(?::[^=\n]*)?\+?=(?!=)" + _TEXT_VALUE
+        flags = re.MULTILINE | re.IGNORECASE
+        return Prefilter((Check(_CALL_ANCHORS, re.compile(_CALL_MARKERS, flags)),
+                          Check(_name_anchors(name_patterns), re.compile(assign, flags)),
+                          Check(_BUILDER_ANCHORS, re.compile(_BUILDERS, flags), window=_BODY + 200),
+                          Check(_TEXT_ANCHORS, re.compile(_TEXT, flags), window=CUE_WINDOW + 200),
+                          Check(_JOINED_ANCHORS, re.compile(_JOINED, flags), window=_BODY + 200)))
     if kind == "notebook":
         assign = names + rb"[ \t]*(?::[^=\\]*)?=(?!=)"
-        return Prefilter(anchors, re.compile(_CALL_MARKERS + b"|" + assign, re.IGNORECASE))
+        return Prefilter((Check(anchors, re.compile(_CALL_MARKERS + b"|" + assign, re.IGNORECASE)),))
     if kind == "yaml":
-        return Prefilter(_YAML_ANCHORS, re.compile(_YAML_KEYS, re.MULTILINE | re.IGNORECASE))
+        return Prefilter((Check(_YAML_ANCHORS, re.compile(_YAML_KEYS, re.MULTILINE | re.IGNORECASE)),))
     return None
 
 
@@ -221,41 +303,110 @@ def relative(path: Path, root: Path) -> str:
         return Path(os.path.relpath(path, root)).as_posix()
 
 
+def _explicit(given: Path) -> tuple[str, str | None]:
+    """What a path given on the command line is: ``file``, ``dir`` or ``skip`` with the
+    reason. Special files (a FIFO would block the read forever, a looping link) and
+    unreadable files are notices, as they are when a walk meets them."""
+    try:
+        mode = os.stat(given).st_mode
+    except OSError as exc:
+        if os.path.islink(given):
+            looping = exc.errno == errno.ELOOP
+            return "skip", "skipped: symbolic link loop" if looping else "skipped: broken symbolic link"
+        return "skip", f"skipped: {exc.strerror or exc}"
+    if S_ISDIR(mode):
+        return "dir", None
+    if not S_ISREG(mode):
+        return "skip", "skipped: not a regular file (a FIFO, socket or device)"
+    if not os.access(given, os.R_OK):
+        return "skip", "skipped: cannot read file: Permission denied"
+    return "file", None
+
+
+class _GitIgnores:
+    """The ignore chain for any folder of the scan, per repository (None outside one, or
+    with ``respect-gitignore = false``)."""
+
+    def __init__(self, config: Config) -> None:
+        self.enabled = config.respect_gitignore
+        self.repos: dict[str, object] = {}
+
+    def chain(self, folder: Path):
+        if not self.enabled:
+            return None, ""
+        from promptlint.gitignore import Ignores, repository_root
+
+        repo = repository_root(folder)
+        if repo is None:
+            return None, ""
+        key = str(repo)
+        if key not in self.repos:
+            self.repos[key] = Ignores.for_repository(repo)
+        rel = relative(folder, repo)
+        return self.repos[key], "" if rel == "." else rel + "/"  # type: ignore[return-value]
+
+
+def _why_excluded(rel: str, matchers: _Matchers, ignores: _GitIgnores, path: Path, is_dir: bool) -> str | None:
+    if matchers.exclude(rel):
+        return "excluded by `exclude`/`extend-exclude`"
+    chain, prefix = ignores.chain(path.parent)
+    if chain is not None and chain.ignored_path(prefix + path.name, is_dir):  # type: ignore[attr-defined]
+        return "ignored by git (.gitignore; see `respect-gitignore`)"
+    return None
+
+
 def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnostic], others: list[str] | None = None):
     """Yield (relpath, abspath, kind) for every file of a known kind under ``paths``;
-    prompt-like text files of no kind are appended to ``others``."""
-    root = Path(config.root).resolve()
+    prompt-like text files of no kind are appended to ``others``.
+
+    Exclusions (``exclude``, ``extend-exclude``, what git ignores) apply to paths given
+    explicitly too, as ruff's ``force-exclude`` does, so a pre-commit run and a full run
+    agree; such a path gets a notice saying why it was not scanned."""
+    root = Path(os.path.abspath(config.root))
     matchers = _matchers(config)
     tree = tree_boundary(paths, config)
+    ignores = _GitIgnores(config)
     seen: set[str] = set()
     for given in paths:
         start = Path(os.path.abspath(given))
-        if not start.exists() and not start.is_symlink():
+        if not os.path.lexists(start):
             diagnostics.append(Diagnostic(str(given), "path does not exist", code="skip"))
             continue
-        if start.is_file() or (start.is_symlink() and not start.is_dir()):
-            rel = relative(start, root)
+        what, reason = _explicit(start)
+        rel = relative(start, root)
+        if what == "skip":
+            if classify(rel, config):
+                diagnostics.append(Diagnostic(rel, reason or "skipped", code="skip"))
+            continue
+        if rel != ".":
+            why = _why_excluded(rel, matchers, ignores, start, what == "dir")
+            if why is not None:
+                diagnostics.append(Diagnostic(rel, f"not scanned: {why}", code="skip"))
+                continue
+        if what == "file":
             kind = classify(rel, config)
-            if kind and not matchers.exclude(rel) and rel not in seen:
+            if kind and rel not in seen:
                 seen.add(rel)
                 if start.is_symlink() and _refused(tree, start, rel, diagnostics):
                     continue  # a staged link as pre-commit passes it: its target must be in the tree
                 yield rel, str(start), kind
             continue
-        if start.is_symlink() and _refused(tree, start, relative(start, root), diagnostics):
+        if start.is_symlink() and _refused(tree, start, rel, diagnostics):
             continue
-        start_rel = relative(start, root)
-        if start_rel != "." and matchers.exclude(start_rel):
-            continue
-        stack = [(str(start), "" if start_rel == "." else start_rel + "/")]
+        chain, repo_prefix = ignores.chain(start)
+        if chain is not None and repo_prefix:
+            chain = chain.at(repo_prefix.rstrip("/").rpartition("/")[0])  # the folder reads its own below
+        stack = [(str(start), "" if rel == "." else rel + "/", chain, repo_prefix)]
         while stack:
-            folder, prefix = stack.pop()
+            folder, prefix, chain, repo_prefix = stack.pop()
             try:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError as exc:
                 diagnostics.append(Diagnostic(prefix.rstrip("/") or ".", f"cannot list directory: {exc.strerror}",
                                               code="skip"))
                 continue
+            if chain is not None and repo_prefix and any(e.name == ".gitignore" for e in entries):
+                chain = chain.entering(repo_prefix)
             subdirs = []
             for entry in entries:
                 rel = prefix + entry.name
@@ -266,8 +417,10 @@ def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnos
                     is_file = not is_dir and entry.is_file(follow_symlinks=True)
                 except OSError:
                     is_dir = is_file = False
+                if chain is not None and chain.ignored(repo_prefix + entry.name, is_dir):
+                    continue
                 if is_dir:
-                    subdirs.append((entry.path, rel + "/"))
+                    subdirs.append((entry.path, rel + "/", chain, repo_prefix + entry.name + "/"))
                 elif is_file:
                     kind = classify(rel, config)
                     linked = entry.is_symlink()
@@ -363,6 +516,7 @@ def discover(paths: list[Path], config: Config, cache: ScanCache | None = None, 
     diagnostics: list[Diagnostic] = []
     others: list[str] = []
     candidates = list(iter_candidates(paths, config, diagnostics, others))
+    progress().phase("reading files", total=len(candidates))
     files: list[SourceFile] = []
     skipped: list[str] = []
     results: list[FileResult] = []
@@ -390,6 +544,19 @@ def discover(paths: list[Path], config: Config, cache: ScanCache | None = None, 
     return Discovery(tuple(files), len(candidates), tuple(diagnostics), tuple(skipped), tuple(others), tuple(results))
 
 
+def discover_text(rel: str, data: bytes, config: Config, extract: Extract) -> Discovery:
+    """Discovery of one file whose text is given (stdin) rather than read: the file ``rel``
+    of the tree, with its kind, exclusions and prefilter as if it had been walked."""
+    kind = classify(rel, config) or "python"
+    if _matchers(config).exclude(rel):
+        return Discovery((), 1, (Diagnostic(rel, "not scanned: excluded by `exclude`/`extend-exclude`", code="skip"),))
+    source = SourceFile(rel, os.path.abspath(os.path.join(config.root, rel)), kind, data, digest(data))
+    if not passes_prefilter(source, config):
+        return Discovery((), 1, (), skipped=(rel,))
+    result = extract(rel, kind, data, tuple(config.prompt_name_patterns))
+    return Discovery((source,), 1, (), results=(result,))
+
+
 def callers(candidates: list[str], names: set[str], config: Config, cache: ScanCache | None = None) -> list[str]:
     """Of files the prefilter skipped, those that call one of ``names`` (the tree's in-house
     wrappers, known only once the files that define them are read): they hold prompts too.
@@ -401,7 +568,8 @@ def callers(candidates: list[str], names: set[str], config: Config, cache: ScanC
     known = cache.memo("wrapper-callers", stamp) if cache is not None else {}
     pattern = re.compile(rb"(?<![\w.])(?:[\w]+\.)?(?:" + b"|".join(re.escape(n.encode()) for n in ordered)
                          + rb")\s*\(")
-    check = Prefilter(tuple(n.lower().encode() for n in ordered), pattern, window=len(max(ordered, key=len)) + 40)
+    check = Prefilter((Check(tuple(n.lower().encode() for n in ordered), pattern,
+                             window=len(max(ordered, key=len)) + 40),))
     root = Path(config.root)
     found = []
     for rel in candidates:

@@ -15,8 +15,9 @@ from promptlint.anatomy import Anatomies, dissect_project
 from promptlint.boundary import Tree
 from promptlint.cache import ScanCache, cache_location, decimal_text, text_or_none
 from promptlint.consolidate import one_per_location, saveable_total
-from promptlint.config import Config
-from promptlint.discover import Discovery, _matchers, callers, classify, discover, read_candidate, remember, verdict
+from promptlint.config import Config, rule_selection
+from promptlint.discover import (Discovery, _matchers, callers, classify, discover, discover_text, read_candidate,
+                                 remember, verdict)
 from promptlint.extract import extract_file
 from promptlint.extract.filelinks import TreeFiles
 from promptlint.extract.link import link
@@ -31,7 +32,9 @@ from promptlint.tokens import Measurements, TokenCounter, make_counter, measure,
 from promptlint.traffic import TrafficPlan, billing_hit_rate
 from promptlint.traffic.money import monthly, price_at
 from promptlint.traffic.stage import UsageReport, traffic_stage
-from promptlint.suppress import line_key
+from promptlint.suppress import SuppressionUse, line_key, silences
+from promptlint.suppress import index as suppression_index
+from promptlint.terminal import progress
 from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, SEVERITY_RANK
 
 
@@ -287,6 +290,19 @@ class Scan:
 def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Scan:
     """Discover, extract and link: everything the tree holds, before any counting."""
     discovery = discover(paths, config, cache, extract_file, meanwhile=lambda: _prepare_later_stages(config))
+    return _linked(discovery, config, cache)
+
+
+def scan_text(rel: str, data: bytes, config: Config, cache: ScanCache | None = None) -> Scan:
+    """Scan one file's text given in memory (``check -`` from an editor): it is read as the
+    file ``rel`` of the tree would be (its kind, its ignores), and what it imports is read
+    from the tree on disk."""
+    discovery = discover_text(rel, data, config, extract_file)
+    return _linked(discovery, config, cache)
+
+
+def _linked(discovery: Discovery, config: Config, cache: ScanCache | None) -> Scan:
+    progress().phase("linking prompts to requests")
     results = list(discovery.results)
     results += _wrapper_callers(results, discovery, config, cache)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
@@ -329,25 +345,32 @@ def scan(paths: list[Path], config: Config, cache: ScanCache | None = None) -> t
 def run_rules(rules: list[Rule], project: Project, measurements: Measurements, config: Config,
               catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer,
               traffic: TrafficPlan | None = None, anatomies: Anatomies | None = None) -> list[Finding]:
+    """Every rule's findings that no suppression silences, one per rule and location. Rules
+    of ``stage: after-suppressions`` (PL900) run last and see which suppressions were used."""
     anatomies = anatomies if anatomies is not None else dissect_project(project, config)
-    findings: list[Finding] = []
+    use = SuppressionUse(frozenset(r.code for r in rules))
+    directives = suppression_index(project)
+    kept: list[Finding] = []
     broken: list[Diagnostic] = []
 
     def context(rule: Rule, part: Project) -> RuleContext:
         return RuleContext(rule, rule.option_values(config), part, measurements, config, catalog, counter, pricer,
-                           traffic, anatomies)
+                           traffic, anatomies, suppression_use=use)
 
-    for rule in rules:
-        try:
-            findings.extend(rule.resolve_check()(context(rule, project)))
-        except Exception as exc:  # noqa: BLE001 - one template must not end the run
-            found, failed = _rule_file_by_file(rule, project, context, exc)
-            findings.extend(found)
-            broken.extend(failed)
+    for late in (False, True):
+        for rule in rules:
+            if rule.after_suppressions is not late:
+                continue
+            try:
+                found = list(rule.resolve_check()(context(rule, project)))
+            except Exception as exc:  # noqa: BLE001 - one template must not end the run
+                found, failed = _rule_file_by_file(rule, project, context, exc)
+                broken.extend(failed)
+            kept += [f for f in found if not suppressed(f, directives, config, rules, use, bare=not late)]
     parse_error = next((r for r in rules if r.code == "PL001"), None)
     if broken and parse_error is not None:
-        findings.extend(parse_error.resolve_check()(context(parse_error, replace(project, diagnostics=tuple(broken)))))
-    kept = [f for f in findings if not suppressed(f, project, config, rules)]
+        found = list(parse_error.resolve_check()(context(parse_error, replace(project, diagnostics=tuple(broken)))))
+        kept += [f for f in found if not suppressed(f, directives, config, rules, use)]
     return assumed_models(one_per_location(kept), project, measurements, catalog)
 
 
@@ -425,21 +448,32 @@ def measure_safely(project: Project, counter: TokenCounter, default_model: str) 
     return project, measure(project, counter, default_model)
 
 
-def suppressed(finding: Finding, project: Project, config: Config, rules: list[Rule]) -> bool:
+def suppressed(finding: Finding, directives: dict, config: Config, rules: list[Rule],
+               use: SuppressionUse | None = None, bare: bool = True) -> bool:
+    """Whether a directive on the finding's line or a per-file ignore silences it. A bare
+    directive does not silence the report that it is unused (``bare=False``), as in ruff."""
     rule = next((r for r in rules if r.code == finding.code), None)
     if rule is None:
         return False
-    lines = project.suppressions.get(finding.span.path, {})
+    lines = directives.get(finding.span.path, {})
     # The finding's line, or the last line of its construct: a comment cannot sit inside a
     # multi-line string, so it goes after the closing quotes (as with ruff's noqa).
     for line in {finding.span.line, finding.span.end_line or finding.span.line}:
-        selectors = lines.get(line_key(line, finding.span.cell), False)
-        if selectors is None or (selectors and any(matches(s, rule) for s in selectors)):
-            return True
+        for directive in lines.get(line_key(line, finding.span.cell), ()):
+            if (bare or directive.codes is not None) and silences(directive, rule, matches):
+                if use is not None:
+                    use.record(finding.span.path, directive, rule.code)
+                return True
     for glob, selectors in config.per_file_ignores.items():
         if match_path(glob, finding.span.path) and any(matches(s, rule) for s in selectors):
             return True
     return False
+
+
+def finding_order(finding: Finding) -> tuple:
+    """Findings read top to bottom: by path, notebook cell, line, column, code."""
+    span = finding.span
+    return (span.path, span.cell if span.cell is not None else -1, span.line, span.column or 0, finding.code)
 
 
 def price_findings(findings: list[Finding], pricer: Pricer, traffic: TrafficPlan | None = None) -> tuple[PricedFinding, ...]:
@@ -456,7 +490,7 @@ def price_findings(findings: list[Finding], pricer: Pricer, traffic: TrafficPlan
                 price = None
             model = (finding.saving.before or finding.saving.after)[0].model
         priced.append(PricedFinding(finding, price, model))
-    priced.sort(key=lambda p: (p.finding.span.path, p.finding.span.line, p.finding.span.column, p.finding.code))
+    priced.sort(key=lambda p: finding_order(p.finding))
     return tuple(priced)
 
 
@@ -466,7 +500,8 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     """The whole pipeline; ``scanned`` skips discovery and extraction (a tree already read);
     ``usage`` (:class:`promptlint.traffic.logs.UsageLogs`) prices sites at their logged traffic."""
     ruleset: RuleSet = load_rules(config)
-    rules = ruleset.selected(select or config.select, (*config.ignore, *ignore))
+    ruleset.check_config(config)
+    rules = ruleset.selected(*rule_selection(config, select, ignore))
     cache = open_cache(config, use_cache)
     scanned = scanned or scan_tree(paths, config, cache)
     project, notices = scanned.project, scanned.notices
@@ -474,8 +509,10 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     catalog = ModelCatalog(config.prices, cache.memo("models", prices_version, text_or_none) if cache else None)
     if counter is None:
         counter = make_counter(config, catalog, cache)
+    progress().phase("counting tokens")
     project, measurements = measure_safely(project, counter, config.default_model)
     anatomies = dissect_project(project, config)
+    progress().phase("checking rules")
     pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}", decimal_text)
                     if cache else None)
     traffic, usage_report = traffic_stage(project, config, measurements, pricer, usage, usage_days)

@@ -49,6 +49,33 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + "(?:/.*)?", re.DOTALL)
 
 
+def glob_problem(pattern: str, path: bool = True) -> str | None:
+    """What is wrong with a glob as a user wrote it, or None. A typo in an exclude must
+    not silently match nothing (``tests/[`` would otherwise be read as a literal ``[``)."""
+    if not pattern.strip():
+        return "empty pattern"
+    i = 0
+    while i < len(pattern):
+        if pattern[i] != "[":
+            i += 1
+            continue
+        start = i + 1
+        if pattern[start : start + 1] in ("!", "^"):
+            start += 1
+        end = pattern.find("]", start + 1)  # a ] right after [ or [! is part of the class
+        if end == -1:
+            return "unclosed `[`"
+        for low, high in re.findall(r"(.)-(.)", pattern[start:end]):
+            if low > high:
+                return f"bad character range `{low}-{high}`"
+        i = end + 1
+    if path:
+        for part in pattern.strip().strip("/").split("/"):
+            if "**" in part and part != "**":
+                return f"`**` must be a whole path component, as in `src/**/x.py` (got `{part}`)"
+    return None
+
+
 def match_path(pattern: str, relpath: str) -> bool:
     """Whether the POSIX relative path ``relpath`` matches the user glob ``pattern``."""
     if "/" not in pattern.strip().rstrip("/"):

@@ -29,6 +29,7 @@ DOC_TITLES = {"what": "What it does", "why": "Why it costs money", "example": "E
 PHRASE_CHECK = "promptlint.checks.phrases:phrase_rule"
 SEVERITIES = ("error", "warning", "info")
 FIXABILITY = ("none", "safe", "unsafe", "sometimes")
+STAGES = ("findings", "after-suppressions")
 
 
 class RuleError(ConfigError):
@@ -57,6 +58,7 @@ class Rule:
     origin: str = "builtin"  # builtin | rule-dir | plugin
     data: dict = field(default_factory=dict)
     function: Callable[["RuleContext"], Iterable[Finding]] | None = None
+    after_suppressions: bool = False  # `stage: after-suppressions`: runs once the others' findings met the suppressions
     reads: tuple[str, ...] = KINDS  # kinds of region the check is given (see promptlint.anatomy)
     edits: tuple[str, ...] = ()  # kinds of region its fix may change; every other must stay byte-identical
 
@@ -140,6 +142,9 @@ def rule_from_data(data: Any, source: str, origin: str) -> Rule:
     if check is None and origin != "plugin":
         raise RuleError(f"{source}: a rule needs `categories`/`packs` of phrases (a declarative rule), or "
                         "`check: module:function` in a built-in rule or plugin (see rules/README.md)")
+    stage = data.get("stage", "findings")
+    if stage not in STAGES:
+        raise RuleError(f"{source}: stage must be one of {', '.join(STAGES)}")
     if declarative and origin != "builtin":  # the built-in packs are validated by the test suite
         _validate_phrases(data, source)
     reads = _kinds(data, "reads", source, ("instruction",) if declarative else KINDS)
@@ -148,7 +153,7 @@ def rule_from_data(data: Any, source: str, origin: str) -> Rule:
         code=data["code"].strip().upper(), name=data["name"].strip(), severity=data["severity"],
         summary=" ".join(data["summary"].split()), doc={str(k): str(v).strip() for k, v in doc.items()},
         options=options, check=check, fix=fix, examples=tuple(examples), source=source,
-        origin=origin, data=data, reads=reads, edits=edits,
+        origin=origin, data=data, after_suppressions=stage == "after-suppressions", reads=reads, edits=edits,
     )
 
 
@@ -272,12 +277,39 @@ class RuleSet:
                 return rule
         return None
 
+    def unknown(self, selector: str, exact: bool = False) -> str | None:
+        """Why ``selector`` names no rule (with the closest code or name), or None.
+        ``exact``: it must be a code (a rule's option table), not a prefix or name."""
+        key = selector.strip()
+        if exact and any(r.code == key.upper() for r in self.rules):
+            return None
+        if not exact and (key.upper() == "ALL" or any(matches(key, r) for r in self.rules)):
+            return None
+        from promptlint.config_kinds import did_you_mean
+
+        hint = did_you_mean(key.upper(), [r.code for r in self.rules]) or did_you_mean(key.lower(), [r.name for r in self.rules])
+        return f"`{selector}` is no rule {'code' if exact else 'code, name or prefix'}{hint}; see `promptlint rules`"
+
+    def check_config(self, config: Config) -> None:
+        """Every rule the configuration names must exist (codes in ``select``,
+        ``per-file-ignores``, ``[rules.X]``, ...): a typo would otherwise silently select,
+        ignore or configure nothing."""
+        from promptlint.config import config_keys, key_error
+
+        for name, definition in config_keys().items():
+            kind = definition.metadata["kind"]
+            for selector, exact in kind.named_rules(getattr(config, definition.name)):
+                problem = self.unknown(selector, exact)
+                if problem:
+                    raise key_error(config, name, f"names an unknown rule: {problem}")
+
     def selected(self, select: Iterable[str], ignore: Iterable[str]) -> list[Rule]:
         select = list(select)
         ignore = list(ignore)
         for selector in [*select, *ignore]:
-            if selector.upper() != "ALL" and not any(matches(selector, r) for r in self.rules):
-                raise ConfigError(f"`{selector}` matches no rule code, name or prefix")
+            problem = self.unknown(selector)
+            if problem:
+                raise ConfigError(problem)
         chosen = [r for r in self.rules if not select or any(matches(s, r) for s in select)]
         return [r for r in chosen if not any(matches(s, r) for s in ignore)]
 
@@ -316,6 +348,7 @@ class RuleContext:
     pricer: Any  # promptlint.pricing.Pricer: prices savings and dollar budgets
     traffic: Any = None  # promptlint.traffic.TrafficPlan: each site's traffic, measured figures when logged
     anatomies: Any = None  # promptlint.anatomy.Anatomies: every template's regions
+    suppression_use: Any = None  # promptlint.suppress.SuppressionUse, for rules of stage after-suppressions
 
     def read(self, template_id: str):
         """The template as this rule may read it: only the regions its rule file names

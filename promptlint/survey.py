@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 from promptlint.config import Config
+from promptlint.terminal import progress
 from promptlint.types import Diagnostic
 
 if TYPE_CHECKING:
@@ -49,7 +50,10 @@ def survey(candidates: list[Candidate], config: Config, cache: ScanCache | None,
 
     patterns = tuple(config.prompt_name_patterns)
     outcomes = []
+    shown = progress() if _WORKER_STATE is None else None  # a forked worker draws nothing
     for rel, abspath, kind in candidates:
+        if shown is not None:
+            shown.advance()
         got = read_candidate(rel, abspath, kind, config, cache)
         if isinstance(got, Diagnostic):
             outcomes.append(Outcome(rel, None, got))
@@ -118,6 +122,7 @@ def _survey_in_workers(candidates: list[Candidate], config: Config, cache: ScanC
     size = max(1, len(candidates) // (workers * 4))
     _WORKER_STATE = (config, cache, extract)
     try:
-        return run_sharded(candidates, _survey_one, _lost, workers, size, meanwhile)
+        return run_sharded(candidates, _survey_one, _lost, workers, size, meanwhile,
+                           on_results=lambda n: progress().advance(n))
     finally:
         _WORKER_STATE = None

@@ -450,6 +450,18 @@ class PricedFinding:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """A ``# promptlint: ignore[...]`` (or ``noqa: PLxxx``) comment: it silences findings
+    reported on its line (in a notebook, the cell's line)."""
+
+    line: int
+    column: int
+    codes: tuple[str, ...] | None  # None: every code (a bare ``promptlint: ignore``)
+    cell: int | None = None
+    noqa: bool = False  # written as ``noqa``: codes that are not promptlint's belong to other tools
+
+
+@dataclass(frozen=True)
 class Project:
     """Everything extraction found in the scanned tree, linked across files."""
 
@@ -459,6 +471,6 @@ class Project:
     requests: tuple[Request, ...] = ()
     examples: tuple[Example, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
-    suppressions: dict[str, dict[int, frozenset[str] | None]] = field(default_factory=dict)
+    suppressions: dict[str, tuple[Suppression, ...]] = field(default_factory=dict)
     agent_runs: tuple[AgentRun, ...] = ()
     uses: tuple[Use, ...] = ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -49,8 +50,14 @@ def _no_user_settings(monkeypatch, tmp_path_factory):
     """Tests never read the developer's own ~/.config/promptlint or plugin choice, nor
     touch the cache key in ~/.cache/promptlint."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))  # crash logs
     monkeypatch.delenv("PROMPTLINT_PLUGINS", raising=False)
+    # nor the developer's git config (a global excludes file would hide fixtures)
+    empty = tmp_path_factory.mktemp("git-config") / "config"
+    empty.write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    for var in ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE"):
+        monkeypatch.delenv(var, raising=False)
 
 
 @pytest.fixture
@@ -95,6 +102,10 @@ def cli(monkeypatch):
         monkeypatch.chdir(cwd)
         runner = CliRunner()
         result = runner.invoke(main, list(args), input=input, catch_exceptions=False)
+        if result.exit_code == 3:  # an internal error: show the crash log in the failing test's output
+            log = re.search(r"the details are in (\S+)", result.stderr)
+            if log:
+                print(Path(log.group(1)).read_text(encoding="utf-8"))
         return result.exit_code, result.stdout, result.stderr
 
     return invoke

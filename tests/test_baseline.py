@@ -65,12 +65,18 @@ def test_baseline_file_is_sorted_and_rewrites_byte_identical(app, cli):
     assert [p.name for p in app.iterdir() if p.name.startswith(".promptlint-baseline")] == []
 
 
+def _changes(out: str) -> str:
+    """The comparison part of ``audit --baseline --verbose`` (the inventory follows a blank line)."""
+    return out.split("\n\n", 1)[0]
+
+
 def test_unchanged_tree_passes(app, cli):
     _written(cli, app)
     code, out, _ = cli(app, "audit", "--baseline")
     assert code == 0, out
     assert "OK: No prompt grew beyond the larger of 5% and 50 tokens" in out
-    assert f"{len(baseline.load(app / 'promptlint-baseline.json').entries)} unchanged." in out
+    assert f"{len(baseline.load(app / 'promptlint-baseline.json').entries)} entries unchanged;" in out
+    assert len(out.splitlines()) == 2, "a passing gate says so in two lines, not with the inventory"
 
 
 def test_grown_prompt_fails_the_gate_with_the_table(app, cli):
@@ -88,7 +94,10 @@ def test_grown_prompt_fails_the_gate_with_the_table(app, cli):
     assert f"{old.tokens:,}" in row and f"{new.tokens:,}" in row and f"+{new.tokens - old.tokens:,}" in row
     assert any("answer::messages.create#1" in line and "(over limit)" in line for line in lines)
     assert "triage" not in "\n".join(line for line in lines if "(over limit)" in line)
-    assert lines[-1].startswith("FAIL: Prompts grew beyond the larger of 5% and 50 tokens in 2 entries")
+    assert lines[0].startswith("FAIL: Prompts grew beyond the larger of 5% and 50 tokens in 2 entries"), \
+        "the verdict comes first"
+    assert "Requests (" not in out, "the inventory only with --verbose"
+    assert "Requests (" in cli(app, "audit", "--baseline", "--verbose")[1]
 
 
 def test_small_edit_to_a_small_prompt_passes_unless_the_limit_says_otherwise(app, cli):
@@ -96,10 +105,11 @@ def test_small_edit_to_a_small_prompt_passes_unless_the_limit_says_otherwise(app
     edit(app, "app/prompts.py", "Answer with the label only.", "Answer with the label only, in lower case.")
     code, out, _ = cli(app, "audit", "--baseline")
     assert code == 0, "+5 tokens on an 18-token prompt: over 5% but within 50 tokens"
-    assert "grown" in out and "TRIAGE_PROMPT" in out and "(over limit)" not in out
+    assert "TRIAGE_PROMPT" not in out and "2 other changes within" in out
+    code, out, _ = cli(app, "audit", "--baseline", "--verbose")
+    assert "grown" in _changes(out) and "TRIAGE_PROMPT" in _changes(out) and "(over limit)" not in out
     code, out, _ = cli(app, "audit", "--baseline", "--max-increase", "5%")
-    section = out.split("Compared with baseline", 1)[1]
-    assert code == 1 and "(over limit)" in next(line for line in section.splitlines() if "TRIAGE_PROMPT" in line)
+    assert code == 1 and "(over limit)" in next(line for line in out.splitlines() if "TRIAGE_PROMPT" in line)
     code, out, _ = cli(app, "audit", "--baseline", "--max-increase", "2")
     assert code == 1
 
@@ -110,7 +120,7 @@ def test_max_increase_from_config(app, cli):
     edit(app, "app/prompts.py", "* 40", "* 44")
     code, out, _ = cli(app, "audit")
     assert code == 0, out
-    assert "max increase: 100 tokens" in out
+    assert out.startswith("OK: No prompt grew beyond 100 tokens")
 
 
 def test_lines_only_moved_keeps_every_id_and_passes(app, cli):
@@ -127,10 +137,10 @@ def test_lines_only_moved_keeps_every_id_and_passes(app, cli):
     triage_line = next(r.span.line for r in analysis.project.requests if r.function == "triage")
     answer_line = next(r.span.line for r in analysis.project.requests if r.function == "answer")
     assert triage_line < answer_line, "the functions really swapped places"
-    code, out, _ = cli(app, "audit", "--baseline")
+    code, out, _ = cli(app, "audit", "--baseline", "--verbose")
     assert code == 0, out
     assert "OK:" in out
-    assert "new" not in out.split("Compared with baseline", 1)[1]
+    assert "new" not in _changes(out)
     assert "removed" not in out
 
 
@@ -139,9 +149,8 @@ def test_removed_and_new_prompts_are_listed(app, cli):
     bot = (app / "app/bot.py").read_text(encoding="utf-8")
     (app / "app/bot.py").write_text(bot.split("\n\ndef triage", 1)[0] + "\n", encoding="utf-8")
     edit(app, "app/prompts.py", "TRIAGE_PROMPT", "ESCALATION_PROMPT")
-    code, out, _ = cli(app, "audit", "--baseline")
-    section = out.split("Compared with baseline", 1)[1]
-    rows = [line.split() for line in section.splitlines()]
+    code, out, _ = cli(app, "audit", "--baseline", "--verbose")
+    rows = [line.split() for line in _changes(out).splitlines()]
     statuses = {row[-1]: row[0] for row in rows if row and row[0] in ("new", "removed", "grown", "shrunk")}
     assert statuses["triage::messages.create#1"] == "removed"
     assert statuses["TRIAGE_PROMPT"] == "removed"
@@ -152,11 +161,11 @@ def test_removed_and_new_prompts_are_listed(app, cli):
 def test_large_new_prompt_fails_through_the_total(app, cli):
     _written(cli, app)
     edit(app, "app/prompts.py", "TRIAGE_PROMPT =", f'REFUND_PROMPT = "{POLICY}" * 30\nTRIAGE_PROMPT =')
-    code, out, _ = cli(app, "audit", "--baseline")
+    code, out, _ = cli(app, "audit", "--baseline", "--verbose")
     assert code == 1, out
     assert "over limit" not in next(line for line in out.splitlines() if "REFUND_PROMPT" in line)
-    assert "Total template text" in out and out.splitlines()[-1].endswith("(baseline promptlint-baseline.json).")
-    assert "total template text" in out.splitlines()[-1]
+    assert "Total template text" in out and out.splitlines()[0].endswith("(baseline promptlint-baseline.json).")
+    assert "total template text" in out.splitlines()[0]
 
 
 def test_write_with_explicit_paths_and_compare_elsewhere(app, cli, tmp_path_factory):
@@ -172,10 +181,18 @@ def test_write_with_explicit_paths_and_compare_elsewhere(app, cli, tmp_path_fact
     assert doc["baseline"]["unchanged"] == len(doc["templates"]) + len(doc["requests"])
 
 
-def test_config_baseline_that_does_not_exist_yet_is_a_notice_not_a_gate(app, cli):
+def test_a_config_baseline_that_does_not_exist_is_a_config_error_not_a_green_gate(app, cli):
+    """Before: a notice and exit 0, so a mistyped or uncommitted baseline passed every CI run."""
     code, out, err = cli(app, "audit")
-    assert code == 0
-    assert "does not exist yet" in err and "Compared with baseline" not in out
+    assert code == 2 and out == ""
+    assert "pyproject.toml:" in err and "`baseline` names" in err and "--write-baseline" in err
+
+
+def test_bare_write_baseline_creates_the_configured_baseline_then_the_gate_compares(app, cli):
+    code, _, err = cli(app, "audit", "--write-baseline")
+    assert code == 0, err
+    code, out, _ = cli(app, "audit")
+    assert code == 0 and "OK:" in out
 
 
 def test_explicit_missing_or_broken_baseline_is_a_usage_error(app, cli):

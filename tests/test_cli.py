@@ -96,7 +96,7 @@ def test_select_ignore_and_fail_on(tmp_path, cli):
 def test_inline_suppression_and_per_file_ignores(tmp_path, cli):
     files = dict(APP)
     files["app/bot.py"] = files["app/bot.py"].replace(
-        "return client.messages.create(", "return client.messages.create(  # promptlint: ignore[PL201]")
+        "system=SUPPORT_SYSTEM,\n", "system=SUPPORT_SYSTEM,  # promptlint: ignore[PL201]\n")
     write_tree(tmp_path, files)
     _, out, _ = cli(tmp_path, "check")
     assert "PL201" not in out and "PL301" in out
@@ -112,7 +112,7 @@ def test_usage_and_config_errors_exit_2(tmp_path, cli):
     (tmp_path / "promptlint.toml").write_text("")
     assert cli(tmp_path, "check", "--format", "yaml")[0] == 2
     code, _, err = cli(tmp_path, "check", "--select", "PL999")
-    assert code == 2 and "matches no rule" in err
+    assert code == 2 and "--select: `PL999` is no rule code" in err
     assert cli(tmp_path, "explain", "PL999")[0] == 2
 
 

@@ -75,6 +75,18 @@ def test_module_skipped_by_the_prefilter_is_loaded_when_imported(tmp_path):
     assert analysis.measurements.templates["consts.py::GREETING"] > 0
 
 
+def test_constant_spliced_from_a_module_the_prefilter_skipped_is_a_template(tmp_path):
+    """A module read on demand for an import can hold text spliced into a prompt: it is a
+    template there (with the evidence), as if the prefilter had let the module through."""
+    write_tree(tmp_path, {
+        "rules.py": 'RULES = "Answer briefly and never guess."\n',  # no telling name, no call
+        "bot.py": "from rules import RULES\nSYSTEM = f'You help the billing team. {RULES}'\n" + CALL.format(
+            name="bot", system="SYSTEM", messages='[{"role": "user", "content": q}]'),
+    })
+    templates = run_analysis(tmp_path).project.templates
+    assert [e.kind for e in templates["rules.py::RULES"].evidence] == ["spliced"]
+
+
 def test_import_from_outside_the_tree_is_unresolved(tmp_path):
     write_tree(tmp_path, {
         "bot.py": "from vendor.prompts import SYSTEM\n" + CALL.format(

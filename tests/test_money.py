@@ -155,3 +155,27 @@ def test_unresolved_prompts_say_what_was_counted_and_what_was_not(tmp_path):
     assert "only the tools (" in messages["ask"] and "entirely" not in messages["ask"]
     assert "messages[0]: a list or set where a message was expected" in messages["broken"]
     assert "`None` where text was expected" in messages["later"]
+
+
+def test_the_saveable_headline_counts_only_requests_that_the_total_counts(tmp_path):
+    # A prompt constant no request is seen to send is priced on its own in its finding, but
+    # its cost is in no request's total: a headline that counted it could pass the total.
+    write_tree(tmp_path, {"app.py": textwrap.dedent("""\
+        import anthropic
+
+        client = anthropic.Anthropic()
+        UNUSED_PROMPT = (
+            "Please review the report. Please make sure to keep it short. It is very important that you "
+            "keep the answer short. Please be polite and please be kind and please be brief.      "
+        )
+
+
+        def answer(q):
+            return client.messages.create(model="claude-sonnet-4-5", max_tokens=100, system="Answer briefly.",
+                                          messages=[{"role": "user", "content": q}])
+        """)})
+    analysis = run_analysis(tmp_path, select=("PL103", "PL105"))
+    assert analysis.findings and all(not f.finding.requests for f in analysis.findings)
+    assert all(f.price.usd_per_month > 0 for f in analysis.findings)
+    assert analysis.usd_per_month_saveable == 0
+    assert analysis.usd_per_month_saveable <= analysis.usd_per_month_total

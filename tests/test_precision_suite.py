@@ -129,3 +129,57 @@ def test_a_name_other_modules_define_for_themselves_is_not_a_shared_use(tmp_path
     if not applied:
         assert "also used at report.py:3" in result.reason
     assert (tmp_path / "billing.py").read_text().count("Never ask for card numbers") == (1 if applied else 2)
+
+
+
+CHAIN = '''\
+import anthropic
+
+client = anthropic.Anthropic()
+QUESTION = "List every city named in the memo below, one per line.\\n\\nMemo: the team flies from Oslo to Lima, then on to Quito in 3 days."
+FIRST_ANSWER = "Oslo\\nLima\\nQuito"
+
+
+def ask(messages):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=300, messages=messages)
+
+
+def with_prefill():
+    return ask([{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "<cities>"}])
+
+
+def sorted_cities():
+    return ask([{"role": "user", "content": QUESTION}, {"role": "assistant", "content": FIRST_ANSWER},
+                {"role": "user", "content": "Now sort those cities alphabetically."}])
+
+
+def counted_cities():
+    return ask([{"role": "user", "content": QUESTION}, {"role": "assistant", "content": FIRST_ANSWER},
+                {"role": "user", "content": "Now say how many cities there are."}])
+'''
+
+
+def test_a_conversation_chained_through_several_requests_has_no_redundant_example(tmp_path):
+    # Each request sends the earlier answer once: the demonstration two requests share is one
+    # example, and the request with a prefill sends no example at all (it shares the question only).
+    from conftest import write_tree
+
+    write_tree(tmp_path, {"chain.py": CHAIN})
+    analysis = run_analysis(tmp_path, select=("PL101",))
+    assert [f.finding.message for f in analysis.findings] == []
+
+
+def test_a_demonstration_one_request_sends_twice_is_still_reported(tmp_path):
+    from conftest import write_tree
+
+    # The same demonstration again in one request's list, another number in its memo.
+    again = CHAIN.split("QUESTION = ", 1)[1].split("\n", 1)[0].replace("3 days", "5 days")
+    twice = CHAIN.replace("FIRST_ANSWER = ", f"AGAIN = {again}\nFIRST_ANSWER = ").replace(
+        '{"role": "user", "content": "Now sort those cities alphabetically."}',
+        '{"role": "user", "content": AGAIN}, {"role": "assistant", "content": FIRST_ANSWER},\n'
+        '                {"role": "user", "content": "Now sort those cities alphabetically."}')
+    write_tree(tmp_path, {"chain.py": twice})
+    analysis = run_analysis(tmp_path, select=("PL101",))
+    [finding] = [f.finding for f in analysis.findings]
+    assert finding.message.startswith("few-shot example nearly duplicates the example at line 4 (similarity 1.00")
+    assert finding.requests == ("chain.py::sorted_cities::ask#1",)

@@ -37,20 +37,21 @@ def test_manifest_is_valid_for_pre_commit():
     from pre_commit.clientlib import load_manifest
 
     hooks = {h["id"]: h for h in load_manifest(str(MANIFEST))}
-    assert set(hooks) == {"promptlint", "promptlint-audit"}
-    assert hooks["promptlint"]["entry"] == "promptlint check" and hooks["promptlint"]["pass_filenames"] is True
+    assert set(hooks) == {"promptlint", "promptlint-fix", "promptlint-audit"}
+    assert hooks["promptlint"]["entry"] == "promptlint check --quiet" and hooks["promptlint"]["pass_filenames"] is True
+    assert hooks["promptlint-fix"]["entry"] == "promptlint fix --quiet --exit-zero"
     assert hooks["promptlint-audit"]["entry"] == "promptlint audit --baseline"
     assert hooks["promptlint-audit"]["pass_filenames"] is False
     assert all(h["language"] == "python" for h in hooks.values())
 
 
-def _local_config() -> str:
+def _local_config(only: tuple[str, ...] = ("promptlint", "promptlint-audit")) -> str:
     try:  # pre-commit 4.4 renamed `system` to `unsupported`
         from pre_commit.all_languages import languages
     except ImportError:
         languages = {}
     as_is = "unsupported" if "unsupported" in languages else "system"
-    hooks = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    hooks = [h for h in yaml.safe_load(MANIFEST.read_text(encoding="utf-8")) if h["id"] in only]
     for hook in hooks:
         program, _, args = hook["entry"].partition(" ")
         assert program == "promptlint"
@@ -138,6 +139,10 @@ def test_audit_hook_fails_a_commit_that_grows_a_prompt(repo):
     row = next(line for line in out.splitlines() if "SUPPORT_SYSTEM" in line and "grown" in line)
     assert "(over limit)" in row and "app/prompts.py:1" in row
     assert "FAIL: Prompts grew beyond the larger of 5% and 50 tokens" in out
+    hook_output = out.split("promptlint audit (prompt budget gate)", 1)[1].split("\n\n", 1)[1].splitlines()
+    assert hook_output[0].startswith("FAIL: Prompts grew"), "the verdict is the hook's first line"
+    assert len(hook_output) < 12 and not any(line.startswith(("Requests (", "Templates (")) for line in hook_output), \
+        "only what fails, not the inventory"
 
     # Accepting the growth: rewrite the baseline in the same commit, and the gate passes.
     subprocess.run([sys.executable, "-m", "promptlint", "audit", "--write-baseline"], cwd=root, check=True,
@@ -159,3 +164,70 @@ def test_audit_hook_only_sees_staged_changes(repo):
     assert _status(out, "promptlint audit (prompt budget gate)") == "Passed"
     assert "* 200" in prompts.read_text(encoding="utf-8"), "pre-commit restored the unstaged work"
     assert Path(root / "promptlint-baseline.json").is_file()
+
+
+def test_check_hook_reports_only_the_staged_files(repo):
+    """Before: a finding in an imported module that was not staged was reported too."""
+    root, git, hooks = repo
+    prompts = root / "app/prompts.py"
+    prompts.write_text(prompts.read_text(encoding="utf-8") + 'TONE_PROMPT = "Answer the customer in plain English '
+                       'without jargon. Keep it short. Answer the customer in plain English without jargon."\n',
+                       encoding="utf-8")
+    git("add", "app/prompts.py")
+    git("commit", "-q", "-m", "a tone prompt with a repeated sentence")
+    bot = root / "app/bot.py"
+    bot.write_text(bot.read_text(encoding="utf-8").replace(f"system={CACHED_SYSTEM}", "system=SUPPORT_SYSTEM"),
+                   encoding="utf-8")
+    git("add", "app/bot.py")
+    code, out = hooks()
+    assert code == 1 and "app/bot.py:8:12: PL201" in out
+    reported = out.split("- hook id: promptlint\n", 1)[1].split("promptlint audit")[0]
+    assert not [line for line in reported.splitlines() if line.startswith("app/prompts.py:")]
+    code, out = hooks("--all-files")
+    assert "app/prompts.py:3:" in out and "PL104" in out, "with every file passed, it is reported"
+
+
+def test_fix_hook_applies_safe_fixes_and_stops_the_commit(tmp_path):
+    root = tmp_path / "repo"
+    write_tree(root, {"app/prompts.py": 'TONE_PROMPT = "Answer the customer in plain English without jargon. '
+                                        'Keep it short. Answer the customer in plain English without jargon."\n'})
+    (root / ".pre-commit-config.yaml").write_text(_local_config(("promptlint-fix",)), encoding="utf-8")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "home"), "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(tmp_path)}
+    subprocess.run(["git", "init", "-q"], cwd=root, env=env, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--color", "never"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout
+    assert "files were modified by this hook" in done.stdout
+    assert "PL104 duplicate-instruction  fixed:" in done.stdout
+    assert (root / "app/prompts.py").read_text(encoding="utf-8").count("plain English") == 1
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="try-repo needs this project as a git repository")
+def test_the_manifest_installs_and_runs_with_pre_commit_try_repo(tmp_path):
+    """`pre-commit try-repo` against this checkout: pre-commit builds the hook environment
+    with pip exactly as a user's `repo:` entry does (the wheel built by hatchling, the
+    `promptlint` console script), then runs all three hooks. Offline: pip is told to use
+    no index and no build isolation, and finds the build backend and the dependencies in
+    this test environment through PYTHONPATH, so only the installation's source differs."""
+    pytest.importorskip("hatchling")
+    import site
+
+    root = tmp_path / "repo"
+    write_tree(root, {"app/bot.py": 'import anthropic\nclient = anthropic.Anthropic()\n'
+                                    'client.messages.create(model="claude-sonnet-4-5", '
+                                    'messages=[{"role": "user", "content": "hi"}])\n'})
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "home"), "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(tmp_path),
+           "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+           "PYTHONPATH": os.pathsep.join(site.getsitepackages()), "NO_COLOR": "1"}
+    subprocess.run(["git", "init", "-q"], cwd=root, env=env, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "--color", "never"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert _status(out, "promptlint") == "Failed"
+    assert "app/bot.py:3:1: PL301 missing-max-tokens" in out
+    assert "Costliest prompts" not in out, "the check hook prints only the findings"
+    assert _status(out, "promptlint fix (safe fixes)") == "Passed", "nothing safe to fix"
+    assert "promptlint audit (prompt budget gate)" in out

@@ -29,12 +29,12 @@ def answer(q):
 
 HOSTILE = {
     "good.py": GOOD,
-    "latin1.py": "BAD_PROMPT = 'caf\xe9'\n".encode("latin-1"),
-    "nul.py": b"NUL_PROMPT = 'a'\x00\n",
+    "latin1.py": "BAD_PROMPT = 'Answer the caf\xe9 question.'\n".encode("latin-1"),
+    "nul.py": b"NUL_PROMPT = 'Answer in one line.'\x00\n",
     "syntax.py": "BROKEN_PROMPT = (\n    'unclosed'\n",
     "deep_parens.py": "DEEP_PROMPT = " + "(" * 3000 + "'x'" + ")" * 3000 + "\n",
-    "deep_concat.py": "DEEP_PROMPT = " + " + ".join(["'ab'"] * 3000) + "\n",
-    "deep_unary.py": "DEEP_PROMPT = " + "-" * 3000 + "1\n",
+    "deep_concat.py": "DEEP_PROMPT = " + " + ".join(["'Answer in one line.'"] * 3000) + "\n",
+    "deep_unary.py": "DEEP_PROMPT = (" + "-" * 3000 + "1)\n",
     "huge.py": "HUGE_PROMPT = '" + "x" * 5_200_000 + "'\n",
     "self_import.py": "from self_import import LOOP_PROMPT\nLOOP_PROMPT = LOOP_PROMPT + ' Answer in one line.'\n",
     "cycle_a.py": "from cycle_b import B_PROMPT\nA_PROMPT = B_PROMPT + ' Answer in one line.'\n",
@@ -164,7 +164,7 @@ def test_operator_chains_are_resolved_in_linear_work(monkeypatch, operator):
 
 def test_suppression_lines_count_as_python_does():
     """A form feed is not a line break for Python; a directive below one keeps its line."""
-    from promptlint.suppress import scan_suppressions
+    from promptlint.suppress import python_suppressions
 
     text = "x = 1\n\f\ny = 2  # promptlint: ignore[PL301]\n"
-    assert scan_suppressions(text) == {3: frozenset({"PL301"})}
+    assert [(d.line, d.codes) for d in python_suppressions(text)] == [(3, ("PL301",))]

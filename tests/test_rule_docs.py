@@ -35,7 +35,9 @@ def test_rules_lists_every_rule_file(cli, tmp_path):
     assert code == 0
     assert listed == {yaml.safe_load(p.read_text(encoding="utf-8"))["code"] for p in RULE_FILES}
     code, out, _ = cli(tmp_path, "rules")
-    assert len(out.splitlines()) == len(RULE_FILES)
+    header, *rows = out.splitlines()
+    assert header.split() == ["code", "name", "severity", "fix", "summary"], "the columns are named"
+    assert len(rows) == len(RULE_FILES)
 
 
 def test_explain_unknown_rule_is_a_usage_error(cli, tmp_path):

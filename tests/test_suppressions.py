@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from conftest import as_json, run_analysis
 
-from promptlint.suppress import scan_suppressions
+from promptlint.suppress import jinja_suppressions, markdown_suppressions, prompty_suppressions, python_suppressions, \
+    yaml_suppressions
 
 UNCAPPED = """\
 from openai import OpenAI
@@ -70,14 +71,79 @@ def test_per_file_ignores_by_glob_code_name_and_prefix(project):
     assert codes(run_analysis(root, config, select=("PL301", "PL103"))) == ["PL103", "PL301"]
 
 
-def test_jinja_comment_form_is_read_by_the_line_scan():
+def _read(directives) -> list[tuple]:
+    return [(d.line, d.column, d.codes) for d in directives]
+
+
+def test_jinja_comment_form():
     text = "{# promptlint: ignore[PL102] #}\nYou are a world-class expert.\n{{ question }} {# promptlint: ignore #}\n"
-    assert scan_suppressions(text) == {1: frozenset({"PL102"}), 3: None}
+    assert _read(jinja_suppressions(text)) == [(1, 4, ("PL102",)), (3, 19, None)]
+    assert jinja_suppressions("Write `# promptlint: ignore[PL102]` to the user.\n") == ()
 
 
-def test_yaml_comment_form_is_read_by_the_line_scan():
+def test_yaml_comment_form_and_not_inside_scalars():
     text = "system: |\n  Please answer.\nmodel: claude-opus-4-1  # promptlint: ignore[PL401,PL3]\n"
-    assert scan_suppressions(text) == {3: frozenset({"PL401", "PL3"})}
+    assert _read(yaml_suppressions(text)) == [(3, 27, ("PL401", "PL3"))]
+    for inside in ('system: "Keep # promptlint: ignore[PL1] as is"\n', "system: |\n  # promptlint: ignore\n  Answer.\n",
+                   "system: >-\n  text\n  # promptlint: ignore\n", "system: plain#promptlint: ignore\n"):
+        assert yaml_suppressions(inside) == (), inside
+
+
+def test_python_comments_only_never_string_literals():
+    """Before: the directive was honoured inside a string literal, i.e. in text sent to the model."""
+    text = ('PROMPT = "Reply with # promptlint: ignore[PL103] verbatim."\n'
+            "DOC = '''\n# promptlint: ignore\n'''  # promptlint: ignore[PL104]\n"
+            "x = f\"{a!r} # noqa: PL201\"  # noqa: E501, PL301\n")
+    assert _read(python_suppressions(text)) == [(4, 8, ("PL104",)), (5, 31, ("E501", "PL301"))]
+    assert [d.noqa for d in python_suppressions(text)] == [False, True]
+    assert python_suppressions("x = 1  # noqa\n") == (), "a bare noqa is another tool's"
+
+
+def test_source_this_python_cannot_tokenize_still_finds_comments_only():
+    text = ('def f(:\n    s = "# promptlint: ignore"  # promptlint: ignore[PL301]\n'
+            '    r = r"a\\"# not a comment"  # noqa: PL201\n')
+    assert _read(python_suppressions(text)) == [(2, 35, ("PL301",)), (3, 34, ("PL201",))]
+
+
+def test_prompty_front_matter_and_body_and_markdown():
+    prompty = ("---\nmodel:\n  api: chat  # promptlint: ignore[PL403]\n---\nsystem:\n"
+               "Answer. # promptlint: ignore[PL1]\n{# promptlint: ignore[PL102] #}\n")
+    assert _read(prompty_suppressions(prompty)) == [(3, 16, ("PL403",)), (7, 4, ("PL102",))]
+    assert _read(markdown_suppressions("Answer.\n<!-- promptlint: ignore[PL103] -->\n# promptlint: ignore\n")) == \
+        [(2, 6, ("PL103",))]
+
+
+def test_noqa_alias_silences_our_code_and_leaves_others(project):
+    root = project({"a.py": _at_end(UNCAPPED, "  # noqa: E501,PL301")})
+    assert codes(run_analysis(root, select=("PL301", "PL900"))) == []
+    root = project({"a.py": _at_end(UNCAPPED, "  # noqa")})
+    assert codes(run_analysis(root, select=("PL301",))) == ["PL301"], "a bare noqa is ruff's, not ours"
+
+
+def test_a_directive_inside_a_prompt_does_not_silence_it(project):
+    """The directive in the text is part of what the model reads, and is not a comment."""
+    text = FILLER.replace("Thank you!", "Thank you! # promptlint: ignore[PL103]")
+    root = project({"b.py": _at_end(text, "")})
+    assert codes(run_analysis(root, select=("PL103",))) == ["PL103"]
+
+
+def test_unused_and_unknown_suppressions_are_reported(project):
+    root = project({
+        "a.py": _at_end(UNCAPPED, "  # promptlint: ignore[PL301, PL103, PL2O1]"),
+        "b.py": _at_end(FILLER, "  # promptlint: ignore[filler-phrase]"),
+    })
+    found = {(f.finding.code, f.finding.span.path, f.finding.message) for f in run_analysis(root).findings}
+    pl900 = sorted((path, message) for code, path, message in found if code == "PL900")
+    assert len(pl900) == 1, pl900  # one finding per directive, naming both problems
+    assert pl900[0][1] == ("`promptlint: ignore` names an unknown rule: `PL2O1` (did you mean `PL201`?); "
+                           "unused suppression: no `PL103` finding on this line to silence")
+    assert not [f for f in found if f[0] in ("PL301", "PL103")], "the used codes still silence"
+    assert all(path == "a.py" for path, _ in pl900), "b.py's directive was used"
+
+
+def test_an_unused_directive_can_itself_be_silenced(project):
+    root = project({"a.py": _at_end(UNCAPPED, "  # promptlint: ignore[PL103, PL900]")})
+    assert codes(run_analysis(root, select=("PL103", "PL900"))) == []
 
 
 def test_select_and_ignore_by_code_name_and_prefix_on_the_command_line(project, cli):
@@ -93,8 +159,8 @@ def test_select_and_ignore_by_code_name_and_prefix_on_the_command_line(project, 
     assert run("--select", "PL103,PL301") == (1, ["PL103", "PL301"])
     assert run("--ignore", "PL3,filler-phrase")[1] == []
     assert run("--select", "ALL", "--ignore", "PL103")[1] == ["PL301"]
-    code, err = run("--select", "PL9")
-    assert code == 2 and "`PL9` matches no rule" in err
+    code, err = run("--select", "PL7")
+    assert code == 2 and "--select: `PL7` is no rule code, name or prefix" in err
 
 
 def test_select_and_ignore_from_config(project, cli):

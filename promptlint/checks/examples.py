@@ -82,12 +82,23 @@ def _line(example: Example) -> str:
     return f"line {example.span.line}" if example.span else "an earlier example"
 
 
+def senders_of(example: Example, index, requests: set[str]) -> list[str]:
+    """The requests that send ``example``. A user/assistant pair belongs to the one
+    conversation it was found in (its group is that request): the same texts in another
+    request's list are that request's own pair. A collection's examples belong to every
+    request that sends them whole, not to one that shares a single text with them."""
+    if example.group in requests:
+        return [example.group]
+    senders = [{r.id for r in index.requests(tid)} for tid in example.templates]
+    return sorted(set.intersection(*senders)) if senders else []
+
+
 def redundant_examples(project: Project, threshold: float, max_examples: int) -> list[Redundant]:
     index = prompt_index(project)
     sets: dict[str, list[Example]] = {}
+    requests = {r.id for r in project.requests}
     for example in project.examples:
-        users = sorted({r.id for tid in example.templates for r in index.requests(tid)})
-        for key in users or [example.group]:
+        for key in senders_of(example, index, requests) or [example.group]:
             sets.setdefault(key, []).append(example)
 
     def text_of(example: Example) -> str:

@@ -57,9 +57,11 @@ def batch_loop(request: Request) -> Loop | None:
 
 
 def _helpers(request: Request, loop: Loop) -> tuple[str, ...]:
-    """The functions between the SDK call and the loop, innermost first, by bare name."""
-    through = [h.strip().removesuffix("()") for h in request.via.split("→")] if request.via else []
-    return tuple(h.rsplit(".", 1)[-1] for h in (*through, *loop.via))
+    """The functions between the SDK call and the loop, innermost first, by bare name
+    (``Request.via`` names the wrappers outermost first; a function calling itself counts once)."""
+    through = [h.strip().removesuffix("()") for h in reversed(request.via.split("→"))] if request.via else []
+    names = [h.rsplit(".", 1)[-1] for h in (*through, *loop.via)]
+    return tuple(h for i, h in enumerate(names) if i == 0 or h != names[i - 1])
 
 
 def once_per_loop(found):

@@ -9,6 +9,7 @@ from promptlint.anatomy.tags import find_tags
 from promptlint.checks import fmt_tokens
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.prompt_text import prompt_index
+from promptlint.extract.sinks import sink_of
 from promptlint.traffic import measured_cap, measured_output
 from promptlint.types import ArgumentEdit, Fix, Saving, Usage
 
@@ -33,9 +34,14 @@ def missing_max_tokens(ctx):
         assumed = "" if sourced else " (assumed)"
         param = "max_output_tokens" if request.api.startswith("responses") else (
             "max_completion_tokens" if request.provider == "openai" else "max_tokens")
+        registered = sink_of(request.provider, request.api)
+        if registered is not None and registered.shape and (not registered.cap or registered.provider == "generic"):
+            continue  # the framework exposes no output cap, or an unknown callee may take none
+        if registered is not None and registered.shape:
+            param = registered.cap[0]  # ``config.max_output_tokens``: inside another argument
         cap = min(int(ctx.options["cap"]), ceiling)
-        fix = Fix("unsafe", f"add {param}={cap} (the `cap` option; choose what the answers need)",
-                  (ArgumentEdit(request.id, param, str(cap)),))
+        fix = None if "." in param else Fix("unsafe", f"add {param}={cap} (the `cap` option; choose what the answers need)",
+                                            (ArgumentEdit(request.id, param, str(cap)),))
         if request.provider == "anthropic":
             yield ctx.finding(
                 request.span,

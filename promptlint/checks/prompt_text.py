@@ -154,6 +154,26 @@ def item_range(text: str, start: int, end: int) -> tuple[int, int]:
     return cut_range(text, start, end)
 
 
+def whitespace_edits(template_id: str, old: str, new: str, markers: re.Pattern = _MARKERS) -> tuple[TextEdit, ...]:
+    """The edits that turn ``old`` into ``new`` when ``new`` is ``old`` with whitespace taken
+    out: each run's later characters go, so a line keeps its own break and the break a
+    blank-line run loses is one of the blank lines' (a fix that deletes the line before the
+    run then never touches it). Anything else is a plain :func:`edits_between`."""
+    runs, j = [], 0
+    for i, ch in enumerate(old):
+        if j < len(new) and ch == new[j]:
+            j += 1
+        elif not ch.isspace():
+            return edits_between(template_id, old, new, markers)
+        elif runs and runs[-1][1] == i:
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    if j != len(new):
+        return edits_between(template_id, old, new, markers)
+    return tuple(TextEdit(template_id, start, end, "") for start, end in runs)
+
+
 def cut_edits(template_id: str, text: str, ranges: list[tuple[int, int]]) -> tuple[TextEdit, ...]:
     """The edits that take each item ``[start, end)`` out of ``text`` (:func:`item_range`),
     written as those very ranges: a diff of the result could pair a deleted line with its

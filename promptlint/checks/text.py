@@ -14,10 +14,10 @@ import re
 from decimal import Decimal
 
 from promptlint.checks import fmt_tokens
-from promptlint.checks.examples import redundant_examples, text_examples
+from promptlint.checks.examples import redundant_examples, senders_of, text_examples
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.persona import one_line_role, personas
-from promptlint.checks.prompt_text import TextView, cut_edits, edits_between, prompt_index, sentences
+from promptlint.checks.prompt_text import TextView, cut_edits, edits_between, prompt_index, sentences, whitespace_edits
 from promptlint.checks.savings import request_reduction, template_reduction, text_saving
 from promptlint.globs import match_path
 from promptlint.types import Fix, RemoveEdit
@@ -34,15 +34,16 @@ def redundant_example(ctx):
     index = prompt_index(ctx.project)
     for item in redundant_examples(ctx.project, float(ctx.options["similarity"]), int(ctx.options["max-examples"])):
         example = item.example
-        senders = {r.id for tid in example.templates for r in index.requests(tid)}
-        saving = text_saving(ctx, {tid: "" for tid in example.templates})
+        senders = senders_of(example, index, {r.id for r in ctx.project.requests})
+        sending = [r for r in ctx.project.requests if r.id in senders]
+        saving = text_saving(ctx, {tid: "" for tid in example.templates}, only=sending or None)
         first = templates.get(example.templates[0]) if example.templates else None
         span = example.span or (first.span if first else None)
         if span is None:
             continue
         yield ctx.finding(
             span, f"few-shot example {item.reason}; the examples kept already show the model this case",
-            template=first.id if first else None, request=senders.pop() if len(senders) == 1 else None,
+            template=first.id if first else None, request=senders[0] if len(senders) == 1 else None,
             saving=saving,
             fix=Fix("unsafe", "remove the redundant example", (RemoveEdit(example.templates),),
                     tokens_saved=saving.tokens if saving else None),
@@ -337,7 +338,7 @@ def whitespace_waste(ctx):
             f"(measured by re-tokenizing the normalized text){kept}",
             template=template.id, request=index.sole_request(template.id), saving=saving,
             fix=Fix("safe", "remove the indentation, trailing spaces and extra blank lines",
-                    edits_between(template.id, view.text, normalized, view.markers.pattern), tokens_saved=saving.tokens),
+                    whitespace_edits(template.id, view.text, normalized, view.markers.pattern), tokens_saved=saving.tokens),
         )
 
 

@@ -83,23 +83,28 @@ def prompt_filename(text: str) -> bool:
 # are the tasks people give a model (summarize, classify, answer in JSON), not the requests
 # an application makes of its user (please sign in, check your card): those address
 # "you" too, and must not read as instructions.
+_ORDERS = (r"respond|answer|summari[sz]e|write|return|provide|classify|translate|"
+           r"extract|generate|output|format|list|explain|describe|identify|determine|analy[sz]e|review|rewrite|"
+           r"do not|don't|never|always|ensure|include|avoid|think|consider|given|create|produce|reply|focus|"
+           r"limit|select|choose|rate|score|evaluate|compare|convert|phrase|imagine|pretend|act")
+_FORMATS = (r"json|xml|bullet points?|step by step|in the following format|one word|"
+            r"a single (?:word|number|digit|sentence|line)|in (?:one|two|three|\d+) sentences?|"
+            r"the following (?:text|question|document|input|conversation|code|request|message)")
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("addresses the model", re.compile(r"\b(?:you|your|yourself)\b", re.IGNORECASE)),
     ("gives a role", re.compile(
         r"\b(?:you are (?:an?|the)\b|act as|your (?:task|job|role|goal)\b|as an? (?:ai|assistant|expert)\b|"
         r"the (?:user|assistant)(?:'s)?\b|an? (?:ai|helpful) assistant)", re.IGNORECASE)),
     ("gives orders", re.compile(
-        r"(?:^|[.!?:\n]\s*)[*_>#\-\s]*(?:[A-Za-z]+ly[*_]*\s+)?(?:respond|answer|summari[sz]e|write|return|provide|classify|translate|"
-        r"extract|generate|output|format|list|explain|describe|identify|determine|analy[sz]e|review|rewrite|"
-        r"do not|don't|never|always|ensure|include|avoid|think|consider|given|create|produce|reply|focus|"
-        r"limit|select|choose|rate|score|evaluate|compare|convert|phrase|imagine|pretend|act)\b",
+        r"(?:^|[.!?:\n]\s*)[*_>#\-\s]*(?:[A-Za-z]+ly[*_]*\s+)?(?:" + _ORDERS + r")\b",
         re.IGNORECASE | re.MULTILINE)),
     ("marks its parts", re.compile(r"</[A-Za-z_][\w-]*>")),
     ("asks for a format", re.compile(
-        r"\b(?:json|xml|bullet points?|step by step|in the following format|one word|"
-        r"a single (?:word|number|digit|sentence|line)|in (?:one|two|three|\d+) sentences?|"
-        r"the following (?:text|question|document|input|conversation|code|request|message))\b", re.IGNORECASE)),
+        r"\b(?:" + _FORMATS + r")\b", re.IGNORECASE)),
 )
+# What the byte prefilter asks of triple-quoted text before parsing its file: a cue of the
+# kind content evidence cannot do without (orders, a format, tagged parts), in bytes.
+TASK_CUE = (r"\b(?:" + _ORDERS + "|" + _FORMATS + r")\b|</[A-Za-z_]").encode()
 
 _SQL = re.compile(r"^\s*(?:(?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|PRAGMA)\b(?!\s+[a-z]+\s+[a-z]+\s+[a-z])"
                   r"|(?:select\s+[\w*.,\s()]+?\s+from|insert\s+into|update\s+\w+\s+set|delete\s+from|"

@@ -29,7 +29,7 @@ from promptlint.extract.layout import Layout, Piece, Slot, standalone
 from promptlint.extract.result import FileResult
 from promptlint.extract.roles import role_from_path
 from promptlint.extract.source import LineIndex, MappedText, hole_label
-from promptlint.suppress import scan_suppressions
+from promptlint.suppress import jinja_suppressions
 from promptlint.types import Diagnostic, Segment, Template
 
 
@@ -108,7 +108,7 @@ def extract_jinja(path: str, text: str, name_patterns: tuple[str, ...] = ()) -> 
     except JinjaError as exc:
         where = mapped.line_span(exc.line)
         return FileResult(path, "jinja", diagnostics=(Diagnostic(path, f"cannot parse Jinja: {exc}", where.line),),
-                          suppressions=scan_suppressions(text))
+                          suppressions=jinja_suppressions(text))
     layout = Layout(
         path, pieces, facts.extends,
         mapped.line_span(facts.extends_line) if facts.extends_line else None, facts.blocks, facts.notes,
@@ -120,7 +120,7 @@ def extract_jinja(path: str, text: str, name_patterns: tuple[str, ...] = ()) -> 
         id=path, path=path, span=lines.span(path, 0, len(text)), kind="jinja", role=role_from_path(path),  # type: ignore[arg-type]
         segments=segments, notes=facts.notes, evidence=(found,) if found else (),
     )
-    return FileResult(path, "jinja", templates=(template,), layouts=(layout,), suppressions=scan_suppressions(text))
+    return FileResult(path, "jinja", templates=(template,), layouts=(layout,), suppressions=jinja_suppressions(text))
 
 
 def _token_positions(tokens, value: str) -> tuple[deque, deque]:

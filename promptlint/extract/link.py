@@ -229,7 +229,10 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
     # The SDK call inside a wrapper stays a request (its cap, cache and model are set
     # there); each call of the wrapper is one too, with its own prompt, marked ``via``.
     expansion = expand_wrappers(results, table.find)
-    for draft in (*(d for result in results for d in result.drafts), *expansion.drafts):
+    wrapped = {(d.path, d.span.line, d.span.column) for d in expansion.drafts}
+    for draft in (*(d for result in results for d in result.drafts
+                    if d.provider != "generic" or (d.path, d.span.line, d.span.column) not in wrapped),
+                  *expansion.drafts):
         linked = _linked_draft(draft, linker)
         if linked.provider == "langchain":
             linked = _invocation(linked)
@@ -238,7 +241,9 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
         request, found = shape(linked, book)
         requests.append(request)
         examples.extend(found)
-    candidates.spliced(results, examples)
+    # Modules read on demand (imported constants) can hold text spliced into a prompt too.
+    known = {id(r): r for r in (*results, *table.by_name.values(), *tree.loaded)}
+    candidates.spliced(list(known.values()), examples)
 
     for loaded in tree.loaded:
         all_diagnostics.extend(loaded.diagnostics)

@@ -23,7 +23,6 @@ from dataclasses import fields, is_dataclass, replace
 from promptlint.extract.python import extract_python
 from promptlint.extract.result import FileResult
 from promptlint.extract.scopes import module_name_for
-from promptlint.suppress import line_key
 from promptlint.types import Diagnostic, Span
 
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "memit", "skip"}
@@ -156,9 +155,9 @@ def _relocate(result: FileResult, where: list[tuple[int, int]]) -> FileResult:
             return memo[key]
         return obj
 
-    suppressions = {}
-    for line, codes in result.suppressions.items():
-        cell, cell_line_no = cell_line(line)
-        suppressions[line_key(cell_line_no or line, cell)] = codes
-    relocated = walk(replace(result, suppressions={}))
-    return replace(relocated, suppressions=suppressions)
+    suppressions = []
+    for directive in result.suppressions:
+        cell, cell_line_no = cell_line(directive.line)
+        suppressions.append(replace(directive, line=cell_line_no or directive.line, cell=cell))
+    relocated = walk(replace(result, suppressions=()))
+    return replace(relocated, suppressions=tuple(suppressions))

@@ -21,7 +21,7 @@ from promptlint.extract.result import FileResult
 from promptlint.extract.sections import split_sections
 from promptlint.extract.source import LineIndex, MappedText, text_segments
 from promptlint.extract.yaml_prompts import YamlWalker, _message, compose_documents
-from promptlint.suppress import scan_suppressions
+from promptlint.suppress import prompty_suppressions
 from promptlint.types import Diagnostic, Evidence, Span, Template
 
 _OPEN = re.compile(r"\A[ \t\r\n]*---[ \t]*(?:\r\n|\r|\n)")
@@ -43,7 +43,7 @@ def extract_prompty(path: str, text: str) -> FileResult:
         closed = _CLOSE.search(text, opened.end())
         if closed is None:
             diagnostics.append(Diagnostic(path, "cannot parse prompty: front matter has no closing `---`"))
-            return FileResult(path, "yaml", diagnostics=tuple(diagnostics), suppressions=scan_suppressions(text))
+            return FileResult(path, "yaml", diagnostics=tuple(diagnostics), suppressions=prompty_suppressions(text))
         walker.base = opened.end()
         documents = compose_documents(path, text[opened.end() : closed.start()], lines, diagnostics, opened.end())
         if documents and isinstance(documents[0], yaml.MappingNode):
@@ -76,7 +76,7 @@ def extract_prompty(path: str, text: str) -> FileResult:
     walker.examples += pair_examples(f"{path}::messages", turns)
     if messages:
         walker.add_request(mapped.whole, "", messages, settings, always=True)
-    return walker.result(diagnostics, scan_suppressions(text))
+    return walker.result(diagnostics, prompty_suppressions(text))
 
 
 def _notes_within(notes: tuple[str, ...], span: Span) -> tuple[str, ...]:

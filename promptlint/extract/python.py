@@ -13,15 +13,16 @@ from dataclasses import dataclass, replace
 
 import ast
 
-from promptlint.extract import langchain, sinks, summaries
+from promptlint.extract import frameworks, langchain, sinks, summaries
 from promptlint.extract import values as v
+from promptlint.extract.evidence import not_prose, reads_like_prose
 from promptlint.extract.pyparse import parse_python
 from promptlint.extract.resolve import Resolver, SourcePositions
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft, WrapperDraft
 from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, Scope, callee_chain, dotted, module_name_for, pos_of
 from promptlint.globs import match_name
 from promptlint.loops import FileLoops
-from promptlint.suppress import scan_suppressions
+from promptlint.suppress import python_suppressions
 from promptlint.types import Diagnostic, Segment, Span
 
 @dataclass(frozen=True)
@@ -36,11 +37,31 @@ class Api:
 def classify_call(chain: tuple[str, ...], index: ModuleIndex) -> Api | None:
     """Which LLM API a callee chain names, if any (by the sink registry)."""
     found = sinks.match(chain, index)
-    if found is None:
-        return None
-    sink, tail = found
+    return None if found is None else api_of_sink(*found)
+
+
+def api_of_sink(sink: sinks.Sink, tail: tuple[str, ...]) -> Api:
     return Api(sink.provider, sink.api(tail) if not sink.batch else "messages.batches.create", sink.batch,
                sink.stream(tail), sink.positional)
+
+
+def _request_sink(site: CallSite, index: ModuleIndex, module: str) -> tuple[sinks.Sink, tuple[str, ...]] | None:
+    """The registry entry this call is made with: the first whose tail it has and whose
+    client evidence holds (a ``Groq()`` client's ``chat.completions.create`` is Groq's).
+    A package of the project named like an SDK (``agents/`` beside ``from agents.agent
+    import Agent``) is not the SDK, and a framework's constructor is one when it is given
+    what the framework reads (``instructions=``, ``model=``): ``Agent(name=, system=)`` is
+    the project's own class."""
+    own = module.split(".", 1)[0]
+    for sink, tail in sinks.candidates(site.chain, index):
+        if own in sink.packages:
+            continue
+        if sink.function and sink.shape == "agent" and not site.node.args and not any(
+                k.arg in (*sink.text, *sink.model) for k in site.node.keywords):
+            continue
+        if _is_client(sink, site, index):
+            return sink, tail
+    return None
 
 
 _PARTIALS = ("partial", "functools.partial")
@@ -67,6 +88,22 @@ def _bound_sdk_call(site: CallSite, index: ModuleIndex) -> CallSite | None:
     return CallSite(call, chain, site.scope, site.pos, site.loop, site.awaited)
 
 
+def _bound_call(site: CallSite, sink: sinks.Sink) -> CallSite:
+    """A call on an object built with the request's settings (``GenerativeModel("gemini-..",
+    system_instruction=..).generate_content(q)``): the constructor's arguments first."""
+    if not sink.bound:
+        return site
+    built = sinks.binding_node(_client_receiver(site.node.func) or site.node.func.value, site.scope) \
+        if isinstance(site.node.func, ast.Attribute) else None
+    if not isinstance(built, ast.Call) or (dotted(built.func) or "").rsplit(".", 1)[-1] not in sink.bound:
+        return site
+    named = [ast.keyword(arg=name, value=arg) for name, arg in zip(sink.bound_positional, built.args)]
+    call = ast.Call(func=site.node.func, args=site.node.args, keywords=[*named, *built.keywords, *site.node.keywords])
+    ast.copy_location(call, site.node)
+    call.end_lineno, call.end_col_offset = site.node.end_lineno, site.node.end_col_offset
+    return CallSite(call, site.chain, site.scope, site.pos, site.loop, site.awaited)
+
+
 def _api_of(site: CallSite, index: ModuleIndex) -> tuple[str, str]:
     api = classify_call(site.chain, index)
     return (api.provider, api.api) if api is not None else ("", "")
@@ -87,8 +124,8 @@ def _client_receiver(func: ast.expr) -> ast.expr | None:
     return node if node is not func else None
 
 
-_API_NAMES = frozenset({"beta", "messages", "batches", "chat", "completions", "responses", "create", "stream",
-                        "parse"})
+_API_NAMES = frozenset({"beta", *(name for sink in sinks.SINKS if not sink.function for part in sink.tail
+                                  for name in part)})
 
 
 def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module: str | None = None) -> FileResult:
@@ -124,22 +161,48 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
     wrappers: list[WrapperDraft] = []
     counters: dict[tuple[str, str], int] = {}
     sent: set[int] = set()
+    signatures = frameworks.dspy_signatures(tree, index, resolver) if "dspy" in _imported(index) else {}
+    dspy_lm = frameworks.dspy_lm(tree, index, resolver) if signatures or "dspy" in _imported(index) else ()
+    definitions.extend(NamedValue(name, text, True, text.span) for name, text in signatures.items())
+    # Calls named like a registry entry's method (``chat``, ``Agent``, ``PromptBuilder``, or
+    # imported under another name) stay among the other calls too: an in-house function
+    # of the same name is a wrapper when no SDK client is behind it.
+    named = sinks.METHODS | frameworks.CALLEES
+    extra = [s for s in index.other_calls if s.chain[-1] in named or (
+        len(s.chain) == 1 and s.chain[0] in index.imports and index.imports[s.chain[0]].name in sinks.METHODS)]
     made: list[tuple[CallSite, list[RequestDraft]]] = []
-    for site in index.calls:
-        sink = sinks.match(site.chain, index)
+    for site in sorted([*index.calls, *extra], key=lambda s: s.pos) if extra else index.calls:
         found: list[RequestDraft] = []
-        if sink is not None:
-            if _is_client(sink[0], site, index):
-                found = _drafts_for(site, classify_call(site.chain, index), resolver, counters, path,  # type: ignore[arg-type]
-                                    wrappers, sink[0].text)
+        if sinks.match(site.chain, index) is not None:
+            chosen = _request_sink(site, index, module)
+            if chosen is not None:
+                found = _drafts_for(_bound_call(site, chosen[0]), api_of_sink(*chosen), resolver, counters, path,
+                                    wrappers, chosen[0].text, chosen[0])
+                if chosen[0].name == "dspy":
+                    found = [_dspy_request(d, site, signatures, dspy_lm) for d in found]
+                elif chosen[0].name == "pydantic-ai":
+                    found = [_decorated_prompts(d, site, index, resolver) for d in found]
         elif site.chain[-1] in langchain.INVOKE_METHODS:
             found = _invocation(site, resolver, counters, path)
+        elif site.chain[-1] in frameworks.CALLEES and frameworks.definition_for(site, index) is not None:
+            definitions.extend(_framework_definition(site, resolver))
         elif site.chain[-1] in langchain.PROMPT_CALLS:
             definitions.extend(_definition(site, resolver))
         if found:
             sent.add(id(site.node))
             made.append((site, found))
-    for site in index.other_calls:
+    unsent = [s for s in index.calls if id(s.node) not in sent]  # ``complete(...)`` bound with partial
+    for site in [*index.other_calls, *unsent]:
+        if id(site.node) in sent:
+            continue
+        if site.chain[-1] not in sinks.METHODS and _prose_with_model(site, resolver):  # not an SDK shape (a mock)
+            # (still a wrapper call record: when the callee is an in-house wrapper, the
+            # linker keeps the wrapper's request, which knows the SDK, instead of this one)
+            found = _drafts_for(site, Api("generic", ".".join(site.chain[-2:])), resolver, counters, path,
+                                wrappers, sinks.GENERIC.text, sinks.GENERIC)
+            if found:
+                made.append((site, found))
+            continue
         bound = _bound_sdk_call(site, index)
         if bound is not None:
             found = _drafts_for(bound, classify_call(bound.chain, index), resolver, counters, path,  # type: ignore[arg-type]
@@ -155,9 +218,9 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
     reexports = tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
     return FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
-        suppressions=scan_suppressions(text), reexports=reexports, definitions=tuple(definitions),
+        suppressions=python_suppressions(text), reexports=reexports, definitions=tuple(definitions),
         calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path), functions=loops.function_facts(),
-        bindings=tuple(bindings), wrappers=tuple(wrappers), wrapper_calls=tuple(summaries.call_records(index, resolver)),
+        bindings=tuple(bindings), wrappers=tuple(wrappers), wrapper_calls=tuple(summaries.call_records(index, resolver, sent)),
         diagnostics=tuple(resolver.over_budget.values()),  # last: the call records resolve values too
     )
 
@@ -169,6 +232,68 @@ def _definition(site: CallSite, resolver: Resolver) -> list[NamedValue]:
         return []
     value = resolver.value(site.node, site.scope, site.pos)
     if not _has_text(value) or langchain.tagged(value, "model") or langchain.tagged(value, "chain"):
+        return []
+    base = langchain.definition_id(resolver, site.node, site.scope, site.chain[-1])
+    return [NamedValue(base.split("::", 1)[1], value, True, resolver.span(site.node))]
+
+
+def _imported(index: ModuleIndex) -> set[str]:
+    return {imp.module.split(".")[0] for imp in index.imports.values()}
+
+
+def _dspy_request(draft: RequestDraft, site: CallSite, signatures: dict, lm: tuple) -> RequestDraft:
+    """A DSPy module call: its signature's text when it is a class of the module (an inline
+    ``"question -> answer"`` holds no prose), on the module's LM."""
+    arg = site.node.args[0] if site.node.args else next(
+        (k.value for k in site.node.keywords if k.arg == "signature"), None)
+    params = [(k, val) for k, val in draft.params if k != "signature"]
+    if isinstance(arg, ast.Name) and arg.id in signatures:
+        params.insert(0, ("signature", signatures[arg.id]))
+    params.extend(item for item in lm if draft.param(item[0]) is None)
+    return replace(draft, params=tuple(params))
+
+
+_PROMPT_DECORATORS = ("system_prompt", "instructions")
+
+
+def _prose_with_model(site: CallSite, resolver: Resolver) -> bool:
+    """An unknown callee given ``model=`` and, in a system-prompt keyword, prose (see
+    :data:`sinks.GENERIC`)."""
+    keywords = {k.arg: k.value for k in site.node.keywords if k.arg}
+    if "model" not in keywords or site.chain[-1] in frameworks.CALLEES:
+        return False
+    for slot in sinks.GENERIC.text:
+        if slot in keywords:
+            value = resolver.value(keywords[slot], site.scope, site.pos)
+            if isinstance(value, v.Str) and reads_like_prose(value.text) and not not_prose(value.text):
+                return True
+    return False
+
+
+def _decorated_prompts(draft: RequestDraft, site: CallSite, index: ModuleIndex, resolver: Resolver) -> RequestDraft:
+    """pydantic-ai's ``@agent.system_prompt`` (and ``@agent.instructions``) functions of the
+    module: what each returns is sent with the agent's own prompt."""
+    names = [name for name, events in site.scope.events.items()
+             if any(e.kind == "assign" and e.node is site.node for e in events)]
+    if not names:
+        return draft
+    extra = []
+    for scope in index.scopes:
+        if scope.kind != "function" or not any(d in (f"{names[0]}.{k}" for k in _PROMPT_DECORATORS)
+                                                for d in scope.decorators):
+            continue
+        for i, node in enumerate(scope.returns, 1):
+            value = resolver.value(node, scope, pos_of(node))
+            if isinstance(value, v.Str):
+                extra.append(("decorated", v.stamp(value, resolver.return_id(scope, i))))
+    return replace(draft, params=(*draft.params, *extra)) if extra else draft
+
+
+def _framework_definition(site: CallSite, resolver: Resolver) -> list[NamedValue]:
+    """A framework's prompt object (:mod:`frameworks`): a template where it is built."""
+    definition = frameworks.definition_for(site, resolver.index)
+    value = frameworks.template_value(definition, site, resolver) if definition is not None else None
+    if value is None or not _has_text(value):
         return []
     base = langchain.definition_id(resolver, site.node, site.scope, site.chain[-1])
     return [NamedValue(base.split("::", 1)[1], value, True, resolver.span(site.node))]
@@ -367,14 +492,15 @@ def _value_span(value: v.Value) -> Span | None:
 
 
 def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, path: str,
-                wrappers: list | None = None, text_slots: tuple[str, ...] = ()) -> list[RequestDraft]:
+                wrappers: list | None = None, text_slots: tuple[str, ...] = (),
+                sink: sinks.Sink | None = None) -> list[RequestDraft]:
     node = site.node
     scope = site.scope
     function = scope.qualname or "<module>"
     key = (function, api.api)
     counters[key] = counters.get(key, 0) + 1
     request_id = f"{path}::{function}::{api.api}#{counters[key]}"
-    symbolic, spans, kwargs_open = _call_params(node, site, api, resolver)
+    symbolic, spans, kwargs_open = _call_params(node, site, api, resolver, sink.decoded if sink else ())
     params = [(k, resolver.with_defaults(val)) for k, val in symbolic]
     common = dict(
         path=path, span=resolver.span(node), function=None if function == "<module>" else function,
@@ -393,7 +519,7 @@ def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, pa
     return [draft]
 
 
-def _call_params(node: ast.Call, site: CallSite, api: Api, resolver: Resolver):
+def _call_params(node: ast.Call, site: CallSite, api: Api, resolver: Resolver, decoded: tuple[str, ...] = ()):
     params: list[tuple[str, v.Value]] = []
     spans: list[tuple[str, Span]] = []
     kwargs_open: str | None = None
@@ -402,7 +528,10 @@ def _call_params(node: ast.Call, site: CallSite, api: Api, resolver: Resolver):
         spans.append((name, resolver.span(arg)))
     for keyword in node.keywords:
         if keyword.arg is not None:
-            params.append((keyword.arg, resolver.value(keyword.value, site.scope, site.pos)))
+            arg = keyword.value
+            if keyword.arg in decoded:
+                arg = _json_body(arg, site, resolver)
+            params.append((keyword.arg, resolver.value(arg, site.scope, site.pos)))
             spans.append((keyword.arg, resolver.span(keyword)))
             continue
         value = resolver.value(keyword.value, site.scope, site.pos)
@@ -418,6 +547,18 @@ def _call_params(node: ast.Call, site: CallSite, api: Api, resolver: Resolver):
         else:
             kwargs_open = f"**{resolver.expr_text(keyword.value)} cannot be resolved"
     return params, spans, kwargs_open
+
+
+def _json_body(node: ast.expr, site: CallSite, resolver: Resolver) -> ast.expr:
+    """``body=json.dumps({...})`` (or a name bound to it): the mapping it encodes."""
+    for _ in range(2):
+        if isinstance(node, ast.Call) and dotted(node.func) in ("json.dumps", "dumps") and node.args:
+            return node.args[0]
+        bound = sinks.binding_node(node, site.scope) if isinstance(node, ast.Name) else None
+        if bound is None:
+            break
+        node = bound
+    return node
 
 
 def _batch_drafts(request_id: str, params: dict, site: CallSite, resolver: Resolver, common: dict) -> list[RequestDraft]:

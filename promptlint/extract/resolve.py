@@ -286,7 +286,8 @@ class Resolver:
         if isinstance(func, ast.Attribute):
             method = func.attr
             if method in ("format", "format_map", "join", "render", "read_text", "read", "open", "get_template",
-                          "replace", "substitute", "safe_substitute", *_TEXT_METHODS):
+                          "replace", "substitute", "safe_substitute", "joinpath", "read_bytes", "decode",
+                          *_TEXT_METHODS):
                 receiver = self.value(func.value, scope, pos, depth)
                 got = self._method_call(method, receiver, node, args, kwargs, scope, pos, depth, span)
                 if got is not None:
@@ -317,6 +318,9 @@ class Resolver:
             source = self.value(args[0], scope, pos, depth)
             if isinstance(source, v.FileLink) and source.how == "read":
                 return replace(source, how="yaml", span=span)  # a YAML prompt file, read as data
+        package_file = self._package_file(name, args, scope, pos, depth, span)
+        if package_file is not None:
+            return package_file
         if name in ("open", "io.open") and args:
             target = self._path_value(args[0], scope, pos, depth)
             return target if isinstance(target, v.FileLink) else v.Unknown("open()", self.expr_text(node), "dynamic", span)
@@ -372,13 +376,39 @@ class Resolver:
             positional = tuple(self.interpolated(a, scope, pos, depth) for a in args)
             kw = tuple((k, self.interpolated(e, scope, pos, depth)) for k, e in kwargs.items())
             return apply("substitute", (receiver, *positional), kw, span=span, expr=expr)
-        if method in ("render", "read_text", "read", "open") and isinstance(receiver, v.FileLink):
+        if method in ("render", "read_text", "read", "open", "read_bytes", "decode") and isinstance(receiver, v.FileLink):
             return replace(receiver, how="jinja" if method == "render" else receiver.how, span=span)
+        if method == "joinpath" and isinstance(receiver, v.FileLink) and receiver.how == "read" and args:
+            parts = [self.value(a, scope, pos, depth) for a in args]
+            if all(isinstance(p, v.Str) and not p.has_holes for p in parts):
+                joined = v.Str((Segment("/".join(p.text for p in parts)),), span)  # type: ignore[union-attr]
+                return _join_path(receiver, joined, span, expr)
         if method == "get_template" and args:
             target = self.value(args[0], scope, pos, depth)
             if isinstance(target, v.Str) and not target.has_holes:
                 return v.FileLink(target.text, "jinja", span, base=_loader_root(receiver))
         return None
+
+    def _package_file(self, name, args, scope, pos, depth, span) -> v.Value | None:
+        """A file shipped in a package: ``importlib.resources.files("app")`` (then ``/`` or
+        ``.joinpath``), ``resources.read_text("app.prompts", "x.md")``, ``pkgutil.get_data("app",
+        "prompts/x.txt")``. The package is a folder of the tree; one promptlint cannot name
+        (``files(__package__)``) is the code's own folder."""
+        last = (name or "").rsplit(".", 1)[-1]
+        head = (name or "").split(".", 1)[0]
+        imp = self.index.imports.get(head)
+        source = imp.module if imp is not None else head
+        if last not in ("files", "read_text", "get_data", "open_text") or not args \
+                or not (source.startswith(("importlib", "pkgutil")) or head in ("importlib", "pkgutil")):
+            return None
+        package = self.value(args[0], scope, pos, depth)
+        folder = package.text.replace(".", "/") if isinstance(package, v.Str) and not package.has_holes else ""
+        if last == "files":
+            return v.FileLink(folder, "read", span)
+        inner = self.value(args[1], scope, pos, depth) if len(args) > 1 else None
+        if not (isinstance(inner, v.Str) and not inner.has_holes):
+            return None
+        return _join_path(v.FileLink(folder, "read", span), inner, span, self.expr_text(args[1]))
 
     def _loader_value(self, kind, node, args, kwargs, scope, pos, depth, span) -> v.Value:
         """A Jinja loader's search path, kept so ``env.get_template("x.j2")`` finds x.j2 under it."""

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from promptlint.extract.layout import Layout
 from promptlint.extract.values import FileLink, Value
-from promptlint.types import AgentRun, CallEdge, Diagnostic, Example, FunctionFacts, Loop, Request, Span, Template
+from promptlint.types import (AgentRun, CallEdge, Diagnostic, Example, FunctionFacts, Loop, Request, Span, Suppression,
+                              Template)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class FileResult:
     requests: tuple[Request, ...] = ()  # complete requests (YAML files with a model)
     examples: tuple[Example, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
-    suppressions: dict[int, frozenset[str] | None] = field(default_factory=dict)
+    suppressions: tuple[Suppression, ...] = ()
     layouts: tuple[Layout, ...] = ()  # Jinja structure, composed across files by the linker
     links: tuple[FileLink, ...] = ()  # files this file names as prompts (promptfoo ``file://``)
     definitions: tuple[NamedValue, ...] = ()  # prompt objects built at call sites (LangChain)

@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import replace
 
+from promptlint.extract import sinks
 from promptlint.extract import values as v
 from promptlint.extract.fewshot import ANSWER_KEYS, Turn, label_of, pair_examples
 from promptlint.extract.result import RequestDraft
@@ -342,14 +343,87 @@ def describe(value: v.Value, where: str) -> str:
         return f"{where}: `{value.value!r}` where text was expected"
     if isinstance(value, v.Seq):
         return f"{where}: a list or set where {'a message' if where.endswith(']') else 'text'} was expected"
-    return f"{where}: a mapping where text was expected"
+    if isinstance(value, v.Map):
+        return f"{where}: a mapping where text was expected"
+    what = {v.Str: "text", v.Deferred: "an expression"}.get(type(value), "a value")
+    return f"{where}: {what} of a shape promptlint cannot read there"
+
+
+def lookup(draft: RequestDraft, path: str) -> v.Value | None:
+    """A parameter, or a key inside one: ``config.max_output_tokens``, ``body.messages``."""
+    head, *rest = path.split(".")
+    value = draft.param(head)
+    for key in rest:
+        value = value.get(key) if isinstance(value, v.Map) else None
+    return value
+
+
+def _first(draft: RequestDraft, paths: tuple[str, ...]) -> tuple[str | None, v.Value | None]:
+    for path in paths:
+        value = lookup(draft, path)
+        if value is not None:
+            return path, value
+    return None, None
+
+
+def _gemini_contents(s: "Shaper", value: v.Value | None, where: str) -> None:
+    """``contents``: a string, a list of strings and parts, or ``{"role", "parts"}`` turns."""
+    if isinstance(value, v.Seq) and any(isinstance(i, v.Map) and i.get("parts") is not None for i in value.items):
+        for i, item in enumerate(value.items):
+            if isinstance(item, v.Map):
+                role = "assistant" if text_of(item.get("role")) == "model" else "user"
+                s.blocks(item.get("parts") or v.Unknown("parts", "parts"), "messages", role, f"{where}[{i}].parts", i)
+            else:
+                s.text(item, "messages", "user", f"{where}[{i}]", message=i)
+    elif isinstance(value, v.Seq):
+        s.blocks(value, "messages", "user", where, 0)
+    elif value is not None:
+        s.text(value, "messages", "user", where, message=0)
+
+
+def _shape_registered(s: "Shaper", kind: str, draft: RequestDraft) -> None:
+    """The shapes of the providers beyond Anthropic and OpenAI (see :mod:`sinks`)."""
+    at = lambda path: lookup(draft, path)  # noqa: E731
+    if kind == "gemini":
+        system = at("config.system_instruction") or at("system_instruction")
+        if system is not None:
+            s.blocks(system, "system", "system", "system_instruction")
+        _gemini_contents(s, at("contents"), "contents")
+    elif kind == "bedrock.converse":
+        if at("system") is not None:
+            s.blocks(at("system"), "system", "system", "system")  # type: ignore[arg-type]
+        s.messages(at("messages"))
+    elif kind == "bedrock.invoke":
+        if at("body.system") is not None:
+            s.blocks(at("body.system"), "system", "system", "body.system")  # type: ignore[arg-type]
+        if at("body.messages") is not None:
+            s.messages(at("body.messages"), "body.messages")
+        else:
+            s.text(at("body.prompt") or at("body.inputText") or at("body"), "messages", "user", "body.prompt")
+    elif kind in ("cohere", "ollama"):
+        s.text(at("preamble") or at("system"), "system", "system", "system", content=False)
+        s.text(at("message") or at("prompt"), "messages", "user", "prompt", content=False)
+        s.messages(at("messages"))
+    elif kind == "agent":  # a framework's agent: its instructions are the system prompt of every run
+        slots = registered.text if (registered := sinks.sink_of(draft.provider, draft.api)) else ()
+        for i, (key, value) in enumerate(draft.params):
+            if key in slots or key == "decorated":
+                s.blocks(value, "system", "system", key if key != "decorated" else f"decorated[{i}]")
+    else:  # an OpenAI-compatible chat
+        s.tools(at("tools"))
+        s.messages(at("messages"))
 
 
 def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Example]]:
     s = Shaper(draft, book)
     p = draft.param
     max_param = None
-    if draft.provider == "anthropic":
+    registered = sinks.sink_of(draft.provider, draft.api)
+    if registered is not None and registered.shape:
+        _shape_registered(s, registered.shape, draft)
+        max_param, _ = _first(draft, registered.cap)
+        max_param = max_param or (registered.cap[0] if registered.cap else None)
+    elif draft.provider == "anthropic":
         s.tools(p("tools"))
         system = p("system")
         if system is not None:
@@ -378,13 +452,15 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         s.unresolved.append(reason)
         s.parts.append(Part("messages", "unknown", None, unresolved=reason, span=draft.span))
 
-    max_value = p(max_param) if max_param else None
-    model_value = p("model")
+    max_value = lookup(draft, max_param) if max_param else None
+    model_value = _first(draft, registered.model)[1] if registered is not None and registered.shape else p("model")
+    cap_span = draft.param_span(max_param) or getattr(max_value, "span", None) if max_param else None
+    max_param = max_param.rsplit(".", 1)[-1] if max_param else None
     request = Request(
         id=draft.id, path=draft.path, span=draft.span, provider=draft.provider, api=draft.api,
         function=draft.function, model=text_of(model_value), model_span=getattr(model_value, "span", None),
         max_tokens=int_of(max_value), max_tokens_param=max_param if max_value is not None else None,
-        max_tokens_span=draft.param_span(max_param) if max_value is not None and max_param else None,
+        max_tokens_span=cap_span if max_value is not None else None,
         max_tokens_dynamic=max_value is not None and int_of(max_value) is None,
         parts=tuple(s.parts), auto_cache=cache_mark(p("cache_control")) if draft.provider != "openai" else None,
         cache_mode=s.cache_mode,

@@ -12,7 +12,9 @@ here (and, when its parameters are shaped differently, a shape in
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from promptlint.extract.scopes import ModuleIndex, Scope, dotted
 
@@ -36,6 +38,17 @@ class Sink:
     function: bool = False  # a module function (``litellm.completion``), not a client method
     batch: bool = False
     api_prefix: str = ""  # ``messages.batches.``: what the api name is, before the method
+    shape: str = ""  # how :mod:`shapes` reads the arguments ("" -> by provider and api, as before)
+    strict: bool = False  # a one-word method (``chat``, ``converse``): the SDK must be imported here
+    bound: tuple[str, ...] = ()  # constructors whose arguments the call inherits (``GenerativeModel(...)``)
+    bound_positional: tuple[str, ...] = ()  # parameter names of those constructors' positional arguments
+    decoded: tuple[str, ...] = ()  # parameters sent as ``json.dumps({...})``: read as the mapping
+    local: bool = False  # a server on the user's machine: counted, priced at $0
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """Names a file using this sink must contain (for the prefilter): its methods."""
+        return tuple(sorted(self.tail[-1]))
 
     def api(self, chain: tuple[str, ...]) -> str:
         method = chain[-1]
@@ -55,6 +68,11 @@ def _tail(*parts: str) -> tuple[frozenset[str], ...]:
 _ANTHROPIC = dict(packages=("anthropic",), clients=("Anthropic", "AsyncAnthropic", "AnthropicBedrock",
                                                     "AsyncAnthropicBedrock", "AnthropicVertex", "AsyncAnthropicVertex"))
 _OPENAI = dict(packages=("openai",), clients=("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI"))
+# Hosted APIs whose clients copy OpenAI's chat completions (priced by their model id).
+_COMPATIBLE = (("groq", "groq", ("Groq", "AsyncGroq")), ("together", "together", ("Together", "AsyncTogether")),
+               ("fireworks", "fireworks", ("Fireworks", "AsyncFireworks")),
+               ("cerebras", "cerebras", ("Cerebras", "AsyncCerebras")))
+_CHAT_SIGNATURE = ("model", "messages", "max_tokens", "max_completion_tokens", "tools")
 
 SINKS: tuple[Sink, ...] = (
     Sink("anthropic.batches", "anthropic", _tail("messages", "batches", "create"), text=("requests",),
@@ -70,26 +88,107 @@ SINKS: tuple[Sink, ...] = (
          signature=("model", "prompt"), **_OPENAI),
     Sink("litellm", "litellm", _tail("completion|acompletion"), text=("messages",), positional=("model", "messages"),
          cache=("cache_control",), packages=("litellm",), function=True),
+    *(Sink(f"{name}.chat", name, _tail("chat", "completions", "create"), text=("messages",),
+           cap=("max_completion_tokens", "max_tokens"), signature=_CHAT_SIGNATURE, packages=(package,), clients=clients,
+           shape="openai.chat")
+      for name, package, clients in _COMPATIBLE),
+    # Google GenAI: ``client.models.generate_content(model=, contents=, config=GenerateContentConfig(...))``
+    Sink("google.genai", "google", _tail("models", "generate_content|generate_content_stream"),
+         text=("contents", "config.system_instruction"), cap=("config.max_output_tokens",),
+         signature=("model", "contents", "config"), packages=("google",), clients=("Client",), shape="gemini"),
+    # google-generativeai: ``GenerativeModel("gemini-..", system_instruction=..).generate_content(prompt)``
+    Sink("google.generativeai", "google", _tail("generate_content"), text=("contents", "system_instruction"),
+         cap=("generation_config.max_output_tokens",), positional=("contents",), packages=("google",),
+         clients=("GenerativeModel",), bound=("GenerativeModel",), bound_positional=("model",),
+         model=("model", "model_name"), strict=True, shape="gemini"),
+    # AWS Bedrock runtime: ``boto3.client("bedrock-runtime").converse(modelId=, messages=, system=, inferenceConfig=)``
+    Sink("bedrock.converse", "bedrock", _tail("converse|converse_stream"), text=("system", "messages"),
+         model=("modelId",), cap=("inferenceConfig.maxTokens",), signature=("modelId", "messages", "system"),
+         packages=("boto3", "aioboto3"), strict=True, shape="bedrock.converse"),
+    Sink("bedrock.invoke", "bedrock", _tail("invoke_model|invoke_model_with_response_stream"),
+         text=("body.system", "body.messages", "body.prompt"), model=("modelId",),
+         cap=("body.max_tokens", "body.max_gen_len", "body.maxTokenCount"), signature=("modelId", "body"),
+         packages=("boto3", "aioboto3"), strict=True, decoded=("body",), shape="bedrock.invoke"),
+    # Mistral: ``Mistral(api_key=..).chat.complete(model=, messages=, max_tokens=)``
+    Sink("mistral.chat", "mistral", _tail("chat|agents", "complete|complete_async|stream|stream_async"),
+         text=("messages",), signature=("model", "messages", "max_tokens"), packages=("mistralai",),
+         clients=("Mistral",), shape="openai.chat"),
+    # Cohere: v2 ``ClientV2().chat(model=, messages=)``, v1 ``Client().chat(message=, preamble=)``
+    Sink("cohere.chat", "cohere", _tail("chat|chat_stream"), text=("preamble", "messages", "message"),
+         signature=("model", "messages", "message", "preamble", "max_tokens"), packages=("cohere",),
+         clients=("Client", "ClientV2", "AsyncClient", "AsyncClientV2"), strict=True, shape="cohere"),
+    # Ollama: ``ollama.chat(model=, messages=)``, ``ollama.generate(model=, prompt=, system=)``, or a Client
+    Sink("ollama", "ollama", _tail("chat|generate"), text=("messages", "prompt", "system"),
+         cap=("options.num_predict",), signature=("model", "messages", "prompt"), packages=("ollama",),
+         clients=("Client", "AsyncClient"), strict=True, local=True, shape="ollama"),
+    # Agent frameworks: the definition is the request (its instructions are sent on every run).
+    # OpenAI Agents SDK: ``Agent(name=, instructions=, model=, model_settings=ModelSettings(max_tokens=))``
+    Sink("openai-agents", "openai-agents", _tail("Agent"), text=("instructions",), packages=("agents",),
+         cap=("model_settings.max_tokens",), function=True, shape="agent"),
+    # pydantic-ai: ``Agent("anthropic:claude-..", system_prompt=, instructions=, model_settings={"max_tokens": })``
+    Sink("pydantic-ai", "pydantic-ai", _tail("Agent"), text=("system_prompt", "instructions"), positional=("model",),
+         packages=("pydantic_ai",), cap=("model_settings.max_tokens",), function=True, shape="agent"),
+    # Claude Agent SDK (and the older Claude Code SDK): ``ClaudeAgentOptions(system_prompt=, model=)``
+    Sink("claude-agent-sdk", "claude-agent-sdk", _tail("ClaudeAgentOptions|ClaudeCodeOptions"),
+         text=("system_prompt", "append_system_prompt"), packages=("claude_agent_sdk", "claude_code_sdk"),
+         cap=(), function=True, shape="agent"),
+    # DSPy: ``dspy.Predict(Signature)`` / ``ChainOfThought``, on the module's ``dspy.LM(...)``
+    # (the signature's text and the LM's settings are put in by :mod:`frameworks`)
+    Sink("dspy", "dspy", _tail("Predict|ChainOfThought|ReAct|ProgramOfThought"), text=("signature",),
+         positional=("signature",), packages=("dspy",), function=True, shape="agent"),
 )
 
+# Any other callee given ``model=`` and a system prompt in prose (an in-house client, an SDK
+# not in the registry): ``LLM(model="gpt-4o", system="You are ...")``. The prose is required:
+# ``ToolResult(system="ok")`` carries none. Matched by :func:`generic_call`, never by a tail.
+GENERIC = Sink("model-with-prose", "generic", _tail("<any callee>"), text=("system", "system_prompt", "instructions"),
+               cap=("max_tokens", "max_output_tokens", "max_completion_tokens"), function=True, shape="agent")
+
 TEXT_SLOTS = frozenset(slot for sink in SINKS for slot in sink.text)
+_PACKAGES = frozenset(p for sink in SINKS for p in sink.packages)
+METHODS = frozenset(name for sink in SINKS for name in sink.tail[-1])  # the calls extraction indexes
 
 
 def match(chain: tuple[str, ...], index: ModuleIndex) -> tuple[Sink, tuple[str, ...]] | None:
     """The sink a callee chain names, with the chain as the sink reads it (response
     wrappers dropped, an imported function under its own name), if any."""
+    return next(iter(candidates(chain, index)), None)
+
+
+def candidates(chain: tuple[str, ...], index: ModuleIndex) -> list[tuple[Sink, tuple[str, ...]]]:
+    """Every sink a callee chain may name, in registry order: several SDKs share a shape
+    (``chat.completions.create``), and client evidence decides which one a call is."""
     tail = tuple(p for p in chain if p not in WRAPPERS)
     if not tail:
-        return None
+        return []
+    out = []
     for sink in SINKS:
         if sink.function:
             found = _function_call(sink, tail, index)
             if found is not None:
-                return sink, found
+                out.append((sink, found))
             continue
         n = len(sink.tail)
         if len(tail) >= n and all(tail[len(tail) - n + i] in choices for i, choices in enumerate(sink.tail)):
-            return sink, tail
+            if len(tail) == n == 1:  # a bare ``chat(...)``: only when imported from the SDK
+                found = _function_call(sink, tail, index)
+                if found is not None:
+                    out.append((sink, found))
+                continue
+            out.append((sink, tail))
+    return out
+
+
+def sink_of(provider: str, api: str) -> Sink | None:
+    """The registry entry a request of ``provider``'s ``api`` was made with."""
+    if provider == GENERIC.provider:
+        return GENERIC
+    names = tuple(p for p in api.split(".") if p != "beta")
+    for sink in SINKS:
+        n = len(sink.tail)
+        if sink.provider == provider and len(names) >= n \
+                and all(names[len(names) - n + i] in choices for i, choices in enumerate(sink.tail)):
+            return sink
     return None
 
 
@@ -136,14 +235,21 @@ def client_evidence(sink: Sink, receiver: ast.expr | None, scope: Scope, index: 
         names = {n.rsplit(".", 1)[-1] for n in built}
         if names & _MOCKS:
             return False
-        if names & set(sink.clients) or any(_from_package(n, sink, index) for n in built):
+        made = [m for n in built if (m := _made_by(n, sink, index)) is not None]
+        if any(made):
             return True
+        if made or any(n[:1].isupper() for n in names):
+            return False  # another SDK's client (``cohere.Client()`` is not Ollama's), an ORM manager
         if any(n[:1].isupper() for n in names):
             return False  # made by another class: Twilio's Client(), an ORM manager
-    if _annotated(receiver, scope, sink):
-        return True
+    typed = _annotated(receiver, scope, sink)
+    if typed is not None:
+        return typed  # ``client: Anthropic`` is one; ``report: Report`` is not
+    imported = any(imp.module.split(".")[0] in sink.packages for imp in index.imports.values())
+    if sink.strict:
+        return imported
     given = set(keywords)
-    if given & set(sink.signature) and any(imp.module.split(".")[0] in sink.packages for imp in index.imports.values()):
+    if given & set(sink.signature) and imported:
         return True
     return len(given & set(sink.signature)) >= 2 or ("model" in given and bool(given & _LLM_KEYWORDS))
 
@@ -153,10 +259,18 @@ _LLM_KEYWORDS = frozenset({"messages", "max_tokens", "max_completion_tokens", "m
                            "prompt", "input", "instructions", "temperature", "tools", "stream"})
 
 
-def _from_package(name: str, sink: Sink, index: ModuleIndex) -> bool:
+def _made_by(name: str, sink: Sink, index: ModuleIndex) -> bool | None:
+    """Whether a constructor call ``name(...)`` builds this sink's client: decided by the
+    package it is imported from when that is a known SDK, else by the class name; None
+    when it says nothing (a call of the project's own helper)."""
     head = name.split(".", 1)[0]
     imp = index.imports.get(head)
-    return imp is not None and imp.module.split(".")[0] in sink.packages
+    if imp is not None:
+        package = imp.module.split(".")[0]
+        return (package in sink.packages) if package in _PACKAGES else None
+    if name.rsplit(".", 1)[-1] in sink.clients:
+        return True
+    return None
 
 
 def _construction(receiver: ast.expr | None, scope: Scope) -> set[str] | None:
@@ -200,18 +314,23 @@ def _binding(receiver: ast.expr | None, scope: Scope) -> ast.expr | None:
     return None
 
 
-def _annotated(receiver: ast.expr | None, scope: Scope, sink: Sink) -> bool:
-    """``def ask(client: Anthropic, ...)``: a parameter typed as the SDK's client."""
+def _annotated(receiver: ast.expr | None, scope: Scope, sink: Sink) -> bool | None:
+    """``def ask(client: Anthropic, ...)``: a parameter typed as the SDK's client (True), as
+    a class of another name for a one-word method (False: ``report: Report`` has its own
+    ``generate_content``), or neither (None)."""
     if not isinstance(receiver, ast.Name) or scope.kind != "function" or not isinstance(scope.node, ast.AST):
-        return False
+        return None
     args = getattr(scope.node, "args", None)
     if args is None:
-        return False
+        return None
     for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
         if arg.arg == receiver.id and arg.annotation is not None:
             text = ast.unparse(arg.annotation)
-            return any(c in text for c in sink.clients)
-    return False
+            if any(c in text for c in sink.clients):
+                return True
+            last = text.rsplit(".", 1)[-1]
+            return False if sink.strict and last[:1].isupper() and last.isidentifier() and last not in ("Any", "Optional") else None
+    return None
 
 
 def text_slots(provider: str, api: str) -> tuple[str, ...]:
@@ -225,3 +344,45 @@ def text_slots(provider: str, api: str) -> tuple[str, ...]:
                 and all(names[len(names) - n + i] in choices for i, choices in enumerate(sink.tail)):
             return sink.text
     return tuple(sorted(TEXT_SLOTS))
+
+
+@lru_cache(maxsize=4)
+def prefilter_markers(sinks: tuple[Sink, ...] = SINKS) -> tuple[tuple[bytes, ...], bytes]:
+    """What the byte prefilter looks for so that no file holding a call of these shapes is
+    skipped: the literal anchors (lower case) and a regex over the call's last names.
+
+    A method sink is its last two names (``messages . create (``, with a response wrapper
+    between); a module function is its name called bare (``from litellm import
+    completion`` and called where code calls, not in a sentence), on its package
+    (``litellm.acompletion(``) or imported under another name (``from litellm import
+    completion as llm_call``). A one-word method (``chat``, ``converse``,
+    ``generate_content``) and a framework whose prompts are objects (``PromptBuilder``)
+    need their package imported: the name alone is too common."""
+    from promptlint.extract.frameworks import PACKAGES as DEFINING
+
+    anchors: list[bytes] = []
+    pattern: list[bytes] = []
+    imported: set[str] = set(DEFINING)
+    wrap = b"(?:" + b"|".join(w.encode() + rb"\s*\.\s*" for w in sorted(WRAPPERS)) + b")?"
+    for sink in sinks:
+        names = [b"(?:" + b"|".join(sorted(n.encode() for n in part)) + b")" for part in sink.tail]
+        if sink.function:
+            pattern.append(rb"(?:^|[=(,\[:]|\bawait|\breturn|\byield)[ \t]*" + names[-1] + rb"\s*\(")
+            for package in sink.packages:
+                p = re.escape(package).encode()
+                pattern.append(rb"\b" + p + rb"\s*\.\s*" + names[-1] + rb"\s*\(")
+                pattern.append(rb"\bfrom[ \t]+" + p + rb"\b[^\n]*?\bimport[ \t]+(?:\([^)]*?|[^\n(]*?)\b"
+                               + names[-1] + rb"\b")
+            anchors.extend(sorted(n.lower().encode() for n in sink.tail[-1]))
+            anchors.extend(package.lower().encode() for package in sink.packages)
+        elif len(sink.tail) == 1:
+            imported.update(sink.packages)
+        else:
+            pattern.append(names[-2] + rb"\s*\.\s*" + wrap + names[-1] + rb"\s*\(")
+            anchors.extend(sorted(n.lower().encode() for n in sink.tail[-2]))
+    if imported:
+        packages = sorted(imported)
+        pattern.append(rb"(?m:^)[ \t]*\"?(?:from|import)[ \t]+(?:" + b"|".join(re.escape(p).encode() for p in packages)
+                       + rb")\b")
+        anchors.extend(p.lower().encode() for p in packages)
+    return tuple(dict.fromkeys(anchors)), b"(?-i:" + b"|".join(dict.fromkeys(pattern)) + b")"

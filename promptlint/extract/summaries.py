@@ -80,10 +80,13 @@ def call_params(scope: Scope) -> list[str]:
     return order
 
 
-def call_records(index: ModuleIndex, resolver: Resolver) -> list[CallRecord]:
-    """Every call that may be of an in-house wrapper, with its arguments resolved."""
+def call_records(index: ModuleIndex, resolver: Resolver, sent: set[int] | frozenset[int] = frozenset()) -> list[CallRecord]:
+    """Every call that may be of an in-house wrapper, with its arguments resolved (not
+    those already requests of their own: ``sent``, by node id)."""
     out = []
     for site in index.other_calls:
+        if id(site.node) in sent:
+            continue
         callee = _callee(site, index)
         if callee is None:
             continue

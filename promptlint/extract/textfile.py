@@ -11,6 +11,7 @@ from __future__ import annotations
 from promptlint.extract.result import FileResult
 from promptlint.extract.roles import role_from_path
 from promptlint.extract.source import LineIndex, MappedText, text_segments
+from promptlint.suppress import markdown_suppressions
 from promptlint.types import Template
 
 
@@ -20,4 +21,5 @@ def extract_text(path: str, text: str, name_patterns: tuple[str, ...] = ()) -> F
     segments = text_segments(MappedText.verbatim(path, lines)) if text else ()
     template = Template(id=path, path=path, span=whole, kind="text", role=role_from_path(path),  # type: ignore[arg-type]
                         segments=segments)
-    return FileResult(path, "text", templates=(template,) if text.strip() else ())
+    return FileResult(path, "text", templates=(template,) if text.strip() else (),
+                      suppressions=markdown_suppressions(text))

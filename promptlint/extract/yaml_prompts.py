@@ -39,7 +39,7 @@ from promptlint.extract.result import FileResult, RequestDraft
 from promptlint.extract.roles import role_from_name, role_of
 from promptlint.extract.sections import split_sections
 from promptlint.extract.source import LineIndex, MappedText, text_segments
-from promptlint.suppress import scan_suppressions
+from promptlint.suppress import yaml_suppressions
 from promptlint.types import Diagnostic, Evidence, Example, Segment, Span, Template
 from promptlint.yamlload import SAFE_LOADER
 
@@ -105,7 +105,7 @@ def extract_yaml(path: str, text: str, name_patterns: tuple[str, ...] = ()) -> F
             diagnostics.append(Diagnostic(path, f"YAML aliases expand past {MAX_VISITS:,} values; the rest of the "
                                                 "file is not scanned", node.start_mark.line + 1))
             break
-    return walker.result(diagnostics, scan_suppressions(text))
+    return walker.result(diagnostics, yaml_suppressions(text))
 
 
 def compose_documents(path: str, text: str, lines: LineIndex, diagnostics: list[Diagnostic], base: int = 0) -> list:
@@ -156,7 +156,7 @@ class YamlWalker:
         self.links: list[v.FileLink] = []
         self.promptfoo = False
 
-    def result(self, diagnostics: list[Diagnostic], suppressions: dict) -> FileResult:
+    def result(self, diagnostics: list[Diagnostic], suppressions: tuple = ()) -> FileResult:
         return FileResult(
             self.path, "yaml", templates=tuple(self.templates.values()), drafts=tuple(self.drafts),
             examples=tuple(self.examples), diagnostics=tuple(diagnostics), suppressions=suppressions,

@@ -16,14 +16,19 @@ from pathlib import Path
 # Counts are written one way in findings and in reports; the rules stage owns it, as
 # report imports from earlier stages and never the other way round.
 from promptlint.checks import fmt_tokens as fmt_int  # noqa: F401 - report modules import it from here
+from promptlint.terminal import PLAIN, Palette
 
 
 @dataclass(frozen=True)
 class View:
-    """How paths are shown: relative to the directory the user ran promptlint from."""
+    """How a report is shown: paths relative to the directory the user ran promptlint
+    from, colours (``paint``, a :class:`~promptlint.terminal.Palette`) and how much
+    (``detail``: quiet, normal or verbose)."""
 
     root: str
     cwd: str
+    paint: Palette = PLAIN
+    detail: str = "normal"
     verbose: bool = False  # JSON: why each template is a prompt (its evidence)
 
     def path(self, relpath: str) -> str:
@@ -32,6 +37,13 @@ class View:
             return Path(os.path.relpath(full, self.cwd)).as_posix()
         except ValueError:  # another drive on Windows
             return Path(full).as_posix()
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 file``, ``2 files``, ``1 entry``, ``3 entries`` (counts formatted as elsewhere)."""
+    if n == 1:
+        return f"1 {word}"
+    return f"{fmt_int(n)} {many or (word[:-1] + 'ies' if word.endswith('y') else word + 's')}"
 
 
 def fmt_usd(amount: float) -> str:
@@ -119,7 +131,8 @@ def _workflow(text: str) -> str:
 
 # Audit renderers also take ``comparison`` (a promptlint.baseline.Comparison, or None).
 # The text format escapes each field it prints itself (report/text.py): it may colour them.
-CHECK_FORMATS = {"text": _lazy("text:render_check"), "json": _lazy("document:render_json"),
+CHECK_FORMATS = {"text": _lazy("text:render_check"), "full": _lazy("text:render_check", frames=True),
+                 "json": _lazy("document:render_json"),
                  "sarif": _lazy("sarif:render_sarif"), "github": _lazy("github:render_check", _workflow),
                  "markdown": _lazy("markdown:render_check", _human)}
 AUDIT_FORMATS = {"text": _lazy("text:render_audit"),

@@ -32,6 +32,18 @@ class Locator:
         self.spans = {r.id: r.span for r in analysis.project.requests}
         self.spans.update({t.id: t.span for t in analysis.project.templates.values()})
 
+    def span(self, change):
+        """The span of the entry as the tree has it now, or None (removed)."""
+        return self.spans.get(change.id) if change.after is not None else None
+
+    def where(self, change) -> str:
+        """``path:line``, ``nb.ipynb:cell 3:5`` or, for a removed entry, the path its id names."""
+        span = self.span(change)
+        if span is None:
+            return self.view.path(change.id.split("::", 1)[0])
+        cell = f"cell {span.cell}:" if span.cell is not None else ""
+        return f"{self.view.path(span.path)}:{cell}{span.line}"
+
     def __call__(self, change) -> tuple[str, int | None]:
         span = self.spans.get(change.id) if change.after is not None else None
         if span is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from promptlint import escape
 from promptlint.report import finding_message, fmt_usd
+from promptlint.report.locations import file_line, from_cwd, repository_view
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 escape_data = escape.workflow_data
@@ -22,6 +23,8 @@ def command(kind: str, message: str, **properties) -> str:
 
 
 def finding_command(priced, view) -> str:
+    """An annotation at the finding's line; in a notebook, at the line of the file that
+    holds the cell's line (the message names the cell)."""
     f = priced.finding
     span = f.span
     where: dict = {"file": view.path(span.path)}
@@ -29,6 +32,8 @@ def finding_command(priced, view) -> str:
         where.update(line=span.line, col=span.column)
         if span.end_line and span.end_line > span.line:
             where["endLine"] = span.end_line
+    else:
+        where["line"] = file_line(view, span)
     return command(COMMANDS[f.severity], finding_message(priced), **where, title=f"{f.code} {f.name}")
 
 
@@ -40,6 +45,8 @@ def _summary(analysis) -> str:
 
 
 def render_check(analysis, view) -> str:
+    """Paths relative to the repository root, which the runner resolves them against."""
+    view = repository_view(view)
     lines = [finding_command(f, view) for f in analysis.findings]
     lines.append(_summary(analysis))
     return "\n".join(lines) + "\n"
@@ -48,6 +55,7 @@ def render_check(analysis, view) -> str:
 def render_audit(analysis, view, comparison=None) -> str:
     from promptlint.report.changes import KIND_TITLES, Locator, delta_line, verdict
 
+    view = repository_view(view)
     lines = []
     if comparison is not None:
         locate = Locator(analysis, view)
@@ -55,13 +63,16 @@ def render_audit(analysis, view, comparison=None) -> str:
             if change.status not in ("grown", "new"):
                 continue
             path, line = locate(change)
+            span = locate.span(change)
+            if span is not None and span.cell is not None:
+                line = file_line(view, span)
             kind = "error" if change.exceeded else "notice"
             title = f"prompt grew beyond {comparison.limit.describe()}" if change.exceeded else f"prompt {change.status}"
             lines.append(command(kind, _change_text(change), file=path, line=line, title=title))
         for t in comparison.totals:
             if t.exceeded:
                 lines.append(command("error", f"total {KIND_TITLES[t.kind]}: {delta_line(t)}",
-                                     file=comparison.baseline, title="promptlint audit: total grew"))
+                                     file=from_cwd(comparison.baseline, view), title="promptlint audit: total grew"))
         lines.append(escape.line(verdict(comparison)))
     lines.append(f"promptlint audit: {len(analysis.project.requests)} requests, {len(analysis.project.templates)} "
                  f"templates, input cost {fmt_usd(analysis.usd_per_month_total)}/month")

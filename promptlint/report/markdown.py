@@ -11,6 +11,7 @@ from __future__ import annotations
 from promptlint import escape
 from promptlint.report import fmt_int, fmt_usd, severity_detail, worth
 from promptlint.report.document import sorted_requests
+from promptlint.report.text import location
 from promptlint.traffic.report import rate_label, share
 
 MAX_ROWS = 50
@@ -60,7 +61,7 @@ def render_check(analysis, view) -> str:
         rows = []
         for priced in findings:
             f = priced.finding
-            where = f"{view.path(f.span.path)}:{f.span.line}" + (f" (cell {f.span.cell})" if f.span.cell is not None else "")
+            where = location(f.span, view, column=False)
             fix = f" ({f.fix.applicability} fix)" if f.fix else ""
             rows.append([f.severity, code(where), f"{f.code} {cell(f.name)}", cell(f.message) + fix,
                          _worth(priced)])
@@ -119,7 +120,7 @@ def render_audit(analysis, view, comparison=None) -> str:
         counts = analysis.measurements.requests[request.id]
         price = analysis.request_prices[request.id]
         site = analysis.traffic.of_request(request.id)
-        row = [code(request.id), code(f"{view.path(request.path)}:{request.span.line}"), code(counts.model),
+        row = [code(request.id), code(location(request.span, view, column=False)), code(counts.model),
                fmt_int(counts.input_tokens), rate_label(site), fmt_usd(price.usd_per_request), fmt_usd(price.usd_per_month)]
         if measured:
             m = site.measured

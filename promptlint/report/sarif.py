@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from promptlint import __version__, escape
 from promptlint.report import round_usd
+from promptlint.report.locations import file_line, from_cwd, repository_view
 from promptlint.rules import DOC_TITLES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -96,8 +97,8 @@ def finding_result(priced, view, rule_index: dict[str, int]) -> dict:
     f = priced.finding
     span = f.span
     message = finding_message(priced)
-    if span.cell is not None:
-        location = _location(view.path(span.path), None)
+    if span.cell is not None:  # the line of the notebook's JSON that holds the cell's line
+        location = _location(view.path(span.path), file_line(view, span) or 1)
     else:
         location = _location(view.path(span.path), span.line, span.column, span.end_line, span.end_column)
     properties: dict = {"severity": f.severity}
@@ -139,6 +140,9 @@ def growth_results(comparison, analysis, view) -> list[dict]:
         if not change.exceeded:
             continue
         path, line = locate(change)
+        span = locate.span(change)
+        if span is not None and span.cell is not None:
+            line = file_line(view, span)
         grow = change.tokens_after - change.tokens_before
         text = (f"{change.kind} `{change.id}` grew from {fmt_int(change.tokens_before)} to "
                 f"{fmt_int(change.tokens_after)} tokens ({signed_int(grow)}, {percent(change.tokens_before, change.tokens_after)}; "
@@ -149,7 +153,8 @@ def growth_results(comparison, analysis, view) -> list[dict]:
     for total in comparison.totals:
         if total.exceeded:
             text = f"total {KIND_TITLES[total.kind]} grew: {delta_line(total)}; {comparison.baseline} tolerates {limit}"
-            results.append(_growth(text, _location(comparison.baseline, 1), f"total:{total.kind}", total.tokens_before, total.tokens_after,
+            results.append(_growth(text, _location(from_cwd(comparison.baseline, view), 1),
+                                   f"total:{total.kind}", total.tokens_before, total.tokens_after,
                                    total.usd_before, total.usd_after))
     return results
 
@@ -164,6 +169,10 @@ def _growth(text: str, location: dict, key: str, before: int, after: int, usd_be
 
 
 def build_sarif(analysis, view, comparison=None, findings: bool = True) -> dict:
+    """Paths are relative to the repository root (``%SRCROOT%``, never an absolute path of
+    the machine), as code scanning resolves them, whatever folder promptlint ran in; every
+    result has a region."""
+    view = repository_view(view)
     if findings:
         rules = sorted(analysis.rules, key=lambda r: r.code)
         descriptors = [descriptor(r) for r in rules]
@@ -175,7 +184,8 @@ def build_sarif(analysis, view, comparison=None, findings: bool = True) -> dict:
     run: dict = {
         "tool": {"driver": {"name": "promptlint", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFORMATION_URI, "rules": descriptors}},
-        "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(view.cwd).resolve().as_uri() + "/"}},
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {
+            "text": "The root of the repository (the folder holding .git; without one, the configuration's folder)."}}},
         "columnKind": "unicodeCodePoints",
         "results": results,
         "properties": {"requestsPerMonth": analysis.config.requests_per_month,
@@ -188,7 +198,7 @@ def build_sarif(analysis, view, comparison=None, findings: bool = True) -> dict:
             "executionSuccessful": True,
             "toolExecutionNotifications": [
                 {"level": "note", "message": {"text": n.message},
-                 "locations": [_location(view.path(n.path), None)]} for n in analysis.notices],
+                 "locations": [_location(view.path(n.path), n.line)]} for n in analysis.notices],
         }]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 

@@ -1,0 +1,110 @@
+"""The byte prefilter: every kind of evidence discovery uses gets a file parsed, and the
+look-alikes real code is full of (a mention of the SDK, a count named ``prompt_tokens``, a
+keyword argument in a test, a help text) do not."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from promptlint.config import DEFAULT_NAME_PATTERNS
+from promptlint.discover import prefilter
+from promptlint.extract.sinks import SINKS, Sink, _tail, prefilter_markers
+
+
+def admits(source: str) -> bool:
+    return prefilter("python", DEFAULT_NAME_PATTERNS).matches(source.encode())
+
+
+MUST_PASS = {
+    "sdk call": "reply = client.messages.create(model=m, messages=msgs)\n",
+    "sdk call over lines": "reply = (client.chat.completions\n    .with_raw_response.create(model=m))\n",
+    "litellm on its module": "import litellm\nr = litellm.acompletion(model=m, messages=msgs)\n",
+    "litellm imported": "from litellm import (\n    acompletion,\n    token_counter,\n)\n",
+    "litellm imported under another name": "from litellm import completion as llm_call\n",
+    "litellm called bare": "async def go():\n    return await acompletion(model=m)\n",
+    "langchain prompt": "p = ChatPromptTemplate.from_messages([('system', s)])\n",
+    "chat model": "llm = ChatAnthropic(model='claude-3-5-haiku-latest')\n",
+    "invoke": "answer = chain.invoke({'q': q})\n",
+    "system message with prose": "msgs = [\n    {\n        'role': 'system',\n        'content': 'You are terse and exact.',\n",
+    "user message of a constant": 'msgs = [{"role": "user", "content": QUESTION_TEMPLATE}]\n',
+    "role dict with a constant": 'msgs = [{"role": "system", "content": SYSTEM_RULES}]\n',
+    "system message of content blocks": 'm = {"role": "system", "content": [{"type": "text", "text": t}]}\n',
+    "message object with prose": "m = Message(role='system', content='Summarize this for me.')\n",
+    "named prose": "SUPPORT_PROMPT = 'You are a support agent.'\n",
+    "named environment read with a default prompt": "SYSTEM_PROMPT = os.getenv('SYSTEM_PROMPT', 'You are terse.')\n",
+    "named sentence": "SYSTEM_PROMPT = 'Answer briefly.'\n",
+    "named f-string": "def f(q):\n    prompt = f'Q: {q}'\n    return run(prompt)\n",
+    "named prompt file": "system_prompt_filename = 'system_prompt.j2'\n",
+    "named list of prose": "EXAMPLES = [\n    'Add a user named Bob.',\n]\n",
+    "named concatenation": "    prompt += BASE_RULES + extra\n",
+    "named file read": "    system_template = path.read_text()\n",
+    "builder": "def build_prompt(q):\n    parts = [q]\n    return f'Answer {parts}'\n",
+    "builder joining a list": "def extra_instructions(self):\n    return '\\n'.join(\n        [\n"
+                              "            f'Your working directory is {self.root}.',\n        ]\n    )\n",
+    "class text with a cue": "class Prompts:\n    main = '''Act as an expert.\n    Respond in JSON.'''\n",
+    "returned text with a cue": "def f():\n    return '''Classify the review\n    as good or bad.'''\n",
+    "module text with a late cue": 'NOTE = """' + "Plain words here.\n" * 200 + 'Answer in one word."""\n',
+}
+
+MUST_SKIP = {
+    "a mention of the SDK": "import litellm\nlitellm.drop_params = True\n",
+    "a sentence about completion": "p.add_argument('--fancy', help='history and completion (default: on)')\n",
+    "a method named completion": "class LLM:\n    def completion(self, **kwargs):\n        return self._call(**kwargs)\n",
+    "an ORM create": "Order.objects.create(name='x')\n",
+    "a type named Chat...Param": "tool = ChatCompletionToolParam(type='function')\n",
+    "PowerShell Invoke": "ps.Invoke(command)\n",
+    "a count": "usage = Usage(\n    prompt_tokens=usage.prompt_tokens + 1,\n)\n",
+    "a keyword argument in a test": "    run(\n        instruction='Test instruction number one',\n    )\n",
+    "a one-word value": "SUPPORT_PROMPT = 'hi'\n",
+    "an id": "template_id = get_id()\n",
+    "a path": "    prompt_file = os.path.join(root, name)\n",
+    "a list of globs": "PROMPT_CACHE_PATTERNS: list[str] = [\n    'claude-3*',\n]\n",
+    "a builder with no text, before one with text": "class R:\n    def extra_instructions(self):\n"
+                                                     "        return ''\n\n    def name(self):\n"
+                                                     "        return 'The runtime of the agent'\n",
+    "a builder that only logs": "def refresh_prompt(self):\n    \"\"\"Reload it from disk.\"\"\"\n"
+                                 "    logger.info('Reloading the prompt now')\n    self._load()\n",
+    "a test named for prompts": "def test_prompt_is_sent(client):\n    assert client.called\n",
+    "a property named for prompts": "class A:\n    @property\n    def prompt_manager(self):\n        return self._pm\n",
+    "a role dict with a greeting": "msgs = [{'role': 'user', 'content': 'Hello, how are you?'}]\n",
+    "a builder that returns a template object": "def get_prompt_template(self):\n    \"\"\"Return it.\"\"\"\n"
+                                                 "    return self._templates[self.name]\n",
+    "a message object of another library": "m = Message(role='user', content=[TextContent(text=t)])\n",
+    "a local page in a test": "def test_page():\n    if x:\n        page = '''<html>Respond</html>'''\n",
+    "a keyword text": "p = ArgumentParser(\n    epilog='''Examples: list the runs'''\n)\n",
+    "an environment flag": "_USE_LOCAL_PROMPTS = os.getenv('USE_LOCAL_PROMPTS', 'false')\n",
+    "a file name pattern": "    log_filename_template = f'{run_id}-{step}.log'\n",
+    "a page": 'PAGE = f"""<!DOCTYPE html>\n<html><body>Answer: {a}</body></html>"""\n',
+    "a drawing": 'LOGO = """<?xml version="1.0"?>\n<svg><text>list</text></svg>"""\n',
+    "code in a string": 'ORIGINAL = """from flask import Flask\napp = Flask(__name__)\n# return the page\n"""\n',
+    "a docstring": 'def f():\n    """Return the list of things given."""\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUST_PASS))
+def test_each_kind_of_evidence_gets_its_file_parsed(name):
+    assert admits(MUST_PASS[name])
+
+
+@pytest.mark.parametrize("name", sorted(MUST_SKIP))
+def test_look_alikes_are_not_parsed(name):
+    assert not admits(MUST_SKIP[name])
+
+
+def test_sink_markers_come_from_the_registry():
+    """A new SDK shape is one registry entry; the prefilter admits its calls with no edit."""
+    acme = Sink("acme.generate", "acme", _tail("text", "generate"), text=("prompt",), packages=("acme",))
+    anchors, pattern = prefilter_markers((*SINKS, acme))
+    assert b"text" in anchors
+    assert re.search(pattern, b"out = client.text.generate(prompt=p)\n", re.MULTILINE)
+    anchors, pattern = prefilter_markers(SINKS)
+    assert not re.search(pattern, b"out = client.text.generate(prompt=p)\n", re.MULTILINE)
+
+
+def test_joined_literals_with_a_cue_are_text():
+    assert admits("def reply():\n    msg = (\n        'Please continue the task.\\n'\n"
+                  "        'When you are done, include your answer.\\n'\n    )\n    return msg\n")
+    assert not admits("def total():\n    n = (\n        'a'\n        'b'\n    )\n    return n\n")
+    assert not admits("def pair():\n    x = (\n        'a',\n        'b',\n    )\n    return list(x)\n")

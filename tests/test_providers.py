@@ -1,0 +1,161 @@
+"""Every provider of the sink registry: one fixture project each (tests/fixtures/providers/).
+
+Each marked line is found or left alone (as in test_discovery), and each request carries the
+provider, model and output cap its SDK call sets."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_analysis
+from promptlint.report import View
+from promptlint.report.document import build_document
+from test_discovery import covering, markers
+
+FIXTURES = ROOT / "tests" / "fixtures" / "providers"
+PROVIDERS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def analysed(tmp_path: Path, name: str):
+    tree = tmp_path / name
+    shutil.copytree(FIXTURES / name, tree)
+    return run_analysis(tree)
+
+
+def marker_errors(tmp_path: Path, name: str, analysis) -> list[str]:
+    doc = build_document(analysis, View(str(tmp_path / name), str(tmp_path / name), verbose=True))
+    items = doc["templates"] + doc["requests"]
+    wrong = []
+    for rel, cell, line, expected in markers(tmp_path / name):
+        found = covering(items, rel, cell, line)
+        if expected and not found:
+            wrong.append(f"missed {rel}:{line}")
+        if not expected and found:
+            wrong.append(f"reported {rel}:{line} as {[x['id'] for x in found]}")
+    return wrong
+
+
+@pytest.mark.parametrize("name", PROVIDERS)
+def test_every_marked_line_is_found_or_left_alone(tmp_path, name):
+    analysis = analysed(tmp_path, name)
+    assert not marker_errors(tmp_path, name, analysis)
+    assert list(markers(tmp_path / name))  # the fixture has cases (a look-alike project may have only silent ones)
+
+
+def calls(tmp_path, name):
+    project = analysed(tmp_path, name).project
+    return project, sorted(((r.function, r.provider, r.model, r.max_tokens) for r in project.requests), key=str)
+
+
+def system_text(project, request) -> str:
+    return " ".join(project.templates[p.template].display() for p in request.parts
+                    if p.section == "system" and p.template)
+
+
+def test_google_genai_reads_config_and_the_generative_model_it_is_called_on(tmp_path):
+    project, found = calls(tmp_path, "google")
+    assert found == [("chat_turns", "google", "gemini-2.5-pro", None),
+                     ("summarize", "google", "gemini-1.5-flash", 300),
+                     ("triage", "google", "gemini-2.5-flash", 16)]
+    by = {r.function: r for r in project.requests}
+    assert system_text(project, by["triage"]).startswith("You sort incoming support tickets")
+    assert system_text(project, by["summarize"]).startswith("Summarize the meeting notes")
+    assert [p.role for p in by["chat_turns"].parts] == ["user", "assistant", "user"]
+
+
+def test_bedrock_converse_and_invoke_model_with_an_anthropic_body(tmp_path):
+    project, found = calls(tmp_path, "bedrock")
+    assert found == [("answer", "bedrock", "anthropic.claude-3-5-sonnet-20240620-v1:0", 200),
+                     ("classify", "bedrock", "anthropic.claude-3-haiku-20240307-v1:0", 10)]
+    by = {r.function: r for r in project.requests}
+    assert system_text(project, by["classify"]).startswith("Label the product review")
+    assert by["answer"].max_tokens_param == "maxTokens"
+
+
+def test_mistral_cohere_and_openai_compatible_clients(tmp_path):
+    assert calls(tmp_path, "mistral")[1] == [("extract_dates", "mistral", "mistral-large-latest", 120)]
+    project, found = calls(tmp_path, "cohere")
+    assert found == [("draft_reply", "cohere", "command-r-plus", 400), ("headline", "cohere", "command-r", 30)]
+    by = {r.function: r for r in project.requests}
+    assert system_text(project, by["headline"]) == "Write a headline of at most eight words for the article."
+    assert calls(tmp_path, "compatible")[1] == [
+        ("fast_answer", "groq", "llama-3.3-70b-versatile", 256),
+        ("routed", "openai", "openai/gpt-4o-mini", 200),
+        ("translate", "together", "meta-llama/Llama-3.3-70B-Instruct-Turbo", 500)]
+
+
+def test_ollama_calls_are_requests_of_a_local_server(tmp_path):
+    project, found = calls(tmp_path, "ollama")
+    assert found == [("explain", "ollama", "llama3.1", 200), ("name_it", "ollama", "qwen2.5:7b", None)]
+
+
+def test_agent_frameworks_are_requests_with_their_instructions_model_and_cap(tmp_path):
+    project, found = calls(tmp_path, "agents")
+    assert found == [("Assistant.ask", "anthropic", None, 300),
+                     (None, "claude-agent-sdk", "claude-opus-4-1", None),
+                     (None, "generic", "claude-haiku-4-5", None),  # an in-house class given model= and prose
+                     (None, "generic", "gpt-4o", 700),
+                     (None, "openai-agents", "gpt-4.1", None),
+                     (None, "openai-agents", "gpt-4.1-mini", 600),
+                     (None, "pydantic-ai", "anthropic:claude-sonnet-4-5", 150)]
+    by = {r.model: r for r in project.requests}
+    assert system_text(project, by["gpt-4.1-mini"]).startswith("You answer questions about invoices")
+    assert system_text(project, by["claude-opus-4-1"]).startswith("You are a careful code reviewer")
+    assert system_text(project, by["anthropic:claude-sonnet-4-5"]) == (
+        "You report the weather for the city the user names, in one sentence. "
+        "Use Celsius and mention rain when its chance is above thirty percent.")
+
+
+def test_prompt_files_read_from_a_package_are_templates_linked_to_their_requests(tmp_path):
+    project, found = calls(tmp_path, "prompt_files")
+    by = {r.function: r for r in project.requests}
+    assert [t for t in by["answer"].templates] == ["helpdesk/prompts/system.md"]
+    assert "helpdesk/prompts/escalate.txt" in by["needs_human"].templates
+    assert project.templates["helpdesk/prompts/escalate.txt"].placeholders == ("ticket",)
+    assert by["warmer"].templates[0] == "helpdesk/prompts/tone"
+    assert "helpdesk/data/release_notes.md" not in project.templates  # read, but never sent
+
+
+def framework_templates(project, path):
+    return {t.id: t for t in project.templates.values() if t.span.path == path}
+
+
+def test_haystack_llamaindex_and_semantic_kernel_prompt_objects_are_templates(tmp_path):
+    project = analysed(tmp_path, "haystack").project
+    found = framework_templates(project, "pipeline.py")
+    rag = next(t for t in found.values() if "Given these documents" in t.text)
+    assert set(rag.placeholders) >= {"question"}
+    assert any("only recommends trains" in t.text for t in found.values())
+    assert not framework_templates(project, "other.py")
+    project = analysed(tmp_path, "llamaindex").project
+    texts = {t.display() for t in framework_templates(project, "query.py").values()}
+    assert any("{context_str}" in t and "{query_str}" in t for t in texts)
+    assert any(t.startswith("You refine an existing answer") for t in texts)
+    project = analysed(tmp_path, "semantic_kernel").project
+    (sk,) = framework_templates(project, "kernel.py").values()
+    assert sk.placeholders == ("$input",)
+
+
+def test_dspy_signatures_are_templates_and_modules_are_requests_on_the_configured_lm(tmp_path):
+    project, found = calls(tmp_path, "dspy")
+    assert found == [(None, "dspy", "openai/gpt-4o-mini", 400)] * 2
+    signature = project.templates["program.py::ClassifyTicket"]
+    assert signature.text.splitlines() == ["Classify the support ticket by the team that should handle it.",
+                                           "ticket: the customer's message, as written",
+                                           "team: one of billing, shipping, technical"]
+    chain = next(r for r in project.requests if r.api == "ChainOfThought")
+    assert chain.templates == ("program.py::ClassifyTicket",)
+    assert not any("Helper" in t for t in project.templates)  # a docstring mentioning prompts is no template
+
+
+def test_every_registry_entry_is_documented():
+    from promptlint.extract.frameworks import DEFINITIONS
+    from promptlint.extract.sinks import SINKS
+
+    doc = (ROOT / "docs" / "frameworks.md").read_text(encoding="utf-8")
+    missing = [s.name for s in SINKS if f"`{s.name}`" not in doc]
+    missing += [d.framework for d in DEFINITIONS if f"`{d.framework}`" not in doc]
+    assert not missing
