@@ -38,8 +38,9 @@ from generate_tree import generate  # noqa: E402
 HOOK_SIZES = (1, 20)
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MB) of one run of ``command`` and its children."""
+def timed(command: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak resident memory (MB) and CPU seconds (user + system) of one run of
+    ``command`` and its children: on a loaded machine the CPU ratio is the steadier one."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -47,7 +48,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         raise SystemExit(f"{' '.join(command)} (in {cwd}) exited {code}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def which_promptlint() -> str:
@@ -63,16 +64,19 @@ class Series:
     def __init__(self) -> None:
         self.runs: dict[str, list[float]] = {}
         self.peak: dict[str, float] = {}
+        self.cpu: dict[str, list[float]] = {}
 
-    def add(self, name: str, seconds: float, peak: float) -> None:
+    def add(self, name: str, seconds: float, peak: float, cpu: float = 0.0) -> None:
         self.runs.setdefault(name, []).append(seconds)
         self.peak[name] = max(self.peak.get(name, 0.0), peak)
+        self.cpu.setdefault(name, []).append(cpu)
 
     def median(self, name: str) -> float:
         return statistics.median(self.runs[name])
 
-    def ratio(self, a: str, b: str) -> float:
-        return statistics.median(x / y for x, y in zip(self.runs[a], self.runs[b]))
+    def ratio(self, a: str, b: str, runs: dict[str, list[float]] | None = None) -> float:
+        runs = self.runs if runs is None else runs
+        return statistics.median(x / y for x, y in zip(runs[a], runs[b]) if y > 0)
 
 
 def hook_files(tree: Path, count: int, seed: int = 7) -> list[str]:
@@ -124,23 +128,37 @@ def report(label: str, series: Series, builds: dict[str, str], ruff: bool) -> di
     width = max(len(k) for k in series.runs)
     for name in series.runs:
         runs = ", ".join(f"{x:.3f}" for x in series.runs[name])
-        print(f"  {name.ljust(width)}  {series.median(name):7.3f} s  peak {series.peak[name]:5.0f} MB  ({runs})")
-    ratios = {}
+        cpu = statistics.median(series.cpu[name])
+        print(f"  {name.ljust(width)}  {series.median(name):7.3f} s  cpu {cpu:7.3f} s  peak {series.peak[name]:5.0f} MB"
+              f"  ({runs})")
+    pairs: dict[str, tuple[str, str]] = {}
     for b in builds:
-        ratios[f"{b} warm / cold"] = series.ratio(f"{b} warm", f"{b} cold")
+        pairs[f"{b} warm / cold"] = (f"{b} warm", f"{b} cold")
         if ruff:
-            ratios[f"{b} cold / ruff"] = series.ratio(f"{b} cold", "ruff")
+            pairs[f"{b} cold / ruff"] = (f"{b} cold", "ruff")
             for n in HOOK_SIZES:
                 for state in ("cold", "warm"):
-                    ratios[f"{b} hook {n} {state} / ruff"] = series.ratio(f"{b} hook {n} {state}", f"ruff hook {n}")
+                    pairs[f"{b} hook {n} {state} / ruff"] = (f"{b} hook {n} {state}", f"ruff hook {n}")
     names = list(builds)
     if len(names) == 2:
-        for state in ("cold", "warm"):
-            ratios[f"{names[0]} / {names[1]} {state}"] = series.ratio(f"{names[0]} {state}", f"{names[1]} {state}")
+        for state in ("cold", "warm", "hook 1 warm", "hook 1 cold", "hook 20 warm", "hook 20 cold"):
+            pairs[f"{names[0]} / {names[1]} {state}"] = (f"{names[0]} {state}", f"{names[1]} {state}")
+    ratios = {name: series.ratio(a, b) for name, (a, b) in pairs.items()}
+    cpu_ratios = {name: series.ratio(a, b, series.cpu) for name, (a, b) in pairs.items()}
     for name, value in ratios.items():
-        print(f"  {name.ljust(width + 12)}  {value:6.2f}x")
+        print(f"  {name.ljust(width + 12)}  {value:6.2f}x   cpu {cpu_ratios[name]:6.2f}x")
     out["ratios"] = ratios
+    out["cpu_ratios"] = cpu_ratios
+    out["cpu_medians"] = {k: statistics.median(v) for k, v in series.cpu.items()}
     return out
+
+
+def _pressure() -> str:
+    """The kernel's CPU pressure line (how much of the time runnable work waited for a core)."""
+    try:
+        return Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return "not available"
 
 
 def main() -> None:
@@ -170,6 +188,7 @@ def main() -> None:
     else:
         print("yardstick: ruff not found (pip install ruff); ratios to ruff are skipped")
 
+    print(f"cpu pressure at start: {_pressure()}")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="promptlint-bench-"))
     trees: list[tuple[str, Path]] = []
     if not args.no_synthetic:
@@ -183,6 +202,7 @@ def main() -> None:
         trees.append((f"{given.name} ({given})", copy))
     results = [report(label, bench_tree(tree, args.rounds, builds, ruff), builds, ruff is not None)
                for label, tree in trees]
+    print(f"\ncpu pressure at end: {_pressure()}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     if not args.workdir:

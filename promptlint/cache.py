@@ -12,6 +12,11 @@ check, so a damaged or crafted file makes a run slower, never different or dead.
 
 The format is JSON with an explicit list of the dataclasses it may rebuild, never pickle:
 scanning an untrusted checkout must not execute code planted in its cache folder.
+
+A file's extraction is kept apart, in ``scan-<key>.results/<hash of its JSON>`` (sealed
+too; the index names it by the hash of its body, which is checked on reading), so a run
+reads only the results it uses (a hook checking one file reads one, not the whole tree's)
+and a save writes only the results it made, plus the small index.
 """
 
 from __future__ import annotations
@@ -108,11 +113,19 @@ def _as_function(check) -> Callable[[Any], bool]:
     return (lambda v: type(v) in check) if isinstance(check, frozenset) else check
 
 
-_CHECKS = {cls: tuple(_checker(typing.get_type_hints(cls)[name]) for name in names) for cls, names in _FIELDS.items()}
+_CHECKS: dict[type, tuple] = {}  # built per class on its first decode: most runs decode few classes
+
+
+def _checks(cls: type) -> tuple:
+    checks = _CHECKS.get(cls)
+    if checks is None:
+        hints = typing.get_type_hints(cls)
+        checks = _CHECKS[cls] = tuple(_checker(hints[name]) for name in _FIELDS[cls])
+    return checks
 
 
 def _well_typed(cls: type, values: list) -> bool:
-    for check, value in zip(_CHECKS[cls], values):
+    for check, value in zip(_checks(cls), values):
         if not (type(value) in check if type(check) is frozenset else check(value)):
             return False
     return True
@@ -210,6 +223,8 @@ class ScanCache:
         self.refused = refused  # why the configured folder is not used, for a notice
         key = json.dumps([__version__, _SHAPE, sys.version_info[:2], list(map(str, settings))])
         self.path = folder / f"scan-{digest(key.encode())}.json" if folder else None
+        self.shards = self.path.with_suffix(".results") if self.path is not None else None
+        self._new_shards: dict[str, bytes] = {}  # name -> JSON body, made this run
         self.files: dict[str, list] = {}  # path -> [file digest, passes prefilter, encoded FileResult | None]
         self.stats: dict[str, list] = {}  # path -> [size, mtime_ns, file digest]
         self.tokens: dict[str, int] = {}  # text digest -> legacy BPE count
@@ -257,10 +272,24 @@ class ScanCache:
         if not self.has_result(path, file_digest, kind):
             return None
         try:
-            result = _decode(self.files[path][2])
-        except (KeyError, TypeError, ValueError, RecursionError):
+            result = _decode(self._stored(self.files[path][2]))
+        except (OSError, KeyError, TypeError, ValueError, RecursionError):
             return None
         return result if isinstance(result, FileResult) else None
+
+    def _stored(self, value: Any) -> Any:
+        """An entry's encoded result: inline, or read from the shard the entry names."""
+        if not (type(value) is dict and len(value) == 1 and type(value.get(SHARD)) is str):
+            return value
+        name = value[SHARD]
+        body = self._new_shards.get(name)
+        if body is None:
+            if self.shards is None or not _is_shard_name(name) or self.shards.is_symlink():
+                raise ValueError("no such result")
+            body = unseal((self.shards / name).read_bytes())
+            if body is None or digest(body) != name:
+                raise ValueError("a result that is not the one the index names")
+        return json.loads(body.decode("utf-8"), parse_constant=_no_constant)
 
     def remember(self, path: str, file_digest: str, passes: bool, result: FileResult | None = None) -> None:
         if not self.enabled:
@@ -316,13 +345,52 @@ class ScanCache:
             self.tokens.update(counts)
             self.dirty = True
 
+    def _shard_results(self) -> dict[str, list]:
+        """The index to write: each inline result moved to its shard (written now), and
+        shards no entry names removed. Inline where shards cannot be kept (a linked folder)."""
+        folder = self.shards
+        if folder is None or folder.is_symlink():
+            return self.files
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError:
+            return self.files
+        if folder.is_symlink() or not folder.is_dir():
+            return self.files
+        index: dict[str, list] = {}
+        for path, entry in self.files.items():
+            if isinstance(entry, list) and len(entry) == 4 and entry[2] is not None and \
+                    not (type(entry[2]) is dict and SHARD in entry[2]):
+                body = json.dumps(entry[2], separators=(",", ":")).encode("utf-8")
+                name = digest(body)
+                self._new_shards[name] = body
+                entry = [entry[0], entry[1], {SHARD: name}, entry[3]]
+                self.files[path] = entry
+            index[path] = entry
+        named = {e[2][SHARD] for e in index.values() if isinstance(e, list) and len(e) == 4
+                 and type(e[2]) is dict and type(e[2].get(SHARD)) is str}
+        for name in named & self._new_shards.keys():
+            sealed = seal(self._new_shards[name])
+            if sealed is not None:
+                write_atomic(folder / name, sealed)
+        self._new_shards.clear()
+        _remove_stale_temporaries(folder)
+        for item in list(os.scandir(folder)):
+            if not item.name.startswith(".") and item.name not in named:
+                try:
+                    os.unlink(item.path)
+                except OSError:
+                    pass
+        return index
+
     def save(self) -> None:
         if self.path is None or self.folder is None or not (self.dirty or self._memo_sizes() != self._sizes):
             return
         try:
             mark_cache_folder(self.folder)
             _remove_stale_temporaries(self.folder)
-            data = {"files": self.files, "stats": self.stats, "tokens": self.tokens, "memos": self.memos}
+            files = self._shard_results()
+            data = {"files": files, "stats": self.stats, "tokens": self.tokens, "memos": self.memos}
             sealed = seal(json.dumps(data, separators=(",", ":")).encode("utf-8"))
             if sealed is not None:  # no key, no cache: an unsealed file would be ignored anyway
                 write_atomic(self.path, sealed)
@@ -330,6 +398,13 @@ class ScanCache:
             pass  # a read-only checkout still gets its results; only the next run is slower
         self.dirty = False
         self._sizes = self._memo_sizes()
+
+
+SHARD = "$s"  # an entry's result kept in its own file: {"$s": name}
+
+
+def _is_shard_name(name: str) -> bool:
+    return len(name) == 32 and all(c in "0123456789abcdef" for c in name)
 
 
 def _no_constant(name: str):

@@ -214,6 +214,8 @@ def installed_plugins() -> list[tuple[str, str | None, str]]:
 
 def _entry_point_rules(user: UserSettings) -> list[Rule]:
     """Plugins the user enabled (never the scanned repository: see :mod:`promptlint.userconfig`)."""
+    if not user.plugins:
+        return []  # none enabled: spare every run the scan of installed distributions
     from importlib.metadata import entry_points
 
     rules: list[Rule] = []

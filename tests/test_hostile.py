@@ -508,6 +508,15 @@ def _file_results(data: dict):
     return [entry[2] for entry in data["files"].values() if isinstance(entry, list) and entry[2]]
 
 
+def _inlined(data: dict, shards: Path) -> dict:
+    """The index with each result read back from its shard into the entry (the other form
+    the cache reads), so a corruption reaches the decoder and not only the hash check."""
+    for entry in data["files"].values():
+        if isinstance(entry[2], dict) and "$s" in entry[2]:
+            entry[2] = json.loads(seal.unseal((shards / entry[2]["$s"]).read_bytes()))
+    return data
+
+
 def _set(encoded: dict, name: str, value) -> None:
     """Set field ``name`` of an encoded dataclass (stored positionally)."""
     from promptlint import cache
@@ -538,7 +547,7 @@ def test_f13_a_cache_of_the_wrong_shape_is_ignored(tmp_path, corrupt):
     write_tree(tmp_path, CACHED_APP)
     expected = _fresh_findings(tmp_path)
     (entry,) = (tmp_path / ".promptlint_cache").glob("scan-*.json")
-    data = json.loads(seal.unseal(entry.read_bytes()))
+    data = _inlined(json.loads(seal.unseal(entry.read_bytes())), entry.with_suffix(".results"))
     CORRUPTIONS[corrupt](data)
     entry.write_bytes(seal.seal(json.dumps(data).replace('"DEEP"', DEEP).encode()))  # as if this user wrote it
     assert _fresh_findings(tmp_path) == expected
