@@ -19,9 +19,9 @@ FIXTURES = ROOT / "tests" / "fixtures" / "discovery"
 MECHANISMS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 
 
-def analysed(tmp_path: Path, name: str):
+def analysed(tmp_path: Path, name: str, fixtures: Path = FIXTURES):
     tree = tmp_path / name
-    shutil.copytree(FIXTURES / name, tree)
+    shutil.copytree(fixtures / name, tree)
     return run_analysis(tree)
 
 
@@ -49,18 +49,23 @@ def covering(items, rel, cell, line):
             and x["line"] <= line <= (x.get("end_line") or x["line"])]
 
 
-@pytest.mark.parametrize("name", MECHANISMS)
-def test_every_marked_line_is_found_or_left_alone(tmp_path, name):
-    analysis = analysed(tmp_path, name)
-    doc = build_document(analysis, View(str(tmp_path / name), str(tmp_path / name), verbose=True))
+def marker_errors(tree: Path, analysis) -> list[str]:
+    """Every `# PROMPT` line the analysis missed and every `# NOT-PROMPT` line it reported."""
+    doc = build_document(analysis, View(str(tree), str(tree), verbose=True))
     items = doc["templates"] + doc["requests"]
     wrong = []
-    for rel, cell, line, expected in markers(tmp_path / name):
+    for rel, cell, line, expected in markers(tree):
         found = covering(items, rel, cell, line)
         if expected and not found:
             wrong.append(f"missed {rel}:{cell or ''}:{line}")
         if not expected and found:
             wrong.append(f"reported {rel}:{cell or ''}:{line} as {[x['id'] for x in found]}")
+    return wrong
+
+
+@pytest.mark.parametrize("name", MECHANISMS)
+def test_every_marked_line_is_found_or_left_alone(tmp_path, name):
+    wrong = marker_errors(tmp_path / name, analysed(tmp_path, name))
     assert not wrong, wrong
     assert any(expected for *_, expected in markers(tmp_path / name))  # the fixture has cases
 

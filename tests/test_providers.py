@@ -5,43 +5,25 @@ provider, model and output cap its SDK call sets."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_analysis
-from promptlint.report import View
-from promptlint.report.document import build_document
-from test_discovery import covering, markers
+from conftest import ROOT
+from test_discovery import analysed as analysed_fixture, marker_errors, markers
 
 FIXTURES = ROOT / "tests" / "fixtures" / "providers"
 PROVIDERS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def analysed(tmp_path: Path, name: str):
-    tree = tmp_path / name
-    shutil.copytree(FIXTURES / name, tree)
-    return run_analysis(tree)
-
-
-def marker_errors(tmp_path: Path, name: str, analysis) -> list[str]:
-    doc = build_document(analysis, View(str(tmp_path / name), str(tmp_path / name), verbose=True))
-    items = doc["templates"] + doc["requests"]
-    wrong = []
-    for rel, cell, line, expected in markers(tmp_path / name):
-        found = covering(items, rel, cell, line)
-        if expected and not found:
-            wrong.append(f"missed {rel}:{line}")
-        if not expected and found:
-            wrong.append(f"reported {rel}:{line} as {[x['id'] for x in found]}")
-    return wrong
+    return analysed_fixture(tmp_path, name, FIXTURES)
 
 
 @pytest.mark.parametrize("name", PROVIDERS)
 def test_every_marked_line_is_found_or_left_alone(tmp_path, name):
     analysis = analysed(tmp_path, name)
-    assert not marker_errors(tmp_path, name, analysis)
+    assert not marker_errors(tmp_path / name, analysis)
     assert list(markers(tmp_path / name))  # the fixture has cases (a look-alike project may have only silent ones)
 
 

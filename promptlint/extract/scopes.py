@@ -16,6 +16,8 @@ import ast
 import builtins
 from dataclasses import dataclass, field
 
+from promptlint.pyast import dotted  # re-exported: extraction reads names through scopes
+
 Pos = tuple[int, int]
 
 ROUTE_DECORATORS = {
@@ -101,18 +103,6 @@ class ModuleIndex:
 
 def pos_of(node: ast.AST) -> Pos:
     return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
-
-
-def dotted(node: ast.AST | None) -> str | None:
-    """``a.b.c`` for a Name/Attribute chain, else None."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def callee_chain(func: ast.expr) -> tuple[str, ...]:
