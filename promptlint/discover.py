@@ -80,7 +80,7 @@ class Discovery:
     results: tuple[FileResult, ...] = ()  # extraction of ``files``, when discovery was asked to extract
 
 
-_SINK_ANCHORS, _SINK_MARKERS = prefilter_markers()
+_SINK_MARKERS = prefilter_markers()
 # A string literal whose first line reads as prose (three words, a sentence, a placeholder) or that
 # opens a triple-quoted block: what name and shape evidence can use (``"hi"``, ``""``,
 # ``"gpt-4o"`` cannot; a module imported for such a value is read on demand when it is).
@@ -103,19 +103,19 @@ def _message(role_key: bytes, content_key: bytes) -> bytes:
     return role_key + rb"\s*(?:" + system + rb"|" + turn + rb")"
 
 
-_CALL_MARKERS = (
-    _SINK_MARKERS
-    + rb"|(?-i:PromptTemplate|from_messages|(?:System|Human|AI|Chat)Message)\b"
-    rb"|(?<![\w.])(?-i:Chat(?!Completion)[A-Z]\w*|AzureChat\w*|init_chat_model)\s*\("
-    rb"|MessagesPlaceholder|(?-i:\.a?invoke)\s*\("
-    rb"|(?<![\w.])(?<!def )(?-i:AgentExecutor|initialize_agent|CodeAgent|ToolCallingAgent)\s*[(.]"
-    rb"|\bRunner\s*\.\s*run"  # agent caps (loops.py)
+# Each marker: (lower-case anchors one of which every match holds, regex).
+_CALL_MARKERS = _SINK_MARKERS + (
+    ((b"prompttemplate",), rb"(?-i:PromptTemplate)\b"),
+    ((b"from_messages",), rb"(?-i:from_messages)\b"),
+    ((b"message",), rb"(?-i:(?:System|Human|AI|Chat)Message)\b|MessagesPlaceholder"),
+    ((b"chat",), rb"(?<![\w.])(?-i:Chat(?!Completion)[A-Z]\w*|AzureChat\w*|init_chat_model)\s*\("),
+    ((b"invoke",), rb"(?-i:\.a?invoke)\s*\("),
+    ((b"agent",), rb"(?<![\w.])(?<!def )(?-i:AgentExecutor|initialize_agent|CodeAgent|ToolCallingAgent)\s*[(.]"),
+    ((b"runner",), rb"\bRunner\s*\.\s*run"),  # agent caps (loops.py)
     # a role dict or message object whose content is known (a message list built here)
-    + b"|" + _message(rb"[\"\']role[\"\']\s*:", rb"[\"\']content[\"\']\s*:")
-    + b"|" + _message(rb"\brole\s*=", rb"\bcontent\s*=")
+    ((b"role",), _message(rb"[\"\']role[\"\']\s*:", rb"[\"\']content[\"\']\s*:")
+     + b"|" + _message(rb"\brole\s*=", rb"\bcontent\s*=")),
 )
-_CALL_ANCHORS = _SINK_ANCHORS + (b"role", b"prompttemplate", b"from_messages", b"message", b"chat", b"invoke",
-                                 b"agent", b"runner")
 # Evidence that needs no SDK call in the file: a function named as a prompt builder (not a
 # test) that binds or returns text, and a function returning or a name bound to
 # triple-quoted text that shows, where content evidence looks, the kind of cue it cannot
@@ -173,27 +173,67 @@ _YAML_KEYS = (
 _YAML_ANCHORS = (b"system", b"prompt", b"template", b"instructions", b"user", b"messages", b"examples", b"content")
 
 
+Marker = tuple[tuple[bytes, ...], bytes]  # (lower-case literals one of which every match holds, regex)
+
+
 @dataclass(frozen=True)
 class Check:
     """Find a literal anchor at memory-search speed, then confirm with a regex around it.
 
     A regex alone is tried at every byte of every file; searching the lower-cased bytes
-    for a handful of literals first skips almost all of an ordinary file in C, and the
-    confirming regex only runs from the start of the line where an anchor occurs.
+    for a handful of literals first skips almost all of an ordinary file in C. Each anchor
+    wakes only the regexes of the markers that hold it (``message`` is everywhere; the
+    call shapes that contain it are few), and each regex runs once over the merged windows
+    of its anchor's occurrences (``line start .. occurrence + window``), never twice over
+    the same bytes. ``at_line_start``: every match starts at the start of the line of one
+    of its anchors, so it is tried there alone (``match``, not ``search``).
     """
 
-    anchors: tuple[bytes, ...]
-    confirm: re.Pattern[bytes]
+    searches: tuple[tuple[bytes, re.Pattern[bytes]], ...]
     window: int = 300  # bytes after an anchor a multi-line call may span
+    at_line_start: bool = False
+    markers: tuple[Marker, ...] = ()  # what it was built from (for tests and diagnostics)
+
+    @classmethod
+    def of(cls, markers: tuple[Marker, ...], flags: int, window: int = 300, at_line_start: bool = False) -> Check:
+        by_anchor: dict[bytes, list[bytes]] = {}
+        for anchors, pattern in markers:
+            for anchor in anchors:
+                by_anchor.setdefault(anchor, []).append(pattern)
+        compiled: dict[tuple[bytes, ...], re.Pattern[bytes]] = {}
+        searches = []
+        for anchor, patterns in by_anchor.items():
+            key = tuple(dict.fromkeys(patterns))
+            if key not in compiled:
+                compiled[key] = re.compile(b"|".join(key), flags)
+            searches.append((anchor, compiled[key]))
+        return cls(tuple(searches), window, at_line_start, tuple(markers))
 
     def found(self, data: bytes, low: bytes) -> bool:
-        for anchor in self.anchors:
-            start = low.find(anchor)
-            while start != -1:
-                line_start = low.rfind(b"\n", 0, start) + 1
-                if self.confirm.search(data, line_start, min(len(data), start + self.window)):
-                    return True
-                start = low.find(anchor, start + 1)
+        size = len(data)
+        for anchor, confirm in self.searches:
+            at = low.find(anchor)
+            if self.at_line_start:
+                while at != -1:
+                    line_start = low.rfind(b"\n", 0, at) + 1
+                    line_end = low.find(b"\n", at)
+                    line_end = size if line_end == -1 else line_end
+                    last = max(at, low.rfind(anchor, at, line_end))
+                    if confirm.match(data, line_start, min(size, last + self.window)):
+                        return True
+                    at = low.find(anchor, line_end + 1)
+                continue
+            region_start = region_end = -1
+            while at != -1:
+                line_start = low.rfind(b"\n", 0, at) + 1
+                if line_start >= region_end:
+                    if region_end != -1 and confirm.search(data, region_start, region_end):
+                        return True
+                    region_start = line_start
+                region_end = max(region_end, min(size, at + self.window))
+                at = low.find(anchor, at + 1)
+            if region_end != -1 and confirm.search(data, region_start, region_end):
+                return True
         return False
 
 
@@ -249,20 +289,20 @@ def _name_anchors(patterns: tuple[str, ...]) -> tuple[bytes, ...]:
 def prefilter(kind: str, name_patterns: tuple[str, ...]) -> Prefilter | None:
     """What a file of ``kind`` must contain to be parsed (None: always parse)."""
     names = _name_regex(name_patterns)
-    anchors = _CALL_ANCHORS + _name_anchors(name_patterns)
+    name_anchors = _name_anchors(name_patterns)
     if kind == "python":
         assign = rb"^[ \t]*" + names + _NOT_TEXT_NAME + _NOT_KEYWORD + rb"[ \t]*(?::[^=\n]*)?\+?=(?!=)" + _TEXT_VALUE
         flags = re.MULTILINE | re.IGNORECASE
-        return Prefilter((Check(_CALL_ANCHORS, re.compile(_CALL_MARKERS, flags)),
-                          Check(_name_anchors(name_patterns), re.compile(assign, flags)),
-                          Check(_BUILDER_ANCHORS, re.compile(_BUILDERS, flags), window=_BODY + 200),
-                          Check(_TEXT_ANCHORS, re.compile(_TEXT, flags), window=CUE_WINDOW + 200),
-                          Check(_JOINED_ANCHORS, re.compile(_JOINED, flags), window=_BODY + 200)))
+        return Prefilter((Check.of(_CALL_MARKERS, flags),
+                          Check.of(((name_anchors, assign),), flags, at_line_start=True),
+                          Check.of(((_BUILDER_ANCHORS, _BUILDERS),), flags, window=_BODY + 200, at_line_start=True),
+                          Check.of(((_TEXT_ANCHORS, _TEXT),), flags, window=CUE_WINDOW + 200, at_line_start=True),
+                          Check.of(((_JOINED_ANCHORS, _JOINED),), flags, window=_BODY + 200)))
     if kind == "notebook":
         assign = names + rb"[ \t]*(?::[^=\\]*)?=(?!=)"
-        return Prefilter((Check(anchors, re.compile(_CALL_MARKERS + b"|" + assign, re.IGNORECASE)),))
+        return Prefilter((Check.of(_CALL_MARKERS + ((name_anchors, assign),), re.IGNORECASE),))
     if kind == "yaml":
-        return Prefilter((Check(_YAML_ANCHORS, re.compile(_YAML_KEYS, re.MULTILINE | re.IGNORECASE)),))
+        return Prefilter((Check.of(((_YAML_ANCHORS, _YAML_KEYS),), re.MULTILINE | re.IGNORECASE),))
     return None
 
 
@@ -566,10 +606,8 @@ def callers(candidates: list[str], names: set[str], config: Config, cache: ScanC
     ordered = sorted(names)
     stamp = digest("\n".join(ordered).encode())
     known = cache.memo("wrapper-callers", stamp) if cache is not None else {}
-    pattern = re.compile(rb"(?<![\w.])(?:[\w]+\.)?(?:" + b"|".join(re.escape(n.encode()) for n in ordered)
-                         + rb")\s*\(")
-    check = Prefilter((Check(tuple(n.lower().encode() for n in ordered), pattern,
-                             window=len(max(ordered, key=len)) + 40),))
+    check = Prefilter((Check.of(tuple(((n.lower().encode(),), rb"(?<![\w.])(?:[\w]+\.)?" + re.escape(n.encode()) + rb"\s*\(")
+                                      for n in ordered), 0, window=len(max(ordered, key=len)) + 40),))
     root = Path(config.root)
     found = []
     for rel in candidates:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from promptlint.config import DEFAULT_NAME_PATTERNS
 from promptlint.discover import prefilter
@@ -96,11 +98,10 @@ def test_look_alikes_are_not_parsed(name):
 def test_sink_markers_come_from_the_registry():
     """A new SDK shape is one registry entry; the prefilter admits its calls with no edit."""
     acme = Sink("acme.generate", "acme", _tail("text", "generate"), text=("prompt",), packages=("acme",))
-    anchors, pattern = prefilter_markers((*SINKS, acme))
-    assert b"text" in anchors
-    assert re.search(pattern, b"out = client.text.generate(prompt=p)\n", re.MULTILINE)
-    anchors, pattern = prefilter_markers(SINKS)
-    assert not re.search(pattern, b"out = client.text.generate(prompt=p)\n", re.MULTILINE)
+    line = b"out = client.text.generate(prompt=p)\n"
+    added = [pattern for anchors, pattern in prefilter_markers((*SINKS, acme)) if b"text" in anchors]
+    assert any(re.search(pattern, line, re.MULTILINE) for pattern in added)
+    assert not any(re.search(pattern, line, re.MULTILINE) for _, pattern in prefilter_markers(SINKS))
 
 
 def test_joined_literals_with_a_cue_are_text():
@@ -108,3 +109,50 @@ def test_joined_literals_with_a_cue_are_text():
                   "        'When you are done, include your answer.\\n'\n    )\n    return msg\n")
     assert not admits("def total():\n    n = (\n        'a'\n        'b'\n    )\n    return n\n")
     assert not admits("def pair():\n    x = (\n        'a',\n        'b',\n    )\n    return list(x)\n")
+
+
+# -- the anchored matcher admits what one regex over every anchor's window admitted ------
+
+def _one_regex_verdict(check, data: bytes, flags: int) -> bool:
+    """The matcher as it was: all markers as one regex, searched from the line start of every
+    occurrence of any anchor to ``window`` bytes past it (slow, and the reference)."""
+    confirm = re.compile(b"|".join(pattern for _, pattern in check.markers), flags)
+    low = data.lower()
+    for anchor in {a for anchors, _ in check.markers for a in anchors}:
+        at = low.find(anchor)
+        while at != -1:
+            line_start = low.rfind(b"\n", 0, at) + 1
+            if confirm.search(data, line_start, min(len(data), at + check.window)):
+                return True
+            at = low.find(anchor, at + 1)
+    return False
+
+
+# Lines in the shapes real modules have: calls, message dicts, prompt bindings, docstrings,
+# builders, joined literals, and the look-alikes around them.
+_LINES = [
+    "reply = client.messages.create(model=m, messages=msgs)", "r = litellm.acompletion(model=m)",
+    "from litellm import (", "    acompletion,", ")", "from litellm import completion as llm_call",
+    "    return await acompletion(model=m)", "p = ChatPromptTemplate.from_messages([('system', s)])",
+    "llm = ChatAnthropic(model='claude')", "answer = chain.invoke({'q': q})", "msgs = [{", "    'role': 'system',",
+    "    'content': 'You are terse and exact.',", "}]", 'm = {"role": "user", "content": QUESTION}',
+    "m = Message(role='system', content='Summarize this for me.')", "SUPPORT_PROMPT = 'You are a support agent.'",
+    "prompt_tokens = 12", "def build_prompt(q):", "    text = 'Answer the question below.'", '    """',
+    '    Summarize the text. Respond in JSON.', '    """', 'HELP = """', 'Explain what you did.', '"""',
+    "    msg = (", "        'Please continue the task.\\n'", "        'When you are done, include your answer.\\n'",
+    "    )", "    return msg", "# messages are logged including SystemMessageAction", "agent = AgentExecutor(agent=a)",
+    "result = Runner.run(agent, q)", "x = role_of(message)", "chat_history.append(message)", "import openai",
+    "from anthropic import Anthropic", "def test_prompt():", "    pass", "class Agent:", "    role = 'helper'",
+    "logger.info('completion done')", "value = models.completion(x)", "",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(_LINES), st.sampled_from(["", "    ", "\t", "        "]),
+                          st.text(alphabet="ab _=(", max_size=4)), max_size=40))
+def test_anchored_matcher_admits_what_one_regex_admitted(lines):
+    data = "\n".join(indent + line + tail for line, indent, tail in lines).encode()
+    for kind, flags in (("python", re.MULTILINE | re.IGNORECASE), ("notebook", re.IGNORECASE)):
+        for check in prefilter(kind, DEFAULT_NAME_PATTERNS).checks:
+            if _one_regex_verdict(check, data, flags):
+                assert check.found(data, data.lower()), (kind, check.markers[0][0])

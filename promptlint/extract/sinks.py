@@ -347,9 +347,10 @@ def text_slots(provider: str, api: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4)
-def prefilter_markers(sinks: tuple[Sink, ...] = SINKS) -> tuple[tuple[bytes, ...], bytes]:
+def prefilter_markers(sinks: tuple[Sink, ...] = SINKS) -> tuple[tuple[tuple[bytes, ...], bytes], ...]:
     """What the byte prefilter looks for so that no file holding a call of these shapes is
-    skipped: the literal anchors (lower case) and a regex over the call's last names.
+    skipped: one (anchors, regex) marker per shape, where every match of the regex holds
+    one of its lower-case literal anchors (so an anchor wakes only the regexes it is in).
 
     A method sink is its last two names (``messages . create (``, with a response wrapper
     between); a module function is its name called bare (``from litellm import
@@ -360,29 +361,27 @@ def prefilter_markers(sinks: tuple[Sink, ...] = SINKS) -> tuple[tuple[bytes, ...
     need their package imported: the name alone is too common."""
     from promptlint.extract.frameworks import PACKAGES as DEFINING
 
-    anchors: list[bytes] = []
-    pattern: list[bytes] = []
+    markers: list[tuple[tuple[bytes, ...], bytes]] = []
     imported: set[str] = set(DEFINING)
     wrap = b"(?:" + b"|".join(w.encode() + rb"\s*\.\s*" for w in sorted(WRAPPERS)) + b")?"
+
+    def lower(names) -> tuple[bytes, ...]:
+        return tuple(sorted({n.lower().encode() for n in names}))
+
     for sink in sinks:
         names = [b"(?:" + b"|".join(sorted(n.encode() for n in part)) + b")" for part in sink.tail]
         if sink.function:
-            pattern.append(rb"(?:^|[=(,\[:]|\bawait|\breturn|\byield)[ \t]*" + names[-1] + rb"\s*\(")
+            markers.append((lower(sink.tail[-1]),
+                            rb"(?:^|[=(,\[:]|\bawait|\breturn|\byield)[ \t]*" + names[-1] + rb"\s*\("))
             for package in sink.packages:
                 p = re.escape(package).encode()
-                pattern.append(rb"\b" + p + rb"\s*\.\s*" + names[-1] + rb"\s*\(")
-                pattern.append(rb"\bfrom[ \t]+" + p + rb"\b[^\n]*?\bimport[ \t]+(?:\([^)]*?|[^\n(]*?)\b"
-                               + names[-1] + rb"\b")
-            anchors.extend(sorted(n.lower().encode() for n in sink.tail[-1]))
-            anchors.extend(package.lower().encode() for package in sink.packages)
+                markers.append((lower([package]), rb"\b" + p + rb"\s*\.\s*" + names[-1] + rb"\s*\("))
+                markers.append((lower([package]), rb"\bfrom[ \t]+" + p + rb"\b[^\n]*?\bimport[ \t]+(?:\([^)]*?|[^\n(]*?)\b"
+                                + names[-1] + rb"\b"))
         elif len(sink.tail) == 1:
             imported.update(sink.packages)
         else:
-            pattern.append(names[-2] + rb"\s*\.\s*" + wrap + names[-1] + rb"\s*\(")
-            anchors.extend(sorted(n.lower().encode() for n in sink.tail[-2]))
-    if imported:
-        packages = sorted(imported)
-        pattern.append(rb"(?m:^)[ \t]*\"?(?:from|import)[ \t]+(?:" + b"|".join(re.escape(p).encode() for p in packages)
-                       + rb")\b")
-        anchors.extend(p.lower().encode() for p in packages)
-    return tuple(dict.fromkeys(anchors)), b"(?-i:" + b"|".join(dict.fromkeys(pattern)) + b")"
+            markers.append((lower(sink.tail[-2]), names[-2] + rb"\s*\.\s*" + wrap + names[-1] + rb"\s*\("))
+    for package in sorted(imported):
+        markers.append((lower([package]), rb"(?m:^)[ \t]*\"?(?:from|import)[ \t]+" + re.escape(package).encode() + rb"\b"))
+    return tuple(dict.fromkeys((anchors, b"(?-i:" + pattern + b")") for anchors, pattern in markers))
