@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from promptlint.pyast import (LOOPS, SCOPES, callee, clear_walks, dotted, loop_body, reads, sent_by, tail_in,
-                               unparse, value_key, walk_body)
+                               unparse, value_key, walk_body, walk_with_parents)
 from promptlint.types import AgentRun, CallEdge, FunctionFacts, Loop, Request, Span
 from promptlint.waits import (MODULE, TIMERS, answer_use, decorator_reason, fan_in, per_query, reads_clock,
                               registrations, script_app)
@@ -57,15 +57,17 @@ class FileLoops:
     def __init__(self, tree: ast.Module, module: str, span: Callable[[ast.AST], Span],
                  imports: dict | None = None) -> None:
         clear_walks()
+        _MUTATED.clear()
         self.tree = tree
         self.module = module
         self.span = span
         self.imports = imports or {}  # local name -> scopes.Import
-        self.parent: dict[int, ast.AST] = {}
-        for node in ast.walk(tree):
-            for child in ast.iter_child_nodes(node):
-                self.parent[id(child)] = node
-        self.literals = _module_literals(tree)
+        # every node in ast.walk's order, and each node's parent: walked once, asked often
+        self.nodes, self.parent = walk_with_parents(tree)
+        self.literals = _module_literals(tree, self.nodes)
+        self._function_of: dict[int, ast.AST | None] = {}
+        self._bounded_in: dict[int, tuple[bool, set[int]]] = {}
+        self._instances: dict[int, dict[str, str]] = {}
         self._classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
         self._functions = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         self._requests: set[int] = set()
@@ -109,10 +111,16 @@ class FileLoops:
         return not (child is first and any(n is call for n in ast.walk(first.iter)))
 
     def function_of(self, node: ast.AST) -> ast.AST | None:
-        current = self.parent.get(id(node))
-        while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
-            current = self.parent.get(id(current))
-        return current
+        start = self.parent.get(id(node))
+        if start is None:
+            return None
+        key = id(start)
+        if key not in self._function_of:
+            current = start
+            while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+                current = self.parent.get(id(current))
+            self._function_of[key] = current
+        return self._function_of[key]
 
     def _classify(self, loop: ast.AST, call: ast.AST) -> Loop:
         body = loop_body(loop)
@@ -188,7 +196,7 @@ class FileLoops:
         """Every call of a function this tree may define, with its loops (``skip``: ids of
         the request calls themselves)."""
         edges: list[CallEdge] = []
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             if not isinstance(node, ast.Call) or id(node) in skip:
                 continue
             target = self._target(node)
@@ -204,13 +212,16 @@ class FileLoops:
         ``if depth < max_depth: recurse(...)``): a recursion through it has a floor."""
         if function is None or isinstance(function, ast.Module):
             return False
-        for node in walk_body(function.body):
-            if isinstance(node, (ast.If, ast.While)) and _ordering(node.test):
-                if any(n is call for n in walk_body(node.body)):
-                    return True
-                if any(isinstance(n, (ast.Return, ast.Raise)) for n in walk_body(node.body)):
-                    return True
-        return False
+        if id(function) not in self._bounded_in:  # per function: (a counted branch returns, calls in one)
+            stops, inside = False, set()
+            for node in walk_body(function.body):
+                if isinstance(node, (ast.If, ast.While)) and _ordering(node.test):
+                    branch = walk_body(node.body)
+                    inside.update(map(id, branch))
+                    stops = stops or any(isinstance(n, (ast.Return, ast.Raise)) for n in branch)
+            self._bounded_in[id(function)] = (stops, inside)
+        stops, inside = self._bounded_in[id(function)]
+        return stops or id(call) in inside
 
     def _target(self, call: ast.Call) -> tuple[str, str] | None:
         return self._reference(call.func, self.function_of(call))
@@ -245,11 +256,15 @@ class FileLoops:
     def _instance_class(self, name: str, function: ast.AST | None) -> str | None:
         """``conv = Conversation()`` in the same function (or module): the class of ``conv``."""
         scope = function if function is not None else self.tree
-        for node in walk_body(getattr(scope, "body", [])):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) \
-                    and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-                return node.value.func.id
-        return None
+        if id(scope) not in self._instances:  # per scope: each name's first ``name = Class(...)``
+            found: dict[str, str] = {}
+            for node in walk_body(getattr(scope, "body", [])):
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
+                    for t in node.targets:
+                        if isinstance(t, ast.Name):
+                            found.setdefault(t.id, node.value.func.id)
+            self._instances[id(scope)] = found
+        return self._instances[id(scope)].get(name)
 
     def _class_of(self, function: ast.AST) -> str | None:
         parent = self.parent.get(id(function))
@@ -285,11 +300,11 @@ class FileLoops:
                 continue
             if not (key.startswith("self.") or "." not in key):
                 continue
-            if not any(_mutation(n, key) == "grow" for n in walk_body(function.body)):
+            if not any(_mutation(n, key) == "grow" for n in _mutated(function.body).get(key, ())):
                 continue
             owner = self.parent.get(id(function))
             scope = owner if isinstance(owner, ast.ClassDef) and key.startswith("self.") else self.tree
-            if any(_mutation(n, key) in ("trim", "reset-call") for n in walk_body(_defs(scope))):
+            if any(_mutation(n, key) in ("trim", "reset-call") for n in _mutated(_defs(scope)).get(key, ())):
                 continue
             return key
         return None
@@ -368,7 +383,7 @@ class FileLoops:
         app = script_app(self.imports)
         if app:
             facts.append(FunctionFacts(self.module, MODULE, serves=app))
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 timed, serves = reads_clock(node), decorator_reason(node)
                 if timed or serves:
@@ -383,7 +398,7 @@ class FileLoops:
     # agent frameworks -------------------------------------------------------------------
     def agent_runs(self, path: str) -> tuple[AgentRun, ...]:
         runs: list[AgentRun] = []
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             if not isinstance(node, ast.Call):
                 continue
             name = callee(node)
@@ -496,13 +511,13 @@ def _is_input(call: ast.Call) -> bool:
     return bool(name) and (name in _INPUTS or name.rsplit(".", 1)[-1] in {"input", "receive_text", "receive_json"})
 
 
-def _module_literals(tree: ast.Module) -> set[str]:
+def _module_literals(tree: ast.Module, nodes: list[ast.AST]) -> set[str]:
     """Module names every binding of which is a literal list/tuple/set of constants
     (``MODELS = [...]``; a notebook may bind ``EMAILS`` to a new literal in each exercise)."""
     literal: set[str] = set()
     other: set[str] = set()
     body = {id(n) for n in tree.body}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
@@ -738,6 +753,41 @@ def _defs(scope: ast.AST) -> list[ast.AST]:
     return out
 
 
+_MUTATED: dict[tuple[int, ...], tuple[tuple[ast.AST, ...], dict[str, list[ast.AST]]]] = {}
+
+
+def _mutated(statements: list[ast.AST]) -> dict[str, list[ast.AST]]:
+    """The nodes under ``statements`` (as :func:`walk_body` walks them) that
+    :func:`_mutation` may find changing each key: asked per key of every request in a
+    loop, so each body is indexed once per file (kept like a walk, by the nodes' ids)."""
+    nodes = tuple(statements)
+    key = tuple(map(id, nodes))
+    hit = _MUTATED.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], nodes)):
+        return hit[1]
+    index: dict[str, list[ast.AST]] = {}
+    for node in walk_body(nodes):
+        for changed in dict.fromkeys(_changed_keys(node)):
+            if changed:
+                index.setdefault(changed, []).append(node)
+    _MUTATED[key] = (nodes, index)
+    return index
+
+
+def _changed_keys(node: ast.AST) -> list[str | None]:
+    """Every key :func:`_mutation` may answer for at ``node`` (it answers None for any other)."""
+    if isinstance(node, ast.Call):
+        return [value_key(node.func.value)] if isinstance(node.func, ast.Attribute) else []
+    if isinstance(node, ast.AugAssign):
+        return [value_key(node.target)]
+    if isinstance(node, ast.Delete):
+        return [value_key(t.value) for t in node.targets if isinstance(t, ast.Subscript)]
+    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return [value_key(t) for t in targets] + [value_key(t.value) for t in targets if isinstance(t, ast.Subscript)]
+    return []
+
+
 def _mutation(node: ast.AST, key: str) -> str | None:
     """How ``node`` changes the value under ``key``: ``grow`` (append, ``+=``, ``x = x + …``),
     ``trim`` (pop, slice, a summary or trimming call), ``reset`` (a fresh value), ``reset-call``
@@ -786,9 +836,9 @@ def _carried(call: ast.AST, body: list[ast.AST], loop: ast.AST, function: ast.AS
     grows = None
     trimmed = False
     statements = list(body)
+    mutated = _mutated(statements)
     for key in sorted(sent):
-        changes = [(n, _mutation(n, key)) for n in walk_body(statements)]
-        kinds = {k for _, k in changes if k}
+        kinds = {k for n in mutated.get(key, ()) for k in [_mutation(n, key)] if k}
         if not kinds:
             continue
         if _reset_first(statements, key, call):
@@ -852,12 +902,12 @@ def _reset_after_call(statements: list[ast.AST], key: str, call: ast.AST) -> boo
         if any(n is call for n in walk_body([stmt])):
             seen = True
             continue
-        if seen and any(_mutation(n, key) == "reset" for n in walk_body([stmt])):
+        if seen and any(_mutation(n, key) == "reset" for n in _mutated([stmt]).get(key, ())):
             return True
     for stmt in statements:  # inside a nested block (an if) before or after the call
         if any(n is call for n in walk_body([stmt])):
             continue
-        if not isinstance(stmt, ast.Assign) and any(_mutation(n, key) == "reset" for n in walk_body([stmt])):
+        if not isinstance(stmt, ast.Assign) and any(_mutation(n, key) == "reset" for n in _mutated([stmt]).get(key, ())):
             return True
     return False
 

@@ -42,11 +42,39 @@ def unparse(node: ast.AST, limit: int = 70) -> str:
 
 
 _WALKS: dict[tuple[int, ...], tuple[tuple[ast.AST, ...], tuple[ast.AST, ...]]] = {}
+_ASSIGNED: dict[tuple[int, ...], tuple[tuple[ast.AST, ...], tuple[tuple[frozenset[str], set[str]], ...]]] = {}
+_SENT: dict[tuple[int, int], tuple[ast.AST, ast.AST | None, frozenset[str]]] = {}
 
 
 def clear_walks() -> None:
     """Forget the walks of the previous file (:class:`promptlint.loops.FileLoops` starts afresh)."""
     _WALKS.clear()
+    _ASSIGNED.clear()
+    _SENT.clear()
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes`` as a list, in its order, without its generators (the loop
+    analysis asks this of every node of a file several times)."""
+    out = []
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, ast.AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(item for item in value if isinstance(item, ast.AST))
+    return out
+
+
+def walk_with_parents(tree: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]:
+    """Every node of ``tree`` in ``ast.walk``'s order, and each node's parent by id, in one pass."""
+    nodes = [tree]
+    parent: dict[int, ast.AST] = {}
+    for node in nodes:  # grows as it goes: breadth first, as ast.walk
+        for child in children(node):
+            parent[id(child)] = node
+            nodes.append(child)
+    return nodes, parent
 
 
 def walk_body(nodes: Iterable[ast.AST]) -> tuple[ast.AST, ...]:
@@ -65,7 +93,7 @@ def walk_body(nodes: Iterable[ast.AST]) -> tuple[ast.AST, ...]:
     while stack:
         node = stack.pop()
         out.append(node)
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 stack.append(child)
     _WALKS[key] = (nodes, tuple(out))
@@ -103,18 +131,39 @@ def loop_body(loop: ast.AST) -> list[ast.AST]:
 def sent_by(call: ast.Call, function: ast.AST | None) -> set[str]:
     """Every name the call's arguments read, through the local assignments that build them
     (``prompt = f"...{context}"`` makes ``context`` read too), two steps deep."""
+    hit = _SENT.get((id(call), id(function)))
+    if hit is not None and hit[0] is call and hit[1] is function:
+        return set(hit[2])
     keys: set[str] = set()
     for arg in (*call.args, *(k.value for k in call.keywords)):
         keys |= reads(arg)
-    scope = getattr(function, "body", None) or []
+    assigned = _assignments(getattr(function, "body", None) or [])
     for _ in range(2):
-        more = set()
-        for node in walk_body(scope):
-            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(value_key(t) in keys for t in targets):
-                    more |= reads(node.value)
+        more: set[str] = set()
+        for targets, read in assigned:
+            if not targets.isdisjoint(keys):
+                more |= read
         if more <= keys:
             break
         keys |= more
-    return {k for k in keys if k not in ("self", "cls")}
+    found = frozenset(k for k in keys if k not in ("self", "cls"))
+    _SENT[(id(call), id(function))] = (call, function, found)
+    return set(found)
+
+
+def _assignments(scope: list[ast.AST]) -> tuple[tuple[frozenset[str], set[str]], ...]:
+    """(the keys it binds, the keys its value reads) of every assignment under ``scope``, kept
+    for the file as walks are (every request's arguments are followed through them)."""
+    nodes = tuple(scope)
+    key = tuple(map(id, nodes))
+    hit = _ASSIGNED.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], nodes)):
+        return hit[1]
+    found = []
+    for node in walk_body(nodes):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound = frozenset(k for k in map(value_key, targets) if k is not None)
+            found.append((bound, reads(node.value)))
+    _ASSIGNED[key] = (nodes, tuple(found))
+    return _ASSIGNED[key][1]
