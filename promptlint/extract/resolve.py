@@ -689,7 +689,12 @@ class Resolver:
             event = ordered[0]
             method = next((m for m in cls.methods.values() if _inside(event, m)), None)
             if method is not None and isinstance(event.node, ast.expr):
-                return self.value(event.node, method, event.pos, depth)
+                got = self.value(event.node, method, event.pos, depth)
+                if isinstance(got, v.Map) and (len(self_events) > 1 or not (init and _inside(event, init))):
+                    # ``self.extra_params = {}`` in one method, keys added in others: the
+                    # mapping a call spreads may hold more keys than this assignment shows.
+                    got = replace(got, open=True)
+                return got
         for base in cls.bases:
             parent = self._class_named(base, self.index.module)
             if parent is not None:
