@@ -878,7 +878,9 @@ def _own_statements(statements: list[ast.AST]):
         if isinstance(node, (*LOOPS, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
         for field in ("body", "orelse", "finalbody", "handlers"):
-            yield from _own_statements(getattr(node, field, []) or [])
+            inner = getattr(node, field, None)
+            if isinstance(inner, list):  # ``a if c else b`` in a comprehension has an expression body
+                yield from _own_statements(inner)
 
 
 def _breaks(statements: list[ast.AST]) -> bool:

@@ -28,6 +28,10 @@ class Span:
     start: int | None = None
     end: int | None = None
     cell: int | None = None  # notebook cell index when the file is a notebook
+    # For a Python literal whose value breaks lines where its source does not (an escaped
+    # ``\n``, a continuation, concatenated pieces): the source line, counted from ``line``,
+    # each line of the value starts on (extract/literal_lines.py).
+    rows: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -179,3 +179,23 @@ def test_the_saveable_headline_counts_only_requests_that_the_total_counts(tmp_pa
     assert all(f.price.usd_per_month > 0 for f in analysis.findings)
     assert analysis.usd_per_month_saveable == 0
     assert analysis.usd_per_month_saveable <= analysis.usd_per_month_total
+
+
+def test_a_prompt_that_only_becomes_unsent_is_no_negative_saving():
+    """An edit that makes two copies of one text differ leaves the copy no request sends
+    among the unsent prompts; that is no cost of the edit (it read "saves -$11.93/month")."""
+    from decimal import Decimal
+
+    from promptlint.config import parse_config
+    from promptlint.fix.measure import Costs, Remeasurer, RequestCost
+    from promptlint.pricing import Pricer
+
+    remeasurer = Remeasurer.__new__(Remeasurer)
+    remeasurer.pricer = Pricer(parse_config({}))
+    sent = {"app.py::ask#1": RequestCost(1_000, Decimal("0.003"), None, Decimal(0))}
+    before = Costs(None, None, sent, {"notes.py::GUIDE": (400, Decimal("0.0012"))})
+    after = Costs(None, None, {"app.py::ask#1": RequestCost(990, Decimal("0.00297"), None, Decimal(0))},
+                  {"notes.py::GUIDE": (395, Decimal("0.001185")), "lesson.py::system#2": (700, Decimal("0.0021"))})
+    measured = remeasurer.difference(before, after)
+    assert measured.tokens == 10
+    assert measured.price.usd_per_request == pytest.approx(0.000045)

@@ -75,7 +75,8 @@ class TextView:
 
         Python literals are not exact source slices (escapes, dedent), so the line is the
         literal's first line plus the newlines before the offset in that literal (its
-        pieces before a placeholder included), kept inside the literal.
+        pieces before a placeholder included), read through the literal's line table
+        when its value breaks lines where the source does not, kept inside the literal.
         """
         segments = self.template.segments
         index = 0
@@ -89,10 +90,14 @@ class TextView:
         inner = offset - self._starts[index]
         before = seg.text[:inner]
         newlines = before.count("\n")
-        line = span.line + newlines + (0 if seg.exact else self._lines_before(index))
+        if seg.exact:
+            line = span.line + newlines
+        else:
+            breaks = newlines + self._lines_before(index)
+            line = span.line + (span.rows[breaks] if span.rows and breaks < len(span.rows) else breaks)
         if span.end_line is not None:
             line = min(line, span.end_line)
-        if newlines == 0:
+        if newlines == 0 and (seg.exact or line == span.line):
             column = span.column + inner if seg.exact else span.column
         else:
             column = len(before) - before.rfind("\n") if seg.exact else 1

@@ -20,7 +20,7 @@ from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.savings import priced_positive
 from promptlint.pricing import cache_mix
 from promptlint.traffic import caching_hit_rate
-from promptlint.types import OPENAI_CACHE_TTL, CacheEdit, CacheMark, Fix, Saving, Usage
+from promptlint.types import OPENAI_CACHE_TTL, CacheEdit, CacheMark, Fix, Saving, Span, Usage
 
 MAX_BREAKPOINTS = 4  # a fifth explicit breakpoint is rejected (FACTS.md, "Prompt caching")
 OPENAI_MARK = "prompt_cache_breakpoint={'mode': 'explicit'}"
@@ -41,6 +41,7 @@ def cache_saving(model: str, total_input: int, prefix: int, hit_rate: float, ttl
 
 
 def missing_cache_breakpoint(ctx):
+    sites = call_sites(ctx.project.requests)
     for request in ctx.project.requests:
         marker = cache_marker(ctx, request)
         if marker is None or request.auto_cache or request.cache_breakpoints:
@@ -73,11 +74,33 @@ def missing_cache_breakpoint(ctx):
             fix = Fix("unsafe", f"put cache_control={{'type': 'ephemeral'}} on the last block of the {what}",
                       (CacheEdit(request.id, prefix.end),))
         yield ctx.finding(
-            request.span,
+            call_site(request, sites),
             f"{what}{source} of {fmt_tokens(prefix.tokens)} tokens is sent uncached; {counts.model} caches "
             f"prefixes from {fmt_tokens(minimum)} tokens{assumed}" + (f"; {measured}" if measured else ""),
             request=request.id, template=biggest, saving=saving, fix=fix,
         )
+
+
+def call_sites(requests) -> dict:
+    """The SDK call of each helper, by the ``max_tokens`` argument its callers' requests
+    share with the helper's own request."""
+    return {_arg_key(r.max_tokens_span): r.span for r in requests if not r.via and r.max_tokens_span is not None}
+
+
+def call_site(request, sites: dict) -> Span:
+    """Where the breakpoint goes: a request made through a helper (``ask(prompt)``) is
+    fixed inside the helper, once for all of its callers, so its finding sits on the
+    helper's call and the callers' findings merge there (with the helper's own) into one
+    that names every request; a direct call is its own place."""
+    if request.via and request.max_tokens_span is not None:
+        found = sites.get(_arg_key(request.max_tokens_span))
+        if found is not None:
+            return found
+    return request.span
+
+
+def _arg_key(span: Span) -> tuple:
+    return (span.path, span.cell, span.line)  # a keyword and its value: one line, two columns
 
 
 def _takes_breakpoint(part) -> bool:

@@ -124,16 +124,35 @@ def short_answer(cues, answer: AnswerCues) -> tuple[int, str] | None:
     return max(capped) if capped else None
 
 
+def _sharing_cap(requests) -> dict:
+    """Requests by the setting of their cap: a helper's ``max_tokens=2000`` serves every
+    prompt sent through it, so the cap it can take is the one all of those prompts fit."""
+    groups: dict = {}
+    for request in requests:
+        groups.setdefault(_group_key(request), []).append(request)
+    return groups
+
+
+def _group_key(request):
+    where = request.max_tokens_span
+    return (where.path, where.cell, where.start, where.line) if where is not None else request.id
+
+
 def oversized_max_tokens(ctx):
     cues = matcher(rule_categories(ctx), ctx.rule.source)
     limit = int(ctx.options["short-answer-max"])
     ceiling = ctx.options.get("ceiling")
+    groups = _sharing_cap(ctx.project.requests)
     for request in ctx.project.requests:
         cap = request.max_tokens
         if cap is None or (cap <= limit and (ceiling is None or cap <= int(ceiling))):
             continue  # a cap this small is never reported: skip reading the prompt
         model = ctx.measurements.requests[request.id].model
-        short = short_answer(cues, answer_cues(ctx, request, cues))
+        group = groups[_group_key(request)]
+        if request is not group[0]:
+            continue  # one finding per cap setting, on the first request that uses it
+        answers = [short_answer(cues, answer_cues(ctx, r, cues)) for r in group]
+        short = None if None in answers else max(answers)
         setting = f"{request.max_tokens_param}={fmt_tokens(request.max_tokens)}"
         if short is not None and request.max_tokens > limit:
             cap, cue = short

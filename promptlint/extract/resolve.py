@@ -19,6 +19,7 @@ from promptlint.extract import values as v
 from promptlint.extract.ops import apply, merge, set_path
 from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, dotted, pos_of
 from promptlint.extract.source import LineIndex
+from promptlint.extract.literal_lines import value_rows
 from promptlint.budgets import LIST_ITEMS, exceeded
 from promptlint.types import Diagnostic, Segment, Span
 
@@ -106,17 +107,31 @@ class Resolver:
             self._interpolating -= 1
 
     # literals -------------------------------------------------------------------
+    def _literal_span(self, node: ast.expr, newlines: int) -> Span:
+        """The literal's span, with its line table when its value breaks lines where the
+        source does not (found only when a backslash or the line count says so)."""
+        span = self.span(node)
+        if span.start is None or span.end is None:
+            return span
+        text = self.source.lines.text[span.start:span.end]
+        if "\\" not in text and newlines == (span.end_line or span.line) - span.line:
+            return span
+        rows = value_rows(text)
+        return replace(span, rows=rows) if rows else span
+
     def _Constant(self, node: ast.Constant, scope, pos, depth) -> v.Value:
         value = node.value
-        span = self.span(node)
         if isinstance(value, str):
+            span = self._literal_span(node, value.count("\n"))
             return v.Str((Segment(text=value, span=span),), span)
+        span = self.span(node)
         if value is None or isinstance(value, (bool, int, float)):
             return v.Lit(value, span)
         return v.Unknown(f"{type(value).__name__} literal", self.expr_text(node), "dynamic", span)
 
     def _JoinedStr(self, node: ast.JoinedStr, scope, pos, depth) -> v.Value:
-        span = self.span(node)
+        span = self._literal_span(node, sum(p.value.count("\n") for p in node.values
+                                            if isinstance(p, ast.Constant) and isinstance(p.value, str)))
         pieces: list[v.Value] = []
         for part in node.values:
             if isinstance(part, ast.Constant) and isinstance(part.value, str):
@@ -674,7 +689,12 @@ class Resolver:
             event = ordered[0]
             method = next((m for m in cls.methods.values() if _inside(event, m)), None)
             if method is not None and isinstance(event.node, ast.expr):
-                return self.value(event.node, method, event.pos, depth)
+                got = self.value(event.node, method, event.pos, depth)
+                if isinstance(got, v.Map) and (len(self_events) > 1 or not (init and _inside(event, init))):
+                    # ``self.extra_params = {}`` in one method, keys added in others: the
+                    # mapping a call spreads may hold more keys than this assignment shows.
+                    got = replace(got, open=True)
+                return got
         for base in cls.bases:
             parent = self._class_named(base, self.index.module)
             if parent is not None:

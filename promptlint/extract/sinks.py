@@ -58,7 +58,10 @@ class Sink:
         return beta + ".".join(chain[-len(self.tail):])
 
     def stream(self, chain: tuple[str, ...]) -> bool:
-        return chain[-1] == "stream"
+        """Whether the method streams its answer: ``stream``, ``stream_async``,
+        ``converse_stream``, ``invoke_model_with_response_stream``."""
+        name = chain[-1]
+        return name == "stream" or name.startswith("stream_") or name.endswith("_stream")
 
 
 def _tail(*parts: str) -> tuple[frozenset[str], ...]:

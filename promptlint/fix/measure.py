@@ -247,9 +247,10 @@ class Remeasurer:
             if old.exposure_tokens is not None and new.exposure_tokens is not None:
                 exposure += old.exposure_usd - new.exposure_usd
                 exposure_tokens = max(exposure_tokens, old.exposure_tokens - new.exposure_tokens)
-        old_unsent = sum(t for t, _ in before.unsent.values())
-        new_unsent = sum(t for t, _ in after.unsent.values())
-        usd += sum((u for _, u in before.unsent.values()), Decimal(0)) - \
-            sum((u for _, u in after.unsent.values()), Decimal(0))
-        tokens = max(tokens, old_unsent - new_unsent)
+        # A prompt no request sends is compared with itself only: an edit can make two
+        # copies of one text differ, and the copy no request sends then appears among the
+        # unsent prompts without costing anything more than it did.
+        both = [tid for tid in before.unsent if tid in after.unsent]
+        usd += sum((before.unsent[tid][1] - after.unsent[tid][1] for tid in both), Decimal(0))
+        tokens = max(tokens, sum(before.unsent[tid][0] - after.unsent[tid][0] for tid in both))
         return Measured(tokens, self.pricer.price(usd), exposure_tokens, self.pricer.price(exposure))

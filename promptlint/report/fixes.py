@@ -22,12 +22,16 @@ def measured_note(measured, total: bool = False) -> str:
         return ""
     parts = []
     price = measured.price
-    if measured.tokens > 0 or price.usd_per_request > 0:
-        lead = "up to " if total else ""
-        tokens = f"{lead}{fmt_int(measured.tokens)} fewer input tokens/request, " if measured.tokens > 0 else ""
-        parts.append(f"{tokens}saves {fmt_usd(price.usd_per_request)}/request, {fmt_usd(price.usd_per_month)}/month")
-    elif price.usd_per_request < 0:
-        parts.append(f"costs {fmt_usd(-price.usd_per_request)}/request more")
+    lead = "up to " if total else ""
+    tokens = f"{lead}{fmt_int(measured.tokens)} fewer input tokens/request" if measured.tokens > 0 else ""
+    if price.usd_per_request > 0:  # a saving is said only when it is one: never "saves -$"
+        parts.append(f"{tokens + ', ' if tokens else ''}saves {fmt_usd(price.usd_per_request)}/request, "
+                     f"{fmt_usd(price.usd_per_month)}/month")
+    else:
+        if tokens:
+            parts.append(tokens)
+        if price.usd_per_request < 0:
+            parts.append(f"costs {fmt_usd(-price.usd_per_request)}/request more")
     exposure = measured.exposure
     if measured.exposure_tokens > 0:
         parts.append(f"worst-case output {fmt_int(measured.exposure_tokens)} tokens lower "
