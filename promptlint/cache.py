@@ -129,56 +129,117 @@ def _well_typed(cls: type, values: list) -> bool:
         if not (type(value) in check if type(check) is frozenset else check(value)):
             return False
     return True
+_FORMAT = 2  # 2: objects met again are references (``{"$r": n}``)
 # The shape of every type a cache entry may hold (field names and their declared types): a
 # change of shape between two builds of one version starts a new cache file.
 _SHAPE = json.dumps({name: [(f.name, str(f.type)) for f in dataclasses.fields(cls)] for name, cls in sorted(_TYPES.items())})
 
 
+# Values are interchangeable when equal (nothing asks which of two equal texts it holds):
+# one copy of each is stored. Other dataclasses (a call record, a request) keep their
+# identity: one object is stored once, two equal ones twice.
+_VALUE_TYPES = frozenset(cls for cls in _TYPES.values() if cls.__module__ == values_module.__name__) \
+    | {types_module.Span, types_module.Segment}
+
+
+class _Encoder:
+    """JSON for a result, each dataclass or tuple written once: one met again (the same
+    object, or for values an equal one: extraction copies a resolved constant into every
+    call that passes it) is named by its number, ``{"$r": n}``, numbered in the order they
+    are completed. A test file that passes one large fixture to thirty calls stores and
+    decodes it once."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, int] = {}
+        self.by_value: dict[tuple, int] = {}
+        self.count = 0
+
+    def encode(self, obj: Any) -> tuple[Any, Any]:
+        """The JSON and a key equal for equal values (scalars tagged with their type:
+        ``1``, ``1.0`` and ``True`` are different texts)."""
+        kind = type(obj)
+        fields = _FIELDS.get(kind)
+        if fields is not None or kind is tuple:
+            number = self.by_id.get(id(obj))
+            if number is not None:
+                return {"$r": number}, number
+            parts = [self.encode(getattr(obj, name)) for name in fields] if fields is not None else \
+                [self.encode(o) for o in obj]
+            value_key = (kind, tuple(k for _, k in parts)) if kind is tuple or kind in _VALUE_TYPES else None
+            number = self.by_value.get(value_key) if value_key is not None else None
+            if number is None:
+                number, self.count = self.count, self.count + 1
+                if value_key is not None:
+                    self.by_value[value_key] = number
+                self.by_id[id(obj)] = number
+                body = [j for j, _ in parts]
+                return ({"$": kind.__name__, "v": body} if fields is not None else {"$t": body}), number
+            self.by_id[id(obj)] = number
+            return {"$r": number}, number
+        if kind in _SCALARS:
+            return obj, (kind, obj)
+        if kind is list:
+            parts = [self.encode(o) for o in obj]
+            return [j for j, _ in parts], (list, tuple(k for _, k in parts))
+        if kind is frozenset:
+            items = sorted(obj)
+            return {"$f": items}, (frozenset, tuple((type(i), i) for i in items))
+        if kind is dict:
+            parts = [(self.encode(k), self.encode(val)) for k, val in obj.items()]
+            return {"$d": [[k[0], val[0]] for k, val in parts]}, (dict, tuple((k[1], val[1]) for k, val in parts))
+        raise TypeError(f"cannot cache {kind.__name__}")
+
+
 def _encode(obj: Any) -> Any:
-    kind = type(obj)
-    fields = _FIELDS.get(kind)
-    if fields is not None:
-        return {"$": kind.__name__, "v": [_encode(getattr(obj, name)) for name in fields]}
-    if kind in _SCALARS:
-        return obj
-    if kind is tuple:
-        return {"$t": [_encode(o) for o in obj]}
-    if kind is list:
-        return [_encode(o) for o in obj]
-    if kind is frozenset:
-        return {"$f": sorted(obj)}
-    if kind is dict:
-        return {"$d": [[_encode(k), _encode(val)] for k, val in obj.items()]}
-    raise TypeError(f"cannot cache {kind.__name__}")
+    return _Encoder().encode(obj)[0]
 
 
 MAX_DEPTH = 300  # JSON levels; extraction's deepest result on the labelled corpus has 64
 
 
-def _decode(obj: Any, depth: int = 0) -> Any:
+def _decode(obj: Any, depth: int = 0, table: list | None = None) -> Any:
+    """The object ``_encode`` wrote; ``table`` holds the numbered objects decoded so far
+    (a reference names one of them: never one still being decoded, so never a cycle).
+    Scalars, most of an entry's values, are taken as they are without a call."""
     if depth > MAX_DEPTH:
         raise ValueError("cache entry nested deeper than extraction makes them")
+    if table is None:
+        table = []
     depth += 1
-    if isinstance(obj, dict):
+    kind = type(obj)
+    if kind is dict:
+        if "$r" in obj:
+            number = obj["$r"]
+            if type(number) is not int or not 0 <= number < len(table):
+                raise ValueError("cache entry naming an object it does not hold")
+            return table[number]
         if "$" in obj:
             cls = _TYPES[obj["$"]]  # KeyError on anything not listed: the entry is dropped
             values = obj["v"]
-            if not isinstance(values, list) or len(values) != len(_FIELDS[cls]):
+            if type(values) is not list or len(values) != len(_FIELDS[cls]):
                 raise ValueError("cache entry of another shape")
-            decoded = [_decode(val, depth) for val in values]
+            decoded = [val if type(val) in _PLAIN else _decode(val, depth, table) for val in values]
             if not _well_typed(cls, decoded):
                 raise ValueError(f"cache entry with a field of the wrong type in {cls.__name__}")
-            return cls(*decoded)
+            table.append(cls(*decoded))
+            return table[-1]
         if "$t" in obj:
-            return tuple(_decode(o, depth) for o in obj["$t"])
+            items = obj["$t"]
+            if type(items) is not list:
+                raise ValueError("cache entry of another shape")
+            table.append(tuple([o if type(o) in _PLAIN else _decode(o, depth, table) for o in items]))
+            return table[-1]
         if "$f" in obj:
-            return frozenset(_decode(o, depth) for o in obj["$f"])
+            return frozenset(_decode(o, depth, table) for o in obj["$f"])
         if "$d" in obj:
-            return {_decode(k, depth): _decode(val, depth) for k, val in obj["$d"]}
+            return {_decode(k, depth, table): _decode(val, depth, table) for k, val in obj["$d"]}
         raise ValueError("unknown cache object")
-    if isinstance(obj, list):
-        return [_decode(o, depth) for o in obj]
+    if kind is list:
+        return [o if type(o) in _PLAIN else _decode(o, depth, table) for o in obj]
     return obj
+
+
+_PLAIN = frozenset(_SCALARS)  # JSON values that decode to themselves
 
 
 _MARKERS = {
@@ -221,7 +282,7 @@ class ScanCache:
     def __init__(self, folder: Path | None, settings: tuple, refused: str | None = None) -> None:
         self.folder = folder
         self.refused = refused  # why the configured folder is not used, for a notice
-        key = json.dumps([__version__, _SHAPE, sys.version_info[:2], list(map(str, settings))])
+        key = json.dumps([__version__, _FORMAT, _SHAPE, sys.version_info[:2], list(map(str, settings))])
         self.path = folder / f"scan-{digest(key.encode())}.json" if folder else None
         self.shards = self.path.with_suffix(".results") if self.path is not None else None
         self._new_shards: dict[str, bytes] = {}  # name -> JSON body, made this run

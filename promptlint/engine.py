@@ -7,25 +7,28 @@ others knowing.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Iterable
 
 from promptlint.anatomy import Anatomies, dissect_project
 from promptlint.boundary import Tree
 from promptlint.cache import ScanCache, cache_location, decimal_text, text_or_none
 from promptlint.consolidate import one_per_location, saveable_total
 from promptlint.config import Config, rule_selection
-from promptlint.discover import (Discovery, _matchers, callers, classify, discover, discover_text, read_candidate,
-                                 remember, verdict)
+from promptlint.discover import Discovery, _matchers, callers, classify, digest, discover, discover_text, stat_key
 from promptlint.extract import extract_file
 from promptlint.extract.filelinks import TreeFiles
-from promptlint.extract.link import link
+from promptlint.extract.link import ModuleTable, link
+from promptlint.extract.values import Deferred, Map, Ref, Seq
 from promptlint.extract.wrappers import wrapper_names
 from promptlint.extract.result import FileResult
 from promptlint.extract.scopes import module_name_for
 from promptlint.globs import match_path
 from promptlint.models import ModelCatalog
+from promptlint.ondemand import OnDemand
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
 from promptlint.tokens import Measurements, TokenCounter, make_counter, measure, request_model
@@ -92,21 +95,7 @@ def load_on_demand(rel: str, kind: str, config: Config, cache: ScanCache | None)
     """Extract a file the scan did not (an imported module the prefilter skipped, a partial
     or prompt file that code reads), through the cache like any other: its entry records
     the file's real prefilter verdict, so a later full scan treats it as discovery would."""
-    root = Path(config.root)
-    if _matchers(config).exclude(rel) or not _readable(root / rel, config):
-        return None
-    got = read_candidate(rel, str(root / rel), kind, config, cache)
-    if isinstance(got, Diagnostic):
-        return None
-    passes, fresh = verdict(got, config, cache)
-    remember(cache, got, passes, fresh)
-    hit = cache.result(rel, got.digest, kind) if cache is not None else None
-    if hit is not None:
-        return hit
-    result = extract_file(rel, kind, got.load(), tuple(config.prompt_name_patterns))
-    if cache is not None:
-        cache.remember(rel, got.digest, passes, result)
-    return result
+    return OnDemand(config, cache, extract_file).load(rel, kind)
 
 
 def _readable(path: Path, config: Config) -> bool:
@@ -115,38 +104,92 @@ def _readable(path: Path, config: Config) -> bool:
 
 
 def tree_files(results: list[FileResult], discovery: Discovery, config: Config,
-               cache: ScanCache | None = None) -> TreeFiles:
+               cache: ScanCache | None = None, ondemand: OnDemand | None = None) -> TreeFiles:
     """Files that links name (an included partial, a prompt read by code), read on demand
     from under the project root; excluded paths stay excluded."""
     known = (*discovery.skipped, *discovery.others)
-    return TreeFiles(results, known, lambda rel, kind: load_on_demand(rel, kind, config, cache),
-                     lambda rel: classify(rel, config))
+    load = (ondemand or OnDemand(config, cache, extract_file)).load
+    return TreeFiles(results, known, load, lambda rel: classify(rel, config))
 
 
-def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None):
-    """Extract, on demand, a Python module the prefilter skipped (an imported constant)."""
-    by_module: dict[str, list[str]] = {}
-    for rel in discovery.skipped:
-        if rel.endswith(".py"):
-            name = module_name_for(rel)
-            for candidate in {name, name.removesuffix(".__init__")}:
-                parts = candidate.split(".")
-                for i in range(len(parts)):
-                    by_module.setdefault(".".join(parts[i:]), []).append(rel)
-    root = Path(config.root)
-    bases = _import_bases(discovery)
-    memo: dict[str, FileResult | None] = {}
+class ModuleLoader:
+    """Extract, on demand, a Python module the prefilter skipped (an imported constant).
+    Each module name is looked up once; :meth:`prefetch` extracts, over the cores, the
+    modules the scanned files name before linking asks for them one by one."""
 
-    def load(module: str) -> FileResult | None:
-        if module not in memo:
-            paths = sorted(set(by_module.get(module, []))) or _outside_paths(module, bases, root, config)
-            memo[module] = load_on_demand(paths[0], "python", config, cache) if len(paths) == 1 else None
-        return memo[module]
+    def __init__(self, discovery: Discovery, config: Config, cache: ScanCache | None = None,
+                 ondemand: OnDemand | None = None) -> None:
+        self.by_module: dict[str, list[str]] = {}
+        for rel in discovery.skipped:
+            if rel.endswith(".py"):
+                name = module_name_for(rel)
+                for candidate in {name, name.removesuffix(".__init__")}:
+                    parts = candidate.split(".")
+                    for i in range(len(parts)):
+                        self.by_module.setdefault(".".join(parts[i:]), []).append(rel)
+        self.config = config
+        self.root = Path(config.root)
+        self.bases = _import_bases(discovery)
+        self.ondemand = ondemand or OnDemand(config, cache, extract_file)
+        self.memo: dict[str, FileResult | None] = {}
+        self._paths: dict[str, str | None] = {}
+        self._listings: dict[str, frozenset[str]] = {}
 
-    return load
+    def _listed(self, rel: str) -> bool:
+        """Whether every part of ``rel`` is in its folder's listing: one ``listdir`` per
+        folder, where a ``stat`` per (module, base folder) pair cost seconds on a large
+        tree whose code imports many packages from outside it."""
+        folder = ""
+        for part in rel.split("/"):
+            if folder not in self._listings:
+                try:
+                    self._listings[folder] = frozenset(os.listdir(self.root / folder if folder else self.root))
+                except OSError:
+                    self._listings[folder] = frozenset()
+            if part not in self._listings[folder]:
+                return False
+            folder = f"{folder}/{part}" if folder else part
+        return True
+
+    def _outside_paths(self, module: str) -> list[str]:
+        stem = module.replace(".", "/")
+        found = []
+        for base in self.bases:
+            for name in (f"{stem}.py", f"{stem}/__init__.py"):
+                rel = f"{base}/{name}" if base else name
+                if self._listed(rel) and not _matchers(self.config).exclude(rel) and _readable(self.root / rel,
+                                                                                               self.config):
+                    found.append(rel)
+                    break
+        return sorted(set(found))
+
+    def path(self, module: str) -> str | None:
+        """The one file the module name can be, or None (none, or more than one)."""
+        if module not in self._paths:
+            paths = sorted(set(self.by_module.get(module, []))) or self._outside_paths(module)
+            self._paths[module] = paths[0] if len(paths) == 1 else None
+        return self._paths[module]
+
+    def __call__(self, module: str) -> FileResult | None:
+        if module not in self.memo:
+            rel = self.path(module)
+            self.memo[module] = self.ondemand.load(rel, "python") if rel is not None else None
+        return self.memo[module]
+
+    def prefetch(self, modules: Iterable[str]) -> None:
+        """Extract together the files these module names resolve to (only a cost: what
+        linking then asks for is what it would have asked for)."""
+        rels = {self.path(m) for m in modules if m and m not in self.memo}
+        self.ondemand.load_many(sorted((rel, "python") for rel in rels if rel is not None))
 
 
-def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None):
+def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None,
+                  ondemand: OnDemand | None = None) -> ModuleLoader:
+    return ModuleLoader(discovery, config, cache, ondemand)
+
+
+def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None,
+                  ondemand: OnDemand | None = None):
     """Extract, on demand, the skipped Python files that call one of ``wanted`` (module,
     qualified name) pairs: a loop over documents that calls ``summarize(doc)`` usually sits
     in a file with no LLM call of its own, and the loop analysis needs it
@@ -157,6 +200,8 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
 
     root = Path(config.root)
     done: set[str] = set()
+    rounds: list[str] = []
+    ondemand = ondemand or OnDemand(config, cache, extract_file)
 
     patterns: dict[tuple[str, str], re.Pattern] = {}
 
@@ -182,26 +227,38 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
         # called, or passed on by name (``Tool(func=summarize)``, ``tools=[summarize]``)
         any_call = re.compile(rb"\b(" + b"|".join(re.escape(n) for n in sorted(tests, key=len, reverse=True))
                               + rb")\s*[(,)\]]")
-        found = []
-        for rel in discovery.skipped:
-            kind = "python" if rel.endswith(".py") else "notebook" if rel.endswith(".ipynb") else None
-            if kind is None or rel in done:
-                continue
+        # Each file's answer is kept while the file and the wanted names stay the same (a
+        # memo per round of the search: each round wants other names), so a warm run reads
+        # none of the skipped files again.
+        stamp = digest(repr((sorted((k, sorted(p)) for k, p in tests.items()), config.max_file_size)).encode())
+        rounds.append(stamp)
+        known = cache.memo(f"helper-callers-{len(rounds)}", stamp) if cache is not None else {}
+
+        def qualifies(rel: str) -> bool | None:
+            path = root / rel
             try:
-                with open(root / rel, "rb") as handle:
+                file_digest = cache.known_digest(rel, stat_key(os.stat(path))) if cache is not None else None
+                entry = known.get(rel)
+                if file_digest is not None and type(entry) is list and len(entry) == 2 and entry[0] == file_digest:
+                    return bool(entry[1])
+                with open(path, "rb") as handle:
                     data = handle.read(config.max_file_size + 1)
             except OSError:
-                continue
-            if len(data) > config.max_file_size:
-                continue
-            pairs = {pair for name in set(any_call.findall(data)) for pair in tests[name]}
-            if not any(imports(pair).search(data) for pair in sorted(pairs)):
+                return None
+            answer = len(data) <= config.max_file_size and any(
+                imports(pair).search(data) for pair in sorted({p for n in set(any_call.findall(data)) for p in tests[n]}))
+            if cache is not None:
+                known[rel] = [digest(data), answer]
+            return answer
+
+        keys = []
+        for rel in discovery.skipped:
+            kind = "python" if rel.endswith(".py") else "notebook" if rel.endswith(".ipynb") else None
+            if kind is None or rel in done or not qualifies(rel):
                 continue
             done.add(rel)
-            result = load_on_demand(rel, kind, config, cache)
-            if result is not None:
-                found.append(result)
-        return found
+            keys.append((rel, kind))
+        return [r for r in ondemand.load_many(keys) if r is not None]
 
     return find
 
@@ -216,18 +273,6 @@ def _import_bases(discovery: Discovery) -> list[str]:
         parts = rel.split("/")[:-1]
         bases.update("/".join(parts[:i]) for i in range(len(parts) + 1))
     return sorted(bases)
-
-
-def _outside_paths(module: str, bases: list[str], root: Path, config: Config) -> list[str]:
-    stem = module.replace(".", "/")
-    found = []
-    for base in bases:
-        for name in (f"{stem}.py", f"{stem}/__init__.py"):
-            rel = f"{base}/{name}" if base else name
-            if not _matchers(config).exclude(rel) and _readable(root / rel, config):
-                found.append(rel)
-                break
-    return sorted(set(found))
 
 
 def _genai_prices_version() -> str:
@@ -303,21 +348,53 @@ def scan_text(rel: str, data: bytes, config: Config, cache: ScanCache | None = N
 
 def _linked(discovery: Discovery, config: Config, cache: ScanCache | None) -> Scan:
     progress().phase("linking prompts to requests")
+    ondemand = OnDemand(config, cache, extract_file)
     results = list(discovery.results)
-    results += _wrapper_callers(results, discovery, config, cache)
+    results += _wrapper_callers(results, discovery, config, cache, ondemand)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     if cache is not None and cache.refused:
         notices += (Diagnostic(config.cache_dir, cache.refused, code="skip"),)
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
-    project = link(results, config.root, discovery.candidates, problems, module_loader(discovery, config, cache),
-                   tree_files(results, discovery, config, cache), caller_loader(discovery, config, cache))
+    modules = ModuleLoader(discovery, config, cache, ondemand)
+    modules.prefetch(_imported_modules(results))
+    project = link(results, config.root, discovery.candidates, problems, modules,
+                   tree_files(results, discovery, config, cache, ondemand),
+                   caller_loader(discovery, config, cache, ondemand))
     return Scan(discovery, tuple(results), project, notices)
 
 
+def _imported_modules(results: list[FileResult]) -> set[str]:
+    """Modules outside ``results`` that linking will look in: those of the wrappers the
+    files call by import, and those their values take imported names from."""
+    known = ModuleTable(results)
+    wanted: set[str] = set()
+
+    def refs(value) -> None:
+        if isinstance(value, Ref):
+            wanted.add(value.module)
+            wanted.add(f"{value.module}.{value.name}")  # ``from pkg import prompts`` names a module
+        elif isinstance(value, (Seq, Map)):
+            for item in value.items:
+                refs(item[1] if isinstance(value, Map) else item)
+        elif isinstance(value, Deferred):
+            for item in (*value.operands, *(v for _, v in value.kwargs)):
+                refs(item)
+
+    for result in results:
+        wanted.update(c.callee[1] for c in result.wrapper_calls if c.callee[0] == "import")
+        for named in (*result.constants, *result.bindings, *result.definitions):
+            refs(named.value)
+        for draft in result.drafts:
+            for _, value in draft.params:
+                refs(value)
+    return {m for m in wanted if m and m not in known.by_name and m not in known.by_suffix}
+
+
 def _wrapper_callers(results: list[FileResult], discovery: Discovery, config: Config,
-                     cache: ScanCache | None) -> list[FileResult]:
+                     cache: ScanCache | None, ondemand: OnDemand | None = None) -> list[FileResult]:
     """Files the prefilter skipped that call an in-house wrapper of the tree: read them too
     (a wrapper defined in one of them may have callers in others, so repeat)."""
+    ondemand = ondemand or OnDemand(config, cache, extract_file)
     pending = [rel for rel in discovery.skipped if classify(rel, config) in ("python", "notebook")]
     names = wrapper_names(results)
     loaded: list[FileResult] = []
@@ -329,7 +406,7 @@ def _wrapper_callers(results: list[FileResult], discovery: Discovery, config: Co
             break
         found = set(new)
         pending = [rel for rel in pending if rel not in found]
-        batch = [r for r in (load_on_demand(rel, classify(rel, config) or "python", config, cache) for rel in new) if r]
+        batch = [r for r in ondemand.load_many((rel, classify(rel, config) or "python") for rel in new) if r]
         loaded += batch
         names = wrapper_names(batch) - seen
         if not names:

@@ -6,11 +6,16 @@ import json
 import os
 import shutil
 
+import pytest
+
 from promptlint import engine
-from promptlint.cache import _decode, _encode
+from promptlint.cache import ScanCache, _decode, _encode
 from promptlint.config import load_config
 from promptlint.discover import discover
 from promptlint.extract import extract_file
+from promptlint.extract import values as v
+from promptlint.extract.result import CallRecord, FileResult
+from promptlint.types import Span
 
 from conftest import ROOT, run_analysis
 
@@ -145,3 +150,61 @@ def test_a_warm_run_reads_wrapper_callers_the_same_way(tmp_path):
     assert any(r.path == "reviews.py" for r in cold.project.requests)
     warm = run_analysis(root)
     assert document(warm) == document(cold)
+
+
+def _record(args: tuple, line: int) -> CallRecord:
+    return CallRecord(("import", "app.llm", "ask"), args, (), Span("t.py", line, 1), "test_it")
+
+
+def test_an_object_passed_to_many_calls_is_stored_once_and_shared_when_read():
+    span = Span("t.py", 1, 1)
+    fixture = v.Seq(tuple(v.Str((v.Segment(text=f"tool {k} description " * 40, span=span),), span)
+                          for k in range(20)), span)
+    many = FileResult("t.py", "python", wrapper_calls=tuple(_record((fixture,), i) for i in range(30)))
+    one = FileResult("t.py", "python", wrapper_calls=(_record((fixture,), 0),))
+    size_many, size_one = (len(json.dumps(_encode(r))) for r in (many, one))
+    assert size_many < 2 * size_one
+    back = _decode(json.loads(json.dumps(_encode(many))))
+    assert back == many
+    assert all(r.args[0] is back.wrapper_calls[0].args[0] for r in back.wrapper_calls)
+
+
+@pytest.mark.parametrize("bad", [{"$r": 99}, {"$r": "0"}, {"$r": -1}, {"$r": True}])
+def test_a_reference_to_an_object_the_entry_does_not_hold_drops_the_entry(bad):
+    entry = {"$": "CallRecord", "v": [{"$t": ["bare", "ask"]}, {"$t": [bad]}, {"$t": []},
+                                      {"$": "Span", "v": ["t.py", 1, 1, None, None, None, None, None]},
+                                      None, False, None, False, False, {"$t": []}, {"$t": []}]}
+    with pytest.raises(ValueError):
+        _decode(entry)
+
+
+def test_a_reference_to_an_enclosing_object_drops_the_entry():
+    with pytest.raises(ValueError):
+        _decode({"$t": [{"$r": 0}]})
+
+
+def test_a_cache_entry_with_a_bad_reference_is_ignored(tmp_path):
+    cache = ScanCache(tmp_path / "cache", ())
+    cache.files["a.py"] = ["d", True, {"$t": [{"$r": 3}]}, "python"]
+    assert cache.result("a.py", "d", "python") is None
+
+
+def test_equal_values_are_stored_once_but_call_records_keep_their_identity():
+    span = Span("t.py", 1, 1)
+
+    def fixture():  # a fresh copy per call, as extraction makes when it resolves a constant again
+        return v.Seq(tuple(v.Str((v.Segment(text=f"tool {k} description " * 40, span=Span("t.py", 1, 1)),), span)
+                           for k in range(20)), span)
+
+    twins = tuple(_record((fixture(),), 7) for _ in range(2))  # equal records, two calls
+    many = FileResult("t.py", "python", wrapper_calls=twins + tuple(_record((fixture(),), i) for i in range(30)))
+    one = FileResult("t.py", "python", wrapper_calls=(_record((fixture(),), 0),))
+    assert len(json.dumps(_encode(many))) < 2 * len(json.dumps(_encode(one)))
+    back = _decode(json.loads(json.dumps(_encode(many))))
+    assert back == many
+    assert back.wrapper_calls[0] == back.wrapper_calls[1] and back.wrapper_calls[0] is not back.wrapper_calls[1]
+    assert _decode(json.loads(json.dumps(_encode((1, 1.0, True, "1"))))) == (1, 1.0, True, "1")
+    assert [type(x) for x in _decode(json.loads(json.dumps(_encode((v.Lit(1), v.Lit(True), v.Lit(1.0))))))] \
+        == [v.Lit] * 3
+    lits = _decode(json.loads(json.dumps(_encode((v.Lit(1), v.Lit(True), v.Lit(1.0))))))
+    assert [type(x.value) for x in lits] == [int, bool, float]

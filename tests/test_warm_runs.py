@@ -18,6 +18,7 @@ PROJECTS = {
     "ledgerly": HERE / "fixtures" / "ledgerly",
     "traffic_app": HERE / "fixtures" / "traffic_app",
     "discovery": HERE / "fixtures" / "discovery",
+    "precision": HERE / "fixtures" / "precision",
 }
 
 
