@@ -107,10 +107,12 @@ def _message(role_key: bytes, content_key: bytes) -> bytes:
 _CALL_MARKERS = _SINK_MARKERS + (
     ((b"prompttemplate",), rb"(?-i:PromptTemplate)\b"),
     ((b"from_messages",), rb"(?-i:from_messages)\b"),
-    ((b"message",), rb"(?-i:(?:System|Human|AI|Chat)Message)\b|MessagesPlaceholder"),
+    ((b"systemmessage", b"humanmessage", b"aimessage", b"chatmessage"), rb"(?-i:(?:System|Human|AI|Chat)Message)\b"),
+    ((b"messagesplaceholder",), rb"MessagesPlaceholder"),
     ((b"chat",), rb"(?<![\w.])(?-i:Chat(?!Completion)[A-Z]\w*|AzureChat\w*|init_chat_model)\s*\("),
     ((b"invoke",), rb"(?-i:\.a?invoke)\s*\("),
-    ((b"agent",), rb"(?<![\w.])(?<!def )(?-i:AgentExecutor|initialize_agent|CodeAgent|ToolCallingAgent)\s*[(.]"),
+    ((b"agentexecutor", b"initialize_agent", b"codeagent", b"toolcallingagent"),
+     rb"(?<![\w.])(?<!def )(?-i:AgentExecutor|initialize_agent|CodeAgent|ToolCallingAgent)\s*[(.]"),
     ((b"runner",), rb"\bRunner\s*\.\s*run"),  # agent caps (loops.py)
     # a role dict or message object whose content is known (a message list built here)
     ((b"role",), _message(rb"[\"\']role[\"\']\s*:", rb"[\"\']content[\"\']\s*:")
@@ -185,17 +187,18 @@ class Check:
     wakes only the regexes of the markers that hold it (``message`` is everywhere; the
     call shapes that contain it are few), and each regex runs once over the merged windows
     of its anchor's occurrences (``line start .. occurrence + window``), never twice over
-    the same bytes. ``at_line_start``: every match starts at the start of the line of one
-    of its anchors, so it is tried there alone (``match``, not ``search``).
+    the same bytes. ``on_anchor_line``: every match starts on the line of one of its
+    anchors, so it is tried from that line's start only, once per line (``match`` of
+    ``[^\n]*?(?:...)``), not at every byte of the window.
     """
 
     searches: tuple[tuple[bytes, re.Pattern[bytes]], ...]
     window: int = 300  # bytes after an anchor a multi-line call may span
-    at_line_start: bool = False
+    on_anchor_line: bool = False
     markers: tuple[Marker, ...] = ()  # what it was built from (for tests and diagnostics)
 
     @classmethod
-    def of(cls, markers: tuple[Marker, ...], flags: int, window: int = 300, at_line_start: bool = False) -> Check:
+    def of(cls, markers: tuple[Marker, ...], flags: int, window: int = 300, on_anchor_line: bool = False) -> Check:
         by_anchor: dict[bytes, list[bytes]] = {}
         for anchors, pattern in markers:
             for anchor in anchors:
@@ -205,15 +208,16 @@ class Check:
         for anchor, patterns in by_anchor.items():
             key = tuple(dict.fromkeys(patterns))
             if key not in compiled:
-                compiled[key] = re.compile(b"|".join(key), flags)
+                alternatives = b"|".join(key)
+                compiled[key] = re.compile(rb"[^\n]*?(?:" + alternatives + b")" if on_anchor_line else alternatives, flags)
             searches.append((anchor, compiled[key]))
-        return cls(tuple(searches), window, at_line_start, tuple(markers))
+        return cls(tuple(searches), window, on_anchor_line, tuple(markers))
 
     def found(self, data: bytes, low: bytes) -> bool:
         size = len(data)
         for anchor, confirm in self.searches:
             at = low.find(anchor)
-            if self.at_line_start:
+            if self.on_anchor_line:
                 while at != -1:
                     line_start = low.rfind(b"\n", 0, at) + 1
                     line_end = low.find(b"\n", at)
@@ -293,10 +297,10 @@ def prefilter(kind: str, name_patterns: tuple[str, ...]) -> Prefilter | None:
     if kind == "python":
         assign = rb"^[ \t]*" + names + _NOT_TEXT_NAME + _NOT_KEYWORD + rb"[ \t]*(?::[^=\n]*)?\+?=(?!=)" + _TEXT_VALUE
         flags = re.MULTILINE | re.IGNORECASE
-        return Prefilter((Check.of(_CALL_MARKERS, flags),
-                          Check.of(((name_anchors, assign),), flags, at_line_start=True),
-                          Check.of(((_BUILDER_ANCHORS, _BUILDERS),), flags, window=_BODY + 200, at_line_start=True),
-                          Check.of(((_TEXT_ANCHORS, _TEXT),), flags, window=CUE_WINDOW + 200, at_line_start=True),
+        return Prefilter((Check.of(_CALL_MARKERS, flags, on_anchor_line=True),
+                          Check.of(((name_anchors, assign),), flags, on_anchor_line=True),
+                          Check.of(((_BUILDER_ANCHORS, _BUILDERS),), flags, window=_BODY + 200, on_anchor_line=True),
+                          Check.of(((_TEXT_ANCHORS, _TEXT),), flags, window=CUE_WINDOW + 200, on_anchor_line=True),
                           Check.of(((_JOINED_ANCHORS, _JOINED),), flags, window=_BODY + 200)))
     if kind == "notebook":
         assign = names + rb"[ \t]*(?::[^=\\]*)?=(?!=)"

@@ -42,8 +42,9 @@ def unparse(node: ast.AST, limit: int = 70) -> str:
 
 
 _WALKS: dict[tuple[int, ...], tuple[tuple[ast.AST, ...], tuple[ast.AST, ...]]] = {}
-_ASSIGNED: dict[tuple[int, ...], tuple[tuple[ast.AST, ...], tuple[tuple[frozenset[str], set[str]], ...]]] = {}
+_ASSIGNED: dict[tuple[int, ...], tuple[tuple[ast.AST, ...], tuple[tuple[frozenset[str], frozenset[str]], ...]]] = {}
 _SENT: dict[tuple[int, int], tuple[ast.AST, ast.AST | None, frozenset[str]]] = {}
+_READS: dict[int, tuple[ast.AST, frozenset[str]]] = {}
 
 
 def clear_walks() -> None:
@@ -51,6 +52,7 @@ def clear_walks() -> None:
     _WALKS.clear()
     _ASSIGNED.clear()
     _SENT.clear()
+    _READS.clear()
 
 
 def children(node: ast.AST) -> list[ast.AST]:
@@ -105,15 +107,25 @@ def value_key(node: ast.AST) -> str | None:
     return dotted(node)
 
 
-def reads(node: ast.AST) -> set[str]:
-    """Names and attribute chains an expression reads (``self.messages`` and ``self``)."""
+def reads(node: ast.AST) -> frozenset[str]:
+    """Names and attribute chains an expression reads (``self.messages`` and ``self``).
+
+    The loop analysis asks this of the same tests, arguments and values many times per
+    file, so each answer is kept for the file as walks are (frozen: it is shared)."""
+    hit = _READS.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
     found: set[str] = set()
-    for sub in ast.walk(node):
+    stack = [node]
+    while stack:
+        sub = stack.pop()
         if isinstance(sub, (ast.Name, ast.Attribute)):
             key = value_key(sub)
             if key:
                 found.add(key)
-    return found
+        stack.extend(children(sub))
+    _READS[id(node)] = (node, frozenset(found))
+    return _READS[id(node)][1]
 
 
 def loop_body(loop: ast.AST) -> list[ast.AST]:
@@ -151,7 +163,7 @@ def sent_by(call: ast.Call, function: ast.AST | None) -> set[str]:
     return set(found)
 
 
-def _assignments(scope: list[ast.AST]) -> tuple[tuple[frozenset[str], set[str]], ...]:
+def _assignments(scope: list[ast.AST]) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
     """(the keys it binds, the keys its value reads) of every assignment under ``scope``, kept
     for the file as walks are (every request's arguments are followed through them)."""
     nodes = tuple(scope)

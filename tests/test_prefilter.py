@@ -156,3 +156,14 @@ def test_anchored_matcher_admits_what_one_regex_admitted(lines):
         for check in prefilter(kind, DEFAULT_NAME_PATTERNS).checks:
             if _one_regex_verdict(check, data, flags):
                 assert check.found(data, data.lower()), (kind, check.markers[0][0])
+
+
+def test_a_name_that_only_starts_with_a_marker_is_not_one_where_a_window_ends():
+    """``SystemMessageAction`` is no ``SystemMessage``, even when another anchor's window
+    ends right after ``SystemMessage`` (the one-regex matcher saw a word end there)."""
+    head = b"x = role_of(y)\n# "
+    line = head + b"a" * (300 - len(head) + head.index(b"role") - len(b"SystemMessage")) + b"SystemMessageAction\n"
+    assert line.index(b"SystemMessage") + len(b"SystemMessage") == line.index(b"role") + 300
+    check = prefilter("python", DEFAULT_NAME_PATTERNS).checks[0]
+    assert _one_regex_verdict(check, line, re.MULTILINE | re.IGNORECASE)  # the old matcher's mistake
+    assert not admits(line.decode())

@@ -72,9 +72,21 @@ class Resolver:
         self._defaults: dict[tuple[str, str], v.Value | None] = {}
         self._by_name: dict[str, Scope] | None = None
         self.over_budget: dict[tuple[int, int], Diagnostic] = {}  # PL001s of exceeded work budgets
+        # a name's binding is resolved again from every place that reads it: its node's span
+        # and source text are kept (with the node, so an id is never reused while kept)
+        self._spans: dict[int, tuple[ast.AST, Span]] = {}
+        self._texts: dict[int, tuple[ast.AST, str]] = {}
 
     # spans ----------------------------------------------------------------------
     def span(self, node: ast.AST) -> Span:
+        hit = self._spans.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        span = self._span(node)
+        self._spans[id(node)] = (node, span)
+        return span
+
+    def _span(self, node: ast.AST) -> Span:
         line = getattr(node, "lineno", 1)
         end_line = getattr(node, "end_lineno", None) or line
         col = self.source.column(line, getattr(node, "col_offset", 0))
@@ -83,10 +95,15 @@ class Resolver:
                     self.source.offset(line, col), self.source.offset(end_line, end_col))
 
     def expr_text(self, node: ast.AST) -> str:
+        hit = self._texts.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
         try:
-            return ast.unparse(node)
+            text = ast.unparse(node)
         except Exception:  # noqa: BLE001 - a name for a hole is best effort
-            return "?"
+            text = "?"
+        self._texts[id(node)] = (node, text)
+        return text
 
     # entry ----------------------------------------------------------------------
     def value(self, node: ast.expr, scope: Scope, pos: Pos | None, depth: int = 0) -> v.Value:
