@@ -151,6 +151,8 @@ class Config:
     rules: dict[str, dict[str, Any]] = key(Table(_RULE_OPTIONS, names="code"), {},
                                            "Options per rule: [tool.promptlint.rules.PL103].")
     prices: dict[str, PriceOverride] = key(Table(_PRICE), {}, "Prices per model id (USD per million tokens).")
+    deployments: dict[str, str] = key(Table(Text(), names="deployment"), {},
+                                      "Azure deployment name = the model id it runs (`\"chat-prod\" = \"gpt-4o\"`).")
     traffic: dict[str, int] = key(Table(Integer(0), names="glob-or-id"), {},
                                   "Requests per month by path glob or request id (the most specific key wins).")
     non_production: tuple[str, ...] = key(Strings(glob=True), DEFAULT_NON_PRODUCTION,

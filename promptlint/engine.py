@@ -425,6 +425,7 @@ def run_rules(rules: list[Rule], project: Project, measurements: Measurements, c
     """Every rule's findings that no suppression silences, one per rule and location. Rules
     of ``stage: after-suppressions`` (PL900) run last and see which suppressions were used."""
     anatomies = anatomies if anatomies is not None else dissect_project(project, config)
+    project = replace(project, requests=tuple(r for r in project.requests if not r.embedding))  # data, not prompts
     use = SuppressionUse(frozenset(r.code for r in rules))
     directives = suppression_index(project)
     kept: list[Finding] = []
@@ -583,7 +584,8 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     scanned = scanned or scan_tree(paths, config, cache)
     project, notices = scanned.project, scanned.notices
     prices_version = _genai_prices_version()
-    catalog = ModelCatalog(config.prices, cache.memo("models", prices_version, text_or_none) if cache else None)
+    catalog = ModelCatalog(config.prices, cache.memo("models", prices_version, text_or_none) if cache else None,
+                           config.deployments)
     if counter is None:
         counter = make_counter(config, catalog, cache)
     progress().phase("counting tokens")

@@ -26,6 +26,31 @@ DEFAULT_MAX_OUTPUT = 32_000
 _PROVIDER_PREFIX = re.compile(r"^(?:anthropic|openai|azure|bedrock|vertex_ai|litellm_proxy|openrouter/[\w-]+)/")
 _BEDROCK = re.compile(r"^(?:[a-z]{2}\.)?anthropic\.(claude-[\w.-]+?)(?:-v\d+(?::\d+)?)?$")
 _DATE_SUFFIX = re.compile(r"(?:-\d{8}|-\d{4}-\d{2}-\d{2}|@\d{8})$")
+# The two vendors whose models the facts file describes; genai-prices is asked about them first.
+_FIRST = ("anthropic", "openai")
+# A routing prefix (LiteLLM's, or a canonical id's) naming a genai-prices provider.
+_ROUTES = {"gemini": "google", "google": "google", "vertex_ai": "google", "mistral": "mistral", "cohere": "cohere",
+           "cohere_chat": "cohere", "groq": "groq", "together": "together", "together_ai": "together",
+           "fireworks": "fireworks", "fireworks_ai": "fireworks", "cerebras": "cerebras", "deepseek": "deepseek",
+           "xai": "x-ai", "x-ai": "x-ai", "zai": "zai", "zhipuai": "zhipuai", "moonshot": "moonshotai",
+           "moonshotai": "moonshotai", "aws": "aws"}
+# Prefixes of a model served on the user's own machine (LiteLLM's names): $0 per token.
+_LOCAL_ROUTES = frozenset({"local", "ollama", "ollama_chat", "lm_studio", "hosted_vllm", "llamafile", "vllm"})
+LOCAL = "local"  # the provider of a canonical ``local/<model>`` id
+# Vendors whose own API serves their models, searched for an id with no prefix (``gemini-2.5-flash``).
+_VENDORS = ("google", "mistral", "cohere", "deepseek", "x-ai", "zai", "zhipuai", "moonshotai", "minimax")
+# The genai-prices providers a request made with an SDK (sinks.py's provider) is priced on.
+SDK_PRICES = {"google": ("google",), "mistral": ("mistral",), "cohere": ("cohere",), "groq": ("groq",),
+              "together": ("together",), "fireworks": ("fireworks",), "cerebras": ("cerebras",),
+              "zhipu": ("zai", "zhipuai"), "bedrock": ("aws",)}
+LOCAL_SDKS = frozenset({"ollama"})  # SDKs of a server on the user's machine
+# What a request of a vendor's SDK whose model cannot be read is priced as, rather than
+# ``default-model`` (another vendor's): a general-purpose mid model of that vendor, chosen
+# here, and PL403 names it in its message.
+SDK_FALLBACK = {"google": "google/gemini-2.5-flash", "mistral": "mistral/mistral-medium-latest",
+                "cohere": "cohere/command-a", "zhipu": "zai/glm-4.6"}
+OTHER_FAMILY = "other"  # counted as an estimate (the legacy BPE scaled), never exact
+_MATCHING = "2"  # the version of the matching rules, part of every memoised answer's key
 
 
 @dataclass(frozen=True)
@@ -89,8 +114,10 @@ def normalize_model_ref(model: str) -> str:
 class ModelCatalog:
     """Answers which model an id means and what is known about it."""
 
-    def __init__(self, price_overrides: dict | None = None, memo: dict | None = None) -> None:
+    def __init__(self, price_overrides: dict | None = None, memo: dict | None = None,
+                 deployments: dict[str, str] | None = None) -> None:
         self.facts_by_id, _ = _load_facts()
+        self.deployments = dict(deployments or {})  # Azure deployment name -> model id (config ``deployments``)
         self.price_overrides = {k.lower(): k for k in (price_overrides or {})}
         self._cache: dict[str, str | None] = {}
         # genai-prices' answers for ids the facts file does not know, kept between runs by
@@ -112,9 +139,10 @@ class ModelCatalog:
             if undated in self.facts_by_id:
                 found = undated
             else:
-                if ref not in self._genai_memo:
-                    self._genai_memo[ref] = _genai_model_id(ref)
-                found = self._genai_memo[ref]
+                key = f"{_MATCHING}|{ref}"
+                if key not in self._genai_memo:
+                    self._genai_memo[key] = _genai_model_id(ref)
+                found = self._genai_memo[key]
         self._cache[model] = found
         return found
 
@@ -129,6 +157,9 @@ class ModelCatalog:
         facts = self.facts(model)
         if facts is not None:
             return facts.provider
+        canonical = self.canonical(model)
+        if canonical is not None and "/" in canonical:
+            return canonical.split("/", 1)[0]  # google/gemini-2.5-flash, local/llama3
         ref = normalize_model_ref(model or "")
         if ref.startswith("claude"):
             return "anthropic"
@@ -137,10 +168,57 @@ class ModelCatalog:
         return None
 
     def family(self, model: str | None) -> str:
+        """The tokenizer family ``model`` is counted with: its own when promptlint has it,
+        else an estimate (another vendor's model is never counted as exact)."""
         facts = self.facts(model)
         if facts is not None:
             return facts.tokenizer
-        return "openai-o200k" if self.provider(model) == "openai" else "claude-4-8"
+        provider = self.provider(model)
+        if provider == "openai":
+            return "openai-o200k"
+        return "claude-4-8" if provider in ("anthropic", None) else OTHER_FAMILY
+
+    def is_local(self, model: str | None) -> bool:
+        """A model served on the user's machine (Ollama, LM Studio, vLLM): $0 per token."""
+        return self.provider(model) == LOCAL
+
+    def runs(self, request) -> str | None:
+        """The model id a request runs: its own, or for an Azure deployment name the model
+        ``deployments`` maps it to (None when unmapped: a deployment name is not a model id)."""
+        if request.deployment:
+            return self.deployments.get(request.model or "")
+        return request.model
+
+    def deployed(self, request) -> str | None:
+        """The model an Azure deployment is priced as: the one ``deployments`` maps it to,
+        else the model its name spells (``gpt-4o-mini``, the name Azure suggests for a
+        deployment of it: an assumption, said in the report); None when neither is known."""
+        model = self.runs(request) or request.model
+        return model if model and self.is_known(model) else None
+
+    def qualified(self, provider: str, model: str | None) -> str | None:
+        """``model`` as the SDK ``provider`` it is called through serves it, when genai-prices
+        knows it there (``groq/llama-3.3-70b-versatile``), or as a local model for a server
+        on the user's machine; None when the model id alone decides (a Claude or OpenAI id
+        in the facts file, a routed ``gemini/..`` id) or nothing knows it."""
+        if not model:
+            return None
+        ref = normalize_model_ref(model)
+        if ref in self.facts_by_id or _DATE_SUFFIX.sub("", ref) in self.facts_by_id:
+            return None
+        head = ref.split("/", 1)[0]
+        if head in _ROUTES or head in _LOCAL_ROUTES:
+            return None
+        if provider in LOCAL_SDKS:
+            return f"{LOCAL}/{model}"
+        route = SDK_PRICES.get(provider)
+        if route is None:
+            return None
+        for name in route:
+            found = self.canonical(f"{name}/{model}")
+            if found is not None:
+                return found
+        return None
 
     def min_cacheable(self, model: str | None) -> tuple[int, bool]:
         """Minimum cacheable prefix and whether it is a sourced value (not the default)."""
@@ -181,7 +259,11 @@ class ModelCatalog:
     def fallback(self, provider: str, default_model: str) -> str:
         """What a request of ``provider`` with no known model is priced as: ``default_model``
         when it is that vendor's (or the vendor is not known), else the vendor's newest
-        current mid-tier model."""
+        current mid-tier model; a local server's request is a local model ($0)."""
+        if provider in LOCAL_SDKS:
+            return f"{LOCAL}/{provider}"
+        if provider in SDK_FALLBACK and self.provider(default_model) in ("anthropic", "openai", None):
+            return SDK_FALLBACK[provider]
         if provider not in ("anthropic", "openai") or self.provider(default_model) in (provider, None):
             return default_model
         candidates = [f for f in self.facts_by_id.values() if f.provider == provider and f.tier == "mid" and f.current]
@@ -217,24 +299,41 @@ def _genai_ids() -> tuple[str, ...]:
 
 @lru_cache(maxsize=512)
 def _genai_model_id(ref: str) -> str | None:
+    """The canonical id of ``ref``: genai-prices' own id for a Claude or OpenAI model
+    (``gpt-4o``), ``provider/id`` for another vendor's (``google/gemini-2.5-flash``), found
+    under the provider a routing prefix names (``groq/..``, LiteLLM's ``gemini/..``) or
+    else among the vendors' own APIs (never a reseller's list); ``local/<model>`` for a
+    model a local server runs (LiteLLM's ``ollama/..``)."""
+    head, _, rest = ref.partition("/")
+    if rest and head in _LOCAL_ROUTES:
+        return f"{LOCAL}/{rest}"
+    if rest and head in _ROUTES:
+        return _find(rest, (_ROUTES[head],))
+    return _find(ref, (*_FIRST, *_VENDORS))
+
+
+def _find(ref: str, providers: tuple[str, ...]) -> str | None:
     from genai_prices import data_snapshot
 
     snapshot = data_snapshot.get_snapshot()
-    for provider_id in ("anthropic", "openai"):
+    for provider_id in providers:
         try:
             provider, model = snapshot.find_provider_model(ref, None, provider_id, None)
         except LookupError:
             continue
         if provider.id == provider_id:
-            return model.id
+            return model.id if provider_id in _FIRST else f"{provider_id}/{model.id}"
     return None
 
 
-def genai_provider(model_id: str) -> str | None:
-    """The genai-prices provider of a canonical id."""
+def genai_provider(model_id: str) -> tuple[str | None, str]:
+    """The genai-prices provider of a canonical id and the id genai-prices knows it by."""
+    head, _, rest = model_id.partition("/")
+    if rest and head in _ROUTES.values():
+        return head, rest
     from genai_prices import data_snapshot
 
     for provider in data_snapshot.get_snapshot().providers:
-        if provider.id in ("anthropic", "openai") and any(m.id == model_id for m in provider.models):
-            return provider.id
-    return None
+        if provider.id in _FIRST and any(m.id == model_id for m in provider.models):
+            return provider.id, model_id
+    return None, model_id

@@ -60,6 +60,8 @@ class Pricer:
         canonical = self.catalog.canonical(usage.model)
         if override is not None and (canonical is None or _complete(override)):
             total = _override_cost(override, usage)
+        elif self.catalog.is_local(canonical):
+            total = Decimal(0)  # a server on the user's machine bills nothing per token
         elif canonical is not None:
             total = self._genai_cost(canonical, usage)
             if override is not None:
@@ -87,11 +89,12 @@ class Pricer:
             cache_write_1h_tokens=int(usage.cache_write_1h_tokens) or None,
             output_tokens=int(usage.output_tokens) or None,
         )
+        provider, model_id = genai_provider(canonical)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = calc_price(
                 GenaiUsage(**{k: val for k, val in values.items() if val is not None}),
-                canonical, provider_id=genai_provider(canonical), genai_request_timestamp=self.when,
+                model_id, provider_id=provider, genai_request_timestamp=self.when,
             )
         return Decimal(result.total_price)
 

@@ -241,6 +241,12 @@ class Request:
     function: str | None = None  # qualified name of the enclosing function
     model: str | None = None
     model_span: Span | None = None
+    # The model was written as an Azure deployment name (``azure_deployment: gpt-4``), which
+    # names a deployment, not the model it runs: ``deployments`` in the config maps it.
+    deployment: bool = False
+    # An embeddings call (``embeddings.create``): priced on its input at the model's rate,
+    # never linted as a prompt (its input is data to index, not instructions).
+    embedding: bool = False
     max_tokens: int | None = None
     max_tokens_param: str | None = None  # the keyword that set it, when set
     max_tokens_span: Span | None = None

@@ -68,6 +68,9 @@ def test_mistral_cohere_and_openai_compatible_clients(tmp_path):
         ("routed", "openai", "openai/gpt-4o-mini", 200),
         ("translate", "together", "meta-llama/Llama-3.3-70B-Instruct-Turbo", 500)]
 
+    assert calls(tmp_path, "zhipu")[1] == [("ReviewBot.review", "zhipu", "glm-4.6", None),
+                                           ("tag", "zhipu", "glm-4.5", 16)]
+
 
 def test_ollama_calls_are_requests_of_a_local_server(tmp_path):
     project, found = calls(tmp_path, "ollama")
@@ -141,3 +144,95 @@ def test_every_registry_entry_is_documented():
     missing = [s.name for s in SINKS if f"`{s.name}`" not in doc]
     missing += [d.framework for d in DEFINITIONS if f"`{d.framework}`" not in doc]
     assert not missing
+
+
+def priced(tmp_path, name):
+    """(function, model priced as, $/request, findings' codes) of each request of a fixture."""
+    analysis = analysed(tmp_path, name)
+    codes: dict[str, set[str]] = {}
+    for f in analysis.findings:
+        codes.setdefault(f.finding.request, set()).add(f.finding.code)
+    return sorted((r.function, analysis.measurements.requests[r.id].model, analysis.request_prices[r.id].usd_per_request,
+                   codes.get(r.id, set())) for r in analysis.project.requests)
+
+
+@pytest.mark.parametrize("name, function, model", [
+    ("google", "triage", "google/gemini-2.5-flash"),
+    ("google", "summarize", "google/gemini-1.5-flash"),
+    ("mistral", "extract_dates", "mistral/mistral-large"),
+    ("cohere", "draft_reply", "cohere/command-r-plus"),
+    ("compatible", "fast_answer", "groq/llama-3.3-70b-versatile"),
+    ("compatible", "translate", "together/meta-llama/Llama-3.3-70B-Instruct-Turbo"),
+    ("zhipu", "tag", "zai/GLM-4.5"),
+])
+def test_another_vendors_request_is_priced_by_its_own_model_on_its_own_api(tmp_path, name, function, model):
+    rows = {row[0]: row for row in priced(tmp_path, name)}
+    _, priced_as, usd, codes = rows[function]
+    assert priced_as == model
+    assert usd > 0
+    assert "PL403" not in codes  # genai-prices knows it: not an unknown model
+
+
+def test_a_vendors_model_is_counted_as_an_estimate_never_as_claude_tokens(tmp_path):
+    analysis = analysed(tmp_path, "mistral")
+    (request,) = analysis.project.requests
+    assert analysis.measurements.requests[request.id].count == "estimate"
+    assert request.templates and all(analysis.measurements.template_counts[t] == "estimate" for t in request.templates)
+
+
+def test_ollama_requests_are_local_models_at_no_charge_and_say_so(tmp_path):
+    analysis = analysed(tmp_path, "ollama")
+    for request in analysis.project.requests:
+        assert analysis.measurements.requests[request.id].model.startswith("local/")
+        assert analysis.request_prices[request.id].usd_per_request == 0
+    codes = {f.finding.code for f in analysis.findings}
+    assert not codes & {"PL301", "PL403"}  # nothing billed: no runaway-answer bill, not an unknown model
+    assert any("local server" in note for note in analysis.measurements.notes)
+
+
+def test_litellm_routes_name_the_vendor_and_a_local_server(tmp_path):
+    (tmp_path / "app.py").write_text(
+        "import litellm\n\n\n"
+        "def ask(q):\n"
+        "    return litellm.completion(model='gemini/gemini-2.5-flash', max_tokens=100,\n"
+        "                              messages=[{'role': 'user', 'content': q}])\n\n\n"
+        "def local(q):\n"
+        "    return litellm.completion(model='ollama/llama3', max_tokens=100,\n"
+        "                              messages=[{'role': 'user', 'content': q}])\n")
+    from conftest import run_analysis
+
+    from promptlint.models import ModelCatalog
+
+    analysis = run_analysis(tmp_path)
+    by = {r.function: r for r in analysis.project.requests}
+    catalog = ModelCatalog()
+    assert catalog.canonical(analysis.measurements.requests[by["ask"].id].model) == "google/gemini-2.5-flash"
+    assert analysis.request_prices[by["ask"].id].usd_per_request > 0
+    assert catalog.canonical(analysis.measurements.requests[by["local"].id].model) == "local/llama3"
+    assert analysis.request_prices[by["local"].id].usd_per_request == 0
+    assert not {f.finding.code for f in analysis.findings} & {"PL403"}
+
+
+def test_embeddings_calls_are_priced_on_their_model_and_never_linted_as_prompts(tmp_path):
+    from conftest import run_analysis
+
+    (tmp_path / "index.py").write_text(
+        "import litellm\n"
+        "from openai import OpenAI\n\n"
+        "client = OpenAI()\n"
+        "QUERY_PREFIX = 'Represent this sentence for searching relevant passages: '\n\n\n"
+        "def embed_docs(docs):\n"
+        "    return client.embeddings.create(model='text-embedding-3-small', input=docs)\n\n\n"
+        "async def embed_query(text):\n"
+        "    return await litellm.aembedding(model='text-embedding-3-large', input=[QUERY_PREFIX + text])\n\n\n"
+        "def not_an_embedding(store):\n"
+        "    return store.embeddings.create(vector=[0.1, 0.2])\n")
+    analysis = run_analysis(tmp_path)
+    found = sorted((r.function, r.provider, r.api, r.model, r.embedding) for r in analysis.project.requests)
+    assert found == [("embed_docs", "openai", "embeddings.create", "text-embedding-3-small", True),
+                     ("embed_query", "litellm", "aembedding", "text-embedding-3-large", True)]
+    assert not analysis.project.templates  # what is embedded is data, not a prompt
+    assert not analysis.findings  # no output cap to set, no prompt to lint
+    for r in analysis.project.requests:
+        assert analysis.measurements.requests[r.id].model == r.model  # its own model's rate, not the chat default
+    assert any("2 of 2 requests are embeddings calls" in n for n in analysis.measurements.notes)

@@ -27,3 +27,65 @@ def test_same_price_releases_are_passed_over_and_a_dearer_one_ends_the_walk():
     assert skipped == ("claude-sonnet-4-5", "claude-sonnet-4-6", "claude-sonnet-5")
     assert _cheaper_successor(ctx, "claude-3-haiku") == (None, ())  # claude-3-5-haiku costs more
     assert _cheaper_successor(ctx, "o1-mini") == (None, ())  # o3-mini, o4-mini: the same price
+
+
+_PROMPTY = """---
+name: Fluency
+model:
+  api: chat
+  configuration:
+    type: azure_openai
+    {key}: {name}
+    azure_endpoint: ${{env:AZURE_OPENAI_ENDPOINT}}
+  parameters:
+    max_tokens: 128
+---
+system:
+Rate the fluency of the answer from 1 to 5 and reply with the number only.
+
+user:
+{{{{answer}}}}
+"""
+
+
+def _prompty(tmp_path, key, name, config=None):
+    from conftest import run_analysis
+
+    (tmp_path / "fluency.prompty").write_text(_PROMPTY.format(key=key, name=name))
+    analysis = run_analysis(tmp_path, config)
+    (request,) = analysis.project.requests
+    codes = {f.finding.code: f.finding.message for f in analysis.findings}
+    return analysis, request, codes
+
+
+def test_an_azure_deployment_name_is_not_a_model_to_switch(tmp_path):
+    """``azure_deployment: gpt-4`` names a deployment: renaming it changes no model, so no PL405;
+    it is priced as the model its name spells, and the report says that is assumed."""
+    analysis, request, codes = _prompty(tmp_path, "azure_deployment", "gpt-4")
+    assert request.deployment and request.model == "gpt-4"
+    assert "PL405" not in codes and "PL403" not in codes
+    assert analysis.measurements.requests[request.id].model == "gpt-4"
+    assert any("Azure deployments priced as the model their name spells (`gpt-4`)" in n
+               for n in analysis.measurements.notes)
+
+
+def test_a_model_key_with_the_same_id_is_still_superseded(tmp_path):
+    _, request, codes = _prompty(tmp_path, "model", "gpt-4")
+    assert not request.deployment
+    assert "PL405" in codes
+
+
+def test_the_config_says_what_a_deployment_runs(tmp_path):
+    analysis, request, codes = _prompty(tmp_path, "azure_deployment", "evals-prod",
+                                        {"deployments": {"evals-prod": "gpt-4"}})
+    assert analysis.measurements.requests[request.id].model == "gpt-4"
+    assert "PL403" not in codes
+    assert "PL405" in codes and "point `evals-prod` at it" in codes["PL405"]
+    assert not analysis.measurements.notes or not any("their name spells" in n for n in analysis.measurements.notes)
+
+
+def test_an_unknown_deployment_name_is_said_unknown_and_never_priced_as_claude(tmp_path):
+    analysis, request, codes = _prompty(tmp_path, "azure_deployment", "chat-prod")
+    assert "Azure deployment name, not a model id" in codes["PL403"]
+    priced = analysis.measurements.requests[request.id].model
+    assert ModelCatalog().provider(priced) == "openai"

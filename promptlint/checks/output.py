@@ -30,6 +30,8 @@ def missing_max_tokens(ctx):
         if request.kwargs_open:
             continue  # the cap may be among keyword arguments promptlint cannot see
         counts = ctx.measurements.requests[request.id]
+        if ctx.catalog.is_local(counts.model):
+            continue  # a server on the user's machine bills no output
         ceiling, sourced = ctx.catalog.max_output(counts.model)
         assumed = "" if sourced else " (assumed)"
         param = "max_output_tokens" if request.api.startswith("responses") else (

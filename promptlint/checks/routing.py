@@ -17,12 +17,25 @@ from promptlint.types import ArgumentEdit, Fix, Saving, Usage
 def unknown_model(ctx):
     for request in ctx.project.requests:
         model = request.model
-        if not model or ctx.catalog.is_known(model):
+        priced = ctx.measurements.requests[request.id].model
+        if model and request.deployment and not ctx.catalog.deployed(request):
+            how = "default-model" if priced == ctx.config.default_model else "OpenAI's current flagship"
+            yield ctx.finding(
+                request.model_span or request.span,
+                f"`{model}` is an Azure deployment name, not a model id, and the model it runs is not known here: "
+                f"priced as `{priced}` ({how}). Map it under [tool.promptlint.deployments] "
+                f"(\"{model}\" = \"<model id>\") to price and check the model it runs",
+                request=request.id,
+            )
             continue
+        model = ctx.catalog.runs(request)
+        if not model or ctx.catalog.is_known(model) or ctx.catalog.qualified(request.provider, model):
+            continue  # known, or known as the model its SDK's provider (a local server) serves
         closest = ctx.catalog.closest(model)
         hint = f"; did you mean `{closest}`?" if closest else ""
-        priced = ctx.measurements.requests[request.id].model
         how = "default-model" if priced == ctx.config.default_model else f"the current {request.provider} flagship"
+        if ctx.catalog.is_local(priced):
+            how = "a local model (no charge per token)"
         yield ctx.finding(
             request.model_span or request.span,
             f"unknown model `{model}`: no price or facts{hint} Priced as {how} `{priced}`",
@@ -35,7 +48,7 @@ def premium_model_for_simple_task(ctx):
     cues = matcher(rule_categories(ctx), ctx.rule.source)
     tiers = {str(t) for t in ctx.options["tiers"]}
     for request in ctx.project.requests:
-        facts = ctx.catalog.facts(request.model)
+        facts = ctx.catalog.facts(ctx.catalog.runs(request))
         if facts is None or facts.tier not in tiers or any(p.section == "tools" for p in request.parts):
             continue  # no literal model, a cheaper tier, or an agent with tools
         answer = answer_cues(ctx, request, cues)
@@ -43,7 +56,7 @@ def premium_model_for_simple_task(ctx):
         tasks = [h for name, found in hits.items() if cues.categories[name].extra.get("task") for h in found]
         if not tasks or answer.veto or any(cues.categories[name].extra.get("veto") for name in hits):
             continue
-        cheaper = ctx.catalog.cheaper_current(request.model, str(ctx.options["suggest-tier"]))
+        cheaper = ctx.catalog.cheaper_current(ctx.catalog.runs(request), str(ctx.options["suggest-tier"]))
         if cheaper is None:
             continue
         short = short_answer(cues, answer)
@@ -113,8 +126,8 @@ def superseded_model(ctx):
     share_limit = float(ctx.options["max-share"])
     by_place: dict[tuple, list] = {}
     for request in ctx.project.requests:
-        if ctx.catalog.successor(request.model) is None:
-            continue  # no literal model, or none with a newer release (never the default-model)
+        if ctx.catalog.successor(ctx.catalog.runs(request)) is None:
+            continue  # no literal model (an unmapped deployment name), none with a newer release, never the default-model
         counts = ctx.measurements.requests[request.id]
         successor, skipped = _cheaper_successor(ctx, counts.model)
         if successor is None:
@@ -139,7 +152,8 @@ def superseded_model(ctx):
         out_now = _per_million(ctx, model, "output")
         out_then = _per_million(ctx, successor.model, "output")
         # a routed id (Bedrock, Vertex, ``provider/``) names the successor differently: no edit
-        edit = request.model is not None and normalize_model_ref(request.model) == request.model.strip().lower()
+        edit = request.model is not None and normalize_model_ref(request.model) == request.model.strip().lower() \
+            and not request.deployment
         also = f" (and {len(group) - 1} more call{'s' if len(group) > 2 else ''} here)" if len(group) > 1 else ""
         # part of the input could not be counted: the model advice holds, a price would be invented
         counted = not any(g[0].unresolved for g in group)
@@ -148,7 +162,9 @@ def superseded_model(ctx):
             f"{model} is superseded by {successor.model}, {_which_release(skipped)}, on which this request's "
             f"input costs {then / now:.0%} as much (its cache scenario, each model's own tokenizer){also}; output "
             f"is ${out_then:,.2f}/M against ${out_now:,.2f}/M. Check the newer model on real inputs, then switch"
-            + ("" if edit else f" (under the id your platform gives {successor.model}: `{request.model}` is routed)")
+            + (f" (deploy {successor.model} and point `{request.model}` at it, or use a new deployment)"
+               if request.deployment else
+               "" if edit else f" (under the id your platform gives {successor.model}: `{request.model}` is routed)")
             + ("" if counted else "; not priced: part of this request's input could not be counted"),
             request=request.id, saving=Saving(0, before, after) if counted else None,
             fix=Fix("unsafe", f"use model=\"{successor.model}\" after checking its answers on a sample of real inputs",

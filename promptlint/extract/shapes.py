@@ -404,6 +404,8 @@ def _shape_registered(s: "Shaper", kind: str, draft: RequestDraft) -> None:
         s.text(at("preamble") or at("system"), "system", "system", "system", content=False)
         s.text(at("message") or at("prompt"), "messages", "user", "prompt", content=False)
         s.messages(at("messages"))
+    elif kind == "embedding":  # what is embedded is data: counted nowhere, never a template
+        s.parts.append(Part("messages", "user", None, hole="embedded input", span=draft.span))
     elif kind == "agent":  # a framework's agent: its instructions are the system prompt of every run
         slots = registered.text if (registered := sinks.sink_of(draft.provider, draft.api)) else ()
         for i, (key, value) in enumerate(draft.params):
@@ -459,6 +461,8 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
     request = Request(
         id=draft.id, path=draft.path, span=draft.span, provider=draft.provider, api=draft.api,
         function=draft.function, model=text_of(model_value), model_span=getattr(model_value, "span", None),
+        deployment=isinstance(p("deployment"), v.Lit) and p("deployment").value is True,
+        embedding=registered is not None and registered.embedding,
         max_tokens=int_of(max_value), max_tokens_param=max_param if max_value is not None else None,
         max_tokens_span=cap_span if max_value is not None else None,
         max_tokens_dynamic=max_value is not None and int_of(max_value) is None,

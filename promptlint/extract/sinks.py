@@ -44,6 +44,7 @@ class Sink:
     bound_positional: tuple[str, ...] = ()  # parameter names of those constructors' positional arguments
     decoded: tuple[str, ...] = ()  # parameters sent as ``json.dumps({...})``: read as the mapping
     local: bool = False  # a server on the user's machine: counted, priced at $0
+    embedding: bool = False  # an embeddings call: priced on its input, its input never a prompt
 
     @property
     def markers(self) -> tuple[str, ...]:
@@ -72,9 +73,11 @@ _ANTHROPIC = dict(packages=("anthropic",), clients=("Anthropic", "AsyncAnthropic
                                                     "AsyncAnthropicBedrock", "AnthropicVertex", "AsyncAnthropicVertex"))
 _OPENAI = dict(packages=("openai",), clients=("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI"))
 # Hosted APIs whose clients copy OpenAI's chat completions (priced by their model id).
-_COMPATIBLE = (("groq", "groq", ("Groq", "AsyncGroq")), ("together", "together", ("Together", "AsyncTogether")),
-               ("fireworks", "fireworks", ("Fireworks", "AsyncFireworks")),
-               ("cerebras", "cerebras", ("Cerebras", "AsyncCerebras")))
+_COMPATIBLE = (("groq", ("groq",), ("Groq", "AsyncGroq")), ("together", ("together",), ("Together", "AsyncTogether")),
+               ("fireworks", ("fireworks",), ("Fireworks", "AsyncFireworks")),
+               ("cerebras", ("cerebras",), ("Cerebras", "AsyncCerebras")),
+               # Zhipu GLM: ``zai.ZhipuAiClient()`` / ``zai.ZaiClient()`` and the older ``zhipuai.ZhipuAI()``
+               ("zhipu", ("zai", "zhipuai"), ("ZhipuAiClient", "ZaiClient", "ZhipuAI")))
 _CHAT_SIGNATURE = ("model", "messages", "max_tokens", "max_completion_tokens", "tools")
 
 SINKS: tuple[Sink, ...] = (
@@ -92,9 +95,9 @@ SINKS: tuple[Sink, ...] = (
     Sink("litellm", "litellm", _tail("completion|acompletion"), text=("messages",), positional=("model", "messages"),
          cache=("cache_control",), packages=("litellm",), function=True),
     *(Sink(f"{name}.chat", name, _tail("chat", "completions", "create"), text=("messages",),
-           cap=("max_completion_tokens", "max_tokens"), signature=_CHAT_SIGNATURE, packages=(package,), clients=clients,
+           cap=("max_completion_tokens", "max_tokens"), signature=_CHAT_SIGNATURE, packages=packages, clients=clients,
            shape="openai.chat")
-      for name, package, clients in _COMPATIBLE),
+      for name, packages, clients in _COMPATIBLE),
     # Google GenAI: ``client.models.generate_content(model=, contents=, config=GenerateContentConfig(...))``
     Sink("google.genai", "google", _tail("models", "generate_content|generate_content_stream"),
          text=("contents", "config.system_instruction"), cap=("config.max_output_tokens",),
@@ -124,6 +127,23 @@ SINKS: tuple[Sink, ...] = (
     Sink("ollama", "ollama", _tail("chat|generate"), text=("messages", "prompt", "system"),
          cap=("options.num_predict",), signature=("model", "messages", "prompt"), packages=("ollama",),
          clients=("Client", "AsyncClient"), strict=True, local=True, shape="ollama"),
+    # Embeddings: priced on the model's input rate; what they embed is data, never a prompt
+    # (``input=`` is not a text slot, so no template is made of it).
+    Sink("openai.embeddings", "openai", _tail("embeddings", "create"), text=(), cap=(),
+         signature=("model", "input", "dimensions", "encoding_format"), embedding=True, shape="embedding", **_OPENAI),
+    Sink("litellm.embedding", "litellm", _tail("embedding|aembedding"), text=(), cap=(), positional=("model",),
+         packages=("litellm",), function=True, embedding=True, shape="embedding"),
+    Sink("mistral.embeddings", "mistral", _tail("embeddings", "create|create_async"), text=(), cap=(),
+         signature=("model", "inputs"), packages=("mistralai",), clients=("Mistral",), embedding=True,
+         shape="embedding"),
+    Sink("google.embed", "google", _tail("models", "embed_content"), text=(), cap=(), signature=("model", "contents"),
+         packages=("google",), clients=("Client",), embedding=True, shape="embedding"),
+    Sink("cohere.embed", "cohere", _tail("embed"), text=(), cap=(), signature=("model", "texts", "input_type"),
+         packages=("cohere",), clients=("Client", "ClientV2", "AsyncClient", "AsyncClientV2"), strict=True,
+         embedding=True, shape="embedding"),
+    Sink("ollama.embed", "ollama", _tail("embed|embeddings"), text=(), cap=(), signature=("model", "input", "prompt"),
+         packages=("ollama",), clients=("Client", "AsyncClient"), strict=True, local=True, embedding=True,
+         shape="embedding"),
     # Agent frameworks: the definition is the request (its instructions are sent on every run).
     # OpenAI Agents SDK: ``Agent(name=, instructions=, model=, model_settings=ModelSettings(max_tokens=))``
     Sink("openai-agents", "openai-agents", _tail("Agent"), text=("instructions",), packages=("agents",),

@@ -53,6 +53,7 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STRONG = {"prompt", "instructions", "system_message", "system_instructions"}
 _WEAK = {"system", "user", "assistant", "human", "developer", "template"}
 _MODEL_KEYS = ("model", "model_id", "model_name", "ai_model_id", "deployment", "azure_deployment")
+_DEPLOYMENT_KEYS = frozenset({"deployment", "azure_deployment"})  # the name of a deployment, not a model id
 _MAX_KEYS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "maxtokens", "max_tokens_to_sample",
              "max_new_tokens")
 _SETTINGS_HOLDERS = ("parameters", "execution_settings", "settings", "config", "options", "generation_config")
@@ -444,10 +445,12 @@ class YamlWalker:
 
     def add_request(self, span: Span, keypath: str, messages: list[v.Value], settings, always: bool = False,
                     api: str | None = None) -> None:
-        model, model_span, max_tokens, max_key, max_span = self.settings(settings)
+        model, model_span, max_tokens, max_key, max_span, deployment = self.settings(settings)
         if model is None and max_key is None and not always:
             return
         params: list[tuple[str, v.Value]] = [("messages", v.Seq(tuple(messages), span))]
+        if model is not None and deployment:
+            params.append(("deployment", v.Lit(True, model_span)))
         param_spans: list[tuple[str, Span]] = []
         if model is not None:
             params.append(("model", v.Str((Segment(text=model, span=model_span),), model_span)))
@@ -463,9 +466,11 @@ class YamlWalker:
             provider="yaml", api=api or self.api, function=None, params=tuple(params), param_spans=tuple(param_spans),
         ))
 
-    def settings(self, pairs) -> tuple[str | None, Span | None, int | None, str | None, Span | None]:
-        """Model and output cap from a mapping's keys, ``model: {...}`` or a settings block."""
+    def settings(self, pairs) -> tuple[str | None, Span | None, int | None, str | None, Span | None, bool]:
+        """Model and output cap from a mapping's keys, ``model: {...}`` or a settings block,
+        and whether the model is a deployment's name (``azure_deployment:``)."""
         model = model_span = max_tokens = max_key = max_span = None
+        deployment = False
         stack = [(pairs, 0)]
         while stack:
             current, depth = stack.pop(0)
@@ -475,6 +480,7 @@ class YamlWalker:
                     text = scalar_text(value)
                     if text is not None and text.strip():
                         model, model_span = text.strip(), self.span(value)
+                        deployment = lower in _DEPLOYMENT_KEYS
                     elif isinstance(value, yaml.MappingNode) and depth < 3:
                         stack.append((self.pairs(value), depth + 1))
                 elif lower in _MAX_KEYS and max_key is None:
@@ -491,7 +497,7 @@ class YamlWalker:
                     for _, _, nested in inner:  # execution_settings: {default: {...}}
                         if isinstance(nested, yaml.MappingNode):
                             stack.append((self.pairs(nested), depth + 2))
-        return model, model_span, max_tokens, max_key, max_span
+        return model, model_span, max_tokens, max_key, max_span, deployment
 
     def sk_messages(self, template: Template) -> list[v.Value]:
         """A Semantic Kernel template with ``<message role="...">`` tags is a message list."""

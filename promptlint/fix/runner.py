@@ -51,7 +51,7 @@ class Fixer:
         self.ignore = tuple(ignore)
         self.unsafe = unsafe
         self.use_cache = use_cache
-        catalog = ModelCatalog(config.prices)
+        catalog = ModelCatalog(config.prices, deployments=config.deployments)
         cache = open_cache(config, use_cache)
         self.counter = make_counter(config, catalog, cache)
         self.scanned = scan_tree(paths, config, cache)

@@ -127,7 +127,14 @@ def cache_folder(config: Config) -> Path | None:
 def request_model(request: Request, catalog: ModelCatalog, default_model: str) -> str:
     """The request's own model when known; else ``default-model``, unless that model is of
     another vendor than the SDK the call goes through (an OpenAI client is never priced,
-    capped or tokenized as a Claude model): then that vendor's current flagship."""
+    capped or tokenized as a Claude model): then that vendor's current flagship. A model
+    of another vendor is the one the SDK's provider serves (``groq/llama-3.3-70b-versatile``),
+    a local server's a local model ($0)."""
+    if request.deployment:  # what the config maps the deployment to or its name spells, else OpenAI's flagship
+        return catalog.deployed(request) or catalog.fallback("openai", default_model)
+    qualified = catalog.qualified(request.provider, request.model)
+    if qualified is not None:
+        return qualified
     if request.model and catalog.is_known(request.model):
         return request.model
     return catalog.fallback(request.provider, default_model)
@@ -196,4 +203,18 @@ def measure_offline(project: Project, counter: TokenCounter, default_model: str)
     notes = (f"{framed} of {len(requests)} requests send a shape whose frame is not measured (a system prompt "
              "on models after Opus 4.6, several messages or tools): their texts are counted exactly, the few "
              "tokens of framing are estimates",) if framed else ()
+    named = sorted({r.model for r in project.requests if r.deployment and r.model and not catalog.runs(r)
+                    and catalog.deployed(r)})
+    if named:
+        notes += (f"Azure deployments priced as the model their name spells ({', '.join(f'`{n}`' for n in named)}); "
+                  "if one runs another model, map it under [tool.promptlint.deployments]",)
+    embeddings = [r for r in project.requests if r.embedding]
+    if embeddings:
+        models = ", ".join(sorted({f"`{requests[r.id].model}`" for r in embeddings}))
+        notes += (f"{len(embeddings)} of {len(requests)} requests are embeddings calls ({models}): what they embed is "
+                  "data sent at run time, so their input is not counted here, and they are never linted as prompts",)
+    local = sum(1 for r in requests.values() if catalog.is_local(r.model))
+    if local:
+        notes += (f"{local} of {len(requests)} requests go to a model on a local server (Ollama and the like): "
+                  "counted, priced at $0 per token",)
     return Measurements("offline", templates, template_models, requests, template_counts=kinds, notes=notes)

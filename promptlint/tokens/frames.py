@@ -44,6 +44,8 @@ def shape(request: Request) -> tuple[int, bool, int]:
 
 
 def request_frame(request: Request, catalog: ModelCatalog, model: str) -> Frame:
+    if request.embedding:
+        return Frame(0, True)  # an embeddings call adds no message frame
     family = catalog.family(model)
     messages, system, tools = shape(request)
     framing = overheads()
