@@ -126,11 +126,14 @@ def test_per_stretch_counting_equals_tiling_the_whole_stream(text):
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=20))
 def test_the_ascii_shortcut_marks_like_the_general_path(segment):
+    assert_marks_alike(segment, claude_stream.marked_segment, claude_stream.general_segment)
+
+
+def assert_marks_alike(segment: str, shortcut, path) -> None:
     for caps in (4, None):
         for left in (True, False):
             for right in (True, False):
-                assert claude_stream.marked_segment(segment, left, right, caps) == \
-                    claude_stream.general_segment(segment, left, right, caps)
+                assert shortcut(segment, left, right, caps) == path(segment, left, right, caps), (left, right, caps)
 
 
 @pytest.mark.parametrize("recorded,model", [("v3", "claude-opus-4-5"), ("v4.7", "claude-opus-4-7"),
@@ -144,3 +147,11 @@ def test_count_command_prints_the_count_tokens_value(tmp_path, cli, recorded, mo
         assert code == 0, err
         result = json.loads(out)
         assert result["input_tokens"] == table[doc["id"]] and result["count"] == "exact-offline"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aé\u0301\u0915\u094d\u0430\u0416\u05d0\u4e2d,.!'’-\u0664\u2019"
+                                             "Éİẞ\u01c5\u0e4d\u0e32\U0001f600wp")), min_size=1, max_size=12))
+def test_the_plain_word_shortcut_marks_like_the_run_by_run_path(segment):
+    """One word with no capital (then punctuation) is marked without splitting it into runs."""
+    assert_marks_alike(segment, claude_stream.general_segment, claude_stream.run_segment)

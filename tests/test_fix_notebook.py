@@ -144,3 +144,19 @@ def test_an_edited_line_keeps_the_separator_that_followed_it(tmp_path):
     assert [r.finding.finding.code for r in run.by_status(APPLIED)] == ["PL105"]
     after = path.read_bytes().decode()
     assert "category only.\\n\",\r\n" in after and after.count("\r\n") == 1
+
+
+def test_a_deleted_last_source_line_leaves_the_line_before_its_own_break():
+    """In a notebook whose JSON mixes line breaks, deleting the last line of a cell's source
+    list made the line before it end with the deleted line's break."""
+    from promptlint.fix.notebook import layout
+
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "a", "metadata": {}, "outputs": [],
+                     "source": ["x = 1\n", "y = 2\n", "z = 3"]}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    lines = (json.dumps(nb, indent=1) + "\n").split("\n")[:-1]
+    text = "".join(line + ("\r\n", "\n", "\r")[i % 3] for i, line in enumerate(lines))
+    shape = layout(text)
+    after = shape.render(shape.module.replace("y = 2\nz = 3\n", "y = 2\n"))
+    kept = text.replace('    "y = 2\\n",\n    "z = 3"\r', '    "y = 2"\n')
+    assert '"z = 3"' in text and kept != text
+    assert after == kept

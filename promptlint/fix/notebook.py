@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from promptlint.extract.notebook import code_cells, python_cells
 
 _WS = re.compile(r"[ \t\n\r]*")
+_BREAK = re.compile(r"\r\n|\r|\n")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 
@@ -203,7 +204,18 @@ def _encode_source(text: str, cell: Cell, new: str, ascii_only: bool) -> str:
         out.append(token)
         if k + 1 < len(tokens):
             out.append(separators[old] if old is not None and old < len(separators) else between)
+    last = tokens[-1][1]
+    if last is not None and last < len(separators):  # the old last line went: the new one keeps its break
+        closing = _with_break_of(closing, separators[last])
     return "[" + "".join(out) + closing + "]"
+
+
+def _with_break_of(whitespace: str, separator: str) -> str:
+    """``whitespace`` with its first line break replaced by the first one in ``separator``."""
+    mine, theirs = _BREAK.search(whitespace), _BREAK.search(separator)
+    if mine is None or theirs is None:
+        return whitespace
+    return whitespace[:mine.start()] + theirs.group() + whitespace[mine.end():]
 
 
 def _list_layout(text: str, cell: Cell, items: list[tuple[int, int]]) -> tuple[str, str, str]:

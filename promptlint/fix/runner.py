@@ -18,7 +18,7 @@ from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
 from promptlint.tokens import make_counter
 from promptlint.fix.uses import Uses, shared_use
-from promptlint.types import Edit, Fix, PricedFinding, Project, TextEdit
+from promptlint.types import Edit, Fix, PricedFinding, Project, Request, TextEdit
 
 
 @dataclass
@@ -59,6 +59,8 @@ class Fixer:
             cache.save()
         self.measurer = Remeasurer(self.scanned, config, self.counter, catalog, Pricer(config, catalog))
         self.uses = Uses(config.root, self.scanned.discovery)
+        self._by_id_of: Project | None = None  # the project _by_id indexes (one per pass)
+        self._by_id: dict[str, Request] = {}
         self.initial = self._state(self.scanned, {})
 
     @property
@@ -172,11 +174,16 @@ class Fixer:
         texts = [e for e in fix.edits if isinstance(e, TextEdit)]
         if problem or not texts:
             return problem
-        by_id = {r.id: r for r in project.requests}
+        by_id = self._requests_by_id(project)
         requests = [by_id[r] for r in priced.finding.requests if r in by_id]
         if state.texts and self.uses.texts is not state.texts:
             self.uses = Uses(self.config.root, self.scanned.discovery, state.texts)
         return shared_use(texts, project, requests, self.uses)
+
+    def _requests_by_id(self, project: Project) -> dict[str, Request]:
+        if self._by_id_of is not project:
+            self._by_id_of, self._by_id = project, {r.id: r for r in project.requests}
+        return self._by_id
 
     @staticmethod
     def _texts(state: State, edits: list[Edit]) -> dict[str, tuple[SourceText, str]]:

@@ -20,6 +20,10 @@ from pathlib import Path
 from promptlint.types import Project, Request, Span, TextEdit
 
 _IMPORT = re.compile(r"^\s*(?:from\s+\S+\s+)?import\b")
+_WORD, _BYTE_WORD = re.compile(r"\w+"), re.compile(rb"\w+")
+# Names looked up one scan each before the word index is built: a scan is a byte search of
+# every file, the index a word split of every file, which costs about that many scans.
+_SCANS_BEFORE_INDEX = 16
 
 
 class Uses:
@@ -35,6 +39,7 @@ class Uses:
         self.files = files
         self._texts: dict[str, list[tuple[int | None, str]]] = {}
         self._found: dict[str, list[tuple[Span, str]]] = {}
+        self._index: dict[str, list[str]] | None = None  # word -> the files whose code has it
 
     def _units(self, rel: str) -> list[tuple[int | None, str]]:
         """The file's code: one unit, or one per notebook code cell."""
@@ -91,11 +96,8 @@ class Uses:
         """Every line that mentions ``name`` as a word, except imports of it."""
         if name not in self._found:
             word = re.compile(rf"(?<![\w.]){re.escape(name)}\b|(?<=\.){re.escape(name)}\b")
-            needle = name.encode()
             found = []
-            for rel, data in self.files.items():
-                if data is not None and needle not in data and rel not in self.texts:
-                    continue
+            for rel in self._holders(name):
                 for cell, text in self._units(rel):
                     if name not in text:
                         continue
@@ -104,6 +106,32 @@ class Uses:
                             found.append((Span(rel, number, cell=cell), line))
             self._found[name] = found
         return self._found[name]
+
+    def _holders(self, name: str):
+        """The files that may mention ``name``: found by a byte search of each file for the
+        first few names, then from an index of every file's words, so that looking up a
+        name per fix stays linear in the tree however many fixes there are."""
+        if self._index is None and len(self._found) >= _SCANS_BEFORE_INDEX and name.isidentifier():
+            self._index = self._word_index()
+        if self._index is not None and name.isidentifier():
+            return self._index.get(name, ())
+        needle = name.encode()
+        return [rel for rel, data in self.files.items()
+                if data is None or needle in data or rel in self.texts]
+
+    def _word_index(self) -> dict[str, list[str]]:
+        """Word -> files, in the files' order: an ASCII Python file as read is split as bytes,
+        any other file (a notebook's JSON escapes its code) as the text of its code."""
+        index: dict[str, list[str]] = {}
+        for rel, data in self.files.items():
+            if data is not None and rel not in self.texts and not rel.endswith(".ipynb") and data.isascii():
+                words = set(_BYTE_WORD.findall(data))
+                names = {w.decode("ascii") for w in words}
+            else:
+                names = {w for _, text in self._units(rel) for w in _WORD.findall(text)}
+            for w in names:
+                index.setdefault(w, []).append(rel)
+        return index
 
 
 def shared_use(edits: list[TextEdit], project: Project, requests: list[Request], uses: Uses) -> str | None:

@@ -160,25 +160,27 @@ class Vocabulary:
         for start in range(n):
             here = best[start]
             c = chunk[start]
-            single = here + (chars.get(c) or self.char_cost(c))
-            if single < best[start + 1]:
-                best[start + 1] = single
-            if start + 1 == n:
+            cost = chars.get(c)
+            if cost is None:
+                cost = self.char_cost(c)
+            if here + cost < best[start + 1]:
+                best[start + 1] = here + cost
+            end = start + 2
+            if end > n:
                 break
-            head = chunk[start:start + 2]
+            head = chunk[start:end]
             table = known.get(head)
             if table is None:
                 table = self.extensions(head)
-            end = start + 2
-            while end <= n:
-                bits = table.get(chunk[start:end])
-                if not bits:
-                    break
-                if bits & _PIECE and here + 1 < best[end]:
-                    best[end] = here + 1
-                if not bits & _PREFIX:
+            bits = table.get(head)
+            here += 1
+            while bits:  # the pieces from ``start``, one character longer each step
+                if bits & _PIECE and here < best[end]:
+                    best[end] = here
+                if bits == _PIECE or end == n:
                     break
                 end += 1
+                bits = table.get(chunk[start:end])
         return best[n]
 
     def chunk_cost(self, chunk: str) -> int:
@@ -210,9 +212,14 @@ _EMPTY = (0, False, False)
 _PIECE, _PREFIX = 1, 2
 
 
-def _measure(marked: str, chunk_cost) -> tuple[int, bool, bool]:
+def _measure(marked: str, vocab: "Vocabulary") -> tuple[int, bool, bool]:
     """Tokens of a marked stretch, whether it opens with a word start and ends with a word end."""
-    cost = sum(chunk_cost(chunk) for chunk in _CHUNKS.findall(marked) if chunk)
+    known = vocab._chunks
+    cost = 0
+    for chunk in _CHUNKS.findall(marked):
+        if chunk:
+            n = known.get(chunk)
+            cost += vocab.chunk_cost(chunk) if n is None else n
     return cost, marked.lstrip(SHIFT + CAPS)[:1] == BOW, marked[-1:] == EOW
 
 
@@ -238,7 +245,7 @@ class ClaudeCounter:
         self.family = family
         self.vocab = vocabulary(family.pieces)
         self._newline_tails: dict[int, int] = {}
-        self._segments: dict[tuple[str, bool, bool], tuple[int, bool, bool]] = {}
+        self._segments: tuple[dict[str, tuple[int, bool, bool]], ...] = ({}, {}, {}, {})
 
     def content(self, text: str) -> int:
         """Tokens of ``text`` sent as the whole of one user message, without the frame.
@@ -259,32 +266,48 @@ class ClaudeCounter:
         body = drop_head_space(body, family.frame_bow, text.startswith(" "))
         parts = split(body)
         head = head_marker(body, parts[0], family.frame_bow)
-        chunk_cost = vocab.chunk_cost
-        segments = self._segments
-        caps_min, frame_bow = vocab.caps_min, family.frame_bow
+        caps_min = vocab.caps_min
+        known = vocab._chunks
+        # One memo per context (space on the left, single space on the right): no tuple keys.
+        memos = self._segments
         last = len(parts) - 1
-        previous_eow = False
-        for k in range(0, last + 1, 2):
+        first = parts[0]
+        right = last > 0 and parts[1][0] == " " and parts[1][1:2] != " "
+        if head:
+            marked = head + marked_segment(first, family.frame_bow, right, caps_min) if first else head
+            cost, _, previous_eow = _measure(marked, vocab)
+        elif first:
+            cost, _, previous_eow = self._segment(first, family.frame_bow, right)
+        else:
+            cost, previous_eow = 0, False
+        total += cost
+        for k in range(2, last + 1, 2):
+            space = parts[k - 1]
             part = parts[k]
-            left = parts[k - 1][-1] == " " if k else frame_bow
-            right = k < last and parts[k + 1][0] == " " and parts[k + 1][1:2] != " "
-            if k == 0 and head:
-                marked = head + marked_segment(part, left, right, caps_min) if part else head
-                info = _measure(marked, chunk_cost)
-            elif not part:
-                info = _EMPTY
+            if k < last:
+                after = parts[k + 1]
+                right = after[0] == " " and after[1:2] != " "
             else:
-                key = (part, left, right)
-                info = segments.get(key)
+                right = False
+            if part:
+                left = space[-1] == " "
+                info = memos[left + 2 * right].get(part)
                 if info is None:
-                    info = segments[key] = _measure(marked_segment(part, left, right, caps_min), chunk_cost)
-            if k:
-                space = parts[k - 1]
-                if not (space == " " and previous_eow and info[1]):
-                    total += chunk_cost(space)
-            total += info[0]
-            previous_eow = info[2]
+                    info = self._segment(part, left, right)
+                cost, bow, eow = info
+            else:
+                cost = bow = eow = 0
+            if not (bow and previous_eow and space == " "):
+                n = known.get(space)
+                total += vocab.chunk_cost(space) if n is None else n
+            total += cost
+            previous_eow = eow
         return total
+
+    def _segment(self, part: str, left: bool, right: bool) -> tuple[int, bool, bool]:
+        info = _measure(marked_segment(part, left, right, self.vocab.caps_min), self.vocab)
+        self._segments[left + 2 * right][part] = info
+        return info
 
     def count(self, text: str) -> int:
         """``count_tokens`` of one user message holding ``text``."""

@@ -65,6 +65,7 @@ class Characters:
     flags: array  # one entry per BMP code point
     lower: dict[str, str]
     classes: dict[int, str]  # str.translate table: code point -> class letter
+    capital: re.Pattern[str]  # finds a BMP character flagged UPPER
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +77,9 @@ def characters() -> Characters:
         flags[start:end + 1] = array("H", [value]) * (end - start + 1)
     lower = {chr(int(k)): v for k, v in doc["lower"].items()}
     classes = {o: _CLASS_LETTERS[flags[o] & 7] for o in range(0x10000)}
-    return Characters(flags, lower, classes)
+    capitals = [chr(o) for o in range(0x10000) if flags[o] & UPPER and not 0xD800 <= o <= 0xDFFF]
+    capital = re.compile("[" + "".join(re.escape(c) for c in capitals) + "]") if capitals else re.compile("(?!)")
+    return Characters(flags, lower, classes, capital)
 
 
 def flag(c: str) -> int:
@@ -238,8 +241,24 @@ def marked_segment(segment: str, space_left: bool, space_right: bool, caps_min: 
     return general_segment(segment, space_left, space_right, caps_min)
 
 
+_PLAIN_WORD = re.compile(r"(w+)(p*)")
+
+
 def general_segment(segment: str, space_left: bool, space_right: bool, caps_min: int | None) -> str:
     """``marked_segment`` for any text (the ASCII path is a shortcut of this)."""
+    chars = characters()
+    # The common case first: one word with no capital, then punctuation or nothing.
+    plain = _PLAIN_WORD.fullmatch(segment.translate(chars.classes))
+    if plain is not None and not chars.flags[ord(segment[0])] & STRAY and chars.capital.search(segment) is None:
+        cut = plain.end(1)
+        if cut == len(segment):
+            return BOW + segment + EOW
+        return BOW + segment[:cut] + EOW + segment[cut:] + (EOW if space_right else "")
+    return run_segment(segment, space_left, space_right, caps_min)
+
+
+def run_segment(segment: str, space_left: bool, space_right: bool, caps_min: int | None) -> str:
+    """``general_segment`` run by run, for every segment."""
     found = runs(segment)
     n = len(found)
 
