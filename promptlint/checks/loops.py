@@ -5,7 +5,6 @@ history-resent-uncached.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from promptlint.checks import fmt_tokens, uses_block_caching
@@ -17,17 +16,6 @@ _BATCH_PROVIDERS = ("anthropic", "openai")
 # An inner loop that leaves each item's request one independent call: retries, fallbacks,
 # a fixed number of samples.
 _INNER_OK = ("retry", "counter")
-# Words of a loop's names that say its items are pieces of a whole cut for size (a document
-# split into chunks, items already grouped into batches): their requests go together, one
-# after another or as a group, not as independent items a batch API could take.
-_PIECES = re.compile(r"(?i)(?:^|_)(?:chunk|batch|shard|piece|split)(?:e?s)?(?:$|_)")
-_NAMES = re.compile(r"[A-Za-z_]\w*")
-
-
-def pieces_of_a_whole(loop: Loop) -> bool:
-    """``for chunk in html_chunks``, ``for batch in batches``: the loop walks pieces of one
-    whole, not independent items."""
-    return any(_PIECES.search(name) for name in _NAMES.findall(loop.header))
 
 
 def where(loop: Loop, request: Request) -> str:
@@ -62,7 +50,7 @@ def batch_loop(request: Request) -> Loop | None:
         return None
     for i, loop in enumerate(loops):
         if loop.kind == "collection" and all(inner.kind in _INNER_OK for inner in loops[:i]):
-            return None if pieces_of_a_whole(loop) else loop
+            return loop
         if loop.kind not in _INNER_OK:
             return None
     return None
