@@ -108,3 +108,27 @@ def test_joined_literals_with_a_cue_are_text():
                   "        'When you are done, include your answer.\\n'\n    )\n    return msg\n")
     assert not admits("def total():\n    n = (\n        'a'\n        'b'\n    )\n    return n\n")
     assert not admits("def pair():\n    x = (\n        'a',\n        'b',\n    )\n    return list(x)\n")
+
+
+def test_a_test_suite_module_is_parsed_for_its_calls_not_its_fixtures():
+    from promptlint.config import Config
+    from promptlint.discover import SourceFile, passes_prefilter
+
+    fixture = "EXPECTED_PROMPT = 'You are a support agent. Answer in one sentence.'\n"
+    call = "def test_live():\n    client.messages.create(model=m, messages=[{'role': 'user', 'content': Q}])\n"
+    config = Config()
+
+    def parsed(path: str, text: str, kind: str = "python") -> bool:
+        data = text.encode()
+        return passes_prefilter(SourceFile(path, path, kind, data, ""), config)
+
+    assert parsed("app/prompts.py", fixture)
+    assert parsed("test_block.py", fixture)  # a benchmark script named test_*: its name says nothing
+    assert not parsed("tests/unit/test_prompts.py", fixture)
+    assert not parsed("tests/conftest.py", fixture)
+    assert parsed("tests/unit/test_live.py", call)
+    recorded = "agent:\n  system_template: You are an autonomous programmer. Fix the issue.\n"
+    conversation = "messages:\n  - role: system\n    content: You are terse.\n"
+    assert parsed("config/agent.yaml", recorded, "yaml")
+    assert not parsed("tests/test_data/args.yaml", recorded, "yaml")
+    assert parsed("tests/test_data/chat.yaml", conversation, "yaml")
