@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable
 
 from promptlint.boundary import Tree
 from promptlint.config import DEFAULT_EXCLUDE, Config
-from promptlint.extract.evidence import CUE_WINDOW, TASK_CUE
+from promptlint.extract.evidence import CUE_WINDOW, TASK_CUE, fixture_path
 from promptlint.extract.sinks import prefilter_markers
 from promptlint.globs import PathMatcher
 from promptlint.survey import Extract, survey_all
@@ -114,6 +114,7 @@ _CALL_MARKERS = _SINK_MARKERS + (
     ((b"agentexecutor", b"initialize_agent", b"codeagent", b"toolcallingagent"),
      rb"(?<![\w.])(?<!def )(?-i:AgentExecutor|initialize_agent|CodeAgent|ToolCallingAgent)\s*[(.]"),
     ((b"runner",), rb"\bRunner\s*\.\s*run"),  # agent caps (loops.py)
+    ((b"prompty",), rb"\bprompty\s*\.\s*(?:execute|load)\s*\("),  # a prompty file sent from code
     # a role dict or message object whose content is known (a message list built here)
     ((b"role",), _message(rb"[\"\']role[\"\']\s*:", rb"[\"\']content[\"\']\s*:")
      + b"|" + _message(rb"\brole\s*=", rb"\bcontent\s*=")),
@@ -172,6 +173,7 @@ _YAML_KEYS = (
     rb"[\"']?[ \t]*:(?:[ \t]*[^\s#]|[ \t]*(?:#[^\n]*)?\r?\n[ \t]+[^\s#:-][^:\n]*$)"
     rb"|(?:prompts|templates|messages|examples)[\"']?[ \t]*:)"
 )
+_YAML_LISTS = rb"^[ \t]*(?:-[ \t]*)?[\"']?(?:prompts|messages)[\"']?[ \t]*:"
 _YAML_ANCHORS = (b"system", b"prompt", b"template", b"instructions", b"user", b"messages", b"examples", b"content")
 
 
@@ -290,8 +292,14 @@ def _name_anchors(patterns: tuple[str, ...]) -> tuple[bytes, ...]:
 
 
 @lru_cache(maxsize=16)
-def prefilter(kind: str, name_patterns: tuple[str, ...]) -> Prefilter | None:
-    """What a file of ``kind`` must contain to be parsed (None: always parse)."""
+def prefilter(kind: str, name_patterns: tuple[str, ...], fixture: bool = False) -> Prefilter | None:
+    """What a file of ``kind`` must contain to be parsed (None: always parse). A test
+    suite's module (``fixture``) needs a call: its named values and texts are fixtures,
+    no evidence by themselves (:func:`promptlint.extract.evidence.fixture_path`)."""
+    if fixture and kind == "python":
+        return Prefilter(prefilter(kind, name_patterns).checks[:1])  # type: ignore[union-attr]
+    if fixture and kind == "yaml":  # a message list or a prompt config, not a key's name
+        return Prefilter((Check.of((((b"prompts", b"messages"), _YAML_LISTS),), re.MULTILINE | re.IGNORECASE),))
     names = _name_regex(name_patterns)
     name_anchors = _name_anchors(name_patterns)
     if kind == "python":
@@ -531,7 +539,7 @@ def read_candidate(rel: str, abspath: str, kind: str, config: Config,
 def passes_prefilter(source: SourceFile, config: Config) -> bool:
     if source.path.endswith(".prompty"):
         return True  # a prompt file by its name
-    check = prefilter(source.kind, tuple(config.prompt_name_patterns))
+    check = prefilter(source.kind, tuple(config.prompt_name_patterns), fixture_path(source.path))
     return check is None or check.matches(source.load())
 
 

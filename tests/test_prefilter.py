@@ -167,3 +167,27 @@ def test_a_name_that_only_starts_with_a_marker_is_not_one_where_a_window_ends():
     check = prefilter("python", DEFAULT_NAME_PATTERNS).checks[0]
     assert _one_regex_verdict(check, line, re.MULTILINE | re.IGNORECASE)  # the old matcher's mistake
     assert not admits(line.decode())
+
+
+def test_a_test_suite_module_is_parsed_for_its_calls_not_its_fixtures():
+    from promptlint.config import Config
+    from promptlint.discover import SourceFile, passes_prefilter
+
+    fixture = "EXPECTED_PROMPT = 'You are a support agent. Answer in one sentence.'\n"
+    call = "def test_live():\n    client.messages.create(model=m, messages=[{'role': 'user', 'content': Q}])\n"
+    config = Config()
+
+    def parsed(path: str, text: str, kind: str = "python") -> bool:
+        data = text.encode()
+        return passes_prefilter(SourceFile(path, path, kind, data, ""), config)
+
+    assert parsed("app/prompts.py", fixture)
+    assert parsed("test_block.py", fixture)  # a benchmark script named test_*: its name says nothing
+    assert not parsed("tests/unit/test_prompts.py", fixture)
+    assert not parsed("tests/conftest.py", fixture)
+    assert parsed("tests/unit/test_live.py", call)
+    recorded = "agent:\n  system_template: You are an autonomous programmer. Fix the issue.\n"
+    conversation = "messages:\n  - role: system\n    content: You are terse.\n"
+    assert parsed("config/agent.yaml", recorded, "yaml")
+    assert not parsed("tests/test_data/args.yaml", recorded, "yaml")
+    assert parsed("tests/test_data/chat.yaml", conversation, "yaml")

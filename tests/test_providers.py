@@ -236,3 +236,35 @@ def test_embeddings_calls_are_priced_on_their_model_and_never_linted_as_prompts(
     for r in analysis.project.requests:
         assert analysis.measurements.requests[r.id].model == r.model  # its own model's rate, not the chat default
     assert any("2 of 2 requests are embeddings calls" in n for n in analysis.measurements.notes)
+
+
+def test_instructor_clients_are_requests_with_model_and_cap(tmp_path):
+    _, found = calls(tmp_path, "instructor")
+    assert found == [("parse_invoice", "openai", "gpt-4o-mini", 400),
+                     ("parse_with_claude", "anthropic", "claude-haiku-4-5", 300),
+                     ("stream_total", "openai", "gpt-4o-mini", 100),
+                     ("triage", "openai", "claude-sonnet-4-5", 200),  # the model is after the provider's slash
+                     ("triage_cheaply", "openai", "claude-haiku-4-5", 50)]
+
+
+def test_a_prompty_file_run_from_code_is_a_request_at_the_call_counted_once(tmp_path):
+    project, found = calls(tmp_path, "prompty_runs")
+    assert found == [("answer_all", "yaml", "gpt-4o-mini", 250),
+                     ("get_response", "yaml", "gpt-4o-mini", 250),
+                     (None, "yaml", "gpt-4o-mini", 120)]  # summary.prompty: no code runs it, a request of its own
+    by = {r.function: r for r in project.requests}
+    assert by["get_response"].path == "shop/flows/chat_request.py"
+    assert by["get_response"].templates == ("shop/flows/chat.prompty::messages[0]", "shop/flows/chat.prompty::messages[1]")
+    assert not [r for r in project.requests if r.path == "shop/flows/chat.prompty"]  # never priced twice
+
+
+def test_a_prompt_folder_read_by_a_run_time_name_counts_as_a_whole(tmp_path):
+    project, found = calls(tmp_path, "prompt_folder")
+    assert found == [("handle", "anthropic", "claude-haiku-4-5", 200), ("step", "anthropic", "claude-sonnet-4-5", 800)]
+    files = {t.id for t in project.templates.values() if t.kind == "text"}
+    assert files == {"support/prompts/triage.md", "support/prompts/reply.md",
+                     "support/preprompts/plan.txt", "support/preprompts/review.txt"}  # no README, no notes
+    by = {r.function: r for r in project.requests}
+    assert by["handle"].templates == ("support/prompts/triage.md",)  # counted as the folder's largest file
+    assert "a file of the prompt folder `support/prompts/` that code reads" in {
+        e.detail for e in project.templates["support/prompts/reply.md"].evidence}

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from promptlint.extract import values as v
-from promptlint.extract.evidence import content_evidence, name_evidence, prompt_filename, reads_like_prose, renders_other
+from promptlint.extract.evidence import (content_evidence, fixture_path, for_people, name_evidence, prompt_filename,
+                                        reads_like_prose, renders_other, retired_name)
 from promptlint.extract.result import NamedValue
 from promptlint.extract.shapes import is_message_list
 from promptlint.types import Evidence
@@ -37,6 +38,8 @@ def display_name(candidate: NamedValue) -> str:
 def judge(candidate: NamedValue, value: v.Value, where: str) -> Verdict:
     """The evidence a linked candidate carries by itself (``where`` names its file)."""
     name = display_name(candidate)
+    if fixture_path(where) or (candidate.kind in ("constant", "binding") and retired_name(name)):
+        return Verdict()  # a test's fixture, a retired constant: only a request sending it counts
     if isinstance(value, v.Str) and value.origin and "::" not in value.origin and renders_other(value.origin):
         return Verdict()  # ``template = env.get_template("Dockerfile.j2")``: a name is not enough
     if isinstance(value, v.Str):
@@ -48,7 +51,7 @@ def judge(candidate: NamedValue, value: v.Value, where: str) -> Verdict:
             found = name_evidence(name, text, holes)
             if found is not None:
                 return Verdict((found,))
-        if candidate.kind in CONTENT_KINDS:
+        if candidate.kind in CONTENT_KINDS and not for_people(name):
             found = content_evidence(text, holes)
             if found is not None:
                 return Verdict((found,))

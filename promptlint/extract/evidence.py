@@ -170,9 +170,23 @@ def content_evidence(text: str, holes: int = 0) -> Evidence | None:
     if len(found) < 2 or not {"addresses the model", "gives a role", "gives orders"} & found \
             or not {"gives orders", "asks for a format", "marks its parts"} & found:
         return None
-    if not_prose(text):
+    if not_prose(text) or coaches_a_person(text):
         return None
     return Evidence("content", "reads as instructions: " + ", ".join(cues))
+
+
+# Text that tells a person how to prompt a model (a tutorial's hint, a course's exercise):
+# it speaks of the model in the third person, as something the reader asks or grades.
+_MODEL = r"(?:claude|the (?:model|llm|ai|assistant)|gpt(?:-[\w.]+)?|chatgpt|llms)"
+_COACHING = re.compile(
+    r"\b(?:ask|get|tell|make|give|prompt|have|let)\s+" + _MODEL + r"\b|\b" + _MODEL + r"['’]s (?:response|answer|output|reply)\b"
+    r"|\b(?:this|the|each) (?:exercise|lesson|tutorial|notebook cell|grading function)\b", re.IGNORECASE)
+
+
+def coaches_a_person(text: str) -> bool:
+    """``Ask Claude to reply in Spanish``, ``the grading function in this exercise``: words
+    for a learner about a model, not instructions to one."""
+    return bool(_COACHING.search(text[:CUE_WINDOW]))
 
 
 # Under a prompt-like name, only text that is plainly another language is vetoed: a
@@ -188,6 +202,51 @@ def name_evidence(name: str, text: str, holes: int = 0) -> Evidence | None:
     if not (prose or sentence) or (not holes and not_text(text)) or not_prose(text) in _NAME_VETO:
         return None
     return Evidence("name", f"`{name}` holds prose")
+
+
+# Names that say a value is retired (``CODEACT_PROMPT_OLD``): with no flow into a request
+# such a constant is kept for reference, not sent.
+_RETIRED = {"old", "deprecated", "obsolete", "backup", "bak", "retired"}
+# Names that say text is for people (``HELP_TEXT``, ``tooltip``, ``welcome_banner``): text
+# that merely reads like instructions under such a name is not evidence of a prompt.
+# (Not ``error``: agents send errors back to the model as feedback.)
+_FOR_PEOPLE = {"help", "usage", "tooltip", "banner", "welcome",
+               "docstring", "readme", "faq", "caption", "placeholder", "toast", "notice", "changelog"}
+
+
+def name_words(name: str) -> set[str]:
+    """The lower-case words of an identifier: ``getHintText_OLD`` -> get, hint, text, old."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.rsplit(".", 1)[-1])
+    return {w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w}
+
+
+def retired_name(name: str) -> bool:
+    return bool(name_words(name) & _RETIRED)
+
+
+def for_people(name: str) -> bool:
+    return bool(name_words(name) & _FOR_PEOPLE)
+
+
+# Folders that hold a project's prompt files: code that reads one of their files by a
+# run-time name (``PROMPTS / name``, a loop over names) may send any of them.
+PROMPT_FOLDERS = frozenset({"prompts", "preprompts", "system_prompts", "prompt_templates"})
+
+
+def is_prompt_folder(path: str) -> bool:
+    return path.rstrip("/").rsplit("/", 1)[-1].lower() in PROMPT_FOLDERS
+
+
+_FIXTURE_DIRS = {"tests", "test", "testing", "test_data", "testdata", "test-data"}
+
+
+def fixture_path(path: str) -> bool:
+    """A file of a test suite's folder (``tests/unit/test_x.py``, ``tests/test_data/a.yaml``)
+    or a ``conftest.py``: the values it holds are fixtures, compared with what code builds
+    or fed to mocks. Only a request that sends one makes it a prompt. (A ``test_x.py``
+    elsewhere is often a benchmark script: its name alone says nothing.)"""
+    parts = path.split("/")
+    return any(p in _FIXTURE_DIRS for p in parts[:-1]) or parts[-1] == "conftest.py"
 
 
 # A template file that renders another kind of file: a Dockerfile, Python, YAML, a shell

@@ -21,10 +21,14 @@ from typing import Callable, Iterable
 from promptlint.extract import values as v
 from promptlint.extract.layout import Layout, compose
 from promptlint.extract.result import FileResult
+from promptlint.extract.evidence import PROMPT_FILE_EXTENSIONS
 from promptlint.extract.shapes import has_text
 from promptlint.types import Diagnostic, Evidence, Template
 
 Loader = Callable[[str, str], "FileResult | None"]  # (relative path, kind) -> extracted file
+_NOT_PROMPTS = frozenset({"readme", "license", "changelog", "contributing", "notice"})
+# Files of a prompt folder that are prompt text (a folder's README or images are not).
+PROMPT_FILE_SUFFIXES = tuple(e for e in PROMPT_FILE_EXTENSIONS if e not in (".yaml", ".yml"))
 
 
 def candidates(target: str, origin: str, base: str | None = None) -> list[str]:
@@ -133,6 +137,8 @@ class FileLinker:
         origin = link.span.path if link.span is not None else ""
         if link.how == "yaml":
             return self.yaml_value(link, origin, evidence)
+        if link.how == "folder":
+            return self.folder_value(link, origin, evidence)
         kind = "jinja" if link.how == "jinja" or self.tree.kind_of(link.target) == "jinja" else "text"
         found = self.tree.find(link.target, origin, kind, link.base)
         if found is None:
@@ -148,6 +154,37 @@ class FileLinker:
         elif template.id not in self.book.templates:
             self.book.unused.setdefault(template.id, template)
         return v.Str(template.segments, template.span, template.id)
+
+    def folder_value(self, link: v.FileLink, origin: str, evidence: tuple[Evidence, ...] = ()) -> v.Value:
+        """A file of a prompt folder chosen at run time: every text file of the folder is a
+        template (the folder counts as a whole), and the text sent is counted as the
+        largest of them, as an ``if`` counts its largest branch."""
+        folder = next((c for c in candidates(link.target, origin)
+                       if any(p.startswith(c + "/") for p in self.tree.paths)), None)
+        if folder is None:
+            return v.Unknown(f"folder `{link.target}` was not found in the scanned tree", link.target, "missing",
+                             link.span)
+        why = (Evidence("file", f"a file of the prompt folder `{folder}/` that code reads"),)
+        found: list[Template] = []
+        for path in sorted(p for p in self.tree.paths if p.startswith(folder + "/") and "/" not in p[len(folder) + 1:]):
+            name = path.rsplit("/", 1)[-1]
+            if (not name.endswith(PROMPT_FILE_SUFFIXES) and "." in name) or name.split(".")[0].lower() in _NOT_PROMPTS:
+                continue
+            kind = "jinja" if self.tree.kind_of(path) == "jinja" else "text"
+            result = self.tree.get(path, kind)
+            template = self.template(result) if result is not None else None
+            if template is not None and has_text(template.segments):
+                if evidence:  # sent: each file is a prompt; otherwise kept aside, as a read file is
+                    self.book.put(template, evidence + why)
+                elif template.id not in self.book.templates:
+                    self.book.unused.setdefault(template.id, template)
+                found.append(template)
+        if not found:
+            return v.Unknown(f"no prompt text in folder `{folder}`", link.target, "missing", link.span)
+        largest = max(found, key=lambda t: len(t.text))
+        if not evidence:
+            self.book.siblings[largest.id] = (tuple(t.id for t in found if t.id != largest.id), why[0])
+        return v.Str(largest.segments, largest.span, largest.id)
 
     def yaml_value(self, link: v.FileLink, origin: str, evidence: tuple[Evidence, ...] = ()) -> v.Value:
         """One prompt of a YAML file loaded by code: the template at that key path."""

@@ -19,7 +19,7 @@ from promptlint.extract.langchain import tagged as langchain_tagged
 from promptlint.extract.ops import apply
 from promptlint.extract.resolve import CALL
 from promptlint.extract.candidates import display_name, judge
-from promptlint.extract.evidence import not_text, reads_like_prose
+from promptlint.extract.evidence import fixture_path, not_text, reads_like_prose
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft
 from promptlint.extract.wrappers import expand as expand_wrappers
 from promptlint.extract.shapes import TemplateBook, constant_templates, is_message_list, shape
@@ -230,9 +230,10 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
     # there); each call of the wrapper is one too, with its own prompt, marked ``via``.
     expansion = expand_wrappers(results, table.find)
     wrapped = {(d.path, d.span.line, d.span.column) for d in expansion.drafts}
-    for draft in (*(d for result in results for d in result.drafts
-                    if d.provider != "generic" or (d.path, d.span.line, d.span.column) not in wrapped),
-                  *expansion.drafts):
+    drafts = [*(d for result in results for d in result.drafts
+                if d.provider != "generic" or (d.path, d.span.line, d.span.column) not in wrapped),
+              *expansion.drafts]
+    for draft in prompty_runs(drafts, tree):
         linked = _linked_draft(draft, linker)
         if linked.provider == "langchain":
             linked = _invocation(linked)
@@ -257,6 +258,26 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
         agent_runs=tuple(run for r in results for run in r.agent_runs),
         uses=candidates.uses(),
     )
+
+
+def prompty_runs(drafts: list[RequestDraft], tree: TreeFiles) -> list[RequestDraft]:
+    """``prompty.execute("chat.prompty")`` sends that file: the file's own request moves to
+    the call (its place, function and loops), and is not counted a second time at the file.
+    A call whose file is not in the tree is no request (nothing of it can be known)."""
+    moved: set[str] = set()
+    out: list[RequestDraft] = []
+    for draft in drafts:
+        link = draft.param("prompty") if draft.provider == "prompty" and draft.api in ("execute", "load") else None
+        if not isinstance(link, v.FileLink):
+            out.append(draft)
+            continue
+        found = tree.find(link.target, draft.path, "yaml")
+        for sent in (found.drafts if found is not None else ()):
+            moved.add(sent.id)
+            out.append(replace(sent, id=draft.id, path=draft.path, span=draft.span, function=draft.function,
+                               in_loop=draft.in_loop, loop_kind=draft.loop_kind, interactive=draft.interactive,
+                               is_async=draft.is_async, loops=draft.loops))
+    return [d for d in out if d.id not in moved]
 
 
 def _with_caller_loops(requests: list[Request], results: list[FileResult], table: ModuleTable,
@@ -317,6 +338,8 @@ class Candidates:
                      "messages")
 
     def definition(self, definition: NamedValue, path: str, examples: list[Example]) -> None:
+        if fixture_path(path):
+            return  # a test's prompt object feeds a mock; a request sending it still counts
         linked = self.linker.value(definition.value)
         ids: list[str] = []
         evidence = (Evidence("shape", f"a LangChain prompt object in {path}"),)

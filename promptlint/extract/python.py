@@ -88,7 +88,7 @@ def _bound_sdk_call(site: CallSite, index: ModuleIndex) -> CallSite | None:
     return CallSite(call, chain, site.scope, site.pos, site.loop, site.awaited)
 
 
-def _bound_call(site: CallSite, sink: sinks.Sink) -> CallSite:
+def _bound_call(site: CallSite, sink: sinks.Sink, index: ModuleIndex) -> CallSite:
     """A call on an object built with the request's settings (``GenerativeModel("gemini-..",
     system_instruction=..).generate_content(q)``): the constructor's arguments first."""
     if not sink.bound:
@@ -97,11 +97,51 @@ def _bound_call(site: CallSite, sink: sinks.Sink) -> CallSite:
         if isinstance(site.node.func, ast.Attribute) else None
     if not isinstance(built, ast.Call) or (dotted(built.func) or "").rsplit(".", 1)[-1] not in sink.bound:
         return site
-    named = [ast.keyword(arg=name, value=arg) for name, arg in zip(sink.bound_positional, built.args)]
-    call = ast.Call(func=site.node.func, args=site.node.args, keywords=[*named, *built.keywords, *site.node.keywords])
+    inherited = [*(ast.keyword(arg=name, value=arg) for name, arg in zip(sink.bound_positional, built.args)),
+                 *built.keywords]
+    if (dotted(built.func) or "").rsplit(".", 1)[-1] in sinks.FACTORIES:
+        if not sinks.factory_client(_client_receiver(site.node.func), site.scope, index):
+            return site
+        own = {k.arg for k in site.node.keywords}  # the call's own ``model=`` wins over the factory's
+        inherited = [ast.keyword(arg="model", value=_model_of_factory(built.args[0]))] if "model" not in own else []
+    call = ast.Call(func=site.node.func, args=site.node.args, keywords=[*inherited, *site.node.keywords])
     ast.copy_location(call, site.node)
     call.end_lineno, call.end_col_offset = site.node.end_lineno, site.node.end_col_offset
     return CallSite(call, site.chain, site.scope, site.pos, site.loop, site.awaited)
+
+
+_PROMPTY_RUNS = frozenset({"execute", "load"})
+
+
+def _prompty_run(site: CallSite, index: ModuleIndex, resolver: Resolver, counters: dict, path: str) -> RequestDraft | None:
+    """``prompty.execute("chat.prompty", inputs=...)`` (or ``prompty.load``): the prompty file
+    is sent here. A draft naming the file; the linker gives it the file's request."""
+    chain = site.chain
+    if len(chain) != 2 or chain[1] not in _PROMPTY_RUNS or not site.node.args:
+        return None
+    imp = index.imports.get(chain[0])
+    if imp is None or imp.module.split(".")[0] != "prompty" or imp.name is not None:
+        return None
+    target = resolver.value(site.node.args[0], site.scope, site.pos)
+    if not (isinstance(target, v.Str) and not target.has_holes and target.text.endswith(".prompty")):
+        return None
+    function = site.scope.qualname or "<module>"
+    key = (function, "prompty." + chain[1])
+    counters[key] = counters.get(key, 0) + 1
+    span = resolver.span(site.node)
+    return RequestDraft(
+        id=f"{path}::{function}::prompty.{chain[1]}#{counters[key]}", path=path, span=span, provider="prompty",
+        api=chain[1], function=None if function == "<module>" else function,
+        params=(("prompty", v.FileLink(target.text, "run", span)),),
+        in_loop=site.loop is not None, loop_kind=site.loop, interactive=site.scope.interactive,
+        is_async=site.scope.is_async or site.awaited)
+
+
+def _model_of_factory(arg: ast.expr) -> ast.expr:
+    """``"anthropic/claude-haiku-4-5"`` given to a client factory: the model is after the slash."""
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "/" in arg.value:
+        return ast.copy_location(ast.Constant(arg.value.split("/", 1)[1]), arg)
+    return arg
 
 
 def _api_of(site: CallSite, index: ModuleIndex) -> tuple[str, str]:
@@ -148,7 +188,7 @@ def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module:
 
 
 def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patterns: tuple[str, ...]) -> FileResult:
-    visitor = IndexVisitor(module, CALL_TAILS | langchain.CALL_NAMES)
+    visitor = IndexVisitor(module, CALL_TAILS | langchain.CALL_NAMES | _PROMPTY_RUNS)
     visitor.visit(tree)
     index = visitor.index
     resolver = Resolver(index, path, SourcePositions(text))
@@ -176,7 +216,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
         if sinks.match(site.chain, index) is not None:
             chosen = _request_sink(site, index, module)
             if chosen is not None:
-                found = _drafts_for(_bound_call(site, chosen[0]), api_of_sink(*chosen), resolver, counters, path,
+                found = _drafts_for(_bound_call(site, chosen[0], index), api_of_sink(*chosen), resolver, counters, path,
                                     wrappers, chosen[0].text, chosen[0])
                 if chosen[0].name == "dspy":
                     found = [_dspy_request(d, site, signatures, dspy_lm) for d in found]
@@ -210,6 +250,9 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
             sent.add(id(site.node))
             if found:
                 made.append((site, found))
+    if "prompty" in _imported(index):
+        made.extend((site, [run]) for site in sorted([*index.calls, *index.other_calls], key=lambda s: s.pos)
+                    if (run := _prompty_run(site, index, resolver, counters, path)))
     loops.mark_requests(site.node for site, _ in made)
     for site, found in made:
         facts = dict(loops=loops.loops(site.node), history=loops.history(site.node),

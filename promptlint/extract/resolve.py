@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from promptlint.extract import langchain
 from promptlint.extract import values as v
+from promptlint.extract.evidence import is_prompt_folder
 from promptlint.extract.ops import apply, merge, set_path
 from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, dotted, pos_of
 from promptlint.extract.source import LineIndex
@@ -249,6 +250,8 @@ class Resolver:
         span = self.span(node)
         if isinstance(node.op, ast.Div) and isinstance(right, v.Str) and not isinstance(left, (v.Lit, v.Seq, v.Map)):
             return _join_path(left, right, span, self.expr_text(node))  # pathlib: base / "prompts" / "x.txt"
+        if isinstance(node.op, ast.Div) and isinstance(right, v.Unknown) and _prompt_folder(left):
+            return v.FileLink(left.target, "folder", span)  # type: ignore[union-attr]  # PROMPTS / name
         if isinstance(node.op, ast.BitOr):
             piped = langchain.pipe(left, right, span)  # a LangChain chain: prompt | model
             if piped is not None:
@@ -784,6 +787,8 @@ def _join_path(left: v.Value, right: v.Str, span: Span, expr: str) -> v.Value:
     """``left / "name"``: the known tail of a path, as :meth:`Resolver._path_value` keeps it
     (a part that is not a literal forgets what came before it)."""
     if right.has_holes:
+        if _prompt_folder(left) and "/" not in right.text:
+            return v.FileLink(left.target, "folder", span)  # type: ignore[union-attr]  # PROMPTS / f"{name}.md"
         return v.Unknown("file path", expr, "dynamic", span)
     if isinstance(left, v.FileLink):
         base = left.target
@@ -793,6 +798,12 @@ def _join_path(left: v.Value, right: v.Str, span: Span, expr: str) -> v.Value:
         base = ""
     target = "/".join(p.strip("/") for p in (base, right.text) if p.strip("/"))
     return v.FileLink(target, "read", span) if target else v.Unknown("file path", expr, "dynamic", span)
+
+
+def _prompt_folder(value: v.Value) -> bool:
+    """A path to a prompt folder (``Path(__file__).parent / "prompts"``), whichever file of it
+    a run-time name picks."""
+    return isinstance(value, v.FileLink) and value.how == "read" and is_prompt_folder(value.target)
 
 
 def _loader_root(environment: v.Value) -> str | None:

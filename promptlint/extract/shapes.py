@@ -32,6 +32,9 @@ class TemplateBook:
         self.kinds = kinds
         self.unused: dict[str, Template] = {}  # file templates that join the project when a prompt uses them
         self.spliced: dict[str, tuple[str, ...]] = {}  # template id -> ids of named text copied into it
+        # A file of a prompt folder read by a run-time name stands for the whole folder: when
+        # it joins, its siblings join with the evidence that they may be sent the same way.
+        self.siblings: dict[str, tuple[tuple[str, ...], Evidence]] = {}
         # One prompt, one identity: the same prose written again in the same file (a
         # notebook re-binding ``PROMPT`` to a text it had before, a system prompt copied
         # into three functions) is a use of the first, not a prompt of its own.
@@ -47,6 +50,11 @@ class TemplateBook:
                 self.spliced[template_id] = tuple(dict.fromkeys((*self.spliced.get(template_id, ()), *inner)))
         if template_id not in self.templates and template_id in self.unused:
             self.templates[template_id] = self.unused.pop(template_id)
+        if template_id in self.siblings:
+            ids, why = self.siblings.pop(template_id)
+            for sibling in ids:
+                if sibling in self.unused:
+                    self.templates[sibling] = with_evidence(self.unused.pop(sibling), (why,))
         existing = self.templates.get(template_id)
         if existing is not None:
             if existing.role == "unknown" and role != "unknown":

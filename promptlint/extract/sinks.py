@@ -78,16 +78,25 @@ _COMPATIBLE = (("groq", ("groq",), ("Groq", "AsyncGroq")), ("together", ("togeth
                ("cerebras", ("cerebras",), ("Cerebras", "AsyncCerebras")),
                # Zhipu GLM: ``zai.ZhipuAiClient()`` / ``zai.ZaiClient()`` and the older ``zhipuai.ZhipuAI()``
                ("zhipu", ("zai", "zhipuai"), ("ZhipuAiClient", "ZaiClient", "ZhipuAI")))
+# instructor patches a client (``instructor.from_openai(OpenAI())``: the inner client decides
+# whose it is) or builds one from ``"provider/model"`` (``instructor.from_provider(...)``: the
+# string names both); its calls take ``response_model=`` and add these methods.
+_INSTRUCTOR = "|create_partial|create_iterable|create_with_completion"
+FACTORIES = ("from_provider",)
+FACTORY_PACKAGES = ("instructor",)
 _CHAT_SIGNATURE = ("model", "messages", "max_tokens", "max_completion_tokens", "tools")
 
 SINKS: tuple[Sink, ...] = (
     Sink("anthropic.batches", "anthropic", _tail("messages", "batches", "create"), text=("requests",),
          batch=True, signature=("requests",), **_ANTHROPIC),
-    Sink("openai.chat", "openai", _tail("chat", "completions", "create|parse|stream"), text=("messages",),
+    Sink("openai.chat", "openai", _tail("chat", "completions", "create|parse|stream" + _INSTRUCTOR), text=("messages",),
          cap=("max_completion_tokens", "max_tokens"), signature=("model", "messages", "max_tokens",
-                                                                 "max_completion_tokens", "tools"), **_OPENAI),
-    Sink("anthropic.messages", "anthropic", _tail("messages", "create|stream|parse"), text=("system", "messages"),
-         cache=("cache_control",), signature=("model", "messages", "max_tokens", "system", "tools"), **_ANTHROPIC),
+                                                                 "max_completion_tokens", "tools"),
+         bound=FACTORIES, bound_positional=("model",), **_OPENAI),
+    Sink("anthropic.messages", "anthropic", _tail("messages", "create|stream|parse" + _INSTRUCTOR),
+         text=("system", "messages"), cache=("cache_control",),
+         signature=("model", "messages", "max_tokens", "system", "tools"), bound=FACTORIES, bound_positional=("model",),
+         **_ANTHROPIC),
     Sink("openai.responses", "openai", _tail("responses", "create|stream|parse"), text=("instructions", "input"),
          cap=("max_output_tokens",), signature=("model", "input", "instructions", "max_output_tokens"), **_OPENAI),
     Sink("openai.completions", "openai", _tail("completions", "create"), text=("prompt",),
@@ -253,6 +262,8 @@ def client_evidence(sink: Sink, receiver: ast.expr | None, scope: Scope, index: 
     or a Twilio client's ``messages.create(body=...)`` is not a request."""
     if sink.function:
         return True
+    if factory_client(receiver, scope, index):
+        return True  # instructor's unified client: any provider's model behind either shape
     built = _construction(receiver, scope)
     if built is not None:
         names = {n.rsplit(".", 1)[-1] for n in built}
@@ -280,6 +291,18 @@ def client_evidence(sink: Sink, receiver: ast.expr | None, scope: Scope, index: 
 # Keywords of an LLM call, whichever SDK: ``model=`` with one of them reads as one.
 _LLM_KEYWORDS = frozenset({"messages", "max_tokens", "max_completion_tokens", "max_output_tokens", "system",
                            "prompt", "input", "instructions", "temperature", "tools", "stream"})
+
+
+def factory_client(receiver: ast.expr | None, scope: Scope, index: ModuleIndex) -> bool:
+    """Whether the receiver is a client built from a ``"provider/model"`` string by a
+    factory of a known package (``instructor.from_provider("anthropic/claude-haiku-4-5")``)."""
+    node = _binding(receiver, scope)
+    if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str) and "/" in node.args[0].value):
+        return False
+    name = dotted(node.func) or ""
+    imp = index.imports.get(name.split(".", 1)[0])
+    return name.rsplit(".", 1)[-1] in FACTORIES and imp is not None and imp.module.split(".")[0] in FACTORY_PACKAGES
 
 
 def _made_by(name: str, sink: Sink, index: ModuleIndex) -> bool | None:

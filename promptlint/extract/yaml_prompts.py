@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from promptlint.extract import values as v
+from promptlint.extract.evidence import fixture_path
 from promptlint.extract.fewshot import ANSWER_KEYS, Turn, label_of, pair_examples
 from promptlint.extract.result import FileResult, RequestDraft
 from promptlint.extract.roles import role_from_name, role_of
@@ -219,6 +220,8 @@ class YamlWalker:
             return existing
         segments = text_segments(self.mapped(node))
         if evidence is None:
+            if fixture_path(self.path):
+                return None  # a test's data file: a key's name is no evidence there
             key = re.sub(r"\[\d+\]", "", keypath).rsplit(".", 1)[-1]
             evidence = Evidence("name", f"the key `{key}` holds prose")
         return self.add(Template(
