@@ -49,6 +49,11 @@ LOCAL_SDKS = frozenset({"ollama"})  # SDKs of a server on the user's machine
 # here, and PL403 names it in its message.
 SDK_FALLBACK = {"google": "google/gemini-2.5-flash", "mistral": "mistral/mistral-medium-latest",
                 "cohere": "cohere/command-a", "zhipu": "zai/glm-4.6"}
+# The vendor an unknown model id names by its family prefix (a retired ``claude-instant-1.2``
+# called through the legacy completions API is still Anthropic's): it decides the fallback
+# price, never the shape of the call that sends it.
+_NAMED_VENDORS = (("claude", "anthropic"), ("gpt-", "openai"), ("chatgpt", "openai"), ("text-davinci", "openai"),
+                  ("davinci", "openai"), ("o1", "openai"), ("o3", "openai"), ("o4", "openai"))
 OTHER_FAMILY = "other"  # counted as an estimate (the legacy BPE scaled), never exact
 _MATCHING = "2"  # the version of the matching rules, part of every memoised answer's key
 
@@ -255,6 +260,16 @@ class ModelCatalog:
             return matches[0]
         prefix = [i for i in ids if i.split("-")[0] == ref.split("-")[0]]
         return prefix[0] if prefix else None
+
+    def named_vendor(self, model: str | None) -> str | None:
+        """The vendor an unknown model id names by its family prefix (``claude-instant-1.2``:
+        Anthropic), else None."""
+        if not model:
+            return None
+        ref = normalize_model_ref(model)
+        return next((vendor for prefix, vendor in _NAMED_VENDORS
+                     if ref.startswith(prefix) and (len(prefix) > 2 or ref[len(prefix):len(prefix) + 1] in ("", "-"))),
+                    None)
 
     def fallback(self, provider: str, default_model: str) -> str:
         """What a request of ``provider`` with no known model is priced as: ``default_model``

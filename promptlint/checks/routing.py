@@ -4,6 +4,7 @@ PL405 superseded-model (PL402 is in ``loops``)."""
 from __future__ import annotations
 
 import json
+import re
 
 from promptlint.checks import fmt_tokens
 from promptlint.checks.output import answer_cues, short_answer
@@ -14,10 +15,30 @@ from promptlint.models import normalize_model_ref
 from promptlint.types import ArgumentEdit, Fix, Saving, Usage
 
 
+# A model string that stands for one the user fills in (``<your-deployment>``,
+# ``${env:CHAT_MODEL}``, ``YOUR_MODEL_ARN``, ``test-model``): not a model id to correct.
+_PLACEHOLDER = re.compile(r"^\s*(?:<[^>]*>|\$\{[^}]*\}|\{[^}]*\}|%\([^)]*\)s|.*\b(?:your|placeholder|replace[_-]?me|"
+                          r"changeme|todo|xxx+)\b.*|(?:test|fake|mock|dummy|example|my)[-_]?model(?:[-_]\w+)?)\s*$",
+                          re.IGNORECASE)
+
+
+def placeholder(model: str) -> bool:
+    return bool(_PLACEHOLDER.match(model.replace("_", " ")))
+
+
 def unknown_model(ctx):
     for request in ctx.project.requests:
         model = request.model
         priced = ctx.measurements.requests[request.id].model
+        if model and placeholder(model):
+            yield ctx.finding(
+                request.model_span or request.span,
+                f"`{model}` is a placeholder, not a model id: priced as `{priced}` "
+                f"({'default-model' if priced == ctx.config.default_model else 'an assumption'}); "
+                "the cost depends on the model that is filled in",
+                request=request.id, severity="info",
+            )
+            continue
         if model and request.deployment and not ctx.catalog.deployed(request):
             how = "default-model" if priced == ctx.config.default_model else "OpenAI's current flagship"
             yield ctx.finding(
@@ -33,7 +54,8 @@ def unknown_model(ctx):
             continue  # known, or known as the model its SDK's provider (a local server) serves
         closest = ctx.catalog.closest(model)
         hint = f"; did you mean `{closest}`?" if closest else ""
-        how = "default-model" if priced == ctx.config.default_model else f"the current {request.provider} flagship"
+        vendor = ctx.catalog.named_vendor(model) or request.provider
+        how = "default-model" if priced == ctx.config.default_model else f"the current {vendor} flagship"
         if ctx.catalog.is_local(priced):
             how = "a local model (no charge per token)"
         yield ctx.finding(

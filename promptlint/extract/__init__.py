@@ -7,6 +7,8 @@ reads it. Every extractor takes the decoded text and returns a
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from typing import Callable
 
 from promptlint.extract.result import FileResult
@@ -72,6 +74,9 @@ def extract_file(path: str, kind: str, data: bytes, name_patterns: tuple[str, ..
     """Decode and extract one file; never raises."""
     text = decode(path, data)
     if isinstance(text, Diagnostic):
+        if kind == "text":  # a file code reads (an image, a PDF): data it sends, not a prompt to parse
+            text = replace(text, message=f"not a text file ({text.message}): code reads it as data, "
+                                         "so it is not counted as prompt text", code="skip")
         return FileResult(path, kind, diagnostics=(text,))
     extractor = EXTRACTORS.get(kind)
     if extractor is None:

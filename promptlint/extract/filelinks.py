@@ -145,6 +145,9 @@ class FileLinker:
             return v.Unknown(f"file `{link.target}` was not found in the scanned tree", link.target, "missing",
                              link.span)
         template = self.template(found)
+        if template is None and any(d.code == "skip" for d in found.diagnostics):
+            return v.Unknown(f"file `{link.target}` is not text: code reads it as data", link.target, "missing",
+                             link.span)
         if template is None or not has_text(template.segments):
             return v.Str((), link.span)
         # A text file becomes a template when a request or prompt constant uses its text

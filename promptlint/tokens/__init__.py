@@ -137,7 +137,7 @@ def request_model(request: Request, catalog: ModelCatalog, default_model: str) -
         return qualified
     if request.model and catalog.is_known(request.model):
         return request.model
-    return catalog.fallback(request.provider, default_model)
+    return catalog.fallback(catalog.named_vendor(request.model) or request.provider, default_model)
 
 
 def request_tokens(request: Request, project: Project, catalog: ModelCatalog, model: str,
