@@ -169,11 +169,13 @@ def duplicate_instruction(ctx):
             seen.setdefault(key, []).append(s)
         if repeats:
             text = reading.view.text
-            safe = all(anatomy.section_at(e.start) == anatomy.section_at(r.start)
+            same = all(anatomy.section_at(e.start) == anatomy.section_at(r.start)
                        and text[e.start:e.end] == text[r.start:r.end] for r, e in repeats)
+            partial = _leaves_part_of_a_repeat(reading.text, [r for r, _ in repeats])
             first_line = reading.view.locate(repeats[0][1].start).line
             yield _duplicate_finding(ctx, reading.view, repeats, f"repeats line {first_line} of the same template",
-                                     None, safe)
+                                     None, same and not partial,
+                                     _PARTIAL if partial and same else None)
 
     # Across the templates of one request: the later copy is the one to drop.
     grouped: dict[tuple[str, tuple[str, ...]], tuple[list, list, str]] = {}
@@ -202,6 +204,23 @@ def duplicate_instruction(ctx):
         yield _duplicate_finding(ctx, view, [(r[0], r[1]) for r in repeats], where, requests, False)
 
 
+def _leaves_part_of_a_repeat(text: str, deleted: list) -> bool:
+    """Whether deleting ``deleted`` keeps a sentence beside one of them that repeats an
+    earlier one too (an example, a quote or a short sentence the rule does not compare):
+    a repeated passage cut in part leaves that piece glued to other text ("… derived from
+    the description. E.g., "for men over 30"."), which reads differently."""
+    starts = {s.start for s in deleted}
+    every = sentences(text)
+    for i, sentence in enumerate(every):
+        if sentence.start not in starts:
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(every) and every[j].start not in starts \
+                    and any(o.key == every[j].key for o in every[:min(i, j)]):
+                return True
+    return False
+
+
 # A sentence that starts by pointing back ("These lines ...", "It ...") says something about
 # what comes before it; the same words after another item are another instruction.
 _ANAPHORA = re.compile(r"^(?:this|these|that|those|its|they|them|their|such|then|also)\b"
@@ -221,7 +240,12 @@ def _in_branch(anatomy, offset: int) -> bool:
     return any(anatomy.sections[i].kind == "branch" for i in anatomy.ancestors(anatomy.section_at(offset)))
 
 
-def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests, safe: bool):
+_PARTIAL = ("delete the repeated sentence (review: a sentence beside it repeats too but is not compared, "
+            "an example or a quote, so the repeated passage would be cut in part)")
+
+
+def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests, safe: bool,
+                       review: str | None = None):
     edits = cut_edits(view.template.id, view.text, [(s.start, s.end) for s, _ in repeats])
     text = view.text
     for e in reversed(edits):
@@ -230,7 +254,7 @@ def _duplicate_finding(ctx, view: TextView, repeats: list, where: str, requests,
     first = repeats[0][0]
     extra = len(repeats) - 1
     more = f" (and {extra} more repeated sentence{'s' if extra > 1 else ''})" if extra else ""
-    how = "delete the repeated sentence" if safe else \
+    how = "delete the repeated sentence" if safe else review or \
         "delete the repeated sentence (review: the copies are in different sections or templates, or differ in form)"
     return ctx.finding(
         view.locate(first.start),
