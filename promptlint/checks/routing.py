@@ -115,6 +115,8 @@ def should_be_code(ctx):
         tasks = [name for name in hits if cues.categories[name].extra.get("use")]
         if len(tasks) != 1 or any(cues.categories[name].extra.get("veto") for name in hits):
             continue
+        if _works_on_the_conversation(request, index.project.templates):
+            continue
         words = sum(len(index.project.templates[tid].text.split()) for tid in request.templates
                     if tid in {t.id for t in index.instruction_templates()})
         if words == 0 or words > limit:
@@ -136,6 +138,23 @@ def should_be_code(ctx):
             request=request.id, saving=saving,
             fix=Fix("unsafe", f"replace the call with {cues.categories[name].extra['use']}"),
         )
+
+
+def _works_on_the_conversation(request, templates) -> bool:
+    """True when the only text the task can work on is the conversation so far: an earlier
+    answer of the model sent back as an assistant turn (or a resent message history) and no
+    run-time value in a user turn. "Alphabetize the list." after the model wrote the list
+    asks to sort prose the model wrote, not program data a ``sorted()`` could take."""
+    def runtime(part) -> bool:
+        if part.hole is not None or part.unresolved is not None:
+            return True
+        template = templates.get(part.template) if part.template else None
+        return template is not None and any(s.hole is not None for s in template.segments)
+
+    turns = [p for p in request.parts if p.section == "messages"]
+    earlier = any(runtime(p) for p in turns if p.role == "assistant" or (p.role == "unknown" and p.hole))
+    program = any(runtime(p) for p in turns if p.role == "user")
+    return earlier and not program
 
 
 # PL405 ---------------------------------------------------------------------------------
