@@ -33,6 +33,16 @@ class UsageError(click.ClickException):
         click.echo(line(f"promptlint: error: {self.format_message()}"), err=True)
 
 
+def _collect_garbage_less_often() -> None:
+    """A run builds a large heap of small frozen records that live until it ends (a warm
+    OpenHands run decodes 120k cached objects); Python's default collector, every 700
+    allocations, scans them again and again for cycles they do not form: 10% of a warm
+    run's CPU. Collect every 100k allocations instead (about 1 MB more at the peak)."""
+    import gc
+
+    gc.set_threshold(100_000, 50, 100)
+
+
 class _Main(click.Group):
     """Every command's errors end the same way: a configuration error (a bad config file,
     rule file or plugin, found while loading or while running) is a usage error, exit 2;
@@ -47,6 +57,7 @@ class _Main(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        _collect_garbage_less_often()
         try:
             code = super().main(args, prog_name or "promptlint", complete_var, standalone_mode=False, **extra)
         except click.ClickException as exc:  # click's own (a bad option) and ours

@@ -135,26 +135,35 @@ class ModuleLoader:
         self._paths: dict[str, str | None] = {}
         self._listings: dict[str, frozenset[str]] = {}
 
+    def _listing(self, folder: str) -> frozenset[str]:
+        if folder not in self._listings:
+            try:
+                self._listings[folder] = frozenset(os.listdir(self.root / folder if folder else self.root))
+            except OSError:
+                self._listings[folder] = frozenset()
+        return self._listings[folder]
+
     def _listed(self, rel: str) -> bool:
         """Whether every part of ``rel`` is in its folder's listing: one ``listdir`` per
         folder, where a ``stat`` per (module, base folder) pair cost seconds on a large
         tree whose code imports many packages from outside it."""
         folder = ""
         for part in rel.split("/"):
-            if folder not in self._listings:
-                try:
-                    self._listings[folder] = frozenset(os.listdir(self.root / folder if folder else self.root))
-                except OSError:
-                    self._listings[folder] = frozenset()
-            if part not in self._listings[folder]:
+            if part not in self._listing(folder):
                 return False
             folder = f"{folder}/{part}" if folder else part
         return True
 
     def _outside_paths(self, module: str) -> list[str]:
         stem = module.replace(".", "/")
+        first = stem.split("/", 1)[0]
         found = []
         for base in self.bases:
+            # Most imports name a package no base folder holds (``pydantic`` in every folder
+            # of the tree): one look at the base's own listing rules both names out.
+            listing = self._listing(base)
+            if first not in listing and f"{first}.py" not in listing:
+                continue
             for name in (f"{stem}.py", f"{stem}/__init__.py"):
                 rel = f"{base}/{name}" if base else name
                 if self._listed(rel) and not _matchers(self.config).exclude(rel) and _readable(self.root / rel,

@@ -125,3 +125,25 @@ def test_scanning_only_the_code_file_still_reads_the_template_it_renders(project
     (request,) = analysis.project.requests
     assert request.templates == ("templates/a.j2",)
     assert analysis.project.templates["templates/a.j2"].text == "Intro.\nRules from the included file."
+
+
+def test_a_path_tail_picks_the_one_file_it_names_and_follows_the_tree_as_it_changes():
+    """The suffix search (a container path such as ``/srv/app/x.txt``): the longest tail
+    one file ends with; none when two do; a file the tree gains later, or a path set
+    replaced whole (as ``fix`` does), is searched too."""
+    from promptlint.extract.filelinks import TreeFiles
+    from promptlint.extract.result import FileResult
+
+    def load(path, kind):
+        return FileResult(path=path, kind=kind)
+
+    tree = TreeFiles((), known=["a/prompts/x.txt", "b/prompts/x.txt", "b/other/y.txt", "x.txt.bak"], load=load)
+    assert tree.find("/srv/b/prompts/x.txt", "src/bot.py", "text").path == "b/prompts/x.txt"
+    assert tree.find("/srv/prompts/x.txt", "src/bot.py", "text") is None, "two files end with prompts/x.txt"
+    assert tree.find("/srv/y.txt", "src/bot.py", "text").path == "b/other/y.txt"
+    assert tree.find("/srv/z.txt", "src/bot.py", "text") is None
+    tree.paths.add("c/z.txt")
+    assert tree.find("/srv/z.txt", "src/bot.py", "text").path == "c/z.txt"
+    tree.paths = {"d/w.txt"}
+    assert tree.find("/srv/w.txt", "src/bot.py", "text").path == "d/w.txt"
+    assert tree.find("/srv/y.txt", "src/bot.py", "text") is None

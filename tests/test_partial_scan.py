@@ -47,3 +47,18 @@ def test_excluded_folders_and_missing_modules_stay_unresolved(tmp_path):
     write_tree(tmp_path, {"app/bot.py": app["app/bot.py"], "vendor/app/prompts.py": app["app/prompts.py"]})
     _, codes = _codes(tmp_path, "app/bot.py", config={"extend-exclude": ["vendor"]})
     assert ("PL002", "app/bot.py") in codes and ("PL201", "app/bot.py") not in codes
+
+
+def test_a_top_level_module_or_package_of_one_name_is_found_from_a_nested_folder(tmp_path):
+    """``from prompts import ...`` in ``services/api/bot.py``: the module is ``prompts.py``
+    or ``prompts/__init__.py`` in one of the folders an import may start from, and the
+    many folders holding neither are ruled out without changing which one is found."""
+    app = support_app(120)
+    bot = app["app/bot.py"].replace("from app.prompts import", "from prompts import")
+    for layout in ("services/api/prompts.py", "services/api/prompts/__init__.py"):
+        root = tmp_path / layout.replace("/", "-")
+        noise = {f"services/api/lib{i}/util.py": "X = 1\n" for i in range(5)}
+        write_tree(root, {"services/api/bot.py": bot, layout: app["app/prompts.py"], **noise})
+        _, codes = _codes(root, "services/api/bot.py")
+        assert ("PL201", "services/api/bot.py") in codes, layout
+        assert not any(code == "PL002" for code, _ in codes), layout

@@ -68,6 +68,9 @@ class TreeFiles:
         self.kind_of = kind_of or (lambda path: None)
         self.loaded: list[FileResult] = []
         self._missing: set[tuple[str, str]] = set()
+        self._names: dict[str, list[str]] = {}
+        self._names_of: set[str] | None = None  # the ``paths`` set (and size) _names was made from
+        self._names_size = 0
 
     def get(self, path: str, kind: str) -> FileResult | None:
         key = (path, kind)
@@ -84,6 +87,16 @@ class TreeFiles:
         self.loaded.append(result)
         return result
 
+    def _by_name(self) -> dict[str, list[str]]:
+        """The tree's paths by file name, remade when ``paths`` grew or was replaced: a
+        path-tail search looks only at the files of that name, not at the whole tree."""
+        if self._names_of is not self.paths or self._names_size != len(self.paths):
+            names: dict[str, list[str]] = {}
+            for path in self.paths:
+                names.setdefault(path.rsplit("/", 1)[-1], []).append(path)
+            self._names, self._names_of, self._names_size = names, self.paths, len(self.paths)
+        return self._names
+
     def find(self, target: str, origin: str, kind: str, base: str | None = None) -> FileResult | None:
         for path in candidates(target, origin, base):
             found = self.get(path, kind)
@@ -92,9 +105,10 @@ class TreeFiles:
         # The longest tail of the path that some tree file ends with, if only one does
         # (``/srv/app/prompts/x.txt`` in a container is ``src/app/prompts/x.txt`` here).
         parts = [p for p in target.replace("\\", "/").split("/") if p not in ("", ".")]
+        named = self._by_name().get(parts[-1], ()) if parts else ()  # a tail match ends with the file's name
         for k in range(len(parts)):
             tail = "/" + "/".join(parts[k:])
-            matches = sorted(p for p in self.paths if ("/" + p).endswith(tail))
+            matches = sorted(p for p in named if ("/" + p).endswith(tail))
             if matches:
                 return self.get(matches[0], kind) if len(matches) == 1 else None
         return None

@@ -303,7 +303,8 @@ def _with_caller_loops(requests: list[Request], results: list[FileResult], table
             found = next(iter(candidates.values())) if len(candidates) == 1 else None
         return found.module.removesuffix(".__init__") if found is not None and found.module else None
 
-    edges = [(r.module.removesuffix(".__init__") if r.module else None, e) for r in files for e in r.calls]
+    edges = [(module, e) for r in files if r.calls
+             for module in (r.module.removesuffix(".__init__") if r.module else None,) for e in r.calls]
     facts = [fact for r in files for fact in r.functions]
     return with_caller_loops(requests, edges, lambda p: (modules.get(p) or "").removesuffix(".__init__") or None,
                              resolve, facts)
