@@ -111,7 +111,7 @@ class Vocabulary:
         for piece in self.pieces:
             if len(piece) > 1:
                 self._by_head.setdefault(piece[:2], []).append(piece)
-        self._extensions: dict[str, dict[str, int]] = {}
+        self._tries: dict[str, dict] = {}
         singles = {p for p in self.pieces if len(p) == 1 and p not in MARKERS}
         self.byte_pieces = frozenset(bytes.fromhex(h) for h in data["bytes"]) | {c.encode("utf-8") for c in singles}
         self.byte_longest = max(len(b) for b in self.byte_pieces)
@@ -136,51 +136,54 @@ class Vocabulary:
                     best[end] = best[start] + 1
         return best[n]
 
-    def extensions(self, head: str) -> dict[str, int]:
-        """Every piece that starts with the two characters ``head``, and every proper prefix
-        of one, mapped to ``_PIECE | _PREFIX`` bits: a tiling stops extending a piece at the
-        first string that is neither. Built when a head is first met."""
-        found = self._extensions.get(head)
-        if found is None:
-            found = {}
-            for piece in self._by_head.get(head, ()):
-                for i in range(2, len(piece)):
-                    found[piece[:i]] = found.get(piece[:i], 0) | _PREFIX
-                found[piece] = found.get(piece, 0) | _PIECE
-            self._extensions[head] = found
-        return found
+    def trie(self, head: str) -> dict:
+        """The pieces that start with the two characters ``head``, as a trie over their
+        remaining characters: each node maps the next character to its child, and holds the
+        key ``""`` where a piece ends. A tiling walks it one character at a time, so no
+        prefix of the chunk is ever sliced or hashed. Built when a head is first met."""
+        root: dict = {}
+        for piece in self._by_head.get(head, ()):
+            node = root
+            for c in piece[2:]:
+                child = node.get(c)
+                if child is None:
+                    child = node[c] = {}
+                node = child
+            node[""] = True
+        self._tries[head] = root
+        return root
 
     def tile(self, chunk: str) -> int:
-        """The fewest tokens that spell ``chunk``."""
+        """The fewest tokens that spell ``chunk``: a shortest path over its positions, each
+        position reached by one character (at its own cost) or by a piece from the trie of
+        the two characters it starts with."""
         if chunk in self.pieces:
             return 1
         n = len(chunk)
         best = [0] + [n * 8] * n
-        chars, known = self._chars, self._extensions
+        chars, tries = self._chars, self._tries
         for start in range(n):
             here = best[start]
-            c = chunk[start]
-            cost = chars.get(c)
+            cost = chars.get(chunk[start])
             if cost is None:
-                cost = self.char_cost(c)
+                cost = self.char_cost(chunk[start])
             if here + cost < best[start + 1]:
                 best[start + 1] = here + cost
             end = start + 2
             if end > n:
                 break
             head = chunk[start:end]
-            table = known.get(head)
-            if table is None:
-                table = self.extensions(head)
-            bits = table.get(head)
+            node = tries.get(head)
+            if node is None:
+                node = self.trie(head)
             here += 1
-            while bits:  # the pieces from ``start``, one character longer each step
-                if bits & _PIECE and here < best[end]:
+            while node:  # the pieces from ``start``, one character longer each step
+                if "" in node and here < best[end]:
                     best[end] = here
-                if bits == _PIECE or end == n:
+                if end == n:
                     break
+                node = node.get(chunk[end])
                 end += 1
-                bits = table.get(chunk[start:end])
         return best[n]
 
     def chunk_cost(self, chunk: str) -> int:
@@ -209,7 +212,6 @@ _CHUNKS = re.compile(f"[{WHITESPACE}]+|[{SHIFT}{CAPS}]*{BOW}?[^{WHITESPACE}{SHIF
 
 
 _EMPTY = (0, False, False)
-_PIECE, _PREFIX = 1, 2
 
 
 def _measure(marked: str, vocab: "Vocabulary") -> tuple[int, bool, bool]:
