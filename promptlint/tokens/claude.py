@@ -107,11 +107,11 @@ class Vocabulary:
         self.fold_quotes = data["fold_quotes"]
         self.caps_min = data["caps_min"]
         self.pieces = frozenset(data["pieces"])
-        self._by_head: dict[str, list[str]] = {}  # pieces of two characters or more, by their first two
+        self._by_first: dict[str, list[str]] = {}  # pieces of two characters or more, by their first
         for piece in self.pieces:
             if len(piece) > 1:
-                self._by_head.setdefault(piece[:2], []).append(piece)
-        self._tries: dict[str, dict] = {}
+                self._by_first.setdefault(piece[0], []).append(piece)
+        self._tries: dict[str, dict] = {}  # first character -> trie
         singles = {p for p in self.pieces if len(p) == 1 and p not in MARKERS}
         self.byte_pieces = frozenset(bytes.fromhex(h) for h in data["bytes"]) | {c.encode("utf-8") for c in singles}
         self.byte_longest = max(len(b) for b in self.byte_pieces)
@@ -136,54 +136,52 @@ class Vocabulary:
                     best[end] = best[start] + 1
         return best[n]
 
-    def trie(self, head: str) -> dict:
-        """The pieces that start with the two characters ``head``, as a trie over their
-        remaining characters: each node maps the next character to its child, and holds the
-        key ``""`` where a piece ends. A tiling walks it one character at a time, so no
-        prefix of the chunk is ever sliced or hashed. Built when a head is first met."""
+    def trie(self, first: str) -> dict:
+        """The pieces of two characters or more that start with ``first``, as a trie over
+        their other characters: each node maps the next character to its child, and holds
+        the key ``""`` where a piece ends. A tiling walks it one character at a time, so no
+        prefix of the chunk is ever sliced or hashed. Built when a character is first met
+        (the word start's trie, which holds most pieces, takes some tens of milliseconds)."""
         root: dict = {}
-        for piece in self._by_head.get(head, ()):
+        for piece in self._by_first.get(first, ()):
             node = root
-            for c in piece[2:]:
+            for c in piece[1:]:
                 child = node.get(c)
                 if child is None:
                     child = node[c] = {}
                 node = child
             node[""] = True
-        self._tries[head] = root
+        self._tries[first] = root
         return root
 
     def tile(self, chunk: str) -> int:
         """The fewest tokens that spell ``chunk``: a shortest path over its positions, each
         position reached by one character (at its own cost) or by a piece from the trie of
-        the two characters it starts with."""
+        the character it starts with."""
         if chunk in self.pieces:
             return 1
         n = len(chunk)
         best = [0] + [n * 8] * n
         chars, tries = self._chars, self._tries
-        for start in range(n):
+        for start, c in enumerate(chunk):
             here = best[start]
-            cost = chars.get(chunk[start])
+            cost = chars.get(c)
             if cost is None:
-                cost = self.char_cost(chunk[start])
-            if here + cost < best[start + 1]:
-                best[start + 1] = here + cost
-            end = start + 2
-            if end > n:
-                break
-            head = chunk[start:end]
-            node = tries.get(head)
+                cost = self.char_cost(c)
+            end = start + 1
+            if here + cost < best[end]:
+                best[end] = here + cost
+            node = tries.get(c)
             if node is None:
-                node = self.trie(head)
+                node = self.trie(c)
             here += 1
-            while node:  # the pieces from ``start``, one character longer each step
+            while end < n:  # the pieces from ``start``, one character longer each step
+                node = node.get(chunk[end])
+                if node is None:
+                    break
+                end += 1
                 if "" in node and here < best[end]:
                     best[end] = here
-                if end == n:
-                    break
-                node = node.get(chunk[end])
-                end += 1
         return best[n]
 
     def chunk_cost(self, chunk: str) -> int:
