@@ -107,11 +107,11 @@ class Vocabulary:
         self.fold_quotes = data["fold_quotes"]
         self.caps_min = data["caps_min"]
         self.pieces = frozenset(data["pieces"])
-        self._by_head: dict[str, list[str]] = {}  # pieces of two characters or more, by their first two
+        self._by_first: dict[str, list[str]] = {}  # pieces of two characters or more, by their first
         for piece in self.pieces:
             if len(piece) > 1:
-                self._by_head.setdefault(piece[:2], []).append(piece)
-        self._extensions: dict[str, dict[str, int]] = {}
+                self._by_first.setdefault(piece[0], []).append(piece)
+        self._tries: dict[str, dict] = {}  # first character -> trie
         singles = {p for p in self.pieces if len(p) == 1 and p not in MARKERS}
         self.byte_pieces = frozenset(bytes.fromhex(h) for h in data["bytes"]) | {c.encode("utf-8") for c in singles}
         self.byte_longest = max(len(b) for b in self.byte_pieces)
@@ -136,51 +136,52 @@ class Vocabulary:
                     best[end] = best[start] + 1
         return best[n]
 
-    def extensions(self, head: str) -> dict[str, int]:
-        """Every piece that starts with the two characters ``head``, and every proper prefix
-        of one, mapped to ``_PIECE | _PREFIX`` bits: a tiling stops extending a piece at the
-        first string that is neither. Built when a head is first met."""
-        found = self._extensions.get(head)
-        if found is None:
-            found = {}
-            for piece in self._by_head.get(head, ()):
-                for i in range(2, len(piece)):
-                    found[piece[:i]] = found.get(piece[:i], 0) | _PREFIX
-                found[piece] = found.get(piece, 0) | _PIECE
-            self._extensions[head] = found
-        return found
+    def trie(self, first: str) -> dict:
+        """The pieces of two characters or more that start with ``first``, as a trie over
+        their other characters: each node maps the next character to its child, and holds
+        the key ``""`` where a piece ends. A tiling walks it one character at a time, so no
+        prefix of the chunk is ever sliced or hashed. Built when a character is first met
+        (the word start's trie, which holds most pieces, takes some tens of milliseconds)."""
+        root: dict = {}
+        for piece in self._by_first.get(first, ()):
+            node = root
+            for c in piece[1:]:
+                child = node.get(c)
+                if child is None:
+                    child = node[c] = {}
+                node = child
+            node[""] = True
+        self._tries[first] = root
+        return root
 
     def tile(self, chunk: str) -> int:
-        """The fewest tokens that spell ``chunk``."""
+        """The fewest tokens that spell ``chunk``: a shortest path over its positions, each
+        position reached by one character (at its own cost) or by a piece from the trie of
+        the character it starts with."""
         if chunk in self.pieces:
             return 1
         n = len(chunk)
         best = [0] + [n * 8] * n
-        chars, known = self._chars, self._extensions
-        for start in range(n):
+        chars, tries = self._chars, self._tries
+        for start, c in enumerate(chunk):
             here = best[start]
-            c = chunk[start]
             cost = chars.get(c)
             if cost is None:
                 cost = self.char_cost(c)
-            if here + cost < best[start + 1]:
-                best[start + 1] = here + cost
-            end = start + 2
-            if end > n:
-                break
-            head = chunk[start:end]
-            table = known.get(head)
-            if table is None:
-                table = self.extensions(head)
-            bits = table.get(head)
+            end = start + 1
+            if here + cost < best[end]:
+                best[end] = here + cost
+            node = tries.get(c)
+            if node is None:
+                node = self.trie(c)
             here += 1
-            while bits:  # the pieces from ``start``, one character longer each step
-                if bits & _PIECE and here < best[end]:
-                    best[end] = here
-                if bits == _PIECE or end == n:
+            while end < n:  # the pieces from ``start``, one character longer each step
+                node = node.get(chunk[end])
+                if node is None:
                     break
                 end += 1
-                bits = table.get(chunk[start:end])
+                if "" in node and here < best[end]:
+                    best[end] = here
         return best[n]
 
     def chunk_cost(self, chunk: str) -> int:
@@ -209,7 +210,6 @@ _CHUNKS = re.compile(f"[{WHITESPACE}]+|[{SHIFT}{CAPS}]*{BOW}?[^{WHITESPACE}{SHIF
 
 
 _EMPTY = (0, False, False)
-_PIECE, _PREFIX = 1, 2
 
 
 def _measure(marked: str, vocab: "Vocabulary") -> tuple[int, bool, bool]:
