@@ -205,8 +205,8 @@ class Shaper:
     def text(self, value: v.Value | None, section: str, role: str, where: str, *, cache: CacheMark | None = None,
              message: int | None = None, content: bool = True) -> None:
         """One element holding text (a system prompt, a message's content)."""
-        if value is None:
-            return
+        if value is None or _none(value):
+            return  # ``content=None`` (an optional prefill's default) sends no text
         span = getattr(value, "span", None) or self.draft.span
         if isinstance(value, v.Str):
             if not has_text(value.segments):
@@ -294,8 +294,8 @@ class Shaper:
         self._few_shot(self.parts[first:])
 
     def tools(self, value: v.Value | None) -> None:
-        if value is None:
-            return
+        if value is None or _none(value):
+            return  # ``tools=None`` is no tools
         if not isinstance(value, v.Seq):
             self.unresolve(value, "tools", "tool", "tools")
             return
@@ -327,6 +327,11 @@ class Shaper:
             turns.append(Turn(ps[0].role, tuple(p.template for p in ps if p.template), ps[0].span,
                               all(p.static for p in ps), text))
         self.examples.extend(pair_examples(self.draft.id, turns))
+
+
+def _none(value: v.Value) -> bool:
+    """``None`` in a text or tools slot: the default of an optional argument, nothing sent."""
+    return isinstance(value, v.Lit) and value.value is None
 
 
 def _tool_origin(tool: v.Map) -> str | None:
