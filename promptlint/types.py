@@ -32,6 +32,9 @@ class Span:
     # ``\n``, a continuation, concatenated pieces): the source line, counted from ``line``,
     # each line of the value starts on (extract/literal_lines.py).
     rows: tuple[int, ...] | None = None
+    # Where the source continues one value line on a lower line (a backslash continuation):
+    # (value line, characters from the join to that line's end, source line from ``line``).
+    joins: tuple[tuple[int, int, int], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """A finding in a Python literal points at the source line its text is on, whatever the
 literal's escapes: an escaped ``\\n`` and implicitly concatenated pieces break the value
-and the source in different places. (A backslash continuation inside one line of the
-value is not mapped: the finding names the line that value line starts on.)"""
+and the source in different places, and a backslash continuation or the gap between
+concatenated pieces continues one line of the value on lower source lines."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from conftest import run_analysis
-from promptlint.extract.literal_lines import value_rows
+from promptlint.extract.literal_lines import value_rows, value_table
 
 # Each prompt has one filler run ("Please make sure to"); the marker comment names its line.
 SHAPES = {
@@ -68,6 +68,19 @@ SHAPES = {
                         f"Please make sure to list every decision and its owner.\\n"  # filler
                         f"End with the date of the next meeting.")
         ''',
+    "concatenated_one_line.py": '''
+        CHECK_PROMPT = ("You check invoices for a small accounting firm. "
+                        "Read every line item before you answer. "
+                        "Please make sure to flag any total that does not add up. "  # filler
+                        "Reply with the invoice number and a verdict.")
+        ''',
+    "concatenated_after_field.py": '''
+        firm = load_firm()
+        CHECK_PROMPT = (f"You check invoices for {firm}. "
+                        f"Read every line item of {{the invoice}} before you answer. "
+                        "Please make sure to flag any total that does not add up. "  # filler
+                        "Reply with the invoice number and a verdict.")
+        ''',
 }
 
 
@@ -96,3 +109,35 @@ def test_the_table_names_the_source_line_of_each_value_line():
     assert value_rows('("a\\nb\\n"\n "c")') == (0, 0, 1)
     assert value_rows('f"""{x}\\n{ {"k": "\\n"}["k"] }\nz"""') == (0, 0, 1)  # a field's text is not the literal's
     assert value_rows('"""\\\nFirst line.\nSecond."""') == (1, 2)  # the value starts a line down
+
+
+def test_a_continued_value_line_records_where_it_moves_down():
+    assert value_table('"""a \\\nb"""') == (None, ((0, 1, 1),))
+    assert value_table('("ab "\n "cd")') == (None, ((0, 2, 1),))
+    assert value_table('"""one\ntwo"""') == (None, None)
+    assert value_table('f"""{x} \\\n{y}z"""') == (None, ((0, 1, 1),))  # a field is not the literal's text
+
+
+def test_a_duplicate_on_a_continued_line_names_both_source_lines(tmp_path):
+    (tmp_path / "judge.py").write_text(textwrap.dedent('''
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        def match(gold, pred):
+            prompt = f"""\\
+                Given a gold answer and a predicted answer, decide whether the prediction matches. \\
+                Read both answers in full before you decide. \\
+                Answer true only when both name the same quantity. \\
+                Answer true only when both name the same quantity. \\
+                Return true or false.
+
+                Gold: {gold}
+                Predicted: {pred}"""
+            return client.chat.completions.create(model="gpt-4o", max_completion_tokens=5,
+                                                  messages=[{"role": "user", "content": prompt}])
+        ''').lstrip("\n"))
+    analysis = run_analysis(tmp_path, select=("PL104",))
+    found = [f.finding for f in analysis.findings if f.finding.code == "PL104"]
+    assert [(f.span.line, "repeats line 10 " in f.message) for f in found] == [(11, True)]

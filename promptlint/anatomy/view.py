@@ -70,6 +70,26 @@ class TextView:
         return sum(seg.text.count("\n") for seg in self.template.segments[:index]
                    if seg.hole is None and not seg.exact and seg.span == span)
 
+    def _joined_row(self, index: int, inner: int, breaks: int, row: int) -> int:
+        """The source row of character ``inner`` of segment ``index`` on value line
+        ``breaks`` when the source continues that line lower down: the last join at least
+        as many characters from the line's end as this character is."""
+        segments = self.template.segments
+        span = segments[index].span
+        rest = 0
+        for k, seg in enumerate(segments[index:], index):
+            if seg.hole is not None or seg.span != span:
+                continue
+            text = seg.text[inner:] if k == index else seg.text
+            cut = text.find("\n")
+            rest += len(text) if cut < 0 else cut + 1
+            if cut >= 0:
+                break
+        for line, tail, joined in span.joins or ():
+            if line == breaks and tail >= rest:
+                row = joined
+        return row
+
     def locate(self, offset: int) -> Span:
         """The source line of a character of the text (for messages and suppressions).
 
@@ -95,6 +115,8 @@ class TextView:
         else:
             breaks = newlines + self._lines_before(index)
             line = span.line + (span.rows[breaks] if span.rows and breaks < len(span.rows) else breaks)
+            if span.joins:
+                line = span.line + self._joined_row(index, inner, breaks, line - span.line)
         if span.end_line is not None:
             line = min(line, span.end_line)
         if newlines == 0 and (seg.exact or line == span.line):

@@ -7,6 +7,10 @@ line breaks from the literal's first line then points a finding a line (or many)
 low. The scanner reads the literal's source once, at extraction, and records the source line
 each line of the value starts on (a literal that opens with a backslash continuation
 starts its value a line down); a literal whose breaks are the source's gets no table.
+A value line the source continues over several lines (a backslash continuation, the gap
+between concatenated pieces) also records where it moves down: its joins, each counted
+from the end of its value line, which a dedent or the pieces around a placeholder leave
+alone.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import re
 
 _PREFIX = re.compile(r"[rRbBuUfFtT]*(\"\"\"|'''|\"|')")
+_ESCAPE_WIDTH = {"x": 2, "u": 4, "U": 8}
 
 
 def value_rows(source: str) -> tuple[int, ...] | None:
@@ -21,6 +26,14 @@ def value_rows(source: str) -> tuple[int, ...] | None:
     or concatenated string expression), the source line (counted from the literal's
     first line, 0) it starts on; None when that is simply the line's number (the value
     breaks exactly where the source does)."""
+    return value_table(source)[0]
+
+
+def value_table(source: str) -> tuple[tuple[int, ...] | None, tuple[tuple[int, int, int], ...] | None]:
+    """The rows of :func:`value_rows` and the joins inside value lines: for each place a
+    value line goes on on a lower source line, ``(value line, characters of that value
+    line from the join to its end, newline included, source line counted from the
+    literal's first)``; None for either when there is none."""
     table = _Rows()
     i, n = 0, len(source)
     while i < n:
@@ -40,9 +53,8 @@ def value_rows(source: str) -> tuple[int, ...] | None:
         prefix = source[i:m.start(1)].lower()
         i = _body(source, m.end(), m.group(1), "r" in prefix, "f" in prefix or "t" in prefix, table)
     rows = table.done()
-    if all(r == k for k, r in enumerate(rows)):
-        return None
-    return tuple(rows)
+    joins = tuple((line, table.lengths[line] - count, row) for line, count, row in table.joins)
+    return (None if all(r == k for k, r in enumerate(rows)) else tuple(rows)), (joins or None)
 
 
 class _Rows:
@@ -52,14 +64,27 @@ class _Rows:
         self.row = 0
         self.rows: list[int] = []
         self.pending = 1  # the first line
+        self.lengths: list[int] = []  # characters of each value line so far
+        self.joins: list[tuple[int, int, int]] = []  # (value line, characters before the join, row)
+        self.at = 0  # the source row of the last character
 
     def char(self) -> None:
         if self.pending:
-            self.rows.extend([self.row] * self.pending)
-            self.pending = 0
+            self._place()
+        elif self.row != self.at and self.lengths:
+            self.joins.append((len(self.rows) - 1, self.lengths[-1], self.row))
+        self.at = self.row
+        if self.lengths:
+            self.lengths[-1] += 1
+
+    def _place(self) -> None:
+        self.rows.extend([self.row] * self.pending)
+        self.lengths.extend([0] * self.pending)
+        self.pending = 0
 
     def done(self) -> list[int]:
-        self.char()
+        if self.pending:
+            self._place()
         return self.rows
 
 
@@ -76,12 +101,20 @@ def _body(source: str, i: int, quote: str, raw: bool, formatted: bool, table: _R
             if nxt == "\n":
                 if raw:
                     table.char()
+                    table.char()
                     table.pending += 1  # a raw string keeps the backslash and the break
                 table.row += 1
             else:
                 table.char()
-                if nxt == "n" and not raw:
+                if raw:
+                    table.char()  # a raw string keeps both characters
+                elif nxt == "n":
                     table.pending += 1
+                elif nxt in _ESCAPE_WIDTH:
+                    i += _ESCAPE_WIDTH[nxt]  # ``\x41``, ``\u00e9``: one character of the value
+                elif nxt == "N" and source.startswith("{", i + 2):
+                    close = source.find("}", i + 2)
+                    i = close - 1 if close > 0 else i
             i += 2
             continue
         table.char()
@@ -92,7 +125,11 @@ def _body(source: str, i: int, quote: str, raw: bool, formatted: bool, table: _R
             if source.startswith("{{", i):
                 i += 2
                 continue
+            table.lengths[-1] -= 1  # the field is a hole, not text of the literal
             i = _field(source, i + 1, table)
+            continue
+        elif formatted and source.startswith("}}", i):
+            i += 2
             continue
         i += 1
     return i

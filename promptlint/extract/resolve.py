@@ -20,7 +20,7 @@ from promptlint.extract.evidence import is_prompt_folder
 from promptlint.extract.ops import apply, merge, set_path
 from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, dotted, pos_of
 from promptlint.extract.source import LineIndex
-from promptlint.extract.literal_lines import value_rows
+from promptlint.extract.literal_lines import value_table
 from promptlint.budgets import LIST_ITEMS, exceeded
 from promptlint.types import Diagnostic, Segment, Span
 
@@ -134,8 +134,8 @@ class Resolver:
         text = self.source.lines.text[span.start:span.end]
         if "\\" not in text and newlines == (span.end_line or span.line) - span.line:
             return span
-        rows = value_rows(text)
-        return replace(span, rows=rows) if rows else span
+        rows, joins = value_table(text)
+        return replace(span, rows=rows, joins=joins) if rows or joins else span
 
     def _Constant(self, node: ast.Constant, scope, pos, depth) -> v.Value:
         value = node.value
