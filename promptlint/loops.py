@@ -64,7 +64,6 @@ class FileLoops:
         self.imports = imports or {}  # local name -> scopes.Import
         # every node in ast.walk's order, and each node's parent: walked once, asked often
         self.nodes, self.parent = walk_with_parents(tree)
-        self.literals = _module_literals(tree, self.nodes)
         self._function_of: dict[int, ast.AST | None] = {}
         self._bounded_in: dict[int, tuple[bool, set[int]]] = {}
         self._instances: dict[int, dict[str, str]] = {}
@@ -72,6 +71,17 @@ class FileLoops:
         self._functions = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         self._requests: set[int] = set()
         self._request_functions: set[str] = set()
+        self._literals: set[str] | None = None
+        self._own: dict[int, tuple[str, int | None, bool, bool]] = {}  # by loop id (the loops are in self.nodes)
+        self._counted_in: set[int] | None = None  # functions holding an ``if``/``while`` on a count
+        self._constructing: set[int] | None = None  # scopes holding a ``name = Name(...)``
+
+    @property
+    def literals(self) -> set[str]:
+        """Module names bound only to literals: asked only of a loop over a collection."""
+        if self._literals is None:
+            self._literals = _module_literals(self.tree, self.nodes)
+        return self._literals
 
     def mark_requests(self, calls: Iterable[ast.AST]) -> None:
         """The calls of this file that are requests (a fan-in or an agent episode looks for them)."""
@@ -110,6 +120,16 @@ class FileLoops:
         first = loop.generators[0]  # type: ignore[attr-defined]
         return not (child is first and any(n is call for n in ast.walk(first.iter)))
 
+    def _ancestors(self, node: ast.AST) -> set[int]:
+        """Ids of ``node`` and every node above it: "is the call under this expression" is a
+        set lookup instead of a walk of the expression."""
+        found = {id(node)}
+        current = self.parent.get(id(node))
+        while current is not None:
+            found.add(id(current))
+            current = self.parent.get(id(current))
+        return found
+
     def function_of(self, node: ast.AST) -> ast.AST | None:
         start = self.parent.get(id(node))
         if start is None:
@@ -124,20 +144,29 @@ class FileLoops:
 
     def _classify(self, loop: ast.AST, call: ast.AST) -> Loop:
         body = loop_body(loop)
-        header = _header(loop)
+        header, count, timed, _ = self._loop_own(loop, body)
         kind, cap = self._kind(loop, call, body)
         if kind == "collection" and _sweeps_settings(loop, call):
             kind = "settings"
-        count = _count(loop)
         carried, grows, trimmed = _carried(call, body, loop, self.function_of(call))
-        if carried is None and kind == "collection" and _stops_on_answer(call, body):
+        if carried is None and kind == "collection" and _stops_on_answer(call, body, self._ancestors(call)):
             carried = "an answer that ends the loop"
-        timed = any(isinstance(n, ast.Call) and callee(n) in TIMERS for n in walk_body(body))
         waited = self._waited(loop, call) if kind == "collection" and carried is None else None
         span = self.span(loop)
         return Loop(kind, Span(span.path, span.line, span.column, cell=span.cell, start=span.start), header, cap,
                     count=count, independent=carried is None, carried=carried, grows=grows, trimmed=trimmed, timed=timed,
                     waited=waited)
+
+    def _loop_own(self, loop: ast.AST, body: list[ast.AST]) -> tuple[str, int | None, bool, bool]:
+        """What a loop is whichever call inside it is asked about (its header, count, whether
+        it sleeps on a timer, whether it reads the user's input): once per loop."""
+        hit = self._own.get(id(loop))
+        if hit is None:
+            walked = walk_body(body)
+            hit = self._own[id(loop)] = (
+                _header(loop), _count(loop), any(isinstance(n, ast.Call) and callee(n) in TIMERS for n in walked),
+                any(isinstance(n, ast.Call) and _is_input(n) for n in walked))
+        return hit
 
     def _waited(self, loop: ast.AST, call: ast.AST) -> str | None:
         """Who needs each answer of a loop over data soon (see :mod:`promptlint.waits`)."""
@@ -152,7 +181,7 @@ class FileLoops:
         return fan_in(loop, use, scope, self._makes_request, self.parent)
 
     def _kind(self, loop: ast.AST, call: ast.AST, body: list[ast.AST]) -> tuple[str, str | None]:
-        if any(isinstance(n, ast.Call) and _is_input(n) for n in walk_body(body)):
+        if self._loop_own(loop, body)[3]:
             return "interactive", None
         exits = _exits_on_success(call, loop, self.parent)
         guarded = exits and _inside_try(call, loop, self.parent)
@@ -212,6 +241,11 @@ class FileLoops:
         ``if depth < max_depth: recurse(...)``): a recursion through it has a floor."""
         if function is None or isinstance(function, ast.Module):
             return False
+        if self._counted_in is None:  # one pass over the file: a function with no counted test is unbounded
+            self._counted_in = {id(self.function_of(n)) for n in self.nodes
+                                if isinstance(n, (ast.If, ast.While)) and _ordering(n.test)}
+        if id(function) not in self._counted_in:
+            return False
         if id(function) not in self._bounded_in:  # per function: (a counted branch returns, calls in one)
             stops, inside = False, set()
             for node in walk_body(function.body):
@@ -256,6 +290,11 @@ class FileLoops:
     def _instance_class(self, name: str, function: ast.AST | None) -> str | None:
         """``conv = Conversation()`` in the same function (or module): the class of ``conv``."""
         scope = function if function is not None else self.tree
+        if self._constructing is None:  # one pass over the file: most scopes construct nothing
+            self._constructing = {id(self.function_of(n)) for n in self.nodes if isinstance(n, ast.Assign)
+                                  and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Name)}
+        if id(scope) not in self._constructing:
+            return None
         if id(scope) not in self._instances:  # per scope: each name's first ``name = Class(...)``
             found: dict[str, str] = {}
             for node in walk_body(getattr(scope, "body", [])):
@@ -856,13 +895,13 @@ def _carried(call: ast.AST, body: list[ast.AST], loop: ast.AST, function: ast.AS
     return carried, grows, trimmed
 
 
-def _stops_on_answer(call: ast.AST, body: list[ast.AST]) -> bool:
+def _stops_on_answer(call: ast.AST, body: list[ast.AST], above_call: set[int]) -> bool:
     """The loop breaks when an answer says so (``if matched: break``): a search, where
     which requests run depends on the answers before them, not a map over items."""
     answers: set[str] = set()
     for _ in range(3):  # names bound from the answer, or in a branch the answer decides
         for node in walk_body(body):
-            if isinstance(node, ast.Assign) and (any(n is call for n in ast.walk(node.value)) or reads(node.value) & answers):
+            if isinstance(node, ast.Assign) and (id(node.value) in above_call or reads(node.value) & answers):
                 answers |= {k for t in node.targets for k in [value_key(t)] if k}
             elif isinstance(node, ast.If) and reads(node.test) & answers:
                 answers |= {k for n in walk_body(node.body + node.orelse) if isinstance(n, ast.Assign)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import builtins
 from dataclasses import dataclass, field
+from typing import Callable
 
 from promptlint.pyast import dotted  # re-exported: extraction reads names through scopes
 
@@ -140,6 +141,31 @@ class IndexVisitor(ast.NodeVisitor):
         self.module_name = module_name
         self.call_names = call_names
         self._awaited: set[int] = set()
+        self._dispatch: dict[type, Callable[[ast.AST], object]] = {}
+
+    # ``ast.NodeVisitor``'s walk, with each node type's method looked up once per file
+    # instead of once per node (the index visits every node of every parsed file)
+    def visit(self, node: ast.AST) -> object:
+        method = self._dispatch.get(type(node))
+        if method is None:
+            name = "visit_" + type(node).__name__
+            own = getattr(type(self), name, None)
+            # the base class's compatibility methods (``visit_Constant``) only walk on
+            method = getattr(self, name) if own is not None and own is not getattr(ast.NodeVisitor, name, None) \
+                else self.generic_visit
+            self._dispatch[type(node)] = method
+        return method(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        visit = self.visit
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        visit(item)
+            elif isinstance(value, ast.AST):
+                visit(value)
 
     @property
     def scope(self) -> Scope:
