@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from promptlint.pyast import (LOOPS, SCOPES, callee, clear_walks, dotted, loop_body, reads, sent_by, tail_in,
-                               unparse, value_key, walk_body, walk_with_parents)
+from promptlint.pyast import (LOOPS, SCOPES, NodeMemo, callee, clear_walks, dotted, loop_body, reads, sent_by,
+                               tail_in, unparse, value_key, walk_body, walk_with_parents)
 from promptlint.types import AgentRun, CallEdge, FunctionFacts, Loop, Request, Span
 from promptlint.waits import (MODULE, TIMERS, answer_use, decorator_reason, fan_in, per_query, reads_clock,
                               registrations, script_app)
@@ -792,7 +792,7 @@ def _defs(scope: ast.AST) -> list[ast.AST]:
     return out
 
 
-_MUTATED: dict[tuple[int, ...], tuple[tuple[ast.AST, ...], dict[str, list[ast.AST]]]] = {}
+_MUTATED = NodeMemo()
 
 
 def _mutated(statements: list[ast.AST]) -> dict[str, list[ast.AST]]:
@@ -800,17 +800,15 @@ def _mutated(statements: list[ast.AST]) -> dict[str, list[ast.AST]]:
     :func:`_mutation` may find changing each key: asked per key of every request in a
     loop, so each body is indexed once per file (kept like a walk, by the nodes' ids)."""
     nodes = tuple(statements)
-    key = tuple(map(id, nodes))
-    hit = _MUTATED.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], nodes)):
-        return hit[1]
+    hit = _MUTATED.get(nodes)
+    if hit is not None:
+        return hit
     index: dict[str, list[ast.AST]] = {}
     for node in walk_body(nodes):
         for changed in dict.fromkeys(_changed_keys(node)):
             if changed:
                 index.setdefault(changed, []).append(node)
-    _MUTATED[key] = (nodes, index)
-    return index
+    return _MUTATED.put(nodes, index)
 
 
 def _changed_keys(node: ast.AST) -> list[str | None]:

@@ -41,18 +41,38 @@ def unparse(node: ast.AST, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_WALKS: dict[tuple[int, ...], tuple[tuple[ast.AST, ...], tuple[ast.AST, ...]]] = {}
-_ASSIGNED: dict[tuple[int, ...], tuple[tuple[ast.AST, ...], tuple[tuple[frozenset[str], frozenset[str]], ...]]] = {}
-_SENT: dict[tuple[int, int], tuple[ast.AST, ast.AST | None, frozenset[str]]] = {}
-_READS: dict[int, tuple[ast.AST, frozenset[str]]] = {}
+class NodeMemo:
+    """Answers kept for one file, keyed by the nodes they were asked about. The key is the
+    nodes' ids and the entry holds the nodes themselves, so an id is never reused while its
+    entry lives (a hit is checked by identity). ``get`` returns None on a miss."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[int, ...], tuple[tuple, object]] = {}
+
+    def get(self, nodes: tuple):
+        hit = self._entries.get(tuple(map(id, nodes)))
+        if hit is not None and all(a is b for a, b in zip(hit[0], nodes)):
+            return hit[1]
+        return None
+
+    def put(self, nodes: tuple, value):
+        self._entries[tuple(map(id, nodes))] = (nodes, value)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+_WALKS = NodeMemo()
+_ASSIGNED = NodeMemo()
+_SENT = NodeMemo()
+_READS = NodeMemo()
 
 
 def clear_walks() -> None:
     """Forget the walks of the previous file (:class:`promptlint.loops.FileLoops` starts afresh)."""
-    _WALKS.clear()
-    _ASSIGNED.clear()
-    _SENT.clear()
-    _READS.clear()
+    for memo in (_WALKS, _ASSIGNED, _SENT, _READS):
+        memo.clear()
 
 
 def children(node: ast.AST) -> list[ast.AST]:
@@ -86,10 +106,9 @@ def walk_body(nodes: Iterable[ast.AST]) -> tuple[ast.AST, ...]:
     name they follow, so each walk is kept for the file (the key holds the nodes
     themselves, so an id is never reused while its entry lives)."""
     nodes = tuple(nodes)
-    key = tuple(map(id, nodes))
-    hit = _WALKS.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], nodes)):
-        return hit[1]
+    hit = _WALKS.get(nodes)
+    if hit is not None:
+        return hit
     out = []
     stack = list(nodes)
     while stack:
@@ -98,8 +117,7 @@ def walk_body(nodes: Iterable[ast.AST]) -> tuple[ast.AST, ...]:
         for child in children(node):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 stack.append(child)
-    _WALKS[key] = (nodes, tuple(out))
-    return _WALKS[key][1]
+    return _WALKS.put(nodes, tuple(out))
 
 
 def value_key(node: ast.AST) -> str | None:
@@ -112,9 +130,9 @@ def reads(node: ast.AST) -> frozenset[str]:
 
     The loop analysis asks this of the same tests, arguments and values many times per
     file, so each answer is kept for the file as walks are (frozen: it is shared)."""
-    hit = _READS.get(id(node))
-    if hit is not None and hit[0] is node:
-        return hit[1]
+    hit = _READS.get((node,))
+    if hit is not None:
+        return hit
     found: set[str] = set()
     stack = [node]
     while stack:
@@ -124,8 +142,7 @@ def reads(node: ast.AST) -> frozenset[str]:
             if key:
                 found.add(key)
         stack.extend(children(sub))
-    _READS[id(node)] = (node, frozenset(found))
-    return _READS[id(node)][1]
+    return _READS.put((node,), frozenset(found))
 
 
 def loop_body(loop: ast.AST) -> list[ast.AST]:
@@ -143,9 +160,9 @@ def loop_body(loop: ast.AST) -> list[ast.AST]:
 def sent_by(call: ast.Call, function: ast.AST | None) -> set[str]:
     """Every name the call's arguments read, through the local assignments that build them
     (``prompt = f"...{context}"`` makes ``context`` read too), two steps deep."""
-    hit = _SENT.get((id(call), id(function)))
-    if hit is not None and hit[0] is call and hit[1] is function:
-        return set(hit[2])
+    hit = _SENT.get((call, function))
+    if hit is not None:
+        return set(hit)
     keys: set[str] = set()
     for arg in (*call.args, *(k.value for k in call.keywords)):
         keys |= reads(arg)
@@ -158,24 +175,20 @@ def sent_by(call: ast.Call, function: ast.AST | None) -> set[str]:
         if more <= keys:
             break
         keys |= more
-    found = frozenset(k for k in keys if k not in ("self", "cls"))
-    _SENT[(id(call), id(function))] = (call, function, found)
-    return set(found)
+    return set(_SENT.put((call, function), frozenset(k for k in keys if k not in ("self", "cls"))))
 
 
 def _assignments(scope: list[ast.AST]) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
     """(the keys it binds, the keys its value reads) of every assignment under ``scope``, kept
     for the file as walks are (every request's arguments are followed through them)."""
     nodes = tuple(scope)
-    key = tuple(map(id, nodes))
-    hit = _ASSIGNED.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], nodes)):
-        return hit[1]
+    hit = _ASSIGNED.get(nodes)
+    if hit is not None:
+        return hit
     found = []
     for node in walk_body(nodes):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             bound = frozenset(k for k in map(value_key, targets) if k is not None)
             found.append((bound, reads(node.value)))
-    _ASSIGNED[key] = (nodes, tuple(found))
-    return _ASSIGNED[key][1]
+    return _ASSIGNED.put(nodes, tuple(found))

@@ -21,6 +21,7 @@ from promptlint.extract.ops import apply, merge, set_path
 from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, dotted, pos_of
 from promptlint.extract.source import LineIndex
 from promptlint.extract.literal_lines import value_table
+from promptlint.pyast import NodeMemo
 from promptlint.budgets import LIST_ITEMS, exceeded
 from promptlint.types import Diagnostic, Segment, Span
 
@@ -75,17 +76,13 @@ class Resolver:
         self.over_budget: dict[tuple[int, int], Diagnostic] = {}  # PL001s of exceeded work budgets
         # a name's binding is resolved again from every place that reads it: its node's span
         # and source text are kept (with the node, so an id is never reused while kept)
-        self._spans: dict[int, tuple[ast.AST, Span]] = {}
-        self._texts: dict[int, tuple[ast.AST, str]] = {}
+        self._spans = NodeMemo()
+        self._texts = NodeMemo()
 
     # spans ----------------------------------------------------------------------
     def span(self, node: ast.AST) -> Span:
-        hit = self._spans.get(id(node))
-        if hit is not None and hit[0] is node:
-            return hit[1]
-        span = self._span(node)
-        self._spans[id(node)] = (node, span)
-        return span
+        hit = self._spans.get((node,))
+        return hit if hit is not None else self._spans.put((node,), self._span(node))
 
     def _span(self, node: ast.AST) -> Span:
         line = getattr(node, "lineno", 1)
@@ -96,15 +93,14 @@ class Resolver:
                     self.source.offset(line, col), self.source.offset(end_line, end_col))
 
     def expr_text(self, node: ast.AST) -> str:
-        hit = self._texts.get(id(node))
-        if hit is not None and hit[0] is node:
-            return hit[1]
+        hit = self._texts.get((node,))
+        if hit is not None:
+            return hit
         try:
             text = ast.unparse(node)
         except Exception:  # noqa: BLE001 - a name for a hole is best effort
             text = "?"
-        self._texts[id(node)] = (node, text)
-        return text
+        return self._texts.put((node,), text)
 
     # entry ----------------------------------------------------------------------
     def value(self, node: ast.expr, scope: Scope, pos: Pos | None, depth: int = 0) -> v.Value:
