@@ -16,7 +16,7 @@ from stat import S_ISDIR, S_ISREG
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
 from promptlint.boundary import Tree
 from promptlint.config import DEFAULT_EXCLUDE, Config
@@ -618,8 +618,7 @@ def callers(candidates: list[str], names: set[str], config: Config, cache: ScanC
     ordered = sorted(names)
     stamp = digest("\n".join(ordered).encode())
     known = cache.memo("wrapper-callers", stamp) if cache is not None else {}
-    check = Prefilter((Check.of(tuple(((n.lower().encode(),), rb"(?<![\w.])(?:[\w]+\.)?" + re.escape(n.encode()) + rb"\s*\(")
-                                      for n in ordered), 0, window=len(max(ordered, key=len)) + 40),))
+    calls_one = _caller_check(tuple(ordered))
     root = Path(config.root)
     found = []
     for rel in candidates:
@@ -637,9 +636,67 @@ def callers(candidates: list[str], names: set[str], config: Config, cache: ScanC
                 data = abspath.read_bytes()
             except OSError:
                 continue
-            calls = check.matches(data)
+            calls = calls_one(data)
             if cache is not None:
                 known[rel] = [digest(data), calls]
         if calls:
             found.append(rel)
     return found
+
+
+
+_WORD_BYTES = bytes(c if chr(c).isascii() and (chr(c).isalnum() or chr(c) == "_") else 32 for c in range(256))
+T = TypeVar("T")
+
+
+def by_words(names: Iterable[bytes], exact: Callable[[tuple[bytes, ...]], Callable[[bytes], T]],
+             absent: T) -> Callable[[bytes], T]:
+    """``exact(names)``, a search over a file for any of ``names`` that matches a name only
+    as a whole word, asked in time linear in the file whatever the number of names.
+
+    A literal search or a regex alternation per name costs files x names, which made the
+    searches for the callers of the tree's wrappers and helpers quadratic in the tree (every
+    module of a large tree defines some). Splitting the file into its words is one pass in
+    C; only the names among them can match, so ``exact`` is built for those few (once per
+    set) and its answer is the one it gives for all names. A name beyond ASCII, which the
+    split cannot isolate, makes the search ask ``exact`` for all names."""
+    ordered = tuple(sorted(set(names)))
+    if not all(n.isascii() for n in ordered):
+        return exact(ordered)
+    wanted = frozenset(ordered)
+    built: dict[frozenset[bytes], Callable[[bytes], T]] = {}
+
+    def search(data: bytes) -> T:
+        present = wanted.intersection(data.translate(_WORD_BYTES).split())
+        if not present:
+            return absent
+        key = frozenset(present)
+        if key not in built:
+            built[key] = exact(tuple(sorted(key)))
+        return built[key](data)
+
+    return search
+
+
+def _caller_check(ordered: tuple[str, ...]) -> Callable[[bytes], bool]:
+    """Whether a file calls one of ``ordered``, bare or on one receiver (``name(``,
+    ``client.name(``)."""
+    window = len(max(ordered, key=len)) + 40
+
+    def exact(chosen: tuple[bytes, ...]) -> Callable[[bytes], bool]:
+        return Prefilter((Check.of(tuple(((n.lower(),), rb"(?<![\w.])(?:[\w]+\.)?" + re.escape(n) + rb"\s*\(")
+                                         for n in chosen), 0, window=window),)).matches
+
+    return by_words((n.encode() for n in ordered), exact, False)
+
+
+def named_uses(names: Iterable[bytes]) -> Callable[[bytes], frozenset[bytes] | set[bytes]]:
+    """Which of ``names`` a file calls or passes on by name (``summarize(``,
+    ``func=summarize,``, ``tools=[summarize]``)."""
+
+    def exact(chosen: tuple[bytes, ...]) -> Callable[[bytes], set[bytes]]:
+        either = re.compile(rb"\b(" + b"|".join(re.escape(n) for n in sorted(chosen, key=len, reverse=True))
+                            + rb")\s*[(,)\]]")
+        return lambda data: set(either.findall(data))
+
+    return by_words(names, exact, frozenset())

@@ -18,7 +18,8 @@ from promptlint.boundary import Tree
 from promptlint.cache import ScanCache, cache_location, decimal_text, text_or_none
 from promptlint.consolidate import one_per_location, saveable_total
 from promptlint.config import Config, rule_selection
-from promptlint.discover import Discovery, _matchers, callers, classify, digest, discover, discover_text, stat_key
+from promptlint.discover import (Discovery, _matchers, callers, classify, digest, discover, discover_text, named_uses,
+                                 stat_key)
 from promptlint.extract import extract_file
 from promptlint.extract.filelinks import TreeFiles
 from promptlint.extract.link import ModuleTable, link
@@ -222,8 +223,8 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
         return patterns[names]
 
     def find(wanted: set[tuple[str, str]]) -> list[FileResult]:
-        # One pattern for every called name: a pattern per name, compiled up front, cost
-        # more than the search on a tree with thousands of helpers.
+        # One scan of each file for every called name (discover.named_uses): a pattern or
+        # an alternation of the names cost, on a tree with thousands of helpers, files x names.
         tests: dict[bytes, set[tuple[str, str]]] = {}  # called name -> (module tail, first name)
         for module, qualname in wanted:
             first, last = qualname.split(".")[0], qualname.rsplit(".", 1)[-1]
@@ -233,9 +234,7 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
             tests.setdefault(last.encode(), set()).add((tail, first))
         if not tests:
             return []
-        # called, or passed on by name (``Tool(func=summarize)``, ``tools=[summarize]``)
-        any_call = re.compile(rb"\b(" + b"|".join(re.escape(n) for n in sorted(tests, key=len, reverse=True))
-                              + rb")\s*[(,)\]]")
+        named = named_uses(tests)
         # Each file's answer is kept while the file and the wanted names stay the same (a
         # memo per round of the search: each round wants other names), so a warm run reads
         # none of the skipped files again.
@@ -255,7 +254,7 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
             except OSError:
                 return None
             answer = len(data) <= config.max_file_size and any(
-                imports(pair).search(data) for pair in sorted({p for n in set(any_call.findall(data)) for p in tests[n]}))
+                imports(pair).search(data) for pair in sorted({p for n in named(data) for p in tests[n]}))
             if cache is not None:
                 known[rel] = [digest(data), answer]
             return answer
