@@ -591,6 +591,7 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     cache = open_cache(config, use_cache)
     scanned = scanned or scan_tree(paths, config, cache)
     project, notices = scanned.project, scanned.notices
+    del scanned  # every file's extraction: the later stages read only the project
     prices_version = _genai_prices_version()
     catalog = ModelCatalog(config.prices, cache.memo("models", prices_version, text_or_none) if cache else None,
                            config.deployments)
