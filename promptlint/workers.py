@@ -99,15 +99,14 @@ def run_sharded(items: list[T], work: Callable[[T], R], lost: Callable[[T, str],
                 shard_size: int, meanwhile: Callable[[], None] | None = None,
                 on_results: Callable[[int], None] | None = None) -> list[R]:
     """``[work(item) for item in items]`` over ``workers`` forked processes, in shards of
-    ``shard_size``; an item whose worker died while working on it gets ``lost(item, why)``.
+    at most ``shard_size`` (smaller toward the end, :func:`_shards`); an item whose worker died while working on it gets ``lost(item, why)``.
     ``meanwhile`` runs in this process once the workers are started; ``on_results(n)`` is
     told of each batch of ``n`` results that arrives (progress)."""
     context = multiprocessing.get_context("fork")
     progress = context.RawArray("q", workers)
     results: list = [None] * len(items)
     done = [False] * len(items)
-    pending: deque[list[int]] = deque(list(range(i, min(i + shard_size, len(items))))
-                                      for i in range(0, len(items), shard_size))
+    pending = _shards(len(items), workers, shard_size)
     pool: list[_Worker] = []
     side: threading.Thread | None = None
 
@@ -176,6 +175,20 @@ def run_sharded(items: list[T], work: Callable[[T], R], lost: Callable[[T, str],
             if worker.process.is_alive():
                 worker.process.kill()
             worker.process.join()
+
+
+def _shards(count: int, workers: int, largest: int) -> deque[list[int]]:
+    """Shards of item indexes, in order, that shrink toward the end: each holds at most
+    ``largest`` items and at most a ``2 * workers``-th of those not yet sharded. Equal
+    shards left the run waiting on whichever worker drew the last heavy one (files that
+    hold prompts cluster in a few folders); the last shards here hold a file or two."""
+    pending: deque[list[int]] = deque()
+    start = 0
+    while start < count:
+        size = max(1, min(largest, (count - start) // (2 * workers)))
+        pending.append(list(range(start, start + size)))
+        start += size
+    return pending
 
 
 def _account(worker: _Worker, at: int, items, results, done, pending: deque, lost, why: str) -> None:
