@@ -143,6 +143,9 @@ class FindingsCache:
             pass  # a read-only checkout: the next run runs the rules again
 
     def _prune(self) -> None:
+        from promptlint.cache import _remove_stale_temporaries
+
+        _remove_stale_temporaries(self.folder)  # a killed run's half-written entry
         entries = []
         for item in os.scandir(self.folder):
             if len(item.name) == 32 and not item.name.startswith("."):

@@ -190,6 +190,9 @@ def test_old_entries_are_pruned(tmp_path, monkeypatch):
         key = f"{i:032x}"
         store.put(key, [])
         os.utime(store.folder / key, ns=(i * 10**9, i * 10**9))
+    stale = store.folder / f".{'e' * 32}.0123456789ab.tmp"  # left by a run killed while writing
+    stale.write_bytes(b"half")
+    os.utime(stale, ns=(0, 0))
     store.put("f" * 32, [])
     assert sorted(p.name for p in store.folder.iterdir()) == [f"{3:032x}", "f" * 32]
 
