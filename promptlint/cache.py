@@ -97,9 +97,9 @@ def _checker(hint) -> Callable[[Any], bool] | frozenset[type]:
         item = _checker(args[0]) if args else None
         if item is None:
             return lambda v: type(v) is origin
-        if isinstance(item, frozenset):
-            return lambda v: type(v) is origin and all(type(x) in item for x in v)
-        return lambda v: type(v) is origin and all(item(x) for x in v)
+        if isinstance(item, frozenset):  # the common case, checked in C: every item's type is allowed
+            return lambda v: type(v) is origin and item.issuperset(map(type, v))
+        return lambda v: type(v) is origin and all(map(item, v))
     if origin is tuple:
         items = [_as_function(_checker(a)) for a in args]
         return lambda v: type(v) is tuple and len(v) == len(items) and all(c(x) for c, x in zip(items, v))
@@ -129,6 +129,15 @@ def _well_typed(cls: type, values: list) -> bool:
         if not (type(value) in check if type(check) is frozenset else check(value)):
             return False
     return True
+
+
+_SPECS: dict[str, tuple] = {}  # stored name -> (class, field count, field checks), made on first decode
+
+
+def _spec(name: str) -> tuple:
+    cls = _TYPES[name]  # KeyError on anything not listed: the entry is dropped
+    spec = _SPECS[name] = (cls, len(_FIELDS[cls]), _checks(cls))
+    return spec
 _FORMAT = 2  # 2: objects met again are references (``{"$r": n}``)
 # The shape of every type a cache entry may hold (field names and their declared types): a
 # change of shape between two builds of one version starts a new cache file.
@@ -214,13 +223,25 @@ def _decode(obj: Any, depth: int = 0, table: list | None = None) -> Any:
                 raise ValueError("cache entry naming an object it does not hold")
             return table[number]
         if "$" in obj:
-            cls = _TYPES[obj["$"]]  # KeyError on anything not listed: the entry is dropped
+            cls, size, checks = _SPECS.get(obj["$"]) or _spec(obj["$"])
             values = obj["v"]
-            if type(values) is not list or len(values) != len(_FIELDS[cls]):
+            if type(values) is not list or len(values) != size:
                 raise ValueError("cache entry of another shape")
-            decoded = [val if type(val) in _PLAIN else _decode(val, depth, table) for val in values]
-            if not _well_typed(cls, decoded):
-                raise ValueError(f"cache entry with a field of the wrong type in {cls.__name__}")
+            # One pass per field: decode (a reference is looked up here, without a call:
+            # they are a third of an entry's objects), then check against the annotation.
+            decoded = []
+            for val, check in zip(values, checks):
+                kind = type(val)
+                if kind is dict and len(val) == 1 and type(val.get("$r")) is int:
+                    number = val["$r"]
+                    if not 0 <= number < len(table):
+                        raise ValueError("cache entry naming an object it does not hold")
+                    val = table[number]
+                elif kind not in _PLAIN:
+                    val = _decode(val, depth, table)
+                if not (type(val) in check if type(check) is frozenset else check(val)):
+                    raise ValueError(f"cache entry with a field of the wrong type in {cls.__name__}")
+                decoded.append(val)
             table.append(cls(*decoded))
             return table[-1]
         if "$t" in obj:

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable
 
+from promptlint import __version__
 from promptlint.anatomy import Anatomies, dissect_project
 from promptlint.boundary import Tree
 from promptlint.cache import ScanCache, cache_location, decimal_text, text_or_none
@@ -460,6 +461,54 @@ def run_rules(rules: list[Rule], project: Project, measurements: Measurements, c
     return assumed_models(one_per_location(kept), project, measurements, catalog)
 
 
+def cached_rules(rules: list[Rule], project: Project, measurements: Measurements, config: Config,
+                 catalog: ModelCatalog, counter: TokenCounter, pricer: Pricer, traffic: TrafficPlan,
+                 anatomies: Anatomies, cache: ScanCache | None, prices_version: str) -> list[Finding]:
+    """:func:`run_rules`, or the findings it gave last time on the same inputs
+    (:mod:`promptlint.findings_cache`: the key covers everything the rules read)."""
+    store, key = None, None
+    if cache is not None and cache.path is not None and counter.exact is None and \
+            all(r.origin != "plugin" and r.function is None for r in rules):
+        from promptlint.findings_cache import FindingsCache, Unkeyable, fingerprint
+
+        try:
+            key = fingerprint(_rule_inputs(rules, config, prices_version), project, measurements, traffic)
+        except Unkeyable:
+            key = None
+        if key is not None:
+            store = FindingsCache(cache.path.with_suffix(".findings"))
+            found = store.get(key)
+            if found is not None:
+                return found
+    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, traffic, anatomies)
+    if store is not None and key is not None:
+        store.put(key, findings)
+    return findings
+
+
+def _rule_inputs(rules: list[Rule], config: Config, prices_version: str) -> tuple:
+    """What the findings depend on besides the project, its counts and traffic: the
+    configuration, each rule as loaded with its options and the pack files it reads, the
+    code and data of promptlint itself, the genai-prices version and the price date."""
+    import sys
+
+    from promptlint.findings_cache import file_stamp, tree_stamp
+    from promptlint.rules import builtin_rules_dir
+
+    root = Path(config.root)
+    described = []
+    for rule in rules:
+        packs = [Path(rule.source).parent / rel for rel in (rule.data.get("packs") or []) if isinstance(rel, str)]
+        options = rule.option_values(config)
+        packs += [root / rel for rel in (options.get("extra-packs") or []) if isinstance(rel, str)]
+        described.append((rule.code, rule.name, rule.severity, rule.check, rule.fix, rule.source, rule.origin,
+                          rule.data, rule.after_suppressions, rule.reads, rule.edits, options,
+                          [file_stamp(p) for p in packs]))
+    package = Path(__file__).parent
+    return (__version__, sys.version_info[:2], config, described, prices_version, date.today().isoformat(),
+            tree_stamp(package, builtin_rules_dir()))
+
+
 def assumed_models(findings: list[Finding], project: Project, measurements: Measurements,
                    catalog: ModelCatalog) -> list[Finding]:
     """A finding priced on a request whose model promptlint cannot see says so: its dollars
@@ -604,7 +653,8 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}", decimal_text)
                     if cache else None)
     traffic, usage_report = traffic_stage(project, config, measurements, pricer, usage, usage_days)
-    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, traffic, anatomies)
+    findings = cached_rules(rules, project, measurements, config, catalog, counter, pricer, traffic, anatomies,
+                            cache, prices_version)
     if counter.exact is not None:
         from promptlint.tokens.exact import with_warnings
 

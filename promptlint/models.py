@@ -84,15 +84,24 @@ class Successor:
 
 
 @lru_cache(maxsize=1)
+def _models_toml() -> dict:
+    """``data/models.toml``, parsed (kept parsed between runs: :mod:`promptlint.parsed`)."""
+    from promptlint.parsed import parsed
+
+    return parsed(resources.files("promptlint.data").joinpath("models.toml").read_text(encoding="utf-8"),
+                  tomllib.loads, "models-toml")
+
+
+@lru_cache(maxsize=1)
 def successors() -> dict[str, Successor]:
     """The ``[successors]`` table of ``data/models.toml``: a model's next release of the same line."""
-    raw = tomllib.loads(resources.files("promptlint.data").joinpath("models.toml").read_text(encoding="utf-8"))
+    raw = _models_toml()
     return {k: Successor(str(v["model"]), str(v["source"])) for k, v in raw.get("successors", {}).items()}
 
 
 @lru_cache(maxsize=1)
 def _load_facts() -> tuple[dict[str, ModelFacts], dict[str, dict]]:
-    raw = tomllib.loads(resources.files("promptlint.data").joinpath("models.toml").read_text(encoding="utf-8"))
+    raw = _models_toml()
     facts: dict[str, ModelFacts] = {}
     known = {f for f in ModelFacts.__dataclass_fields__}
     for model_id, table in raw.get("models", {}).items():

@@ -16,13 +16,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-import yaml
-
 from promptlint.anatomy.model import KINDS
 from promptlint.config import Config, ConfigError
 from promptlint.types import Finding, Fix, Saving, Severity, Span
 from promptlint.userconfig import UserSettings, load_user_settings
-from promptlint.yamlload import SAFE_LOADER
+from promptlint.parsed import parsed
 
 DOC_TITLES = {"what": "What it does", "why": "Why it costs money", "example": "Example",
               "use-instead": "Use instead", "fix-safety": "Fix safety", "options": "Options"}
@@ -101,10 +99,26 @@ def builtin_rules_dir() -> Path:
 
 def parse_rule_file(path: Path, origin: str) -> Rule:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        data = parsed(path.read_text(encoding="utf-8"), _parse_yaml, "rule-yaml")
+    except (OSError, UnicodeDecodeError, _YAMLFailure) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from None
     return rule_from_data(data, str(path), origin)
+
+
+def _parse_yaml(text: str) -> Any:
+    """A rule file's data (PyYAML is imported only when a rule file is not already parsed)."""
+    import yaml
+
+    from promptlint.yamlload import SAFE_LOADER
+
+    try:
+        return yaml.load(text, Loader=SAFE_LOADER)
+    except yaml.YAMLError as exc:
+        raise _YAMLFailure(exc) from None
+
+
+class _YAMLFailure(Exception):
+    """A rule file's YAML error, raised where PyYAML may not be imported."""
 
 
 def rule_from_data(data: Any, source: str, origin: str) -> Rule:

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promptlint.config import Config
 from promptlint.pricing import Pricer, cached_prefix
-from promptlint.traffic import sidecar
-from promptlint.traffic.attribute import Attribution, attribute
-from promptlint.traffic.logs import UsageLogs
-from promptlint.traffic.measure import measure_sites, window_days
 from promptlint.traffic.plan import TrafficPlan, plan_traffic
 from promptlint.types import Project
+
+if TYPE_CHECKING:  # the log readers are imported only by a run given usage logs or a traffic file
+    from promptlint.traffic.attribute import Attribution
+    from promptlint.traffic.logs import UsageLogs
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ def with_predictions(plan: TrafficPlan, project: Project, measurements, pricer: 
 
 def _plan(project, config, measurements, pricer, usage, usage_days):
     if usage is not None:
+        from promptlint.traffic.attribute import attribute
+        from promptlint.traffic.measure import measure_sites, window_days
+
         attribution = attribute(usage.calls, project, pricer.catalog)
         models = {rid: counts.model for rid, counts in measurements.requests.items()}
         ttls = {r.id: cached_prefix(r, measurements.requests[r.id], pricer.catalog, project)[1]
@@ -65,6 +69,8 @@ def _plan(project, config, measurements, pricer, usage, usage_days):
         return plan_traffic(project, config, measured, "usage logs", notes), UsageReport(usage, attribution, window)
     path = sidecar_path(config)
     if path is not None:
+        from promptlint.traffic import sidecar
+
         measured = sidecar.load(path)
         stale = sorted(set(measured) - {r.id for r in project.requests})
         notes = (f"{len(stale)} site(s) in {config.measured_traffic} name no request site now "

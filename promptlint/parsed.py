@@ -1,0 +1,75 @@
+"""Data files read on every run (rule files, ``models.toml``), kept parsed between runs.
+
+Parsing the 20-odd rule files with PyYAML (and importing it) and ``models.toml`` with
+tomllib is a good part of a one-file hook run's start-up; the same text parses to the
+same data every time. So the parsed value is kept as JSON, which the standard library
+reads in C, in ``$XDG_CACHE_HOME/promptlint/parsed/``, keyed by a hash of the text and
+of the parser (promptlint and Python versions included), like bytecode beside a module.
+
+Only values JSON holds exactly are kept (mappings with string keys, lists, strings,
+finite numbers, booleans, null): anything else (a YAML date) is parsed every time. Each
+file carries a hash of its body, so a damaged one is parsed again, never believed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from promptlint import __version__
+
+_HASH_BYTES = 16
+
+
+def _folder() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "promptlint" / "parsed"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=_HASH_BYTES).hexdigest()
+
+
+def parsed(text: str, parse: Callable[[str], Any], parser: str) -> Any:
+    """``parse(text)``, or the value it gave last time for this text and ``parser`` (a name
+    that changes whenever what ``parse`` returns for a text may change)."""
+    stamp = f"{parser}\0{__version__}\0{sys.version_info[:2]}\0".encode()
+    path = _folder() / f"{_digest(stamp + text.encode('utf-8', 'surrogatepass'))}.json"
+    try:
+        head, _, body = path.read_bytes().partition(b"\n")
+        if head.decode("ascii") == _digest(body):
+            return json.loads(body)
+    except (OSError, ValueError):
+        pass
+    value = parse(text)
+    if _plain(value):
+        body = json.dumps(value, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        try:
+            from promptlint.atomic import write_atomic
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, _digest(body).encode("ascii") + b"\n" + body)
+        except OSError:
+            pass  # nowhere to keep it: parsed again next time
+    return value
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Whether JSON gives ``value`` back exactly (types included)."""
+    if depth > 100:
+        return False
+    kind = type(value)
+    if kind in (str, int, bool) or value is None:
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    if kind is list:
+        return all(_plain(v, depth + 1) for v in value)
+    if kind is dict:
+        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
+    return False
