@@ -117,6 +117,7 @@ class Vocabulary:
         self.byte_longest = max(len(b) for b in self.byte_pieces)
         self._chunks: dict[str, int] = {}
         self._chars: dict[str, int] = {}
+        self._starts: dict[str, tuple[int, dict]] = {}  # character -> (its own cost, its trie)
 
     def char_cost(self, c: str) -> int:
         """One character on its own: one token if it is a piece, else its UTF-8 bytes tiled
@@ -161,18 +162,16 @@ class Vocabulary:
             return 1
         n = len(chunk)
         best = [0] + [n * 8] * n
-        chars, tries = self._chars, self._tries
+        starts = self._starts
         for start, c in enumerate(chunk):
             here = best[start]
-            cost = chars.get(c)
-            if cost is None:
-                cost = self.char_cost(c)
+            entry = starts.get(c)
+            if entry is None:
+                entry = self._start(c)
+            cost, node = entry
             end = start + 1
             if here + cost < best[end]:
                 best[end] = here + cost
-            node = tries.get(c)
-            if node is None:
-                node = self.trie(c)
             here += 1
             while end < n:  # the pieces from ``start``, one character longer each step
                 node = node.get(chunk[end])
@@ -182,6 +181,12 @@ class Vocabulary:
                 if "" in node and here < best[end]:
                     best[end] = here
         return best[n]
+
+    def _start(self, c: str) -> tuple[int, dict]:
+        """What a tiling needs of a character it meets: its own cost and its trie, in one look-up."""
+        node = self._tries.get(c)
+        entry = self._starts[c] = (self.char_cost(c), self.trie(c) if node is None else node)
+        return entry
 
     def chunk_cost(self, chunk: str) -> int:
         cost = self._chunks.get(chunk)
