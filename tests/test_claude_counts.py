@@ -155,3 +155,22 @@ def test_count_command_prints_the_count_tokens_value(tmp_path, cli, recorded, mo
 def test_the_plain_word_shortcut_marks_like_the_run_by_run_path(segment):
     """One word with no capital (then punctuation) is marked without splitting it into runs."""
     assert_marks_alike(segment, claude_stream.general_segment, claude_stream.run_segment)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aAbZst'’-.,(0129_Ié")), min_size=1, max_size=14))
+def test_a_stretch_cut_into_chunks_directly_costs_what_its_marked_stream_costs(segment):
+    """The counter cuts ASCII and plain-word stretches into chunks without marking them first."""
+    from promptlint.tokens.claude import _measure
+
+    for family in ("claude-3", "claude-4-7"):
+        counter = claude_counter(family)
+        vocab = counter.vocab
+        for left in (True, False):
+            for right in (True, False):
+                expected = _measure(claude_stream.run_segment(segment, left, right, vocab.caps_min), vocab)
+                assert counter._segment(segment, left, right) == expected, (family, left, right)
+                if segment.isascii():
+                    chunks = claude_stream.ascii_chunks(segment, left, right, vocab.caps_min)
+                    assert chunks == [c for c in _CHUNKS.findall(claude_stream.general_segment(
+                        segment, left, right, vocab.caps_min)) if c]

@@ -466,8 +466,9 @@ _TEXT_CALLS = {"format", "format_map", "replace", "strip", "lstrip", "rstrip", "
 
 
 def _texty(node: ast.expr | None, scope: Scope, depth: int) -> bool:
-    """Whether an expression, by its syntax, builds text or a message list (checked before
-    anything is resolved, so a function returning ``self.count`` costs nothing)."""
+    """Whether an expression, by its syntax, builds text, a message list or a LangChain chat
+    model (a factory another module calls and invokes); checked before anything is resolved,
+    so a function returning ``self.count`` costs nothing."""
     if node is None or depth < 0:
         return False
     if isinstance(node, ast.Constant):
@@ -480,7 +481,7 @@ def _texty(node: ast.expr | None, scope: Scope, depth: int) -> bool:
         return _texty(node.body, scope, depth) or _texty(node.orelse, scope, depth)
     if isinstance(node, ast.Call):
         name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id if isinstance(node.func, ast.Name) else ""
-        if name in _TEXT_CALLS:
+        if name in _TEXT_CALLS or name == "init_chat_model" or langchain.is_chat_model_class(name):
             return True
         return name.endswith("Message") or name in ("from_messages", "from_template", "PromptTemplate")
     if isinstance(node, (ast.List, ast.Tuple)):

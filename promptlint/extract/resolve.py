@@ -282,6 +282,9 @@ class Resolver:
                 if found is not None:
                     return found
                 return v.Unknown(f"attribute {name}.{attr} is set at run time", self.expr_text(node), "dynamic", span)
+            instance = self._instance_attr(name, attr, scope, depth)
+            if instance is not None:
+                return instance
             cls = self._class_named(name, scope)
             if cls is not None and not self._bound_locally(name, scope, pos):
                 found = self.class_attr(cls, attr, depth)
@@ -373,7 +376,7 @@ class Resolver:
         prompt_object = langchain.call_value(self, name, node, args, kwargs, scope, pos, depth, span)
         if prompt_object is not None:
             return prompt_object
-        inlined = self._inline_call(func, scope, pos, depth)
+        inlined = self._inline_call(func, scope, pos, depth, node)
         if inlined is not None:
             return inlined
         imported = self._imported_function(func, scope, pos, span)
@@ -508,7 +511,7 @@ class Resolver:
             return None
         return v.Ref(module, name, (CALL,), span, imp.level)
 
-    def _inline_call(self, func: ast.expr, scope: Scope, pos, depth) -> v.Value | None:
+    def _inline_call(self, func: ast.expr, scope: Scope, pos, depth, call: ast.Call | None = None) -> v.Value | None:
         target: Scope | None = None
         if isinstance(func, ast.Name):
             target = self._function_named(func.id, scope)
@@ -528,7 +531,43 @@ class Resolver:
             result = self.value(last, target, pos_of(last), depth + 3)
         finally:
             self._active.discard(key)
+        if call is not None and langchain.tagged(result, "model"):
+            result = replace(result, items=tuple(  # type: ignore[union-attr]
+                (key, self._bound(item, target, call, scope, pos, depth)) for key, item in result.items))  # type: ignore[union-attr]
         return v.stamp(result, self.return_id(target, len(target.returns)))
+
+    def _bound(self, value: v.Value, target: Scope, call: ast.Call, scope: Scope, pos, depth) -> v.Value:
+        """``value`` where it is one of ``target``'s parameters: the argument ``call`` passes
+        for it (``make_llm("gpt-4.1")``, ``LLMClient(DEFAULT_MODEL)``), else its default."""
+        if not (isinstance(value, v.Unknown) and value.kind == "param" and value.owner == target.qualname):
+            return value
+        params = target.param_order[1:] if target.cls is not None else target.param_order
+        passed = dict(zip(params, (a for a in call.args if not isinstance(a, ast.Starred))))
+        passed.update((k.arg, k.value) for k in call.keywords if k.arg is not None)
+        given = passed.get(value.expr)
+        got = self.value(given, scope, pos, depth + 1) if given is not None else self.default_value(
+            target.qualname, value.expr, depth + 1)
+        return got if got is not None else value
+
+    def _instance_attr(self, name: str, attr: str, scope: Scope, depth: int) -> v.Value | None:
+        """``client.name`` where ``client = LLMClient(DEFAULT_MODEL)`` is the only binding of
+        ``client`` and ``LLMClient.__init__`` sets ``self.name`` from a parameter: the argument."""
+        current: Scope | None = scope
+        while current is not None and (current.kind == "class" or name not in current.events):
+            current = None if current.kind == "module" else current.parent
+        events = current.events.get(name, []) if current is not None else []
+        if len(events) != 1 or events[0].kind != "assign" or not isinstance(events[0].node, ast.Call):
+            return None
+        call = events[0].node
+        cls = self._class_named(call.func.id, current) if isinstance(call.func, ast.Name) else None
+        init = cls.methods.get("__init__") if cls is not None else None
+        if init is None or attr not in cls.self_events:  # type: ignore[union-attr]
+            return None
+        got = self.class_attr(cls, attr, depth)  # type: ignore[arg-type]
+        if not (isinstance(got, v.Unknown) and got.kind == "param" and got.owner == init.qualname):
+            return None
+        bound = self._bound(got, init, call, current, events[0].pos, depth)  # type: ignore[arg-type]
+        return None if bound is got else bound
 
     def return_id(self, function: Scope, ordinal: int) -> str:
         """The template id of a function's ``ordinal``-th return (``path::build()``, ``#2``...)."""

@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import lzma
 import re
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 from promptlint.tokens.claude_stream import (
-    BOW, CAPS, EOW, MARKERS, SHIFT, SPACE, WHITESPACE, drop_head_space, flag, head_marker, marked_segment, normalize, split,
+    BOW, CAPS, EOW, MARKERS, SHIFT, SPACE, WHITESPACE, ascii_chunks, drop_head_space, flag, head_marker, marked_segment,
+    normalize, plain_parts, split,
 )
 
 
@@ -117,7 +117,7 @@ class Vocabulary:
         self.byte_longest = max(len(b) for b in self.byte_pieces)
         self._chunks: dict[str, int] = {}
         self._chars: dict[str, int] = {}
-        self._lock = threading.Lock()
+        self._starts: dict[str, tuple[int, dict]] = {}  # character -> (its own cost, its trie)
 
     def char_cost(self, c: str) -> int:
         """One character on its own: one token if it is a piece, else its UTF-8 bytes tiled
@@ -162,18 +162,16 @@ class Vocabulary:
             return 1
         n = len(chunk)
         best = [0] + [n * 8] * n
-        chars, tries = self._chars, self._tries
+        starts = self._starts
         for start, c in enumerate(chunk):
             here = best[start]
-            cost = chars.get(c)
-            if cost is None:
-                cost = self.char_cost(c)
+            entry = starts.get(c)
+            if entry is None:
+                entry = self._start(c)
+            cost, node = entry
             end = start + 1
             if here + cost < best[end]:
                 best[end] = here + cost
-            node = tries.get(c)
-            if node is None:
-                node = self.trie(c)
             here += 1
             while end < n:  # the pieces from ``start``, one character longer each step
                 node = node.get(chunk[end])
@@ -184,12 +182,17 @@ class Vocabulary:
                     best[end] = here
         return best[n]
 
+    def _start(self, c: str) -> tuple[int, dict]:
+        """What a tiling needs of a character it meets: its own cost and its trie, in one look-up."""
+        node = self._tries.get(c)
+        entry = self._starts[c] = (self.char_cost(c), self.trie(c) if node is None else node)
+        return entry
+
     def chunk_cost(self, chunk: str) -> int:
         cost = self._chunks.get(chunk)
         if cost is None:
-            cost = self.tile(chunk)
-            with self._lock:
-                self._chunks[chunk] = cost
+            # Threads may tile the same chunk twice; storing one int is atomic, and they agree.
+            cost = self._chunks[chunk] = self.tile(chunk)
         return cost
 
 
@@ -245,7 +248,10 @@ class ClaudeCounter:
         self.family = family
         self.vocab = vocabulary(family.pieces)
         self._newline_tails: dict[int, int] = {}
-        self._segments: tuple[dict[str, tuple[int, bool, bool]], ...] = ({}, {}, {}, {})
+        # (tokens, opens with a word start, ends with a word end) of each stretch seen, one
+        # memo per context; the empty stretch (text ending in whitespace) is nothing.
+        self._segments: tuple[dict[str, tuple[int, bool, bool]], ...] = tuple({"": (0, False, False)} for _ in range(4))
+        self._single_space = self.vocab.chunk_cost(" ")
 
     def content(self, text: str) -> int:
         """Tokens of ``text`` sent as the whole of one user message, without the frame.
@@ -266,38 +272,36 @@ class ClaudeCounter:
         body = drop_head_space(body, family.frame_bow, text.startswith(" "))
         parts = split(body)
         head = head_marker(body, parts[0], family.frame_bow)
-        caps_min = vocab.caps_min
         known = vocab._chunks
         # One memo per context (space on the left, single space on the right): no tuple keys.
         memos = self._segments
-        last = len(parts) - 1
         first = parts[0]
-        right = last > 0 and parts[1][0] == " " and parts[1][1:2] != " "
+        right = len(parts) > 1 and parts[1][0] == " " and parts[1][1:2] != " "
         if head:
-            marked = head + marked_segment(first, family.frame_bow, right, caps_min) if first else head
+            marked = head + marked_segment(first, family.frame_bow, right, vocab.caps_min) if first else head
             cost, _, previous_eow = _measure(marked, vocab)
         elif first:
             cost, _, previous_eow = self._segment(first, family.frame_bow, right)
         else:
             cost, previous_eow = 0, False
         total += cost
-        for k in range(2, last + 1, 2):
-            space = parts[k - 1]
-            part = parts[k]
-            if k < last:
-                after = parts[k + 1]
-                right = after[0] == " " and after[1:2] != " "
+        alone, before, after_only, both = memos  # by context: left + 2 * right
+        single = self._single_space
+        afters = parts[3::2]
+        afters.append("")
+        for space, part, after in zip(parts[1::2], parts[2::2], afters):
+            if after == " " or (after[:1] == " " and after[1:2] != " "):
+                memo = both if space[-1] == " " else after_only
             else:
-                right = False
-            if part:
-                left = space[-1] == " "
-                info = memos[left + 2 * right].get(part)
-                if info is None:
-                    info = self._segment(part, left, right)
-                cost, bow, eow = info
+                memo = before if space[-1] == " " else alone
+            info = memo.get(part)
+            if info is None:
+                info = self._segment(part, space[-1] == " ", memo is both or memo is after_only)
+            cost, bow, eow = info
+            if space == " ":
+                if not (bow and previous_eow):
+                    total += single
             else:
-                cost = bow = eow = 0
-            if not (bow and previous_eow and space == " "):
                 n = known.get(space)
                 total += vocab.chunk_cost(space) if n is None else n
             total += cost
@@ -305,7 +309,26 @@ class ClaudeCounter:
         return total
 
     def _segment(self, part: str, left: bool, right: bool) -> tuple[int, bool, bool]:
-        info = _measure(marked_segment(part, left, right, self.vocab.caps_min), self.vocab)
+        """Tokens of one stretch without whitespace, whether it opens with a word start and
+        whether it ends with a word end; ASCII and plain-word stretches are cut into chunks
+        directly, any other is marked and then cut."""
+        vocab = self.vocab
+        if part.isascii():
+            chunks = ascii_chunks(part, left, right, vocab.caps_min)
+        else:
+            plain = plain_parts(part)
+            if plain is None:
+                info = _measure(marked_segment(part, left, right, vocab.caps_min), vocab)
+                self._segments[left + 2 * right][part] = info
+                return info
+            word, tail = plain
+            chunks = [word, tail + EOW if right else tail] if tail else [word]
+        known = vocab._chunks
+        cost = 0
+        for chunk in chunks:
+            n = known.get(chunk)
+            cost += vocab.chunk_cost(chunk) if n is None else n
+        info = (cost, chunks[0].lstrip(SHIFT + CAPS)[:1] == BOW, chunks[-1][-1] == EOW)
         self._segments[left + 2 * right][part] = info
         return info
 

@@ -66,6 +66,8 @@ class Characters:
     lower: dict[str, str]
     classes: dict[int, str]  # str.translate table: code point -> class letter
     capital: re.Pattern[str]  # finds a BMP character flagged UPPER
+    plain: re.Pattern[str]  # one word with no capital, then punctuation (see ``plain_parts``)
+    kinds: str  # str.translate table: code point -> its isolated-run kind letter (``_isolated_runs``)
 
 
 @lru_cache(maxsize=1)
@@ -79,7 +81,27 @@ def characters() -> Characters:
     classes = {o: _CLASS_LETTERS[flags[o] & 7] for o in range(0x10000)}
     capitals = [chr(o) for o in range(0x10000) if flags[o] & UPPER and not 0xD800 <= o <= 0xDFFF]
     capital = re.compile("[" + "".join(re.escape(c) for c in capitals) + "]") if capitals else re.compile("(?!)")
-    return Characters(flags, lower, classes, capital)
+    word = _char_class(flags, lambda v: v & 7 == WORD and not v & UPPER)
+    head = _char_class(flags, lambda v: v & 7 == WORD and not v & (UPPER | STRAY))
+    punct = _char_class(flags, lambda v: v & 7 == PUNCT and not v & UPPER)
+    plain = re.compile(f"({head}{word}*)({punct}*)")
+    kinds = "".join("s" if v & SELECTOR else _KIND_LETTERS[_hard_kind(v)] for v in flags)
+    return Characters(flags, lower, classes, capital, plain, kinds)
+
+
+def _char_class(flags: array, keep) -> str:
+    """A regex character class of the BMP code points (surrogates aside) whose flags ``keep``
+    accepts, written as ranges."""
+    spans: list[str] = []
+    start = None
+    for o in range(0x10001):
+        inside = o < 0x10000 and not 0xD800 <= o <= 0xDFFF and keep(flags[o])
+        if inside and start is None:
+            start = o
+        elif not inside and start is not None:
+            spans.append(f"\\u{start:04x}" if o - 1 == start else f"\\u{start:04x}-\\u{o - 1:04x}")
+            start = None
+    return "[" + "".join(spans) + "]" if spans else "(?!)"
 
 
 def flag(c: str) -> int:
@@ -148,22 +170,20 @@ def _hard_kind(value: int) -> int:
     return 2 if value & PUNCTLIKE else 1 if value & DIGIT_BORDER else 0
 
 
+_KIND_LETTERS = "abc"  # by _hard_kind; an astral character (left as itself) reads as "a"
+_KIND_RUNS = re.compile("[^bcs][^bc]*|b[bs]*|c[cs]*")
+
+
 def _isolated_runs(body: str, out: list[Run]) -> None:
-    """An isolated run, split where its kind changes; a variation selector rides its base."""
+    """An isolated run, split where its kind changes; a variation selector rides its base
+    (and the first character takes its own kind, selector or not)."""
     if len(body) == 1:
         out.append(Run(HARD, body))
         return
-    start = 0
-    kind = _hard_kind(flag(body[0]))
-    for i in range(1, len(body)):
-        value = flag(body[i])
-        if value & SELECTOR:
-            continue
-        k = _hard_kind(value)
-        if k != kind:
-            out.append(Run(HARD, body[start:i]))
-            start, kind = i, k
-    out.append(Run(HARD, body[start:]))
+    kinds = body.translate(characters().kinds)
+    kinds = _KIND_LETTERS[_hard_kind(flag(body[0]))] + kinds[1:]
+    for m in _KIND_RUNS.finditer(kinds):
+        out.append(Run(HARD, body[m.start():m.end()]))
 
 
 def _lower(text: str) -> str:
@@ -175,9 +195,9 @@ def mark_case(span: str, caps_min: int | None) -> str:
     """A word with its case as a marker: ``SHIFT`` + lower case for a capitalised word,
     ``CAPS`` + lower case for an all-capitals word of ``caps_min`` letters or more; any other
     mix of cases stays literal."""
+    if characters().capital.search(span) is None:
+        return span  # every rule below needs a capital (an astral character has none)
     values = [flag(c) for c in span]
-    if not any(v & UPPER for v in values):
-        return span  # every rule below needs a capital
     first = values[0]
     if "ẞ" in span:
         return span
@@ -237,23 +257,26 @@ def marked_segment(segment: str, space_left: bool, space_right: bool, caps_min: 
     space (or the frame's word start) touches it on the left; ``space_right``: a single space
     follows it (a run of two or more spaces does not count)."""
     if segment.isascii():
-        return _ascii_segment(segment, space_left, space_right, caps_min)
+        return "".join(ascii_chunks(segment, space_left, space_right, caps_min))
     return general_segment(segment, space_left, space_right, caps_min)
 
 
-_PLAIN_WORD = re.compile(r"(w+)(p*)")
+def plain_parts(segment: str) -> tuple[str, str] | None:
+    """The common non-ASCII segment, marked without splitting it into runs: one word with no
+    capital, then punctuation or nothing. Gives the marked word (one chunk of the stream) and
+    the punctuation after it, which takes a word end of its own when a single space follows.
+    None for every other segment."""
+    m = characters().plain.fullmatch(segment)
+    return None if m is None else (BOW + m.group(1) + EOW, m.group(2))
 
 
 def general_segment(segment: str, space_left: bool, space_right: bool, caps_min: int | None) -> str:
     """``marked_segment`` for any text (the ASCII path is a shortcut of this)."""
-    chars = characters()
-    # The common case first: one word with no capital, then punctuation or nothing.
-    plain = _PLAIN_WORD.fullmatch(segment.translate(chars.classes))
-    if plain is not None and not chars.flags[ord(segment[0])] & STRAY and chars.capital.search(segment) is None:
-        cut = plain.end(1)
-        if cut == len(segment):
-            return BOW + segment + EOW
-        return BOW + segment[:cut] + EOW + segment[cut:] + (EOW if space_right else "")
+    if not segment.isascii():
+        plain = plain_parts(segment)
+        if plain is not None:
+            word, tail = plain
+            return word + tail + (EOW if tail and space_right else "")
     return run_segment(segment, space_left, space_right, caps_min)
 
 
@@ -292,7 +315,7 @@ def run_segment(segment: str, space_left: bool, space_right: bool, caps_min: int
     return "".join(out)
 
 
-_ASCII_RUNS = re.compile(r"([A-Za-z]+)|([0-9]+)|([^A-Za-z0-9]+)")
+_ASCII_STRETCHES = re.compile(r"([A-Za-z]+)|([^A-Za-z]+)")
 
 
 def _ascii_word(word: str, caps_min: int | None) -> str:
@@ -306,29 +329,35 @@ def _ascii_word(word: str, caps_min: int | None) -> str:
     return word
 
 
-def _ascii_segment(segment: str, space_left: bool, space_right: bool, caps_min: int | None) -> str:
-    """``marked_segment`` for ASCII text: letters, digits (which take no border markers) and
-    punctuation."""
-    found = _ASCII_RUNS.findall(segment)
+def ascii_chunks(segment: str, space_left: bool, space_right: bool, caps_min: int | None) -> list[str]:
+    """``marked_segment`` for ASCII text, already cut into the chunks the counter tiles.
+
+    Each run of letters is a word chunk. The digits and punctuation between two words are one
+    chunk: digits take no border markers, so that chunk takes a word start only when it opens
+    the segment with punctuation after a space (an apostrophe opening a word does not) and a
+    word end only when it closes the segment with punctuation before a single space. A
+    contraction after an apostrophe (a punctuation run of its own) takes no word start and
+    joins the apostrophe's chunk."""
+    found = _ASCII_STRETCHES.findall(segment)
     last = len(found) - 1
-    out: list[str] = []
-    previous = ""
-    for i, (word, digits, punct) in enumerate(found):
+    chunks: list[str] = []
+    for i, (word, other) in enumerate(found):
         if word:
+            if i and word in CONTRACTIONS:
+                before = found[i - 1][1]
+                if before[-1] == "'" and (len(before) == 1 or before[-2].isdigit()):
+                    chunks[-1] += word + EOW
+                    continue
             marked = _ascii_word(word, caps_min)
-            case = ""
             if marked[0] in (SHIFT, CAPS):
-                case, marked = marked[0], marked[1:]
-            seam = previous == "'" and word in CONTRACTIONS
-            out.append(case + ("" if seam else BOW) + marked + EOW)
-        elif digits:
-            out.append(digits)
+                chunks.append(marked[0] + BOW + marked[1:] + EOW)
+            else:
+                chunks.append(BOW + marked + EOW)
         else:
-            opens = punct == "'" and i < last and bool(found[i + 1][0])
-            out.append((BOW if i == 0 and space_left and not opens else "") + punct
-                       + (EOW if i == last and space_right else ""))
-        previous = punct
-    return "".join(out)
+            bow = i == 0 and space_left and not other[0].isdigit() and not (other == "'" and last)
+            eow = i == last and space_right and not other[-1].isdigit()
+            chunks.append((BOW if bow else "") + other + (EOW if eow else ""))
+    return chunks
 
 
 def drop_head_space(norm: str, frame_bow: bool, head_space: bool) -> str:
