@@ -7,9 +7,12 @@ YAML prompt files and Jinja templates (rendered by a small module beside them) w
 repeated instruction each. Every round copies the pristine tree, then times, alternately,
 ``promptlint fix --diff`` (measure everything, write nothing) and ``promptlint fix``
 (measure and write), both without the cache, and checks the second run fixed every
-file. With ``--scale 0.25`` it also runs on a tree a quarter the size, for the growth.
+file. With ``--scale 0.25`` it also runs on a tree a quarter the size, for the growth;
+``--sizes 300,750,3000`` runs on each of those sizes instead. ``--promptlint PATH`` times
+another build (main's, for a before/after).
 
-    python benchmarks/fix_bench.py [--files 3000] [--rounds 3] [--scale 0.25] [--workdir DIR]
+    python benchmarks/fix_bench.py [--files 3000] [--rounds 3] [--scale 0.25] [--sizes N,N,...]
+                                   [--promptlint PATH] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -135,8 +138,8 @@ def fixed_files(output: str) -> int:
     return int(words[words.index("in") + 1].replace(",", ""))
 
 
-def bench(pristine: Path, work: Path, files: int, rounds: int) -> dict[str, list[float]]:
-    fix = [which_promptlint(), "fix", ".", "--no-cache"]
+def bench(pristine: Path, work: Path, files: int, rounds: int, promptlint: str) -> dict[str, list[float]]:
+    fix = [promptlint, "fix", ".", "--no-cache"]
     times: dict[str, list[float]] = {"diff": [], "write": [], "diff_cpu": [], "write_cpu": []}
     for _ in range(rounds):
         for mode in ("diff", "write"):
@@ -155,16 +158,23 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=float, default=0.25, help="also run on a tree this fraction of the size (1: skip)")
+    parser.add_argument("--sizes", help="comma-separated tree sizes to run on (instead of --files and --scale)")
+    parser.add_argument("--promptlint", help="the promptlint executable to time (default: this environment's)")
     parser.add_argument("--workdir", type=Path, help="where to generate the trees (default: a temporary folder)")
     args = parser.parse_args()
+    promptlint = args.promptlint or which_promptlint()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
           f"Python {platform.python_version()}")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="promptlint-fix-bench-"))
     sizes = sorted({args.files, *([max(1, int(args.files * args.scale))] if args.scale != 1 else [])})
+    if args.sizes:
+        sizes = sorted({int(n) for n in args.sizes.split(",")})
+    print(f"promptlint: {promptlint}")
     medians = {}
     for files in sizes:
         counts = generate(workdir / f"pristine-{files}", files)
-        times = bench(workdir / f"pristine-{files}", workdir / f"work-{files}", files, args.rounds)
+        before = os.getloadavg()[0]
+        times = bench(workdir / f"pristine-{files}", workdir / f"work-{files}", files, args.rounds, promptlint)
         med = {k: statistics.median(v) for k, v in times.items()}
         medians[files] = med
         print(f"\n{files:,} fixable files ({counts['python']:,} Python, {counts['yaml']:,} YAML, "
@@ -172,9 +182,10 @@ def main() -> None:
         for mode, label in (("diff", "fix --diff (writes nothing)"), ("write", "fix (writes every file)")):
             print(f"  {label:<30} {med[mode]:6.1f} s wall, {med[mode + '_cpu']:6.1f} s CPU   "
                   f"(runs: {', '.join(f'{x:.1f}' for x in times[mode])})")
-        print(f"  load average after it ran: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} cores)")
-    if len(sizes) == 2:
-        small, large = sizes
+        print(f"  load average before / after it ran: {before:.1f} / {os.getloadavg()[0]:.1f} "
+              f"(on {os.cpu_count()} cores)")
+    if len(sizes) >= 2:
+        small, large = sizes[0], sizes[-1]
         print(f"\ngrowth for {large / small:.0f}x the files: fix x{medians[large]['write'] / medians[small]['write']:.2f}, "
               f"fix --diff x{medians[large]['diff'] / medians[small]['diff']:.2f} (linear: x{large / small:.0f})")
     if not args.workdir:

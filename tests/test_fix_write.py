@@ -298,3 +298,46 @@ def test_a_backup_of_an_unfinished_write_in_place_is_kept_and_reported(tmp_path)
     kept = list((tmp_path / ".promptlint_cache" / "fix" / "interrupted").iterdir())
     assert len(kept) == 1 and kept[0].read_bytes().split(b"\n", 1)[1] == before
     assert not dead.exists()
+
+
+def test_many_files_written_by_threads_give_the_record_one_by_one_gives(tmp_path, monkeypatch):
+    """Past PARALLEL_MIN_GROUPS the groups are written by threads: the same files written,
+    refused (read-only, changed since read, fixed with a refused file), noted (a hard
+    link written in place, a link written at its target) and in the same order."""
+    from promptlint.fix import writer
+    from promptlint.fix.writer import write_run
+
+    threaded = []
+    real = writer._write_groups_at_once
+    monkeypatch.setattr(writer, "_write_groups_at_once", lambda *a: (threaded.append(len(a[3])), real(*a)))
+
+    def record(root: Path, groups_from: int):
+        files = {f"m{n:02d}.py": module(n) for n in range(24)}
+        write_tree(root, files)
+        os.link(root / "m03.py", root / "hard.py")
+        (root / "link.py").symlink_to("m05.py")
+        run = make_fixer(root).run(write=False)
+        for result in run.by_status(APPLIED):  # as if one fix edited both m10.py and m11.py
+            if result.paths == {"m10.py"}:
+                result.edits += next(r.edits for r in run.by_status(APPLIED) if r.paths == {"m11.py"})
+        os.chmod(root / "m07.py", 0o444)
+        os.chmod(root / "m11.py", 0o444)
+        (root / "m09.py").write_text(module(9) + "# edited meanwhile\n")
+        monkeypatch.setattr(writer, "PARALLEL_MIN_GROUPS", groups_from)
+        write_run(run, root, root / ".promptlint_cache")
+        disk = {p.name: p.read_bytes() for p in sorted(root.glob("*.py"))}
+        refused = [(p, why.replace(str(root), "ROOT")) for p, why in run.refused.items()]
+        return refused, run.written, list(run.notes.items()), disk
+
+    one_by_one = record(tmp_path / "serial", 10**9)
+    assert not threaded
+    at_once = record(tmp_path / "threads", 1)
+    assert threaded and threaded[0] > 16
+    assert at_once == one_by_one
+    refused, written, notes, disk = at_once
+    assert [p for p, _ in refused] == ["m07.py", "m09.py", "m11.py", "m10.py"]
+    assert "read-only" in dict(refused)["m07.py"] and "changed since" in dict(refused)["m09.py"]
+    assert "together with m11.py" in dict(refused)["m10.py"]
+    assert ("hard.py", "written in place") in notes and ("link.py", "written to m05.py through the link") in notes
+    assert disk["m10.py"] == module(10).encode() and fixed(disk["m12.py"].decode()) and fixed(disk["hard.py"].decode())
+    assert len(written) == 24 + 2 - 4

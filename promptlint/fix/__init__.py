@@ -8,7 +8,9 @@ whole tree again (:mod:`measure`). Safe fixes are applied; unsafe ones are appli
 ``unsafe=True`` and otherwise shown as suggestions. Two fixes that edit the same
 characters do not both apply: the first wins and the other is reported as skipped.
 Nothing is written until every applied edit of a file has been checked together, and a
-file that changed on disk since it was read is left alone (:mod:`files`).
+file that changed on disk since it was read is left alone (:mod:`files`). On a large
+tree the trials of a pass are shared out over worker processes (:mod:`trials`) and the
+files are written by a few threads (:mod:`writer`), each still compared and swapped alone.
 """
 
 from promptlint.fix.results import APPLIED, FAILED, REFUSED, SKIPPED, SUGGESTED, FixResult, FixRun

@@ -241,6 +241,16 @@ def _compiles(data: bytes) -> bool:
     return _COMPILES[key]
 
 
+def verdicts() -> dict[bytes, bool]:
+    """The parse verdicts of this process so far (digest -> whether it is Python)."""
+    return _COMPILES
+
+
+def learn_verdicts(found: dict[bytes, bool]) -> None:
+    """Verdicts another process reached (a worker that tried a fix)."""
+    _COMPILES.update(found)
+
+
 def _front_matter(text: str) -> str:
     """The YAML between the ``---`` lines, found as the prompty extractor finds it."""
     opened = _OPEN.match(text)

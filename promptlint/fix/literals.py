@@ -19,6 +19,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import repeat
 from typing import NamedTuple
 
 import libcst as cst
@@ -48,6 +49,9 @@ class Unit(NamedTuple):  # one per value character: a tuple, as a literal has th
     end: int
     value: str  # one character, MARK, or "" (a line continuation)
     piece: int
+
+
+_unit = Unit._make  # a unit from a tuple, without a call of __new__ per character
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,9 @@ def _decode(text: str, i: int, end: int, piece: Piece, index: int, units: list[U
     while i < end:
         plain = _PLAIN.match(text, i, end)
         if plain is not None:  # most of a prompt: a character stands for itself
-            units.extend([Unit(k, k + 1, ch, index) for k, ch in enumerate(plain.group(), i)])
+            chars = plain.group()
+            units.extend(map(_unit, zip(range(i, i + len(chars)), range(i + 1, i + len(chars) + 1), chars,
+                                        repeat(index))))
             i = plain.end()
             continue
         ch = text[i]

@@ -72,6 +72,7 @@ class Remeasurer:
         self._disk: dict[tuple[str, str], FileResult | None] = {}
         self._before: dict[frozenset, Project] = {}
         self._before_costs: dict[int, Costs] = {}
+        self._before_anatomies: dict[int, object] = {}
         self._near_scan: Scan | None = None
         self._near_index: dict[str, set[str]] = {}
         self._by_path: dict[str, FileResult] = {}
@@ -84,6 +85,19 @@ class Remeasurer:
         if key not in self._extracted:  # the same edited file is measured by many fixes
             self._extracted[key] = extract_file(path, kind, data, self.patterns)
         return self._extracted[key]
+
+    @property
+    def extracted(self) -> dict[tuple, FileResult]:
+        """Every edited file extracted so far: (path, kind, digest) -> its result."""
+        return self._extracted
+
+    def learn(self, extracted: dict[tuple, FileResult]) -> None:
+        """Extractions another process made (a worker that tried a fix)."""
+        self._extracted.update(extracted)
+
+    def prepare(self, scan: Scan) -> None:
+        """Build what :meth:`local` reads for every fix on ``scan``."""
+        self._near(scan)
 
     def rescan(self, overlay: dict[str, tuple[str, bytes]]) -> Scan:
         """The whole tree with some files' bytes replaced (``path -> (kind, bytes)``)."""
@@ -139,6 +153,16 @@ class Remeasurer:
             self._before_costs[id(before)] = self.costs(before)
         return self._before_costs[id(before)]
 
+    def before_anatomies(self, before: Project, known):
+        """The anatomies of a ``before`` project of :meth:`local`, made once for the fixes
+        that share it; a template the analysis dissected (``known``) as it is here is not
+        dissected again."""
+        if id(before) not in self._before_anatomies:
+            from promptlint.fix.verify import KnownAnatomies
+
+            self._before_anatomies[id(before)] = KnownAnatomies(before, self.patterns, known)
+        return self._before_anatomies[id(before)]
+
     def _near(self, scan: Scan) -> dict[str, set[str]]:
         """File -> the files whose linked results an edit of it can change."""
         if self._near_scan is not scan:
@@ -166,6 +190,7 @@ class Remeasurer:
             self._near_scan, self._near_index = scan, near
             self._before = {}
             self._before_costs = {}
+            self._before_anatomies = {}
             self._by_path = {r.path: r for r in scan.results}
             self._table = ModuleTable(scan.results, self._load_module)
         return self._near_index

@@ -13,6 +13,7 @@ from promptlint.fix.writer import write_run
 from promptlint.fix.measure import Costs, Remeasurer
 from promptlint.fix.resolve import resolve
 from promptlint.fix.results import APPLIED, FAILED, REFUSED, SKIPPED, SUGGESTED, FixResult, FixRun
+from promptlint.fix.trials import try_all
 from promptlint.fix.workspace import FixError, Workspace
 from promptlint.models import ModelCatalog
 from promptlint.pricing import Pricer
@@ -110,23 +111,28 @@ class Fixer:
     def _pass(self, state: State) -> tuple[list[FixResult], dict[str, list[tuple[Edit, FixResult]]]]:
         """Try the fixes that would apply; when none does (the last pass), also the ones
         shown as suggestions, so each is measured once, on the text the user will have."""
-        results: list[FixResult] = []
         accepted: dict[str, list[tuple[Edit, FixResult]]] = {}
-        later = []
+        now, later = [], []
         for priced in state.analysis.findings:
             fix = priced.finding.fix
             if fix is None or not fix.edits:
                 continue
-            if fix.applicability != "safe" and not self.unsafe:
-                later.append((priced, fix))
-                continue
-            result = self.try_fix(priced, fix, state)
-            results.append(result)
+            (now if fix.applicability == "safe" or self.unsafe else later).append((priced, fix))
+        results = try_all(self, now, state)
+        for result in results:
             if result.status == APPLIED:
                 self._accept(result, accepted)
         if not accepted:
-            results += [self.try_fix(priced, fix, state) for priced, fix in later]
+            results += try_all(self, later, state)
         return results, accepted
+
+    def prepare(self, state: State, fixes: list[Fix]) -> None:
+        """Build the indexes the trials of ``fixes`` on ``state`` read (before they are forked)."""
+        self.measurer.prepare(state.scanned)
+        self._requests_by_id(state.scanned.project)
+        if state.texts and self.uses.texts is not state.texts:
+            self.uses = Uses(self.config.root, self.scanned.discovery, state.texts)
+        self.uses.expect(sum(1 for fix in fixes if any(isinstance(e, TextEdit) for e in fix.edits)))
 
     def try_fix(self, priced: PricedFinding, fix: Fix, state: State | None = None) -> FixResult:
         """The fix alone on ``state`` (default: the tree as read): edits, parse check,
@@ -169,7 +175,7 @@ class Fixer:
         and edits no text that code other than this prompt also reads."""
         rule = next((r for r in state.analysis.rules if r.code == priced.finding.code), None)
         problem = verify.anatomy_problem(fix, rule.edits if rule else (), before, after,
-                                         tuple(self.config.prompt_name_patterns))
+                                         tuple(self.config.prompt_name_patterns), self.measurer.before_anatomies(before, state.analysis.anatomies))
         project = state.scanned.project
         texts = [e for e in fix.edits if isinstance(e, TextEdit)]
         if problem or not texts:

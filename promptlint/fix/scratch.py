@@ -16,6 +16,7 @@ finish, and the backup is kept under ``fix/interrupted/`` and reported.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import secrets
@@ -45,7 +46,7 @@ class Scratch:
         self.base = cache_folder / "fix"
         self.folder: Path | None = None
         self._lock: int | None = None
-        self._count = 0
+        self._numbers = itertools.count(1)  # next() of a count is atomic: writers may be threads
         self.notices: list[str] = []  # backups of writes an earlier run did not finish
 
     def __enter__(self) -> "Scratch":
@@ -93,8 +94,7 @@ class Scratch:
         """A new empty file only this user can read (its final mode is set before any
         byte is written): its descriptor and path."""
         assert self.folder is not None
-        self._count += 1
-        path = self.folder / f"{self._count}.tmp"
+        path = self.folder / f"{next(self._numbers)}.tmp"
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
         return fd, path
 
@@ -107,7 +107,7 @@ class Scratch:
             os.fsync(fd)
         finally:
             os.close(fd)
-        final = path.with_name(f"backup-{self._count}")
+        final = path.with_name(f"backup-{path.stem}")
         os.replace(path, final)
         return final
 

@@ -40,6 +40,7 @@ class Uses:
         self._texts: dict[str, list[tuple[int | None, str]]] = {}
         self._found: dict[str, list[tuple[Span, str]]] = {}
         self._index: dict[str, list[str]] | None = None  # word -> the files whose code has it
+        self._defs: dict[tuple[str, int | None], dict | None] = {}
 
     def _units(self, rel: str) -> list[tuple[int | None, str]]:
         """The file's code: one unit, or one per notebook code cell."""
@@ -65,22 +66,35 @@ class Uses:
         if not request.function:
             return span
         name = request.function.rsplit(".", 1)[-1]
-        for cell, text in self._units(request.path):
-            if cell != span.cell:
-                continue
-            if cell is not None:
-                from promptlint.extract.notebook import neutralize
-
-                text = "\n".join(neutralize(text) or [])
-            try:
-                tree = ast.parse(text)
-            except (SyntaxError, ValueError):
-                return span
-            for node in ast.walk(tree):
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name \
-                        and node.lineno <= span.line <= (node.end_lineno or node.lineno):
-                    return Span(span.path, node.lineno, end_line=node.end_lineno, cell=span.cell)
+        for lineno, end_lineno in self._functions(request.path, span.cell).get(name, ()):
+            if lineno <= span.line <= (end_lineno or lineno):
+                return Span(span.path, lineno, end_line=end_lineno, cell=span.cell)
         return span
+
+    def _functions(self, rel: str, cell: int | None) -> dict[str, list[tuple[int, int | None]]]:
+        """Name -> the lines of each function of that name in one file or cell, in the
+        order :func:`ast.walk` meets them (none when the code does not parse). Parsed once."""
+        key = (rel, cell)
+        if key not in self._defs:
+            found: dict[str, list[tuple[int, int | None]]] | None = None
+            for number, text in self._units(rel):
+                if number != cell:
+                    continue
+                if number is not None:
+                    from promptlint.extract.notebook import neutralize
+
+                    text = "\n".join(neutralize(text) or [])
+                try:
+                    tree = ast.parse(text)
+                except (SyntaxError, ValueError):
+                    break
+                found = {}
+                for node in ast.walk(tree):
+                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        found.setdefault(node.name, []).append((node.lineno, node.end_lineno))
+                break
+            self._defs[key] = found or {}
+        return self._defs[key]
 
     def imports_from(self, rel: str, defining: str) -> bool:
         """Whether ``rel`` has an import line naming the module ``defining`` (its file name,
@@ -106,6 +120,12 @@ class Uses:
                             found.append((Span(rel, number, cell=cell), line))
             self._found[name] = found
         return self._found[name]
+
+    def expect(self, names: int) -> None:
+        """``names`` lookups are coming: build the word index now if they would (so that
+        forked trials share one index instead of each building its own)."""
+        if self._index is None and names > _SCANS_BEFORE_INDEX:
+            self._index = self._word_index()
 
     def _holders(self, name: str):
         """The files that may mention ``name``: found by a byte search of each file for the

@@ -126,10 +126,11 @@ def side_effects(fix: Fix, before: Project, after: Project) -> list[str]:
 
 
 def anatomy_problem(fix: Fix, editable: tuple[str, ...], before: Project, after: Project,
-                    name_patterns: tuple[str, ...] = ()) -> str | None:
+                    name_patterns: tuple[str, ...] = (), old_anatomies=None) -> str | None:
     """Why the fix changes a region it may not (None: every region of a kind the rule's
     ``edits`` does not name reads byte for byte as before): a whitespace fix that moved
-    code, a deletion that took a line of an example with it."""
+    code, a deletion that took a line of an example with it. ``old_anatomies``: those of
+    ``before``, when the caller keeps them for several fixes."""
     from promptlint.anatomy import Anatomies
     from promptlint.anatomy.model import KINDS
 
@@ -138,7 +139,8 @@ def anatomy_problem(fix: Fix, editable: tuple[str, ...], before: Project, after:
     touched = {e.template for e in fix.edits if isinstance(e, TextEdit)}
     touched |= {tid for tid, t in before.templates.items()
                 if tid not in removed and tid in after.templates and display(t) != display(after.templates[tid])}
-    old_anatomies, new_anatomies = Anatomies(before, name_patterns), Anatomies(after, name_patterns)
+    old_anatomies = old_anatomies if old_anatomies is not None else Anatomies(before, name_patterns)
+    new_anatomies = Anatomies(after, name_patterns)
     for tid in sorted(touched):
         if tid not in after.templates or tid not in before.templates:
             continue
@@ -150,6 +152,27 @@ def anatomy_problem(fix: Fix, editable: tuple[str, ...], before: Project, after:
             return (f"template `{tid}`: the fix would change its {changed[0]} region \"{head}\", which "
                     f"this rule may not edit")
     return None
+
+
+class KnownAnatomies:
+    """The anatomies of ``project``'s templates, each taken from ``known`` (another
+    project's, already made) when that project holds the same template read the same way,
+    and made otherwise."""
+
+    def __init__(self, project: Project, name_patterns: tuple[str, ...], known) -> None:
+        from promptlint.anatomy import Anatomies
+
+        self.mine = Anatomies(project, name_patterns)
+        self.known = known if known is not None and known.name_patterns == self.mine.name_patterns else None
+
+    def __getitem__(self, template_id: str):
+        known = self.known
+        if known is not None:
+            template = self.mine.project.templates[template_id]
+            if known.project.templates.get(template_id) == template and \
+                    known._whole(known.project.templates[template_id]) == self.mine._whole(template):
+                return known[template_id]
+        return self.mine[template_id]
 
 
 def _regions(anatomy, view: TextView, kinds: list[str]) -> list[tuple[str, str]]:

@@ -20,6 +20,10 @@ the same check of the displaced inode. A file whose identity a rename would chan
 hard link, an owner the user cannot give a new file, attributes that cannot be copied, a
 filesystem other than the scratch folder's) is written in place instead, after a
 durable backup of its old bytes.
+
+Files that must be written together (those one fix edits, the names of one file) form
+a group; on a large run the groups are written by a few threads at once, since most of
+a write is waiting for the disk.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ from promptlint.atomic import UNSUPPORTED, can_exchange, exchange
 from promptlint.fix.scratch import Scratch, write_all
 
 CHANGED = "it changed since promptlint read it"
+# From this many groups of files on, groups are written by threads: most of a write is
+# waiting for the disk (the fsync before the swap, the release of the file it replaced),
+# and while one write waits, the others can be compared and written.
+PARALLEL_MIN_GROUPS = 16
+WRITE_THREADS = 8
 CHANGED_DURING = "it changed while promptlint was writing it; the other change is kept"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
@@ -263,8 +272,12 @@ def write_run(run, root: Path, cache_folder: Path) -> None:
                     others = ", ".join(p for p in same if p != path)
                     run.refused[path] = f"it is the same file as {others} (a link), and their fixes differ"
         places = {p: d for p, d in places.items() if p not in run.refused}
-        for group in _groups(run, names):
-            _write_group(run, writer, places, group)
+        groups = _groups(run, names)
+        if len(groups) < PARALLEL_MIN_GROUPS:
+            for group in groups:
+                _write_group(run, writer, places, group)
+        else:
+            _write_groups_at_once(run, writer, places, groups)
     finally:
         scratch.__exit__(None, None, None)
         run.notices.extend(n for n in scratch.notices if n not in run.notices)
@@ -300,6 +313,41 @@ def _groups(run, names: dict[tuple[int, int], list[str]]) -> list[list[str]]:
     for path in sorted(run.files):
         groups.setdefault(find(path), []).append(path)
     return list(groups.values())
+
+
+def _write_groups_at_once(run, writer: Writer, places: dict[str, Destination], groups: list[list[str]]) -> None:
+    """:func:`_write_group` of every group, by a few threads: groups are files of their
+    own, each compared and swapped as alone, and each group's part of the record is added
+    to the run in the groups' order, as writing them one after another would add it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(group: list[str]) -> _Record:
+        record = _Record(run, group)
+        _write_group(record, writer, places, group)
+        return record
+
+    with ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="promptlint-write") as pool:
+        records = list(pool.map(write, groups))
+    for record in records:
+        record.into(run)
+
+
+class _Record:
+    """The part of a run's record (:class:`~promptlint.fix.results.FixRun`) one group's
+    write reads and adds to."""
+
+    def __init__(self, run, group: list[str]) -> None:
+        self.files = run.files
+        self.refused = {p: run.refused[p] for p in group if p in run.refused}
+        self.written: list[str] = []
+        self.notes: dict[str, str] = {}
+        self.notices: list[str] = []
+
+    def into(self, run) -> None:
+        run.refused.update(self.refused)
+        run.written += self.written
+        run.notes.update(self.notes)
+        run.notices += self.notices
 
 
 def _write_group(run, writer: Writer, places: dict[str, Destination], group: list[str]) -> None:
