@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_analysis
 from test_discovery import analysed as analysed_fixture, marker_errors, markers
 
 FIXTURES = ROOT / "tests" / "fixtures" / "providers"
@@ -235,7 +235,17 @@ def test_embeddings_calls_are_priced_on_their_model_and_never_linted_as_prompts(
     assert not analysis.findings  # no output cap to set, no prompt to lint
     for r in analysis.project.requests:
         assert analysis.measurements.requests[r.id].model == r.model  # its own model's rate, not the chat default
-    assert any("2 of 2 requests are embeddings calls" in n for n in analysis.measurements.notes)
+    assert any("2 of 2 requests are embeddings calls (`text-embedding-3-large`, `text-embedding-3-small`)" in n
+               for n in analysis.measurements.notes)
+
+
+def test_an_embedding_whose_model_is_set_at_run_time_is_not_named_by_a_default(tmp_path):
+    (tmp_path / "embed.py").write_text(
+        "from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
+        "def embed(docs, model):\n"
+        "    return client.embeddings.create(model=model, input=docs)\n")
+    notes = run_analysis(tmp_path).measurements.notes
+    assert any("1 of 1 requests are embeddings calls (1 with the model set at run time)" in n for n in notes), notes
 
 
 def test_instructor_clients_are_requests_with_model_and_cap(tmp_path):

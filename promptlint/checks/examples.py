@@ -93,12 +93,19 @@ def senders_of(example: Example, index, requests: set[str]) -> list[str]:
     return sorted(set.intersection(*senders)) if senders else []
 
 
+# a collection that says it holds examples (``TRIAGE_EXAMPLES``, ``few_shots``, ``DEMOS``)
+_EXAMPLES_NAME = re.compile(r"(?i)example|shot|demo|sample")
+
+
 def redundant_examples(project: Project, threshold: float, max_examples: int) -> list[Redundant]:
     index = prompt_index(project)
     sets: dict[str, list[Example]] = {}
     requests = {r.id for r in project.requests}
     for example in project.examples:
-        for key in senders_of(example, index, requests) or [example.group]:
+        senders = senders_of(example, index, requests)
+        if not senders and not _EXAMPLES_NAME.search(example.group.rsplit("::", 1)[-1]):
+            continue  # turns no request is seen to send, in a list not named as examples: a stored conversation
+        for key in senders or [example.group]:
             sets.setdefault(key, []).append(example)
 
     def text_of(example: Example) -> str:

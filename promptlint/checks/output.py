@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from promptlint.anatomy.tags import find_tags
-from promptlint.checks import fmt_tokens
+from promptlint.checks import fmt_tokens, wrapped_call
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.prompt_text import prompt_index
 from promptlint.extract.sinks import sink_of
@@ -29,6 +29,8 @@ def missing_max_tokens(ctx):
             continue
         if request.kwargs_open:
             continue  # the cap may be among keyword arguments promptlint cannot see
+        if request.provider == "langchain" and "." not in request.api:
+            continue  # ``llm.ainvoke(...)`` on a chat model built elsewhere: its cap is set there, unseen
         counts = ctx.measurements.requests[request.id]
         if ctx.catalog.is_local(counts.model):
             continue  # a server on the user's machine bills no output
@@ -42,17 +44,20 @@ def missing_max_tokens(ctx):
         if registered is not None and registered.shape:
             param = registered.cap[0]  # ``config.max_output_tokens``: inside another argument
         cap = min(int(ctx.options["cap"]), ceiling)
+        # a wrapper's callers all lack the cap its own call never sets: one finding, there
+        inner = wrapped_call(ctx.project, request)
+        site = inner if inner is not None and inner.max_tokens_param is None and not inner.kwargs_open else request
         fix = None if "." in param else Fix("unsafe", f"add {param}={cap} (the `cap` option; choose what the answers need)",
-                                            (ArgumentEdit(request.id, param, str(cap)),))
+                                            (ArgumentEdit(site.id, param, str(cap)),))
         if request.provider == "anthropic":
             yield ctx.finding(
-                request.span,
+                site.span,
                 f"{request.api} without max_tokens: the Messages API requires it and the call fails at run time",
                 request=request.id, severity="error", fix=fix,
             )
             continue
         yield ctx.finding(
-            request.span,
+            site.span,
             f"no output cap: a runaway answer can bill up to {fmt_tokens(ceiling)} output tokens{assumed} "
             f"of {counts.model}; set {param}",
             request=request.id,

@@ -143,6 +143,10 @@ def item_range(text: str, start: int, end: int) -> tuple[int, int]:
     """The range that takes ``[start, end)`` out of ``text``; when that is all a line or list
     item holds, the whole line (a bullet with nothing after it is not left behind), with its
     own line break (the previous one only on the last line), so every other line keeps its own."""
+    return _whole_line(text, start, end) or cut_range(text, start, end)
+
+
+def _whole_line(text: str, start: int, end: int) -> tuple[int, int] | None:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
@@ -151,7 +155,7 @@ def item_range(text: str, start: int, end: int) -> tuple[int, int]:
         if line_end < len(text):
             return line_start, line_end + 1
         return max(line_start - 1, 0), len(text)
-    return cut_range(text, start, end)
+    return None
 
 
 def whitespace_edits(template_id: str, old: str, new: str, markers: re.Pattern = _MARKERS) -> tuple[TextEdit, ...]:
@@ -178,13 +182,20 @@ def cut_edits(template_id: str, text: str, ranges: list[tuple[int, int]]) -> tup
     """The edits that take each item ``[start, end)`` out of ``text`` (:func:`item_range`),
     written as those very ranges: a diff of the result could pair a deleted line with its
     twin and move another line's break."""
-    merged: list[list[int]] = []
-    for start, end in sorted(item_range(text, s, e) for s, e in ranges):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
+    merged = _merged(item_range(text, s, e) for s, e in ranges)
+    # sentences cut one by one that together empty their line take the line with them
+    merged = _merged((_whole_line(text, s, e) if "\n" not in text[s:e] else None) or (s, e) for s, e in merged)
     return tuple(TextEdit(template_id, start, end, "") for start, end in merged)
+
+
+def _merged(ranges) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for start, end in sorted(ranges):
+        if out and start <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return [(s, e) for s, e in out]
 
 
 def starts_sentence(text: str, offset: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from promptlint.checks import wrapped_call
 from promptlint.types import Span
 
 
@@ -13,13 +14,16 @@ def parse_error(ctx):
 
 
 def unresolved_prompt(ctx):
+    # a wrapper's own call takes its prompt from a parameter: counted where callers pass it
+    served = {inner.id for r in ctx.project.requests if r.via
+              for inner in (wrapped_call(ctx.project, r),) if inner is not None}
     for request in ctx.project.requests:
         if request.unresolved:
             reasons = "; ".join(dict.fromkeys(request.unresolved))
             yield ctx.finding(request.span, f"prompt cannot be resolved statically: {reasons}", request=request.id)
             continue
         prompt_parts = [p for p in request.parts if p.section in ("system", "messages")]
-        if prompt_parts and not any(p.template for p in prompt_parts):
+        if prompt_parts and not any(p.template for p in prompt_parts) and request.id not in served:
             holes = ", ".join(dict.fromkeys(f"`{p.hole}`" for p in prompt_parts if p.hole))
             counts = ctx.measurements.requests[request.id].parts
             tools = sum(n for p, n in zip(request.parts, counts) if p.section == "tools")

@@ -275,7 +275,8 @@ _TRAILING = re.compile(r"[ \t]+$")
 
 def normalize_whitespace(text: str, readable=None) -> tuple[str, list[str]]:
     """Text without indentation shared by all lines, trailing spaces, runs of blank lines,
-    runs of spaces between words and blank lines at the ends; and what changed.
+    runs of spaces between words and blank lines at the ends (and the first line's own
+    indentation, which leads the text); and what changed.
 
     ``readable(start, end)`` says which stretches may change: whitespace inside code,
     listings, tables, examples or documents is kept byte for byte (the indentation of a
@@ -291,6 +292,8 @@ def normalize_whitespace(text: str, readable=None) -> tuple[str, list[str]]:
     dedent = len(shared) if shared and all(ok(st, st + len(shared)) for st, _ in content) else 0
     first = content[0][0] if content else len(text)
     last = content[-1][1] if content else 0
+    # the first line's own indentation beyond the shared one leads the whole text: waste too
+    lead = indents[0] if content and indents[0] > dedent and ok(first, first + indents[0]) else 0
     blank_run = 0
     for st, en in lines:
         line = text[st:en]
@@ -304,7 +307,9 @@ def normalize_whitespace(text: str, readable=None) -> tuple[str, list[str]]:
                 edits.append((st, en, "", "trailing spaces"))
             continue
         blank_run = 0
-        if dedent:
+        if lead and st == first:
+            edits.append((st, st + lead, "", "indentation"))
+        elif dedent:
             edits.append((st, st + dedent, "", "indentation"))
         body_start = st + len(line) - len(line.lstrip(" \t"))
         trailing = _TRAILING.search(line)

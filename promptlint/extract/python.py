@@ -152,8 +152,10 @@ def _api_of(site: CallSite, index: ModuleIndex) -> tuple[str, str]:
 def _is_client(sink: sinks.Sink, site: CallSite, index: ModuleIndex) -> bool:
     """Whether the call's receiver is the SDK's client (see :func:`sinks.client_evidence`)."""
     keywords = tuple(k.arg for k in site.node.keywords if k.arg)
-    return sink.function or any(k.arg is None for k in site.node.keywords) \
-        or sinks.client_evidence(sink, _client_receiver(site.node.func), site.scope, index, keywords)
+    receiver = _client_receiver(site.node.func)
+    if any(k.arg is None for k in site.node.keywords):  # ``**params``: the keywords say nothing
+        return sink.function or not sinks.built_by_other(sink, receiver, site.scope, index)
+    return sink.function or sinks.client_evidence(sink, receiver, site.scope, index, keywords)
 
 
 def _client_receiver(func: ast.expr) -> ast.expr | None:

@@ -152,6 +152,18 @@ def cache_mark(value: v.Value | None, ttl: str = "5m") -> CacheMark | None:
 _MARK_KEYS = {"openai": ("prompt_cache_breakpoint",), "litellm": ("cache_control", "prompt_cache_breakpoint")}
 
 
+def _automatic_cache(draft: RequestDraft) -> CacheMark | None:
+    """Top-level ``cache_control``, as the keyword or through ``extra_body`` (how a program
+    on an SDK older than the keyword sends it)."""
+    if draft.provider == "openai":
+        return None
+    value = draft.param("cache_control")
+    extra = draft.param("extra_body")
+    if value is None and isinstance(extra, v.Map):
+        value = extra.get("cache_control")
+    return cache_mark(value)
+
+
 def _options(draft: RequestDraft) -> tuple[str | None, str]:
     """OpenAI ``prompt_cache_options``: its ``mode`` as written (None when not a literal)
     and the TTL every breakpoint of the request inherits."""
@@ -371,6 +383,21 @@ def lookup(draft: RequestDraft, path: str) -> v.Value | None:
     return value
 
 
+def _closed(draft: RequestDraft, path: str) -> bool:
+    """Whether every container on ``path`` (``body`` of ``body.max_tokens``) is a mapping
+    whose keys are all known, so a key it lacks is absent."""
+    head, *rest = path.split(".")
+    value = draft.param(head)
+    for key in rest[:-1] + [None]:
+        if value is None and not draft.kwargs_open:
+            return True  # the container itself is not passed
+        if not isinstance(value, v.Map) or value.open:
+            return False
+        if key is not None:
+            value = value.get(key)
+    return True
+
+
 def _first(draft: RequestDraft, paths: tuple[str, ...]) -> tuple[str | None, v.Value | None]:
     for path in paths:
         value = lookup(draft, path)
@@ -468,6 +495,16 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         s.parts.append(Part("messages", "unknown", None, unresolved=reason, span=draft.span))
 
     max_value = lookup(draft, max_param) if max_param else None
+    if max_value is None and max_param and "." in max_param and not _closed(draft, max_param):
+        # the cap's container (``config=GenerateContentConfig(**params)``, a body built
+        # elsewhere) may hold it: a cap unknown here, not a missing one
+        max_value = v.Unknown(f"`{max_param}` inside a value built at run time", max_param, "dynamic", draft.span)
+    body = p("body") if registered is not None and registered.shape == "bedrock.invoke" else None
+    if max_value is None and isinstance(body, v.Map) and body.get("messages") is None \
+            and body.get("anthropic_version") is None:
+        # not an Anthropic Messages body (Titan, Llama, an embedding model): its cap, if
+        # any, has that family's own name
+        max_value = v.Unknown("another model family's request body", max_param or "body", "dynamic", draft.span)
     model_value = _first(draft, registered.model)[1] if registered is not None and registered.shape else p("model")
     cap_span = draft.param_span(max_param) or getattr(max_value, "span", None) if max_param else None
     max_param = max_param.rsplit(".", 1)[-1] if max_param else None
@@ -479,7 +516,7 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         max_tokens=int_of(max_value), max_tokens_param=max_param if max_value is not None else None,
         max_tokens_span=cap_span if max_value is not None else None,
         max_tokens_dynamic=max_value is not None and int_of(max_value) is None,
-        parts=tuple(s.parts), auto_cache=cache_mark(p("cache_control")) if draft.provider != "openai" else None,
+        parts=tuple(s.parts), auto_cache=_automatic_cache(draft),
         cache_mode=s.cache_mode,
         stream=draft.stream, batch=draft.batch, in_loop=draft.in_loop, loop_kind=draft.loop_kind,
         interactive=draft.interactive, is_async=draft.is_async, unresolved=tuple(s.unresolved),

@@ -293,6 +293,19 @@ _LLM_KEYWORDS = frozenset({"messages", "max_tokens", "max_completion_tokens", "m
                            "prompt", "input", "instructions", "temperature", "tools", "stream"})
 
 
+def built_by_other(sink: Sink, receiver: ast.expr | None, scope: Scope, index: ModuleIndex) -> bool:
+    """Whether the receiver is built by a constructor of another known SDK (``Client``
+    imported from ``ollama`` is not Cohere's) or is a mock: a call that spreads
+    ``**params`` is then still not this SDK's request."""
+    built = _construction(receiver, scope)
+    if not built or factory_client(receiver, scope, index):
+        return False
+    if {n.rsplit(".", 1)[-1] for n in built} & _MOCKS:
+        return True
+    made = [_made_by(n, sink, index) for n in built]
+    return False in made and True not in made
+
+
 def factory_client(receiver: ast.expr | None, scope: Scope, index: ModuleIndex) -> bool:
     """Whether the receiver is a client built from a ``"provider/model"`` string by a
     factory of a known package (``instructor.from_provider("anthropic/claude-haiku-4-5")``)."""

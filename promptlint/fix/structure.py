@@ -12,7 +12,7 @@ import re
 
 import libcst as cst
 
-from promptlint.fix import pyedits
+from promptlint.fix import declared, pyedits
 from promptlint.fix.files import split_lines
 from promptlint.fix.literals import STRING_NODES
 from promptlint.fix.pysource import PySource, PySourceError
@@ -164,10 +164,7 @@ def cache_edits(project: Project, workspace: Workspace, edit: CacheEdit) -> list
         return _openai_breakpoint(workspace, request, edit)
     py, call = _call(workspace, request)
     if edit.part is None:
-        if pyedits.keyword(call, "cache_control") is not None:
-            raise FixError("the call already sets cache_control")
-        value = pyedits.cache_control_value(pyedits.quote_of(py), edit.ttl)
-        return [_guard(lambda: pyedits.set_keyword(py, call, "cache_control", value))]
+        return [_automatic(workspace, py, call, request, edit)]
     if not 0 <= edit.part < len(request.parts):
         raise FixError(f"request `{request.id}` has no part {edit.part}")
     part = request.parts[edit.part]
@@ -185,6 +182,33 @@ def cache_edits(project: Project, workspace: Workspace, edit: CacheEdit) -> list
         if part.span is not None:
             return [_message_content(workspace, part.span, edit)]
     raise FixError(f"cannot place a cache breakpoint on the {part.section} part of `{request.id}`")
+
+
+# ``anthropic`` 0.83.0 (2026-02-19) added the keyword; older SDKs raise TypeError on it
+AUTOMATIC_CACHING_SDK = "0.83.0"
+
+
+def _automatic(workspace: Workspace, py: PySource, call: cst.Call, request: Request, edit: CacheEdit) -> Edit:
+    """Top-level ``cache_control`` (automatic caching). When the project's declarations let
+    an ``anthropic`` older than the keyword be installed, the same body field goes through
+    ``extra_body``, which every SDK version sends as written."""
+    if pyedits.keyword(call, "cache_control") is not None:
+        raise FixError("the call already sets cache_control")
+    value = pyedits.cache_control_value(pyedits.quote_of(py), edit.ttl)
+    old_sdk = request.provider == "anthropic" and declared.older_allowed(
+        workspace.root, request.span.path, "anthropic", AUTOMATIC_CACHING_SDK)
+    if not old_sdk:
+        return _guard(lambda: pyedits.set_keyword(py, call, "cache_control", value))
+    extra = pyedits.keyword(call, "extra_body")
+    if extra is None:
+        q = pyedits.quote_of(py)
+        return _guard(lambda: pyedits.set_keyword(py, call, "extra_body", f"{{{q}cache_control{q}: {value}}}"))
+    if not isinstance(extra.value, cst.Dict):
+        raise FixError(f"{old_sdk.where} allows an anthropic SDK older than {AUTOMATIC_CACHING_SDK}, which has no "
+                       "cache_control keyword, and extra_body is not a dict literal to add it to")
+    if any(pyedits.dict_key(e) == "cache_control" for e in extra.value.elements):
+        raise FixError("the call already sets cache_control in extra_body")
+    return _guard(lambda: pyedits.set_entry(py, extra.value, "cache_control", value))
 
 
 def _openai_breakpoint(workspace: Workspace, request: Request, edit: CacheEdit) -> list[Edit]:

@@ -41,6 +41,8 @@ class Uses:
         self._found: dict[str, list[tuple[Span, str]]] = {}
         self._index: dict[str, list[str]] | None = None  # word -> the files whose code has it
         self._defs: dict[tuple[str, int | None], dict | None] = {}
+        self._local: dict[tuple, list[tuple[int, int]]] = {}
+        self._trees: dict[tuple, ast.AST | None] = {}
 
     def _units(self, rel: str) -> list[tuple[int | None, str]]:
         """The file's code: one unit, or one per notebook code cell."""
@@ -76,25 +78,60 @@ class Uses:
         order :func:`ast.walk` meets them (none when the code does not parse). Parsed once."""
         key = (rel, cell)
         if key not in self._defs:
-            found: dict[str, list[tuple[int, int | None]]] | None = None
-            for number, text in self._units(rel):
-                if number != cell:
-                    continue
-                if number is not None:
-                    from promptlint.extract.notebook import neutralize
-
-                    text = "\n".join(neutralize(text) or [])
-                try:
-                    tree = ast.parse(text)
-                except (SyntaxError, ValueError):
-                    break
-                found = {}
-                for node in ast.walk(tree):
-                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        found.setdefault(node.name, []).append((node.lineno, node.end_lineno))
-                break
-            self._defs[key] = found or {}
+            found: dict[str, list[tuple[int, int | None]]] = {}
+            tree = self._tree(rel, cell)
+            for node in ast.walk(tree) if tree is not None else ():
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    found.setdefault(node.name, []).append((node.lineno, node.end_lineno))
+            self._defs[key] = found
         return self._defs[key]
+
+    def _tree(self, rel: str, cell: int | None, text: str | None = None) -> ast.AST | None:
+        """The unit's syntax tree (a notebook cell's with its magics neutralized), None when
+        it does not parse."""
+        key = (rel, cell)
+        if key not in self._trees:
+            if text is None:
+                text = next((t for c, t in self._units(rel) if c == cell), "")
+            if cell is not None:
+                from promptlint.extract.notebook import neutralize
+
+                text = "\n".join(neutralize(text) or [])
+            try:
+                self._trees[key] = ast.parse(text)
+            except (SyntaxError, ValueError):
+                self._trees[key] = None
+        return self._trees[key]
+
+    def _code_lines(self, rel: str, cell: int | None, text: str, name: str) -> set[int] | None:
+        """The lines where ``name`` is code (a name, an attribute, a parameter), not words in
+        a string or a comment; None when the unit does not parse (every line counts then)."""
+        tree = self._tree(rel, cell, text)
+        if tree is None:
+            return None
+        lines: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id == name or isinstance(node, ast.Attribute) and node.attr == name \
+                    or isinstance(node, ast.arg) and node.arg == name \
+                    or isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+                lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        return lines
+
+    def binds_locally(self, ref: Span, name: str) -> bool:
+        """Whether the line ``ref`` is inside a function that has its own ``name`` (a
+        parameter, or a name its body assigns without ``global``): a use there reads that
+        local value, never the module's."""
+        key = (ref.path, ref.cell, name)
+        if key not in self._local:
+            self._local[key] = self._local_scopes(ref.path, ref.cell, name)
+        return any(start <= ref.line <= end for start, end in self._local[key])
+
+    def _local_scopes(self, rel: str, cell: int | None, name: str) -> list[tuple[int, int]]:
+        tree = self._tree(rel, cell)
+        if tree is None:
+            return []
+        return [(node.lineno, node.end_lineno or node.lineno) for node in ast.walk(tree)
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and _own(node, name)]
 
     def imports_from(self, rel: str, defining: str) -> bool:
         """Whether ``rel`` has an import line naming the module ``defining`` (its file name,
@@ -115,8 +152,9 @@ class Uses:
                 for cell, text in self._units(rel):
                     if name not in text:
                         continue
+                    code = self._code_lines(rel, cell, text, name)
                     for number, line in enumerate(text.splitlines(), start=1):
-                        if word.search(line) and not _IMPORT.match(line):
+                        if word.search(line) and not _IMPORT.match(line) and (code is None or number in code):
                             found.append((Span(rel, number, cell=cell), line))
             self._found[name] = found
         return self._found[name]
@@ -163,6 +201,8 @@ def shared_use(edits: list[TextEdit], project: Project, requests: list[Request],
         for ref, line in uses.references(short):
             if ref.path == definition.path and assign.match(line) or any(_inside(ref, area) for area in prompt_lines):
                 continue
+            if uses.binds_locally(ref, short):
+                continue  # a function's own parameter or local of that name
             if ref.path != definition.path and (assign.match(line) or not uses.imports_from(ref.path, definition.path)):
                 continue  # another module's own value of that name, or a file that cannot reach this one
             where = f"{ref.path}" + (f" cell {ref.cell}" if ref.cell is not None else "") + f":{ref.line}"
@@ -203,6 +243,28 @@ def _prompt_lines(project: Project, requests: list[Request], uses: Uses) -> list
             areas.append(template.span)
             areas += [s.span for s in template.segments if s.span is not None]
     return areas
+
+
+def _own(function, name: str) -> bool:
+    """Whether ``name`` is local to ``function``: a parameter, or assigned in its own body
+    (nested functions and classes are their own scopes) and not declared global/nonlocal."""
+    args = function.args
+    if name in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a}:
+        return True
+    if isinstance(function, ast.Lambda):
+        return False
+    stored = False
+    todo = list(function.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return False
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            stored = True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return stored
 
 
 def _inside(ref: Span, area: Span) -> bool:

@@ -58,6 +58,8 @@ def problem(fix: Fix, before: Project, after: Project, paths: set[str]) -> str |
         if isinstance(edit, TextEdit):
             texts.setdefault(edit.template, []).append(edit)
     for tid, edits in texts.items():
+        if tid not in before.templates:  # composed at a call in a file the fix does not edit
+            return f"template `{tid}` is not found again in the edited files, so the edit cannot be checked"
         want = edited_display(before.templates[tid], edits)
         got = display(after.templates.get(tid))
         if got != want and got == textwrap.dedent(want) != want:

@@ -210,7 +210,10 @@ def measure_offline(project: Project, counter: TokenCounter, default_model: str)
                   "if one runs another model, map it under [tool.promptlint.deployments]",)
     embeddings = [r for r in project.requests if r.embedding]
     if embeddings:
-        models = ", ".join(sorted({f"`{requests[r.id].model}`" for r in embeddings}))
+        # the model as the call names it; a default a call was priced as is no model it names
+        named = sorted({f"`{r.model}`" for r in embeddings if r.model})
+        unnamed = sum(1 for r in embeddings if not r.model)
+        models = ", ".join(named + ([f"{unnamed} with the model set at run time"] if unnamed else []))
         notes += (f"{len(embeddings)} of {len(requests)} requests are embeddings calls ({models}): what they embed is "
                   "data sent at run time, so their input is not counted here, and they are never linted as prompts",)
     local = sum(1 for r in requests.values() if catalog.is_local(r.model))
