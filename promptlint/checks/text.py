@@ -293,7 +293,8 @@ def normalize_whitespace(text: str, readable=None) -> tuple[str, list[str]]:
     first = content[0][0] if content else len(text)
     last = content[-1][1] if content else 0
     # the first line's own indentation beyond the shared one leads the whole text: waste too
-    lead = indents[0] if content and indents[0] > dedent and ok(first, first + indents[0]) else 0
+    # (only when the other lines lose their shared indentation too: never one line moved alone)
+    lead = indents[0] if content and indents[0] > dedent == len(shared) and ok(first, first + indents[0]) else 0
     blank_run = 0
     for st, en in lines:
         line = text[st:en]
