@@ -292,9 +292,12 @@ def normalize_whitespace(text: str, readable=None) -> tuple[str, list[str]]:
     dedent = len(shared) if shared and all(ok(st, st + len(shared)) for st, _ in content) else 0
     first = content[0][0] if content else len(text)
     last = content[-1][1] if content else 0
-    # the first line's own indentation beyond the shared one leads the whole text: waste too
-    # (only when the other lines lose their shared indentation too: never one line moved alone)
-    lead = indents[0] if content and indents[0] > dedent == len(shared) and ok(first, first + indents[0]) else 0
+    # the first line indented alone (the others, once dedented, reach the margin and none goes
+    # as deep): that indentation leads the whole text and is waste too; a first line indented
+    # like the lines after it stays with them
+    rest = [n - dedent for n in indents[1:]]
+    lead = indents[0] if content and dedent == len(shared) and indents[0] - dedent > max(rest, default=0) \
+        and min(rest, default=0) == 0 and ok(first, first + indents[0]) else 0
     blank_run = 0
     for st, en in lines:
         line = text[st:en]
