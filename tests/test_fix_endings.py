@@ -10,6 +10,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -80,7 +81,9 @@ def fix(root: Path, files: dict[str, bytes]):
     return make_fixer(root, ("PL104", "PL105"), config=CONFIG).run()
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized: the same 12 generated cases on every run, so CI is reproducible; the one
+# shape random search found failing (on main too) is pinned below as a strict xfail.
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 # PL104's deletion overlaps PL105's collapse of blank lines: skipped on the CRLF file too.
 @example(kind="text", ending="\r\n", bom=False, offset=0, closing=True,
          picks=[(SENTENCES[0], "", 0), (SENTENCES[1], "   ", 0), (SENTENCES[0], "", 3)])
@@ -239,3 +242,12 @@ def test_deleting_a_repeated_line_takes_its_own_break_not_the_one_before(tmp_pat
     kept = {line: brk for line, brk in zip(BREAK.split(varied), BREAK.findall(varied)) if line == q}
     assert kept and all(f"{line}{brk}" in got for line, brk in kept.items())
     assert got.count(a) == 1 and "Answer in English." in got
+
+
+@pytest.mark.xfail(strict=True, reason="known: on a Jinja template with mixed line breaks whose last lines repeat an "
+                                       "instruction after a run of blank lines, PL105 then PL104 leave one blank line "
+                                       "fewer than on the LF file (found by random search on 2026-12-01)")
+def test_repeats_after_a_blank_run_at_the_end_of_a_mixed_ending_jinja_template():
+    inner = test_a_fix_keeps_every_line_break_in_every_kind.hypothesis.inner_test
+    inner(kind="jinja", ending="mixed", bom=False, offset=0, closing=False,
+          picks=[(SENTENCES[0], "", 3), (SENTENCES[0], "", 0), (SENTENCES[0], "", 0)])
