@@ -47,6 +47,9 @@ LOCAL_SDKS = frozenset({"ollama"})  # SDKs of a server on the user's machine
 # What a request of a vendor's SDK whose model cannot be read is priced as, rather than
 # ``default-model`` (another vendor's): a general-purpose mid model of that vendor, chosen
 # here, and PL403 names it in its message.
+# An agent framework runs on its own vendor's models when it names none (the OpenAI Agents
+# SDK's default model is OpenAI's; the Claude Agent SDK's is Anthropic's).
+SDK_VENDOR = {"openai-agents": "openai", "claude-agent-sdk": "anthropic"}
 SDK_FALLBACK = {"google": "google/gemini-2.5-flash", "mistral": "mistral/mistral-medium-latest",
                 "cohere": "cohere/command-a", "zhipu": "zai/glm-4.6"}
 # The vendor an unknown model id names by its family prefix (a retired ``claude-instant-1.2``
@@ -286,6 +289,7 @@ class ModelCatalog:
         current mid-tier model; a local server's request is a local model ($0)."""
         if provider in LOCAL_SDKS:
             return f"{LOCAL}/{provider}"
+        provider = SDK_VENDOR.get(provider, provider)
         if provider in SDK_FALLBACK and self.provider(default_model) in ("anthropic", "openai", None):
             return SDK_FALLBACK[provider]
         if provider not in ("anthropic", "openai") or self.provider(default_model) in (provider, None):

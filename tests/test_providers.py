@@ -278,3 +278,17 @@ def test_a_prompt_folder_read_by_a_run_time_name_counts_as_a_whole(tmp_path):
     assert by["handle"].templates == ("support/prompts/triage.md",)  # counted as the folder's largest file
     assert "a file of the prompt folder `support/prompts/` that code reads" in {
         e.detail for e in project.templates["support/prompts/reply.md"].evidence}
+
+
+def test_an_agents_sdk_agent_with_no_model_is_priced_as_an_openai_model(tmp_path):
+    (tmp_path / "agent.py").write_text(
+        "from agents import Agent, Runner\n\n"
+        "helper = Agent(name='Study buddy', instructions='You help students plan their revision week by week.')\n\n\n"
+        "async def ask(question):\n"
+        "    return await Runner.run(helper, question)\n")
+    analysis = run_analysis(tmp_path)
+    (request,) = [r for r in analysis.project.requests if r.provider == "openai-agents"]
+    from promptlint.models import ModelCatalog
+
+    priced = analysis.measurements.requests[request.id].model
+    assert ModelCatalog().provider(priced) == "openai", priced
