@@ -157,6 +157,15 @@ def own_breaks(text: str, edits: list[Edit]) -> list[Edit]:
     for k, edit in enumerate(out):
         if edit.replacement or edit.start == edit.end:
             continue
+        at_line_start = edit.start == 0 or text[edit.start - 1] in "\r\n"
+        own = BREAK.match(text, edit.end)
+        if at_line_start and own is not None and text[edit.start:edit.end].strip() \
+                and not BREAK.search(text[edit.end - 1:edit.end]) \
+                and not (k + 1 < len(out) and out[k + 1].start <= own.end()):
+            # whole lines up to a line's end, as a template without the file's last break
+            # states deleting its last lines: that line's own break goes with them
+            out[k] = Edit(edit.path, edit.start, own.end(), "")
+            continue
         before, after = BREAK.match(text, edit.start), BREAK.match(text, edit.end)
         if before is None or after is None or before.group() == after.group() \
                 or not text[before.end():edit.end].strip():
