@@ -36,6 +36,11 @@ class Span:
     # (value line, characters from the join to that line's end, source line from ``line``).
     joins: tuple[tuple[int, int, int], ...] | None = None
 
+    def within(self, outer: "Span") -> bool:
+        """Whether these lines lie inside ``outer``'s, in the same file and cell."""
+        return self.path == outer.path and self.cell == outer.cell and \
+            outer.line <= self.line and (self.end_line or self.line) <= (outer.end_line or outer.line)
+
 
 @dataclass(frozen=True)
 class Segment:

@@ -54,52 +54,6 @@ def uses_block_caching(ctx, request: Request) -> bool:
     return cache_marker(ctx, request) == "cache_control"
 
 
-_WRAPPED: dict[int, tuple] = {}
-
-
-def wrapped_call(project: Project, request: Request) -> Request | None:
-    """For a call of an in-house wrapper (``request.via``), the SDK request inside the
-    wrapper where its parameters are written: the one whose call holds the model the
-    wrapper sets (``model_span``), else the one SDK call of the innermost helper (by its
-    name, in the caller's file first). None when that is not one call of the project. A
-    parameter the wrapper never sets is fixed there, once for every caller; the prompt the
-    wrapper's own call sends is counted at each caller."""
-    if not request.via:
-        return None
-    held = _WRAPPED.get(id(project))
-    if held is None or held[0] is not project:
-        _WRAPPED.clear()
-        by_file: dict[tuple, list[Request]] = {}
-        by_function: dict[tuple, list[Request]] = {}
-        for r in project.requests:
-            if not r.via:
-                by_file.setdefault((r.span.path, r.span.cell), []).append(r)
-                if r.function:
-                    by_function.setdefault(("", r.function.rsplit(".", 1)[-1]), []).append(r)
-                    by_function.setdefault((r.span.path, r.function.rsplit(".", 1)[-1]), []).append(r)
-        held = _WRAPPED[id(project)] = (project, by_file, by_function)
-    at = request.model_span
-    if at is not None:
-        inside = [r for r in held[1].get((at.path, at.cell), ()) if _holds(r.span, at)]
-        if inside:
-            return min(inside, key=lambda r: (r.span.end_line or r.span.line) - r.span.line)
-    # the model is not written in the wrapper's call: its one SDK call, by the helper's name
-    helper = request.via.split(" → ")[-1].removesuffix("()")
-    for key in ((request.span.path, helper), ("", helper)):
-        found = held[2].get(key, [])
-        if found:
-            return found[0] if len(found) == 1 else None
-    return None
-
-
-def _holds(outer, inner) -> bool:
-    """Whether span ``inner`` starts inside ``outer`` (by offsets when both have them)."""
-    if None not in (outer.start, outer.end, inner.start):
-        return outer.start <= inner.start < outer.end
-    begin, end = (outer.line, outer.column or 0), (outer.end_line or outer.line, outer.end_column or 10**9)
-    return begin <= (inner.line, inner.column or 0) <= end
-
-
 def part_is_static(project: Project, part: Part) -> bool:
     """Known text with no placeholder: the same bytes on every request."""
     if not part.static:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from promptlint.anatomy.tags import find_tags
-from promptlint.checks import fmt_tokens, wrapped_call
+from promptlint.checks import fmt_tokens
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.prompt_text import prompt_index
 from promptlint.extract.sinks import sink_of
@@ -45,7 +45,7 @@ def missing_max_tokens(ctx):
             param = registered.cap[0]  # ``config.max_output_tokens``: inside another argument
         cap = min(int(ctx.options["cap"]), ceiling)
         # a wrapper's callers all lack the cap its own call never sets: one finding, there
-        inner = wrapped_call(ctx.project, request)
+        inner = prompt_index(ctx.project).wrapped_call(request)
         site = inner if inner is not None and inner.max_tokens_param is None and not inner.kwargs_open else request
         fix = None if "." in param else Fix("unsafe", f"add {param}={cap} (the `cap` option; choose what the answers need)",
                                             (ArgumentEdit(site.id, param, str(cap)),))

@@ -72,6 +72,43 @@ class PromptIndex:
         return bool(pieces) and all(seg.span is not None and _where(seg) in self._sent_text for seg in pieces)
 
     @cached_property
+    def _sdk_calls(self) -> tuple[dict, dict]:
+        """The requests not made through a wrapper, by file and cell, and by the name of
+        the function they are in (alone, and with their file)."""
+        by_file: dict[tuple, list] = {}
+        by_function: dict[tuple, list] = {}
+        for r in self.project.requests:
+            if not r.via:
+                by_file.setdefault((r.span.path, r.span.cell), []).append(r)
+                if r.function:
+                    name = r.function.rsplit(".", 1)[-1]
+                    by_function.setdefault(("", name), []).append(r)
+                    by_function.setdefault((r.span.path, name), []).append(r)
+        return by_file, by_function
+
+    def wrapped_call(self, request):
+        """For a call of an in-house wrapper (``request.via``), the SDK request inside the
+        wrapper where its parameters are written: the one whose call holds the model the
+        wrapper sets (``model_span``), else the one SDK call of the innermost helper (by its
+        name, in the caller's file first). None when that is not one call of the project. A
+        parameter the wrapper never sets is fixed there, once for every caller; the prompt
+        the wrapper's own call sends is counted at each caller."""
+        if not request.via:
+            return None
+        by_file, by_function = self._sdk_calls
+        at = request.model_span
+        if at is not None:
+            inside = [r for r in by_file.get((at.path, at.cell), ()) if at.within(r.span)]
+            if inside:
+                return min(inside, key=lambda r: (r.span.end_line or r.span.line) - r.span.line)
+        helper = request.via.split(" → ")[-1].removesuffix("()")
+        for key in ((request.span.path, helper), ("", helper)):
+            found = by_function.get(key, [])
+            if found:
+                return found[0] if len(found) == 1 else None
+        return None
+
+    @cached_property
     def _instructions(self) -> dict[str, Template]:
         return {t.id: t for t in self.project.templates.values()
                 if self.is_prompt(t) and t.role not in ("assistant", "tool") and t.id not in self.example_templates}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promptlint.checks import wrapped_call
+from promptlint.checks.prompt_text import prompt_index
 from promptlint.types import Span
 
 
@@ -15,8 +15,8 @@ def parse_error(ctx):
 
 def unresolved_prompt(ctx):
     # a wrapper's own call takes its prompt from a parameter: counted where callers pass it
-    served = {inner.id for r in ctx.project.requests if r.via
-              for inner in (wrapped_call(ctx.project, r),) if inner is not None}
+    index = prompt_index(ctx.project)
+    served = {inner.id for r in ctx.project.requests if (inner := index.wrapped_call(r)) is not None}
     for request in ctx.project.requests:
         if request.unresolved:
             reasons = "; ".join(dict.fromkeys(request.unresolved))

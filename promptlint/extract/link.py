@@ -372,7 +372,7 @@ class Candidates:
         if span is None or span.path != path:
             return
         foreign = [t for t in dict.fromkeys(ids)
-                   if t in self.book.templates and not _inside(self.book.templates[t].span, span)]
+                   if t in self.book.templates and not self.book.templates[t].span.within(span)]
         if foreign:
             self._uses.setdefault(use_id, Use(use_id, path, span, tuple(dict.fromkeys(ids)), kind))
 
@@ -410,7 +410,3 @@ def _position(candidate: NamedValue) -> tuple[int, int]:
     return (span.cell or 0, span.line) if span is not None else (0, 0)
 
 
-def _inside(inner: Span, outer: Span) -> bool:
-    if inner.path != outer.path or inner.cell != outer.cell:
-        return False
-    return outer.line <= inner.line and (inner.end_line or inner.line) <= (outer.end_line or outer.line)

@@ -64,10 +64,6 @@ def _named(line: str, dist: str) -> str | None:
     return rest
 
 
-def _shown(path: Path, base: Path) -> str:
-    return os.path.relpath(path, base)
-
-
 def _from_requirements(path: Path, dist: str, base: Path) -> list[tuple[Declaration, str]]:
     found = []
     try:
@@ -77,7 +73,7 @@ def _from_requirements(path: Path, dist: str, base: Path) -> list[tuple[Declarat
     for i, line in enumerate(lines, 1):
         spec = _named(line, dist)
         if spec is not None:
-            found.append((Declaration(f"{_shown(path, base)}:{i}", line.strip()), spec))
+            found.append((Declaration(f"{os.path.relpath(path, base)}:{i}", line.strip()), spec))
     return found
 
 
@@ -90,7 +86,7 @@ def _from_pyproject(path: Path, dist: str, base: Path) -> list[tuple[Declaration
     lists += list(data.get("project", {}).get("optional-dependencies", {}).values())
     lists += list(data.get("dependency-groups", {}).values())
     found = []
-    where = str(_shown(path, base))
+    where = os.path.relpath(path, base)
     for entries in lists:
         for entry in entries if isinstance(entries, list) else []:
             spec = _named(entry, dist) if isinstance(entry, str) else None
@@ -120,7 +116,7 @@ def _from_notebook(path: Path, dist: str, base: Path) -> list[tuple[Declaration,
             for word in (m.group(1).split() if m else ()):
                 spec = _named(word.strip("'\""), dist)
                 if spec is not None:
-                    found.append((Declaration(f"{_shown(path, base)} cell {n}", line.strip()), spec))
+                    found.append((Declaration(f"{os.path.relpath(path, base)} cell {n}", line.strip()), spec))
     return found
 
 

@@ -199,7 +199,7 @@ def shared_use(edits: list[TextEdit], project: Project, requests: list[Request],
         short = name.rsplit(".", 1)[-1]
         assign = re.compile(rf"^\s*(?:self\.)?{re.escape(short)}\s*(?::[^=\n]*)?=(?!=)")
         for ref, line in uses.references(short):
-            if ref.path == definition.path and assign.match(line) or any(_inside(ref, area) for area in prompt_lines):
+            if ref.path == definition.path and assign.match(line) or any(ref.within(area) for area in prompt_lines):
                 continue
             if uses.binds_locally(ref, short):
                 continue  # a function's own parameter or local of that name
@@ -265,11 +265,3 @@ def _own(function, name: str) -> bool:
             continue
         todo.extend(ast.iter_child_nodes(node))
     return stored
-
-
-def _inside(ref: Span, area: Span) -> bool:
-    if ref.path != area.path or ref.cell != area.cell:
-        return False
-    return area.line <= ref.line <= (area.end_line or area.line)
-
-
