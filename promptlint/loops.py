@@ -148,13 +148,15 @@ class FileLoops:
         kind, cap = self._kind(loop, call, body)
         if kind == "collection" and _sweeps_settings(loop, call):
             kind = "settings"
-        carried, grows, trimmed = _carried(call, body, loop, self.function_of(call))
+        function = self.function_of(call)
+        carried, grows, trimmed = _carried(call, body, loop, function)
         if carried is None and kind == "collection" and _stops_on_answer(call, body, self._ancestors(call)):
             carried = "an answer that ends the loop"
         waited = self._waited(loop, call) if kind == "collection" and carried is None else None
         span = self.span(loop)
         return Loop(kind, Span(span.path, span.line, span.column, cell=span.cell, start=span.start), header, cap,
-                    count=count, independent=carried is None, carried=carried, grows=grows, trimmed=trimmed, timed=timed,
+                    count=count, independent=carried is None, carried=carried, grows=grows,
+                    grows_in_text=grows is not None and _in_text(call, function, grows), trimmed=trimmed, timed=timed,
                     waited=waited)
 
     def _loop_own(self, loop: ast.AST, body: list[ast.AST]) -> tuple[str, int | None, bool, bool]:
@@ -332,7 +334,7 @@ class FileLoops:
         function = self.function_of(call)
         if function is None or isinstance(function, ast.Module):
             return None
-        sent = _history_keys(call)
+        sent = _history_keys(call, rendered=True)
         local = _local_names(function)
         for key in sent:
             if "." not in key and key in local:
@@ -347,6 +349,12 @@ class FileLoops:
                 continue
             return key
         return None
+
+    def in_text(self, call: ast.Call, key: str) -> bool:
+        """Whether the call writes ``key`` whole into a message's text (``f"{history}"``)
+        rather than sending it as messages: a cache breakpoint then never finds the
+        previous turn's prefix, which ended inside a block that has grown since."""
+        return _in_text(call, self.function_of(call), key)
 
     def cached_by(self, call: ast.Call) -> str | None:
         """What puts ``cache_control`` on the conversation at run time before the call: a
@@ -739,31 +747,52 @@ def _marks_cache(function: ast.AST) -> bool:
     return False
 
 
-def _history_keys(call: ast.Call) -> list[str]:
-    """What the call sends as its conversation: names read by its message arguments."""
+def _history_keys(call: ast.Call, rendered: bool = False) -> list[str]:
+    """What the call sends as its conversation: names read by its message arguments, as
+    messages or (``rendered``) as text written into one (``f"{history}"``, ``"\\n".join(turns)``)."""
     keys: list[str] = []
     for keyword in call.keywords:
         if keyword.arg in HISTORY_KEYWORDS:
-            keys.extend(sorted(_sent(keyword.value)))
+            keys.extend(sorted(_sent(keyword.value, rendered)))
     if not keys and call.args:
-        keys.extend(sorted(_sent(call.args[0])))
+        keys.extend(sorted(_sent(call.args[0], rendered)))
     return keys
 
 
-def _sent(node: ast.AST) -> set[str]:
+# Calls that write a whole value into text: ``"\n".join(turns)``, ``json.dumps(history)``.
+_RENDERS = {"str", "repr", "json.dumps", "pprint.pformat", "pformat"}
+
+
+def _sent(node: ast.AST, rendered: bool = False) -> set[str]:
     """Values an argument sends whole (``messages``, ``[SYSTEM, *history]``, ``system + history``),
-    not those it only slices (``history[-10:]``) or indexes."""
+    not those it only slices (``history[-10:]``) or indexes. ``rendered``: also what it
+    writes whole into a message's text (a dict's values, an f-string's fields, a join)."""
     if isinstance(node, (ast.Name, ast.Attribute)):
         key = value_key(node)
         return {key} if key else set()
     if isinstance(node, ast.Starred):
-        return _sent(node.value)
+        return _sent(node.value, rendered)
     if isinstance(node, (ast.List, ast.Tuple)):
-        return set().union(*(_sent(e) for e in node.elts)) if node.elts else set()
+        return set().union(*(_sent(e, rendered) for e in node.elts)) if node.elts else set()
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _sent(node.left) | _sent(node.right)
+        return _sent(node.left, rendered) | _sent(node.right, rendered)
     if isinstance(node, ast.Call) and callee(node) in _COPIES and node.args:
-        return _sent(node.args[0])
+        return _sent(node.args[0], rendered)
+    if not rendered:
+        return set()
+    if isinstance(node, ast.Dict):
+        return set().union(*(_sent(v, True) for v in node.values)) if node.values else set()
+    if isinstance(node, ast.JoinedStr):
+        fields = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+        return set().union(*(_sent(f, True) for f in fields)) if fields else set()
+    if isinstance(node, ast.Call) and node.args:
+        joins = isinstance(node.func, ast.Attribute) and node.func.attr == "join" \
+            and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str)
+        if joins or callee(node) in _RENDERS:
+            arg = node.args[0]
+            if isinstance(arg, (ast.GeneratorExp, ast.ListComp)):  # "\n".join(f"{m}" for m in history)
+                arg = arg.generators[0].iter
+            return _sent(arg, True)
     return set()
 
 
@@ -856,6 +885,8 @@ def _mutation(node: ast.AST, key: str) -> str | None:
             return "grow"
         if isinstance(value, (ast.List, ast.Tuple)) and key in _sent(value):
             return "grow"  # messages = [*messages, reply]
+        if isinstance(value, ast.JoinedStr) and key in _sent(value, rendered=True):
+            return "grow"  # transcript = f"{transcript}\nUser: {question}"
         if isinstance(value, ast.Call) and callee(value) in _COPIES:
             return None
         return "reset-call"
@@ -951,13 +982,20 @@ def _reset_after_call(statements: list[ast.AST], key: str, call: ast.AST) -> boo
     return False
 
 
-def _history_sent(call: ast.Call, function: ast.AST | None) -> set[str]:
-    keys = set(_history_keys(call))
+def _history_sent(call: ast.Call, function: ast.AST | None, rendered: bool = True) -> set[str]:
+    """What the call sends as its conversation, through the assignments that build its
+    message arguments (``messages = [system, *history]``); ``rendered=False``: only what
+    it sends as messages, not written into their text."""
+    keys = set(_history_keys(call, rendered))
     scope = getattr(function, "body", None) or []
     for node in walk_body(scope):
         if isinstance(node, ast.Assign) and any(value_key(t) in keys for t in node.targets):
-            keys |= _sent(node.value)
+            keys |= _sent(node.value, rendered)
     return keys
+
+
+def _in_text(call: ast.Call, function: ast.AST | None, key: str) -> bool:
+    return key not in _history_sent(call, function, rendered=False)
 
 
 def _windowed(call: ast.Call) -> bool:
@@ -995,6 +1033,7 @@ def with_caller_loops(requests: list[Request], edges: Iterable[tuple[str | None,
             continue
         site: tuple[Loop, ...] = ()
         timed = history = None
+        in_text = False
         edge = at_call.get(_where_key(request)) if request.via else None
         if edge is not None:
             # a request made through a wrapper sits at the wrapper's call: the loops around
@@ -1004,11 +1043,13 @@ def with_caller_loops(requests: list[Request], edges: Iterable[tuple[str | None,
             inner = made_in.get(wrapper, [])
             timed = graph.timed(wrapper) or None
             history = next((r.history for r in inner if r.history), None)
+            in_text = next((r.history_in_text for r in inner if r.history), False)
             episode = request.episode or next((r.episode for r in inner if r.episode), None)
             cached_by = request.cached_by or next((r.cached_by for r in inner if r.cached_by), None)
             request = replace(request, episode=episode, cached_by=cached_by)
             site = tuple(replace(loop, timed=loop.timed or bool(timed)) for loop in edge.loops)
-        history = request.history or history
+        if request.history:
+            history, in_text = request.history, request.history_in_text
         # module-level code is served when the script is an app's
         target = (module, request.function or MODULE)
         own = tuple(_served(loop, graph.serving(target)) for loop in request.loops)
@@ -1016,14 +1057,15 @@ def with_caller_loops(requests: list[Request], edges: Iterable[tuple[str | None,
         if request.function:
             extra += _outer_loops(graph, target, (), timed=graph.timed(target) or bool(timed))
         if history:  # each call is one more turn of the helper's conversation
-            extra = _carry(extra, history)
+            extra = _carry(extra, history, in_text)
         loops = own + extra
         out.append(replace(request, loops=loops) if loops != request.loops or edge is not None else request)
     return out
 
 
-def _carry(loops: tuple[Loop, ...], history: str) -> tuple[Loop, ...]:
-    return tuple(replace(loop, independent=False, carried=history, grows=history) for loop in loops)
+def _carry(loops: tuple[Loop, ...], history: str, in_text: bool) -> tuple[Loop, ...]:
+    return tuple(replace(loop, independent=False, carried=history, grows=history, grows_in_text=in_text)
+                 for loop in loops)
 
 
 def _served(loop: Loop, serving: str | None) -> Loop:

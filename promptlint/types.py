@@ -187,6 +187,7 @@ class Loop:
     independent: bool = True  # no value one iteration sends is built by an earlier one
     carried: str | None = None  # the value an iteration builds for the next (when not independent)
     grows: str | None = None  # the message list that grows every iteration and is sent whole
+    grows_in_text: bool = False  # ... written whole into a message's text (``f"{history}"``), not as messages
     trimmed: bool = False  # that list is cut back (a sliding window, a summary) in the loop
     timed: bool = False  # the iteration reads a clock: a latency measurement
     via: tuple[str, ...] = ()
@@ -273,6 +274,7 @@ class Request:
     notes: tuple[str, ...] = ()
     loops: tuple[Loop, ...] = ()  # innermost first; loops around helper calls follow the request's own
     history: str | None = None  # a message list each call appends to and sends whole (``self.messages``)
+    history_in_text: bool = False  # ... written whole into a message's text (``f"{self.transcript}"``)
     episode: str | None = None  # the loop its answer starts (the first step of an agent episode)
     cached_by: str | None = None  # what sets cache_control on the messages at run time (a helper)
     # The in-house function(s) the call goes through (``gpt_call()``): the request is made

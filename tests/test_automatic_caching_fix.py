@@ -86,6 +86,35 @@ def test_an_existing_extra_body_gains_the_entry(cli, tmp_path):
     assert 'extra_body={"metadata": {"user_id": "ops"}, "cache_control": {"type": "ephemeral"}}' in text
 
 
+TRANSCRIPT = '''\
+import anthropic
+
+client = anthropic.Anthropic()
+
+
+def roleplay(lines):
+    transcript = ""
+    for line in lines:
+        transcript += f"Customer: {line}\\n"
+        reply = client.messages.create(model="claude-sonnet-5", max_tokens=300,
+                                       messages=[{"role": "user", "content": transcript}])
+        transcript += f"Agent: {reply.content[0].text}\\n"
+'''
+
+
+def test_a_history_written_into_text_gets_no_cache_edit(cli, tmp_path):
+    """A breakpoint on one growing text block reads nothing back on the next turn (its
+    prefix ended inside the block), so caching it pays the write premium every turn: the
+    finding says to split the turns into messages and the fix leaves the file alone."""
+    root = write_tree(tmp_path, {"agent.py": TRANSCRIPT})
+    code, out, _ = cli(root, "check", ".", "--select", "PL205", "--no-cache", "--format", "json")
+    [finding] = json.loads(out)["findings"]
+    assert "written whole into one message's text" in finding["message"]
+    assert "each turn as its own message" in finding["message"]
+    _, text = _fix(cli, root)
+    assert text == TRANSCRIPT
+
+
 def test_a_notebook_pins_its_own_sdk(tmp_path):
     cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
               "source": ["%pip install anthropic==0.21.3 python-dotenv\n"]}]

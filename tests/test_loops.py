@@ -34,8 +34,10 @@ def loops_of(tmp_path, body: str, messages: str = '[{"role": "user", "content": 
     # a counted retry is a retry: it hides no loop over items around its helper
     ("def f(x):\n    tries = 0\n    while tries < 3:\n        tries += 1\n        try:\n            return CALL\n"
      "        except Exception:\n            pass\n", [("retry", True, None)]),
-    # the answer feeds the next prompt
-    ("def f(xs):\n    x = ''\n    for y in xs:\n        r = CALL\n        x += r.content[0].text\n", [("collection", False, None)]),
+    # the answer feeds the next prompt, and the text sent keeps every answer so far
+    ("def f(xs):\n    x = ''\n    for y in xs:\n        r = CALL\n        x += r.content[0].text\n", [("collection", False, "x")]),
+    # the answer replaces the next prompt: carried, nothing grows
+    ("def f(xs):\n    x = ''\n    for y in xs:\n        r = CALL\n        x = r.content[0].text\n", [("collection", False, None)]),
     # a fresh value at the top of every iteration
     ("def f(xs):\n    for y in xs:\n        x = y.strip()\n        CALL\n", [("collection", True, None)]),
 ])
@@ -109,3 +111,20 @@ def test_who_waits_on_each_answer(tmp_path):
     kept = "def f(xs):\n    out = []\n    for x in xs:\n        out.append(CALL)\n    return out\n"
     write_tree(tmp_path, {"app.py": HEAD + kept.replace("CALL", CALL.format(messages='[{"role": "user", "content": x}]'))})
     assert run_analysis(tmp_path).project.requests[0].loops[0].waited is None
+
+
+@pytest.mark.parametrize("messages, sent, in_text", [
+    ("messages", "messages", False),
+    ('[{"role": "system", "content": "Be brief."}, *messages]', "messages", False),
+    ('[{"role": "user", "content": f"So far: {messages}"}]', "messages", True),
+    ('[{"role": "user", "content": "\\n".join(str(m) for m in messages)}]', "messages", True),
+    ('[{"role": "user", "content": json.dumps(messages)}]', "messages", True),
+    # a slice, an index or a length of the history is not the history
+    ('[{"role": "user", "content": f"So far: {messages[-3:]}"}]', None, False),
+    ('[{"role": "user", "content": f"Turn {len(messages)}: {messages[-1]}"}]', None, False),
+])
+def test_a_history_sent_as_messages_or_written_into_text(tmp_path, messages, sent, in_text):
+    body = "def f(qs):\n    messages = []\n    for q in qs:\n        messages.append(q)\n        CALL\n"
+    write_tree(tmp_path, {"app.py": "import json\n" + HEAD + body.replace("CALL", CALL.format(messages=messages))})
+    [loop] = run_analysis(tmp_path).project.requests[0].loops
+    assert (loop.grows, loop.grows_in_text) == (sent, in_text)

@@ -150,15 +150,16 @@ def _framework_message(run, steps: int) -> str | None:
 
 
 # PL205 ---------------------------------------------------------------------------------
-def resent_history(request: Request) -> tuple[str, Loop | None] | None:
-    """The message list this request re-sends whole and longer on every call, and the loop
-    that repeats it (None for a conversation object called once per turn); None when the
-    history is cut back (a sliding window, a summary) or rebuilt on every iteration."""
+def resent_history(request: Request) -> tuple[str, Loop | None, bool] | None:
+    """The message list this request re-sends whole and longer on every call, the loop
+    that repeats it (None for a conversation object called once per turn) and whether it
+    is written into a message's text rather than sent as messages; None when the history
+    is cut back (a sliding window, a summary) or rebuilt on every iteration."""
     for loop in request.loops:
         if loop.grows and not loop.trimmed and loop.kind not in ("retry",):
-            return loop.grows, loop
+            return loop.grows, loop, loop.grows_in_text
     if request.history:
-        return request.history, None
+        return request.history, None, request.history_in_text
     return None
 
 
@@ -175,7 +176,7 @@ def history_resent_uncached(ctx):
         if found is None or not uses_block_caching(ctx, request) or _caches_conversation(request) \
                 or request.cached_by:
             continue
-        name, loop = found
+        name, loop, in_text = found
         turns_here = min(turns, loop.count) if loop is not None and loop.count else turns
         if turns_here < 2:
             continue
@@ -199,12 +200,27 @@ def history_resent_uncached(ctx):
         repeat = f"every iteration of {where(loop, request)}" if loop is not None else \
             f"every call of {request.function or 'this function'}() (one turn of the conversation)"
         last = base + (turns_here - 1) * per_turn
+        priced = (f"input grows with the square of the turns (priced for {turns_here} turns of ~{fmt_tokens(per_turn)} "
+                  f"tokens: the last call sends {fmt_tokens(last)} tokens, all of them again)")
+        if in_text:
+            # a breakpoint matches the previous turn's prefix only at a block boundary, and
+            # that prefix ended inside the block that has grown since: a CacheEdit would pay
+            # the write premium on every turn and read nothing back
+            yield ctx.finding(
+                request.span,
+                f"`{name}` grows by a turn on {repeat} and is written whole into one message's text each time: {priced}; "
+                "a cache breakpoint cannot help while the turns are one growing text block (the previous turn's "
+                "prefix ends inside it), so send each turn as its own message and turn on automatic caching "
+                "(top-level cache_control)",
+                request=request.id, saving=saving,
+                fix=Fix("unsafe", "send each turn as its own user/assistant message, then turn on automatic caching "
+                                  "(top-level cache_control={'type': 'ephemeral'})"),
+            )
+            continue
         yield ctx.finding(
             request.span,
-            f"`{name}` grows by a turn on {repeat} and is sent whole each time with no cache breakpoint: input "
-            f"grows with the square of the turns (priced for {turns_here} turns of ~{fmt_tokens(per_turn)} tokens: the "
-            f"last call sends {fmt_tokens(last)} tokens, all of them again); automatic caching (top-level "
-            "cache_control) lets each turn read the history the previous turn wrote",
+            f"`{name}` grows by a turn on {repeat} and is sent whole each time with no cache breakpoint: {priced}; "
+            "automatic caching (top-level cache_control) lets each turn read the history the previous turn wrote",
             request=request.id, saving=saving,
             fix=Fix("unsafe", "turn on automatic caching (top-level cache_control={'type': 'ephemeral'}) or put a "
                               "breakpoint on the last message", (CacheEdit(request.id),)),

@@ -257,7 +257,9 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
                     if (run := _prompty_run(site, index, resolver, counters, path)))
     loops.mark_requests(site.node for site, _ in made)
     for site, found in made:
-        facts = dict(loops=loops.loops(site.node), history=loops.history(site.node),
+        history = loops.history(site.node)
+        facts = dict(loops=loops.loops(site.node), history=history,
+                     history_in_text=history is not None and loops.in_text(site.node, history),
                      episode=loops.episode(site.node), cached_by=loops.cached_by(site.node))
         drafts.extend(replace(d, **facts) for d in found)
     reexports = tuple((local, imp.module, imp.name) for local, imp in index.imports.items())

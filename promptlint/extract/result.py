@@ -37,6 +37,7 @@ class RequestDraft:
     param_spans: tuple[tuple[str, Span], ...] = ()
     loops: tuple[Loop, ...] = ()  # see promptlint.loops
     history: str | None = None
+    history_in_text: bool = False
     episode: str | None = None
     cached_by: str | None = None
     via: str | None = None  # the in-house function(s) the call goes through, when it is a wrapper's call
