@@ -357,7 +357,7 @@ class FileLoops:
         return _in_text(call, self.function_of(call), key)
 
     def cached_by(self, call: ast.Call) -> str | None:
-        """What puts ``cache_control`` on the conversation at run time before the call: a
+        """What puts a cache marker on the conversation at run time before the call: a
         statement that sets it on a message (``messages[-1]["content"][-1]["cache_control"] =
         ...``) or a function of this file, called with the message list, that does."""
         keys = set(_history_keys(call))
@@ -726,23 +726,27 @@ def _exits_on_success(call: ast.AST, loop: ast.AST, parent: dict[int, ast.AST]) 
     return False
 
 
+# Keys that mark a cache breakpoint on a content block: Anthropic's, OpenAI's (GPT-5.6+).
+_CACHE_KEYS = ("cache_control", "prompt_cache_breakpoint")
+
+
 def _sets_cache_key(target: ast.AST) -> bool:
     return isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) \
-        and target.slice.value == "cache_control"
+        and target.slice.value in _CACHE_KEYS
 
 
 def _marks_cache(function: ast.AST) -> bool:
-    """The function puts ``cache_control`` on something: a subscript store, a dict key, a
+    """The function puts a cache marker on something: a subscript store, a dict key, a
     keyword or ``setdefault("cache_control", ...)``."""
     for node in walk_body(getattr(function, "body", [])):
         if isinstance(node, ast.Assign) and any(_sets_cache_key(t) for t in node.targets):
             return True
-        if isinstance(node, ast.Dict) and any(isinstance(k, ast.Constant) and k.value == "cache_control"
+        if isinstance(node, ast.Dict) and any(isinstance(k, ast.Constant) and k.value in _CACHE_KEYS
                                               for k in node.keys):
             return True
-        if isinstance(node, ast.Call) and (any(k.arg == "cache_control" for k in node.keywords) or (
+        if isinstance(node, ast.Call) and (any(k.arg in _CACHE_KEYS for k in node.keywords) or (
                 isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault" and node.args
-                and isinstance(node.args[0], ast.Constant) and node.args[0].value == "cache_control")):
+                and isinstance(node.args[0], ast.Constant) and node.args[0].value in _CACHE_KEYS)):
             return True
     return False
 

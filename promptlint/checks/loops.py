@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from promptlint.checks import fmt_tokens, uses_block_caching
+from promptlint.checks import cache_marker, fmt_tokens, implicit_caching
 from promptlint.checks.savings import batched, priced_positive, scenario
 from promptlint.pricing import cache_mix
-from promptlint.types import CacheEdit, Fix, Loop, Request, Saving, Usage
+from promptlint.types import OPENAI_CACHE_TTL, CacheEdit, Fix, Loop, Request, Saving, Usage
 
 _BATCH_PROVIDERS = ("anthropic", "openai")
 # An inner loop that leaves each item's request one independent call: retries, fallbacks,
@@ -163,8 +163,19 @@ def resent_history(request: Request) -> tuple[str, Loop | None, bool] | None:
     return None
 
 
-def _caches_conversation(request: Request) -> bool:
-    return request.auto_cache is not None or any(p.cache is not None for p in request.parts if p.section == "messages")
+def _caches_conversation(ctx, request: Request) -> bool:
+    """A breakpoint follows the conversation: Anthropic's automatic caching, OpenAI's
+    implicit mode (one on the latest message), or a marker on a message."""
+    return request.auto_cache is not None or implicit_caching(ctx, request) \
+        or any(p.cache is not None for p in request.parts if p.section == "messages")
+
+
+# How each marker caches a conversation, as the message and the fix say it.
+_CACHE_IT = {
+    "cache_control": "turn on automatic caching (top-level cache_control={'type': 'ephemeral'})",
+    "prompt_cache_breakpoint": "put prompt_cache_breakpoint={'mode': 'explicit'} on the last message's last block "
+                               "(or leave prompt_cache_options in implicit mode, which places one there)",
+}
 
 
 def history_resent_uncached(ctx):
@@ -173,9 +184,9 @@ def history_resent_uncached(ctx):
     hit_rate = ctx.config.cache_hit_rate
     for request in ctx.project.requests:
         found = resent_history(request)
-        if found is None or not uses_block_caching(ctx, request) or _caches_conversation(request) \
-                or request.cached_by:
-            continue
+        marker = cache_marker(ctx, request)
+        if found is None or marker is None or _caches_conversation(ctx, request) or request.cached_by:
+            continue  # no marker: caching is automatic (OpenAI before GPT-5.6) or unknown
         name, loop, in_text = found
         turns_here = min(turns, loop.count) if loop is not None and loop.count else turns
         if turns_here < 2:
@@ -183,6 +194,7 @@ def history_resent_uncached(ctx):
         counts = ctx.measurements.requests[request.id]
         model = counts.model
         minimum, _ = ctx.catalog.min_cacheable(model)
+        ttl = OPENAI_CACHE_TTL if marker == "prompt_cache_breakpoint" else "5m"
         base = counts.input_tokens
         before: list[Usage] = []
         after: list[Usage] = []
@@ -193,7 +205,7 @@ def history_resent_uncached(ctx):
             before.append(Usage(model, input_tokens=total, batch=request.batch, weight=weight))
             written = total if total >= minimum else 0
             read = previous if previous >= minimum else 0
-            after.extend(cache_mix(model, total, read, hit_rate, "5m", weight, request.batch, written))
+            after.extend(cache_mix(model, total, read, hit_rate, ttl, weight, request.batch, written))
         saving = Saving((turns_here - 1) * per_turn, tuple(before), tuple(after))
         if not priced_positive(ctx, saving):
             continue
@@ -202,6 +214,7 @@ def history_resent_uncached(ctx):
         last = base + (turns_here - 1) * per_turn
         priced = (f"input grows with the square of the turns (priced for {turns_here} turns of ~{fmt_tokens(per_turn)} "
                   f"tokens: the last call sends {fmt_tokens(last)} tokens, all of them again)")
+        cache_it = _CACHE_IT[marker]
         if in_text:
             # a breakpoint matches the previous turn's prefix only at a block boundary, and
             # that prefix ended inside the block that has grown since: a CacheEdit would pay
@@ -210,11 +223,18 @@ def history_resent_uncached(ctx):
                 request.span,
                 f"`{name}` grows by a turn on {repeat} and is written whole into one message's text each time: {priced}; "
                 "a cache breakpoint cannot help while the turns are one growing text block (the previous turn's "
-                "prefix ends inside it), so send each turn as its own message and turn on automatic caching "
-                "(top-level cache_control)",
+                f"prefix ends inside it), so send each turn as its own message and {cache_it}",
                 request=request.id, saving=saving,
-                fix=Fix("unsafe", "send each turn as its own user/assistant message, then turn on automatic caching "
-                                  "(top-level cache_control={'type': 'ephemeral'})"),
+                fix=Fix("unsafe", f"send each turn as its own user/assistant message, then {cache_it}"),
+            )
+            continue
+        if marker == "prompt_cache_breakpoint":
+            yield ctx.finding(
+                request.span,
+                f"`{name}` grows by a turn on {repeat} and is sent whole each time, and explicit mode "
+                f"(prompt_cache_options) caches nothing without a prompt_cache_breakpoint on it: {priced}; {cache_it} "
+                "so each turn reads the history the previous turn wrote",
+                request=request.id, saving=saving, fix=Fix("unsafe", cache_it),
             )
             continue
         yield ctx.finding(
