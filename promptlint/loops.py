@@ -150,6 +150,8 @@ class FileLoops:
             kind = "settings"
         function = self.function_of(call)
         carried, grows, trimmed = _carried(call, body, loop, function)
+        if grows and not trimmed:
+            trimmed = self._trimmed_by_call(body, grows)
         if carried is None and kind == "collection" and _stops_on_answer(call, body, self._ancestors(call)):
             carried = "an answer that ends the loop"
         waited = self._waited(loop, call) if kind == "collection" and carried is None else None
@@ -345,10 +347,35 @@ class FileLoops:
                 continue
             owner = self.parent.get(id(function))
             scope = owner if isinstance(owner, ast.ClassDef) and key.startswith("self.") else self.tree
-            if any(_mutation(n, key) in ("trim", "reset-call") for n in _mutated(_defs(scope)).get(key, ())):
+            if any(_mutation(n, key) in ("trim", "reset-call") for n in _mutated(_defs(scope)).get(key, ())) \
+                    or _self_bounded(_defs(scope), key) or self._trimmed_by_call(_defs(scope), key):
                 continue
             return key
         return None
+
+    def _trimmed_by_call(self, statements: list[ast.AST], key: str) -> bool:
+        """A call under ``statements`` hands ``key`` to a function that cuts it back in
+        place: one of this file that pops, deletes or slices that parameter, or one whose
+        name says so (``trim_history(messages)``, ``memory.truncate(messages)``)."""
+        for node in walk_body(statements):
+            if not isinstance(node, ast.Call):
+                continue
+            passed = [i for i, a in enumerate(node.args) if value_key(a) == key]
+            named = [k.arg for k in node.keywords if k.arg and value_key(k.value) == key]
+            if not passed and not named:
+                continue
+            if _TRIMS.search((callee(node) or "").rsplit(".", 1)[-1]):
+                return True
+            helper = self._local_function(node)
+            if helper is None:
+                continue
+            params = [a.arg for a in (*helper.args.posonlyargs, *helper.args.args)]
+            if params and params[0] in ("self", "cls") and isinstance(node.func, ast.Attribute):
+                params = params[1:]
+            names = {params[i] for i in passed if i < len(params)} | set(named)
+            if any(_mutation(n, name) == "trim" for name in names for n in _mutated(helper.body).get(name, ())):
+                return True
+        return False
 
     def in_text(self, call: ast.Call, key: str) -> bool:
         """Whether the call writes ``key`` whole into a message's text (``f"{history}"``)
@@ -920,12 +947,32 @@ def _carried(call: ast.AST, body: list[ast.AST], loop: ast.AST, function: ast.AS
         carried = carried or key
         if "grow" in kinds and key in _history_sent(call, function):
             grows = grows or key
-            trimmed = trimmed or bool(kinds & {"trim", "reset-call"})
+            trimmed = trimmed or bool(kinds & {"trim", "reset-call"}) \
+                or _self_bounded(getattr(function, "body", None) or statements, key)
     if grows is None and isinstance(call, ast.Call):
         windowed = _windowed(call)
         if windowed:
             trimmed = True
     return carried, grows, trimmed
+
+
+_BOUNDED = {"deque", "collections.deque"}
+# A function named for cutting a history back (its last name part).
+_TRIMS = re.compile(r"(?i)trim|truncat|prune|compact|condense|shorten|evict")
+
+
+def _self_bounded(statements: list[ast.AST], key: str) -> bool:
+    """``key`` is bound to a container that drops its oldest items itself
+    (``deque(maxlen=10)``): a sliding window with no trimming statement."""
+    for node in _mutated(statements).get(key, ()):
+        value = getattr(node, "value", None)
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Call) and callee(value) in _BOUNDED:
+            maxlen = next((k.value for k in value.keywords if k.arg == "maxlen"), None)
+            if maxlen is None and len(value.args) > 1:
+                maxlen = value.args[1]
+            if maxlen is not None and not (isinstance(maxlen, ast.Constant) and maxlen.value is None):
+                return True
+    return False
 
 
 def _stops_on_answer(call: ast.AST, body: list[ast.AST], above_call: set[int]) -> bool:

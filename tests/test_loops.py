@@ -128,3 +128,26 @@ def test_a_history_sent_as_messages_or_written_into_text(tmp_path, messages, sen
     write_tree(tmp_path, {"app.py": "import json\n" + HEAD + body.replace("CALL", CALL.format(messages=messages))})
     [loop] = run_analysis(tmp_path).project.requests[0].loops
     assert (loop.grows, loop.grows_in_text) == (sent, in_text)
+
+
+@pytest.mark.parametrize("bound", [
+    "collections.deque(maxlen=6)", "deque([], 6)",
+])
+def test_a_deque_with_a_maxlen_is_a_sliding_window(tmp_path, bound):
+    """It drops its oldest turns itself: no trimming statement, and no growing history."""
+    body = (f"def f(qs):\n    messages = {bound}\n    for q in qs:\n        messages.append(q)\n"
+            "        r = CALL\n        messages.append(r.content[0].text)\n")
+    head = "import collections\nfrom collections import deque\n" + HEAD
+    write_tree(tmp_path, {"app.py": head + body.replace("CALL", CALL.format(messages="list(messages)"))})
+    analysis = run_analysis(tmp_path)
+    [loop] = analysis.project.requests[0].loops
+    assert loop.grows == "messages" and loop.trimmed
+    assert not [f for f in analysis.findings if f.finding.code == "PL205"]
+
+
+def test_an_unbounded_loop_over_a_window_does_not_say_the_window_grows(tmp_path):
+    body = "def f(q):\n    messages = []\n    while True:\n        messages.append(q)\n        CALL\n{cut}"
+    for cut, grows in (("", True), ("        messages = messages[-8:]\n", False)):
+        write_tree(tmp_path, {"app.py": HEAD + body.format(cut=cut).replace("CALL", CALL.format(messages="messages"))})
+        [finding] = [f.finding for f in run_analysis(tmp_path).findings if f.finding.code == "PL303"]
+        assert ("`messages` grows every step" in finding.message) is grows, finding.message

@@ -114,7 +114,8 @@ def unbounded_agent_loop(ctx):
         dollars = float(sum((ctx.pricer.cost(u) for u in usage), 0))
         shown = f"${dollars:,.2f}" if dollars >= 0.01 else f"${dollars:.6f}".rstrip("0")
         output = f", output up to max_tokens={request.max_tokens:,}" if request.max_tokens else ""
-        grows = f"; `{loop.grows}` grows every step, so each step costs more than the last" if loop.grows else ""
+        grows = f"; `{loop.grows}` grows every step, so each step costs more than the last" \
+            if loop.grows and not loop.trimmed else ""
         model = ctx.measurements.requests[request.id].model
         recursion = loop.carried == "recursion"
         cap = (f"pass a depth down and stop at a limit, e.g. `if depth >= {steps}: return`" if recursion else
