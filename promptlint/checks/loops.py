@@ -164,11 +164,15 @@ def resent_history(request: Request) -> tuple[str, Loop | None, bool] | None:
     return None
 
 
-def _caches_conversation(ctx, request: Request) -> bool:
-    """A breakpoint follows the conversation: Anthropic's automatic caching, OpenAI's
-    implicit mode (one on the latest message), or a marker on a message."""
-    return request.auto_cache is not None or implicit_caching(ctx, request) \
-        or any(p.cache is not None for p in request.parts if p.section == "messages")
+def _automatic(ctx, request: Request) -> bool:
+    """A breakpoint follows the latest message on its own: Anthropic's automatic caching,
+    OpenAI's implicit mode."""
+    return request.auto_cache is not None or implicit_caching(ctx, request)
+
+
+def _marks_messages(request: Request) -> bool:
+    """A marker sits on a message, written in the call or set on the list at run time."""
+    return bool(request.cached_by) or any(p.cache is not None for p in request.parts if p.section == "messages")
 
 
 # How each marker caches a conversation, as the message and the fix say it.
@@ -186,9 +190,14 @@ def history_resent_uncached(ctx):
     for request in ctx.project.requests:
         found = resent_history(request)
         marker = cache_marker(ctx, request)
-        if found is None or marker is None or _caches_conversation(ctx, request) or request.cached_by:
+        if found is None or marker is None or _marks_messages(request):
             continue  # no marker: caching is automatic (OpenAI before GPT-5.6) or unknown
         name, loop, in_text = found
+        # with the breakpoint on the latest message, a history in one growing text block
+        # still misses: each turn's prefix ends inside the block the next turn extends
+        wasted = _automatic(ctx, request)
+        if wasted and not in_text:
+            continue
         turns_here = min(turns, loop.count) if loop is not None and loop.count else turns
         if turns_here < 2:
             continue
@@ -203,9 +212,10 @@ def history_resent_uncached(ctx):
         for k in range(1, turns_here + 1):
             total = base + (k - 1) * per_turn
             previous = base + (k - 2) * per_turn if k > 1 else 0  # what the previous turn wrote
-            before.append(Usage(model, input_tokens=total, batch=request.batch, weight=weight))
             written = total if total >= minimum else 0
             read = previous if previous >= minimum else 0
+            before.extend(cache_mix(model, total, 0, hit_rate, ttl, weight, request.batch, written) if wasted else
+                          (Usage(model, input_tokens=total, batch=request.batch, weight=weight),))
             after.extend(cache_mix(model, total, read, hit_rate, ttl, weight, request.batch, written))
         saving = Saving((turns_here - 1) * per_turn, tuple(before), tuple(after))
         if not priced_positive(ctx, saving):
@@ -216,6 +226,18 @@ def history_resent_uncached(ctx):
         priced = (f"input grows with the square of the turns (priced for {turns_here} turns of ~{fmt_tokens(per_turn)} "
                   f"tokens: the last call sends {fmt_tokens(last)} tokens, all of them again)")
         cache_it = _CACHE_IT[marker]
+        if wasted:
+            yield ctx.finding(
+                request.span,
+                f"`{name}` grows by a turn on {repeat} and is written whole into one message's text each time, so the "
+                "automatic cache breakpoint on the latest message never matches the previous turn's prefix (it ends "
+                f"inside the block that has grown since): each turn writes its whole prompt at the cache-write "
+                f"premium and reads none of it back, and {priced}; send each turn as its own user/assistant message "
+                "so each turn reads what the previous one wrote",
+                request=request.id, saving=saving,
+                fix=Fix("unsafe", "send each turn as its own user/assistant message"),
+            )
+            continue
         if in_text:
             # a breakpoint matches the previous turn's prefix only at a block boundary, and
             # that prefix ended inside the block that has grown since: a CacheEdit would pay
