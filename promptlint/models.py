@@ -37,6 +37,22 @@ _ROUTES = {"gemini": "google", "google": "google", "vertex_ai": "google", "mistr
 # Prefixes of a model served on the user's own machine (LiteLLM's names): $0 per token.
 _LOCAL_ROUTES = frozenset({"local", "ollama", "ollama_chat", "lm_studio", "hosted_vllm", "llamafile", "vllm"})
 LOCAL = "local"  # the provider of a canonical ``local/<model>`` id
+# Hosts of a server on the user's own machine (or its Docker host).
+_LOCAL_HOSTS = frozenset({"localhost", "0.0.0.0", "::1", "host.docker.internal"})
+
+
+def local_server(url: str | None) -> bool:
+    """Whether ``url`` (a client's ``base_url``) names a server on the user's machine:
+    ``http://localhost:11434/v1``, ``http://127.0.0.1:8000``, ``http://[::1]:1234``."""
+    if not url or "://" not in url:
+        return False
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:
+        return False
+    return host in _LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127.")
 # Vendors whose own API serves their models, searched for an id with no prefix (``gemini-2.5-flash``).
 _VENDORS = ("google", "mistral", "cohere", "deepseek", "x-ai", "zai", "zhipuai", "moonshotai", "minimax")
 # The genai-prices providers a request made with an SDK (sinks.py's provider) is priced on.

@@ -292,3 +292,23 @@ def test_an_agents_sdk_agent_with_no_model_is_priced_as_an_openai_model(tmp_path
 
     priced = analysis.measurements.requests[request.id].model
     assert ModelCatalog().provider(priced) == "openai", priced
+
+
+def test_a_model_a_server_on_this_machine_runs_is_free_and_a_vendor_model_sent_through_one_is_billed(tmp_path):
+    analysis = analysed(tmp_path, "local_servers")
+    priced = {r.function: (analysis.measurements.requests[r.id].model, analysis.request_prices[r.id].usd_per_request)
+              for r in analysis.project.requests}
+    free = {"review", "explain", "stream_summary", "Proxy.tag", "triage_locally", "triage_in_studio"}
+    for function in free:
+        assert priced[function][0].startswith("local/") and priced[function][1] == 0, function
+    # a hosted base_url, a local URL the environment may replace, a vendor's model through a
+    # gateway on localhost: priced as the model they name
+    for function, model in (("hosted_review", "gpt-4o-mini"), ("maybe_local", "gpt-4o-mini"),
+                            ("Proxy.title", "claude-haiku-4-5"), ("triage_through_gateway", "gpt-4o-mini"),
+                            ("triage", "gpt-4o-mini")):
+        assert priced[function][0] == model and priced[function][1] > 0, function
+    assert set(priced) == free | {"hosted_review", "maybe_local", "Proxy.title", "triage_through_gateway", "triage"}
+    by = {r.function: r for r in analysis.project.requests}
+    assert any("this machine (http://localhost:1234/v1)" in n for n in by["review"].notes)
+    assert any("only as the default" in n for n in by["maybe_local"].notes)
+    assert {r.stream for r in analysis.project.requests if r.function == "stream_summary"} == {True}

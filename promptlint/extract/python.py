@@ -110,6 +110,20 @@ def _bound_call(site: CallSite, sink: sinks.Sink, index: ModuleIndex) -> CallSit
     return CallSite(call, site.chain, site.scope, site.pos, site.loop, site.awaited)
 
 
+_ENDPOINTS = ("base_url", "api_base")  # where a client or a call names the server it sends to
+
+
+def _served_by(site: CallSite, resolver: Resolver) -> tuple[tuple[str, v.Value], ...]:
+    """The server a call on a client built with ``base_url=`` is sent to
+    (``OpenAI(base_url="http://localhost:11434/v1")``), as the call's ``base_url``, unless
+    the call names its own."""
+    if not isinstance(site.node.func, ast.Attribute) or any(k.arg in _ENDPOINTS for k in site.node.keywords):
+        return ()
+    built = sinks.binding_node(_client_receiver(site.node.func), site.scope)
+    url = next((k.value for k in built.keywords if k.arg == "base_url"), None) if isinstance(built, ast.Call) else None
+    return (("base_url", resolver.value(url, site.scope, site.pos)),) if url is not None else ()
+
+
 _PROMPTY_RUNS = frozenset({"execute", "load"})
 
 
@@ -219,7 +233,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
             chosen = _request_sink(site, index, module)
             if chosen is not None:
                 found = _drafts_for(_bound_call(site, chosen[0], index), api_of_sink(*chosen), resolver, counters, path,
-                                    wrappers, chosen[0].text, chosen[0])
+                                    wrappers, chosen[0].text, chosen[0], _served_by(site, resolver))
                 if chosen[0].name == "dspy":
                     found = [_dspy_request(d, site, signatures, dspy_lm) for d in found]
                 elif chosen[0].name == "pydantic-ai":
@@ -539,7 +553,7 @@ def _value_span(value: v.Value) -> Span | None:
 
 def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, path: str,
                 wrappers: list | None = None, text_slots: tuple[str, ...] = (),
-                sink: sinks.Sink | None = None) -> list[RequestDraft]:
+                sink: sinks.Sink | None = None, served: tuple[tuple[str, v.Value], ...] = ()) -> list[RequestDraft]:
     node = site.node
     scope = site.scope
     function = scope.qualname or "<module>"
@@ -547,6 +561,7 @@ def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, pa
     counters[key] = counters.get(key, 0) + 1
     request_id = f"{path}::{function}::{api.api}#{counters[key]}"
     symbolic, spans, kwargs_open = _call_params(node, site, api, resolver, sink.decoded if sink else ())
+    symbolic.extend(served)
     params = [(k, resolver.with_defaults(val)) for k, val in symbolic]
     common = dict(
         path=path, span=resolver.span(node), function=None if function == "<module>" else function,
