@@ -23,6 +23,9 @@ else:  # pragma: no cover
 # Used when a model has no sourced value; chosen so estimates err towards reporting.
 DEFAULT_MIN_CACHEABLE = 1024
 DEFAULT_MAX_OUTPUT = 32_000
+# An agent framework's router in front of a LiteLLM-style id (the OpenAI Agents SDK's
+# ``litellm/openai/gpt-4o-mini``, ``any-llm/openrouter/openai/gpt-5.4-mini``).
+_ROUTER_PREFIX = re.compile(r"^(?:litellm|any-llm)/(?=[\w.-]+/)")
 _PROVIDER_PREFIX = re.compile(r"^(?:anthropic|openai|azure|bedrock|vertex_ai|litellm_proxy|openrouter/[\w-]+)/")
 _BEDROCK = re.compile(r"^(?:[a-z]{2}\.)?anthropic\.(claude-[\w.-]+?)(?:-v\d+(?::\d+)?)?$")
 _DATE_SUFFIX = re.compile(r"(?:-\d{8}|-\d{4}-\d{2}-\d{2}|@\d{8})$")
@@ -136,7 +139,7 @@ def _load_facts() -> tuple[dict[str, ModelFacts], dict[str, dict]]:
 
 def normalize_model_ref(model: str) -> str:
     """Strip routing prefixes so the id can be matched: provider/, bedrock ARNs, regions."""
-    ref = model.strip().lower()
+    ref = _ROUTER_PREFIX.sub("", model.strip().lower())
     ref = _PROVIDER_PREFIX.sub("", ref)
     bedrock = _BEDROCK.match(ref)
     if bedrock:

@@ -312,3 +312,23 @@ def test_a_model_a_server_on_this_machine_runs_is_free_and_a_vendor_model_sent_t
     assert any("this machine (http://localhost:1234/v1)" in n for n in by["review"].notes)
     assert any("only as the default" in n for n in by["maybe_local"].notes)
     assert {r.stream for r in analysis.project.requests if r.function == "stream_summary"} == {True}
+
+
+def test_an_agent_runs_the_model_inside_its_model_object_and_a_test_double_is_no_request(tmp_path):
+    from promptlint.models import ModelCatalog
+
+    analysis = analysed(tmp_path, "model_objects")
+    priced = {r.model: (r.provider, r.max_tokens, r.max_tokens_dynamic, analysis.measurements.requests[r.id].model,
+                        analysis.request_prices[r.id].usd_per_request) for r in analysis.project.requests}
+    assert set(priced) == {"gpt-oss:20b", "anthropic/claude-haiku-4-5", "gpt-4.1", None, "llama3.2",
+                           "litellm/openai/gpt-4o-mini"}  # no test agent
+    assert ModelCatalog().canonical(priced["litellm/openai/gpt-4o-mini"][3]) == "gpt-4o-mini"
+    assert priced["gpt-oss:20b"][3] == "local/gpt-oss:20b" and priced["gpt-oss:20b"][4] == 0
+    assert priced["llama3.2"][3] == "local/llama3.2" and priced["llama3.2"][4] == 0
+    assert priced["anthropic/claude-haiku-4-5"][1] == 500 and priced["anthropic/claude-haiku-4-5"][4] > 0
+    house = priced[None]
+    assert house[2]  # the cap may be set inside the company's own model object: unknown, not missing
+    (house_id,) = [r.id for r in analysis.project.requests if r.model is None]
+    capless = {f.finding.request for f in analysis.findings if f.finding.code == "PL301"}
+    assert house_id not in capless
+    assert {r.id for r in analysis.project.requests if r.model == "gpt-4.1"} <= capless  # a real missing cap
