@@ -70,7 +70,9 @@ LOCAL_SDKS = frozenset({"ollama"})  # SDKs of a server on the user's machine
 # SDK's default model is OpenAI's; the Claude Agent SDK's is Anthropic's).
 SDK_VENDOR = {"openai-agents": "openai", "claude-agent-sdk": "anthropic"}
 SDK_FALLBACK = {"google": "google/gemini-2.5-flash", "mistral": "mistral/mistral-medium-latest",
-                "cohere": "cohere/command-a", "zhipu": "zai/glm-4.6"}
+                "cohere": "cohere/command-a", "zhipu": "zai/glm-4.6",
+                "groq": "groq/llama-3.3-70b-versatile", "together": "together/meta-llama/Llama-3.3-70B-Instruct-Turbo",
+                "cerebras": "cerebras/llama-3.3-70b"}
 # The vendor an unknown model id names by its family prefix (a retired ``claude-instant-1.2``
 # called through the legacy completions API is still Anthropic's): it decides the fallback
 # price, never the shape of the call that sends it.

@@ -332,3 +332,20 @@ def test_an_agent_runs_the_model_inside_its_model_object_and_a_test_double_is_no
     capless = {f.finding.request for f in analysis.findings if f.finding.code == "PL301"}
     assert house_id not in capless
     assert {r.id for r in analysis.project.requests if r.model == "gpt-4.1"} <= capless  # a real missing cap
+
+
+def test_a_hosted_open_model_api_with_a_run_time_model_is_priced_on_that_api_never_as_claude(tmp_path):
+    from conftest import run_analysis
+
+    (tmp_path / "groq_client.py").write_text(
+        "from groq import Groq\n\n\n"
+        "class GroqClient:\n"
+        "    def __init__(self, api_key):\n"
+        "        self.client = Groq(api_key=api_key)\n\n"
+        "    def inference(self, model_id: str, prompt: str) -> str:\n"
+        "        completion = self.client.chat.completions.create(\n"
+        "            messages=[{'role': 'user', 'content': prompt.strip()}], model=model_id)\n"
+        "        return completion.choices[0].message.content\n")
+    analysis = run_analysis(tmp_path)
+    (request,) = analysis.project.requests
+    assert analysis.measurements.requests[request.id].model == "groq/llama-3.3-70b-versatile"
