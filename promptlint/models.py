@@ -23,6 +23,9 @@ else:  # pragma: no cover
 # Used when a model has no sourced value; chosen so estimates err towards reporting.
 DEFAULT_MIN_CACHEABLE = 1024
 DEFAULT_MAX_OUTPUT = 32_000
+# An agent framework's router in front of a LiteLLM-style id (the OpenAI Agents SDK's
+# ``litellm/openai/gpt-4o-mini``, ``any-llm/openrouter/openai/gpt-5.4-mini``).
+_ROUTER_PREFIX = re.compile(r"^(?:litellm|any-llm)/(?=[\w.-]+/)")
 _PROVIDER_PREFIX = re.compile(r"^(?:anthropic|openai|azure|bedrock|vertex_ai|litellm_proxy|openrouter/[\w-]+)/")
 _BEDROCK = re.compile(r"^(?:[a-z]{2}\.)?anthropic\.(claude-[\w.-]+?)(?:-v\d+(?::\d+)?)?$")
 _DATE_SUFFIX = re.compile(r"(?:-\d{8}|-\d{4}-\d{2}-\d{2}|@\d{8})$")
@@ -37,6 +40,22 @@ _ROUTES = {"gemini": "google", "google": "google", "vertex_ai": "google", "mistr
 # Prefixes of a model served on the user's own machine (LiteLLM's names): $0 per token.
 _LOCAL_ROUTES = frozenset({"local", "ollama", "ollama_chat", "lm_studio", "hosted_vllm", "llamafile", "vllm"})
 LOCAL = "local"  # the provider of a canonical ``local/<model>`` id
+# Hosts of a server on the user's own machine (or its Docker host).
+_LOCAL_HOSTS = frozenset({"localhost", "0.0.0.0", "::1", "host.docker.internal"})
+
+
+def local_server(url: str | None) -> bool:
+    """Whether ``url`` (a client's ``base_url``) names a server on the user's machine:
+    ``http://localhost:11434/v1``, ``http://127.0.0.1:8000``, ``http://[::1]:1234``."""
+    if not url or "://" not in url:
+        return False
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:
+        return False
+    return host in _LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127.")
 # Vendors whose own API serves their models, searched for an id with no prefix (``gemini-2.5-flash``).
 _VENDORS = ("google", "mistral", "cohere", "deepseek", "x-ai", "zai", "zhipuai", "moonshotai", "minimax")
 # The genai-prices providers a request made with an SDK (sinks.py's provider) is priced on.
@@ -51,7 +70,9 @@ LOCAL_SDKS = frozenset({"ollama"})  # SDKs of a server on the user's machine
 # SDK's default model is OpenAI's; the Claude Agent SDK's is Anthropic's).
 SDK_VENDOR = {"openai-agents": "openai", "claude-agent-sdk": "anthropic"}
 SDK_FALLBACK = {"google": "google/gemini-2.5-flash", "mistral": "mistral/mistral-medium-latest",
-                "cohere": "cohere/command-a", "zhipu": "zai/glm-4.6"}
+                "cohere": "cohere/command-a", "zhipu": "zai/glm-4.6",
+                "groq": "groq/llama-3.3-70b-versatile", "together": "together/meta-llama/Llama-3.3-70B-Instruct-Turbo",
+                "cerebras": "cerebras/llama-3.3-70b"}
 # The vendor an unknown model id names by its family prefix (a retired ``claude-instant-1.2``
 # called through the legacy completions API is still Anthropic's): it decides the fallback
 # price, never the shape of the call that sends it.
@@ -120,7 +141,7 @@ def _load_facts() -> tuple[dict[str, ModelFacts], dict[str, dict]]:
 
 def normalize_model_ref(model: str) -> str:
     """Strip routing prefixes so the id can be matched: provider/, bedrock ARNs, regions."""
-    ref = model.strip().lower()
+    ref = _ROUTER_PREFIX.sub("", model.strip().lower())
     ref = _PROVIDER_PREFIX.sub("", ref)
     bedrock = _BEDROCK.match(ref)
     if bedrock:

@@ -280,6 +280,9 @@ class Request:
     # The in-house function(s) the call goes through (``gpt_call()``): the request is made
     # at this call, its SDK parameters are set inside the wrapper.
     via: str | None = None
+    # The server on the user's machine the request is sent to (``base_url="http://localhost:11434/v1"``):
+    # it bills nothing per token, whatever model id it is asked for.
+    local_server: str | None = None
 
     @property
     def templates(self) -> tuple[str, ...]:

@@ -147,3 +147,61 @@ def test_a_path_tail_picks_the_one_file_it_names_and_follows_the_tree_as_it_chan
     tree.paths = {"d/w.txt"}
     assert tree.find("/srv/w.txt", "src/bot.py", "text").path == "d/w.txt"
     assert tree.find("/srv/y.txt", "src/bot.py", "text") is None
+
+
+ASSETS = {  # a folder that is not named for prompts: only what code reads is a prompt
+    "app/assets/persona.md": "You are Ada, the billing assistant.\n",
+    "app/assets/rules.md": "Never promise refunds.\n",
+    "app/assets/format.md": "Answer in three short paragraphs.\n",
+    "app/assets/NOTES.md": "Maintainer notes that no code reads.\n",
+}
+HERE = 'HERE = Path(__file__).parent\nSECTIONS = ["persona.md", "rules.md", "format.md"]\n'
+
+
+def _sections_prompt(project, body: str):
+    root = project({"app/bot.py": app(HERE + body, "system_prompt()"), **ASSETS})
+    analysis, request = request_of(root)
+    (template,) = [analysis.project.templates[t] for t in request.templates]
+    return template
+
+
+def test_a_loop_over_a_literal_list_of_files_sends_each_file_in_order(project):
+    template = _sections_prompt(project, (
+        "def system_prompt():\n    parts = []\n    for name in SECTIONS:\n"
+        "        parts.append((HERE / 'assets' / name).read_text())\n    return '\\n'.join(parts)\n"))
+    assert template.text == "You are Ada, the billing assistant.\n\nNever promise refunds.\n\nAnswer in three short paragraphs.\n"
+    assert [s.span.path for s in template.segments if s.text.strip()] == [
+        "app/assets/persona.md", "app/assets/rules.md", "app/assets/format.md"]
+    assert "Maintainer" not in template.text
+
+
+def test_a_comprehension_and_an_augmented_text_over_a_literal_list_read_the_same_files(project):
+    joined = _sections_prompt(project, (
+        "def system_prompt():\n    return ''.join((HERE / 'assets' / n).read_text() for n in SECTIONS)\n"))
+    grown = _sections_prompt(project, (
+        "def system_prompt():\n    text = ''\n    for name in ('persona.md', 'rules.md', 'format.md'):\n"
+        "        text += open(HERE / 'assets' / name).read()\n    return text\n"))
+    expected = "You are Ada, the billing assistant.\nNever promise refunds.\nAnswer in three short paragraphs.\n"
+    assert joined.text == grown.text == expected
+
+
+def test_a_list_reset_in_each_iteration_or_a_run_time_list_is_not_unrolled(project):
+    reset = _sections_prompt(project, (
+        "def system_prompt():\n    for name in SECTIONS:\n        parts = []\n"
+        "        parts.append((HERE / 'assets' / name).read_text())\n    return ''.join(parts)\n"))
+    assert "Never promise refunds" not in reset.text  # one file per iteration, not all three
+    listed = _sections_prompt(project, (
+        "import os\ndef system_prompt():\n    parts = []\n    for name in sorted(os.listdir(HERE / 'assets')):\n"
+        "        parts.append((HERE / 'assets' / name).read_text())\n    return ''.join(parts)\n"))
+    assert "Maintainer" not in listed.text and "billing assistant" not in listed.text
+
+
+def test_a_request_inside_the_loop_sees_one_item_not_the_whole_list(project):
+    root = project({"app/bot.py": (
+        "import anthropic\nclient = anthropic.Anthropic()\nQUESTIONS = ['What is the refund window?', 'Who signs invoices?']\n"
+        "def survey():\n    messages = []\n    for q in QUESTIONS:\n"
+        "        messages.append({'role': 'user', 'content': q})\n"
+        "        client.messages.create(model='claude-sonnet-4-5', max_tokens=50, messages=messages)\n")})
+    _, request = request_of(root)
+    texts = [p for p in request.parts if p.section == "messages"]
+    assert len(texts) == 1  # the list as the first request sends it, never both questions at once

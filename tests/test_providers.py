@@ -292,3 +292,60 @@ def test_an_agents_sdk_agent_with_no_model_is_priced_as_an_openai_model(tmp_path
 
     priced = analysis.measurements.requests[request.id].model
     assert ModelCatalog().provider(priced) == "openai", priced
+
+
+def test_a_model_a_server_on_this_machine_runs_is_free_and_a_vendor_model_sent_through_one_is_billed(tmp_path):
+    analysis = analysed(tmp_path, "local_servers")
+    priced = {r.function: (analysis.measurements.requests[r.id].model, analysis.request_prices[r.id].usd_per_request)
+              for r in analysis.project.requests}
+    free = {"review", "explain", "stream_summary", "Proxy.tag", "triage_locally", "triage_in_studio"}
+    for function in free:
+        assert priced[function][0].startswith("local/") and priced[function][1] == 0, function
+    # a hosted base_url, a local URL the environment may replace, a vendor's model through a
+    # gateway on localhost: priced as the model they name
+    for function, model in (("hosted_review", "gpt-4o-mini"), ("maybe_local", "gpt-4o-mini"),
+                            ("Proxy.title", "claude-haiku-4-5"), ("triage_through_gateway", "gpt-4o-mini"),
+                            ("triage", "gpt-4o-mini")):
+        assert priced[function][0] == model and priced[function][1] > 0, function
+    assert set(priced) == free | {"hosted_review", "maybe_local", "Proxy.title", "triage_through_gateway", "triage"}
+    by = {r.function: r for r in analysis.project.requests}
+    assert any("this machine (http://localhost:1234/v1)" in n for n in by["review"].notes)
+    assert any("only as the default" in n for n in by["maybe_local"].notes)
+    assert {r.stream for r in analysis.project.requests if r.function == "stream_summary"} == {True}
+
+
+def test_an_agent_runs_the_model_inside_its_model_object_and_a_test_double_is_no_request(tmp_path):
+    from promptlint.models import ModelCatalog
+
+    analysis = analysed(tmp_path, "model_objects")
+    priced = {r.model: (r.provider, r.max_tokens, r.max_tokens_dynamic, analysis.measurements.requests[r.id].model,
+                        analysis.request_prices[r.id].usd_per_request) for r in analysis.project.requests}
+    assert set(priced) == {"gpt-oss:20b", "anthropic/claude-haiku-4-5", "gpt-4.1", None, "llama3.2",
+                           "litellm/openai/gpt-4o-mini"}  # no test agent
+    assert ModelCatalog().canonical(priced["litellm/openai/gpt-4o-mini"][3]) == "gpt-4o-mini"
+    assert priced["gpt-oss:20b"][3] == "local/gpt-oss:20b" and priced["gpt-oss:20b"][4] == 0
+    assert priced["llama3.2"][3] == "local/llama3.2" and priced["llama3.2"][4] == 0
+    assert priced["anthropic/claude-haiku-4-5"][1] == 500 and priced["anthropic/claude-haiku-4-5"][4] > 0
+    house = priced[None]
+    assert house[2]  # the cap may be set inside the company's own model object: unknown, not missing
+    (house_id,) = [r.id for r in analysis.project.requests if r.model is None]
+    capless = {f.finding.request for f in analysis.findings if f.finding.code == "PL301"}
+    assert house_id not in capless
+    assert {r.id for r in analysis.project.requests if r.model == "gpt-4.1"} <= capless  # a real missing cap
+
+
+def test_a_hosted_open_model_api_with_a_run_time_model_is_priced_on_that_api_never_as_claude(tmp_path):
+    from conftest import run_analysis
+
+    (tmp_path / "groq_client.py").write_text(
+        "from groq import Groq\n\n\n"
+        "class GroqClient:\n"
+        "    def __init__(self, api_key):\n"
+        "        self.client = Groq(api_key=api_key)\n\n"
+        "    def inference(self, model_id: str, prompt: str) -> str:\n"
+        "        completion = self.client.chat.completions.create(\n"
+        "            messages=[{'role': 'user', 'content': prompt.strip()}], model=model_id)\n"
+        "        return completion.choices[0].message.content\n")
+    analysis = run_analysis(tmp_path)
+    (request,) = analysis.project.requests
+    assert analysis.measurements.requests[request.id].model == "groq/llama-3.3-70b-versatile"

@@ -45,7 +45,12 @@ def missing_max_tokens(ctx):
             param = registered.cap[0]  # ``config.max_output_tokens``: inside another argument
         cap = min(int(ctx.options["cap"]), ceiling)
         # a wrapper's callers all lack the cap its own call never sets: one finding, there
-        inner = prompt_index(ctx.project).wrapped_call(request)
+        index = prompt_index(ctx.project)
+        inner = index.wrapped_call(request)
+        if inner is None and request.via:
+            calls = index.wrapped_calls(request)
+            if calls and all(c.max_tokens_param is None and not c.kwargs_open for c in calls):
+                continue  # each of the wrapper's own calls is reported, where its cap goes
         site = inner if inner is not None and inner.max_tokens_param is None and not inner.kwargs_open else request
         fix = None if "." in param else Fix("unsafe", f"add {param}={cap} (the `cap` option; choose what the answers need)",
                                             (ArgumentEdit(site.id, param, str(cap)),))

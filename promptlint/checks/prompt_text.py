@@ -108,6 +108,18 @@ class PromptIndex:
                 return found[0] if len(found) == 1 else None
         return None
 
+    def wrapped_calls(self, request) -> list:
+        """Every SDK request of the innermost helper a wrapper call goes through (a wrapper
+        that picks one of several calls by a setting has them all)."""
+        if not request.via:
+            return []
+        _, by_function = self._sdk_calls
+        helper = request.via.split(" → ")[-1].removesuffix("()")
+        for key in ((request.span.path, helper), ("", helper)):
+            if by_function.get(key):
+                return list(by_function[key])
+        return []
+
     @cached_property
     def _instructions(self) -> dict[str, Template]:
         return {t.id: t for t in self.project.templates.values()

@@ -42,6 +42,9 @@ _MESSAGE_ROLES = {"SystemMessage": "system", "HumanMessage": "user", "AIMessage"
                   "AIMessagePromptTemplate": "assistant"}
 _MODEL_KWARGS = ("model", "model_name", "model_id", "azure_deployment", "deployment_name")
 _MAX_KWARGS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "max_tokens_to_sample", "num_predict")
+_URL_KWARGS = ("base_url", "openai_api_base", "api_base")  # the server a chat model sends to
+# Chat model classes of a server on the user's machine: whatever the model, $0 per token.
+_LOCAL_CLASSES = frozenset({"ChatOllama", "ChatLlamaCpp"})
 # Chat model classes that always send an output cap of their own when none is given.
 _DEFAULT_CAP = {"ChatAnthropic", "ChatAnthropicMessages", "ChatBedrock", "ChatBedrockConverse"}
 
@@ -158,8 +161,15 @@ def model_value(cls: str, model: v.Value | None, kwargs, resolver, scope, pos, d
     for key in _MODEL_KWARGS:
         if model is None and key in kwargs:
             model = resolver.value(kwargs[key], scope, pos, depth)
+    if cls in _LOCAL_CLASSES:  # ``local/<model>``, as LiteLLM's ``ollama/..`` reads
+        text = model.text if isinstance(model, v.Str) and not model.has_holes else cls.lower()
+        model = _str(f"local/{text}", getattr(model, "span", None) or span)
     if model is not None:
         items.append(("model", model))
+    for key in _URL_KWARGS:
+        if key in kwargs:
+            items.append(("base_url", resolver.value(kwargs[key], scope, pos, depth)))
+            break
     for key in _MAX_KWARGS:
         if key in kwargs:
             param = "max_completion_tokens" if key == "max_completion_tokens" else "max_tokens"
@@ -304,7 +314,7 @@ def invocation_params(method: str, runnable: v.Value, given: v.Value | None) -> 
     else:
         return None
     params: list[tuple[str, v.Value]] = []
-    for key in ("model", "max_tokens", "max_completion_tokens"):
+    for key in ("model", "max_tokens", "max_completion_tokens", "base_url"):
         if model.get(key) is not None:  # type: ignore[union-attr]
             params.append((key, model.get(key)))  # type: ignore[union-attr,arg-type]
     cls = model.get("class")  # type: ignore[union-attr]

@@ -18,7 +18,7 @@ from promptlint.types import Segment, Span
 
 _TEXT_TRANSFORMS = {
     "dedent": textwrap.dedent, "cleandoc": inspect.cleandoc,
-    "strip": str.strip, "lstrip": str.lstrip, "rstrip": str.rstrip,
+    "strip": str.strip, "lstrip": str.lstrip, "rstrip": str.rstrip, "upper": str.upper, "lower": str.lower,
 }
 
 

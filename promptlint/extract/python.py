@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import ast
 
-from promptlint.extract import frameworks, langchain, sinks, summaries
+from promptlint.extract import frameworks, langchain, model_objects, sinks, summaries
 from promptlint.extract import values as v
 from promptlint.extract.evidence import not_prose, reads_like_prose
 from promptlint.extract.pyparse import parse_python
@@ -108,6 +108,77 @@ def _bound_call(site: CallSite, sink: sinks.Sink, index: ModuleIndex) -> CallSit
     ast.copy_location(call, site.node)
     call.end_lineno, call.end_col_offset = site.node.end_lineno, site.node.end_col_offset
     return CallSite(call, site.chain, site.scope, site.pos, site.loop, site.awaited)
+
+
+_ENDPOINTS = ("base_url", "api_base")  # where a client or a call names the server it sends to
+
+
+def _served_by(site: CallSite, resolver: Resolver) -> tuple[tuple[str, v.Value], ...]:
+    """The server a call on a client built with ``base_url=`` is sent to
+    (``OpenAI(base_url="http://localhost:11434/v1")``), as the call's ``base_url``, unless
+    the call names its own."""
+    if not isinstance(site.node.func, ast.Attribute) or any(k.arg in _ENDPOINTS for k in site.node.keywords):
+        return ()
+    built = sinks.binding_node(_client_receiver(site.node.func), site.scope)
+    url = next((k.value for k in built.keywords if k.arg == "base_url"), None) if isinstance(built, ast.Call) else None
+    return (("base_url", resolver.value(url, site.scope, site.pos)),) if url is not None else ()
+
+
+def _agent_model(site: CallSite, sink: sinks.Sink, drafts: list[RequestDraft], resolver: Resolver) -> list[RequestDraft]:
+    """An agent given a model object instead of an id (see :mod:`model_objects`): the id and
+    server inside it; none for a test double; a model and cap unknown here for another object."""
+    node = next((k.value for k in site.node.keywords if k.arg == "model"), None)
+    if node is None and "model" in sink.positional:
+        at = sink.positional.index("model")
+        node = site.node.args[at] if at < len(site.node.args) else None
+    built = _built(node, site)
+    if not drafts or not isinstance(built, ast.Call):
+        return drafts
+    cls = (dotted(built.func) or "").rsplit(".", 1)[-1]
+    if model_objects.is_test_double(cls):
+        return []  # a scripted model answers: nothing is sent, nothing bills
+    spec = model_objects.MODEL_OBJECTS.get(cls)
+    span = resolver.span(built)
+    settings: tuple[tuple[str, v.Value], ...] = ()
+    if spec is None:
+        if not cls[:1].isupper():
+            return drafts  # a factory function's result: left as the value it resolves to
+        model: v.Value = v.Unknown(f"a model object built by {cls}()", cls, "dynamic", span)
+        if all(d.param("model_settings") is None for d in drafts):  # its cap may be set inside it
+            settings = (("model_settings", v.Unknown(f"settings inside {cls}()", cls, "dynamic", span)),)
+    else:
+        arg = next((k.value for k in built.keywords if k.arg == spec.model), None)
+        if arg is None and spec.position is not None and spec.position < len(built.args):
+            arg = built.args[spec.position]
+        model = resolver.value(arg, site.scope, site.pos) if arg is not None else \
+            v.Unknown(f"the default model of {cls}()", cls, "dynamic", span)
+        url = next((k.value for k in built.keywords if k.arg in spec.urls), None)
+        for keyword in (k for k in built.keywords if k.arg in spec.clients):
+            client = _built(_uncast(keyword.value), site)
+            if isinstance(client, ast.Call):
+                if model_objects.is_test_double((dotted(client.func) or "").rsplit(".", 1)[-1]):
+                    return []  # the model object talks to a stand-in client: nothing is sent
+                url = next((k.value for k in client.keywords if k.arg == "base_url"), url)
+        if url is not None:
+            settings = (("base_url", resolver.value(url, site.scope, site.pos)),)
+    return [replace(d, params=(*((k, val) for k, val in d.params if k != "model"), ("model", model), *settings))
+            for d in drafts]
+
+
+def _uncast(node: ast.expr) -> ast.expr:
+    """``cast(Any, client)``: the client."""
+    if isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] == "cast" and len(node.args) == 2:
+        return node.args[1]
+    return node
+
+
+def _built(node: ast.expr | None, site: CallSite) -> ast.expr | None:
+    """What a name or ``self.attr`` was built by (``model = FakeModel()``), through re-bindings."""
+    for _ in range(3):
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            break
+        node = sinks.binding_node(node, site.scope)
+    return node
 
 
 _PROMPTY_RUNS = frozenset({"execute", "load"})
@@ -219,7 +290,9 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
             chosen = _request_sink(site, index, module)
             if chosen is not None:
                 found = _drafts_for(_bound_call(site, chosen[0], index), api_of_sink(*chosen), resolver, counters, path,
-                                    wrappers, chosen[0].text, chosen[0])
+                                    wrappers, chosen[0].text, chosen[0], _served_by(site, resolver))
+                if chosen[0].shape == "agent":
+                    found = _agent_model(site, chosen[0], found, resolver)
                 if chosen[0].name == "dspy":
                     found = [_dspy_request(d, site, signatures, dspy_lm) for d in found]
                 elif chosen[0].name == "pydantic-ai":
@@ -541,7 +614,7 @@ def _value_span(value: v.Value) -> Span | None:
 
 def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, path: str,
                 wrappers: list | None = None, text_slots: tuple[str, ...] = (),
-                sink: sinks.Sink | None = None) -> list[RequestDraft]:
+                sink: sinks.Sink | None = None, served: tuple[tuple[str, v.Value], ...] = ()) -> list[RequestDraft]:
     node = site.node
     scope = site.scope
     function = scope.qualname or "<module>"
@@ -549,6 +622,7 @@ def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, pa
     counters[key] = counters.get(key, 0) + 1
     request_id = f"{path}::{function}::{api.api}#{counters[key]}"
     symbolic, spans, kwargs_open = _call_params(node, site, api, resolver, sink.decoded if sink else ())
+    symbolic.extend(served)
     params = [(k, resolver.with_defaults(val)) for k, val in symbolic]
     common = dict(
         path=path, span=resolver.span(node), function=None if function == "<module>" else function,

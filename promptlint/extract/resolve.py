@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from contextlib import contextmanager
 from dataclasses import replace
 
 from promptlint.extract import langchain
@@ -26,8 +27,10 @@ from promptlint.budgets import LIST_ITEMS, exceeded
 from promptlint.types import Diagnostic, Segment, Span
 
 MAX_DEPTH = 40
+MAX_UNROLLED = 32  # a loop over a literal list is followed item by item up to this many items
+_GROWING = ("append", "extend", "aug")  # events that add to a value a loop may repeat
 _BASE_EVENTS = ("assign", "dynamic", "unpack")  # events that give a name a new value
-_TEXT_METHODS = {"strip", "lstrip", "rstrip"}
+_TEXT_METHODS = {"strip", "lstrip", "rstrip", "upper", "lower"}
 _TRANSFORM_FUNCTIONS = {"dedent": "dedent", "textwrap.dedent": "dedent", "cleandoc": "cleandoc",
                         "inspect.cleandoc": "cleandoc"}
 _ENV_READERS = {"os.getenv", "getenv", "os.environ.get", "environ.get", "os.environ.setdefault"}
@@ -78,6 +81,8 @@ class Resolver:
         # and source text are kept (with the node, so an id is never reused while kept)
         self._spans = NodeMemo()
         self._texts = NodeMemo()
+        # loop variables held at one item of a literal list while a loop is followed item by item
+        self._fixed: dict[tuple[int, str], v.Value] = {}
 
     # spans ----------------------------------------------------------------------
     def span(self, node: ast.AST) -> Span:
@@ -196,6 +201,22 @@ class Resolver:
 
     _Tuple = _List
     _Set = _List
+
+    def _ListComp(self, node: ast.ListComp | ast.GeneratorExp, scope, pos, depth) -> v.Value:
+        """``[read(n) for n in NAMES]`` over a literal list: one item per name; else unknown."""
+        span = self.span(node)
+        items = self.unrolled(node.generators[0], scope, depth) if len(node.generators) == 1 and not self._fixed \
+            else None
+        if items is None:
+            return v.Unknown(f"{type(node).__name__} expression", self.expr_text(node), "dynamic", span)
+        name = node.generators[0].target.id  # type: ignore[attr-defined]
+        got = []
+        for item in items:
+            with self._holding(scope, name, item):
+                got.append(self.value(node.elt, scope, pos, depth))
+        return v.Seq(tuple(got), span)
+
+    _GeneratorExp = _ListComp
 
     def _Dict(self, node: ast.Dict, scope, pos, depth) -> v.Value:
         result = v.Map((), self.span(node))
@@ -583,6 +604,8 @@ class Resolver:
             if current.kind == "class":
                 current = current.parent
                 continue
+            if self._fixed and (id(current), name) in self._fixed:
+                return self._fixed[(id(current), name)]
             events = current.events.get(name)
             if events:
                 got, ordinal = self.binding(name, events, current, use_pos, depth, span)
@@ -679,8 +702,9 @@ class Resolver:
             else:
                 value = self._event_value(prior[base_index], name, scope, depth, span)
                 rest = prior[base_index + 1 :]
+            base_pos = prior[base_index].pos if base_index is not None else None
             for event in rest:
-                value = self._apply(event, value, scope, depth)
+                value = self._apply(event, value, scope, depth, base_pos, pos)
             return value, ordinal
         finally:
             self._active.discard(key)
@@ -695,7 +719,42 @@ class Resolver:
             return v.Unknown("unpacked value", name, "dynamic", span)
         return got
 
-    def _apply(self, event: Event, value: v.Value, scope: Scope, depth: int) -> v.Value:
+    def _apply(self, event: Event, value: v.Value, scope: Scope, depth: int, base: Pos | None = None,
+               use: Pos | None = None) -> v.Value:
+        """``event`` applied to ``value``; an addition inside a loop over a literal list is
+        applied once per item when the value is read after the loop and made before it."""
+        if event.kind in _GROWING and scope.fors and not self._fixed:
+            loop = next((f for f in scope.fors if _within(event.pos, f.body)
+                         and not any(p is not None and _within(p, f.body) for p in (base, use))), None)
+            items = self.unrolled(loop, scope, depth) if loop is not None else None
+            if items is not None:
+                for item in items:  # ``for name in SECTIONS: parts.append(read(name))``
+                    with self._holding(scope, loop.target.id, item):  # type: ignore[union-attr]
+                        value = self._apply_once(event, value, scope, depth)
+                return value
+        return self._apply_once(event, value, scope, depth)
+
+    def unrolled(self, loop: ast.For | ast.AsyncFor | ast.comprehension, scope: Scope, depth: int) -> tuple[v.Str, ...] | None:
+        """The items of a loop over a literal list of strings (``for name in ("a.md",
+        "b.md")``, a constant naming one): the loop is then followed item by item, so a
+        prompt assembled from the files a list names is those files' text, in order."""
+        if not isinstance(loop.target, ast.Name) or getattr(loop, "ifs", None):
+            return None
+        items = self.value(loop.iter, scope, pos_of(loop.iter), depth)
+        if not (isinstance(items, v.Seq) and not items.open and 0 < len(items.items) <= MAX_UNROLLED
+                and all(isinstance(i, v.Str) and not i.has_holes for i in items.items)):
+            return None
+        return items.items  # type: ignore[return-value]
+
+    @contextmanager
+    def _holding(self, scope: Scope, name: str, item: v.Value):
+        self._fixed[(id(scope), name)] = item
+        try:
+            yield
+        finally:
+            del self._fixed[(id(scope), name)]
+
+    def _apply_once(self, event: Event, value: v.Value, scope: Scope, depth: int) -> v.Value:
         node = event.node
         if event.kind == "aug" and isinstance(node, ast.expr):
             op = {"Add": "Add", "Mult": "Multiply"}.get(event.detail, "")
@@ -807,6 +866,15 @@ class Resolver:
                 return True
             current = current.parent
         return False
+
+
+def _within(pos: Pos, body: list[ast.stmt]) -> bool:
+    """Whether ``pos`` is inside the statements ``body``."""
+    if not body:
+        return False
+    start = (body[0].lineno, body[0].col_offset)
+    end = (body[-1].end_lineno or body[-1].lineno, body[-1].end_col_offset or 0)
+    return start <= pos <= end
 
 
 def _inside(event: Event, method: Scope) -> bool:

@@ -59,6 +59,9 @@ class Scope:
     # module and function scopes: nested definitions
     functions: dict[str, "Scope"] = field(default_factory=dict)
     classes: dict[str, "Scope"] = field(default_factory=dict)
+    # ``for name in ...:`` loops of this scope's own code with one name as target: a loop
+    # over a literal list of names is followed item by item (see Resolver.unrolled)
+    fors: list[ast.For | ast.AsyncFor] = field(default_factory=list)
 
     def add(self, name: str, event: Event) -> None:
         self.events.setdefault(name, []).append(event)
@@ -317,6 +320,8 @@ class IndexVisitor(ast.NodeVisitor):
     # loops ----------------------------------------------------------------------
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self._bind_dynamic(node.target, node, "loop variable")
+        if isinstance(node.target, ast.Name):
+            self.scope.fors.append(node)
         self.visit(node.iter)
         self.loops[-1].append("range" if _is_counter(node.iter) else "for")
         for statement in node.body:

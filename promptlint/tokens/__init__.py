@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from promptlint.config import Config
-from promptlint.models import ModelCatalog
+from promptlint.models import LOCAL, ModelCatalog
 from promptlint.tokens.frames import request_frame
 from promptlint.tokens.offline import OfflineCounter, is_exact
 from promptlint.types import Project, Request
@@ -129,7 +129,11 @@ def request_model(request: Request, catalog: ModelCatalog, default_model: str) -
     another vendor than the SDK the call goes through (an OpenAI client is never priced,
     capped or tokenized as a Claude model): then that vendor's current flagship. A model
     of another vendor is the one the SDK's provider serves (``groq/llama-3.3-70b-versatile``),
-    a local server's a local model ($0)."""
+    a local server's a local model ($0), also for a model a ``base_url`` on this machine serves."""
+    if request.local_server and not (request.model and catalog.is_known(request.model)):
+        # a model a server on the user's machine runs bills nothing; a vendor's model id sent
+        # to one (``gpt-4o`` to a LiteLLM proxy on localhost:4000) is forwarded and billed
+        return f"{LOCAL}/{request.model or 'server'}"
     if request.deployment:  # what the config maps the deployment to or its name spells, else OpenAI's flagship
         return catalog.deployed(request) or catalog.fallback("openai", default_model)
     qualified = catalog.qualified(request.provider, request.model)

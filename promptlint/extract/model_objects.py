@@ -1,0 +1,52 @@
+"""Model objects an agent framework is given instead of a model id.
+
+``Agent(model=OpenAIChatCompletionsModel(model="gpt-oss:20b", openai_client=AsyncOpenAI(base_url=...)))``
+(OpenAI Agents SDK) or ``Agent(OpenAIChatModel("gpt-4o", provider=OpenAIProvider(base_url=...)))``
+(pydantic-ai): the request runs the model id inside the object, on the server its client
+names. One entry per class says where the id and the server are. An object of a class
+named like a test double (``FakeModel()``, ``ScriptedModel(...)``, pydantic-ai's
+``TestModel``) answers from a script and bills nothing: the agent is no request. Any other
+model object (a project's own ``Model`` subclass) is a model promptlint cannot read, and
+its output cap may be set inside it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelObject:
+    model: str  # the keyword holding the model id
+    position: int | None = 0  # its position when passed positionally
+    clients: tuple[str, ...] = ()  # keywords holding a client or provider built with ``base_url=``
+    urls: tuple[str, ...] = ()  # keywords naming the server directly
+
+
+_AGENTS_SDK = ModelObject("model", 0, clients=("openai_client",))
+_PYDANTIC_AI = ModelObject("model_name", 0, clients=("provider",))
+
+MODEL_OBJECTS: dict[str, ModelObject] = {
+    # OpenAI Agents SDK
+    "OpenAIChatCompletionsModel": _AGENTS_SDK,
+    "OpenAIResponsesModel": _AGENTS_SDK,
+    "LitellmModel": ModelObject("model", 0, urls=("base_url",)),
+    "AnyLLMModel": ModelObject("model", 0, urls=("base_url", "api_base")),
+    # pydantic-ai
+    "OpenAIModel": _PYDANTIC_AI,
+    "OpenAIChatModel": _PYDANTIC_AI,
+    "AnthropicModel": _PYDANTIC_AI,
+    "GroqModel": _PYDANTIC_AI,
+    "MistralModel": _PYDANTIC_AI,
+    "GeminiModel": _PYDANTIC_AI,
+    "GoogleModel": _PYDANTIC_AI,
+}
+
+_TEST_DOUBLE = re.compile(r"Fake|Mock|Stub|Dummy|Scripted|Canned|Recorded|Replay|^(Test|Function)Model$")
+
+
+def is_test_double(name: str) -> bool:
+    """``FakeModel``, ``ScriptedModel``, ``MockLLM``, ``DummyClient``, pydantic-ai's
+    ``TestModel``/``FunctionModel``: a stand-in a test gives the agent or its model."""
+    return bool(_TEST_DOUBLE.search(name))
