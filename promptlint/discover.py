@@ -617,7 +617,7 @@ def callers(candidates: list[str], names: set[str], config: Config, cache: ScanC
         return []
     ordered = sorted(names)
     stamp = digest("\n".join(ordered).encode())
-    known = cache.memo("wrapper-callers", stamp) if cache is not None else {}
+    known = cache.memo("wrapper-callers", stamp, apart=True) if cache is not None else {}
     calls_one = _caller_check(tuple(ordered))
     root = Path(config.root)
     found = []
