@@ -24,7 +24,10 @@ _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """``durable=False`` for a cache file that every reader checks (a seal or a hash of its
+    body): it skips the flush to disk, which on a busy disk was most of a hook run's wait.
+    After a crash such a file is the old one, the new one, or damaged and so ignored."""
     tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
@@ -37,8 +40,9 @@ def write_atomic(path: Path, data: bytes) -> None:
             if mode is not None:
                 os.chmod(tmp, mode)
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())  # the rename must not land before the bytes do
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())  # the rename must not land before the bytes do
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -452,7 +452,7 @@ class ScanCache:
                 return
             path.parent.mkdir(exist_ok=True)
             if not path.parent.is_symlink() and path.parent.is_dir():
-                write_atomic(path, sealed)
+                write_atomic(path, sealed, durable=False)
                 _remove_stale_temporaries(path.parent)
             self._apart_read[name] = body
 
@@ -495,7 +495,7 @@ class ScanCache:
         for name in named & self._new_shards.keys():
             sealed = seal(self._new_shards[name])
             if sealed is not None:
-                write_atomic(folder / name, sealed)
+                write_atomic(folder / name, sealed, durable=False)
         self._new_shards.clear()
         _remove_stale_temporaries(folder)
         for item in list(os.scandir(folder)):
@@ -524,7 +524,7 @@ class ScanCache:
             data = {"files": files, "stats": self.stats, "tokens": self.tokens, "memos": self.memos}
             sealed = seal(json.dumps(data, separators=(",", ":")).encode("utf-8"))
             if sealed is not None:  # no key, no cache: an unsealed file would be ignored anyway
-                write_atomic(self.path, sealed)
+                write_atomic(self.path, sealed, durable=False)
         except OSError:
             pass  # a read-only checkout still gets its results; only the next run is slower
         self.dirty = False

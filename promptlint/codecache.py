@@ -82,7 +82,7 @@ def _save() -> None:
             if sealed is None:
                 return  # no key: nothing is kept
             _folder[0].mkdir(parents=True, exist_ok=True)
-            write_atomic(_folder[0] / f"{module}.marshal", sealed)
+            write_atomic(_folder[0] / f"{module}.marshal", sealed, durable=False)
         except (OSError, ValueError):
             return  # nowhere to keep it: compiled again next run
     _changed.clear()
