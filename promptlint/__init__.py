@@ -6,3 +6,7 @@ through the frozen dataclasses in :mod:`promptlint.types`.
 """
 
 __version__ = "0.1.0"
+
+from promptlint import codecache as _codecache  # noqa: E402 - before any module defines a dataclass
+
+_codecache.install()

@@ -12,19 +12,22 @@ back; the fix stage uses it for the files it edits.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import secrets
 import stat
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """``durable=False`` for a cache file that every reader checks (a seal or a hash of its
+    body): it skips the flush to disk, which on a busy disk was most of a hook run's wait.
+    After a crash such a file is the old one, the new one, or damaged and so ignored."""
     tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
@@ -37,8 +40,9 @@ def write_atomic(path: Path, data: bytes) -> None:
             if mode is not None:
                 os.chmod(tmp, mode)
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())  # the rename must not land before the bytes do
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())  # the rename must not land before the bytes do
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -48,9 +52,13 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+@lru_cache(maxsize=1)
 def _renameat2():
+    """The C function, found on first use (ctypes is not imported by a run that only writes)."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes
+
     try:
         function = ctypes.CDLL(None, use_errno=True).renameat2
     except (OSError, AttributeError):  # glibc before 2.28, musl
@@ -60,21 +68,23 @@ def _renameat2():
     return function
 
 
-_RENAMEAT2 = _renameat2()
 # errno values that mean "this filesystem or kernel cannot exchange": fall back to a rename
 UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, getattr(errno, "ENOTSUP", errno.EINVAL),
                getattr(errno, "EOPNOTSUPP", errno.EINVAL)}
 
 
 def can_exchange() -> bool:
-    return _RENAMEAT2 is not None
+    return _renameat2() is not None
 
 
 def exchange(a: Path, b: Path) -> None:
     """Swap the files at ``a`` and ``b`` in one step (both must exist). Raises OSError;
     an errno in :data:`UNSUPPORTED` means the swap is not available here."""
-    if _RENAMEAT2 is None:
+    function = _renameat2()
+    if function is None:
         raise OSError(errno.ENOSYS, "atomic exchange is not available on this platform")
-    if _RENAMEAT2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) != 0:
+    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) != 0:
+        import ctypes
+
         code = ctypes.get_errno()
         raise OSError(code, os.strerror(code), str(b))

@@ -138,7 +138,7 @@ def _spec(name: str) -> tuple:
     cls = _TYPES[name]  # KeyError on anything not listed: the entry is dropped
     spec = _SPECS[name] = (cls, len(_FIELDS[cls]), _checks(cls))
     return spec
-_FORMAT = 2  # 2: objects met again are references (``{"$r": n}``)
+_FORMAT = 3  # 2: objects met again are references (``{"$r": n}``); 3: memos kept apart
 # The shape of every type a cache entry may hold (field names and their declared types): a
 # change of shape between two builds of one version starts a new cache file.
 _SHAPE = json.dumps({name: [(f.name, str(f.type)) for f in dataclasses.fields(cls)] for name, cls in sorted(_TYPES.items())})
@@ -311,6 +311,9 @@ class ScanCache:
         self.stats: dict[str, list] = {}  # path -> [size, mtime_ns, file digest]
         self.tokens: dict[str, int] = {}  # text digest -> legacy BPE count
         self.memos: dict[str, dict] = {}  # name -> {"stamp": ..., "values": {...}}
+        self.apart = self.path.with_suffix(".memos") if self.path is not None else None
+        self._apart: dict[str, Any] = {}  # memos kept in their own file, as read (then filled)
+        self._apart_read: dict[str, bytes | None] = {}  # name -> its file's body as read
         self.dirty = False
         self._load()
         self._sizes = self._memo_sizes()
@@ -401,19 +404,57 @@ class ScanCache:
             self.stats[path] = [*stat, file_digest]
             self.dirty = True
 
-    def memo(self, name: str, stamp: str, valid: Callable[[Any, Any], bool] | None = None) -> dict:
+    def memo(self, name: str, stamp: str, valid: Callable[[Any, Any], bool] | None = None,
+             apart: bool = False) -> dict:
         """A dict of derived values (prices, model ids) kept while ``stamp`` (the version of
         what derived them) is unchanged; filled in place by its user. ``valid(key, value)``
-        drops loaded values its user could not take."""
-        entry = self.memos.get(name)
+        drops loaded values its user could not take. ``apart``: a memo with an entry per
+        file of the tree (which files call a helper) is kept in its own file, read only by
+        a run that asks for it: a hook checking one file reads and rewrites none of them."""
+        memos = self.memos
+        if apart:
+            if name not in self._apart:
+                self._apart_read[name], self._apart[name] = self._read_apart(name)
+            memos = self._apart
+        entry = memos.get(name)
         if not isinstance(entry, dict) or entry.get("stamp") != stamp or not isinstance(entry.get("values"), dict):
             entry = {"stamp": stamp, "values": {}}
-            self.memos[name] = entry
+            memos[name] = entry
         if valid is not None:
             values = entry["values"]
             for key in [k for k, v in values.items() if not valid(k, v)]:
                 del values[key]
         return entry["values"]
+
+    def _apart_file(self, name: str) -> Path | None:
+        if self.apart is None or not name.replace("-", "").isalnum() or self.apart.is_symlink():
+            return None
+        return self.apart / f"{name}.json"
+
+    def _read_apart(self, name: str) -> tuple[bytes | None, Any]:
+        """The memo's file body and its value (None, None: absent, foreign or damaged)."""
+        path = self._apart_file(name)
+        try:
+            body = unseal(path.read_bytes()) if path is not None else None
+            return (body, json.loads(body.decode("utf-8"), parse_constant=_no_constant)) if body else (None, None)
+        except (OSError, ValueError, RecursionError):
+            return None, None
+
+    def _save_apart(self) -> None:
+        """Each memo kept apart that changed since it was read (a value added or replaced)."""
+        for name, entry in self._apart.items():
+            path = self._apart_file(name)
+            body = json.dumps(entry, separators=(",", ":")).encode("utf-8")
+            if path is None or body == self._apart_read.get(name):
+                continue
+            sealed = seal(body)
+            if sealed is None:
+                return
+            path.parent.mkdir(exist_ok=True)
+            if not path.parent.is_symlink() and path.parent.is_dir():
+                write_atomic(path, sealed, durable=False)
+                _remove_stale_temporaries(path.parent)
+            self._apart_read[name] = body
 
     def _memo_sizes(self) -> dict[str, int]:
         return {name: len(entry.get("values", {})) for name, entry in self.memos.items() if isinstance(entry, dict)}
@@ -454,7 +495,7 @@ class ScanCache:
         for name in named & self._new_shards.keys():
             sealed = seal(self._new_shards[name])
             if sealed is not None:
-                write_atomic(folder / name, sealed)
+                write_atomic(folder / name, sealed, durable=False)
         self._new_shards.clear()
         _remove_stale_temporaries(folder)
         for item in list(os.scandir(folder)):
@@ -466,7 +507,15 @@ class ScanCache:
         return index
 
     def save(self) -> None:
-        if self.path is None or self.folder is None or not (self.dirty or self._memo_sizes() != self._sizes):
+        if self.path is None or self.folder is None:
+            return
+        try:
+            if self._apart:
+                mark_cache_folder(self.folder)
+                self._save_apart()
+        except OSError:
+            pass
+        if not (self.dirty or self._memo_sizes() != self._sizes):
             return
         try:
             mark_cache_folder(self.folder)
@@ -475,7 +524,7 @@ class ScanCache:
             data = {"files": files, "stats": self.stats, "tokens": self.tokens, "memos": self.memos}
             sealed = seal(json.dumps(data, separators=(",", ":")).encode("utf-8"))
             if sealed is not None:  # no key, no cache: an unsealed file would be ignored anyway
-                write_atomic(self.path, sealed)
+                write_atomic(self.path, sealed, durable=False)
         except OSError:
             pass  # a read-only checkout still gets its results; only the next run is slower
         self.dirty = False

@@ -180,6 +180,28 @@ _YAML_ANCHORS = (b"system", b"prompt", b"template", b"instructions", b"user", b"
 Marker = tuple[tuple[bytes, ...], bytes]  # (lower-case literals one of which every match holds, regex)
 
 
+class _Lazy:
+    """A regex compiled on its first use: a one-file run wakes few of the prefilter's
+    anchors, and compiling the confirming regex of every anchor was most of its prefilter
+    cost (the ``re`` module's own cache still shares one compilation between equal ones)."""
+
+    __slots__ = ("source", "flags", "_compiled")
+
+    def __init__(self, source: bytes, flags: int) -> None:
+        self.source, self.flags, self._compiled = source, flags, None
+
+    def _regex(self) -> re.Pattern[bytes]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.source, self.flags)
+        return self._compiled
+
+    def match(self, data: bytes, pos: int, endpos: int) -> re.Match[bytes] | None:
+        return self._regex().match(data, pos, endpos)
+
+    def search(self, data: bytes, pos: int, endpos: int) -> re.Match[bytes] | None:
+        return self._regex().search(data, pos, endpos)
+
+
 @dataclass(frozen=True)
 class Check:
     """Find a literal anchor at memory-search speed, then confirm with a regex around it.
@@ -194,7 +216,7 @@ class Check:
     ``[^\n]*?(?:...)``), not at every byte of the window.
     """
 
-    searches: tuple[tuple[bytes, re.Pattern[bytes]], ...]
+    searches: tuple[tuple[bytes, _Lazy], ...]
     window: int = 300  # bytes after an anchor a multi-line call may span
     on_anchor_line: bool = False
     markers: tuple[Marker, ...] = ()  # what it was built from (for tests and diagnostics)
@@ -205,13 +227,13 @@ class Check:
         for anchors, pattern in markers:
             for anchor in anchors:
                 by_anchor.setdefault(anchor, []).append(pattern)
-        compiled: dict[tuple[bytes, ...], re.Pattern[bytes]] = {}
+        compiled: dict[tuple[bytes, ...], _Lazy] = {}
         searches = []
         for anchor, patterns in by_anchor.items():
             key = tuple(dict.fromkeys(patterns))
             if key not in compiled:
                 alternatives = b"|".join(key)
-                compiled[key] = re.compile(rb"[^\n]*?(?:" + alternatives + b")" if on_anchor_line else alternatives, flags)
+                compiled[key] = _Lazy(rb"[^\n]*?(?:" + alternatives + b")" if on_anchor_line else alternatives, flags)
             searches.append((anchor, compiled[key]))
         return cls(tuple(searches), window, on_anchor_line, tuple(markers))
 
@@ -617,7 +639,7 @@ def callers(candidates: list[str], names: set[str], config: Config, cache: ScanC
         return []
     ordered = sorted(names)
     stamp = digest("\n".join(ordered).encode())
-    known = cache.memo("wrapper-callers", stamp) if cache is not None else {}
+    known = cache.memo("wrapper-callers", stamp, apart=True) if cache is not None else {}
     calls_one = _caller_check(tuple(ordered))
     root = Path(config.root)
     found = []

@@ -241,7 +241,7 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
         # none of the skipped files again.
         stamp = digest(repr((sorted((k, sorted(p)) for k, p in tests.items()), config.max_file_size)).encode())
         rounds.append(stamp)
-        known = cache.memo(f"helper-callers-{len(rounds)}", stamp) if cache is not None else {}
+        known = cache.memo(f"helper-callers-{len(rounds)}", stamp, apart=True) if cache is not None else {}
 
         def qualifies(rel: str) -> bool | None:
             path = root / rel

@@ -137,7 +137,7 @@ class FindingsCache:
             if self.folder.is_symlink():
                 return
             self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(self._path(key), sealed)
+            write_atomic(self._path(key), sealed, durable=False)
             self._prune()
         except OSError:
             pass  # a read-only checkout: the next run runs the rules again

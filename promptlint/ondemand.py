@@ -12,13 +12,13 @@ extracted, so the results, and the output, are the same either way.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from promptlint.boundary import Tree
 from promptlint.config import Config
+from promptlint.survey import can_fork
 from promptlint.types import Diagnostic
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class OnDemand:
         patterns = tuple(self.config.prompt_name_patterns)
         jobs = [(rel, kind, got.load(), patterns) for (rel, kind), got in batch]  # type: ignore[attr-defined]
         workers = min(os.cpu_count() or 1, 8)
-        if len(jobs) < PARALLEL_MIN_LOADS or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if len(jobs) < PARALLEL_MIN_LOADS or workers < 2 or not can_fork():
             return [extract_file(*job) for job in jobs]
         from promptlint.workers import run_sharded
 

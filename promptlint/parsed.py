@@ -53,7 +53,7 @@ def parsed(text: str, parse: Callable[[str], Any], parser: str) -> Any:
             from promptlint.atomic import write_atomic
 
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, _digest(body).encode("ascii") + b"\n" + body)
+            write_atomic(path, _digest(body).encode("ascii") + b"\n" + body, durable=False)
         except OSError:
             pass  # nowhere to keep it: parsed again next time
     return value

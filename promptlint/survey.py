@@ -8,7 +8,6 @@ workers, and only the few prompt files' extraction results travel back.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
@@ -66,14 +65,21 @@ def survey(candidates: list[Candidate], config: Config, cache: ScanCache | None,
     return outcomes
 
 
+def can_fork() -> bool:
+    """Whether workers can be forked here (multiprocessing is imported only when a run
+    has enough files to share: a warm or one-file run never starts a worker)."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def survey_all(candidates: list[Candidate], config: Config, cache: ScanCache | None, extract: Extract | None,
                meanwhile: Callable[[], None] | None = None) -> list[Outcome]:
     """:func:`survey` over all cores when many files need reading. Files the cache vouches
     for (same size and mtime) need none, so a warm run stays in one process. ``meanwhile``
     runs in the main process while the workers work (it would otherwise only wait)."""
     workers = min(os.cpu_count() or 1, 8)
-    if len(candidates) < PARALLEL_MIN_CANDIDATES or workers < 2 \
-            or "fork" not in multiprocessing.get_all_start_methods():
+    if len(candidates) < PARALLEL_MIN_CANDIDATES or workers < 2 or not can_fork():
         return survey(candidates, config, cache, extract)
     fresh = [c for c in candidates if not _unchanged(c, cache)]
     if len(fresh) < PARALLEL_MIN_CANDIDATES:

@@ -191,3 +191,18 @@ def test_a_test_suite_module_is_parsed_for_its_calls_not_its_fixtures():
     assert parsed("config/agent.yaml", recorded, "yaml")
     assert not parsed("tests/test_data/args.yaml", recorded, "yaml")
     assert parsed("tests/test_data/chat.yaml", conversation, "yaml")
+
+
+def test_a_confirming_regex_is_compiled_only_when_its_anchor_is_in_a_file():
+    """A one-file run wakes few anchors: building the prefilter compiles nothing, and a
+    file compiles only the regexes of the anchors it holds (compiling every one was most
+    of a one-file run's prefilter)."""
+    from promptlint.discover import Check
+
+    check = Check.of((((b"alpha",), rb"alpha\(\)"), ((b"beta",), rb"beta\(\)")), 0)
+    regexes = {anchor: confirm for anchor, confirm in check.searches}
+    assert all(r._compiled is None for r in regexes.values())
+    assert check.found(b"x = alpha()\n", b"x = alpha()\n")
+    assert regexes[b"alpha"]._compiled is not None and regexes[b"beta"]._compiled is None
+    assert not check.found(b"beta = 1\n", b"beta = 1\n")  # its anchor woke it; the call is not there
+    assert regexes[b"beta"]._compiled is not None

@@ -208,3 +208,43 @@ def test_equal_values_are_stored_once_but_call_records_keep_their_identity():
         == [v.Lit] * 3
     lits = _decode(json.loads(json.dumps(_encode((v.Lit(1), v.Lit(True), v.Lit(1.0))))))
     assert [type(x.value) for x in lits] == [int, bool, float]
+
+
+def _index(cache: ScanCache) -> dict:
+    from promptlint.seal import unseal
+
+    return json.loads(unseal(cache.path.read_bytes()))
+
+
+def test_a_memo_per_file_of_the_tree_is_kept_apart_and_read_only_when_asked(tmp_path):
+    cache = ScanCache(tmp_path / "cache", ())
+    cache.memo("prices", "v1")["m"] = "1.5"
+    callers = cache.memo("wrapper-callers", "names-1", apart=True)
+    callers.update({"a.py": ["d1", True], "b.py": ["d2", False]})
+    cache.save()
+    assert set(_index(cache)["memos"]) == {"prices"}  # the index a hook reads holds no per-file memo
+    (kept,) = cache.apart.iterdir()
+    before = kept.read_bytes()
+
+    hook = ScanCache(tmp_path / "cache", ())
+    hook.memo("prices", "v1")["other"] = "2"
+    hook.stats["a.py"] = [1, 2, 3, "d1"]
+    hook.dirty = True
+    hook.save()  # a run that never asks for the memo neither reads nor rewrites it
+    assert hook._apart == {} and kept.read_bytes() == before
+
+    again = ScanCache(tmp_path / "cache", ())
+    assert again.memo("wrapper-callers", "names-1", apart=True) == {"a.py": ["d1", True], "b.py": ["d2", False]}
+    again.memo("wrapper-callers", "names-1", apart=True)["a.py"] = ["d3", False]  # a file edited: same count
+    again.save()
+    assert ScanCache(tmp_path / "cache", ()).memo("wrapper-callers", "names-1", apart=True)["a.py"] == ["d3", False]
+    assert ScanCache(tmp_path / "cache", ()).memo("wrapper-callers", "names-2", apart=True) == {}  # other names
+
+
+def test_a_memo_kept_apart_that_this_user_did_not_seal_is_ignored(tmp_path):
+    cache = ScanCache(tmp_path / "cache", ())
+    cache.memo("wrapper-callers", "s", apart=True)["a.py"] = ["d1", True]
+    cache.save()
+    (kept,) = cache.apart.iterdir()
+    kept.write_bytes(json.dumps({"stamp": "s", "values": {"a.py": ["d1", False]}}).encode())
+    assert ScanCache(tmp_path / "cache", ()).memo("wrapper-callers", "s", apart=True) == {}

@@ -147,3 +147,23 @@ def test_shard_names_are_checked_before_any_path_is_made():
     assert cache_module._is_shard_name("0" * 32)
     assert not cache_module._is_shard_name("../" + "0" * 29)
     assert not cache_module._is_shard_name("0" * 31)
+
+
+def test_cache_files_are_not_flushed_to_disk_and_user_files_are(tmp_path, cli, monkeypatch):
+    """Every cache file is checked on reading (sealed or hashed), so it needs no fsync: on
+    a busy disk the flushes were most of a hook run's wait. A file the user keeps (the
+    baseline, a fixed source) is still flushed before it replaces the old one."""
+    root = _copy(PROJECTS["ledgerly"], tmp_path / "ledgerly")
+    cli(root, "check", ".")  # the folder made, with its markers (written once, flushed)
+    flushed: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (flushed.append(fd), real(fd))[1])
+    one = _prompt_file(root)
+    one.write_text(one.read_text() + "\n# edited\n")
+    (index,) = (root / ".promptlint_cache").glob("scan-*.json")
+    before = index.read_bytes()
+    cli(root, "check", one.relative_to(root).as_posix())  # the hook: the index records the edited file
+    assert index.read_bytes() != before and flushed == []
+    code, _, _ = cli(root, "audit", ".", "--write-baseline", "budget.json")
+    assert code == 0 and (root / "budget.json").is_file()
+    assert len(flushed) == 1
