@@ -70,8 +70,9 @@ def _exec(source, globals=None, locals=None, /):
 
 def _save() -> None:
     """Write the modules whose code changed: only what this run made (a class that is
-    gone is forgotten)."""
-    if not _changed:
+    gone is forgotten). Like Python's own bytecode, nothing is written when
+    ``PYTHONDONTWRITEBYTECODE`` (``sys.dont_write_bytecode``) says not to."""
+    if not _changed or sys.dont_write_bytecode:
         return
     from promptlint.atomic import write_atomic
     from promptlint.seal import seal

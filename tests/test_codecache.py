@@ -54,8 +54,9 @@ WITH_CACHE = ("import promptlint\nfrom promptlint import codecache\n" + AS_MODUL
               + "facts['compiled'] = sorted(codecache._changed)\n" + REPORT)
 
 
-def _run(code: str, cache_home: Path) -> dict:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+def _run(code: str, cache_home: Path, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(XDG_CACHE_HOME=str(cache_home), **extra)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
@@ -90,3 +91,10 @@ def test_a_damaged_or_foreign_file_is_compiled_past(tmp_path):
         assert again == plain
         assert path.read_bytes() != bad  # rewritten, sealed, at exit
     assert _run(WITH_CACHE, tmp_path)["compiled"] == []
+
+
+def test_nothing_is_written_where_python_writes_no_bytecode(tmp_path):
+    plain = _run(AS_MODULE + REPORT, tmp_path / "unused")
+    facts = _run(WITH_CACHE, tmp_path, PYTHONDONTWRITEBYTECODE="1")
+    assert facts.pop("compiled") == ["promptlint.probe"] and facts == plain
+    assert not list((tmp_path / "promptlint" / "code").glob("*/*.marshal"))
