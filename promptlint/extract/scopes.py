@@ -17,6 +17,7 @@ import builtins
 from dataclasses import dataclass, field
 from typing import Callable
 
+from promptlint.pyast import children
 from promptlint.pyast import dotted  # re-exported: extraction reads names through scopes
 
 Pos = tuple[int, int]
@@ -157,15 +158,10 @@ class IndexVisitor(ast.NodeVisitor):
         return method(node)
 
     def generic_visit(self, node: ast.AST) -> None:
+        # (the context and operator leaves :func:`children` leaves out have no method here)
         visit = self.visit
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        visit(item)
-            elif isinstance(value, ast.AST):
-                visit(value)
+        for child in children(node):
+            visit(child)
 
     @property
     def scope(self) -> Scope:
