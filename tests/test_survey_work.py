@@ -212,3 +212,94 @@ def test_extraction_holds_the_cycle_collector_off_and_gives_it_back():
     finally:
         extract.EXTRACTORS["python"] = real
     assert seen == [False, False] and gc.isenabled()
+
+
+# Names read from many places, names that refer to themselves, defaults that name the
+# function, returns inlined into their callers: what a kept binding must answer as a
+# fresh resolution does.
+READS = textwrap.dedent('''
+    import anthropic
+
+    PREFIX = "You are a reviewer."
+    PROMPT = f"{PREFIX} Read the diff and list every risk."
+    PROMPT = PROMPT + " Be brief."
+    loop = loop + "x"
+    a = b
+    b = a
+
+    def tone(style=DEFAULT_STYLE):
+        return f"Answer in a {style} tone."
+
+    DEFAULT_STYLE = tone()
+
+    def build(topic, extra=PROMPT):
+        instruction = f"{PROMPT} Topic: {topic}. {extra}"
+        instruction += f" {PREFIX}"
+        messages = [{"role": "system", "content": instruction}]
+        messages.append({"role": "user", "content": topic})
+        return messages
+
+    def again():
+        return build(again())
+
+    def ask(topic):
+        client = anthropic.Anthropic()
+        first, second = PROMPT, PREFIX
+        for item in range(3):
+            notify(PROMPT, first, second)
+            notify(f"{PROMPT} {item}", instruction_for(topic))
+        client.messages.create(model="claude-sonnet-4-5", max_tokens=100, system=PROMPT,
+                               messages=build(topic))
+        return client.messages.create(model="claude-sonnet-4-5", max_tokens=100, system=f"{PROMPT}!",
+                                      messages=build(PROMPT))
+
+    class Agent:
+        SYSTEM_PROMPT = PROMPT
+
+        def __init__(self, prompt=PROMPT):
+            self.prompt = prompt
+
+        def run(self, text):
+            return notify(self.prompt, self.SYSTEM_PROMPT, text, a, loop)
+''')
+
+
+class _Forgetful(dict):
+    """A memo that keeps nothing: every read resolves afresh."""
+
+    def __setitem__(self, key, value) -> None:
+        pass
+
+
+def test_a_kept_binding_answers_as_resolving_it_again_does(monkeypatch):
+    from promptlint.extract import resolve
+
+    kept = extract_python("pkg/reads.py", READS, PATTERNS)
+    real_init = resolve.Resolver.__init__
+
+    def forgetful(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        self._kept = _Forgetful()
+
+    monkeypatch.setattr(resolve.Resolver, "__init__", forgetful)
+    fresh = extract_python("pkg/reads.py", READS, PATTERNS)
+    assert kept == fresh
+    assert kept.drafts and kept.wrapper_calls and kept.constants
+
+
+def test_a_name_read_from_many_places_is_resolved_once(monkeypatch):
+    from promptlint.extract import resolve
+
+    source = ("BASE = 'You are a reviewer. Read the diff and list every risk you find.'\n"
+              "PROMPT = f'{BASE} Be brief.'\n"
+              + "".join(f"notify_{i}(PROMPT, f'{{PROMPT}} #{i}')\n" for i in range(40)))
+    counted = []
+    real = resolve.Resolver._event_value
+
+    def counting(self, event, *args):
+        counted.append(event)
+        return real(self, event, *args)
+
+    monkeypatch.setattr(resolve.Resolver, "_event_value", counting)
+    extract_python("pkg/many.py", source, PATTERNS)
+    assert 0 < len(counted) < 20  # 80 reads of PROMPT, each of which resolved BASE too
