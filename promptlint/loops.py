@@ -78,6 +78,13 @@ class FileLoops:
         self._counted_in: set[int] | None = None  # functions holding an ``if``/``while`` on a count
         self._constructing: set[int] | None = None  # scopes holding a ``name = Name(...)``
 
+    @staticmethod
+    def forget() -> None:
+        """Drop the walks kept for this file (they hold its nodes): its tree is freed as soon
+        as its extraction ends, not when the next file's begins."""
+        clear_walks()
+        _MUTATED.clear()
+
     @property
     def literals(self) -> set[str]:
         """Module names bound only to literals: asked only of a loop over a collection."""

@@ -303,3 +303,23 @@ def test_a_name_read_from_many_places_is_resolved_once(monkeypatch):
     monkeypatch.setattr(resolve.Resolver, "_event_value", counting)
     extract_python("pkg/many.py", source, PATTERNS)
     assert 0 < len(counted) < 20  # 80 reads of PROMPT, each of which resolved BASE too
+
+
+def test_a_file_extracted_leaves_little_for_the_cycle_collector(tmp_path):
+    """Its scopes unlinked and its walks dropped, a file's syntax tree is freed by reference
+    counting when its extraction ends (the collector would otherwise walk all of it)."""
+    source = MODULE + "\n" + READS + "".join(f"\ndef f{i}(x):\n    return g{i}(x, PROMPT)\n" for i in range(50))
+    extract_python("pkg/warm.py", source, PATTERNS)
+    gc.collect()
+    gc.disable()
+    try:
+        extract_python("pkg/a.py", source, PATTERNS)
+        nodes = sum(1 for _ in ast.walk(ast.parse(source)))
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = sum(1 for o in gc.garbage if isinstance(o, ast.AST))
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left < nodes // 5

@@ -206,8 +206,10 @@ def _extract_values(path: str, text: str, tree: ast.Module, module: str, name_pa
     resolver = Resolver(index, path, SourcePositions(text))
     constants = _constants(index, resolver, path, name_patterns)
     bindings = _bindings(index, resolver, path, name_patterns)
-    return FileResult(path, VALUES_KIND, module, constants=tuple(constants), bindings=tuple(bindings),
-                      reexports=_reexports(index), diagnostics=tuple(resolver.over_budget.values()))
+    result = FileResult(path, VALUES_KIND, module, constants=tuple(constants), bindings=tuple(bindings),
+                        reexports=_reexports(index), diagnostics=tuple(resolver.over_budget.values()))
+    index.release()
+    return result
 
 
 def _reexports(index: ModuleIndex) -> tuple[tuple[str, str, str | None], ...]:
@@ -286,13 +288,16 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
                      episode=loops.episode(site.node), cached_by=loops.cached_by(site.node))
         drafts.extend(replace(d, **facts) for d in found)
     reexports = _reexports(index)
-    return FileResult(
+    result = FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
         suppressions=python_suppressions(text), reexports=reexports, definitions=tuple(definitions),
         calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path), functions=loops.function_facts(),
         bindings=tuple(bindings), wrappers=tuple(wrappers), wrapper_calls=tuple(summaries.call_records(index, resolver, sent)),
         diagnostics=tuple(resolver.over_budget.values()),  # last: the call records resolve values too
     )
+    loops.forget()
+    index.release()
+    return result
 
 
 def _definition(site: CallSite, resolver: Resolver) -> list[NamedValue]:
