@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 from promptlint.boundary import Tree
 from promptlint.config import DEFAULT_EXCLUDE, Config
 from promptlint.extract.evidence import CUE_WINDOW, TASK_CUE, fixture_path
-from promptlint.extract.sinks import prefilter_markers
+from promptlint.extract.sinks import import_markers, prefilter_markers
 from promptlint.globs import PathMatcher
 from promptlint.survey import Extract, survey_all
 from promptlint.terminal import progress
@@ -81,6 +81,8 @@ class Discovery:
 
 
 _SINK_MARKERS = prefilter_markers()
+# An SDK import that says something only with one of the names it is called by in the file.
+_IMPORTS = import_markers()
 # A string literal whose first line reads as prose (three words, a sentence, a placeholder) or that
 # opens a triple-quoted block: what name and shape evidence can use (``"hi"``, ``""``,
 # ``"gpt-4o"`` cannot; a module imported for such a value is read on demand when it is).
@@ -220,9 +222,11 @@ class Check:
     window: int = 300  # bytes after an anchor a multi-line call may span
     on_anchor_line: bool = False
     markers: tuple[Marker, ...] = ()  # what it was built from (for tests and diagnostics)
+    requires: tuple[bytes, ...] = ()  # lower-case literals one of which the file must hold too
 
     @classmethod
-    def of(cls, markers: tuple[Marker, ...], flags: int, window: int = 300, on_anchor_line: bool = False) -> Check:
+    def of(cls, markers: tuple[Marker, ...], flags: int, window: int = 300, on_anchor_line: bool = False,
+           requires: tuple[bytes, ...] = ()) -> Check:
         by_anchor: dict[bytes, list[bytes]] = {}
         for anchors, pattern in markers:
             for anchor in anchors:
@@ -235,9 +239,11 @@ class Check:
                 alternatives = b"|".join(key)
                 compiled[key] = _Lazy(rb"[^\n]*?(?:" + alternatives + b")" if on_anchor_line else alternatives, flags)
             searches.append((anchor, compiled[key]))
-        return cls(tuple(searches), window, on_anchor_line, tuple(markers))
+        return cls(tuple(searches), window, on_anchor_line, tuple(markers), requires)
 
     def found(self, data: bytes, low: bytes) -> bool:
+        if self.requires and not any(name in low for name in self.requires):
+            return False
         size = len(data)
         for anchor, confirm in self.searches:
             at = low.find(anchor)
@@ -319,7 +325,7 @@ def prefilter(kind: str, name_patterns: tuple[str, ...], fixture: bool = False) 
     suite's module (``fixture``) needs a call: its named values and texts are fixtures,
     no evidence by themselves (:func:`promptlint.extract.evidence.fixture_path`)."""
     if fixture and kind == "python":
-        return Prefilter(prefilter(kind, name_patterns).checks[:1])  # type: ignore[union-attr]
+        return Prefilter(prefilter(kind, name_patterns).checks[:1 + len(_IMPORTS)])  # type: ignore[union-attr]
     if fixture and kind == "yaml":  # a message list or a prompt config, not a key's name
         return Prefilter((Check.of((((b"prompts", b"messages"), _YAML_LISTS),), re.MULTILINE | re.IGNORECASE),))
     names = _name_regex(name_patterns)
@@ -328,13 +334,15 @@ def prefilter(kind: str, name_patterns: tuple[str, ...], fixture: bool = False) 
         assign = rb"^[ \t]*" + names + _NOT_TEXT_NAME + _NOT_KEYWORD + rb"[ \t]*(?::[^=\n]*)?\+?=(?!=)" + _TEXT_VALUE
         flags = re.MULTILINE | re.IGNORECASE
         return Prefilter((Check.of(_CALL_MARKERS, flags, on_anchor_line=True),
+                          *(Check.of((marker,), flags, on_anchor_line=True, requires=names) for names, marker in _IMPORTS),
                           Check.of(((name_anchors, assign),), flags, on_anchor_line=True),
                           Check.of(((_BUILDER_ANCHORS, _BUILDERS),), flags, window=_BODY + 200, on_anchor_line=True),
                           Check.of(((_TEXT_ANCHORS, _TEXT),), flags, window=CUE_WINDOW + 200, on_anchor_line=True),
                           Check.of(((_JOINED_ANCHORS, _JOINED),), flags, window=_BODY + 200)))
     if kind == "notebook":
         assign = names + rb"[ \t]*(?::[^=\\]*)?=(?!=)"
-        return Prefilter((Check.of(_CALL_MARKERS + ((name_anchors, assign),), re.IGNORECASE),))
+        return Prefilter((Check.of(_CALL_MARKERS + ((name_anchors, assign),), re.IGNORECASE),
+                          *(Check.of((marker,), re.IGNORECASE, requires=names) for names, marker in _IMPORTS)))
     if kind == "yaml":
         return Prefilter((Check.of(((_YAML_ANCHORS, _YAML_KEYS),), re.MULTILINE | re.IGNORECASE),))
     return None

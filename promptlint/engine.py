@@ -21,7 +21,7 @@ from promptlint.consolidate import one_per_location, saveable_total
 from promptlint.config import Config, rule_selection
 from promptlint.discover import (Discovery, _matchers, callers, classify, digest, discover, discover_text, named_uses,
                                  stat_key)
-from promptlint.extract import extract_file
+from promptlint.extract import VALUES_KIND, extract_file
 from promptlint.extract.filelinks import TreeFiles
 from promptlint.extract.link import ModuleTable, link
 from promptlint.extract.values import Deferred, Map, Ref, Seq
@@ -115,8 +115,9 @@ def tree_files(results: list[FileResult], discovery: Discovery, config: Config,
 
 
 class ModuleLoader:
-    """Extract, on demand, a Python module the prefilter skipped (an imported constant).
-    Each module name is looked up once; :meth:`prefetch` extracts, over the cores, the
+    """Extract, on demand, a Python module the prefilter skipped (an imported constant),
+    for its values only (:data:`promptlint.extract.VALUES_KIND`: linking reads nothing else
+    of it). Each module name is looked up once; :meth:`prefetch` extracts, over the cores, the
     modules the scanned files name before linking asks for them one by one."""
 
     def __init__(self, discovery: Discovery, config: Config, cache: ScanCache | None = None,
@@ -184,14 +185,14 @@ class ModuleLoader:
     def __call__(self, module: str) -> FileResult | None:
         if module not in self.memo:
             rel = self.path(module)
-            self.memo[module] = self.ondemand.load(rel, "python") if rel is not None else None
+            self.memo[module] = self.ondemand.load(rel, VALUES_KIND) if rel is not None else None
         return self.memo[module]
 
     def prefetch(self, modules: Iterable[str]) -> None:
         """Extract together the files these module names resolve to (only a cost: what
         linking then asks for is what it would have asked for)."""
         rels = {self.path(m) for m in modules if m and m not in self.memo}
-        self.ondemand.load_many(sorted((rel, "python") for rel in rels if rel is not None))
+        self.ondemand.load_many(sorted((rel, VALUES_KIND) for rel in rels if rel is not None))
 
 
 def module_loader(discovery: Discovery, config: Config, cache: ScanCache | None = None,

@@ -21,12 +21,14 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from promptlint.pyast import (LOOPS, SCOPES, NodeMemo, callee, clear_walks, dotted, loop_body, reads, sent_by,
-                               tail_in, unparse, value_key, walk_body, walk_with_parents)
+                               tail_in, unparse, value_key, walk_body, walk_statements, walk_with_parents)
 from promptlint.types import AgentRun, CallEdge, FunctionFacts, Loop, Request, Span
-from promptlint.waits import (MODULE, TIMERS, answer_use, decorator_reason, fan_in, per_query, reads_clock,
+from promptlint.waits import (MODULE, TIMERS, answer_use, decorator_reason, fan_in, per_query,
                               registrations, script_app)
 
 MAX_HELPER_DEPTH = 3
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)  # what walk_body does not enter
 MAX_SERVING_DEPTH = 4  # callers followed up to a request handler or a tool
 
 _COUNTERS = {"range", "xrange"}
@@ -75,6 +77,13 @@ class FileLoops:
         self._own: dict[int, tuple[str, int | None, bool, bool]] = {}  # by loop id (the loops are in self.nodes)
         self._counted_in: set[int] | None = None  # functions holding an ``if``/``while`` on a count
         self._constructing: set[int] | None = None  # scopes holding a ``name = Name(...)``
+
+    @staticmethod
+    def forget() -> None:
+        """Drop the walks kept for this file (they hold its nodes): its tree is freed as soon
+        as its extraction ends, not when the next file's begins."""
+        clear_walks()
+        _MUTATED.clear()
 
     @property
     def literals(self) -> set[str]:
@@ -301,7 +310,7 @@ class FileLoops:
             return None
         if id(scope) not in self._instances:  # per scope: each name's first ``name = Class(...)``
             found: dict[str, str] = {}
-            for node in walk_body(getattr(scope, "body", [])):
+            for node in walk_statements(getattr(scope, "body", [])):
                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
                     for t in node.targets:
                         if isinstance(t, ast.Name):
@@ -457,9 +466,10 @@ class FileLoops:
         app = script_app(self.imports)
         if app:
             facts.append(FunctionFacts(self.module, MODULE, serves=app))
+        clocked = self._reading_clock()
         for node in self.nodes:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                timed, serves = reads_clock(node), decorator_reason(node)
+                timed, serves = id(node) in clocked, decorator_reason(node)
                 if timed or serves:
                     facts.append(FunctionFacts(self.module, self._qualname(node) or node.name, timed, serves))
             elif isinstance(node, ast.Call):
@@ -468,6 +478,28 @@ class FileLoops:
                     if target is not None:
                         facts.append(FunctionFacts(target[0], target[1], serves=reason))
         return tuple(facts)
+
+    def _reading_clock(self) -> set[int]:
+        """Ids of the functions :func:`promptlint.waits.reads_clock` is true of, from one look
+        at the file's timer calls instead of a walk of every function's body. A body's walk
+        (:func:`walk_body`) takes in the definitions written directly in it whole, and enters
+        no definition below those: so a timer call counts for the function whose body holds it
+        with no definition between, and for the function whose body holds that definition."""
+        found: set[int] = set()
+        for node in self.nodes:
+            if not (isinstance(node, ast.Call) and callee(node) in TIMERS):
+                continue
+            child, owner = node, self.parent.get(id(node))
+            while owner is not None and not isinstance(owner, _DEFINITIONS):
+                child, owner = owner, self.parent.get(id(owner))
+            if owner is None:
+                continue
+            if isinstance(owner, _FUNCTIONS) and any(child is stmt for stmt in owner.body):
+                found.add(id(owner))
+            outer = self.parent.get(id(owner))
+            if isinstance(outer, _FUNCTIONS) and any(owner is stmt for stmt in outer.body):
+                found.add(id(outer))
+        return found
 
     # agent frameworks -------------------------------------------------------------------
     def agent_runs(self, path: str) -> tuple[AgentRun, ...]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from promptlint.boundary import Tree
 from promptlint.config import Config
+from promptlint.extract import READ_AS
 from promptlint.survey import can_fork
 from promptlint.types import Diagnostic
 
@@ -71,7 +72,7 @@ class OnDemand:
             if key in self.memo:
                 continue
             rel, kind = key
-            got = read_candidate(rel, str(self.root / rel), kind, self.config, self.cache) \
+            got = read_candidate(rel, str(self.root / rel), READ_AS.get(kind, kind), self.config, self.cache) \
                 if self._allowed(rel) else None
             if got is None or isinstance(got, Diagnostic):
                 self.memo[key] = None

@@ -75,21 +75,35 @@ def clear_walks() -> None:
         memo.clear()
 
 
+# Fields that never hold a node worth walking: names, flags, numbers, and the shared
+# singletons of contexts and operators (``Load``, ``Add``, ``Lt``), which the analysis reads
+# through their parent (``node.op``, ``node.ops``, ``node.ctx``) and never finds by a walk.
+_NOT_CHILDREN = frozenset({"id", "attr", "arg", "module", "asname", "level", "is_async", "conversion", "kind",
+                           "type_comment", "simple", "tag", "lineno", "ctx", "op", "ops"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def children(node: ast.AST) -> list[ast.AST]:
-    """``ast.iter_child_nodes`` as a list, in its order, without its generators (the loop
-    analysis asks this of every node of a file several times)."""
+    """``ast.iter_child_nodes`` as a list, in its order, without its generators and without
+    the context and operator leaves (the loop analysis asks this of every node of a file
+    several times; a third of a tree's nodes are such leaves)."""
     out = []
-    for field in node._fields:
+    cls = node.__class__
+    fields = _CHILD_FIELDS.get(cls)
+    if fields is None:
+        fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NOT_CHILDREN)  # type: ignore[attr-defined]
+    for field in fields:
         value = getattr(node, field, None)
-        if isinstance(value, ast.AST):
-            out.append(value)
-        elif isinstance(value, list):
+        if value.__class__ is list:
             out.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            out.append(value)
     return out
 
 
 def walk_with_parents(tree: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]:
-    """Every node of ``tree`` in ``ast.walk``'s order, and each node's parent by id, in one pass."""
+    """Every node of ``tree`` (as :func:`children` sees them) in ``ast.walk``'s order, and each
+    node's parent by id, in one pass."""
     nodes = [tree]
     parent: dict[int, ast.AST] = {}
     for node in nodes:  # grows as it goes: breadth first, as ast.walk
@@ -118,6 +132,25 @@ def walk_body(nodes: Iterable[ast.AST]) -> tuple[ast.AST, ...]:
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 stack.append(child)
     return _WALKS.put(nodes, tuple(out))
+
+
+_STATEMENT_PARTS = (ast.stmt, ast.excepthandler, ast.match_case)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def walk_statements(nodes: Iterable[ast.AST]) -> list[ast.AST]:
+    """The statements :func:`walk_body` finds under ``nodes``, in its order, without walking
+    any expression (none holds a statement once lambdas are left out): a search for
+    assignments need not visit every name and constant of a function."""
+    out = []
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        for child in children(node):
+            if isinstance(child, _STATEMENT_PARTS) and not isinstance(child, _NESTED):
+                stack.append(child)
+    return out
 
 
 def value_key(node: ast.AST) -> str | None:

@@ -48,10 +48,17 @@ MUST_PASS = {
     "class text with a cue": "class Prompts:\n    main = '''Act as an expert.\n    Respond in JSON.'''\n",
     "returned text with a cue": "def f():\n    return '''Classify the review\n    as good or bad.'''\n",
     "module text with a late cue": 'NOTE = """' + "Plain words here.\n" * 200 + 'Answer in one word."""\n',
+    "a one-word SDK method with its package": "import boto3\nrt = boto3.client('bedrock-runtime')\n"
+                                              "def ask(m):\n    return rt.converse(modelId=M, messages=m)\n",
+    "a one-word SDK method, imported late": "def ask(p):\n    return model.generate_content(p)\n\n"
+                                            "import google.generativeai as genai\n",
 }
 
 MUST_SKIP = {
     "a mention of the SDK": "import litellm\nlitellm.drop_params = True\n",
+    "a package of an SDK used for something else": "import boto3\ns3 = boto3.client('s3')\n"
+                                                   "s3.put_object(Bucket=b, Key=k)\n",
+    "a cloud library of the same vendor": "from google.cloud import storage\nclient = storage.Client()\n",
     "a sentence about completion": "p.add_argument('--fancy', help='history and completion (default: on)')\n",
     "a method named completion": "class LLM:\n    def completion(self, **kwargs):\n        return self._call(**kwargs)\n",
     "an ORM create": "Order.objects.create(name='x')\n",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import ast
 
-from promptlint.extract import frameworks, langchain, model_objects, sinks, summaries
+from promptlint.extract import VALUES_KIND, frameworks, langchain, model_objects, sinks, summaries
 from promptlint.extract import values as v
 from promptlint.extract.evidence import not_prose, reads_like_prose
 from promptlint.extract.pyparse import parse_python
@@ -241,23 +241,50 @@ _API_NAMES = frozenset({"beta", *(name for sink in sinks.SINKS if not sink.funct
                                   for name in part)})
 
 
-def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module: str | None = None) -> FileResult:
-    """Extract from decoded Python ``text``. Never raises on bad input: returns PL001."""
+def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module: str | None = None,
+                   values_only: bool = False) -> FileResult:
+    """Extract from decoded Python ``text``. Never raises on bad input: returns PL001.
+
+    ``values_only``: a module the prefilter skipped that linking reads only for what its
+    names hold (an imported constant, a re-export): its constants, bindings and re-exports,
+    without the calls, requests, wrapper summaries and loop facts, which no one reads of
+    such a module and which are most of a file's work. Its kind is :data:`VALUES_KIND`."""
     module = module or module_name_for(path)
+    kind = VALUES_KIND if values_only else "python"
     try:
         tree = parse_python(text, path)
     except SyntaxError as err:
         line, col = err.lineno or 1, err.offset or 1
-        return FileResult(path, "python", module, diagnostics=(
+        return FileResult(path, kind, module, diagnostics=(
             Diagnostic(path, f"cannot parse Python: {err.msg} (line {line})", line, col),))
     except (RecursionError, MemoryError):
-        return FileResult(path, "python", module, diagnostics=(Diagnostic(path, "cannot parse Python: nesting too deep"),))
+        return FileResult(path, kind, module, diagnostics=(Diagnostic(path, "cannot parse Python: nesting too deep"),))
     except ValueError as exc:
-        return FileResult(path, "python", module, diagnostics=(Diagnostic(path, f"cannot parse Python: {exc}"),))
+        return FileResult(path, kind, module, diagnostics=(Diagnostic(path, f"cannot parse Python: {exc}"),))
     try:
+        if values_only:
+            return _extract_values(path, text, tree, module, name_patterns)
         return _extract_tree(path, text, tree, module, name_patterns)
     except RecursionError:
-        return FileResult(path, "python", module, diagnostics=(Diagnostic(path, "cannot analyze Python: nesting too deep"),))
+        return FileResult(path, kind, module, diagnostics=(Diagnostic(path, "cannot analyze Python: nesting too deep"),))
+
+
+def _extract_values(path: str, text: str, tree: ast.Module, module: str, name_patterns: tuple[str, ...]) -> FileResult:
+    """What :func:`_extract_tree` gives of a module's names, computed the same way."""
+    visitor = IndexVisitor(module, CALL_TAILS | langchain.CALL_NAMES | _PROMPTY_RUNS)
+    visitor.visit(tree)
+    index = visitor.index
+    resolver = Resolver(index, path, SourcePositions(text))
+    constants = _constants(index, resolver, path, name_patterns)
+    bindings = _bindings(index, resolver, path, name_patterns)
+    result = FileResult(path, VALUES_KIND, module, constants=tuple(constants), bindings=tuple(bindings),
+                        reexports=_reexports(index), diagnostics=tuple(resolver.over_budget.values()))
+    index.release()
+    return result
+
+
+def _reexports(index: ModuleIndex) -> tuple[tuple[str, str, str | None], ...]:
+    return tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
 
 
 def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patterns: tuple[str, ...]) -> FileResult:
@@ -335,14 +362,17 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
                      history_in_text=history is not None and loops.in_text(site.node, history),
                      episode=loops.episode(site.node), cached_by=loops.cached_by(site.node))
         drafts.extend(replace(d, **facts) for d in found)
-    reexports = tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
-    return FileResult(
+    reexports = _reexports(index)
+    result = FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
         suppressions=python_suppressions(text), reexports=reexports, definitions=tuple(definitions),
         calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path), functions=loops.function_facts(),
         bindings=tuple(bindings), wrappers=tuple(wrappers), wrapper_calls=tuple(summaries.call_records(index, resolver, sent)),
         diagnostics=tuple(resolver.over_budget.values()),  # last: the call records resolve values too
     )
+    loops.forget()
+    index.release()
+    return result
 
 
 def _definition(site: CallSite, resolver: Resolver) -> list[NamedValue]:

@@ -72,7 +72,10 @@ class Resolver:
         self.index = index
         self.path = path
         self.source = source
-        self._active: set[tuple[int, str, Pos | None]] = set()
+        self._active: set[tuple] = set()  # bindings, returns and defaults being resolved
+        self._cycles = 0  # reads that met one of those (their answers depend on where they were asked)
+        self._reached: list[set[tuple]] = []  # per binding being resolved: what its resolution went through
+        self._kept: dict[tuple, tuple[v.Value | None, int, frozenset[tuple]]] = {}  # see binding()
         self._interpolating = 0  # > 0 while resolving a value spliced into text
         self._defaults: dict[tuple[str, str], v.Value | None] = {}
         self._by_name: dict[str, Scope] | None = None
@@ -545,8 +548,11 @@ class Resolver:
             return None
         key = (id(target), "<return>", None)
         if key in self._active:
+            self._cycles += 1
             return None
         self._active.add(key)
+        if self._reached:
+            self._reached[-1].add(key)
         try:
             last = target.returns[-1]
             result = self.value(last, target, pos_of(last), depth + 3)
@@ -637,15 +643,24 @@ class Resolver:
     def default_value(self, owner: str, name: str, depth: int = 0) -> v.Value | None:
         """The resolved default of parameter ``name`` of function ``owner`` (None: none)."""
         key = (owner, name)
+        active = ("<default>", owner, name)
+        if self._reached:
+            self._reached[-1].add(active)
         if key in self._defaults:
+            if active in self._active:
+                self._cycles += 1
             return self._defaults[key]
         self._defaults[key] = None  # a default that refers to itself
-        func = self._scopes_by_name().get(owner)
-        got: v.Value | None = None
-        if func is not None and func.params.get(name) is not None and func.parent is not None:
-            got = self.value(func.params[name], func.parent, None, depth)  # type: ignore[arg-type]
-            if isinstance(got, v.Unknown):
-                got = None
+        self._active.add(active)
+        try:
+            func = self._scopes_by_name().get(owner)
+            got: v.Value | None = None
+            if func is not None and func.params.get(name) is not None and func.parent is not None:
+                got = self.value(func.params[name], func.parent, None, depth)  # type: ignore[arg-type]
+                if isinstance(got, v.Unknown):
+                    got = None
+        finally:
+            self._active.discard(active)
         self._defaults[key] = got
         return got
 
@@ -681,14 +696,34 @@ class Resolver:
 
     def binding(self, name: str, events: list[Event], scope: Scope, pos: Pos | None, depth: int,
                 span: Span) -> tuple[v.Value | None, int]:
-        """The value of ``name`` at ``pos`` and which binding of it (1-based) holds it."""
+        """The value of ``name`` at ``pos`` and which binding of it (1-based) holds it.
+
+        A name is read from many places (every call passing ``messages``, every f-string
+        naming ``context``), and each read would resolve its binding again: the answer is
+        kept per (scope, name, the bindings before the read, depth). It is kept only when
+        nothing of the read itself is in it (the read's span, a cycle back to a name being
+        resolved, a default being resolved), and used only while none of the names it
+        went through is being resolved, so a kept answer is the one resolving would give."""
         prior = [e for e in events if pos is None or e.pos < pos]
         if not prior:
             return None, 0
         key = (id(scope), name, pos)
         if key in self._active:
+            self._cycles += 1
             return v.Unknown(f"`{name}` refers to itself", name, "dynamic", span), 0
+        # a loop over a literal list is followed item by item (``_fixed``) and read whole only
+        # from outside it: the loops around the read are part of the answer's key
+        loops = tuple(id(f) for f in scope.fors if pos is not None and _within(pos, f.body)) if scope.fors else ()
+        kept_key = (id(scope), name, len(prior), id(prior[-1]), depth, self._interpolating, loops)
+        kept = self._kept.get(kept_key) if not self._fixed else None
+        if kept is not None and self._active.isdisjoint(kept[2]):
+            if self._reached:
+                self._reached[-1].update(kept[2])
+                self._reached[-1].add(key)
+            return kept[0], kept[1]
+        cycles = self._cycles
         self._active.add(key)
+        self._reached.append({key})
         try:
             base_index = None
             for i in range(len(prior) - 1, -1, -1):
@@ -705,9 +740,16 @@ class Resolver:
             base_pos = prior[base_index].pos if base_index is not None else None
             for event in rest:
                 value = self._apply(event, value, scope, depth, base_pos, pos)
-            return value, ordinal
         finally:
             self._active.discard(key)
+            reached = self._reached.pop()
+            if self._reached:
+                self._reached[-1].update(reached)
+        base = prior[base_index] if base_index is not None else None
+        if self._cycles == cycles and base is not None and base.kind == "assign" and isinstance(base.node, ast.expr) \
+                and not self._fixed:
+            self._kept[kept_key] = (value, ordinal, frozenset(reached))
+        return value, ordinal
 
     def _event_value(self, event: Event, name: str, scope: Scope, depth: int, span: Span) -> v.Value:
         if event.kind == "dynamic" or not isinstance(event.node, ast.expr):

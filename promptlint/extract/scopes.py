@@ -17,6 +17,7 @@ import builtins
 from dataclasses import dataclass, field
 from typing import Callable
 
+from promptlint.pyast import children
 from promptlint.pyast import dotted  # re-exported: extraction reads names through scopes
 
 Pos = tuple[int, int]
@@ -105,6 +106,17 @@ class ModuleIndex:
     other_calls: list[CallSite] = field(default_factory=list)
 
 
+    def release(self) -> None:
+        """Unlink the scopes (a scope and its parent refer to each other) once the file's
+        extraction is done, so reference counting frees them and the syntax tree they hold
+        at once, instead of the cycle collector walking the whole tree to find them."""
+        for scope in self.scopes:
+            scope.parent = scope.cls = None
+            scope.methods.clear()
+            scope.functions.clear()
+            scope.classes.clear()
+
+
 def pos_of(node: ast.AST) -> Pos:
     return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
 
@@ -144,7 +156,8 @@ class IndexVisitor(ast.NodeVisitor):
         self.module_name = module_name
         self.call_names = call_names
         self._awaited: set[int] = set()
-        self._dispatch: dict[type, Callable[[ast.AST], object]] = {}
+        # unbound methods: bound ones would make the visitor a cycle that holds the tree
+        self._dispatch: dict[type, Callable[[IndexVisitor, ast.AST], object]] = {}
 
     # ``ast.NodeVisitor``'s walk, with each node type's method looked up once per file
     # instead of once per node (the index visits every node of every parsed file)
@@ -154,21 +167,16 @@ class IndexVisitor(ast.NodeVisitor):
             name = "visit_" + type(node).__name__
             own = getattr(type(self), name, None)
             # the base class's compatibility methods (``visit_Constant``) only walk on
-            method = getattr(self, name) if own is not None and own is not getattr(ast.NodeVisitor, name, None) \
-                else self.generic_visit
+            method = own if own is not None and own is not getattr(ast.NodeVisitor, name, None) \
+                else type(self).generic_visit
             self._dispatch[type(node)] = method
-        return method(node)
+        return method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
+        # (the context and operator leaves :func:`children` leaves out have no method here)
         visit = self.visit
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        visit(item)
-            elif isinstance(value, ast.AST):
-                visit(value)
+        for child in children(node):
+            visit(child)
 
     @property
     def scope(self) -> Scope:

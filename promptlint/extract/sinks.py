@@ -441,6 +441,33 @@ def prefilter_markers(sinks: tuple[Sink, ...] = SINKS) -> tuple[tuple[tuple[byte
             imported.update(sink.packages)
         else:
             markers.append((lower(sink.tail[-2]), names[-2] + rb"\s*\.\s*" + wrap + names[-1] + rb"\s*\("))
+    called = _one_word_methods(sinks)
     for package in sorted(imported):
-        markers.append((lower([package]), rb"(?m:^)[ \t]*\"?(?:from|import)[ \t]+" + re.escape(package).encode() + rb"\b"))
+        if package not in called or package in DEFINING:
+            markers.append(_import_marker(package))
     return tuple(dict.fromkeys((anchors, b"(?-i:" + pattern + b")") for anchors, pattern in markers))
+
+
+def import_markers(sinks: tuple[Sink, ...] = SINKS) -> tuple[tuple[tuple[bytes, ...], tuple[tuple[bytes, ...], bytes]], ...]:
+    """The imports of the packages whose one-word methods are sinks (``generate_content``,
+    ``converse``), each with those names: a file holds such a call only if it imports the
+    package *and* names one of them somewhere (``from google.cloud import storage`` or
+    ``import boto3`` for S3 alone cannot), as (names in lower case, marker)."""
+    from promptlint.extract.frameworks import PACKAGES as DEFINING
+
+    return tuple((tuple(sorted(n.lower().encode() for n in names)), _import_marker(package))
+                 for package, names in sorted(_one_word_methods(sinks).items()) if package not in DEFINING)
+
+
+def _one_word_methods(sinks: tuple[Sink, ...]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for sink in sinks:
+        if not sink.function and len(sink.tail) == 1:
+            for package in sink.packages:
+                found.setdefault(package, set()).update(sink.tail[0])
+    return found
+
+
+def _import_marker(package: str) -> tuple[tuple[bytes, ...], bytes]:
+    return ((package.lower().encode(),),
+            b"(?-i:" + rb"(?m:^)[ \t]*\"?(?:from|import)[ \t]+" + re.escape(package).encode() + rb"\b" + b")")
