@@ -65,7 +65,7 @@ _RUN_CLASSES = {"d": DIGIT, "p": PUNCT, "s": SPACE}
 class Characters:
     flags: array  # one entry per BMP code point
     lower: dict[str, str]
-    classes: dict[int, str]  # str.translate table: code point -> class letter
+    classes: str  # str.translate table: code point -> class letter (as a string: a dict took 4 MB)
     capital: re.Pattern[str]  # finds a BMP character flagged UPPER
     plain: re.Pattern[str]  # one word with no capital, then punctuation (see ``plain_parts``)
     cased: re.Pattern[str]  # the same with capitals in the word
@@ -80,7 +80,7 @@ def characters() -> Characters:
     for start, end, value in doc["ranges"]:
         flags[start:end + 1] = array("H", [value]) * (end - start + 1)
     lower = {chr(int(k)): v for k, v in doc["lower"].items()}
-    classes = {o: _CLASS_LETTERS[flags[o] & 7] for o in range(0x10000)}
+    classes = "".join(_CLASS_LETTERS[v & 7] for v in flags)
     capitals = [chr(o) for o in range(0x10000) if flags[o] & UPPER and not 0xD800 <= o <= 0xDFFF]
     capital = re.compile("[" + "".join(re.escape(c) for c in capitals) + "]") if capitals else re.compile("(?!)")
     word = _char_class(flags, lambda v: v & 7 == WORD and not v & UPPER)

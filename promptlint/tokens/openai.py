@@ -12,6 +12,7 @@ from __future__ import annotations
 import binascii
 import gzip
 import hashlib
+import io
 import json
 from functools import lru_cache
 from importlib import resources
@@ -32,8 +33,14 @@ def load_ranks(name: str) -> dict[bytes, int]:
     raw = gzip.decompress(resources.files("promptlint.data").joinpath(spec["ranks"]).read_bytes())
     if hashlib.sha256(raw).hexdigest() != spec["sha256"]:
         raise ValueError(f"{spec['ranks']} is not the rank file its provenance names")
-    fields = iter(raw.split())  # base64 token, rank, base64 token, rank, ...
-    return dict(zip(map(binascii.a2b_base64, fields), map(int, fields)))
+    # Line by line: splitting the whole file at once held 400,000 fields beside the table
+    # (a 48 MB peak for o200k_base instead of 29 MB).
+    ranks: dict[bytes, int] = {}
+    decode = binascii.a2b_base64
+    for line in io.BytesIO(raw):
+        token, rank = line.split()
+        ranks[decode(token)] = int(rank)
+    return ranks
 
 
 @lru_cache(maxsize=None)
@@ -41,14 +48,18 @@ def encoding(name: str):
     """The encoding, without the Python copy of its ranks: tiktoken's native core holds its
     own, and keeps the dict (30 MB for o200k_base) only to pickle the encoding, which
     promptlint never does; dropped, a run that counts with both encodings peaks about
-    60 MB lower."""
+    60 MB lower. What the build freed goes back to the system before and after it."""
     import tiktoken
 
+    from promptlint.tokens.heap import release_free_memory
+
     spec = encodings()[name]
+    release_free_memory()
     found = tiktoken.Encoding(name, pat_str=spec["pattern"], mergeable_ranks=load_ranks(name),
                               special_tokens=spec["special_tokens"])
     if hasattr(found, "_core_bpe"):
         found._mergeable_ranks = {}
+    release_free_memory()
     return found
 
 
