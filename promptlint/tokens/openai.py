@@ -48,18 +48,14 @@ def encoding(name: str):
     """The encoding, without the Python copy of its ranks: tiktoken's native core holds its
     own, and keeps the dict (30 MB for o200k_base) only to pickle the encoding, which
     promptlint never does; dropped, a run that counts with both encodings peaks about
-    60 MB lower. What the build freed goes back to the system before and after it."""
+    60 MB lower."""
     import tiktoken
 
-    from promptlint.tokens.heap import release_free_memory
-
     spec = encodings()[name]
-    release_free_memory()
     found = tiktoken.Encoding(name, pat_str=spec["pattern"], mergeable_ranks=load_ranks(name),
                               special_tokens=spec["special_tokens"])
     if hasattr(found, "_core_bpe"):
         found._mergeable_ranks = {}
-    release_free_memory()
     return found
 
 
