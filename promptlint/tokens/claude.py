@@ -151,6 +151,7 @@ class Vocabulary:
                     child = node[c] = {}
                 node = child
             node[""] = True
+        _share_leaves(root)
         self._tries[first] = root
         return root
 
@@ -163,7 +164,10 @@ class Vocabulary:
         n = len(chunk)
         best = [0] + [n * 8] * n
         starts = self._starts
-        for start, c in enumerate(chunk):
+        # Indexing a str makes a new object for each character beyond Latin-1 (and hashes it
+        # for each trie step); a list holds each character once.
+        chars = chunk if chunk.isascii() else list(chunk)
+        for start, c in enumerate(chars):
             here = best[start]
             entry = starts.get(c)
             if entry is None:
@@ -174,7 +178,7 @@ class Vocabulary:
                 best[end] = here + cost
             here += 1
             while end < n:  # the pieces from ``start``, one character longer each step
-                node = node.get(chunk[end])
+                node = node.get(chars[end])
                 if node is None:
                     break
                 end += 1
@@ -196,6 +200,23 @@ class Vocabulary:
         return cost
 
 
+_LEAF = {"": True}  # the end of a piece that no longer piece continues; read, never written
+
+
+def _share_leaves(node: dict) -> None:
+    """Points every leaf of a finished trie at one shared leaf: most pieces end in one, and
+    a dict apiece took a few MB for the word-start trie alone."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        for c, child in node.items():
+            if c:
+                if len(child) == 1 and "" in child:
+                    node[c] = _LEAF
+                else:
+                    stack.append(child)
+
+
 def check_chunking(pieces: frozenset[str]) -> None:
     """The facts the chunking rests on; a vocabulary that breaks one cannot be used."""
     for piece in pieces:
@@ -213,6 +234,7 @@ _CHUNKS = re.compile(f"[{WHITESPACE}]+|[{SHIFT}{CAPS}]*{BOW}?[^{WHITESPACE}{SHIF
 
 
 _EMPTY = (0, False, False)
+_NO_SPACE = (0, 0, 0)  # what follows the last stretch: the end of the text
 
 
 def _measure(marked: str, vocab: "Vocabulary") -> tuple[int, bool, bool]:
@@ -252,6 +274,7 @@ class ClaudeCounter:
         # memo per context; the empty stretch (text ending in whitespace) is nothing.
         self._segments: tuple[dict[str, tuple[int, bool, bool]], ...] = tuple({"": (0, False, False)} for _ in range(4))
         self._single_space = self.vocab.chunk_cost(" ")
+        self._spaces: dict[str, tuple[int | None, int, int]] = {}  # see _space
 
     def content(self, text: str) -> int:
         """Tokens of ``text`` sent as the whole of one user message, without the frame.
@@ -272,7 +295,6 @@ class ClaudeCounter:
         body = drop_head_space(body, family.frame_bow, text.startswith(" "))
         parts = split(body)
         head = head_marker(body, parts[0], family.frame_bow)
-        known = vocab._chunks
         # One memo per context (space on the left, single space on the right): no tuple keys.
         memos = self._segments
         first = parts[0]
@@ -285,28 +307,30 @@ class ClaudeCounter:
         else:
             cost, previous_eow = 0, False
         total += cost
-        alone, before, after_only, both = memos  # by context: left + 2 * right
         single = self._single_space
-        afters = parts[3::2]
-        afters.append("")
-        for space, part, after in zip(parts[1::2], parts[2::2], afters):
-            if after == " " or (after[:1] == " " and after[1:2] != " "):
-                memo = both if space[-1] == " " else after_only
-            else:
-                memo = before if space[-1] == " " else alone
-            info = memo.get(part)
+        spaces = self._spaces
+        around = [spaces.get(space) or self._space(space) for space in parts[1::2]]
+        for (space_cost, left, _), part, (_, _, right) in zip(around, parts[2::2], around[1:] + [_NO_SPACE]):
+            info = memos[left + right].get(part)
             if info is None:
-                info = self._segment(part, space[-1] == " ", memo is both or memo is after_only)
+                info = self._segment(part, left == 1, right == 2)
             cost, bow, eow = info
-            if space == " ":
+            if space_cost is None:  # one space: the seam between a word end and a word start, or a token
                 if not (bow and previous_eow):
                     total += single
             else:
-                n = known.get(space)
-                total += vocab.chunk_cost(space) if n is None else n
+                total += space_cost
             total += cost
             previous_eow = eow
         return total
+
+    def _space(self, space: str) -> tuple[int | None, int, int]:
+        """A whitespace run as the loop in ``content`` reads it: its tokens (None for a single
+        space, which depends on its neighbours), the context it gives the stretch after it (1:
+        a space touches it) and the stretch before it (2: a single space follows it)."""
+        info = self._spaces[space] = (None if space == " " else self.vocab.chunk_cost(space), int(space[-1] == " "),
+                                      2 * (space[0] == " " and space[1:2] != " "))
+        return info
 
     def _segment(self, part: str, left: bool, right: bool) -> tuple[int, bool, bool]:
         """Tokens of one stretch without whitespace, whether it opens with a word start and
@@ -316,7 +340,7 @@ class ClaudeCounter:
         if part.isascii():
             chunks = ascii_chunks(part, left, right, vocab.caps_min)
         else:
-            plain = plain_parts(part)
+            plain = plain_parts(part, vocab.caps_min)
             if plain is None:
                 info = _measure(marked_segment(part, left, right, vocab.caps_min), vocab)
                 self._segments[left + 2 * right][part] = info
@@ -328,7 +352,7 @@ class ClaudeCounter:
         for chunk in chunks:
             n = known.get(chunk)
             cost += vocab.chunk_cost(chunk) if n is None else n
-        info = (cost, chunks[0].lstrip(SHIFT + CAPS)[:1] == BOW, chunks[-1][-1] == EOW)
+        info = (cost, BOW in chunks[0][:2], chunks[-1][-1] == EOW)  # a case marker, then the word start
         self._segments[left + 2 * right][part] = info
         return info
 

@@ -58,15 +58,17 @@ _QUOTES = (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'))
 _SEAM = re.compile(EOW + " ([" + SHIFT + CAPS + "]*)" + BOW)
 _RUNS = re.compile(r"w+|d+|p+|s+|[^wdps]+")
 _CLASS_LETTERS = {WORD: "w", HARD: "h", DIGIT: "d", PUNCT: "p", SPACE: "s"}
+_RUN_CLASSES = {"d": DIGIT, "p": PUNCT, "s": SPACE}
 
 
 @dataclass(frozen=True)
 class Characters:
     flags: array  # one entry per BMP code point
     lower: dict[str, str]
-    classes: dict[int, str]  # str.translate table: code point -> class letter
+    classes: str  # str.translate table: code point -> class letter (as a string: a dict took 4 MB)
     capital: re.Pattern[str]  # finds a BMP character flagged UPPER
     plain: re.Pattern[str]  # one word with no capital, then punctuation (see ``plain_parts``)
+    cased: re.Pattern[str]  # the same with capitals in the word
     kinds: str  # str.translate table: code point -> its isolated-run kind letter (``_isolated_runs``)
 
 
@@ -78,15 +80,18 @@ def characters() -> Characters:
     for start, end, value in doc["ranges"]:
         flags[start:end + 1] = array("H", [value]) * (end - start + 1)
     lower = {chr(int(k)): v for k, v in doc["lower"].items()}
-    classes = {o: _CLASS_LETTERS[flags[o] & 7] for o in range(0x10000)}
+    classes = "".join(_CLASS_LETTERS[v & 7] for v in flags)
     capitals = [chr(o) for o in range(0x10000) if flags[o] & UPPER and not 0xD800 <= o <= 0xDFFF]
     capital = re.compile("[" + "".join(re.escape(c) for c in capitals) + "]") if capitals else re.compile("(?!)")
     word = _char_class(flags, lambda v: v & 7 == WORD and not v & UPPER)
     head = _char_class(flags, lambda v: v & 7 == WORD and not v & (UPPER | STRAY))
+    cased_word = _char_class(flags, lambda v: v & 7 == WORD)
+    cased_head = _char_class(flags, lambda v: v & 7 == WORD and not v & STRAY)
     punct = _char_class(flags, lambda v: v & 7 == PUNCT and not v & UPPER)
     plain = re.compile(f"({head}{word}*)({punct}*)")
+    cased = re.compile(f"({cased_head}{cased_word}*)({punct}*)")
     kinds = "".join("s" if v & SELECTOR else _KIND_LETTERS[_hard_kind(v)] for v in flags)
-    return Characters(flags, lower, classes, capital, plain, kinds)
+    return Characters(flags, lower, classes, capital, plain, cased, kinds)
 
 
 def _char_class(flags: array, keep) -> str:
@@ -147,7 +152,7 @@ def runs(text: str) -> list[Run]:
         if kind == "w":
             _word_runs(body, out)
         elif kind in "dps":
-            out.append(Run({"d": DIGIT, "p": PUNCT, "s": SPACE}[kind], body))
+            out.append(Run(_RUN_CLASSES[kind], body))
         else:
             _isolated_runs(body, out)
     return out
@@ -261,19 +266,28 @@ def marked_segment(segment: str, space_left: bool, space_right: bool, caps_min: 
     return general_segment(segment, space_left, space_right, caps_min)
 
 
-def plain_parts(segment: str) -> tuple[str, str] | None:
-    """The common non-ASCII segment, marked without splitting it into runs: one word with no
-    capital, then punctuation or nothing. Gives the marked word (one chunk of the stream) and
-    the punctuation after it, which takes a word end of its own when a single space follows.
-    None for every other segment."""
-    m = characters().plain.fullmatch(segment)
-    return None if m is None else (BOW + m.group(1) + EOW, m.group(2))
+def plain_parts(segment: str, caps_min: int | None) -> tuple[str, str] | None:
+    """The common non-ASCII segment, marked without splitting it into runs: one word (one run
+    of word letters, so one chunk of the stream), then punctuation or nothing. Gives the
+    marked word and the punctuation after it, which takes a word end of its own when a single
+    space follows. None for every other segment."""
+    chars = characters()
+    m = chars.plain.fullmatch(segment)
+    if m is not None:
+        return BOW + m.group(1) + EOW, m.group(2)
+    m = chars.cased.fullmatch(segment)
+    if m is None:
+        return None
+    word = mark_case(m.group(1), caps_min)
+    if word[0] in (SHIFT, CAPS):
+        return word[0] + BOW + word[1:] + EOW, m.group(2)
+    return BOW + word + EOW, m.group(2)
 
 
 def general_segment(segment: str, space_left: bool, space_right: bool, caps_min: int | None) -> str:
     """``marked_segment`` for any text (the ASCII path is a shortcut of this)."""
     if not segment.isascii():
-        plain = plain_parts(segment)
+        plain = plain_parts(segment, caps_min)
         if plain is not None:
             word, tail = plain
             return word + tail + (EOW if tail and space_right else "")
@@ -329,6 +343,16 @@ def _ascii_word(word: str, caps_min: int | None) -> str:
     return word
 
 
+def _ascii_word_chunk(word: str, caps_min: int | None) -> str:
+    marked = _ascii_word(word, caps_min)
+    if marked[0] in (SHIFT, CAPS):
+        return marked[0] + BOW + marked[1:] + EOW
+    return BOW + marked + EOW
+
+
+_ASCII_WORD_TAIL = re.compile(r"([A-Za-z]+)([^A-Za-z0-9]+)")
+
+
 def ascii_chunks(segment: str, space_left: bool, space_right: bool, caps_min: int | None) -> list[str]:
     """``marked_segment`` for ASCII text, already cut into the chunks the counter tiles.
 
@@ -338,6 +362,12 @@ def ascii_chunks(segment: str, space_left: bool, space_right: bool, caps_min: in
     word end only when it closes the segment with punctuation before a single space. A
     contraction after an apostrophe (a punctuation run of its own) takes no word start and
     joins the apostrophe's chunk."""
+    if segment.isalpha():  # one word, the common stretch
+        return [_ascii_word_chunk(segment, caps_min)]
+    m = _ASCII_WORD_TAIL.fullmatch(segment)
+    if m is not None:  # one word, then punctuation
+        word, tail = m.groups()
+        return [_ascii_word_chunk(word, caps_min), tail + EOW if space_right else tail]
     found = _ASCII_STRETCHES.findall(segment)
     last = len(found) - 1
     chunks: list[str] = []
@@ -348,11 +378,7 @@ def ascii_chunks(segment: str, space_left: bool, space_right: bool, caps_min: in
                 if before[-1] == "'" and (len(before) == 1 or before[-2].isdigit()):
                     chunks[-1] += word + EOW
                     continue
-            marked = _ascii_word(word, caps_min)
-            if marked[0] in (SHIFT, CAPS):
-                chunks.append(marked[0] + BOW + marked[1:] + EOW)
-            else:
-                chunks.append(BOW + marked + EOW)
+            chunks.append(_ascii_word_chunk(word, caps_min))
         else:
             bow = i == 0 and space_left and not other[0].isdigit() and not (other == "'" and last)
             eow = i == last and space_right and not other[-1].isdigit()

