@@ -205,3 +205,10 @@ def test_a_request_inside_the_loop_sees_one_item_not_the_whole_list(project):
     _, request = request_of(root)
     texts = [p for p in request.parts if p.section == "messages"]
     assert len(texts) == 1  # the list as the first request sends it, never both questions at once
+
+
+def test_a_name_bound_from_the_loop_variable_takes_each_item_in_turn(project):
+    template = _sections_prompt(project, (
+        "def system_prompt():\n    parts = []\n    for name in SECTIONS:\n        path = HERE / 'assets' / name\n"
+        "        text = path.read_text()\n        parts.append(text)\n    return '\\n'.join(parts)\n"))
+    assert template.text == "You are Ada, the billing assistant.\n\nNever promise refunds.\n\nAnswer in three short paragraphs.\n"
