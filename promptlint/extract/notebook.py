@@ -3,9 +3,9 @@
 A notebook runs its cells in one namespace, so the code cells are joined into one module
 and names resolve across cells. IPython syntax is not Python: a line magic (``%pip``),
 a shell line (``!ls``, ``files = !ls``) or a help line (``obj?``) becomes ``pass`` with the
-same indentation, so line numbers stay put, and so does each line a trailing ``\`` continues
-it onto (``!pip install -qU \``, then the packages indented below); a cell whose cell magic runs another
-language (``%%bash``, ``%%sql``) is left out. A cell that still does not parse is reported
+same indentation, so line numbers stay put, and so does each line a trailing backslash
+continues it onto (``!pip install -qU``, then the packages indented below); a cell whose cell
+magic runs another language (``%%bash``, ``%%sql``) is left out. A cell that still does not parse is reported
 (PL001) and left out, and the rest of the notebook is scanned.
 
 Locations name the cell the way nbQA and ruff do: cells are numbered from 1 among code
