@@ -94,6 +94,7 @@ class ModelFacts:
     cache_read_multiplier: float | None = None  # where not 0.1x base input
     cache_write_multiplier: float | None = None  # OpenAI GPT-5.6 and later
     cache_breakpoints: str | None = None  # "cache_control" | "prompt_cache_breakpoint"; None: automatic only
+    prompt_caching: bool = True  # False: the vendor never offered caching for it (not "minimum unknown")
     max_cache_breakpoints: int | None = None
     prompt_tier: dict | None = None  # {above, input, output}: the whole request repriced past `above`
     source: dict[str, str] = field(default_factory=dict)
@@ -121,6 +122,21 @@ def successors() -> dict[str, Successor]:
     """The ``[successors]`` table of ``data/models.toml``: a model's next release of the same line."""
     raw = _models_toml()
     return {k: Successor(str(v["model"]), str(v["source"])) for k, v in raw.get("successors", {}).items()}
+
+
+@dataclass(frozen=True)
+class Retired:
+    model: str
+    retired: str  # the date requests to it began to fail
+    source: str
+    replacement: str | None = None  # the vendor's documented replacement, when a source gives it
+
+
+@lru_cache(maxsize=1)
+def retired_ids() -> dict[str, Retired]:
+    """The ``[retired]`` table of ``data/models.toml``: retired ids no price list carries."""
+    return {k: Retired(k, str(v["retired"]), str(v["source"]), v.get("replacement"))
+            for k, v in _models_toml().get("retired", {}).items()}
 
 
 @lru_cache(maxsize=1)
@@ -265,6 +281,26 @@ class ModelCatalog:
             return facts.min_cacheable_tokens, True
         return DEFAULT_MIN_CACHEABLE, False
 
+    def caches(self, model: str | None) -> bool:
+        """Whether ``model`` can cache a prompt at all: False only where the facts say the
+        vendor never offered it (Claude 3 Sonnet, GPT-4); an unknown minimum still caches."""
+        facts = self.facts(model)
+        return facts is None or facts.prompt_caching
+
+    def tool_use_system(self, model: str | None) -> tuple[int, str | None]:
+        """Tokens the API adds to a request with tools on ``model``, and the model the figure
+        was taken from when ``model`` has none of its own (None: its own, or no figure).
+
+        A missing figure is never 0: the nearest earlier release of the line that has one
+        (Sonnet 5.5 takes Sonnet 5's), else the largest of the vendor's models counted with
+        the same tokenizer, else the largest of the vendor's. Only Anthropic publishes it."""
+        facts = self.facts(model)
+        if facts is None or facts.provider != "anthropic":
+            return 0, None
+        if facts.tool_use_system_tokens:
+            return facts.tool_use_system_tokens, None
+        return _assumed_tool_use(facts.id)
+
     def max_output(self, model: str | None) -> tuple[int, bool]:
         facts = self.facts(model)
         if facts is not None and facts.max_output_tokens is not None:
@@ -286,15 +322,25 @@ class ModelCatalog:
         return sorted(ids)
 
     def closest(self, model: str) -> str | None:
+        """The known id ``model`` most likely misspells, or None. Only an id of the same family
+        is a guess worth making: its words pair up one to one, each spelt nearly the same
+        (``claude-sonet-4-5`` -> ``claude-sonnet-4-5``), so a retired ``claude-instant-1.2`` is
+        never offered ``claude-sonnet-5``."""
         ref = normalize_model_ref(model)
-        ids = self.known_ids()
         import difflib
 
-        matches = difflib.get_close_matches(ref, ids, n=1, cutoff=0.5)
-        if matches:
-            return matches[0]
-        prefix = [i for i in ids if i.split("-")[0] == ref.split("-")[0]]
-        return prefix[0] if prefix else None
+        words = _words(ref)
+        ids = [i for i in self.known_ids() if _same_words(words, _words(i))]
+        matches = difflib.get_close_matches(ref, ids, n=1, cutoff=0.6)
+        return matches[0] if matches else None
+
+    def retired(self, model: str | None) -> Retired | None:
+        """What the facts say of a retired id no price list knows (``claude-instant-1.2``)."""
+        if not model:
+            return None
+        ref = normalize_model_ref(model)
+        table = retired_ids()
+        return table.get(ref) or table.get(_DATE_SUFFIX.sub("", ref))
 
     def named_vendor(self, model: str | None) -> str | None:
         """The vendor an unknown model id names by its family prefix (``claude-instant-1.2``:
@@ -335,6 +381,41 @@ class ModelCatalog:
         if not candidates:
             return None
         return sorted(candidates, key=lambda f: _version_key(f.id))[-1].id
+
+
+def _words(model_id: str) -> list[str]:
+    return re.findall(r"[a-z]{2,}", model_id)
+
+
+def _same_words(ours: list[str], theirs: list[str]) -> bool:
+    """Both ids name the same family: as many words, each nearly the same spelling."""
+    import difflib
+
+    return len(ours) == len(theirs) and all(
+        a == b or difflib.SequenceMatcher(None, a, b).ratio() >= 0.8 for a, b in zip(ours, theirs))
+
+
+@lru_cache(maxsize=64)
+def _assumed_tool_use(model_id: str) -> tuple[int, str | None]:
+    """The stand-in figure of :meth:`ModelCatalog.tool_use_system` for a model with none."""
+    facts, _ = _load_facts()
+    before = {v.model: k for k, v in successors().items()}
+    current = model_id
+    for _ in range(len(before)):
+        current = before.get(current)
+        if current is None:
+            break
+        known = facts.get(current)
+        if known is not None and known.tool_use_system_tokens:
+            return known.tool_use_system_tokens, current
+    own = facts[model_id]
+    for same_tokenizer in (True, False):
+        known = [f for f in facts.values() if f.provider == own.provider and f.tool_use_system_tokens
+                 and (f.tokenizer == own.tokenizer or not same_tokenizer)]
+        if known:
+            top = max(known, key=lambda f: (f.tool_use_system_tokens, f.id))
+            return top.tool_use_system_tokens, top.id
+    return 0, None
 
 
 def _version_key(model_id: str) -> tuple:

@@ -160,6 +160,8 @@ def cached_prefix(request: Request, counts: RequestTokens, catalog: ModelCatalog
     Automatic caching (top-level ``cache_control``) in a conversation reads, on each call,
     the prefix the previous call wrote; its static part is the share known here.
     """
+    if not catalog.caches(counts.model):
+        return 0, "5m"  # a cache_control sent to a model that never cached reads nothing back
     minimum, _ = catalog.min_cacheable(counts.model)
     end = static_end(project, request)
     marks: dict[int, CacheMark] = {}

@@ -32,6 +32,19 @@ def test_ipython_lines_become_pass_with_their_indentation():
     assert neutralize("%%time\nx = 1") == ["pass", "x = 1"]
 
 
+def test_a_shell_line_continued_by_a_backslash_is_neutralized_with_its_continuation_lines():
+    """``!pip install -qU \\`` with the packages indented on the next lines is valid IPython:
+    the continuation lines are part of the shell line, not an indented block."""
+    cell = "!pip install -qU \\\n    anthropic==0.40 \\\n    pinecone\nimport anthropic\n"
+    assert neutralize(cell) == ["pass", "pass", "pass", "import anthropic"]
+    assert neutralize("if True:\n    %pip install \\\n        anthropic\n    x = 1") == [
+        "if True:", "    pass", "    pass", "    x = 1"]
+    # a Python line continued by a backslash is left alone, and so is the line after a shell line
+    assert neutralize("total = 1 + \\\n    2\n!ls\n    ") == ["total = 1 + \\", "    2", "pass", "    "]
+    result = extract_notebook("nb/rag.ipynb", notebook(("code", cell)), ("*PROMPT*",))
+    assert not result.diagnostics
+
+
 def test_names_resolve_across_cells_and_locations_name_the_cell():
     result = extract_notebook("nb/explore.ipynb", NOTEBOOK, ("*PROMPT*",))
     (constant,) = [c for c in result.constants if c.name == "SYSTEM_PROMPT"]

@@ -160,3 +160,19 @@ def test_a_deleted_last_source_line_leaves_the_line_before_its_own_break():
     kept = text.replace('    "y = 2\\n",\n    "z = 3"\r', '    "y = 2"\n')
     assert '"z = 3"' in text and kept != text
     assert after == kept
+
+
+def test_a_shell_line_continued_onto_indented_lines_is_kept_and_its_cell_fixed_around(tmp_path):
+    """``!pip install -qU \\`` continues onto the indented package lines: the cell parses, the
+    fix runs beside it, and every line of the shell escape is written back as it was."""
+    nb = notebook()
+    pip = "!pip install -qU \\\n    anthropic \\\n    pinecone\nimport anthropic\nclient = anthropic.Anthropic()\n"
+    nb["cells"][1]["source"] = pip.splitlines(keepends=True)
+    nb["cells"][2]["source"] = (PROMPT_CELL + "!echo \\\n  done\n").splitlines(keepends=True)
+    path = tmp_path / "rag.ipynb"
+    path.write_bytes(dumps(nb))
+    run = make_fixer(tmp_path, select=("PL104",)).run()
+    assert [r.finding.finding.code for r in run.by_status(APPLIED)] == ["PL104"]
+    after = check_shape(path.read_bytes())
+    assert source_of(after, 1) == pip
+    assert source_of(after, 2) == PROMPT_CELL.replace(f"{DUP}\n", "", 1) + "!echo \\\n  done\n"

@@ -31,6 +31,8 @@ def test_every_fact_is_for_a_genai_prices_model_and_cites_a_source():
                     "cache_write_multiplier", "prompt_tier"):
             if getattr(fact, key) is not None:
                 assert fact.source.get(key) in sources, (model_id, key)
+        if not fact.prompt_caching:  # "never cached" is a fact and needs its source like a value
+            assert fact.source.get("prompt_caching") in sources, (model_id, "prompt_caching")
     for key, source in sources.items():
         assert source.get("url") and source.get("read"), key
 
@@ -50,6 +52,28 @@ def test_model_ids_as_written_in_code_are_matched(written, canonical):
 
 def test_closest_known_id_for_a_typo():
     assert ModelCatalog().closest("claude-sonet-4-5") == "claude-sonnet-4-5"
+
+
+def test_no_guess_across_families():
+    """A retired ``claude-instant-1.2`` was offered ``claude-sonnet-5``: the words of a guess
+    must pair up with the id's (instant is no misspelt sonnet)."""
+    catalog = ModelCatalog()
+    assert catalog.closest("claude-instant-1.2") is None
+    assert catalog.closest("agent-model") is None
+    assert catalog.closest("gpt-4o-mni") == "gpt-4o-mini"
+    assert catalog.retired("claude-instant-1.2").retired == "2024-11-06"
+    assert catalog.retired("claude-sonnet-4-5") is None
+
+
+def test_every_retired_id_cites_a_source_and_is_unpriced():
+    from promptlint.models import retired_ids
+
+    _, sources = _load_facts()
+    catalog = ModelCatalog()
+    for model, entry in retired_ids().items():
+        assert entry.source in sources, model
+        assert not catalog.is_known(model), model  # a priced id is a model with facts, not this table's
+        assert entry.replacement is None or catalog.is_known(entry.replacement), model
 
 
 def test_minimum_cacheable_and_max_output_come_from_the_facts():

@@ -29,6 +29,43 @@ def test_same_price_releases_are_passed_over_and_a_dearer_one_ends_the_walk():
     assert _cheaper_successor(ctx, "o1-mini") == (None, ())  # o3-mini, o4-mini: the same price
 
 
+def test_a_missing_tool_use_figure_is_never_zero_but_the_nearest_published_one():
+    """Sonnet 5.5 has no row in Anthropic's tool-use table: pricing its tool-use system
+    prompt as 0 made every request with tools look far cheaper there than list prices allow."""
+    catalog = ModelCatalog()
+    published = {m: f.tool_use_system_tokens for m, f in catalog.facts_by_id.items() if f.tool_use_system_tokens}
+    assert catalog.tool_use_system("claude-sonnet-5-5") == (published["claude-sonnet-5"], "claude-sonnet-5")
+    assert catalog.tool_use_system("claude-opus-5-5") == (published["claude-opus-5"], "claude-opus-5")
+    assert catalog.tool_use_system("claude-sonnet-5") == (published["claude-sonnet-5"], None)
+    assert catalog.tool_use_system("gpt-4o") == (0, None)  # OpenAI publishes no such figure
+    for model, facts in catalog.facts_by_id.items():
+        if facts.provider == "anthropic":
+            tokens, taken_from = catalog.tool_use_system(model)
+            assert tokens in published.values() and (taken_from is None) == (model in published), model
+
+
+def test_with_tools_the_successor_never_costs_less_than_list_prices_and_its_tokenizer_allow(tmp_path):
+    """A tool-bearing request on Sonnet 3.7: the successor's input share is at least the list
+    price ratio times its tokenizer's count of the same texts over the old one's (both tool
+    prompts are published or borrowed, and Sonnet 5's is not smaller than 3.7's)."""
+    from conftest import run_analysis
+
+    (tmp_path / "agent.py").write_text(
+        "import anthropic\n\nclient = anthropic.Anthropic()\n\n"
+        "LOOKUP = {'name': 'lookup', 'description': 'Find an order by its number.',\n"
+        "          'input_schema': {'type': 'object', 'properties': {'order': {'type': 'string'}}}}\n\n\n"
+        "def ask(question):\n"
+        "    return client.messages.create(model='claude-3-7-sonnet-20250219', max_tokens=512, tools=[LOOKUP],\n"
+        "                                  system='Answer questions about ACME orders.',\n"
+        "                                  messages=[{'role': 'user', 'content': question}])\n")
+    analysis = run_analysis(tmp_path)
+    (finding,) = [f for f in analysis.findings if f.finding.code == "PL405"]
+    share = int(finding.finding.message.split("input costs ")[1].split("%")[0]) / 100
+    ctx = _ctx()
+    list_share = _per_million(ctx, "claude-sonnet-5-5") / _per_million(ctx, "claude-3-7-sonnet-latest")
+    assert share >= list_share - 0.005
+
+
 _PROMPTY = """---
 name: Fluency
 model:

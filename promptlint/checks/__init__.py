@@ -20,7 +20,10 @@ def marker_for(catalog, request: Request, model: str | None) -> str | None:
     """How ``request`` marks a prefix to cache on ``model``: ``cache_control`` (Anthropic,
     and LiteLLM to Claude), ``prompt_cache_breakpoint`` (OpenAI GPT-5.6 and later, by the
     model's facts), or None where caching is automatic only or unknown (OpenAI before
-    GPT-5.6)."""
+    GPT-5.6). None on a model that never offered caching (Claude 3 Sonnet, GPT-4): every
+    caching rule reads this, so none advises or prices a cache there."""
+    if not catalog.caches(model):
+        return None
     if request.provider == "anthropic":
         return "cache_control"
     if request.provider not in ("openai", "litellm"):

@@ -52,15 +52,22 @@ def unknown_model(ctx):
         model = ctx.catalog.runs(request)
         if not model or ctx.catalog.is_known(model) or ctx.catalog.qualified(request.provider, model):
             continue  # known, or known as the model its SDK's provider (a local server) serves
-        closest = ctx.catalog.closest(model)
-        hint = f"; did you mean `{closest}`?" if closest else ""
         vendor = ctx.catalog.named_vendor(model) or request.provider
         how = "default-model" if priced == ctx.config.default_model else f"the current {vendor} flagship"
         if ctx.catalog.is_local(priced):
             how = "a local model (no charge per token)"
+        retired = ctx.catalog.retired(model)
+        if retired is not None:
+            instead = f"; its documented replacement is `{retired.replacement}`" if retired.replacement else \
+                "; move to a current model of the vendor"
+            what = f"`{model}` is a retired model (retired on {retired.retired}: requests to it fail){instead}."
+        else:
+            closest = ctx.catalog.closest(model)
+            hint = f"; did you mean `{closest}`?" if closest else "."
+            what = f"unknown model `{model}`: no price or facts{hint}"
         yield ctx.finding(
             request.model_span or request.span,
-            f"unknown model `{model}`: no price or facts{hint} Priced as {how} `{priced}`",
+            f"{what} Priced as {how} `{priced}`",
             request=request.id,
         )
 
@@ -174,20 +181,24 @@ def superseded_model(ctx):
         if successor is None:
             continue
         before = scenario(ctx, request, counts)
-        after = scenario(ctx, request, recount(ctx, request, successor.model))
+        there = recount(ctx, request, successor.model)
+        after = scenario(ctx, request, there)
         span = request.model_span or request.span
         by_place.setdefault((span.path, span.line, span.column, span.cell), []).append(
-            (request, span, successor, counts.model, before, after, skipped))
+            (request, span, successor, counts.model, before, after, skipped, there.input_tokens))
     for group in by_place.values():
-        request, span, successor, model, _, _, skipped = group[0]
+        request, span, successor, model, _, _, skipped, _ = group[0]
         before = tuple(u for g in group for u in g[4])
         after = tuple(u for g in group for u in g[5])
         now = float(sum((ctx.pricer.cost(u) for u in before), 0))
         then = float(sum((ctx.pricer.cost(u) for u in after), 0))
-        if now <= 0 or then / now > share_limit:
-            continue  # the successor costs more, the same, or too little less to be worth a model change
         list_now = _per_million(ctx, model)
         list_then = _per_million(ctx, successor.model)
+        # most of the successor's input a borrowed figure in the switch's favour: list prices decide
+        assumed = _assumed_share(ctx, group, model, successor.model)
+        share = then / now if now > 0 and assumed <= ASSUMED_SHARE else list_then / list_now if now > 0 else 1.0
+        if share > share_limit:
+            continue  # the successor costs more, the same, or too little less to be worth a model change
         if list_then >= list_now:
             continue  # the same price per token: a difference of tokenizers alone is no reason to switch
         out_now = _per_million(ctx, model, "output")
@@ -196,21 +207,56 @@ def superseded_model(ctx):
         edit = request.model is not None and normalize_model_ref(request.model) == request.model.strip().lower() \
             and not request.deployment
         also = f" (and {len(group) - 1} more call{'s' if len(group) > 2 else ''} here)" if len(group) > 1 else ""
-        # part of the input could not be counted: the model advice holds, a price would be invented
-        counted = not any(g[0].unresolved for g in group)
+        # part of the input could not be counted, or most of it on the successor is a borrowed
+        # figure: the model advice holds (list prices say so), a price would be invented
+        counted = not any(g[0].unresolved for g in group) and assumed <= ASSUMED_SHARE
+        cost = f"this request's input costs {then / now:.0%} as much (its cache scenario, each model's own " \
+               "tokenizer)" if assumed <= ASSUMED_SHARE else \
+            f"input is ${list_then:,.2f}/M against ${list_now:,.2f}/M at list price"
         yield ctx.finding(
             span,
-            f"{model} is superseded by {successor.model}, {_which_release(skipped)}, on which this request's "
-            f"input costs {then / now:.0%} as much (its cache scenario, each model's own tokenizer){also}; output "
+            f"{model} is superseded by {successor.model}, {_which_release(skipped)}, on which {cost}{also}; output "
             f"is ${out_then:,.2f}/M against ${out_now:,.2f}/M. Check the newer model on real inputs, then switch"
             + (f" (deploy {successor.model} and point `{request.model}` at it, or use a new deployment)"
                if request.deployment else
                "" if edit else f" (under the id your platform gives {successor.model}: `{request.model}` is routed)")
-            + ("" if counted else "; not priced: part of this request's input could not be counted"),
+            + _assumed_tool_use(ctx, group, (model, successor.model))
+            + ("" if counted else
+               f"; not priced: that figure would be {assumed:.0%} of this request's input on {successor.model}"
+               if assumed > ASSUMED_SHARE else "; not priced: part of this request's input could not be counted"),
             request=request.id, saving=Saving(0, before, after) if counted else None,
             fix=Fix("unsafe", f"use model=\"{successor.model}\" after checking its answers on a sample of real inputs",
                     tuple(ArgumentEdit(g[0].id, "model", json.dumps(successor.model)) for g in group) if edit else ()),
         )
+
+
+# Past this share of the successor's input, a borrowed tool-use figure would be the price.
+ASSUMED_SHARE = 0.25
+
+
+def _assumed_share(ctx, group, model: str, successor: str) -> float:
+    """The largest share of a request's input on ``successor`` that is a borrowed tool-use
+    system prompt which favours the switch: 0 when the successor publishes its own figure,
+    no request sends tools, or the borrowed figure is no smaller than ``model``'s own (then
+    the assumption only makes the successor dearer, and the saving a lower bound)."""
+    tokens, taken_from = ctx.catalog.tool_use_system(successor)
+    if taken_from is None or tokens >= ctx.catalog.tool_use_system(model)[0]:
+        return 0.0
+    return max((tokens / g[7] for g in group if g[7] and any(p.section == "tools" for p in g[0].parts)), default=0.0)
+
+
+def _assumed_tool_use(ctx, group, models: tuple[str, ...]) -> str:
+    """What the price assumed for a model with no published tool-use system prompt, when the
+    requests send tools: the figure is borrowed (never 0), and the message says whose."""
+    if not any(p.section == "tools" for g in group for p in g[0].parts):
+        return ""
+    said = []
+    for model in models:
+        tokens, taken_from = ctx.catalog.tool_use_system(model)
+        if taken_from is not None:
+            said.append(f"{model}'s tool-use system prompt is taken as {fmt_tokens(tokens)} tokens, {taken_from}'s "
+                        "(no published figure)")
+    return "".join(f"; {s}" for s in said)
 
 
 def _cheaper_successor(ctx, model: str | None):

@@ -3,8 +3,9 @@
 A notebook runs its cells in one namespace, so the code cells are joined into one module
 and names resolve across cells. IPython syntax is not Python: a line magic (``%pip``),
 a shell line (``!ls``, ``files = !ls``) or a help line (``obj?``) becomes ``pass`` with the
-same indentation, so line numbers stay put; a cell whose cell magic runs another
-language (``%%bash``, ``%%sql``) is left out. A cell that still does not parse is reported
+same indentation, so line numbers stay put, and so does each line a trailing backslash
+continues it onto (``!pip install -qU``, then the packages indented below); a cell whose cell
+magic runs another language (``%%bash``, ``%%sql``) is left out. A cell that still does not parse is reported
 (PL001) and left out, and the rest of the notebook is scanned.
 
 Locations name the cell the way nbQA and ruff do: cells are numbered from 1 among code
@@ -69,9 +70,18 @@ def neutralize(source: str) -> list[str] | None:
             return None
         lines[0] = "pass"
     out = []
+    escape: str | None = None  # the indentation of a shell or magic line continued by ``\``
     for line in lines:
-        m = _IPYTHON_LINE.match(line)
-        out.append(m.group("indent") + "pass" if m else line)
+        m = None if escape is not None else _IPYTHON_LINE.match(line)
+        if escape is not None:
+            out.append(escape + "pass")  # a continuation line is part of the escape, at its indentation
+        elif m:
+            out.append(m.group("indent") + "pass")
+            escape = m.group("indent")
+        else:
+            out.append(line)
+        if escape is not None and not line.endswith("\\"):
+            escape = None
     return out
 
 

@@ -11,7 +11,8 @@ it uses is:
   that family only.
 - Claude, every further message and every tool definition: ``message`` and ``tool`` of
   ``[overhead]`` in ``data/calibration.toml`` (estimates), and with tools the model's
-  ``tool_use_system_tokens`` (Anthropic's published table, ``models.toml``).
+  ``tool_use_system_tokens`` (Anthropic's published table, ``models.toml``; where the table
+  has no row, the nearest release's figure, never 0: ``ModelCatalog.tool_use_system``).
 - OpenAI chat: 3 tokens per message and 3 that prime the reply (the OpenAI cookbook's
   ``num_tokens_from_messages``); tools are an estimate.
 - Anything else: the ``[overhead]`` estimates.
@@ -65,18 +66,13 @@ def request_frame(request: Request, catalog: ModelCatalog, model: str) -> Frame:
             total += framing.get("message", 0) * (messages - 1)
             measured = False
         if tools:
-            facts = catalog.facts(model)
-            total += framing.get("tool", 0) * tools
-            if facts is not None and facts.tool_use_system_tokens:
-                total += facts.tool_use_system_tokens
+            total += framing.get("tool", 0) * tools + catalog.tool_use_system(model)[0]
             measured = False
         return Frame(total, measured)
     total = framing.get("request", 0) + framing.get("message", 0) * (max(messages, 1) + system)
     total += framing.get("tool", 0) * tools
     if tools:
-        facts = catalog.facts(model)
-        if facts is not None and facts.tool_use_system_tokens:
-            total += facts.tool_use_system_tokens
+        total += catalog.tool_use_system(model)[0]
     return Frame(total, False)
 
 
