@@ -362,6 +362,32 @@ class FileLoops:
             return key
         return None
 
+    def turn_bound(self, call: ast.Call) -> int | None:
+        """How many turns a conversation method can take when it stops on a counter it
+        counts itself: ``if self.turns > 3: return ...`` at its top and ``self.turns += 1``
+        in its body allow four calls that reach the request."""
+        function = self.function_of(call)
+        if function is None or isinstance(function, ast.Module):
+            return None
+        counted = {value_key(n.target) for n in walk_body(function.body)
+                   if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)
+                   and isinstance(n.value, ast.Constant) and n.value.value == 1}
+        for statement in function.body:
+            if statement.lineno >= call.lineno:
+                break
+            test = statement.test if isinstance(statement, ast.If) else None
+            if not (test is not None and isinstance(test, ast.Compare) and len(test.ops) == 1
+                    and isinstance(test.comparators[0], ast.Constant) and type(test.comparators[0].value) is int
+                    and value_key(test.left) in counted and statement.body
+                    and isinstance(statement.body[-1], (ast.Return, ast.Raise))):
+                continue
+            limit = test.comparators[0].value
+            if isinstance(test.ops[0], ast.Gt):
+                return limit + 1
+            if isinstance(test.ops[0], ast.GtE):
+                return limit
+        return None
+
     def _trimmed_by_call(self, statements: list[ast.AST], key: str) -> bool:
         """A call under ``statements`` hands ``key`` to a function that cuts it back in
         place: one of this file that pops, deletes or slices that parameter, or one whose

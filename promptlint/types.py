@@ -275,6 +275,7 @@ class Request:
     loops: tuple[Loop, ...] = ()  # innermost first; loops around helper calls follow the request's own
     history: str | None = None  # a message list each call appends to and sends whole (``self.messages``)
     history_in_text: bool = False  # ... written whole into a message's text (``f"{self.transcript}"``)
+    history_turns: int | None = None  # ... at most this many turns (``if self.turns > 3: return``)
     episode: str | None = None  # the loop its answer starts (the first step of an agent episode)
     cached_by: str | None = None  # what sets cache_control on the messages at run time (a helper)
     # The in-house function(s) the call goes through (``gpt_call()``): the request is made

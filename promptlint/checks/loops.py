@@ -199,6 +199,8 @@ def history_resent_uncached(ctx):
         if wasted and not in_text:
             continue
         turns_here = min(turns, loop.count) if loop is not None and loop.count else turns
+        if loop is None and request.history_turns:
+            turns_here = min(turns_here, request.history_turns)  # the method stops on its own turn counter
         if turns_here < 2:
             continue
         counts = ctx.measurements.requests[request.id]

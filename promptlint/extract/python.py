@@ -360,6 +360,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
         history = loops.history(site.node)
         facts = dict(loops=loops.loops(site.node), history=history,
                      history_in_text=history is not None and loops.in_text(site.node, history),
+                     history_turns=loops.turn_bound(site.node) if history is not None else None,
                      episode=loops.episode(site.node), cached_by=loops.cached_by(site.node))
         drafts.extend(replace(d, **facts) for d in found)
     reexports = _reexports(index)

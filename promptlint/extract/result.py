@@ -38,6 +38,7 @@ class RequestDraft:
     loops: tuple[Loop, ...] = ()  # see promptlint.loops
     history: str | None = None
     history_in_text: bool = False
+    history_turns: int | None = None
     episode: str | None = None
     cached_by: str | None = None
     via: str | None = None  # the in-house function(s) the call goes through, when it is a wrapper's call

@@ -524,7 +524,7 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         stream=draft.stream, batch=draft.batch, in_loop=draft.in_loop, loop_kind=draft.loop_kind,
         interactive=draft.interactive, is_async=draft.is_async, unresolved=tuple(s.unresolved),
         kwargs_open=draft.kwargs_open, loops=draft.loops, history=draft.history,
-        history_in_text=draft.history_in_text, episode=draft.episode, cached_by=draft.cached_by,
+        history_in_text=draft.history_in_text, history_turns=draft.history_turns, episode=draft.episode, cached_by=draft.cached_by,
         notes=(*_model_notes(model_value), *_server_notes(endpoint, server)), via=draft.via,
         local_server=server,
     )
