@@ -271,10 +271,7 @@ def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module:
 
 def _extract_values(path: str, text: str, tree: ast.Module, module: str, name_patterns: tuple[str, ...]) -> FileResult:
     """What :func:`_extract_tree` gives of a module's names, computed the same way."""
-    visitor = IndexVisitor(module, CALL_TAILS | langchain.CALL_NAMES | _PROMPTY_RUNS)
-    visitor.visit(tree)
-    index = visitor.index
-    resolver = Resolver(index, path, SourcePositions(text))
+    index, resolver = _indexed(path, text, tree, module)
     constants = _constants(index, resolver, path, name_patterns)
     bindings = _bindings(index, resolver, path, name_patterns)
     result = FileResult(path, VALUES_KIND, module, constants=tuple(constants), bindings=tuple(bindings),
@@ -287,11 +284,15 @@ def _reexports(index: ModuleIndex) -> tuple[tuple[str, str, str | None], ...]:
     return tuple((local, imp.module, imp.name) for local, imp in index.imports.items())
 
 
-def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patterns: tuple[str, ...]) -> FileResult:
+def _indexed(path: str, text: str, tree: ast.Module, module: str) -> tuple[ModuleIndex, Resolver]:
+    """The module's scopes, bindings and calls, and the resolver that reads them."""
     visitor = IndexVisitor(module, CALL_TAILS | langchain.CALL_NAMES | _PROMPTY_RUNS)
     visitor.visit(tree)
-    index = visitor.index
-    resolver = Resolver(index, path, SourcePositions(text))
+    return visitor.index, Resolver(visitor.index, path, SourcePositions(text))
+
+
+def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patterns: tuple[str, ...]) -> FileResult:
+    index, resolver = _indexed(path, text, tree, module)
 
     constants = _constants(index, resolver, path, name_patterns)
     loops = FileLoops(tree, module, resolver.span, index.imports)
