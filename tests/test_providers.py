@@ -321,7 +321,7 @@ def test_an_agent_runs_the_model_inside_its_model_object_and_a_test_double_is_no
     priced = {r.model: (r.provider, r.max_tokens, r.max_tokens_dynamic, analysis.measurements.requests[r.id].model,
                         analysis.request_prices[r.id].usd_per_request) for r in analysis.project.requests}
     assert set(priced) == {"gpt-oss:20b", "anthropic/claude-haiku-4-5", "gpt-4.1", None, "llama3.2",
-                           "litellm/openai/gpt-4o-mini"}  # no test agent
+                           "litellm/openai/gpt-4o-mini", "gpt-4.1-mini"}  # no test agent; a suite's agent with no model is none
     assert ModelCatalog().canonical(priced["litellm/openai/gpt-4o-mini"][3]) == "gpt-4o-mini"
     assert priced["gpt-oss:20b"][3] == "local/gpt-oss:20b" and priced["gpt-oss:20b"][4] == 0
     assert priced["llama3.2"][3] == "local/llama3.2" and priced["llama3.2"][4] == 0

@@ -43,6 +43,10 @@ MODEL_OBJECTS: dict[str, ModelObject] = {
     "GoogleModel": _PYDANTIC_AI,
 }
 
+# Agent frameworks whose agent runs on a default model the program (or a test suite's
+# fixtures) installs when the definition names none.
+DEFAULT_MODEL_FRAMEWORKS = frozenset({"openai-agents", "pydantic-ai", "claude-agent-sdk"})
+
 _TEST_DOUBLE = re.compile(r"Fake|Mock|Stub|Dummy|Scripted|Canned|Recorded|Replay|^(Test|Function)Model$")
 
 

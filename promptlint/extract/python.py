@@ -124,13 +124,18 @@ def _served_by(site: CallSite, resolver: Resolver) -> tuple[tuple[str, v.Value],
     return (("base_url", resolver.value(url, site.scope, site.pos)),) if url is not None else ()
 
 
-def _agent_model(site: CallSite, sink: sinks.Sink, drafts: list[RequestDraft], resolver: Resolver) -> list[RequestDraft]:
+def _agent_model(site: CallSite, sink: sinks.Sink, drafts: list[RequestDraft], resolver: Resolver,
+                 in_tests: bool = False) -> list[RequestDraft]:
     """An agent given a model object instead of an id (see :mod:`model_objects`): the id and
-    server inside it; none for a test double; a model and cap unknown here for another object."""
+    server inside it; none for a test double; a model and cap unknown here for another object.
+    An agent of a test suite given no model runs on what the suite installs (a fake model
+    provider in a fixture, ``RunConfig(model=...)``): no request either."""
     node = next((k.value for k in site.node.keywords if k.arg == "model"), None)
     if node is None and "model" in sink.positional:
         at = sink.positional.index("model")
         node = site.node.args[at] if at < len(site.node.args) else None
+    if node is None and in_tests and sink.name in model_objects.DEFAULT_MODEL_FRAMEWORKS:
+        return []
     built = _built(node, site)
     if not drafts or not isinstance(built, ast.Call):
         return drafts
@@ -320,7 +325,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
                 found = _drafts_for(_bound_call(site, chosen[0], index), api_of_sink(*chosen), resolver, counters, path,
                                     wrappers, chosen[0].text, chosen[0], _served_by(site, resolver))
                 if chosen[0].shape == "agent":
-                    found = _agent_model(site, chosen[0], found, resolver)
+                    found = _agent_model(site, chosen[0], found, resolver, is_test_module(path))
                 if chosen[0].name == "dspy":
                     found = [_dspy_request(d, site, signatures, dspy_lm) for d in found]
                 elif chosen[0].name == "pydantic-ai":
