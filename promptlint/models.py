@@ -326,9 +326,9 @@ class ModelCatalog:
         is a guess worth making: its words pair up one to one, each spelt nearly the same
         (``claude-sonet-4-5`` -> ``claude-sonnet-4-5``), so a retired ``claude-instant-1.2`` is
         never offered ``claude-sonnet-5``."""
-        ref = normalize_model_ref(model)
         import difflib
 
+        ref = normalize_model_ref(model)
         words = _words(ref)
         ids = [i for i in self.known_ids() if _same_words(words, _words(i))]
         matches = difflib.get_close_matches(ref, ids, n=1, cutoff=0.6)

@@ -282,7 +282,8 @@ class Request:
     # at this call, its SDK parameters are set inside the wrapper.
     via: str | None = None
     # The server on the user's machine the request is sent to (``base_url="http://localhost:11434/v1"``):
-    # it bills nothing per token, whatever model id it is asked for.
+    # a model it runs itself bills nothing; a vendor's model id sent there is forwarded and billed
+    # (``tokens.request_model``).
     local_server: str | None = None
 
     @property

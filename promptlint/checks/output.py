@@ -45,12 +45,10 @@ def missing_max_tokens(ctx):
             param = registered.cap[0]  # ``config.max_output_tokens``: inside another argument
         cap = min(int(ctx.options["cap"]), ceiling)
         # a wrapper's callers all lack the cap its own call never sets: one finding, there
-        index = prompt_index(ctx.project)
-        inner = index.wrapped_call(request)
-        if inner is None and request.via:
-            calls = index.wrapped_calls(request)
-            if calls and all(c.max_tokens_param is None and not c.kwargs_open for c in calls):
-                continue  # each of the wrapper's own calls is reported, where its cap goes
+        calls = prompt_index(ctx.project).own_calls(request)
+        if len(calls) > 1 and all(c.max_tokens_param is None and not c.kwargs_open for c in calls):
+            continue  # each of the wrapper's own calls is reported, where its cap goes
+        inner = calls[0] if len(calls) == 1 else None
         site = inner if inner is not None and inner.max_tokens_param is None and not inner.kwargs_open else request
         fix = None if "." in param else Fix("unsafe", f"add {param}={cap} (the `cap` option; choose what the answers need)",
                                             (ArgumentEdit(site.id, param, str(cap)),))

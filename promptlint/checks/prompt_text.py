@@ -95,18 +95,14 @@ class PromptIndex:
         the wrapper's own call sends is counted at each caller."""
         if not request.via:
             return None
-        by_file, by_function = self._sdk_calls
+        by_file, _ = self._sdk_calls
         at = request.model_span
         if at is not None:
             inside = [r for r in by_file.get((at.path, at.cell), ()) if at.within(r.span)]
             if inside:
                 return min(inside, key=lambda r: (r.span.end_line or r.span.line) - r.span.line)
-        helper = request.via.split(" → ")[-1].removesuffix("()")
-        for key in ((request.span.path, helper), ("", helper)):
-            found = by_function.get(key, [])
-            if found:
-                return found[0] if len(found) == 1 else None
-        return None
+        found = self.wrapped_calls(request)
+        return found[0] if len(found) == 1 else None
 
     def wrapped_calls(self, request) -> list:
         """Every SDK request of the innermost helper a wrapper call goes through (a wrapper
@@ -119,6 +115,12 @@ class PromptIndex:
             if by_function.get(key):
                 return list(by_function[key])
         return []
+
+    def own_calls(self, request) -> list:
+        """The wrapper's own SDK call(s) a call of an in-house wrapper goes through: the one
+        :meth:`wrapped_call` names, else all of the innermost helper's."""
+        inner = self.wrapped_call(request)
+        return [inner] if inner is not None else self.wrapped_calls(request)
 
     @cached_property
     def _instructions(self) -> dict[str, Template]:

@@ -16,7 +16,7 @@ def parse_error(ctx):
 def unresolved_prompt(ctx):
     # a wrapper's own call takes its prompt from a parameter: counted where callers pass it
     index = prompt_index(ctx.project)
-    served = {inner.id for r in ctx.project.requests for inner in _wrapped(index, r)}
+    served = {inner.id for r in ctx.project.requests for inner in index.own_calls(r)}
     for request in ctx.project.requests:
         if request.unresolved:
             reasons = "; ".join(dict.fromkeys(request.unresolved))
@@ -34,8 +34,3 @@ def unresolved_prompt(ctx):
                 message = f"prompt comes entirely from run-time values ({holes}); its tokens and cost are not counted"
             yield ctx.finding(request.span, message, request=request.id)
 
-
-def _wrapped(index, request) -> list:
-    """The wrapper's own SDK call(s) a call of an in-house wrapper goes through."""
-    inner = index.wrapped_call(request)
-    return [inner] if inner is not None else index.wrapped_calls(request)

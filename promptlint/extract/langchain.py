@@ -24,6 +24,7 @@ from dataclasses import replace
 
 from promptlint.extract import values as v
 from promptlint.extract.ops import apply
+from promptlint.models import LOCAL
 from promptlint.types import Segment, Span
 
 TAG = "__lc__"
@@ -163,7 +164,7 @@ def model_value(cls: str, model: v.Value | None, kwargs, resolver, scope, pos, d
             model = resolver.value(kwargs[key], scope, pos, depth)
     if cls in _LOCAL_CLASSES:  # ``local/<model>``, as LiteLLM's ``ollama/..`` reads
         text = model.text if isinstance(model, v.Str) and not model.has_holes else cls.lower()
-        model = _str(f"local/{text}", getattr(model, "span", None) or span)
+        model = _str(f"{LOCAL}/{text}", getattr(model, "span", None) or span)
     if model is not None:
         items.append(("model", model))
     for key in _URL_KWARGS:

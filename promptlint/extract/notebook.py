@@ -72,15 +72,10 @@ def neutralize(source: str) -> list[str] | None:
     out = []
     escape: str | None = None  # the indentation of a shell or magic line continued by ``\``
     for line in lines:
-        m = None if escape is not None else _IPYTHON_LINE.match(line)
-        if escape is not None:
-            out.append(escape + "pass")  # a continuation line is part of the escape, at its indentation
-        elif m:
-            out.append(m.group("indent") + "pass")
+        if escape is None and (m := _IPYTHON_LINE.match(line)):
             escape = m.group("indent")
-        else:
-            out.append(line)
-        if escape is not None and not line.endswith("\\"):
+        out.append(line if escape is None else escape + "pass")  # a continuation keeps the escape's indentation
+        if not line.endswith("\\"):
             escape = None
     return out
 

@@ -71,11 +71,9 @@ def _bound_sdk_call(site: CallSite, index: ModuleIndex) -> CallSite | None:
     """A call through an SDK function bound with ``functools.partial`` (``self._completion =
     partial(litellm.completion, model=...)``, then ``self._completion(messages=...)``): the
     SDK call with the bound arguments first, at this call's place."""
-    node: ast.expr | None = site.node.func
-    for _ in range(3):  # ``self._unwrapped = self._completion`` re-binds it
-        node = sinks.binding_node(node, site.scope)
-        if not isinstance(node, (ast.Name, ast.Attribute)):
-            break
+    if not isinstance(site.node.func, (ast.Name, ast.Attribute)):
+        return None
+    node = _built(site.node.func, site)  # ``self._unwrapped = self._completion`` re-binds it
     if not (isinstance(node, ast.Call) and dotted(node.func) in _PARTIALS and node.args):
         return None
     target = node.args[0]
@@ -110,14 +108,11 @@ def _bound_call(site: CallSite, sink: sinks.Sink, index: ModuleIndex) -> CallSit
     return CallSite(call, site.chain, site.scope, site.pos, site.loop, site.awaited)
 
 
-_ENDPOINTS = ("base_url", "api_base")  # where a client or a call names the server it sends to
-
-
 def _served_by(site: CallSite, resolver: Resolver) -> tuple[tuple[str, v.Value], ...]:
     """The server a call on a client built with ``base_url=`` is sent to
     (``OpenAI(base_url="http://localhost:11434/v1")``), as the call's ``base_url``, unless
     the call names its own."""
-    if not isinstance(site.node.func, ast.Attribute) or any(k.arg in _ENDPOINTS for k in site.node.keywords):
+    if not isinstance(site.node.func, ast.Attribute) or any(k.arg in sinks.ENDPOINTS for k in site.node.keywords):
         return ()
     built = sinks.binding_node(_client_receiver(site.node.func), site.scope)
     url = next((k.value for k in built.keywords if k.arg == "base_url"), None) if isinstance(built, ast.Call) else None

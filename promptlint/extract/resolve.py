@@ -910,22 +910,20 @@ class Resolver:
         return False
 
 
-def _within(pos: Pos, body: list[ast.stmt]) -> bool:
-    """Whether ``pos`` is inside the statements ``body``."""
-    if not body:
-        return False
-    start = (body[0].lineno, body[0].col_offset)
-    end = (body[-1].end_lineno or body[-1].lineno, body[-1].end_col_offset or 0)
+def _between(pos: Pos, first: ast.AST, last: ast.AST) -> bool:
+    """Whether ``pos`` lies from the start of ``first`` to the end of ``last``."""
+    start = pos_of(first)
+    end = (getattr(last, "end_lineno", None) or getattr(last, "lineno", start[0]), getattr(last, "end_col_offset", 0) or 0)
     return start <= pos <= end
 
 
+def _within(pos: Pos, body: list[ast.stmt]) -> bool:
+    """Whether ``pos`` is inside the statements ``body``."""
+    return bool(body) and _between(pos, body[0], body[-1])
+
+
 def _inside(event: Event, method: Scope) -> bool:
-    node = method.node
-    if node is None:
-        return False
-    start = pos_of(node)
-    end = (getattr(node, "end_lineno", start[0]) or start[0], getattr(node, "end_col_offset", 0) or 0)
-    return start <= event.pos <= end
+    return method.node is not None and _between(event.pos, method.node, method.node)
 
 
 def _join_path(left: v.Value, right: v.Str, span: Span, expr: str) -> v.Value:

@@ -507,8 +507,8 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         # any, has that family's own name
         max_value = v.Unknown("another model family's request body", max_param or "body", "dynamic", draft.span)
     model_value = _first(draft, registered.model)[1] if registered is not None and registered.shape else p("model")
-    endpoint = p("base_url") or p("api_base")
-    server = _local_server(endpoint)
+    endpoint = next((p(k) for k in sinks.ENDPOINTS if p(k) is not None), None)
+    server, server_notes = _served_on_this_machine(endpoint)
     cap_span = draft.param_span(max_param) or getattr(max_value, "span", None) if max_param else None
     max_param = max_param.rsplit(".", 1)[-1] if max_param else None
     request = Request(
@@ -525,29 +525,23 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         interactive=draft.interactive, is_async=draft.is_async, unresolved=tuple(s.unresolved),
         kwargs_open=draft.kwargs_open, loops=draft.loops, history=draft.history,
         history_in_text=draft.history_in_text, history_turns=draft.history_turns, episode=draft.episode, cached_by=draft.cached_by,
-        notes=(*_model_notes(model_value), *_server_notes(endpoint, server)), via=draft.via,
+        notes=(*_model_notes(model_value), *server_notes), via=draft.via,
         local_server=server,
     )
     return request, s.examples
 
 
-def _local_server(url: v.Value | None) -> str | None:
-    """The URL of the local server a request is sent to, when it is written out (a default
-    the environment may replace, ``os.getenv("OPENAI_BASE_URL", "http://localhost:..")``, is not)."""
+def _served_on_this_machine(url: v.Value | None) -> tuple[str | None, tuple[str, ...]]:
+    """The URL of the server on this machine a request is sent to, when it is written out,
+    with the note saying so; a default the environment may replace
+    (``os.getenv("OPENAI_BASE_URL", "http://localhost:..")``) is only noted."""
     text = text_of(url) if url is not None else None
-    if text is None or (isinstance(url, v.Str) and url.assumed) or not local_server(text):
-        return None
-    return text
-
-
-def _server_notes(url: v.Value | None, server: str | None) -> tuple[str, ...]:
-    if server:
-        return (f"sent to a server on this machine ({server}): a model it runs itself is priced at $0, "
-                "a vendor's model it forwards (a gateway) at that model's price",)
-    text = text_of(url) if isinstance(url, v.Str) and url.assumed else None
-    if text is not None and local_server(text):
-        return (f"`base_url` is a local server ({text}) only as {url.assumed}: priced as the model it names",)  # type: ignore[union-attr]
-    return ()
+    if text is None or not local_server(text):
+        return None, ()
+    if isinstance(url, v.Str) and url.assumed:
+        return None, (f"`base_url` is a local server ({text}) only as {url.assumed}: priced as the model it names",)
+    return text, (f"sent to a server on this machine ({text}): a model it runs itself is priced at $0, "
+                  "a vendor's model it forwards (a gateway) at that model's price",)
 
 
 def _model_notes(model: v.Value | None) -> tuple[str, ...]:

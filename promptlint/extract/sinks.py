@@ -176,6 +176,9 @@ SINKS: tuple[Sink, ...] = (
 GENERIC = Sink("model-with-prose", "generic", _tail("<any callee>"), text=("system", "system_prompt", "instructions"),
                cap=("max_tokens", "max_output_tokens", "max_completion_tokens"), function=True, shape="agent")
 
+# Where a client (``OpenAI(base_url=...)``) or a call (LiteLLM's ``api_base=``) names the server it sends to.
+ENDPOINTS = ("base_url", "api_base")
+
 TEXT_SLOTS = frozenset(slot for sink in SINKS for slot in sink.text)
 _PACKAGES = frozenset(p for sink in SINKS for p in sink.packages)
 METHODS = frozenset(name for sink in SINKS for name in sink.tail[-1])  # the calls extraction indexes
