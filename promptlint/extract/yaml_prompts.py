@@ -40,6 +40,7 @@ from promptlint.extract.result import FileResult, RequestDraft
 from promptlint.extract.roles import role_from_name, role_of
 from promptlint.extract.sections import split_sections
 from promptlint.extract.source import LineIndex, MappedText, text_segments
+from promptlint.extract.yaml_kinds import ModelBlockKind, kind_for
 from promptlint.suppress import yaml_suppressions
 from promptlint.types import Diagnostic, Evidence, Example, Segment, Span, Template
 from promptlint.yamlload import SAFE_LOADER
@@ -451,6 +452,10 @@ class YamlWalker:
         model, model_span, max_tokens, max_key, max_span, deployment = self.settings(settings)
         if model is None and max_key is None and not always:
             return
+        kind = self.model_kind(settings)
+        if kind is not None:  # the framework's own cap fields, and only those
+            api = kind.name
+            max_key, max_span, max_tokens = self.framework_cap(kind, model, settings)
         params: list[tuple[str, v.Value]] = [("messages", v.Seq(tuple(messages), span))]
         if model is not None and deployment:
             params.append(("deployment", v.Lit(True, model_span)))
@@ -468,6 +473,30 @@ class YamlWalker:
             id=f"{self.path}::{keypath or 'request'}", path=self.path, span=model_span or span,
             provider="yaml", api=api or self.api, function=None, params=tuple(params), param_spans=tuple(param_spans),
         ))
+
+    def model_block(self, pairs) -> list | None:
+        """The pairs of ``model: {...}`` in a mapping, when it is a block of settings."""
+        for key, _, value in pairs:
+            if key.lower() == "model" and isinstance(value, yaml.MappingNode):
+                return self.pairs(value)
+        return None
+
+    def model_kind(self, pairs) -> ModelBlockKind | None:
+        block = self.model_block(pairs)
+        return kind_for({k.lower() for k, _, _ in block}) if block else None
+
+    def framework_cap(self, kind: ModelBlockKind, model: str | None, pairs):
+        """(key, span, value) of the first of ``kind``'s cap fields the model block sets."""
+        fields, _ = kind.cap_fields(model)
+        for field_ in fields:
+            current = self.model_block(pairs)
+            node = None
+            for part in field_.split("."):
+                node = next((val for k, _, val in current or () if k.lower() == part), None)
+                current = self.pairs(node) if isinstance(node, yaml.MappingNode) else None
+            if isinstance(node, yaml.ScalarNode) and node.value.lower() not in ("", "null", "~", "none"):
+                return field_.rsplit(".", 1)[-1], self.span(node), scalar_number(node)
+        return None, None, None
 
     def settings(self, pairs) -> tuple[str | None, Span | None, int | None, str | None, Span | None, bool]:
         """Model and output cap from a mapping's keys, ``model: {...}`` or a settings block,
