@@ -59,6 +59,8 @@ _DEPLOYMENT_KEYS = frozenset({"deployment", "azure_deployment"})  # the name of 
 _MAX_KEYS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "maxtokens", "max_tokens_to_sample",
              "max_new_tokens")
 _SETTINGS_HOLDERS = ("parameters", "execution_settings", "settings", "config", "options", "generation_config")
+# The note every template of a recorded trajectory carries: the anatomy reads it as transcript
+RECORDING = "a recorded trajectory: transcript material replayed as a demonstration, not instructions"
 _SK_MESSAGE = re.compile(r"<message\s+role\s*=\s*[\"'](?P<role>\w+)[\"']\s*>")
 _SK_MESSAGE_END = re.compile(r"</message\s*>")
 
@@ -158,6 +160,7 @@ class YamlWalker:
         self.examples: list[Example] = []
         self.links: list[v.FileLink] = []
         self.promptfoo = False
+        self.notes: tuple[str, ...] = ()  # notes every template of the document carries
 
     def result(self, diagnostics: list[Diagnostic], suppressions: tuple = ()) -> FileResult:
         return FileResult(
@@ -227,7 +230,7 @@ class YamlWalker:
             evidence = Evidence("name", f"the key `{key}` holds prose")
         return self.add(Template(
             id=f"{self.path}::{keypath}", path=self.path, span=self.span(node), kind="yaml",  # type: ignore[arg-type]
-            role=role, segments=segments, name=keypath, notes=notes, evidence=(evidence,),  # type: ignore[arg-type]
+            role=role, segments=segments, name=keypath, notes=(*notes, *self.notes), evidence=(evidence,),  # type: ignore[arg-type]
         ), node)
 
     def add(self, template: Template, node=None) -> Template:
@@ -239,8 +242,10 @@ class YamlWalker:
     # structure ------------------------------------------------------------------
     def document(self, node, keypath: str) -> None:
         if isinstance(node, yaml.MappingNode):
-            keys = {k.lower() for k, _, _ in self.pairs(node)}
+            pairs = self.pairs(node)
+            keys = {k.lower() for k, _, _ in pairs}
             self.promptfoo = "prompts" in keys and ("providers" in keys or "tests" in keys)
+            self.notes = (RECORDING,) if _recording(pairs, self) else ()
         self.walk(node, keypath)
 
     @contextmanager
@@ -556,6 +561,22 @@ _FUNCTION_REF = re.compile(r"^(?:file://)?((?:[\w.-]+/)*[\w.-]+\.py):([A-Za-z_]\
 
 _SETTING_WORDS = {"model", "label", "id", "name", "description", "provider", "temperature", "type", "version",
                   "api", "template_format", "format"} | set(_MODEL_KEYS) | set(_MAX_KEYS)
+
+
+def _recording(pairs, walker: "YamlWalker") -> bool:
+    """A recorded run: a top-level ``history`` (or ``trajectory``) of turns, beside the
+    configuration it was recorded with (SWE-agent's demonstrations: ``history`` +
+    ``replay_config``, replayed as a few-shot example) or with both (its ``.traj`` layout)."""
+    keys = {k.lower() for k, _, _ in pairs}
+    if "replay_config" not in keys and not {"history", "trajectory"} <= keys:
+        return False
+    for key, _, value in pairs:
+        if key.lower() in ("history", "trajectory") and isinstance(value, yaml.SequenceNode) and value.value:
+            turns = [i for i in value.value[:5] if isinstance(i, yaml.MappingNode)]
+            if turns and all(any(k.lower() in ("role", "action", "observation") for k, _, _ in walker.pairs(t))
+                             for t in turns):
+                return True
+    return False
 
 
 def _message(role: str, template: Template) -> v.Map:
