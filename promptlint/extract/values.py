@@ -158,10 +158,15 @@ def concat(*parts: Str, span: Span | None = None) -> Str:
     segments: list[Segment] = []
     for p in parts:
         for seg in spliced_segments(p):
-            if seg.hole is None and not seg.text:
+            if seg.hole is None and not seg.text and seg.fill is None:
                 continue
             segments.append(seg)
     return Str(tuple(segments), span or (parts[0].span if parts else None), spliced=spliced_of(*parts))
+
+
+def filled_in(text: Str, name: str, span: Span | None = None) -> tuple[Segment, ...]:
+    """``text`` as a substitution puts it in for placeholder ``name``: after a fill point."""
+    return (Segment(fill=name or "value", span=span), *spliced_segments(text))
 
 
 def spliced_of(*parts: Str) -> tuple[str, ...]:
@@ -190,13 +195,13 @@ def transform_text(value: Str, fn: Callable[[str], str]) -> Str:
     Static segments merged by the transform keep the span of the first of them and are
     no longer exact source slices.
     """
-    holes = [seg for seg in value.segments if seg.hole is not None]
+    holes = [seg for seg in value.segments if seg.hole is not None or seg.fill is not None]
     # Markers that no character of the text can be (a private-use icon, a lone surrogate).
     markers = Markers(len(holes), (seg.text for seg in value.segments if seg.hole is None))
     pieces: list[str] = []
     hole = 0
     for seg in value.segments:
-        if seg.hole is not None:
+        if seg.hole is not None or seg.fill is not None:
             pieces.append(markers.char(hole))
             hole += 1
         else:
@@ -267,7 +272,7 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
         if seg.hole is not None:
             filled = kwargs.get(seg.hole)  # a placeholder already known as a hole (a file's ``{name}``)
             if isinstance(filled, Str):
-                segments.extend(spliced_segments(filled))
+                segments.extend(filled_in(filled, seg.hole, seg.span))
                 inserted.append(filled)
                 spliced = True
             else:
@@ -295,7 +300,7 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
                 arg = kwargs.get(base)
             text = _spliceable(arg)
             if text is not None and field == base:
-                segments.extend(spliced_segments(text))
+                segments.extend(filled_in(text, field, seg.span))
                 inserted.append(text)
                 spliced = True
             else:
@@ -345,7 +350,7 @@ def percent_holes(value: Str, arg: Value) -> Str:
                 index += 1
             text = _spliceable(got)
             if text is not None and m.group(2) in "sdirf":
-                segments.extend(spliced_segments(text))
+                segments.extend(filled_in(text, label, seg.span))
                 inserted.append(text)
                 spliced = True
             else:
@@ -378,7 +383,7 @@ def replace_text(value: Str, old: str, new: Value, expr: str = "") -> Str:
         for i, piece in enumerate(pieces):
             if i:
                 if fill is not None:
-                    segments.extend(fill.segments)
+                    segments.extend(filled_in(fill, hole, seg.span))
                     spliced = True
                 else:
                     segments.append(Segment(hole=hole, span=seg.span, source=value_source(new)))
@@ -422,7 +427,7 @@ def fill_holes(value: Str, kwargs: dict[str, Value]) -> Str:
             segments.append(seg if seg.hole is None or seg.hole not in kwargs
                             else replace(seg, source=value_source(kwargs[seg.hole])))
             continue
-        segments.extend(got.segments)
+        segments.extend(filled_in(got, seg.hole or "", seg.span))
         inserted.append(got)
         spliced = True
     return _filled(value, segments, spliced, inserted)
