@@ -164,9 +164,10 @@ def concat(*parts: Str, span: Span | None = None) -> Str:
     return Str(tuple(segments), span or (parts[0].span if parts else None), spliced=spliced_of(*parts))
 
 
-def filled_in(text: Str, name: str, span: Span | None = None) -> tuple[Segment, ...]:
-    """``text`` as a substitution puts it in for placeholder ``name``: after a fill point."""
-    return (Segment(fill=name or "value", span=span), *spliced_segments(text))
+def filled_in(text: Str, name: str) -> tuple[Segment, ...]:
+    """``text`` as a substitution puts it in for placeholder ``name``: after a fill point
+    (no span: it writes no source text)."""
+    return (Segment(fill=name or "value"), *spliced_segments(text))
 
 
 def spliced_of(*parts: Str) -> tuple[str, ...]:
@@ -272,7 +273,7 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
         if seg.hole is not None:
             filled = kwargs.get(seg.hole)  # a placeholder already known as a hole (a file's ``{name}``)
             if isinstance(filled, Str):
-                segments.extend(filled_in(filled, seg.hole, seg.span))
+                segments.extend(filled_in(filled, seg.hole))
                 inserted.append(filled)
                 spliced = True
             else:
@@ -300,7 +301,7 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
                 arg = kwargs.get(base)
             text = _spliceable(arg)
             if text is not None and field == base:
-                segments.extend(filled_in(text, field, seg.span))
+                segments.extend(filled_in(text, field))
                 inserted.append(text)
                 spliced = True
             else:
@@ -350,7 +351,7 @@ def percent_holes(value: Str, arg: Value) -> Str:
                 index += 1
             text = _spliceable(got)
             if text is not None and m.group(2) in "sdirf":
-                segments.extend(filled_in(text, label, seg.span))
+                segments.extend(filled_in(text, label))
                 inserted.append(text)
                 spliced = True
             else:
@@ -383,7 +384,8 @@ def replace_text(value: Str, old: str, new: Value, expr: str = "") -> Str:
         for i, piece in enumerate(pieces):
             if i:
                 if fill is not None:
-                    segments.extend(filled_in(fill, hole, seg.span))
+                    # the value's own segments, as before fill points (its origin is not re-marked)
+                    segments.extend((Segment(fill=hole), *fill.segments))
                     spliced = True
                 else:
                     segments.append(Segment(hole=hole, span=seg.span, source=value_source(new)))
@@ -427,7 +429,7 @@ def fill_holes(value: Str, kwargs: dict[str, Value]) -> Str:
             segments.append(seg if seg.hole is None or seg.hole not in kwargs
                             else replace(seg, source=value_source(kwargs[seg.hole])))
             continue
-        segments.extend(filled_in(got, seg.hole or "", seg.span))
+        segments.extend(filled_in(got, seg.hole or ""))
         inserted.append(got)
         spliced = True
     return _filled(value, segments, spliced, inserted)
