@@ -26,6 +26,10 @@ DEFAULT_MAX_OUTPUT = 32_000
 # ``litellm/openai/gpt-4o-mini``, ``any-llm/openrouter/openai/gpt-5.4-mini``).
 _ROUTER_PREFIX = re.compile(r"^(?:litellm|any-llm)/(?=[\w.-]+/)")
 _PROVIDER_PREFIX = re.compile(r"^(?:anthropic|openai|azure|bedrock|vertex_ai|litellm_proxy|openrouter/[\w-]+)/")
+# ``"openai:gpt-4.1"``: the provider-qualified ids of LangChain's ``init_chat_model`` and pydantic-ai
+_PROVIDER_QUALIFIER = re.compile(
+    r"^(?:anthropic|openai|azure_openai|azure|google_genai|google_vertexai|google-gla|google-vertex|"
+    r"bedrock|bedrock_converse|groq|mistralai|mistral|ollama|fireworks|together|deepseek|xai|cohere):(?=[\w.-])")
 _BEDROCK = re.compile(r"^(?:[a-z]{2}\.)?anthropic\.(claude-[\w.-]+?)(?:-v\d+(?::\d+)?)?$")
 _DATE_SUFFIX = re.compile(r"(?:-\d{8}|-\d{4}-\d{2}-\d{2}|@\d{8})$")
 # The two vendors whose models the facts file describes; genai-prices is asked about them first.
@@ -159,6 +163,7 @@ def normalize_model_ref(model: str) -> str:
     """Strip routing prefixes so the id can be matched: provider/, bedrock ARNs, regions."""
     ref = _ROUTER_PREFIX.sub("", model.strip().lower())
     ref = _PROVIDER_PREFIX.sub("", ref)
+    ref = _PROVIDER_QUALIFIER.sub("", ref)
     bedrock = _BEDROCK.match(ref)
     if bedrock:
         ref = bedrock.group(1)

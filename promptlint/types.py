@@ -64,6 +64,11 @@ class Segment:
     # named value it was written in (``data/leases.py::document1``). The anatomy reads
     # text of a data constant as a document, not as instructions.
     origin: str | None = None
+    # A fill point (a segment with no text): a substitution (``.replace("{{TASK}}", task)``,
+    # ``.format``, ``%``, ``Template.substitute``) put the value named here into the text
+    # that follows. That value is counted, but it is what changes from one use of the
+    # template to the next, so the static prefix a cache can hold ends here.
+    fill: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,16 @@ class Template:
         for s in self.segments:
             if s.hole is not None:
                 seen.setdefault(s.hole, None)
+        return tuple(seen)
+
+    @property
+    def varying(self) -> tuple[str, ...]:
+        """Placeholders and fill points, in order: what makes two requests' text differ."""
+        seen: dict[str, None] = {}
+        for s in self.segments:
+            name = s.hole if s.hole is not None else s.fill
+            if name is not None:
+                seen.setdefault(name, None)
         return tuple(seen)
 
     def display(self, hole_format: str = "{{{name}}}") -> str:

@@ -90,3 +90,51 @@ def test_suppression_applies_to_its_own_cell_only(project):
     root = project({"nb.ipynb": source})
     found = [(f.finding.span.cell, f.finding.span.line) for f in run_analysis(root, select=("PL301",)).findings]
     assert found == [(3, 1)]
+
+
+def saved_notebook(*cells: tuple[str, str]) -> str:
+    """As Jupyter saves it: one source line per JSON line."""
+    return json.dumps(json.loads(notebook(*cells)), indent=1)
+
+
+def _request_templates(root):
+    analysis = run_analysis(root)
+    return analysis, {r.id.split("::", 1)[1]: r for r in analysis.project.requests}
+
+
+BEDROCK_CELLS = (
+    ("code", "import json\nimport boto3\nruntime = boto3.client('bedrock-runtime')\n"),
+    ("code", 'body = json.dumps({\n    "anthropic_version": "bedrock-2023-05-31",\n    "max_tokens": 400,\n'
+             '    "system": "Reply only with a JSON object that has the keys name and city.",\n'
+             '    "messages": [{"role": "user", "content": [{"type": "text", "text": "Anna lives in Oslo."}]}],\n})\n'
+             "response = runtime.invoke_model(modelId='anthropic.claude-3-haiku-20240307-v1:0', body=body)\n"
+             "body = json.loads(response['body'].read())\n"),
+    ("code", "print(body['content'][0]['text'])\n"),
+)
+
+
+def test_a_request_body_is_the_binding_above_the_call_not_the_one_after_it(project):
+    """The cell re-binds ``body`` to the decoded response after sending it: the call sent
+    the JSON built above it, so the prompt is resolved, not a run-time value."""
+    root = project({"nb/extract.ipynb": saved_notebook(*BEDROCK_CELLS)})
+    analysis, requests = _request_templates(root)
+    (request,) = requests.values()
+    assert request.max_tokens == 400
+    assert not [f for f in analysis.findings if f.finding.code == "PL002"]
+
+
+def test_a_later_cells_binding_never_gives_an_earlier_calls_body(project):
+    # look-alike that keeps its finding: the body sent in cell 2 is a run-time value; cell 3
+    # binds ``body`` to a literal only after the call ran
+    cells = (
+        BEDROCK_CELLS[0],
+        ("code", "body = open('request.json').read()\n"
+                 "response = runtime.invoke_model(modelId='anthropic.claude-3-haiku-20240307-v1:0', body=body)\n"),
+        ("code", 'body = json.dumps({\n    "anthropic_version": "bedrock-2023-05-31",\n    "max_tokens": 400,\n'
+                 '    "messages": [{"role": "user", "content": [\n'
+                 '        {"type": "text", "text": "Summarise the attached report in three bullet points."}]}],\n})\n'),
+    )
+    analysis, requests = _request_templates(project({"nb/replay.ipynb": saved_notebook(*cells)}))
+    (request,) = requests.values()
+    assert request.max_tokens is None
+    assert [f.finding.code for f in analysis.findings if f.finding.code == "PL002"] == ["PL002"]

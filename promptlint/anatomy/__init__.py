@@ -14,6 +14,7 @@ from functools import cached_property
 
 from promptlint.anatomy.model import KINDS, PROSE, Anatomy, Region, Section  # noqa: F401 - the stage's data
 from promptlint.anatomy.view import TextView
+from promptlint.extract.yaml_prompts import RECORDING
 
 BLANK_INLINE = "\x01"  # stands for a blanked character inside a line: the sentence goes on
 
@@ -42,6 +43,8 @@ class Anatomies:
             return ("tool-schema", "a tool definition")
         if template.id in self._examples:
             return ("example", "a few-shot example turn")
+        if RECORDING in template.notes:
+            return ("example", "a recorded trajectory replayed as a demonstration")
         return None
 
     def reading(self, template_id: str, kinds) -> "Reading":

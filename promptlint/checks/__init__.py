@@ -58,11 +58,11 @@ def uses_block_caching(ctx, request: Request) -> bool:
 
 
 def part_is_static(project: Project, part: Part) -> bool:
-    """Known text with no placeholder: the same bytes on every request."""
+    """Known text with no placeholder and no fill point: the same bytes on every request."""
     if not part.static:
         return False
     template = project.templates.get(part.template)
-    return template is not None and not template.placeholders
+    return template is not None and not template.varying
 
 
 _PER_REQUEST: dict[tuple[str, int], tuple[tuple, object]] = {}

@@ -114,8 +114,8 @@ def _changing(ctx, request, after: int) -> str:
     """The first run-time value after part ``after``, as the finding names it."""
     for part in request.parts[after + 1:]:
         template = ctx.project.templates.get(part.template) if part.template else None
-        if template is not None and template.placeholders:
-            return f"`{template.placeholders[0]}`"
+        if template is not None and template.varying:
+            return f"`{template.varying[0]}`"
         if part.hole is not None:
             return f"`{part.hole}`"
         if part.unresolved is not None:
@@ -233,8 +233,8 @@ def _first_runtime_value(ctx, request, upto: int) -> tuple[str | None, str | Non
         if part.hole is not None:
             return None, None  # a document passed as its own block: caching it is the point
         template = ctx.project.templates.get(part.template) if part.template else None
-        if template is not None and template.placeholders:
-            return template.placeholders[0], part.section
+        if template is not None and template.varying:
+            return template.varying[0], part.section
         if part.unresolved is not None:
             return None, None  # promptlint could not see it: PL002's business
     return None, None

@@ -10,6 +10,7 @@ from promptlint.checks import fmt_tokens
 from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.prompt_text import prompt_index
 from promptlint.extract.sinks import sink_of
+from promptlint.extract.yaml_kinds import kind_named
 from promptlint.traffic import measured_cap, measured_output
 from promptlint.types import ArgumentEdit, Fix, Saving, Usage
 
@@ -43,6 +44,9 @@ def missing_max_tokens(ctx):
             continue  # the framework exposes no output cap, or an unknown callee may take none
         if registered is not None and registered.shape:
             param = registered.cap[0]  # ``config.max_output_tokens``: inside another argument
+        framework = kind_named(request.api) if request.provider == "yaml" else None
+        if framework is not None:
+            param = framework.cap_fields(request.model)[1] or param  # the field its config schema has
         cap = min(int(ctx.options["cap"]), ceiling)
         # a wrapper's callers all lack the cap its own call never sets: one finding, there
         calls = prompt_index(ctx.project).own_calls(request)

@@ -91,7 +91,7 @@ def _bound_call(site: CallSite, sink: sinks.Sink, index: ModuleIndex) -> CallSit
     system_instruction=..).generate_content(q)``): the constructor's arguments first."""
     if not sink.bound:
         return site
-    built = sinks.binding_node(_client_receiver(site.node.func) or site.node.func.value, site.scope) \
+    built = sinks.binding_node(_client_receiver(site.node.func) or site.node.func.value, site.scope, site.pos) \
         if isinstance(site.node.func, ast.Attribute) else None
     if not isinstance(built, ast.Call) or (dotted(built.func) or "").rsplit(".", 1)[-1] not in sink.bound:
         return site
@@ -114,7 +114,7 @@ def _served_by(site: CallSite, resolver: Resolver) -> tuple[tuple[str, v.Value],
     the call names its own."""
     if not isinstance(site.node.func, ast.Attribute) or any(k.arg in sinks.ENDPOINTS for k in site.node.keywords):
         return ()
-    built = sinks.binding_node(_client_receiver(site.node.func), site.scope)
+    built = sinks.binding_node(_client_receiver(site.node.func), site.scope, site.pos)
     url = next((k.value for k in built.keywords if k.arg == "base_url"), None) if isinstance(built, ast.Call) else None
     return (("base_url", resolver.value(url, site.scope, site.pos)),) if url is not None else ()
 
@@ -177,7 +177,7 @@ def _built(node: ast.expr | None, site: CallSite) -> ast.expr | None:
     for _ in range(3):
         if not isinstance(node, (ast.Name, ast.Attribute)):
             break
-        node = sinks.binding_node(node, site.scope)
+        node = sinks.binding_node(node, site.scope, site.pos)
     return node
 
 
@@ -471,9 +471,9 @@ def _invocation(site: CallSite, resolver: Resolver, counters: dict, path: str) -
     function = site.scope.qualname or "<module>"
     key = (function, method)
     counters[key] = counters.get(key, 0) + 1
-    params: list[tuple[str, v.Value]] = [("runnable", runnable)]
+    params: list[tuple[str, v.Value]] = [("runnable", resolver.with_defaults(runnable))]
     if given is not None:
-        params.append(("input", resolver.value(given, site.scope, site.pos)))
+        params.append(("input", resolver.with_defaults(resolver.value(given, site.scope, site.pos))))
     return [RequestDraft(
         id=f"{path}::{function}::{method}#{counters[key]}", path=path, span=resolver.span(site.node),
         provider="langchain", api=method, function=None if function == "<module>" else function,
@@ -708,7 +708,7 @@ def _json_body(node: ast.expr, site: CallSite, resolver: Resolver) -> ast.expr:
     for _ in range(2):
         if isinstance(node, ast.Call) and dotted(node.func) in ("json.dumps", "dumps") and node.args:
             return node.args[0]
-        bound = sinks.binding_node(node, site.scope) if isinstance(node, ast.Name) else None
+        bound = sinks.binding_node(node, site.scope, site.pos) if isinstance(node, ast.Name) else None
         if bound is None:
             break
         node = bound

@@ -655,10 +655,14 @@ class Resolver:
         try:
             func = self._scopes_by_name().get(owner)
             got: v.Value | None = None
-            if func is not None and func.params.get(name) is not None and func.parent is not None:
-                got = self.value(func.params[name], func.parent, None, depth)  # type: ignore[arg-type]
-                if isinstance(got, v.Unknown):
-                    got = None
+            given = func.params.get(name) if func is not None else None
+            fallback = func.body_defaults.get(name) if func is not None else None
+            if fallback is not None and (given is None or _unset(given)):
+                got = self.value(fallback[0], func, fallback[1], depth)  # type: ignore[arg-type]
+            elif given is not None and func.parent is not None:  # type: ignore[union-attr]
+                got = self.value(given, func.parent, None, depth)  # type: ignore[union-attr]
+            if isinstance(got, v.Unknown):
+                got = None
         finally:
             self._active.discard(active)
         self._defaults[key] = got
@@ -704,7 +708,8 @@ class Resolver:
         nothing of the read itself is in it (the read's span, a cycle back to a name being
         resolved, a default being resolved), and used only while none of the names it
         went through is being resolved, so a kept answer is the one resolving would give."""
-        prior = [e for e in events if pos is None or e.pos < pos]
+        # a body default (``if model is None: model = X``) leaves the parameter a parameter
+        prior = [e for e in events if (pos is None or e.pos < pos) and e.kind != "default"]
         if not prior:
             return None, 0
         key = (id(scope), name, pos)
@@ -752,6 +757,8 @@ class Resolver:
         return value, ordinal
 
     def _event_value(self, event: Event, name: str, scope: Scope, depth: int, span: Span) -> v.Value:
+        if event.imported is not None and event.imported.name is not None:
+            return v.Ref(event.imported.module, event.imported.name, (), span, event.imported.level)
         if event.kind == "dynamic" or not isinstance(event.node, ast.expr):
             return v.Unknown(event.detail or "assigned at run time", name, "dynamic", span)
         got = self.value(event.node, scope, event.pos, depth)
@@ -908,6 +915,11 @@ class Resolver:
                 return True
             current = current.parent
         return False
+
+
+def _unset(default: ast.expr) -> bool:
+    """A signature default that a body default replaces: ``None`` or an empty value."""
+    return isinstance(default, ast.Constant) and not default.value
 
 
 def _between(pos: Pos, first: ast.AST, last: ast.AST) -> bool:

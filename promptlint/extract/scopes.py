@@ -31,12 +31,13 @@ ROUTE_DECORATORS = {
 @dataclass
 class Event:
     pos: Pos
-    kind: str  # assign | aug | append | extend | insert | update | setitem | dynamic | unpack
+    kind: str  # assign | aug | append | extend | insert | update | setitem | dynamic | unpack | default
     node: ast.AST | None = None
     keys: tuple[ast.expr, ...] = ()
     index: int = 0  # position inside a tuple-unpacking target
     width: int = 0
     detail: str = ""
+    imported: "Import | None" = None  # a function-local ``from m import name``: what it binds
 
 
 @dataclass
@@ -49,6 +50,9 @@ class Scope:
     events: dict[str, list[Event]] = field(default_factory=dict)
     params: dict[str, ast.expr | None] = field(default_factory=dict)  # name -> default
     param_order: list[str] = field(default_factory=list)
+    # a parameter's fallback given in the body (``if model is None: model = DEFAULT``,
+    # ``model = model or DEFAULT``): the value a call that passes nothing gets
+    body_defaults: dict[str, tuple[ast.expr, Pos]] = field(default_factory=dict)
     returns: list[ast.expr] = field(default_factory=list)
     cls: "Scope | None" = None  # for methods: the class scope
     is_async: bool = False
@@ -275,7 +279,7 @@ class IndexVisitor(ast.NodeVisitor):
         if self.scope is self.index.module:
             self.index.imports[local] = imp
         else:
-            self.scope.add(local, Event(pos_of(node), "dynamic", detail=f"import {imp.module}"))
+            self.scope.add(local, Event(pos_of(node), "dynamic", detail=f"import {imp.module}", imported=imp))
             self.index.imports.setdefault(local, imp)
 
     # assignments ----------------------------------------------------------------
@@ -300,9 +304,41 @@ class IndexVisitor(ast.NodeVisitor):
             self._function_scope().add(node.target.id, Event(pos_of(node), "assign", node.value))
         self.visit(node.value)
 
+    def visit_If(self, node: ast.If) -> None:
+        """``if model is None: model = DEFAULT``: the assignment is the parameter's default
+        (see :meth:`_default`), not a new value every call sees."""
+        name = _none_tested(node.test, negated=False)
+        if name is None or not self._defaultable(name):
+            self.generic_visit(node)
+            return
+        self.visit(node.test)
+        for statement in node.body:
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+                    and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id == name:
+                self._default(name, statement.value, statement)
+                self.visit(statement.value)
+            else:
+                self.visit(statement)
+        for statement in node.orelse:
+            self.visit(statement)
+
+    def _defaultable(self, name: str) -> bool:
+        """A parameter of the current function that nothing has re-bound yet."""
+        scope = self.scope
+        return scope.kind == "function" and name in scope.params and name not in scope.body_defaults \
+            and not any(e.kind in ("assign", "dynamic", "unpack") for e in scope.events.get(name, ()))
+
+    def _default(self, name: str, value: ast.expr, stmt: ast.AST) -> None:
+        self.scope.body_defaults[name] = (value, pos_of(stmt))
+        self.scope.add(name, Event(pos_of(stmt), "default", value))
+
     def _assign(self, target: ast.expr, value: ast.expr, stmt: ast.AST) -> None:
         pos = pos_of(stmt)
         if isinstance(target, ast.Name):
+            fallback = _fallback(target.id, value) if self._defaultable(target.id) else None
+            if fallback is not None:
+                self._default(target.id, fallback, stmt)
+                return
             self.scope.add(target.id, Event(pos, "assign", value))
         elif isinstance(target, (ast.Tuple, ast.List)):
             for i, element in enumerate(target.elts):
@@ -434,6 +470,36 @@ def _is_counter(node: ast.expr) -> bool:
     if not isinstance(node, ast.Call) or dotted(node.func) not in _COUNTERS:
         return False
     return not any(isinstance(a, ast.Call) and dotted(a.func) == "len" for a in node.args)
+
+
+def _none_tested(test: ast.expr, negated: bool) -> str | None:
+    """The name ``test`` checks for being unset: ``x is None``, ``x == None``, ``not x``
+    (``negated``: the opposite check, ``x is not None``, a bare ``x``)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _none_tested(test.operand, not negated)
+    if isinstance(test, ast.Name):
+        return test.id if negated else None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name) \
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+        unset = isinstance(test.ops[0], (ast.Is, ast.Eq))
+        set_ = isinstance(test.ops[0], (ast.IsNot, ast.NotEq))
+        if (unset and not negated) or (set_ and negated):
+            return test.left.id
+    return None
+
+
+def _fallback(name: str, value: ast.expr) -> ast.expr | None:
+    """The fallback of ``name = name or V``, ``name = V if name is None else name`` and
+    ``name = name if name is not None else V``: V."""
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2 \
+            and isinstance(value.values[0], ast.Name) and value.values[0].id == name:
+        return value.values[1]
+    if isinstance(value, ast.IfExp):
+        if isinstance(value.orelse, ast.Name) and value.orelse.id == name and _none_tested(value.test, False) == name:
+            return value.body
+        if isinstance(value.body, ast.Name) and value.body.id == name and _none_tested(value.test, True) == name:
+            return value.orelse
+    return None
 
 
 def _decorator_target(node: ast.expr) -> ast.expr:

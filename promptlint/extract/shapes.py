@@ -271,9 +271,12 @@ class Shaper:
                         f"{where}.content", message)
             if mark and self.parts:
                 self.parts[-1] = replace(self.parts[-1], cache=mark)
+        elif kind is None:
+            # no ``type`` and no ``text``: not a content block but a mapping of the program's
+            # own (``{"prompt": prompt, "user_input": text}`` passed as the content)
+            self.unresolve(block, section, role, where, message=message)
         else:
-            label = kind or "block"
-            self.parts.append(Part(section, role, None, mark, hole=label, message=message, span=block.span))  # type: ignore[arg-type]
+            self.parts.append(Part(section, role, None, mark, hole=kind, message=message, span=block.span))  # type: ignore[arg-type]
 
     def mark(self, block: v.Map) -> CacheMark | None:
         """The cache breakpoint a content block carries, in its provider's key."""
@@ -370,7 +373,8 @@ def describe(value: v.Value, where: str) -> str:
     if isinstance(value, v.Seq):
         return f"{where}: a list or set where {'a message' if where.endswith(']') else 'text'} was expected"
     if isinstance(value, v.Map):
-        return f"{where}: a mapping where text was expected"
+        keys = ", ".join(f"`{k}`" for k, _ in value.items[:4]) + (", ..." if len(value.items) > 4 else "")
+        return f"{where}: a mapping{f' (keys {keys})' if keys else ''} where text or a content block was expected"
     what = {v.Str: "text", v.Deferred: "an expression"}.get(type(value), "a value")
     return f"{where}: {what} of a shape promptlint cannot read there"
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from promptlint.extract.scopes import ModuleIndex, Scope, dotted
+from promptlint.extract.scopes import ModuleIndex, Pos, Scope, dotted
 
 # Response wrappers that leave the call's parameters unchanged.
 WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})
@@ -347,16 +347,19 @@ def _construction(receiver: ast.expr | None, scope: Scope) -> set[str] | None:
     return names or None  # type: ignore[return-value]
 
 
-def binding_node(receiver: ast.expr | None, scope: Scope) -> ast.expr | None:
-    """The expression a name or ``self.attr`` was last given in the scopes that can see it."""
-    return _binding(receiver, scope)
+def binding_node(receiver: ast.expr | None, scope: Scope, pos: Pos | None = None) -> ast.expr | None:
+    """The expression a name or ``self.attr`` was last given in the scopes that can see it;
+    with ``pos``, the last binding before that point of the scope's code: a notebook's later
+    cell (or a later line of the same cell) never gives the value a call sees."""
+    return _binding(receiver, scope, pos)
 
 
-def _binding(receiver: ast.expr | None, scope: Scope) -> ast.expr | None:
+def _binding(receiver: ast.expr | None, scope: Scope, pos: Pos | None = None) -> ast.expr | None:
     if isinstance(receiver, ast.Name):
         current: Scope | None = scope
         while current is not None:
-            events = [e for e in current.events.get(receiver.id, ()) if e.kind == "assign" and isinstance(e.node, ast.expr)]
+            events = [e for e in current.events.get(receiver.id, ()) if e.kind == "assign" and isinstance(e.node, ast.expr)
+                      and (pos is None or current is not scope or e.pos < pos)]
             if events:
                 return events[-1].node  # type: ignore[return-value]
             if current.kind == "function" and receiver.id in current.params:

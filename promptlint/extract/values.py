@@ -158,10 +158,16 @@ def concat(*parts: Str, span: Span | None = None) -> Str:
     segments: list[Segment] = []
     for p in parts:
         for seg in spliced_segments(p):
-            if seg.hole is None and not seg.text:
+            if seg.hole is None and not seg.text and seg.fill is None:
                 continue
             segments.append(seg)
     return Str(tuple(segments), span or (parts[0].span if parts else None), spliced=spliced_of(*parts))
+
+
+def filled_in(text: Str, name: str) -> tuple[Segment, ...]:
+    """``text`` as a substitution puts it in for placeholder ``name``: after a fill point
+    (no span: it writes no source text)."""
+    return (Segment(fill=name or "value"), *spliced_segments(text))
 
 
 def spliced_of(*parts: Str) -> tuple[str, ...]:
@@ -190,13 +196,13 @@ def transform_text(value: Str, fn: Callable[[str], str]) -> Str:
     Static segments merged by the transform keep the span of the first of them and are
     no longer exact source slices.
     """
-    holes = [seg for seg in value.segments if seg.hole is not None]
+    holes = [seg for seg in value.segments if seg.hole is not None or seg.fill is not None]
     # Markers that no character of the text can be (a private-use icon, a lone surrogate).
     markers = Markers(len(holes), (seg.text for seg in value.segments if seg.hole is None))
     pieces: list[str] = []
     hole = 0
     for seg in value.segments:
-        if seg.hole is not None:
+        if seg.hole is not None or seg.fill is not None:
             pieces.append(markers.char(hole))
             hole += 1
         else:
@@ -267,7 +273,7 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
         if seg.hole is not None:
             filled = kwargs.get(seg.hole)  # a placeholder already known as a hole (a file's ``{name}``)
             if isinstance(filled, Str):
-                segments.extend(spliced_segments(filled))
+                segments.extend(filled_in(filled, seg.hole))
                 inserted.append(filled)
                 spliced = True
             else:
@@ -295,7 +301,7 @@ def format_holes(value: Str, kwargs: dict[str, Value], args: list[Value]) -> Str
                 arg = kwargs.get(base)
             text = _spliceable(arg)
             if text is not None and field == base:
-                segments.extend(spliced_segments(text))
+                segments.extend(filled_in(text, field))
                 inserted.append(text)
                 spliced = True
             else:
@@ -345,7 +351,7 @@ def percent_holes(value: Str, arg: Value) -> Str:
                 index += 1
             text = _spliceable(got)
             if text is not None and m.group(2) in "sdirf":
-                segments.extend(spliced_segments(text))
+                segments.extend(filled_in(text, label))
                 inserted.append(text)
                 spliced = True
             else:
@@ -378,7 +384,8 @@ def replace_text(value: Str, old: str, new: Value, expr: str = "") -> Str:
         for i, piece in enumerate(pieces):
             if i:
                 if fill is not None:
-                    segments.extend(fill.segments)
+                    # the value's own segments, as before fill points (its origin is not re-marked)
+                    segments.extend((Segment(fill=hole), *fill.segments))
                     spliced = True
                 else:
                     segments.append(Segment(hole=hole, span=seg.span, source=value_source(new)))
@@ -422,7 +429,7 @@ def fill_holes(value: Str, kwargs: dict[str, Value]) -> Str:
             segments.append(seg if seg.hole is None or seg.hole not in kwargs
                             else replace(seg, source=value_source(kwargs[seg.hole])))
             continue
-        segments.extend(got.segments)
+        segments.extend(filled_in(got, seg.hole or ""))
         inserted.append(got)
         spliced = True
     return _filled(value, segments, spliced, inserted)

@@ -63,7 +63,8 @@ def expand(results: list[FileResult], find_module) -> Expansion:
                 if caller is not None:
                     summaries.setdefault((result.module or "", caller.owner), []).append(caller)
                     grew = True
-                made.append((key, draft, (result.module or "", caller.owner) if caller else None))
+                made.append((key, _with_caller_defaults(draft, record),
+                             (result.module or "", caller.owner) if caller else None))
         if not grew:
             break
     called = {key for key, _, _ in made}
@@ -161,6 +162,26 @@ def _substitute(wrapper: WrapperDraft, record: CallRecord, result: FileResult, k
         interactive=inner.interactive or record.interactive, is_async=inner.is_async or record.is_async,
         param_spans=(), via=via,
     )
+
+
+def _with_caller_defaults(draft: RequestDraft, record: CallRecord) -> RequestDraft:
+    """The request as the calling function sends it when it is called with nothing for its
+    own parameters: each of them its default (``def parse(path, task="Describe ...")``). The
+    caller's summary keeps them as markers, for its own callers to fill."""
+    if not record.caller_defaults:
+        return draft
+    defaults = dict(record.caller_defaults)
+
+    def put(value: v.Value) -> v.Value:
+        if isinstance(value, v.Unknown) and value.kind == "param" and value.owner == record.function:
+            return defaults.get(value.expr, value)
+        if isinstance(value, v.Seq):
+            return replace(value, items=tuple(put(i) for i in value.items))
+        if isinstance(value, v.Map):
+            return replace(value, items=tuple((k, put(i)) for k, i in value.items))
+        return value
+
+    return replace(draft, params=tuple((k, put(val)) for k, val in draft.params))
 
 
 def _fill(text: v.Str, bound: dict[str, v.Value]) -> v.Str:

@@ -40,6 +40,7 @@ from promptlint.extract.result import FileResult, RequestDraft
 from promptlint.extract.roles import role_from_name, role_of
 from promptlint.extract.sections import split_sections
 from promptlint.extract.source import LineIndex, MappedText, text_segments
+from promptlint.extract.yaml_kinds import ModelBlockKind, kind_for
 from promptlint.suppress import yaml_suppressions
 from promptlint.types import Diagnostic, Evidence, Example, Segment, Span, Template
 from promptlint.yamlload import SAFE_LOADER
@@ -58,6 +59,8 @@ _DEPLOYMENT_KEYS = frozenset({"deployment", "azure_deployment"})  # the name of 
 _MAX_KEYS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "maxtokens", "max_tokens_to_sample",
              "max_new_tokens")
 _SETTINGS_HOLDERS = ("parameters", "execution_settings", "settings", "config", "options", "generation_config")
+# The note every template of a recorded trajectory carries: the anatomy reads it as transcript
+RECORDING = "a recorded trajectory: transcript material replayed as a demonstration, not instructions"
 _SK_MESSAGE = re.compile(r"<message\s+role\s*=\s*[\"'](?P<role>\w+)[\"']\s*>")
 _SK_MESSAGE_END = re.compile(r"</message\s*>")
 
@@ -157,6 +160,7 @@ class YamlWalker:
         self.examples: list[Example] = []
         self.links: list[v.FileLink] = []
         self.promptfoo = False
+        self.notes: tuple[str, ...] = ()  # notes every template of the document carries
 
     def result(self, diagnostics: list[Diagnostic], suppressions: tuple = ()) -> FileResult:
         return FileResult(
@@ -226,7 +230,7 @@ class YamlWalker:
             evidence = Evidence("name", f"the key `{key}` holds prose")
         return self.add(Template(
             id=f"{self.path}::{keypath}", path=self.path, span=self.span(node), kind="yaml",  # type: ignore[arg-type]
-            role=role, segments=segments, name=keypath, notes=notes, evidence=(evidence,),  # type: ignore[arg-type]
+            role=role, segments=segments, name=keypath, notes=(*notes, *self.notes), evidence=(evidence,),  # type: ignore[arg-type]
         ), node)
 
     def add(self, template: Template, node=None) -> Template:
@@ -238,8 +242,10 @@ class YamlWalker:
     # structure ------------------------------------------------------------------
     def document(self, node, keypath: str) -> None:
         if isinstance(node, yaml.MappingNode):
-            keys = {k.lower() for k, _, _ in self.pairs(node)}
+            pairs = self.pairs(node)
+            keys = {k.lower() for k, _, _ in pairs}
             self.promptfoo = "prompts" in keys and ("providers" in keys or "tests" in keys)
+            self.notes = (RECORDING,) if _recording(pairs, self) else ()
         self.walk(node, keypath)
 
     @contextmanager
@@ -451,6 +457,10 @@ class YamlWalker:
         model, model_span, max_tokens, max_key, max_span, deployment = self.settings(settings)
         if model is None and max_key is None and not always:
             return
+        kind = self.model_kind(settings)
+        if kind is not None:  # the framework's own cap fields, and only those
+            api = kind.name
+            max_key, max_span, max_tokens = self.framework_cap(kind, model, settings)
         params: list[tuple[str, v.Value]] = [("messages", v.Seq(tuple(messages), span))]
         if model is not None and deployment:
             params.append(("deployment", v.Lit(True, model_span)))
@@ -468,6 +478,30 @@ class YamlWalker:
             id=f"{self.path}::{keypath or 'request'}", path=self.path, span=model_span or span,
             provider="yaml", api=api or self.api, function=None, params=tuple(params), param_spans=tuple(param_spans),
         ))
+
+    def model_block(self, pairs) -> list | None:
+        """The pairs of ``model: {...}`` in a mapping, when it is a block of settings."""
+        for key, _, value in pairs:
+            if key.lower() == "model" and isinstance(value, yaml.MappingNode):
+                return self.pairs(value)
+        return None
+
+    def model_kind(self, pairs) -> ModelBlockKind | None:
+        block = self.model_block(pairs)
+        return kind_for({k.lower() for k, _, _ in block}) if block else None
+
+    def framework_cap(self, kind: ModelBlockKind, model: str | None, pairs):
+        """(key, span, value) of the first of ``kind``'s cap fields the model block sets."""
+        fields, _ = kind.cap_fields(model)
+        for field_ in fields:
+            current = self.model_block(pairs)
+            node = None
+            for part in field_.split("."):
+                node = next((val for k, _, val in current or () if k.lower() == part), None)
+                current = self.pairs(node) if isinstance(node, yaml.MappingNode) else None
+            if isinstance(node, yaml.ScalarNode) and node.value.lower() not in ("", "null", "~", "none"):
+                return field_.rsplit(".", 1)[-1], self.span(node), scalar_number(node)
+        return None, None, None
 
     def settings(self, pairs) -> tuple[str | None, Span | None, int | None, str | None, Span | None, bool]:
         """Model and output cap from a mapping's keys, ``model: {...}`` or a settings block,
@@ -527,6 +561,22 @@ _FUNCTION_REF = re.compile(r"^(?:file://)?((?:[\w.-]+/)*[\w.-]+\.py):([A-Za-z_]\
 
 _SETTING_WORDS = {"model", "label", "id", "name", "description", "provider", "temperature", "type", "version",
                   "api", "template_format", "format"} | set(_MODEL_KEYS) | set(_MAX_KEYS)
+
+
+def _recording(pairs, walker: "YamlWalker") -> bool:
+    """A recorded run: a top-level ``history`` (or ``trajectory``) of turns, beside the
+    configuration it was recorded with (SWE-agent's demonstrations: ``history`` +
+    ``replay_config``, replayed as a few-shot example) or with both (its ``.traj`` layout)."""
+    keys = {k.lower() for k, _, _ in pairs}
+    if "replay_config" not in keys and not {"history", "trajectory"} <= keys:
+        return False
+    for key, _, value in pairs:
+        if key.lower() in ("history", "trajectory") and isinstance(value, yaml.SequenceNode) and value.value:
+            turns = [i for i in value.value[:5] if isinstance(i, yaml.MappingNode)]
+            if turns and all(any(k.lower() in ("role", "action", "observation") for k, _, _ in walker.pairs(t))
+                             for t in turns):
+                return True
+    return False
 
 
 def _message(role: str, template: Template) -> v.Map:
