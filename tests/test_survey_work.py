@@ -323,3 +323,41 @@ def test_a_file_extracted_leaves_little_for_the_cycle_collector(tmp_path):
         gc.garbage.clear()
         gc.enable()
     assert left < nodes // 5
+
+
+WRAPPER_MODULE = textwrap.dedent('''
+    from pathlib import Path
+    import openai
+
+    client = openai.OpenAI()
+    HERE = Path(__file__).parent
+    RUBRIC_FILE = HERE / "prompts" / "rubric.txt"
+    SYSTEM_PROMPT = "You review pull requests. Name the riskiest change first, then the rest."
+
+    def review(diff, notes=""):
+        user = f"Diff:\\n{diff}\\nNotes: {notes}"
+        return client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}])
+''')
+
+
+def test_extraction_leaves_no_cycle_that_holds_the_syntax_tree():
+    """A path built with ``/``, a wrapper's summary and stamped bindings leave nothing of the
+    module for the cycle collector: a recursive closure over the resolver or the scopes
+    would keep the whole tree alive until the next collection walks it."""
+    extract_python("pkg/warm.py", WRAPPER_MODULE, PATTERNS)
+    gc.collect()
+    gc.disable()
+    try:
+        result = extract_python("pkg/review.py", WRAPPER_MODULE, PATTERNS)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        nodes = sum(1 for o in gc.garbage if isinstance(o, ast.AST))
+        ours = [o.__qualname__ for o in gc.garbage
+                if callable(o) and getattr(o, "__module__", "").startswith("promptlint")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert result.wrappers and any(c.value.__class__.__name__ == "FileLink" for c in result.constants)
+    assert nodes == 0 and ours == []
