@@ -361,3 +361,25 @@ def test_extraction_leaves_no_cycle_that_holds_the_syntax_tree():
         gc.enable()
     assert result.wrappers and any(c.value.__class__.__name__ == "FileLink" for c in result.constants)
     assert nodes == 0 and ours == []
+
+
+def test_the_children_of_a_node_are_the_nodes_iter_child_nodes_gives_without_the_leaves():
+    """Lists of names and missing keys or defaults keep only their nodes; every other list
+    field is taken whole."""
+    from promptlint.pyast import children
+
+    source = textwrap.dedent('''
+        def f(a, *, b, c=1, **kw):
+            global G
+            def g():
+                nonlocal a
+            merged = {**kw, "k": a}
+            match a:
+                case Point(x=0, y=1) | [1, *rest]:
+                    pass
+            import os.path as p, sys
+            return [x for x in merged if x > 1 and not x]
+    ''')
+    leaves = (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
+    for node in ast.walk(ast.parse(source)):
+        assert children(node) == [c for c in ast.iter_child_nodes(node) if not isinstance(c, leaves)]

@@ -50,8 +50,11 @@ class SourcePositions:
 
     def __init__(self, text: str) -> None:
         self.lines = LineIndex(text)
+        self.ascii = text.isascii()  # then every line is, and columns are byte offsets
 
     def column(self, line: int, byte_col: int) -> int:
+        if self.ascii:
+            return byte_col
         starts = self.lines.starts
         if not 0 < line <= len(starts):
             return byte_col
@@ -101,9 +104,15 @@ class Resolver:
                     self.source.offset(line, col), self.source.offset(end_line, end_col))
 
     def expr_text(self, node: ast.AST) -> str:
+        if isinstance(node, ast.Name):  # what ast.unparse writes for a name, without its visitor
+            return node.id
         hit = self._texts.get((node,))
         if hit is not None:
             return hit
+        if isinstance(node, ast.Attribute):
+            name = dotted(node)  # ``a.b.c`` is written as it is dotted
+            if name is not None:
+                return self._texts.put((node,), name)
         try:
             text = ast.unparse(node)
         except Exception:  # noqa: BLE001 - a name for a hole is best effort
