@@ -383,3 +383,72 @@ def test_the_children_of_a_node_are_the_nodes_iter_child_nodes_gives_without_the
     leaves = (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
     for node in ast.walk(ast.parse(source)):
         assert children(node) == [c for c in ast.iter_child_nodes(node) if not isinstance(c, leaves)]
+
+
+CALLER_MODULE = textwrap.dedent('''
+    import time
+    from pkg.llm import summarize, client
+    from pkg.store import load
+
+    class Batch:
+        def __init__(self, docs):
+            self.docs = docs
+            self.notes = {"title": "Weekly digest"}
+
+        def run(self, limit):
+            for doc in self.docs:
+                if len(doc) > limit:
+                    return None
+                summarize(doc)
+            while self.pending():
+                time.sleep(1)
+                summarize(load())
+            return [summarize(d) for d in self.docs]
+
+    def main(paths):
+        for path in paths:
+            Batch(load(path)).run(10)
+''')
+
+
+def test_a_module_read_for_its_calls_has_the_calls_the_full_reading_gives():
+    """A skipped module that calls a helper is read for its call edges, function facts and
+    agent runs alone, and they are the full reading's, loops and all."""
+    from promptlint.extract import CALLS_KIND
+
+    full = extract_python("pkg/batch.py", CALLER_MODULE, PATTERNS)
+    calls = extract_file("pkg/batch.py", CALLS_KIND, CALLER_MODULE.encode(), PATTERNS)
+    assert calls.kind == CALLS_KIND and full.kind == "python"
+    assert full.calls and any(edge.loops for edge in full.calls)
+    assert (calls.calls, calls.functions, calls.agent_runs) == (full.calls, full.functions, full.agent_runs)
+    assert not (calls.constants or calls.bindings or calls.wrapper_calls or calls.definitions)
+
+
+def test_a_skipped_caller_of_a_helper_is_read_for_its_calls(tmp_path, cli, monkeypatch):
+    from promptlint.extract import CALLS_KIND
+
+    write_tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/llm.py": "import anthropic\nclient = anthropic.Anthropic()\n"
+                      "SAVED = []\n"
+                      "def summarize(doc):\n"
+                      "    SAVED.append(doc)\n"
+                      "    return client.messages.create(model='claude-sonnet-4-5', max_tokens=100,\n"
+                      "        messages=[{'role': 'user', 'content': 'Write a short digest of the saved reports.'}])\n",
+        "pkg/store.py": "def load(path=None):\n    return open(path).read()\n",
+        "pkg/batch.py": CALLER_MODULE,
+    })
+    read = []
+    real = ondemand.OnDemand._extract
+
+    def spy(self, batch):
+        read.extend(key for key, _ in batch)
+        return real(self, batch)
+
+    monkeypatch.setattr(ondemand.OnDemand, "_extract", spy)
+    cold = cli(tmp_path, "check", ".", "--format", "json", "--no-cache")[1]
+    assert ("pkg/batch.py", CALLS_KIND) in read and ("pkg/batch.py", "python") not in read
+    assert "while self.pending()` (pkg/batch.py:16, through summarize())" in cold  # the caller's loop
+    first = cli(tmp_path, "check", ".", "--format", "json")[1]
+    warm = cli(tmp_path, "check", ".", "--format", "json")[1]
+    assert cold == first == warm
