@@ -21,7 +21,7 @@ from promptlint.consolidate import one_per_location, saveable_total
 from promptlint.config import Config, rule_selection
 from promptlint.discover import (Discovery, _matchers, callers, classify, digest, discover, discover_text, named_uses,
                                  stat_key)
-from promptlint.extract import VALUES_KIND, extract_file
+from promptlint.extract import CALLS_KIND, VALUES_KIND, extract_file
 from promptlint.extract.filelinks import TreeFiles
 from promptlint.extract.link import ModuleTable, link
 from promptlint.extract.values import Deferred, Map, Ref, Seq
@@ -263,11 +263,13 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
 
         keys = []
         for rel in discovery.skipped:
-            kind = "python" if rel.endswith(".py") else "notebook" if rel.endswith(".ipynb") else None
+            kind = CALLS_KIND if rel.endswith(".py") else "notebook" if rel.endswith(".ipynb") else None
             if kind is None or rel in done or not qualifies(rel):
                 continue
             done.add(rel)
-            keys.append((rel, kind))
+            # only its calls are read: a module another stage already read in full is not
+            # read again, and one read now is read for its calls alone
+            keys.append((rel, "python") if kind == CALLS_KIND and (rel, "python") in ondemand.memo else (rel, kind))
         return [r for r in ondemand.load_many(keys) if r is not None]
 
     return find

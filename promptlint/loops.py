@@ -653,14 +653,22 @@ def _module_literals(tree: ast.Module, nodes: list[ast.AST]) -> set[str]:
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
-                for name in (n for n in ast.walk(t) if isinstance(n, ast.Name)):
+                for name in _names_in(t):
                     if isinstance(node, ast.Assign) and id(node) in body and t is name and _is_literal(node.value):
                         literal.add(name.id)
                     else:
                         other.add(name.id)
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-            other.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+            other.update(n.id for n in _names_in(node.target))
     return literal - other
+
+
+def _names_in(target: ast.AST) -> list[ast.Name]:
+    """The names under an assignment target, as ``ast.walk`` meets them (most targets are
+    one name, which is all a walk of it finds)."""
+    if isinstance(target, ast.Name):
+        return [target]
+    return [n for n in ast.walk(target) if isinstance(n, ast.Name)]
 
 
 def _walks_literal(node: ast.AST, literals: set[str]) -> bool:

@@ -95,10 +95,19 @@ def children(node: ast.AST) -> list[ast.AST]:
     for field in fields:
         value = getattr(node, field, None)
         if value.__class__ is list:
-            out.extend(item for item in value if isinstance(item, ast.AST))
+            if field in _MIXED_LISTS:
+                out.extend([item for item in value if isinstance(item, ast.AST)])
+            else:
+                out += value
         elif isinstance(value, ast.AST):
             out.append(value)
     return out
+
+
+# The list fields whose items may be other than nodes: names (``global``, ``nonlocal``,
+# a class pattern's keywords) and the missing keys or defaults (``{**d}``, ``*, a``);
+# every other list field of Python's grammar holds nodes only.
+_MIXED_LISTS = frozenset({"names", "keys", "kw_defaults", "kwd_attrs"})
 
 
 def walk_with_parents(tree: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]:

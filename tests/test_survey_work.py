@@ -323,3 +323,132 @@ def test_a_file_extracted_leaves_little_for_the_cycle_collector(tmp_path):
         gc.garbage.clear()
         gc.enable()
     assert left < nodes // 5
+
+
+WRAPPER_MODULE = textwrap.dedent('''
+    from pathlib import Path
+    import openai
+
+    client = openai.OpenAI()
+    HERE = Path(__file__).parent
+    RUBRIC_FILE = HERE / "prompts" / "rubric.txt"
+    SYSTEM_PROMPT = "You review pull requests. Name the riskiest change first, then the rest."
+
+    def review(diff, notes=""):
+        user = f"Diff:\\n{diff}\\nNotes: {notes}"
+        return client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}])
+''')
+
+
+def test_extraction_leaves_no_cycle_that_holds_the_syntax_tree():
+    """A path built with ``/``, a wrapper's summary and stamped bindings leave nothing of the
+    module for the cycle collector: a recursive closure over the resolver or the scopes
+    would keep the whole tree alive until the next collection walks it."""
+    extract_python("pkg/warm.py", WRAPPER_MODULE, PATTERNS)
+    gc.collect()
+    gc.disable()
+    try:
+        result = extract_python("pkg/review.py", WRAPPER_MODULE, PATTERNS)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        nodes = sum(1 for o in gc.garbage if isinstance(o, ast.AST))
+        ours = [o.__qualname__ for o in gc.garbage
+                if callable(o) and getattr(o, "__module__", "").startswith("promptlint")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert result.wrappers and any(c.value.__class__.__name__ == "FileLink" for c in result.constants)
+    assert nodes == 0 and ours == []
+
+
+def test_the_children_of_a_node_are_the_nodes_iter_child_nodes_gives_without_the_leaves():
+    """Lists of names and missing keys or defaults keep only their nodes; every other list
+    field is taken whole."""
+    from promptlint.pyast import children
+
+    source = textwrap.dedent('''
+        def f(a, *, b, c=1, **kw):
+            global G
+            def g():
+                nonlocal a
+            merged = {**kw, "k": a}
+            match a:
+                case Point(x=0, y=1) | [1, *rest]:
+                    pass
+            import os.path as p, sys
+            return [x for x in merged if x > 1 and not x]
+    ''')
+    leaves = (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
+    for node in ast.walk(ast.parse(source)):
+        assert children(node) == [c for c in ast.iter_child_nodes(node) if not isinstance(c, leaves)]
+
+
+CALLER_MODULE = textwrap.dedent('''
+    import time
+    from pkg.llm import summarize, client
+    from pkg.store import load
+
+    class Batch:
+        def __init__(self, docs):
+            self.docs = docs
+            self.notes = {"title": "Weekly digest"}
+
+        def run(self, limit):
+            for doc in self.docs:
+                if len(doc) > limit:
+                    return None
+                summarize(doc)
+            while self.pending():
+                time.sleep(1)
+                summarize(load())
+            return [summarize(d) for d in self.docs]
+
+    def main(paths):
+        for path in paths:
+            Batch(load(path)).run(10)
+''')
+
+
+def test_a_module_read_for_its_calls_has_the_calls_the_full_reading_gives():
+    """A skipped module that calls a helper is read for its call edges, function facts and
+    agent runs alone, and they are the full reading's, loops and all."""
+    from promptlint.extract import CALLS_KIND
+
+    full = extract_python("pkg/batch.py", CALLER_MODULE, PATTERNS)
+    calls = extract_file("pkg/batch.py", CALLS_KIND, CALLER_MODULE.encode(), PATTERNS)
+    assert calls.kind == CALLS_KIND and full.kind == "python"
+    assert full.calls and any(edge.loops for edge in full.calls)
+    assert (calls.calls, calls.functions, calls.agent_runs) == (full.calls, full.functions, full.agent_runs)
+    assert not (calls.constants or calls.bindings or calls.wrapper_calls or calls.definitions)
+
+
+def test_a_skipped_caller_of_a_helper_is_read_for_its_calls(tmp_path, cli, monkeypatch):
+    from promptlint.extract import CALLS_KIND
+
+    write_tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/llm.py": "import anthropic\nclient = anthropic.Anthropic()\n"
+                      "SAVED = []\n"
+                      "def summarize(doc):\n"
+                      "    SAVED.append(doc)\n"
+                      "    return client.messages.create(model='claude-sonnet-4-5', max_tokens=100,\n"
+                      "        messages=[{'role': 'user', 'content': 'Write a short digest of the saved reports.'}])\n",
+        "pkg/store.py": "def load(path=None):\n    return open(path).read()\n",
+        "pkg/batch.py": CALLER_MODULE,
+    })
+    read = []
+    real = ondemand.OnDemand._extract
+
+    def spy(self, batch):
+        read.extend(key for key, _ in batch)
+        return real(self, batch)
+
+    monkeypatch.setattr(ondemand.OnDemand, "_extract", spy)
+    cold = cli(tmp_path, "check", ".", "--format", "json", "--no-cache")[1]
+    assert ("pkg/batch.py", CALLS_KIND) in read and ("pkg/batch.py", "python") not in read
+    assert "while self.pending()` (pkg/batch.py:16, through summarize())" in cold  # the caller's loop
+    first = cli(tmp_path, "check", ".", "--format", "json")[1]
+    warm = cli(tmp_path, "check", ".", "--format", "json")[1]
+    assert cold == first == warm

@@ -21,7 +21,10 @@ Extractor = Callable[[str, str, tuple[str, ...]], FileResult]
 # and each such kind's file kind as :func:`promptlint.discover.classify` gives it (the
 # prefilter verdict kept for the file is that kind's).
 VALUES_KIND = "python-values"
-READ_AS = {VALUES_KIND: "python"}
+# A Python module the prefilter skipped that linking reads only for its calls of the tree's
+# helpers and the loops around them (extract_python's ``calls_only``).
+CALLS_KIND = "python-calls"
+READ_AS = {VALUES_KIND: "python", CALLS_KIND: "python"}
 
 
 def _python(path: str, text: str, name_patterns: tuple[str, ...]) -> FileResult:
@@ -34,6 +37,12 @@ def _python_values(path: str, text: str, name_patterns: tuple[str, ...]) -> File
     from promptlint.extract.python import extract_python
 
     return extract_python(path, text, name_patterns, values_only=True)
+
+
+def _python_calls(path: str, text: str, name_patterns: tuple[str, ...]) -> FileResult:
+    from promptlint.extract.python import extract_python
+
+    return extract_python(path, text, name_patterns, calls_only=True)
 
 
 def _jinja(path: str, text: str, name_patterns: tuple[str, ...]) -> FileResult:
@@ -62,7 +71,7 @@ def _text(path: str, text: str, name_patterns: tuple[str, ...]) -> FileResult:
 
 # Imports are deferred so a tree without Jinja or YAML never loads those parsers.
 EXTRACTORS: dict[str, Extractor] = {
-    "python": _python, VALUES_KIND: _python_values, "jinja": _jinja, "yaml": _yaml, "notebook": _notebook, "text": _text,
+    "python": _python, VALUES_KIND: _python_values, CALLS_KIND: _python_calls, "jinja": _jinja, "yaml": _yaml, "notebook": _notebook, "text": _text,
 }
 
 

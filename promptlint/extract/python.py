@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import ast
 
-from promptlint.extract import VALUES_KIND, frameworks, langchain, model_objects, sinks, summaries
+from promptlint.extract import CALLS_KIND, VALUES_KIND, frameworks, langchain, model_objects, sinks, summaries
 from promptlint.extract import values as v
 from promptlint.extract.evidence import not_prose, reads_like_prose
 from promptlint.extract.pyparse import parse_python
@@ -242,15 +242,21 @@ _API_NAMES = frozenset({"beta", *(name for sink in sinks.SINKS if not sink.funct
 
 
 def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module: str | None = None,
-                   values_only: bool = False) -> FileResult:
+                   values_only: bool = False, calls_only: bool = False) -> FileResult:
     """Extract from decoded Python ``text``. Never raises on bad input: returns PL001.
 
     ``values_only``: a module the prefilter skipped that linking reads only for what its
     names hold (an imported constant, a re-export): its constants, bindings and re-exports,
     without the calls, requests, wrapper summaries and loop facts, which no one reads of
-    such a module and which are most of a file's work. Its kind is :data:`VALUES_KIND`."""
+    such a module and which are most of a file's work. Its kind is :data:`VALUES_KIND`.
+
+    ``calls_only``: a module the prefilter skipped that linking reads only because it calls
+    a helper that makes requests (:func:`promptlint.engine.caller_loader`): its call edges,
+    function facts and agent runs, computed as the full reading computes them, without its
+    constants, bindings, definitions and wrapper call records, which no one reads of such a
+    module. Its kind is :data:`CALLS_KIND`."""
     module = module or module_name_for(path)
-    kind = VALUES_KIND if values_only else "python"
+    kind = VALUES_KIND if values_only else CALLS_KIND if calls_only else "python"
     try:
         tree = parse_python(text, path)
     except SyntaxError as err:
@@ -264,7 +270,7 @@ def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module:
     try:
         if values_only:
             return _extract_values(path, text, tree, module, name_patterns)
-        return _extract_tree(path, text, tree, module, name_patterns)
+        return _extract_tree(path, text, tree, module, name_patterns, calls_only)
     except RecursionError:
         return FileResult(path, kind, module, diagnostics=(Diagnostic(path, "cannot analyze Python: nesting too deep"),))
 
@@ -291,12 +297,13 @@ def _indexed(path: str, text: str, tree: ast.Module, module: str) -> tuple[Modul
     return visitor.index, Resolver(visitor.index, path, SourcePositions(text))
 
 
-def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patterns: tuple[str, ...]) -> FileResult:
+def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patterns: tuple[str, ...],
+                  calls_only: bool = False) -> FileResult:
     index, resolver = _indexed(path, text, tree, module)
 
-    constants = _constants(index, resolver, path, name_patterns)
+    constants = _constants(index, resolver, path, name_patterns) if not calls_only else []
     loops = FileLoops(tree, module, resolver.span, index.imports)
-    bindings = _bindings(index, resolver, path, name_patterns)
+    bindings = _bindings(index, resolver, path, name_patterns) if not calls_only else []
     drafts: list[RequestDraft] = []
     definitions: list[NamedValue] = []
     wrappers: list[WrapperDraft] = []
@@ -327,6 +334,8 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
                     found = [_decorated_prompts(d, site, index, resolver) for d in found]
         elif site.chain[-1] in langchain.INVOKE_METHODS:
             found = _invocation(site, resolver, counters, path)
+        elif calls_only:
+            pass  # a prompt object defined here is a definition, never a request
         elif site.chain[-1] in frameworks.CALLEES and frameworks.definition_for(site, index) is not None:
             definitions.extend(_framework_definition(site, resolver))
         elif site.chain[-1] in langchain.PROMPT_CALLS:
@@ -364,6 +373,12 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
                      history_turns=loops.turn_bound(site.node) if history is not None else None,
                      episode=loops.episode(site.node), cached_by=loops.cached_by(site.node))
         drafts.extend(replace(d, **facts) for d in found)
+    if calls_only:
+        result = FileResult(path, CALLS_KIND, module, calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path),
+                            functions=loops.function_facts())
+        loops.forget()
+        index.release()
+        return result
     reexports = _reexports(index)
     result = FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),

@@ -50,8 +50,11 @@ class SourcePositions:
 
     def __init__(self, text: str) -> None:
         self.lines = LineIndex(text)
+        self.ascii = text.isascii()  # then every line is, and columns are byte offsets
 
     def column(self, line: int, byte_col: int) -> int:
+        if self.ascii:
+            return byte_col
         starts = self.lines.starts
         if not 0 < line <= len(starts):
             return byte_col
@@ -101,9 +104,15 @@ class Resolver:
                     self.source.offset(line, col), self.source.offset(end_line, end_col))
 
     def expr_text(self, node: ast.AST) -> str:
+        if isinstance(node, ast.Name):  # what ast.unparse writes for a name, without its visitor
+            return node.id
         hit = self._texts.get((node,))
         if hit is not None:
             return hit
+        if isinstance(node, ast.Attribute):
+            name = dotted(node)  # ``a.b.c`` is written as it is dotted
+            if name is not None:
+                return self._texts.put((node,), name)
         try:
             text = ast.unparse(node)
         except Exception:  # noqa: BLE001 - a name for a hole is best effort
@@ -486,28 +495,29 @@ class Resolver:
     def _path_value(self, node: ast.expr, scope, pos, depth) -> v.Value:
         """A file path built with Path(...), ``/`` and literals: the known tail is kept."""
         pieces: list[str] = []
-
-        def walk(n: ast.expr) -> None:
-            if isinstance(n, ast.Call) and dotted(n.func) in ("Path", "pathlib.Path", "PurePath", "os.path.join"):
-                for a in n.args:
-                    walk(a)
-            elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div):
-                walk(n.left)
-                walk(n.right)
-            else:
-                got = self.value(n, scope, pos, depth)
-                if isinstance(got, v.Str) and not got.has_holes:
-                    pieces.append(got.text)
-                elif isinstance(got, v.FileLink):
-                    pieces.append(got.target)
-                else:
-                    pieces.clear()  # only the literal tail after the last unknown part is known
-
-        walk(node)
+        self._path_pieces(node, scope, pos, depth, pieces)
         if not pieces:
             return v.Unknown("file path", self.expr_text(node), "dynamic", self.span(node))
         target = "/".join(p.strip("/") for p in pieces if p.strip("/"))
         return v.FileLink(target, "read", self.span(node))
+
+    def _path_pieces(self, n: ast.expr, scope, pos, depth, pieces: list[str]) -> None:
+        # A method, not a closure calling itself: that closure would hold the resolver (and
+        # so the module's whole syntax tree) in a cycle only the cycle collector frees.
+        if isinstance(n, ast.Call) and dotted(n.func) in ("Path", "pathlib.Path", "PurePath", "os.path.join"):
+            for a in n.args:
+                self._path_pieces(a, scope, pos, depth, pieces)
+        elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div):
+            self._path_pieces(n.left, scope, pos, depth, pieces)
+            self._path_pieces(n.right, scope, pos, depth, pieces)
+        else:
+            got = self.value(n, scope, pos, depth)
+            if isinstance(got, v.Str) and not got.has_holes:
+                pieces.append(got.text)
+            elif isinstance(got, v.FileLink):
+                pieces.append(got.target)
+            else:
+                pieces.clear()  # only the literal tail after the last unknown part is known
 
     def _string_template(self, name: str) -> bool:
         if name == "string.Template":

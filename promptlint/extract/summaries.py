@@ -29,31 +29,33 @@ def reaching(draft: RequestDraft, text_slots: tuple[str, ...], site_scope: Scope
         if scope.kind == "function":
             enclosing.append(scope)
         scope = scope.parent
-
-    def visit(value: v.Value) -> None:
-        if isinstance(value, v.Unknown):
-            if value.kind == "param" and value.owner:
-                found.setdefault(value.owner, set()).add(value.expr)
-        elif isinstance(value, v.Str):
-            for seg in value.segments:
-                if seg.hole is not None and seg.source:
-                    owner = next((f for f in enclosing if seg.source in f.params), None)
-                    if owner is not None:
-                        found.setdefault(owner.qualname, set()).add(seg.source)
-        elif isinstance(value, v.Seq):
-            for item in value.items:
-                visit(item)
-        elif isinstance(value, v.Map):
-            for _, item in value.items:
-                visit(item)
-        elif isinstance(value, v.Deferred):
-            for operand in value.operands:
-                visit(operand)
-
     for key, value in draft.params:
         if key in text_slots or key == "**":
-            visit(value)
+            _reached(value, enclosing, found)
     return found
+
+
+def _reached(value: v.Value, enclosing: list[Scope], found: dict[str, set[str]]) -> None:
+    # A module function, not a closure calling itself: that closure would hold the scopes
+    # (and so the module's syntax tree) in a cycle only the cycle collector frees.
+    if isinstance(value, v.Unknown):
+        if value.kind == "param" and value.owner:
+            found.setdefault(value.owner, set()).add(value.expr)
+    elif isinstance(value, v.Str):
+        for seg in value.segments:
+            if seg.hole is not None and seg.source:
+                owner = next((f for f in enclosing if seg.source in f.params), None)
+                if owner is not None:
+                    found.setdefault(owner.qualname, set()).add(seg.source)
+    elif isinstance(value, v.Seq):
+        for item in value.items:
+            _reached(item, enclosing, found)
+    elif isinstance(value, v.Map):
+        for _, item in value.items:
+            _reached(item, enclosing, found)
+    elif isinstance(value, v.Deferred):
+        for operand in value.operands:
+            _reached(operand, enclosing, found)
 
 
 def wrapper_drafts(draft: RequestDraft, text_slots: tuple[str, ...], site: CallSite,

@@ -454,14 +454,17 @@ def _value_label(value: Value | None, index: int) -> str:
 
 def stamp(value: Value, base: str) -> Value:
     """Give every string leaf without an origin the template id ``base`` + its key path."""
+    return _stamped(value, base, "")
 
-    def go(v: Value, path: str) -> Value:
-        if isinstance(v, (Str, Deferred)):
-            return v if v.origin else replace(v, origin=base + path)
-        if isinstance(v, Seq):
-            return replace(v, items=tuple(go(item, f"{path}[{i}]") for i, item in enumerate(v.items)))
-        if isinstance(v, Map):
-            return replace(v, items=tuple((k, go(item, f"{path}.{k}")) for k, item in v.items))
-        return v
 
-    return go(value, "")
+def _stamped(v: Value, base: str, path: str) -> Value:
+    # A module function, not a closure calling itself: such a closure is a reference cycle
+    # (the function and its own cell) that only the cycle collector frees, and extraction
+    # stamps every resolved binding and return (a thousand per file on a large module).
+    if isinstance(v, (Str, Deferred)):
+        return v if v.origin else replace(v, origin=base + path)
+    if isinstance(v, Seq):
+        return replace(v, items=tuple(_stamped(item, base, f"{path}[{i}]") for i, item in enumerate(v.items)))
+    if isinstance(v, Map):
+        return replace(v, items=tuple((k, _stamped(item, base, f"{path}.{k}")) for k, item in v.items))
+    return v
