@@ -65,6 +65,27 @@ def test_globs_match_components_and_paths():
     assert match_name("*PROMPT*", "system_prompt") and not match_name("*PROMPT*", "TIMEOUT")
 
 
+def test_a_path_matcher_compiles_one_regex_per_kind_not_one_per_glob(monkeypatch):
+    """Many globs are matched by one regex; none is compiled alone on the way (the default
+    excludes were a tenth of a one-file hook run), and each still matches as it did alone."""
+    import re
+
+    from promptlint import globs
+    from promptlint.config import DEFAULT_EXCLUDE
+
+    patterns = (*DEFAULT_EXCLUDE, "src/**/gen/*.py", "docs/", "a[bc]d")
+    compiled: list[str] = []
+    real = re.compile
+    monkeypatch.setattr(globs.re, "compile", lambda source, flags=0: compiled.append(source) or real(source, flags))
+    globs._translate.cache_clear()
+    matcher = globs.PathMatcher(patterns)
+    monkeypatch.undo()
+    assert len(compiled) == 2
+    for path in ("web/node_modules/x/a.py", "pkg.egg-info/PKG", "src/a/gen/x.py", "docs/i.md", "x/abd/y.py",
+                 "src/gen.py", "abcd.py", "app/main.py", "envs/a.py"):
+        assert matcher(path) == any(match_path(p, path) for p in patterns), path
+
+
 def test_max_increase_forms():
     both = parse_max_increase("5%|50")  # tolerates the larger limit: fails past both
     assert both.exceeded(1000, 1051) and not both.exceeded(100, 106) and not both.exceeded(1000, 1040)

@@ -75,3 +75,20 @@ def test_rule_files_and_model_facts_load_the_same_from_the_kept_form(monkeypatch
     monkeypatch.setattr(models.tomllib, "loads", lambda text: pytest.fail("models.toml parsed again"))
     kept = load()
     assert kept == fresh
+
+
+def test_the_calibration_table_loads_the_same_from_the_kept_form(monkeypatch):
+    """Every run that counts reads ``calibration.toml`` (factors, frame overheads): a hook
+    run whose counts are all cached must not parse it again."""
+    from promptlint.tokens import offline
+
+    offline.calibration_table.cache_clear()
+    fresh = offline.calibration_table()
+    assert _stored()
+    offline.calibration_table.cache_clear()
+    monkeypatch.setattr(offline.tomllib, "loads", lambda text: pytest.fail("calibration.toml parsed again"))
+    try:
+        assert offline.calibration_table() == fresh
+        assert offline.family_factors() and offline.overheads()
+    finally:
+        offline.calibration_table.cache_clear()

@@ -14,12 +14,10 @@ Counts here are of text alone; the message frames a request adds are in
 from __future__ import annotations
 
 import hashlib
-import lzma
 import re
 import sys
 import threading
 from functools import lru_cache
-from importlib import resources
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -89,6 +87,9 @@ def _count_all(tokenizer, texts: list[str]) -> list[int]:
 @lru_cache(maxsize=1)
 def load_tokenizer():
     """Decompress and build the legacy BPE once per process (about a quarter of a second)."""
+    import lzma
+    from importlib import resources
+
     from tokenizers import Tokenizer
 
     raw = lzma.decompress(resources.files("promptlint.data").joinpath(TOKENIZER_FILE).read_bytes())
@@ -97,8 +98,14 @@ def load_tokenizer():
 
 @lru_cache(maxsize=1)
 def calibration_table() -> dict[str, dict]:
-    text = resources.files("promptlint.data").joinpath("calibration.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    """``data/calibration.toml`` (factors and frame overheads), read by every run that
+    counts, kept parsed between runs like ``models.toml`` (:mod:`promptlint.parsed`)."""
+    from pathlib import Path
+
+    from promptlint.parsed import parsed
+
+    text = (Path(__file__).parent.parent / "data" / "calibration.toml").read_text(encoding="utf-8")
+    return parsed(text, tomllib.loads, "calibration-toml")
 
 
 def family_factors() -> dict[str, float]:
