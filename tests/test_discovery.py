@@ -222,3 +222,13 @@ def test_sdk_functions_reached_as_values(tmp_path):
     fetched = by_function["through_getattr_inline"]
     assert (fetched.api, fetched.model) == ("chat.completions.create", "gpt-4o-mini")
     assert any("default of `os.getenv('SUPPORT_MODEL', 'gpt-4o-mini')`" in n for n in fetched.notes)
+
+
+def test_a_method_called_on_a_parameter_typed_with_the_projects_class_is_that_class_method(tmp_path):
+    project = analysed(tmp_path, "wrappers").project
+    typed = requests_at(project, "shop/jobs/typed.py")
+    assert [(r.function, r.via, r.model, r.max_tokens) for r in typed] == [
+        ("refund_note", "ask()", None, 300)]  # the model is the constructor's, and the writer is built elsewhere
+    assert project.templates[typed[0].templates[0]].display().startswith("Explain to the customer why order")
+    # ``ask`` is too common a name to match by name: the untyped ``writer.ask(...)`` and the
+    # ledger's own ``ask`` stay silent

@@ -172,6 +172,9 @@ def _callee(site: CallSite, index: ModuleIndex) -> tuple[str, ...] | None:
         method = _self_method(base, attr, scope)
         if method is not None:
             return ("local", method)
+        typed = _typed_method(base, attr, scope, index)
+        if typed is not None:
+            return typed
         imp = index.imports.get(base)
         if imp is not None and not _bound(base, scope):
             if _third_party(imp.module, imp.level):
@@ -180,6 +183,48 @@ def _callee(site: CallSite, index: ModuleIndex) -> tuple[str, ...] | None:
             return ("import", module, attr)
         if "_" in attr.strip("_") and attr not in COMMON and not attr.startswith("_"):
             return ("attr", attr)
+    return None
+
+
+def _typed_method(base: str, attr: str, scope: Scope, index: ModuleIndex) -> tuple[str, ...] | None:
+    """``ai.next(...)`` where the parameter is typed ``ai: AI`` with the project's own class:
+    that class's method (defined here or imported from a module of the tree). A common verb
+    is fine here: the annotation, not the name, says which function it is."""
+    annotation = _annotation(base, scope)
+    if annotation is None:
+        return None
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):  # ``ai: "AI"``
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if not isinstance(annotation, ast.Name):
+        return None
+    cls = annotation.id
+    local = _local(cls, scope, index)
+    if local is not None:
+        return ("local", f"{local}.{attr}")
+    imp = index.imports.get(cls)
+    if imp is None or imp.name is None or _third_party(imp.module, imp.level):
+        return None
+    return ("import", imp.module, f"{imp.name}.{attr}")
+
+
+def _annotation(name: str, scope: Scope) -> ast.expr | None:
+    """The annotation of the enclosing function's parameter ``name``, if it has one."""
+    current: Scope | None = scope
+    while current is not None:
+        if current.kind == "function" and name in current.params:
+            args = getattr(current.node, "args", None)
+            if args is None:
+                return None
+            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+                if arg.arg == name:
+                    return arg.annotation
+            return None
+        if current.kind == "function" and name in current.events:
+            return None  # a local of that name hides an outer parameter
+        current = current.parent
     return None
 
 
