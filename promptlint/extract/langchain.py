@@ -34,6 +34,9 @@ PROMPT_CALLS = frozenset({
     "FewShotPromptTemplate", "SystemMessagePromptTemplate", "HumanMessagePromptTemplate",
     "AIMessagePromptTemplate", "LLMChain", "init_chat_model",
 })
+# Functions that hand back the messages they are given in LangChain's classes (OpenAI-style
+# role dicts in, message objects out): what is sent is what they were given.
+ADAPTERS = frozenset({"convert_openai_messages"})
 INVOKE_METHODS = frozenset({"invoke", "ainvoke", "stream", "astream", "batch", "abatch"})
 CALL_NAMES = PROMPT_CALLS | INVOKE_METHODS
 PASS_THROUGH = frozenset({"bind", "bind_tools", "with_structured_output", "with_retry", "with_config",
@@ -74,7 +77,7 @@ def call_value(resolver, name: str | None, node, args, kwargs, scope, pos, depth
     last = parts[-1]
     owner = parts[-2] if len(parts) > 1 else ""
     value = _call_value(resolver, last, owner, node, args, kwargs, scope, pos, depth, span)
-    if value is None or last == "LLMChain" or last == "init_chat_model" or is_chat_model_class(last):
+    if value is None or last in ("LLMChain", "init_chat_model", *ADAPTERS) or is_chat_model_class(last):
         return value
     return v.stamp(value, definition_id(resolver, node, scope, last))
 
@@ -85,9 +88,11 @@ def recognized(resolver, name: str | None) -> bool:
     if not name:
         return False
     parts = name.split(".")
-    if parts[-1] not in PROMPT_CALLS and not is_chat_model_class(parts[-1]):
+    if parts[-1] not in PROMPT_CALLS and parts[-1] not in ADAPTERS and not is_chat_model_class(parts[-1]):
         return False
     imported = resolver.index.imports.get(parts[0])
+    if parts[-1] in ADAPTERS and imported is None:
+        return False  # the project's own function of that name
     if imported is not None and not imported.module.startswith(("langchain", "langgraph")):
         return False
     return parts[0] not in resolver.index.module.classes
@@ -148,6 +153,8 @@ def _call_value(resolver, last: str, owner: str, node, args, kwargs, scope, pos,
             arg(99, "examples"), arg(99, "example_prompt"), arg(99, "prefix"), arg(99, "suffix")))
         op = "lc_fewshot_chat" if last.startswith("FewShotChat") else "lc_fewshot_text"
         return apply(op, pieces, span=span, expr=resolver.expr_text(node))
+    if last in ADAPTERS:
+        return arg(0, "messages")
     if last == "LLMChain":
         return v.Map(((TAG, _str("chain")), ("prompt", arg(99, "prompt") or v.Lit(None)),
                       ("model", arg(99, "llm") or v.Lit(None))), span)
