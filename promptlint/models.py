@@ -25,7 +25,9 @@ DEFAULT_MAX_OUTPUT = 32_000
 # An agent framework's router in front of a LiteLLM-style id (the OpenAI Agents SDK's
 # ``litellm/openai/gpt-4o-mini``, ``any-llm/openrouter/openai/gpt-5.4-mini``).
 _ROUTER_PREFIX = re.compile(r"^(?:litellm|any-llm)/(?=[\w.-]+/)")
-_PROVIDER_PREFIX = re.compile(r"^(?:anthropic|openai|azure|bedrock|vertex_ai|litellm_proxy|openrouter/[\w-]+)/")
+# ``openai/gpt-4o`` (LiteLLM) and ``openai:gpt-4o`` (LangChain's init_chat_model, pydantic-ai)
+_PROVIDER_PREFIX = re.compile(r"^(?:(?:anthropic|openai|azure|bedrock|vertex_ai|litellm_proxy|openrouter/[\w-]+)/"
+                              r"|(?:anthropic|openai|azure_openai|bedrock|bedrock_converse):)")
 _BEDROCK = re.compile(r"^(?:[a-z]{2}\.)?anthropic\.(claude-[\w.-]+?)(?:-v\d+(?::\d+)?)?$")
 _DATE_SUFFIX = re.compile(r"(?:-\d{8}|-\d{4}-\d{2}-\d{2}|@\d{8})$")
 # The two vendors whose models the facts file describes; genai-prices is asked about them first.
