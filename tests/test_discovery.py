@@ -232,3 +232,17 @@ def test_a_method_called_on_a_parameter_typed_with_the_projects_class_is_that_cl
     assert project.templates[typed[0].templates[0]].display().startswith("Explain to the customer why order")
     # ``ask`` is too common a name to match by name: the untyped ``writer.ask(...)`` and the
     # ledger's own ``ask`` stay silent
+
+
+def test_a_chat_model_kept_on_self_and_given_the_callers_messages_is_a_wrapper(tmp_path):
+    """``self.llm.ainvoke(messages)`` on a model chosen at run time: no request of its own,
+    a summary; each call that passes a message list (through wrappers of it, from files the
+    prefilter skipped) is a request; a tool given a dict and a caller passing a string are not."""
+    project = analysed(tmp_path, "forwarding").project
+    outline, request = sorted(project.requests, key=lambda r: r.path)
+    assert (outline.path, outline.via, outline.templates) == ("research/steps/outline.py", "complete_chat() → get_reply()", ())
+    assert (request.path, request.function, request.via) == (
+        "research/steps/queries.py", "plan_queries", "complete_chat() → get_reply()")
+    assert request.model is None and request.provider == "langchain"
+    assert [project.templates[t].display() for t in request.templates] == [
+        "You write web search queries for a research assistant."]

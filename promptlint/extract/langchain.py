@@ -39,6 +39,10 @@ PROMPT_CALLS = frozenset({
 ADAPTERS = frozenset({"convert_openai_messages"})
 INVOKE_METHODS = frozenset({"invoke", "ainvoke", "stream", "astream", "batch", "abatch"})
 CALL_NAMES = PROMPT_CALLS | INVOKE_METHODS
+# The methods a wrapper's summary follows when the receiver is unknown and what it is given
+# is the wrapper's parameter (a streaming twin in another branch would count the call twice).
+FORWARDING_METHODS = frozenset({"invoke", "ainvoke"})
+_MESSAGES_ONLY = "messages only"  # an unknown receiver that is a chat model only when sent messages
 PASS_THROUGH = frozenset({"bind", "bind_tools", "with_structured_output", "with_retry", "with_config",
                            "with_fallbacks", "partial", "format_messages", "format_prompt", "configurable_fields"})
 _MESSAGE_ROLES = {"SystemMessage": "system", "HumanMessage": "user", "AIMessage": "assistant", "ToolMessage": "tool",
@@ -310,8 +314,25 @@ def as_messages(value: v.Value, span: Span | None) -> v.Value:
 
 
 # requests --------------------------------------------------------------------------
+def unknown_model(messages_only: bool = False) -> v.Map:
+    """A receiver promptlint cannot follow, taken for a chat model of unknown class; with
+    ``messages_only`` it is one only when what it is given turns out to be a message list
+    (the wrapper's callers decide)."""
+    items: tuple[tuple[str, v.Value], ...] = ((TAG, _str("model")), ("class", _str("unknown")))
+    if messages_only:
+        items += ((_MESSAGES_ONLY, v.Lit(True)),)
+    return v.Map(items)
+
+
+def _message_list(value: v.Value | None) -> bool:
+    """A list of role messages (dicts or LangChain message objects), as callers build one."""
+    return _is_messages(value) or (isinstance(value, v.Map) and value.get("role") is not None)
+
+
 def invocation_params(method: str, runnable: v.Value, given: v.Value | None) -> list[tuple[str, v.Value]] | None:
     """The request a linked ``runnable.invoke(given)`` makes, or None when it is no chat model."""
+    if tagged(runnable, "model") and runnable.get(_MESSAGES_ONLY) is not None and not _message_list(given):  # type: ignore[union-attr]
+        return None  # a tool, a graph or a retriever given a dict or a query: no chat request
     if tagged(runnable, "chain"):
         model, prompt = runnable.get("model"), runnable.get("prompt")  # type: ignore[union-attr]
         if not tagged(model, "model"):
