@@ -239,8 +239,11 @@ def test_a_chat_model_kept_on_self_and_given_the_callers_messages_is_a_wrapper(t
     a summary; each call that passes a message list (through wrappers of it, from files the
     prefilter skipped) is a request; a tool given a dict and a caller passing a string are not."""
     project = analysed(tmp_path, "forwarding").project
-    outline, request = sorted(project.requests, key=lambda r: r.path)
+    outline, request, picked = sorted(project.requests, key=lambda r: r.path)
     assert (outline.path, outline.via, outline.templates) == ("research/steps/outline.py", "complete_chat() → get_reply()", ())
+    # a wrapper imported inside the method that calls it is still that wrapper
+    assert (picked.path, picked.function, picked.via) == (
+        "research/steps/tools.py", "ToolPicker.pick", "complete_chat() → get_reply()")
     assert (request.path, request.function, request.via) == (
         "research/steps/queries.py", "plan_queries", "complete_chat() → get_reply()")
     assert request.model is None and request.provider == "langchain"

@@ -159,7 +159,7 @@ def _callee(site: CallSite, index: ModuleIndex) -> tuple[str, ...] | None:
         local = _local(name, scope, index)
         if local is not None:
             return ("local", local)
-        if _bound(name, scope):
+        if _bound(name, scope, index):
             return None
         imp = index.imports.get(name)
         if imp is not None:
@@ -176,7 +176,7 @@ def _callee(site: CallSite, index: ModuleIndex) -> tuple[str, ...] | None:
         if typed is not None:
             return typed
         imp = index.imports.get(base)
-        if imp is not None and not _bound(base, scope):
+        if imp is not None and not _bound(base, scope, index):
             if _third_party(imp.module, imp.level):
                 return None
             module = imp.module if imp.name is None else f"{imp.module}.{imp.name}"
@@ -245,11 +245,17 @@ def _local(name: str, scope: Scope, index: ModuleIndex) -> str | None:
     return None
 
 
-def _bound(name: str, scope: Scope) -> bool:
+def _bound(name: str, scope: Scope, index: ModuleIndex | None = None) -> bool:
+    """Whether a function binds ``name`` itself; with ``index``, an import of the same module
+    inside the function (against an import cycle) is that import, not a local binding."""
+    imp = index.imports.get(name) if index is not None else None
     current: Scope | None = scope
     while current is not None:
-        if current.kind == "function" and (name in current.params or name in current.events):
+        if current.kind == "function" and name in current.params:
             return True
+        if current.kind == "function" and name in current.events:
+            return imp is None or not all(e.kind == "dynamic" and e.detail == f"import {imp.module}"
+                                          for e in current.events[name])
         current = current.parent
     return False
 
