@@ -226,10 +226,11 @@ def test_sdk_functions_reached_as_values(tmp_path):
 
 def test_a_method_called_on_a_parameter_typed_with_the_projects_class_is_that_class_method(tmp_path):
     project = analysed(tmp_path, "wrappers").project
-    typed = requests_at(project, "shop/jobs/typed.py")
+    typed = sorted(requests_at(project, "shop/jobs/typed.py"), key=lambda r: r.function)
     assert [(r.function, r.via, r.model, r.max_tokens) for r in typed] == [
-        ("refund_note", "ask()", None, 300)]  # the model is the constructor's, and the writer is built elsewhere
-    assert project.templates[typed[0].templates[0]].display().startswith("Explain to the customer why order")
+        ("follow_up", "next()", "claude-haiku-4-5", 300),  # a method named like a builtin
+        ("refund_note", "ask()", "claude-haiku-4-5", 300)]  # the constructor's default: the callers never pass it
+    assert project.templates[typed[1].templates[0]].display().startswith("Explain to the customer why order")
     # ``ask`` is too common a name to match by name: the untyped ``writer.ask(...)`` and the
     # ledger's own ``ask`` stay silent
 

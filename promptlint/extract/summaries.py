@@ -13,6 +13,7 @@ resolves them over the whole tree.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from promptlint.extract import values as v
 from promptlint.extract.resolve import _SDKS, _STDLIB, Resolver
@@ -67,7 +68,10 @@ def wrapper_drafts(draft: RequestDraft, text_slots: tuple[str, ...], site: CallS
             continue
         order = call_params(scope)
         defaults = tuple((p, got) for p in order if (got := resolver.default_value(owner, p)) is not None)
-        out.append(WrapperDraft(owner, tuple(order), defaults, draft, tuple(sorted(params))))
+        # What the callers do not pass (``self.model`` from ``__init__(model="gpt-4")``) is
+        # what the request itself is priced with: the other functions' defaults.
+        own = replace(draft, params=tuple((k, resolver.with_defaults(val, keep=owner)) for k, val in draft.params))
+        out.append(WrapperDraft(owner, tuple(order), defaults, own, tuple(sorted(params))))
     return out
 
 
