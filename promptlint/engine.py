@@ -25,7 +25,7 @@ from promptlint.extract import CALLS_KIND, VALUES_KIND, extract_file
 from promptlint.extract.filelinks import TreeFiles
 from promptlint.extract.link import ModuleTable, link
 from promptlint.extract.values import Deferred, Map, Ref, Seq
-from promptlint.extract.wrappers import wrapper_names
+from promptlint.extract.wrappers import forwarding_names, wrapper_names
 from promptlint.extract.result import FileResult
 from promptlint.extract.scopes import module_name_for
 from promptlint.globs import match_path
@@ -409,6 +409,7 @@ def _wrapper_callers(results: list[FileResult], discovery: Discovery, config: Co
     ondemand = ondemand or OnDemand(config, cache, extract_file)
     pending = [rel for rel in discovery.skipped if classify(rel, config) in ("python", "notebook")]
     names = wrapper_names(results)
+    names |= forwarding_names(results, names)
     loaded: list[FileResult] = []
     seen: set[str] = set()
     for _ in range(4):
@@ -421,6 +422,7 @@ def _wrapper_callers(results: list[FileResult], discovery: Discovery, config: Co
         batch = [r for r in ondemand.load_many((rel, classify(rel, config) or "python") for rel in new) if r]
         loaded += batch
         names = wrapper_names(batch) - seen
+        names |= forwarding_names([*results, *loaded], seen | names) - seen
         if not names:
             break
     return loaded

@@ -222,3 +222,31 @@ def test_sdk_functions_reached_as_values(tmp_path):
     fetched = by_function["through_getattr_inline"]
     assert (fetched.api, fetched.model) == ("chat.completions.create", "gpt-4o-mini")
     assert any("default of `os.getenv('SUPPORT_MODEL', 'gpt-4o-mini')`" in n for n in fetched.notes)
+
+
+def test_a_method_called_on_a_parameter_typed_with_the_projects_class_is_that_class_method(tmp_path):
+    project = analysed(tmp_path, "wrappers").project
+    typed = sorted(requests_at(project, "shop/jobs/typed.py"), key=lambda r: r.function)
+    assert [(r.function, r.via, r.model, r.max_tokens) for r in typed] == [
+        ("follow_up", "next()", "claude-haiku-4-5", 300),  # a method named like a builtin
+        ("refund_note", "ask()", "claude-haiku-4-5", 300)]  # the constructor's default: the callers never pass it
+    assert project.templates[typed[1].templates[0]].display().startswith("Explain to the customer why order")
+    # ``ask`` is too common a name to match by name: the untyped ``writer.ask(...)`` and the
+    # ledger's own ``ask`` stay silent
+
+
+def test_a_chat_model_kept_on_self_and_given_the_callers_messages_is_a_wrapper(tmp_path):
+    """``self.llm.ainvoke(messages)`` on a model chosen at run time: no request of its own,
+    a summary; each call that passes a message list (through wrappers of it, from files the
+    prefilter skipped) is a request; a tool given a dict and a caller passing a string are not."""
+    project = analysed(tmp_path, "forwarding").project
+    outline, request, picked = sorted(project.requests, key=lambda r: r.path)
+    assert (outline.path, outline.via, outline.templates) == ("research/steps/outline.py", "complete_chat() → get_reply()", ())
+    # a wrapper imported inside the method that calls it is still that wrapper
+    assert (picked.path, picked.function, picked.via) == (
+        "research/steps/tools.py", "ToolPicker.pick", "complete_chat() → get_reply()")
+    assert (request.path, request.function, request.via) == (
+        "research/steps/queries.py", "plan_queries", "complete_chat() → get_reply()")
+    assert request.model is None and request.provider == "langchain"
+    assert [project.templates[t].display() for t in request.templates] == [
+        "You write web search queries for a research assistant."]

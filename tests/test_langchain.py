@@ -113,3 +113,44 @@ def test_langchain_and_chat_models_pass_the_prefilter(project):
                                 "def f(q):\n    return llm.invoke(q)\n"})
     (request,) = run_analysis(root).project.requests
     assert request.max_tokens_dynamic  # ChatAnthropic always sends its own cap
+
+
+ADAPTED = '''\
+from langchain_community.adapters.openai import convert_openai_messages
+from langchain_openai import ChatOpenAI
+
+from app.local import convert_openai_messages as own_convert
+
+llm = ChatOpenAI(model="gpt-4o-mini", max_tokens=200)
+
+
+def brief(notes):
+    messages = [
+        {"role": "system", "content": "You turn meeting notes into a three-line brief."},
+        {"role": "user", "content": f"Notes:\\n{notes}"},
+    ]
+    return llm.invoke(convert_openai_messages(messages)).content
+
+
+def other(notes):
+    return llm.invoke(own_convert([{"role": "user", "content": "Summarize the board's last meeting."}])).content
+'''
+
+
+LOCAL_CONVERT = '''\
+from app.store import history_for
+
+
+def convert_openai_messages(thread_id):
+    return history_for(thread_id)
+'''
+
+
+def test_openai_messages_converted_by_langchains_adapter_are_the_messages_sent(project):
+    analysis = run_analysis(project({"app/brief.py": ADAPTED, "app/local.py": LOCAL_CONVERT}))
+    by = {r.function: r for r in analysis.project.requests}
+    assert [(p.role, analysis.project.templates[p.template].text[:24]) for p in by["brief"].parts if p.template] == [
+        ("system", "You turn meeting notes i"), ("user", "Notes:\n")]  # a hole is no text
+    assert not by["brief"].unresolved
+    # the project's own function of that name is not LangChain's adapter: what it returns is sent
+    assert not [p for p in by["other"].parts if p.template]

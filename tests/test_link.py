@@ -106,3 +106,48 @@ def test_imported_kwargs_dict_is_spread(tmp_path):
     })
     request = run_analysis(tmp_path).project.requests[0]
     assert (request.model, request.max_tokens, request.kwargs_open) == ("gpt-4o-mini", 64, None)
+
+
+FAMILY = '''
+class PromptFamily:
+    @staticmethod
+    def outline_prompt(topic):
+        return f"Write a five-point outline for a report on {topic}. One line per point."
+
+    @staticmethod
+    def read_sources(path):
+        return open(path).read()
+
+
+class Helpers:
+    pass
+'''
+
+
+def test_a_static_method_of_a_class_imported_from_the_tree_is_a_builder_even_when_imported_in_the_function(tmp_path):
+    write_tree(tmp_path, {
+        "app/__init__.py": "",
+        "app/prompts.py": FAMILY,
+        "app/top.py": "from app.prompts import PromptFamily\n" + CALL.format(
+            name="top", system='"You plan reports."',
+            messages='[{"role": "user", "content": PromptFamily.outline_prompt(q)}]'),
+        # imported inside the function (to break an import cycle): still the same import
+        "app/inner.py": CALL.replace("(q):\n", "(q):\n    from .prompts import PromptFamily\n").format(
+            name="inner", system='"You plan reports."',
+            messages='[{"role": "user", "content": PromptFamily.outline_prompt(q)}]'),
+        # a method returning no text, and a local binding of the name, are not builders
+        "app/data.py": "from app.prompts import PromptFamily\n" + CALL.format(
+            name="data", system='"You plan reports."',
+            messages='[{"role": "user", "content": PromptFamily.read_sources(q)}]'),
+        "app/shadow.py": "from app.prompts import PromptFamily\n" + CALL.replace(
+            "(q):\n", "(q):\n    PromptFamily = load_family()\n").format(
+            name="shadow", system='"You plan reports."',
+            messages='[{"role": "user", "content": PromptFamily.outline_prompt(q)}]'),
+    })
+    by_fn = requests_by_function(run_analysis(tmp_path))
+    builder = "app/prompts.py::PromptFamily.outline_prompt()"
+    for name in ("top", "inner"):
+        assert builder in by_fn[name].templates, name
+        assert not by_fn[name].unresolved, name
+    assert builder not in by_fn["data"].templates
+    assert builder not in by_fn["shadow"].templates

@@ -44,6 +44,11 @@ def test_every_fact_is_for_a_genai_prices_model_and_cites_a_source():
     ("us.anthropic.claude-opus-4-1-20250805-v1:0", "claude-opus-4-1"),
     ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
     ("openai/gpt-4o", "gpt-4o"),
+    # LangChain's init_chat_model and pydantic-ai write ``provider:model``
+    ("openai:gpt-4o-mini", "gpt-4o-mini"),
+    ("anthropic:claude-haiku-4-5-20251001", "claude-haiku-4-5"),
+    ("anthropic.claude-3-haiku-20240307-v1:0", "claude-3-haiku"),  # a Bedrock id keeps its own reading
+    ("mycorp:gpt-4o", None),  # not a provider prefix promptlint knows
     ("claude-sonet-4-5", None),
 ])
 def test_model_ids_as_written_in_code_are_matched(written, canonical):

@@ -349,3 +349,19 @@ def test_a_hosted_open_model_api_with_a_run_time_model_is_priced_on_that_api_nev
     analysis = run_analysis(tmp_path)
     (request,) = analysis.project.requests
     assert analysis.measurements.requests[request.id].model == "groq/llama-3.3-70b-versatile"
+
+
+def test_the_pre_1_0_openai_sdk_module_calls_are_requests_with_model_and_cap(tmp_path):
+    project, found = calls(tmp_path, "openai_legacy")
+    analysis = analysed(tmp_path / "again", "openai_legacy")
+    assert found == [("complete_line", "openai", "gpt-3.5-turbo-instruct", None),
+                     ("headline", "openai", "gpt-35-turbo", 30),  # Azure's ``engine=`` names the model
+                     ("review", "openai", "gpt-4", None)]
+    by = {r.function: r for r in project.requests}
+    review = by["review"]
+    assert [project.templates[p.template].display()[:30] for p in review.parts if p.role == "system"] == [
+        "You review pull request descri"]
+    assert [p.role for p in by["complete_line"].parts] == ["user"]
+    missing_cap = {f.finding.request for f in analysis.findings if f.finding.code == "PL301"}
+    assert missing_cap == {review.id}  # the old completions stop at 16 tokens on their own
+    assert {r.path.rsplit("/", 1)[-1] for r in project.requests} == {"assistant.py"}  # the ledger rows are not

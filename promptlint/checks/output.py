@@ -14,8 +14,9 @@ from promptlint.extract.yaml_kinds import kind_named
 from promptlint.traffic import measured_cap, measured_output
 from promptlint.types import ArgumentEdit, Fix, Saving, Usage
 
-# Legacy completions default to a 16-token cap, so a missing cap there costs nothing.
-_CAPPED_BY_DEFAULT = {"completions.create"}
+# Legacy completions (the 1.x ``completions.create`` and the pre-1.0 ``Completion.create``)
+# default to a 16-token cap, so a missing cap there costs nothing.
+_CAPPED_BY_DEFAULT = {"completions.create", "Completion.create", "Completion.acreate"}
 
 
 def capped_by_default(request) -> bool:

@@ -34,8 +34,15 @@ PROMPT_CALLS = frozenset({
     "FewShotPromptTemplate", "SystemMessagePromptTemplate", "HumanMessagePromptTemplate",
     "AIMessagePromptTemplate", "LLMChain", "init_chat_model",
 })
+# Functions that hand back the messages they are given in LangChain's classes (OpenAI-style
+# role dicts in, message objects out): what is sent is what they were given.
+ADAPTERS = frozenset({"convert_openai_messages"})
 INVOKE_METHODS = frozenset({"invoke", "ainvoke", "stream", "astream", "batch", "abatch"})
 CALL_NAMES = PROMPT_CALLS | INVOKE_METHODS
+# The methods a wrapper's summary follows when the receiver is unknown and what it is given
+# is the wrapper's parameter (a streaming twin in another branch would count the call twice).
+FORWARDING_METHODS = frozenset({"invoke", "ainvoke"})
+_MESSAGES_ONLY = "messages only"  # an unknown receiver that is a chat model only when sent messages
 PASS_THROUGH = frozenset({"bind", "bind_tools", "with_structured_output", "with_retry", "with_config",
                            "with_fallbacks", "partial", "format_messages", "format_prompt", "configurable_fields"})
 _MESSAGE_ROLES = {"SystemMessage": "system", "HumanMessage": "user", "AIMessage": "assistant", "ToolMessage": "tool",
@@ -74,7 +81,7 @@ def call_value(resolver, name: str | None, node, args, kwargs, scope, pos, depth
     last = parts[-1]
     owner = parts[-2] if len(parts) > 1 else ""
     value = _call_value(resolver, last, owner, node, args, kwargs, scope, pos, depth, span)
-    if value is None or last == "LLMChain" or last == "init_chat_model" or is_chat_model_class(last):
+    if value is None or last in ("LLMChain", "init_chat_model", *ADAPTERS) or is_chat_model_class(last):
         return value
     return v.stamp(value, definition_id(resolver, node, scope, last))
 
@@ -85,9 +92,11 @@ def recognized(resolver, name: str | None) -> bool:
     if not name:
         return False
     parts = name.split(".")
-    if parts[-1] not in PROMPT_CALLS and not is_chat_model_class(parts[-1]):
+    if parts[-1] not in PROMPT_CALLS and parts[-1] not in ADAPTERS and not is_chat_model_class(parts[-1]):
         return False
     imported = resolver.index.imports.get(parts[0])
+    if parts[-1] in ADAPTERS and imported is None:
+        return False  # the project's own function of that name
     if imported is not None and not imported.module.startswith(("langchain", "langgraph")):
         return False
     return parts[0] not in resolver.index.module.classes
@@ -148,6 +157,8 @@ def _call_value(resolver, last: str, owner: str, node, args, kwargs, scope, pos,
             arg(99, "examples"), arg(99, "example_prompt"), arg(99, "prefix"), arg(99, "suffix")))
         op = "lc_fewshot_chat" if last.startswith("FewShotChat") else "lc_fewshot_text"
         return apply(op, pieces, span=span, expr=resolver.expr_text(node))
+    if last in ADAPTERS:
+        return arg(0, "messages")
     if last == "LLMChain":
         return v.Map(((TAG, _str("chain")), ("prompt", arg(99, "prompt") or v.Lit(None)),
                       ("model", arg(99, "llm") or v.Lit(None))), span)
@@ -303,8 +314,25 @@ def as_messages(value: v.Value, span: Span | None) -> v.Value:
 
 
 # requests --------------------------------------------------------------------------
+def unknown_model(messages_only: bool = False) -> v.Map:
+    """A receiver promptlint cannot follow, taken for a chat model of unknown class; with
+    ``messages_only`` it is one only when what it is given turns out to be a message list
+    (the wrapper's callers decide)."""
+    items: tuple[tuple[str, v.Value], ...] = ((TAG, _str("model")), ("class", _str("unknown")))
+    if messages_only:
+        items += ((_MESSAGES_ONLY, v.Lit(True)),)
+    return v.Map(items)
+
+
+def _message_list(value: v.Value | None) -> bool:
+    """A list of role messages (dicts or LangChain message objects), as callers build one."""
+    return _is_messages(value) or (isinstance(value, v.Map) and value.get("role") is not None)
+
+
 def invocation_params(method: str, runnable: v.Value, given: v.Value | None) -> list[tuple[str, v.Value]] | None:
     """The request a linked ``runnable.invoke(given)`` makes, or None when it is no chat model."""
+    if tagged(runnable, "model") and runnable.get(_MESSAGES_ONLY) is not None and not _message_list(given):  # type: ignore[union-attr]
+        return None  # a tool, a graph or a retriever given a dict or a query: no chat request
     if tagged(runnable, "chain"):
         model, prompt = runnable.get("model"), runnable.get("prompt")  # type: ignore[union-attr]
         if not tagged(model, "model"):

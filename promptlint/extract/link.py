@@ -99,6 +99,10 @@ class Linker:
             return v.Unknown(f"`{ref.module}.{ref.name}` is imported in a cycle", ref.name, "missing", ref.span)
         target = self.table.find(ref.module)
         if ref.path and ref.path[0] == CALL:
+            if target is None:
+                owned = self._class_method(ref)
+                if owned is not None:
+                    return self.call_ref(owned[0], owned[1], depth)
             return self.call_ref(ref, target, depth)
         if ref.path and isinstance(ref.path[0], str) and (target is None or target.constant(ref.name) is None):
             # ``from pkg import prompts`` then ``prompts.SYSTEM``: the name was a module.
@@ -126,6 +130,20 @@ class Linker:
             value = _step(value, step, ref)
         return value
 
+
+    def _class_method(self, ref: v.Ref) -> tuple[v.Ref, FileResult] | None:
+        """``from .prompts import PromptFamily`` then ``PromptFamily.build(q)``: the survey
+        cannot tell a class from a submodule, so the reference names ``prompts.PromptFamily``
+        as a module; when no such module exists and ``prompts`` has a class method of that
+        name that returns text, the call is that method's."""
+        parent, _, cls = ref.module.rpartition(".")
+        if not parent or not cls[:1].isupper():
+            return None
+        owner = self.table.find(parent)
+        name = f"{cls}.{ref.name}"
+        if owner is None or owner.constant(f"{name}()") is None:
+            return None
+        return v.Ref(owner.module or parent, name, ref.path, ref.span), owner
 
     def call_ref(self, ref: v.Ref, target: FileResult | None, depth: int) -> v.Value:
         """What a call of an imported function gives: its return, when the module is in the

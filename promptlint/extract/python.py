@@ -333,7 +333,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
                 elif chosen[0].name == "pydantic-ai":
                     found = [_decorated_prompts(d, site, index, resolver) for d in found]
         elif site.chain[-1] in langchain.INVOKE_METHODS:
-            found = _invocation(site, resolver, counters, path)
+            found = _invocation(site, resolver, counters, path, wrappers)
         elif calls_only:
             pass  # a prompt object defined here is a definition, never a request
         elif site.chain[-1] in frameworks.CALLEES and frameworks.definition_for(site, index) is not None:
@@ -466,7 +466,8 @@ def _framework_definition(site: CallSite, resolver: Resolver) -> list[NamedValue
     return [NamedValue(base.split("::", 1)[1], value, True, resolver.span(site.node))]
 
 
-def _invocation(site: CallSite, resolver: Resolver, counters: dict, path: str) -> list[RequestDraft]:
+def _invocation(site: CallSite, resolver: Resolver, counters: dict, path: str,
+                wrappers: list[WrapperDraft] | None = None) -> list[RequestDraft]:
     """``chain.invoke(...)``: a request if the receiver turns out to be a chat model (decided
     after linking, since the chain may be imported)."""
     func = site.node.func
@@ -474,27 +475,47 @@ def _invocation(site: CallSite, resolver: Resolver, counters: dict, path: str) -
         return []
     runnable = resolver.value(func.value, site.scope, site.pos)
     given = next((a for a in site.node.args if not isinstance(a, ast.Starred)), None)
+    forwarded = False
     if not (langchain.tagged(runnable, "model") or langchain.tagged(runnable, "chain")
             or isinstance(runnable, (v.Ref, v.Deferred))):
         # A receiver promptlint cannot follow (a model picked in a loop) is still a chat
         # model when what it is given is a message list: a request of unknown model.
         if given is None or not (isinstance(given, ast.Name) and _builds_messages(site.scope.events.get(given.id, []))
                                  or isinstance(given, (ast.List, ast.Tuple)) and any(map(_message_node, given.elts))):
-            return []
-        runnable = v.Map(((langchain.TAG, v.Str((Segment(text="model"),))), ("class", v.Str((Segment(text="unknown"),)))))
+            # Given the function's own parameter (``self.llm.ainvoke(messages)`` in a provider
+            # class), it is a chat model only where a caller passes a message list: a wrapper
+            # summary, no request of its own (see :func:`langchain.invocation_params`).
+            if wrappers is None or site.chain[-1] not in langchain.FORWARDING_METHODS or not _parameter(given, site, resolver):
+                return []
+            forwarded = True
+        runnable = langchain.unknown_model(forwarded)
     method = site.chain[-1]
     function = site.scope.qualname or "<module>"
     key = (function, method)
     counters[key] = counters.get(key, 0) + 1
     params: list[tuple[str, v.Value]] = [("runnable", resolver.with_defaults(runnable))]
     if given is not None:
-        params.append(("input", resolver.with_defaults(resolver.value(given, site.scope, site.pos))))
-    return [RequestDraft(
+        given_value = resolver.value(given, site.scope, site.pos)
+        # a forwarding wrapper keeps its parameter: its callers' arguments fill it
+        params.append(("input", given_value if forwarded else resolver.with_defaults(given_value)))
+    draft = RequestDraft(
         id=f"{path}::{function}::{method}#{counters[key]}", path=path, span=resolver.span(site.node),
         provider="langchain", api=method, function=None if function == "<module>" else function,
         params=tuple(params), stream=method in ("stream", "astream"), in_loop=site.loop is not None,
         loop_kind=site.loop, interactive=site.scope.interactive, is_async=site.scope.is_async or site.awaited,
-    )]
+    )
+    if forwarded:
+        wrappers.extend(summaries.wrapper_drafts(draft, ("input",), site, resolver))  # type: ignore[union-attr]
+        return []
+    return [draft]
+
+
+def _parameter(node: ast.expr | None, site: CallSite, resolver: Resolver) -> bool:
+    """Whether ``node`` is, unchanged, a parameter of the function the call is in."""
+    if not isinstance(node, ast.Name):
+        return False
+    value = resolver.value(node, site.scope, site.pos)
+    return isinstance(value, v.Unknown) and value.kind == "param"
 
 
 def _constants(index: ModuleIndex, resolver: Resolver, path: str, patterns: tuple[str, ...]) -> list[NamedValue]:

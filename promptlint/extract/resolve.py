@@ -919,10 +919,17 @@ class Resolver:
         return None
 
     def _bound_locally(self, name: str, scope: Scope, pos: Pos | None) -> bool:
+        """Whether a function binds ``name`` itself; an import of the same module inside the
+        function (``from ..prompts import PromptFamily`` against a circular import) is
+        still that import."""
+        imp = self.index.imports.get(name)
         current: Scope | None = scope
         while current is not None and current.kind != "module":
-            if current.kind == "function" and (name in current.params or name in current.events):
+            if current.kind == "function" and name in current.params:
                 return True
+            if current.kind == "function" and name in current.events:
+                return imp is None or not all(e.kind == "dynamic" and e.detail == f"import {imp.module}"
+                                              for e in current.events[name])
             current = current.parent
         return False
 

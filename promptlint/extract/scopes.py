@@ -438,7 +438,8 @@ class IndexVisitor(ast.NodeVisitor):
                 node, chain, self._function_scope(), pos_of(node), loops[-1] if loops else None,
                 awaited=id(node) in self._awaited,
             ))
-        elif chain and (node.args or node.keywords) and chain[-1] not in _NOT_WRAPPERS:
+        elif chain and (node.args or node.keywords) and chain[-1] not in _NOT_WRAPPERS \
+                and not (len(chain) == 1 and chain[0] in _BUILTINS):
             loops = self.loops[-1]
             self.index.other_calls.append(CallSite(
                 node, chain, self._function_scope(), pos_of(node), loops[-1] if loops else None,
@@ -449,7 +450,10 @@ class IndexVisitor(ast.NodeVisitor):
 
 # Callees that are never an in-house LLM wrapper: builtins and the methods every program
 # calls on strings, lists, dicts, loggers and files.
-_NOT_WRAPPERS = frozenset(dir(builtins)) | frozenset({
+# A builtin's name is never a wrapper when called bare (``len(x)``); as a method it may be
+# the project's own (``ai.next(messages, prompt)`` on the project's class).
+_BUILTINS = frozenset(dir(builtins))
+_NOT_WRAPPERS = frozenset({
     "append", "extend", "insert", "pop", "remove", "update", "get", "setdefault", "items", "keys", "values",
     "join", "split", "rsplit", "strip", "lstrip", "rstrip", "replace", "format", "startswith", "endswith",
     "lower", "upper", "encode", "decode", "find", "index", "count", "debug", "info", "warning", "error",

@@ -449,6 +449,8 @@ def _shape_registered(s: "Shaper", kind: str, draft: RequestDraft) -> None:
         s.text(at("preamble") or at("system"), "system", "system", "system", content=False)
         s.text(at("message") or at("prompt"), "messages", "user", "prompt", content=False)
         s.messages(at("messages"))
+    elif kind == "prompt":  # one text prompt, no messages (the pre-chat completions)
+        s.text(at("prompt"), "messages", "user", "prompt")
     elif kind == "embedding":  # what is embedded is data: counted nowhere, never a template
         s.parts.append(Part("messages", "user", None, hole="embedded input", span=draft.span))
     elif kind == "agent":  # a framework's agent: its instructions are the system prompt of every run

@@ -101,6 +101,14 @@ SINKS: tuple[Sink, ...] = (
          cap=("max_output_tokens",), signature=("model", "input", "instructions", "max_output_tokens"), **_OPENAI),
     Sink("openai.completions", "openai", _tail("completions", "create"), text=("prompt",),
          signature=("model", "prompt"), **_OPENAI),
+    # The pre-1.0 OpenAI SDK (2023 code): module-level resources, ``openai.ChatCompletion.create(
+    # model=, messages=)`` and ``openai.Completion.create(prompt=)`` (Azure names the model ``engine=``).
+    Sink("openai.legacy.chat", "openai", _tail("ChatCompletion", "create|acreate"), text=("messages",),
+         model=("model", "engine", "deployment_id"), signature=("model", "engine", "messages", "max_tokens"),
+         shape="openai.chat", **_OPENAI),
+    Sink("openai.legacy.completion", "openai", _tail("Completion", "create|acreate"), text=("prompt",),
+         model=("model", "engine", "deployment_id"), signature=("model", "engine", "prompt", "max_tokens"),
+         shape="prompt", **_OPENAI),
     Sink("litellm", "litellm", _tail("completion|acompletion"), text=("messages",), positional=("model", "messages"),
          cache=("cache_control",), packages=("litellm",), function=True),
     *(Sink(f"{name}.chat", name, _tail("chat", "completions", "create"), text=("messages",),

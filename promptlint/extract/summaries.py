@@ -13,6 +13,7 @@ resolves them over the whole tree.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from promptlint.extract import values as v
 from promptlint.extract.resolve import _SDKS, _STDLIB, Resolver
@@ -69,7 +70,10 @@ def wrapper_drafts(draft: RequestDraft, text_slots: tuple[str, ...], site: CallS
             continue
         order = call_params(scope)
         defaults = tuple((p, got) for p in order if (got := resolver.default_value(owner, p)) is not None)
-        out.append(WrapperDraft(owner, tuple(order), defaults, draft, tuple(sorted(params))))
+        # What the callers do not pass (``self.model`` from ``__init__(model="gpt-4")``) is
+        # what the request itself is priced with: the other functions' defaults.
+        own = replace(draft, params=tuple((k, resolver.with_defaults(val, keep=owner)) for k, val in draft.params))
+        out.append(WrapperDraft(owner, tuple(order), defaults, own, tuple(sorted(params))))
     return out
 
 
@@ -161,7 +165,7 @@ def _callee(site: CallSite, index: ModuleIndex) -> tuple[str, ...] | None:
         local = _local(name, scope, index)
         if local is not None:
             return ("local", local)
-        if _bound(name, scope):
+        if _bound(name, scope, index):
             return None
         imp = index.imports.get(name)
         if imp is not None:
@@ -174,14 +178,59 @@ def _callee(site: CallSite, index: ModuleIndex) -> tuple[str, ...] | None:
         method = _self_method(base, attr, scope)
         if method is not None:
             return ("local", method)
+        typed = _typed_method(base, attr, scope, index)
+        if typed is not None:
+            return typed
         imp = index.imports.get(base)
-        if imp is not None and not _bound(base, scope):
+        if imp is not None and not _bound(base, scope, index):
             if _third_party(imp.module, imp.level):
                 return None
             module = imp.module if imp.name is None else f"{imp.module}.{imp.name}"
             return ("import", module, attr)
         if "_" in attr.strip("_") and attr not in COMMON and not attr.startswith("_"):
             return ("attr", attr)
+    return None
+
+
+def _typed_method(base: str, attr: str, scope: Scope, index: ModuleIndex) -> tuple[str, ...] | None:
+    """``ai.next(...)`` where the parameter is typed ``ai: AI`` with the project's own class:
+    that class's method (defined here or imported from a module of the tree). A common verb
+    is fine here: the annotation, not the name, says which function it is."""
+    annotation = _annotation(base, scope)
+    if annotation is None:
+        return None
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):  # ``ai: "AI"``
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if not isinstance(annotation, ast.Name):
+        return None
+    cls = annotation.id
+    local = _local(cls, scope, index)
+    if local is not None:
+        return ("local", f"{local}.{attr}")
+    imp = index.imports.get(cls)
+    if imp is None or imp.name is None or _third_party(imp.module, imp.level):
+        return None
+    return ("import", imp.module, f"{imp.name}.{attr}")
+
+
+def _annotation(name: str, scope: Scope) -> ast.expr | None:
+    """The annotation of the enclosing function's parameter ``name``, if it has one."""
+    current: Scope | None = scope
+    while current is not None:
+        if current.kind == "function" and name in current.params:
+            args = getattr(current.node, "args", None)
+            if args is None:
+                return None
+            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+                if arg.arg == name:
+                    return arg.annotation
+            return None
+        if current.kind == "function" and name in current.events:
+            return None  # a local of that name hides an outer parameter
+        current = current.parent
     return None
 
 
@@ -202,11 +251,17 @@ def _local(name: str, scope: Scope, index: ModuleIndex) -> str | None:
     return None
 
 
-def _bound(name: str, scope: Scope) -> bool:
+def _bound(name: str, scope: Scope, index: ModuleIndex | None = None) -> bool:
+    """Whether a function binds ``name`` itself; with ``index``, an import of the same module
+    inside the function (against an import cycle) is that import, not a local binding."""
+    imp = index.imports.get(name) if index is not None else None
     current: Scope | None = scope
     while current is not None:
-        if current.kind == "function" and (name in current.params or name in current.events):
+        if current.kind == "function" and name in current.params:
             return True
+        if current.kind == "function" and name in current.events:
+            return imp is None or not all(e.kind == "dynamic" and e.detail == f"import {imp.module}"
+                                          for e in current.events[name])
         current = current.parent
     return False
 

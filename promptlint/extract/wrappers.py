@@ -79,6 +79,23 @@ def wrapper_names(results: list[FileResult]) -> set[str]:
     return set(_by_name({(r.module or "", w.owner): [w] for r in results for w in r.wrappers}))
 
 
+def forwarding_names(results: list[FileResult], names: set[str]) -> set[str]:
+    """The names of functions that pass their own parameters to a call of one of ``names``
+    (``create_chat_completion(messages)`` handing ``messages`` to the provider's wrapper):
+    wrappers too, once linking substitutes, so their callers are worth reading. A method's
+    name is its own (``get_chat_response``), a constructor's its class."""
+    found: set[str] = set()
+    for result in results:
+        for record in result.wrapper_calls:
+            if not record.function or not record.caller_params:
+                continue
+            callee = record.callee[-1].rsplit(".", 1)[-1]
+            if callee in names:
+                parts = record.function.split(".")
+                found.add(parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1])
+    return found - names
+
+
 def _by_name(summaries: dict[Key, list[WrapperDraft]]) -> dict[str, set[Key]]:
     """Wrappers by the name a call uses: a function's own name, a class's for ``__init__``."""
     names: dict[str, set[Key]] = {}
