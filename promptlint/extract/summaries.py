@@ -30,9 +30,13 @@ def reaching(draft: RequestDraft, text_slots: tuple[str, ...], site_scope: Scope
             enclosing.append(scope)
         scope = scope.parent
 
+    owners = {f.qualname for f in enclosing}
+
     def visit(value: v.Value) -> None:
         if isinstance(value, v.Unknown):
-            if value.kind == "param" and value.owner:
+            # A parameter of a function the call does not sit in came through what that
+            # function returned (a ``**kwargs`` builder, an item cleaner): calling it sends nothing.
+            if value.kind == "param" and value.owner in owners:
                 found.setdefault(value.owner, set()).add(value.expr)
         elif isinstance(value, v.Str):
             for seg in value.segments:
