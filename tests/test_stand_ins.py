@@ -324,3 +324,25 @@ def test_top_level_code_calls_the_definition_above_it(tmp_path):
     analysis = run_analysis(tmp_path)
     calls = sorted(r.span.line for r in analysis.project.requests if r.id.split("::")[1] == "<module>")
     assert calls == [26]  # the first print calls the comparison defined above it: no request
+
+
+def test_a_class_built_with_its_prompt_stays_a_wrapper(tmp_path):
+    (tmp_path / "bot.py").write_text(textwrap.dedent('''
+        import anthropic
+
+
+        class Bot:
+            def __init__(self, system):
+                self.system = system
+                self.client = anthropic.Anthropic()
+
+            def reply(self, text):
+                return self.client.messages.create(model="claude-sonnet-4-5", max_tokens=300, system=self.system,
+                                                   messages=[{"role": "user", "content": text}])
+
+
+        bot = Bot("You answer questions about the garden shop's opening hours, in one sentence.")
+    '''))
+    analysis = run_analysis(tmp_path)
+    ids = sorted(r.id.split("::", 1)[1] for r in analysis.project.requests)
+    assert "<module>::Bot#1" in ids  # the constructor's parameter reaches the request its method makes

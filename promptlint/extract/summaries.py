@@ -30,12 +30,14 @@ def reaching(draft: RequestDraft, text_slots: tuple[str, ...], site_scope: Scope
             enclosing.append(scope)
         scope = scope.parent
 
-    owners = {f.qualname for f in enclosing}
+    # the functions the call sits in, and the constructors of their classes (``self.system``
+    # set from a parameter of ``__init__``: the object is the wrapper, built with the prompt)
+    owners = {f.qualname for f in enclosing} | {f"{f.cls.qualname}.__init__" for f in enclosing if f.cls is not None}
 
     def visit(value: v.Value) -> None:
         if isinstance(value, v.Unknown):
-            # A parameter of a function the call does not sit in came through what that
-            # function returned (a ``**kwargs`` builder, an item cleaner): calling it sends nothing.
+            # A parameter of another function came through what that function returned (a
+            # ``**kwargs`` builder, an item cleaner): calling it sends nothing.
             if value.kind == "param" and value.owner in owners:
                 found.setdefault(value.owner, set()).add(value.expr)
         elif isinstance(value, v.Str):
