@@ -639,8 +639,23 @@ def _is_infinity(node: ast.AST) -> bool:
 
 
 def _is_input(call: ast.Call) -> bool:
+    """A call that waits for the user: a prompt on the terminal, a socket's next message,
+    a workflow waiting for its next signal (Temporal's ``workflow.wait_condition``), the
+    next item of a queue the user's messages arrive on (``await inbox.get()``). A loop
+    around one takes a turn per message: the user bounds it, not the model."""
     name = callee(call)
-    return bool(name) and (name in _INPUTS or name.rsplit(".", 1)[-1] in {"input", "receive_text", "receive_json"})
+    if not name:
+        return False
+    tail = name.rsplit(".", 1)[-1]
+    if name in _INPUTS or tail in {"input", "receive_text", "receive_json"} or tail in _WAIT_SIGNALS:
+        return True
+    receiver = name.rsplit(".", 2)[-2] if name.count(".") else ""
+    return tail == "get" and not call.args and all(k.arg in ("block", "timeout") for k in call.keywords) \
+        and bool(_QUEUE.search(receiver))
+
+
+_WAIT_SIGNALS = {"wait_condition"}
+_QUEUE = re.compile(r"(?i)queue|inbox|mailbox|^_?q$")
 
 
 def _module_literals(tree: ast.Module, nodes: list[ast.AST]) -> set[str]:

@@ -12,18 +12,8 @@ from promptlint.checks.packs import matcher, rule_categories
 from promptlint.checks.prompt_text import prompt_index
 from promptlint.checks.savings import priced_positive, recount, scenario, with_output
 from promptlint.models import normalize_model_ref
+from promptlint.placeholders import placeholder
 from promptlint.types import ArgumentEdit, Fix, Saving, Usage
-
-
-# A model string that stands for one the user fills in (``<your-deployment>``,
-# ``${env:CHAT_MODEL}``, ``YOUR_MODEL_ARN``, ``test-model``): not a model id to correct.
-_PLACEHOLDER = re.compile(r"^\s*(?:<[^>]*>|\$\{[^}]*\}|\{[^}]*\}|%\([^)]*\)s|.*\b(?:your|placeholder|replace[_-]?me|"
-                          r"changeme|todo|xxx+)\b.*|(?:test|fake|mock|dummy|example|my)[-_]?model(?:[-_]\w+)?)\s*$",
-                          re.IGNORECASE)
-
-
-def placeholder(model: str) -> bool:
-    return bool(_PLACEHOLDER.match(model.replace("_", " ")))
 
 
 def unknown_model(ctx):

@@ -31,6 +31,7 @@ MODEL_OBJECTS: dict[str, ModelObject] = {
     # OpenAI Agents SDK
     "OpenAIChatCompletionsModel": _AGENTS_SDK,
     "OpenAIResponsesModel": _AGENTS_SDK,
+    "OpenAIResponsesWSModel": _AGENTS_SDK,
     "LitellmModel": ModelObject("model", 0, urls=("base_url",)),
     "AnyLLMModel": ModelObject("model", 0, urls=("base_url", "api_base")),
     # pydantic-ai
@@ -46,6 +47,19 @@ MODEL_OBJECTS: dict[str, ModelObject] = {
 # Agent frameworks whose agent runs on a default model the program (or a test suite's
 # fixtures) installs when the definition names none.
 DEFAULT_MODEL_FRAMEWORKS = frozenset({"openai-agents", "pydantic-ai", "claude-agent-sdk"})
+
+# How a test runs an agent, and the run settings that replace the agent's model for the
+# run (OpenAI Agents SDK ``Runner.run(agent, ..., run_config=RunConfig(model_provider=...))``;
+# pydantic-ai ``agent.run_sync(...)``, ``agent.override(model=...)``).
+RUN_METHODS = frozenset({"run", "run_sync", "run_streamed", "run_stream", "iter", "query"})
+RUN_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "RunConfig": ("model_provider", "model"),
+    "override": ("model",),
+}
+
+# The keyword of a run that carries settings for every agent of the run, by framework:
+# ``Runner.run(agent, q, run_config=RunConfig(model_settings=ModelSettings(max_tokens=256)))``.
+RUN_SETTINGS: dict[str, str] = {"openai-agents": "run_config"}
 
 _TEST_DOUBLE = re.compile(r"Fake|Mock|Stub|Dummy|Scripted|Canned|Recorded|Replay|^(Test|Function)Model$")
 

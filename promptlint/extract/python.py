@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import ast
 
-from promptlint.extract import CALLS_KIND, VALUES_KIND, frameworks, langchain, model_objects, sinks, summaries
+from promptlint.extract import CALLS_KIND, VALUES_KIND, frameworks, langchain, model_objects, sinks, stand_ins, summaries
 from promptlint.extract import values as v
 from promptlint.extract.evidence import not_prose, reads_like_prose
 from promptlint.extract.pyparse import parse_python
@@ -124,12 +124,14 @@ def _agent_model(site: CallSite, sink: sinks.Sink, drafts: list[RequestDraft], r
     """An agent given a model object instead of an id (see :mod:`model_objects`): the id and
     server inside it; none for a test double; a model and cap unknown here for another object.
     An agent of a test suite given no model runs on what the suite installs (a fake model
-    provider in a fixture, ``RunConfig(model=...)``): no request either."""
+    provider in a fixture, ``RunConfig(model=...)``), and one given a model the test made
+    up runs on that (see :mod:`stand_ins`): no request either."""
     node = next((k.value for k in site.node.keywords if k.arg == "model"), None)
     if node is None and "model" in sink.positional:
         at = sink.positional.index("model")
         node = site.node.args[at] if at < len(site.node.args) else None
-    if node is None and in_tests and sink.name in model_objects.DEFAULT_MODEL_FRAMEWORKS:
+    if in_tests and sink.name in model_objects.DEFAULT_MODEL_FRAMEWORKS \
+            and not stand_ins.live_agent(site, node, resolver.index):
         return []
     built = _built(node, site)
     if not drafts or not isinstance(built, ast.Call):
@@ -163,6 +165,33 @@ def _agent_model(site: CallSite, sink: sinks.Sink, drafts: list[RequestDraft], r
             settings = (("base_url", resolver.value(url, site.scope, site.pos)),)
     return [replace(d, params=(*((k, val) for k, val in d.params if k != "model"), ("model", model), *settings))
             for d in drafts]
+
+
+def _run_settings(site: CallSite, sink: sinks.Sink, drafts: list[RequestDraft], resolver: Resolver) -> list[RequestDraft]:
+    """The settings the function that builds an agent runs it with (``agent = Agent(...)``,
+    then ``Runner.run(agent, q, run_config=RunConfig(model_settings=...))``): the run's
+    settings override the agent's, so its cap is the request's. Only runs of this very
+    agent in the same function, each with the same settings, count."""
+    keyword = model_objects.RUN_SETTINGS.get(sink.name)
+    function = site.scope
+    while function is not None and function.kind != "function":
+        function = function.parent
+    if not keyword or not drafts or function is None or any(d.param(keyword) is not None for d in drafts):
+        return drafts
+    names = {n for n, events in site.scope.events.items()
+             if any(e.kind == "assign" and e.node is site.node for e in events)}
+    given: list[ast.expr | None] = []
+    for call in ast.walk(function.node):
+        if not (isinstance(call, ast.Call) and (dotted(call.func) or "").rsplit(".", 1)[-1] in model_objects.RUN_METHODS
+                and call.args):
+            continue
+        first = call.args[0]
+        if first is site.node or isinstance(first, ast.Name) and first.id in names:
+            given.append(next((k.value for k in call.keywords if k.arg == keyword), None))
+    if not given or any(g is None for g in given) or len({ast.dump(g) for g in given}) != 1:  # type: ignore[arg-type]
+        return drafts
+    value = resolver.value(given[0], function, pos_of(given[0]))  # type: ignore[arg-type]
+    return [replace(d, params=(*d.params, (keyword, value))) for d in drafts]
 
 
 def _uncast(node: ast.expr) -> ast.expr:
@@ -328,6 +357,7 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
                                     wrappers, chosen[0].text, chosen[0], _served_by(site, resolver))
                 if chosen[0].shape == "agent":
                     found = _agent_model(site, chosen[0], found, resolver, is_test_module(path))
+                    found = _run_settings(site, chosen[0], found, resolver)
                 if chosen[0].name == "dspy":
                     found = [_dspy_request(d, site, signatures, dspy_lm) for d in found]
                 elif chosen[0].name == "pydantic-ai":
@@ -383,13 +413,23 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
     result = FileResult(
         path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
         suppressions=python_suppressions(text), reexports=reexports, definitions=tuple(definitions),
-        calls=loops.call_edges(sent), agent_runs=loops.agent_runs(path), functions=loops.function_facts(),
+        calls=loops.call_edges(sent), agent_runs=_agent_runs(loops, path, drafts), functions=loops.function_facts(),
         bindings=tuple(bindings), wrappers=tuple(wrappers), wrapper_calls=tuple(summaries.call_records(index, resolver, sent)),
         diagnostics=tuple(resolver.over_budget.values()),  # last: the call records resolve values too
     )
     loops.forget()
     index.release()
     return result
+
+
+def _agent_runs(loops: FileLoops, path: str, drafts: list[RequestDraft]) -> tuple:
+    """The agent runs of the file; in a test module only those of a function that builds a
+    live agent (see :mod:`stand_ins`): a test's run of a scripted model bills no step."""
+    runs = loops.agent_runs(path)
+    if not runs or not is_test_module(path):
+        return runs
+    live = {d.function for d in drafts}
+    return tuple(r for r in runs if r.function in live)
 
 
 def _definition(site: CallSite, resolver: Resolver) -> list[NamedValue]:

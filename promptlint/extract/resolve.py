@@ -571,7 +571,48 @@ class Resolver:
         if call is not None and langchain.tagged(result, "model"):
             result = replace(result, items=tuple(  # type: ignore[union-attr]
                 (key, self._bound(item, target, call, scope, pos, depth)) for key, item in result.items))  # type: ignore[union-attr]
+        elif call is not None:
+            result = self._with_arguments(result, target, call, scope, pos, depth)
         return v.stamp(result, self.return_id(target, len(target.returns)))
+
+    def _with_arguments(self, value: v.Value, target: Scope, call: ast.Call, scope: Scope, pos, depth: int) -> v.Value:
+        """What an inlined function returns (a message-list or ``**kwargs`` builder) with its
+        parameters replaced by the arguments ``call`` passes: the caller's values, so the
+        request that sends the result reads them, and a parameter of the builder is not
+        taken for one of a wrapper (calling the builder sends nothing)."""
+        params = set(target.param_order[1:] if target.cls is not None else target.param_order)
+        if not params:
+            return value
+        passed: dict[str, v.Value | None] = {}
+
+        def argument(name: str) -> v.Value | None:
+            if name not in passed:
+                marker = v.Unknown(name, name, "param", owner=target.qualname)
+                got = self._bound(marker, target, call, scope, pos, depth)
+                passed[name] = None if got is marker else got
+            return passed[name]
+
+        def put(item: v.Value, level: int) -> v.Value:
+            if level > 12:
+                return item
+            if isinstance(item, v.Unknown):
+                if item.kind == "param" and item.owner == target.qualname and item.expr in params:
+                    return argument(item.expr) or item
+                return item
+            if isinstance(item, v.Str):
+                holes = {s.hole: got for s in item.segments if s.hole is not None and s.source in params
+                         and (got := argument(s.source)) is not None}
+                return v.fill_holes(item, holes) if holes else item  # type: ignore[arg-type]
+            if isinstance(item, v.Seq):
+                return replace(item, items=tuple(put(i, level + 1) for i in item.items))
+            if isinstance(item, v.Map):
+                return replace(item, items=tuple((k, put(i, level + 1)) for k, i in item.items))
+            if isinstance(item, v.Deferred):
+                return replace(item, operands=tuple(put(i, level + 1) for i in item.operands),
+                               kwargs=tuple((k, put(i, level + 1)) for k, i in item.kwargs))
+            return item
+
+        return put(value, 0)
 
     def _bound(self, value: v.Value, target: Scope, call: ast.Call, scope: Scope, pos, depth) -> v.Value:
         """``value`` where it is one of ``target``'s parameters: the argument ``call`` passes

@@ -162,9 +162,14 @@ SINKS: tuple[Sink, ...] = (
          packages=("ollama",), clients=("Client", "AsyncClient"), strict=True, local=True, embedding=True,
          shape="embedding"),
     # Agent frameworks: the definition is the request (its instructions are sent on every run).
-    # OpenAI Agents SDK: ``Agent(name=, instructions=, model=, model_settings=ModelSettings(max_tokens=))``
+    # OpenAI Agents SDK: ``Agent(name=, instructions=, model=, model_settings=ModelSettings(max_tokens=))``;
+    # ``extra_args`` are passed to the API call as they are (``{"max_completion_tokens": 512}``);
+    # ``run_config`` is what the function that builds the agent runs it with (see python._run_settings)
     Sink("openai-agents", "openai-agents", _tail("Agent"), text=("instructions",), packages=("agents",),
-         cap=("model_settings.max_tokens",), function=True, shape="agent"),
+         cap=("model_settings.max_tokens", "model_settings.extra_args.max_completion_tokens",
+              "model_settings.extra_args.max_output_tokens", "model_settings.extra_args.max_tokens",
+              "run_config.model_settings.max_tokens"),
+         function=True, shape="agent"),
     # pydantic-ai: ``Agent("anthropic:claude-..", system_prompt=, instructions=, model_settings={"max_tokens": })``
     Sink("pydantic-ai", "pydantic-ai", _tail("Agent"), text=("system_prompt", "instructions"), positional=("model",),
          packages=("pydantic_ai",), cap=("model_settings.max_tokens",), function=True, shape="agent"),

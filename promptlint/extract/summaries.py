@@ -30,17 +30,23 @@ def reaching(draft: RequestDraft, text_slots: tuple[str, ...], site_scope: Scope
         if scope.kind == "function":
             enclosing.append(scope)
         scope = scope.parent
+
+    # the functions the call sits in, and the constructors of their classes (``self.system``
+    # set from a parameter of ``__init__``: the object is the wrapper, built with the prompt)
+    owners = {f.qualname for f in enclosing} | {f"{f.cls.qualname}.__init__" for f in enclosing if f.cls is not None}
     for key, value in draft.params:
         if key in text_slots or key == "**":
-            _reached(value, enclosing, found)
+            _reached(value, enclosing, owners, found)
     return found
 
 
-def _reached(value: v.Value, enclosing: list[Scope], found: dict[str, set[str]]) -> None:
+def _reached(value: v.Value, enclosing: list[Scope], owners: set[str], found: dict[str, set[str]]) -> None:
     # A module function, not a closure calling itself: that closure would hold the scopes
     # (and so the module's syntax tree) in a cycle only the cycle collector frees.
     if isinstance(value, v.Unknown):
-        if value.kind == "param" and value.owner:
+        # A parameter of another function came through what that function returned (a
+        # ``**kwargs`` builder, an item cleaner): calling it sends nothing.
+        if value.kind == "param" and value.owner in owners:
             found.setdefault(value.owner, set()).add(value.expr)
     elif isinstance(value, v.Str):
         for seg in value.segments:
@@ -50,13 +56,13 @@ def _reached(value: v.Value, enclosing: list[Scope], found: dict[str, set[str]])
                     found.setdefault(owner.qualname, set()).add(seg.source)
     elif isinstance(value, v.Seq):
         for item in value.items:
-            _reached(item, enclosing, found)
+            _reached(item, enclosing, owners, found)
     elif isinstance(value, v.Map):
         for _, item in value.items:
-            _reached(item, enclosing, found)
+            _reached(item, enclosing, owners, found)
     elif isinstance(value, v.Deferred):
         for operand in value.operands:
-            _reached(operand, enclosing, found)
+            _reached(operand, enclosing, owners, found)
 
 
 def wrapper_drafts(draft: RequestDraft, text_slots: tuple[str, ...], site: CallSite,

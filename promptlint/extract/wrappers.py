@@ -54,6 +54,8 @@ def expand(results: list[FileResult], find_module) -> Expansion:
             if key is None:
                 continue
             for wrapper in list(summaries[key]):
+                if not _defined_by_then(wrapper, record, result, key):
+                    continue
                 mark = (id(record), wrapper.draft.id)
                 if mark in done:
                     continue
@@ -72,6 +74,17 @@ def expand(results: list[FileResult], find_module) -> Expansion:
         out.consumed.update(w.draft.id for w in summaries.get(key, ()))
     out.drafts = [d for _, d, _ in made if d.id not in out.consumed]
     return out
+
+
+def _defined_by_then(wrapper: WrapperDraft, record: CallRecord, result: FileResult, key: Key) -> bool:
+    """Whether the module's own code has defined the wrapper when a call at its top level
+    runs: top-level code calls the definition above it (a notebook that redefines
+    ``grade_completion`` in a later cell, with a request in it only there, calls the
+    earlier one). A call inside a function runs later, on the module's last definition."""
+    if record.function is not None or record.callee[0] != "local" or key[0] != (result.module or ""):
+        return True
+    made, call = wrapper.draft.span, record.span
+    return made.path != call.path or (made.cell or 0, made.line) < (call.cell or 0, call.line)
 
 
 def wrapper_names(results: list[FileResult]) -> set[str]:
