@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_analysis
+from conftest import ROOT, run_analysis, write_tree
 from promptlint.report import View
 from promptlint.report.document import build_document
 
@@ -250,3 +250,36 @@ def test_a_chat_model_kept_on_self_and_given_the_callers_messages_is_a_wrapper(t
     assert request.model is None and request.provider == "langchain"
     assert [project.templates[t].display() for t in request.templates] == [
         "You write web search queries for a research assistant."]
+
+
+def test_a_wrappers_nested_helper_leaves_the_wrappers_own_parameters_to_its_callers(tmp_path):
+    """``agent_loop(prompt, tools=None)`` with a nested helper building the tool results: the
+    summary owned by the helper must not put ``tools``' default (None) in place of what the
+    callers of ``agent_loop`` pass."""
+    write_tree(tmp_path, {"app/loop.py": '''
+import anthropic
+
+client = anthropic.Anthropic()
+TOOLS = [{"name": "lookup_order", "description": "Find an order by its number and return its status and items.",
+          "input_schema": {"type": "object", "properties": {"number": {"type": "string"}}}}]
+
+
+def agent_loop(prompt, tools=None):
+    messages = [{"role": "user", "content": prompt}]
+
+    def wrap(result):
+        return {"role": "user", "content": [{"type": "tool_result", "content": result}]}
+
+    response = client.messages.create(model="claude-haiku-4-5", max_tokens=400, messages=messages, tools=tools)
+    while response.stop_reason == "tool_use":
+        messages.append(wrap(f"Order status: {response.content}"))
+        response = client.messages.create(model="claude-haiku-4-5", max_tokens=400, messages=messages, tools=tools)
+    return response
+
+
+def run(task):
+    return agent_loop(task, TOOLS)
+'''})
+    analysis = run_analysis(tmp_path)
+    wrapped = [r for r in analysis.project.requests if r.function == "run"]
+    assert wrapped and all(any(p.section == "tools" for p in r.parts) for r in wrapped), [r.id for r in wrapped]

@@ -70,17 +70,36 @@ def wrapper_drafts(draft: RequestDraft, text_slots: tuple[str, ...], site: CallS
     """The summaries a symbolic draft gives: one per function whose parameters reach it."""
     out = []
     scopes = {s.qualname: s for s in resolver.index.scopes if s.kind == "function"}
+    enclosing: set[str] = set()
+    current: Scope | None = site.scope
+    while current is not None:
+        if current.kind == "function":
+            enclosing.add(current.qualname)
+        current = current.parent
     for owner, params in reaching(draft, text_slots, site.scope).items():
         scope = scopes.get(owner)
         if scope is None:
             continue
         order = call_params(scope)
         defaults = tuple((p, got) for p in order if (got := resolver.default_value(owner, p)) is not None)
-        # What the callers do not pass (``self.model`` from ``__init__(model="gpt-4")``) is
-        # what the request itself is priced with: the other functions' defaults.
-        own = replace(draft, params=tuple((k, resolver.with_defaults(val, keep=owner)) for k, val in draft.params))
+        own = replace(draft, params=tuple((k, _sibling_defaults(val, enclosing, resolver)) for k, val in draft.params))
         out.append(WrapperDraft(owner, tuple(order), defaults, own, tuple(sorted(params))))
     return out
+
+
+def _sibling_defaults(value: v.Value, enclosing: set[str], resolver: Resolver) -> v.Value:
+    """What no caller of the wrapper passes (``self.model`` set from ``__init__(model="gpt-4")``,
+    a parameter of another method) is the request's own: that function's default, as the
+    request itself is priced with. The parameters of the functions the call sits in are
+    the callers' to bind, and stay markers."""
+    if isinstance(value, v.Unknown) and value.kind == "param" and value.owner and value.owner not in enclosing:
+        got = resolver.default_value(value.owner, value.expr)
+        return got if got is not None else value
+    if isinstance(value, v.Seq):
+        return replace(value, items=tuple(_sibling_defaults(i, enclosing, resolver) for i in value.items))
+    if isinstance(value, v.Map):
+        return replace(value, items=tuple((k, _sibling_defaults(i, enclosing, resolver)) for k, i in value.items))
+    return value
 
 
 def call_params(scope: Scope) -> list[str]:
