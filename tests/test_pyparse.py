@@ -182,6 +182,21 @@ def test_lowering_agrees_with_the_native_parser_on_generated_fstrings(pieces, qu
     assert _dump(_lowered(source)) == _dump(native)
 
 
+@pytest.mark.parametrize("source", [
+    'X = f""\'\'""\n',        # an empty plain string between two f-strings (found by hypothesis)
+    'X = ""f"a"\n',            # an empty string just before an f-string's placeholder
+    "X = ''f'a'\n",
+    'X = ""f"""a\nb"""\n',      # ... and before a multi-line one
+    'X = f"a"""f"b"\n',
+])
+def test_adjacent_empty_strings_never_read_as_a_triple_quote_after_lowering(source):
+    """A placeholder must not meet an empty ``""`` so that three quotes open a triple-quoted
+    string the source never had."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert _dump(_lowered(source)) == _dump(ast.parse(source))
+
+
 def test_unparseable_source_raises_the_original_error():
     with pytest.raises(SyntaxError) as err:
         parse_python('X = f"{a"\ndef (:\n')

@@ -363,13 +363,18 @@ class _Lowering:
         self.changed = True
 
     def _placeholder(self, group: list[_Str], groups: dict, lines: _Lines) -> None:
-        """Each string of a group holding an f/t-string becomes a plain literal of the same shape."""
+        """Each f/t-string of a group becomes a plain literal of the same shape; the group's
+        plain strings stay as written. A placeholder's quote differs from a quote just before
+        it, so that an empty ``""`` next to it never reads as a triple quote."""
         if not any(s.template for s in group):
             return
         for s in group:
+            if not s.template:
+                continue
             body = self.text[s.start:s.end]
             multiline = bool(_NEWLINE.search(body))
-            q = '"""' if multiline else '"'
+            mark = "'" if s.start and self.out[s.start - 1] == '"' else '"'
+            q = mark * 3 if multiline else mark
             inner = body[len(q):len(body) - len(q)]
             if len(body) < 2 * len(q) or (multiline and (_NEWLINE.search(body[:3]) or _NEWLINE.search(body[-3:]))):
                 raise _Unlowerable("string too short to hold a placeholder")
