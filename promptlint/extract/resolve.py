@@ -580,39 +580,16 @@ class Resolver:
         parameters replaced by the arguments ``call`` passes: the caller's values, so the
         request that sends the result reads them, and a parameter of the builder is not
         taken for one of a wrapper (calling the builder sends nothing)."""
-        params = set(target.param_order[1:] if target.cls is not None else target.param_order)
+        params = target.param_order[1:] if target.cls is not None else target.param_order
         if not params:
             return value
         passed: dict[str, v.Value | None] = {}
-
-        def argument(name: str) -> v.Value | None:
-            if name not in passed:
-                marker = v.Unknown(name, name, "param", owner=target.qualname)
-                got = self._bound(marker, target, call, scope, pos, depth)
-                passed[name] = None if got is marker else got
-            return passed[name]
-
-        def put(item: v.Value, level: int) -> v.Value:
-            if level > 12:
-                return item
-            if isinstance(item, v.Unknown):
-                if item.kind == "param" and item.owner == target.qualname and item.expr in params:
-                    return argument(item.expr) or item
-                return item
-            if isinstance(item, v.Str):
-                holes = {s.hole: got for s in item.segments if s.hole is not None and s.source in params
-                         and (got := argument(s.source)) is not None}
-                return v.fill_holes(item, holes) if holes else item  # type: ignore[arg-type]
-            if isinstance(item, v.Seq):
-                return replace(item, items=tuple(put(i, level + 1) for i in item.items))
-            if isinstance(item, v.Map):
-                return replace(item, items=tuple((k, put(i, level + 1)) for k, i in item.items))
-            if isinstance(item, v.Deferred):
-                return replace(item, operands=tuple(put(i, level + 1) for i in item.operands),
-                               kwargs=tuple((k, put(i, level + 1)) for k, i in item.kwargs))
-            return item
-
-        return put(value, 0)
+        used = _params_in(value, target.qualname, set(params), set(), 0)
+        for name in (p for p in params if p in used):  # no closures: a cycle would keep the tree alive
+            marker = v.Unknown(name, name, "param", owner=target.qualname)
+            got = self._bound(marker, target, call, scope, pos, depth)
+            passed[name] = None if got is marker else got
+        return _put_arguments(value, target.qualname, passed, 0)
 
     def _bound(self, value: v.Value, target: Scope, call: ast.Call, scope: Scope, pos, depth) -> v.Value:
         """``value`` where it is one of ``target``'s parameters: the argument ``call`` passes
@@ -978,6 +955,49 @@ class Resolver:
 def _unset(default: ast.expr) -> bool:
     """A signature default that a body default replaces: ``None`` or an empty value."""
     return isinstance(default, ast.Constant) and not default.value
+
+
+def _params_in(item: v.Value, owner: str, params: set[str], found: set[str], level: int) -> set[str]:
+    """The parameters of ``owner`` that ``item`` holds as markers or holes."""
+    if level > 12:
+        return found
+    if isinstance(item, v.Unknown):
+        if item.kind == "param" and item.owner == owner and item.expr in params:
+            found.add(item.expr)
+    elif isinstance(item, v.Str):
+        found.update(s.source for s in item.segments if s.hole is not None and s.source in params)
+    elif isinstance(item, v.Seq):
+        for i in item.items:
+            _params_in(i, owner, params, found, level + 1)
+    elif isinstance(item, v.Map):
+        for _, i in item.items:
+            _params_in(i, owner, params, found, level + 1)
+    elif isinstance(item, v.Deferred):
+        for i in (*item.operands, *(i for _, i in item.kwargs)):
+            _params_in(i, owner, params, found, level + 1)
+    return found
+
+
+def _put_arguments(item: v.Value, owner: str, passed: dict, level: int) -> v.Value:
+    """``item`` with the parameters of ``owner`` replaced by the values ``passed`` for them."""
+    if level > 12:
+        return item
+    if isinstance(item, v.Unknown):
+        if item.kind == "param" and item.owner == owner and passed.get(item.expr) is not None:
+            return passed[item.expr]
+        return item
+    if isinstance(item, v.Str):
+        holes = {s.hole: passed[s.source] for s in item.segments
+                 if s.hole is not None and passed.get(s.source) is not None}
+        return v.fill_holes(item, holes) if holes else item
+    if isinstance(item, v.Seq):
+        return replace(item, items=tuple(_put_arguments(i, owner, passed, level + 1) for i in item.items))
+    if isinstance(item, v.Map):
+        return replace(item, items=tuple((k, _put_arguments(i, owner, passed, level + 1)) for k, i in item.items))
+    if isinstance(item, v.Deferred):
+        return replace(item, operands=tuple(_put_arguments(i, owner, passed, level + 1) for i in item.operands),
+                       kwargs=tuple((k, _put_arguments(i, owner, passed, level + 1)) for k, i in item.kwargs))
+    return item
 
 
 def _between(pos: Pos, first: ast.AST, last: ast.AST) -> bool:
