@@ -169,8 +169,8 @@ def _tree(root):
     })
 
 
-def test_an_imported_module_is_read_for_its_values_and_keeps_its_prefilter_verdict(tmp_path, cli, monkeypatch):
-    _tree(tmp_path)
+def _spy_on_extraction(monkeypatch) -> list:
+    """The (path, kind) pairs the on-demand reader extracts during the test, in order."""
     read = []
     real = ondemand.OnDemand._extract
 
@@ -179,6 +179,12 @@ def test_an_imported_module_is_read_for_its_values_and_keeps_its_prefilter_verdi
         return real(self, batch)
 
     monkeypatch.setattr(ondemand.OnDemand, "_extract", spy)
+    return read
+
+
+def test_an_imported_module_is_read_for_its_values_and_keeps_its_prefilter_verdict(tmp_path, cli, monkeypatch):
+    _tree(tmp_path)
+    read = _spy_on_extraction(monkeypatch)
     code, cold, _ = cli(tmp_path, "check", ".", "--format", "json", "--no-cache")
     assert ("texts.py", VALUES_KIND) in read
     assert "GREETING" in cold  # the imported text is the request's system prompt
@@ -438,14 +444,7 @@ def test_a_skipped_caller_of_a_helper_is_read_for_its_calls(tmp_path, cli, monke
         "pkg/store.py": "def load(path=None):\n    return open(path).read()\n",
         "pkg/batch.py": CALLER_MODULE,
     })
-    read = []
-    real = ondemand.OnDemand._extract
-
-    def spy(self, batch):
-        read.extend(key for key, _ in batch)
-        return real(self, batch)
-
-    monkeypatch.setattr(ondemand.OnDemand, "_extract", spy)
+    read = _spy_on_extraction(monkeypatch)
     cold = cli(tmp_path, "check", ".", "--format", "json", "--no-cache")[1]
     assert ("pkg/batch.py", CALLS_KIND) in read and ("pkg/batch.py", "python") not in read
     assert "while self.pending()` (pkg/batch.py:16, through summarize())" in cold  # the caller's loop
