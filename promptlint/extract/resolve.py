@@ -19,7 +19,7 @@ from promptlint.extract import langchain
 from promptlint.extract import values as v
 from promptlint.extract.evidence import is_prompt_folder
 from promptlint.extract.ops import apply, merge, set_path
-from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, dotted, pos_of
+from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, binds_locally, dotted, pos_of
 from promptlint.extract.source import LineIndex
 from promptlint.extract.literal_lines import value_table
 from promptlint.pyast import NodeMemo
@@ -319,12 +319,12 @@ class Resolver:
             if instance is not None:
                 return instance
             cls = self._class_named(name, scope)
-            if cls is not None and not self._bound_locally(name, scope, pos):
+            if cls is not None and not binds_locally(name, scope, self.index.imports):
                 found = self.class_attr(cls, attr, depth)
                 if found is not None:
                     return found
             imp = self.index.imports.get(name)
-            if imp is not None and not self._bound_locally(name, scope, pos):
+            if imp is not None and not binds_locally(name, scope, self.index.imports):
                 if imp.name is None:
                     return v.Ref(imp.module, attr, (), span)
                 return v.Ref(imp.module, imp.name, (attr,), span)
@@ -531,12 +531,12 @@ class Resolver:
         returns, or by a run-time value when it returns nothing known."""
         if isinstance(func, ast.Name):
             imp = self.index.imports.get(func.id)
-            if imp is None or imp.name is None or self._bound_locally(func.id, scope, pos):
+            if imp is None or imp.name is None or binds_locally(func.id, scope, self.index.imports):
                 return None
             module, name = imp.module, imp.name
         elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             imp = self.index.imports.get(func.value.id)
-            if imp is None or self._bound_locally(func.value.id, scope, pos):
+            if imp is None or binds_locally(func.value.id, scope, self.index.imports):
                 return None
             module, name = (imp.module, func.attr) if imp.name is None else (f"{imp.module}.{imp.name}", func.attr)
         else:
@@ -583,13 +583,7 @@ class Resolver:
         params = target.param_order[1:] if target.cls is not None else target.param_order
         if not params:
             return value
-        passed: dict[str, v.Value | None] = {}
-        used = _params_in(value, target.qualname, set(params), set(), 0)
-        for name in (p for p in params if p in used):  # no closures: a cycle would keep the tree alive
-            marker = v.Unknown(name, name, "param", owner=target.qualname)
-            got = self._bound(marker, target, call, scope, pos, depth)
-            passed[name] = None if got is marker else got
-        return _put_arguments(value, target.qualname, passed, 0)
+        return _put_arguments(value, target.qualname, _Arguments(self, set(params), target, call, scope, pos, depth), 0)
 
     def _bound(self, value: v.Value, target: Scope, call: ast.Call, scope: Scope, pos, depth) -> v.Value:
         """``value`` where it is one of ``target``'s parameters: the argument ``call`` passes
@@ -936,59 +930,43 @@ class Resolver:
                     return found
         return None
 
-    def _bound_locally(self, name: str, scope: Scope, pos: Pos | None) -> bool:
-        """Whether a function binds ``name`` itself; an import of the same module inside the
-        function (``from ..prompts import PromptFamily`` against a circular import) is
-        still that import."""
-        imp = self.index.imports.get(name)
-        current: Scope | None = scope
-        while current is not None and current.kind != "module":
-            if current.kind == "function" and name in current.params:
-                return True
-            if current.kind == "function" and name in current.events:
-                return imp is None or not all(e.kind == "dynamic" and e.detail == f"import {imp.module}"
-                                              for e in current.events[name])
-            current = current.parent
-        return False
-
 
 def _unset(default: ast.expr) -> bool:
     """A signature default that a body default replaces: ``None`` or an empty value."""
     return isinstance(default, ast.Constant) and not default.value
 
 
-def _params_in(item: v.Value, owner: str, params: set[str], found: set[str], level: int) -> set[str]:
-    """The parameters of ``owner`` that ``item`` holds as markers or holes."""
-    if level > 12:
-        return found
-    if isinstance(item, v.Unknown):
-        if item.kind == "param" and item.owner == owner and item.expr in params:
-            found.add(item.expr)
-    elif isinstance(item, v.Str):
-        found.update(s.source for s in item.segments if s.hole is not None and s.source in params)
-    elif isinstance(item, v.Seq):
-        for i in item.items:
-            _params_in(i, owner, params, found, level + 1)
-    elif isinstance(item, v.Map):
-        for _, i in item.items:
-            _params_in(i, owner, params, found, level + 1)
-    elif isinstance(item, v.Deferred):
-        for i in (*item.operands, *(i for _, i in item.kwargs)):
-            _params_in(i, owner, params, found, level + 1)
-    return found
+class _Arguments:
+    """The argument a call passes for each parameter of the inlined function, resolved the
+    first time the function's result holds that parameter (None: the call passes nothing
+    known for it). An object, not a closure: no cycle keeps the syntax tree alive."""
+
+    def __init__(self, resolver: Resolver, params: set[str], target: Scope, call: ast.Call, scope: Scope,
+                 pos, depth: int) -> None:
+        self.resolver, self.params, self.target, self.call = resolver, params, target, call
+        self.scope, self.pos, self.depth = scope, pos, depth
+        self.memo: dict[str, v.Value | None] = {}
+
+    def get(self, name: str | None) -> v.Value | None:
+        if name is None or name not in self.params:
+            return None
+        if name not in self.memo:
+            marker = v.Unknown(name, name, "param", owner=self.target.qualname)
+            got = self.resolver._bound(marker, self.target, self.call, self.scope, self.pos, self.depth)
+            self.memo[name] = None if got is marker else got
+        return self.memo[name]
 
 
-def _put_arguments(item: v.Value, owner: str, passed: dict, level: int) -> v.Value:
-    """``item`` with the parameters of ``owner`` replaced by the values ``passed`` for them."""
+def _put_arguments(item: v.Value, owner: str, passed: _Arguments, level: int) -> v.Value:
+    """``item`` with the parameters of ``owner`` replaced by the arguments ``passed`` for them."""
     if level > 12:
         return item
     if isinstance(item, v.Unknown):
-        if item.kind == "param" and item.owner == owner and passed.get(item.expr) is not None:
-            return passed[item.expr]
-        return item
+        got = passed.get(item.expr) if item.kind == "param" and item.owner == owner else None
+        return item if got is None else got
     if isinstance(item, v.Str):
-        holes = {s.hole: passed[s.source] for s in item.segments
-                 if s.hole is not None and passed.get(s.source) is not None}
+        holes = {s.hole: got for s in item.segments
+                 if s.hole is not None and (got := passed.get(s.source)) is not None}
         return v.fill_holes(item, holes) if holes else item
     if isinstance(item, v.Seq):
         return replace(item, items=tuple(_put_arguments(i, owner, passed, level + 1) for i in item.items))

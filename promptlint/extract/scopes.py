@@ -476,6 +476,22 @@ def _is_counter(node: ast.expr) -> bool:
     return not any(isinstance(a, ast.Call) and dotted(a.func) == "len" for a in node.args)
 
 
+def binds_locally(name: str, scope: Scope, imports: dict[str, Import]) -> bool:
+    """Whether a function around ``scope`` binds ``name`` itself. An import of the module's
+    own import of ``name`` inside the function (``from ..prompts import PromptFamily``
+    against an import cycle) is still that import, not a local binding."""
+    imp = imports.get(name)
+    current: Scope | None = scope
+    while current is not None and current.kind != "module":
+        if current.kind == "function" and name in current.params:
+            return True
+        if current.kind == "function" and name in current.events:
+            return imp is None or not all(e.imported is not None and e.imported.module == imp.module
+                                          for e in current.events[name])
+        current = current.parent
+    return False
+
+
 def _none_tested(test: ast.expr, negated: bool) -> str | None:
     """The name ``test`` checks for being unset: ``x is None``, ``x == None``, ``not x``
     (``negated``: the opposite check, ``x is not None``, a bare ``x``)."""

@@ -18,7 +18,7 @@ from dataclasses import replace
 from promptlint.extract import values as v
 from promptlint.extract.resolve import _SDKS, _STDLIB, Resolver
 from promptlint.extract.result import CallRecord, RequestDraft, WrapperDraft
-from promptlint.extract.scopes import CallSite, ModuleIndex, Scope
+from promptlint.extract.scopes import CallSite, ModuleIndex, Scope, binds_locally
 
 
 def reaching(draft: RequestDraft, text_slots: tuple[str, ...], site_scope: Scope) -> dict[str, set[str]]:
@@ -190,7 +190,7 @@ def _callee(site: CallSite, index: ModuleIndex) -> tuple[str, ...] | None:
         local = _local(name, scope, index)
         if local is not None:
             return ("local", local)
-        if _bound(name, scope, index):
+        if binds_locally(name, scope, index.imports):
             return None
         imp = index.imports.get(name)
         if imp is not None:
@@ -207,7 +207,7 @@ def _callee(site: CallSite, index: ModuleIndex) -> tuple[str, ...] | None:
         if typed is not None:
             return typed
         imp = index.imports.get(base)
-        if imp is not None and not _bound(base, scope, index):
+        if imp is not None and not binds_locally(base, scope, index.imports):
             if _third_party(imp.module, imp.level):
                 return None
             module = imp.module if imp.name is None else f"{imp.module}.{imp.name}"
@@ -274,21 +274,6 @@ def _local(name: str, scope: Scope, index: ModuleIndex) -> str | None:
                 return current.classes[name].qualname
         current = current.parent
     return None
-
-
-def _bound(name: str, scope: Scope, index: ModuleIndex | None = None) -> bool:
-    """Whether a function binds ``name`` itself; with ``index``, an import of the same module
-    inside the function (against an import cycle) is that import, not a local binding."""
-    imp = index.imports.get(name) if index is not None else None
-    current: Scope | None = scope
-    while current is not None:
-        if current.kind == "function" and name in current.params:
-            return True
-        if current.kind == "function" and name in current.events:
-            return imp is None or not all(e.kind == "dynamic" and e.detail == f"import {imp.module}"
-                                          for e in current.events[name])
-        current = current.parent
-    return False
 
 
 def _self_method(base: str, attr: str, scope: Scope) -> str | None:
