@@ -365,3 +365,24 @@ def test_the_pre_1_0_openai_sdk_module_calls_are_requests_with_model_and_cap(tmp
     missing_cap = {f.finding.request for f in analysis.findings if f.finding.code == "PL301"}
     assert missing_cap == {review.id}  # the old completions stop at 16 tokens on their own
     assert {r.path.rsplit("/", 1)[-1] for r in project.requests} == {"assistant.py"}  # the ledger rows are not
+
+
+def test_a_model_a_server_on_this_machine_names_is_never_an_unknown_model(tmp_path):
+    """Ollama tags (`gpt-oss:20b`) look like typos of vendor ids (`gpt-oss-20b`), but a local
+    server names its own models: no vendor list can judge them. A hosted model id that no
+    list knows still is one."""
+    analysis = analysed(tmp_path, "model_objects")
+    local = {r.id for r in analysis.project.requests if r.model == "gpt-oss:20b"}
+    assert local
+    flagged = {f.finding.request for f in analysis.findings if f.finding.code == "PL403"}
+    assert not flagged & local
+    (tmp_path / "hosted").mkdir()
+    (tmp_path / "hosted" / "app.py").write_text(
+        "from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
+        "def ask(q):\n"
+        "    return client.chat.completions.create(model=\"gpt-oss:20b\", max_tokens=50,\n"
+        "        messages=[{\"role\": \"user\", \"content\": \"Answer the question in one line: \" + q}])\n")
+    from conftest import run_analysis
+
+    hosted = run_analysis(tmp_path / "hosted")
+    assert any(f.finding.code == "PL403" and "gpt-oss:20b" in f.finding.message for f in hosted.findings)

@@ -42,10 +42,10 @@ def unknown_model(ctx):
         model = ctx.catalog.runs(request)
         if not model or ctx.catalog.is_known(model) or ctx.catalog.qualified(request.provider, model):
             continue  # known, or known as the model its SDK's provider (a local server) serves
+        if ctx.catalog.is_local(priced):
+            continue  # a server on this machine names its models itself (`gpt-oss:20b`): no vendor list judges them
         vendor = ctx.catalog.named_vendor(model) or request.provider
         how = "default-model" if priced == ctx.config.default_model else f"the current {vendor} flagship"
-        if ctx.catalog.is_local(priced):
-            how = "a local model (no charge per token)"
         retired = ctx.catalog.retired(model)
         if retired is not None:
             instead = f"; its documented replacement is `{retired.replacement}`" if retired.replacement else \
