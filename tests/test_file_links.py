@@ -212,3 +212,28 @@ def test_a_name_bound_from_the_loop_variable_takes_each_item_in_turn(project):
         "def system_prompt():\n    parts = []\n    for name in SECTIONS:\n        path = HERE / 'assets' / name\n"
         "        text = path.read_text()\n        parts.append(text)\n    return '\\n'.join(parts)\n"))
     assert template.text == "You are Ada, the billing assistant.\n\nNever promise refunds.\n\nAnswer in three short paragraphs.\n"
+
+
+GLOSSARY = ("# Glossary\n\n## Obligation\n\nA binding agreement to pay, made when an award is signed. When you see an "
+            "obligation in a report, you should read it as a promise, not a payment.\n\n## Outlay\n\nThe money actually "
+            "paid out. Do not confuse it with an obligation, and always compare the two for the same fiscal year.\n")
+# A setup script's schema constant: enough for the byte prefilter to read the file.
+SETUP = ("from pathlib import Path\n\nROOT = Path('.')\n"
+         "SCHEMA_SQL = \"\"\"\nCREATE TABLE IF NOT EXISTS terms (term TEXT, definition TEXT);\n"
+         "-- list every term once\n\"\"\"\n")
+
+
+def test_a_path_no_code_reads_is_not_the_prose_of_its_file(project):
+    """A constant holding a path (``ROOT / "schema" / "glossary.md"``) that code only writes is
+    no prompt, however much the file reads like one; read, or named like a prompt, it is."""
+    root = project({
+        "setup_db.py": SETUP + ("GLOSSARY_PATH = ROOT / 'schema' / 'glossary.md'\n\n\n"
+                                "def fetch_glossary(lines):\n    GLOSSARY_PATH.write_text('\\n'.join(lines), encoding='utf-8')\n"),
+        "schema/glossary.md": GLOSSARY,
+    })
+    assert "schema/glossary.md" not in run_analysis(root).project.templates
+    for body in ("GLOSSARY = (ROOT / 'schema' / 'glossary.md').read_text()\n",
+                 "GLOSSARY = open(Path('schema') / 'glossary.md').read()\n",
+                 "SYSTEM_PROMPT_FILE = ROOT / 'schema' / 'glossary.md'\n"):
+        root = project({"setup_db.py": SETUP + body, "schema/glossary.md": GLOSSARY})
+        assert "schema/glossary.md" in run_analysis(root).project.templates, body

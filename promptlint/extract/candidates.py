@@ -51,7 +51,7 @@ def judge(candidate: NamedValue, value: v.Value, where: str) -> Verdict:
             found = name_evidence(name, text, holes)
             if found is not None:
                 return Verdict((found,))
-        if candidate.kind in CONTENT_KINDS and not for_people(name):
+        if candidate.kind in CONTENT_KINDS and not for_people(name) and not _unread_path(candidate.value):
             found = content_evidence(text, holes)
             if found is not None:
                 return Verdict((found,))
@@ -61,6 +61,13 @@ def judge(candidate: NamedValue, value: v.Value, where: str) -> Verdict:
     if candidate.template and isinstance(value, (v.Seq, v.Map)) and _any_prose(value):
         return Verdict((Evidence("name", f"`{name}` holds prose"),))
     return Verdict()
+
+
+def _unread_path(value: v.Value) -> bool:
+    """A path no code has read (``GLOSSARY = ROOT / "glossary.md"``): the file's prose is not
+    the constant's text (code may write, upload or delete it), so it does not make the
+    constant a prompt; a prompt-like name or a request reading it still does."""
+    return isinstance(value, v.FileLink) and value.how == "read" and not value.opened
 
 
 def _any_prose(value: v.Value) -> bool:

@@ -390,7 +390,8 @@ class Resolver:
             return package_file
         if name in ("open", "io.open") and args:
             target = self._path_value(args[0], scope, pos, depth)
-            return target if isinstance(target, v.FileLink) else v.Unknown("open()", self.expr_text(node), "dynamic", span)
+            return replace(target, opened=True) if isinstance(target, v.FileLink) else \
+                v.Unknown("open()", self.expr_text(node), "dynamic", span)
         if name and name.rsplit(".", 1)[-1] in ("FileSystemLoader", "PackageLoader") and args:
             return self._loader_value(name.rsplit(".", 1)[-1], node, args, kwargs, scope, pos, depth, span)
         if name in ("Template", "string.Template") and args and self._string_template(name):
@@ -444,7 +445,7 @@ class Resolver:
             kw = tuple((k, self.interpolated(e, scope, pos, depth)) for k, e in kwargs.items())
             return apply("substitute", (receiver, *positional), kw, span=span, expr=expr)
         if method in ("render", "read_text", "read", "open", "read_bytes", "decode") and isinstance(receiver, v.FileLink):
-            return replace(receiver, how="jinja" if method == "render" else receiver.how, span=span)
+            return replace(receiver, how="jinja" if method == "render" else receiver.how, span=span, opened=True)
         if method == "joinpath" and isinstance(receiver, v.FileLink) and receiver.how == "read" and args:
             parts = [self.value(a, scope, pos, depth) for a in args]
             if all(isinstance(p, v.Str) and not p.has_holes for p in parts):
@@ -471,11 +472,12 @@ class Resolver:
         package = self.value(args[0], scope, pos, depth)
         folder = package.text.replace(".", "/") if isinstance(package, v.Str) and not package.has_holes else ""
         if last == "files":
-            return v.FileLink(folder, "read", span)
+            return v.FileLink(folder, "read", span, opened=False)
         inner = self.value(args[1], scope, pos, depth) if len(args) > 1 else None
         if not (isinstance(inner, v.Str) and not inner.has_holes):
             return None
-        return _join_path(v.FileLink(folder, "read", span), inner, span, self.expr_text(args[1]))
+        joined = _join_path(v.FileLink(folder, "read", span), inner, span, self.expr_text(args[1]))
+        return replace(joined, opened=True) if isinstance(joined, v.FileLink) else joined
 
     def _loader_value(self, kind, node, args, kwargs, scope, pos, depth, span) -> v.Value:
         """A Jinja loader's search path, kept so ``env.get_template("x.j2")`` finds x.j2 under it."""
@@ -499,7 +501,7 @@ class Resolver:
         if not pieces:
             return v.Unknown("file path", self.expr_text(node), "dynamic", self.span(node))
         target = "/".join(p.strip("/") for p in pieces if p.strip("/"))
-        return v.FileLink(target, "read", self.span(node))
+        return v.FileLink(target, "read", self.span(node), opened=False)
 
     def _path_pieces(self, n: ast.expr, scope, pos, depth, pieces: list[str]) -> None:
         # A method, not a closure calling itself: that closure would hold the resolver (and
@@ -1008,7 +1010,7 @@ def _join_path(left: v.Value, right: v.Str, span: Span, expr: str) -> v.Value:
     else:
         base = ""
     target = "/".join(p.strip("/") for p in (base, right.text) if p.strip("/"))
-    return v.FileLink(target, "read", span) if target else v.Unknown("file path", expr, "dynamic", span)
+    return v.FileLink(target, "read", span, opened=False) if target else v.Unknown("file path", expr, "dynamic", span)
 
 
 def _prompt_folder(value: v.Value) -> bool:

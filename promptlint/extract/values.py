@@ -88,6 +88,7 @@ class FileLink:
     span: Span | None = None
     base: str | None = None  # folder the code names as the template/search root, when known
     keys: tuple[str | int, ...] = ()  # for "yaml": the key path into the file
+    opened: bool = True  # False for a path no code has read yet (``ROOT / "notes.md"``): not its text
 
 
 @dataclass(frozen=True)
