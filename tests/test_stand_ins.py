@@ -11,6 +11,8 @@ from conftest import run_analysis
 _SUITE = '''
 from typing import Any, cast
 
+from unittest.mock import patch
+
 import pytest
 from openai import AsyncOpenAI
 
@@ -86,6 +88,27 @@ async def test_live_client():
     await Runner.run(agent, "hi")
 
 
+async def test_run_patched(monkeypatch):
+    agent = Agent(name="patched", instructions="Be concise.", model="gpt-4.1")
+
+    async def fake_run(starting_agent, input, **kwargs):
+        return None
+
+    monkeypatch.setattr(Runner, "run", fake_run)
+    await Runner.run(agent, "hi")
+
+
+@patch("agents.Runner.run_streamed")
+async def test_run_patched_by_decorator(fake):
+    Runner.run_streamed(Agent(name="decorated", instructions="Be concise.", model="gpt-4.1"), "hi")
+
+
+async def test_other_method_patched(monkeypatch):
+    monkeypatch.setattr(Runner, "_trace", lambda *a: None)
+    agent = Agent(name="live-patched-other", instructions="Answer in one word.", model="gpt-4.1")
+    await Runner.run(agent, "hi")
+
+
 async def test_live_fixture_id(integration_model: str):
     agent = Agent(name="live-fixture", instructions="Answer in one word.", model=integration_model)
     await Runner.run(agent, "hi")
@@ -104,7 +127,7 @@ def _agents(tmp_path, files: dict[str, str]) -> dict[str, object]:
 def test_an_agent_a_test_runs_on_what_it_made_up_is_no_request_and_a_live_one_stays(tmp_path):
     found, analysis = _agents(tmp_path, {"tests/__init__.py": "", "tests/fakes.py": "class FakeModel:\n    pass\n",
                                          "tests/test_agents.py": _SUITE})
-    assert set(found) == {"test_live_id", "test_live_client", "test_live_fixture_id"}
+    assert set(found) == {"test_live_id", "test_live_client", "test_live_fixture_id", "test_other_method_patched"}
     capless = {f.finding.request for f in analysis.findings if f.finding.code == "PL301"}
     assert {r.id for r in found.values()} <= capless  # live agents with no cap are still reported
 
@@ -115,7 +138,8 @@ def test_the_same_shapes_outside_a_test_suite_stay_requests(tmp_path):
     # outside a test suite the same code is the project's own: every agent is a request
     assert set(found) == {"test_fixture_model", "test_helper_model", "test_own_class", "test_local_client",
                           "test_provider_of_the_test", "test_inspected_only", "test_placeholder_id", "_agent",
-                          "test_live_id", "test_live_client", "test_live_fixture_id"}
+                          "test_live_id", "test_live_client", "test_live_fixture_id", "test_run_patched",
+                          "test_run_patched_by_decorator", "test_other_method_patched"}
 
 
 def test_a_conversation_loop_that_waits_for_the_next_message_is_not_a_runaway_agent_loop(tmp_path):

@@ -37,7 +37,20 @@ def live_agent(site: CallSite, model: ast.expr | None, index: ModuleIndex) -> bo
     calls = [n for n in ast.walk(test.node) if isinstance(n, ast.Call)]
     if test.name.startswith("test") and not any(_runs(call) for call in calls):
         return False  # built to be inspected (``agent.clone()``, ``get_model(agent)``), never run
-    return not any(_overridden(call, test, index) for call in calls)
+    return not any(_overridden(call, test, index) or _patched_run(call) for call in calls)
+
+
+_PATCHERS = frozenset({"setattr", "patch", "object"})  # monkeypatch.setattr, (mock.)patch, patch.object
+
+
+def _patched_run(call: ast.Call) -> bool:
+    """``monkeypatch.setattr(Runner, "run", fake)``, ``patch.object(Runner, "run_streamed")``,
+    ``patch("agents.Runner.run")`` (a call or a decorator of the test): the test replaced
+    the run method, so its runs reach the test's function, never a provider."""
+    if (dotted(call.func) or "").rsplit(".", 1)[-1] not in _PATCHERS:
+        return False
+    names = [a.value for a in call.args[:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    return any(name.rsplit(".", 1)[-1] in model_objects.RUN_METHODS for name in names)
 
 
 def _runs(call: ast.Call) -> bool:
