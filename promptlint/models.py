@@ -59,6 +59,21 @@ def local_server(url: str | None) -> bool:
     except ValueError:
         return False
     return host in _LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127.")
+
+
+# API keys the documentation of self-hosted servers tells clients to send because the server
+# checks none (LM Studio ``not-needed``/``lm-studio``, vLLM ``EMPTY``, Ollama ``ollama``,
+# llama.cpp ``sk-no-key-required``): a vendor's API never takes them.
+_NO_KEY = frozenset({"not-needed", "not_needed", "notneeded", "no-key", "no_key", "nokey", "none", "empty",
+                     "ollama", "lm-studio", "lmstudio", "lm_studio", "vllm", "llama.cpp", "llamacpp",
+                     "sk-no-key-required", "no-key-required"})
+
+
+def keyless(api_key: str | None) -> bool:
+    """Whether a client's literal ``api_key`` says its server checks no key (self-hosted)."""
+    return bool(api_key) and api_key.strip().lower() in _NO_KEY
+
+
 # Vendors whose own API serves their models, searched for an id with no prefix (``gemini-2.5-flash``).
 _VENDORS = ("google", "mistral", "cohere", "deepseek", "x-ai", "zai", "zhipuai", "moonshotai", "minimax")
 # The genai-prices providers a request made with an SDK (sinks.py's provider) is priced on.

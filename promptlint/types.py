@@ -298,7 +298,8 @@ class Request:
     via: str | None = None
     # The server on the user's machine the request is sent to (``base_url="http://localhost:11434/v1"``):
     # a model it runs itself bills nothing; a vendor's model id sent there is forwarded and billed
-    # (``tokens.request_model``).
+    # (``tokens.request_model``). For a URL set at run time on a client whose key says the
+    # server checks none, what says so (``api_key='not-needed'``).
     local_server: str | None = None
 
     @property

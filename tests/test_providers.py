@@ -386,3 +386,39 @@ def test_a_model_a_server_on_this_machine_names_is_never_an_unknown_model(tmp_pa
 
     hosted = run_analysis(tmp_path / "hosted")
     assert any(f.finding.code == "PL403" and "gpt-oss:20b" in f.finding.message for f in hosted.findings)
+
+
+def test_a_server_whose_url_is_set_at_run_time_and_takes_no_key_is_self_hosted(tmp_path):
+    """``OpenAI(base_url=config.endpoint(), api_key="not-needed")`` is how LM Studio, vLLM and
+    Ollama are reached: the model it runs bills nothing. A real key, or a vendor's model
+    forwarded through it, is billed as before."""
+    from conftest import run_analysis
+
+    (tmp_path / "clients.py").write_text(
+        "from openai import OpenAI\n\nfrom .config import Config\n\n\n"
+        "class Studio:\n"
+        "    def __init__(self):\n"
+        "        self.client = OpenAI(base_url=Config().studio_endpoint(), api_key=\"not-needed\")\n\n"
+        "    def inference(self, model_id: str, prompt: str) -> str:\n"
+        "        return self.client.chat.completions.create(model=model_id, max_tokens=300,\n"
+        "            messages=[{\"role\": \"user\", \"content\": \"Summarize this file: \" + prompt}])\n\n\n"
+        "class Forwarded:\n"
+        "    def __init__(self):\n"
+        "        self.client = OpenAI(base_url=Config().studio_endpoint(), api_key=\"EMPTY\")\n\n"
+        "    def inference(self, prompt: str) -> str:\n"
+        "        return self.client.chat.completions.create(model=\"gpt-4o-mini\", max_tokens=300,\n"
+        "            messages=[{\"role\": \"user\", \"content\": \"Summarize this file: \" + prompt}])\n\n\n"
+        "class Hosted:\n"
+        "    def __init__(self, key):\n"
+        "        self.client = OpenAI(base_url=Config().gateway(), api_key=key)\n\n"
+        "    def inference(self, model_id: str, prompt: str) -> str:\n"
+        "        return self.client.chat.completions.create(model=model_id, max_tokens=300,\n"
+        "            messages=[{\"role\": \"user\", \"content\": \"Summarize this file: \" + prompt}])\n")
+    analysis = run_analysis(tmp_path)
+    priced = {r.function: (analysis.measurements.requests[r.id].model, analysis.request_prices[r.id].usd_per_request)
+              for r in analysis.project.requests}
+    assert priced["Studio.inference"][0].startswith("local/") and priced["Studio.inference"][1] == 0
+    assert priced["Forwarded.inference"][0] == "gpt-4o-mini" and priced["Forwarded.inference"][1] > 0
+    assert not priced["Hosted.inference"][0].startswith("local/") and priced["Hosted.inference"][1] > 0
+    (studio,) = [r for r in analysis.project.requests if r.function == "Studio.inference"]
+    assert any("self-hosted server" in n for n in studio.notes)

@@ -111,12 +111,16 @@ def _bound_call(site: CallSite, sink: sinks.Sink, index: ModuleIndex) -> CallSit
 def _served_by(site: CallSite, resolver: Resolver) -> tuple[tuple[str, v.Value], ...]:
     """The server a call on a client built with ``base_url=`` is sent to
     (``OpenAI(base_url="http://localhost:11434/v1")``), as the call's ``base_url``, unless
-    the call names its own."""
+    the call names its own; with the client's ``api_key``, which may say the server is
+    self-hosted (``api_key="not-needed"``) when its URL is configured at run time."""
     if not isinstance(site.node.func, ast.Attribute) or any(k.arg in sinks.ENDPOINTS for k in site.node.keywords):
         return ()
     built = sinks.binding_node(_client_receiver(site.node.func), site.scope, site.pos)
-    url = next((k.value for k in built.keywords if k.arg == "base_url"), None) if isinstance(built, ast.Call) else None
-    return (("base_url", resolver.value(url, site.scope, site.pos)),) if url is not None else ()
+    given = {k.arg: k.value for k in built.keywords if k.arg in ("base_url", "api_key")} if isinstance(built, ast.Call) else {}
+    if "base_url" not in given:
+        return ()
+    return tuple((name, resolver.value(given[name], site.scope, site.pos)) for name in ("base_url", "api_key")
+                 if name in given)
 
 
 def _agent_model(site: CallSite, sink: sinks.Sink, drafts: list[RequestDraft], resolver: Resolver,

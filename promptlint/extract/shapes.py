@@ -18,7 +18,7 @@ from promptlint.extract.fewshot import ANSWER_KEYS, Turn, label_of, pair_example
 from promptlint.extract.result import RequestDraft
 from promptlint.extract.evidence import not_text
 from promptlint.extract.roles import role_of
-from promptlint.models import local_server
+from promptlint.models import keyless, local_server
 from promptlint.types import (EVIDENCE_KINDS, OPENAI_CACHE_TTL, CacheMark, Evidence, Example, Part, Request, Segment,
                               Span, Template, Use)
 
@@ -514,7 +514,7 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
         max_value = v.Unknown("another model family's request body", max_param or "body", "dynamic", draft.span)
     model_value = _first(draft, registered.model)[1] if registered is not None and registered.shape else p("model")
     endpoint = next((p(k) for k in sinks.ENDPOINTS if p(k) is not None), None)
-    server, server_notes = _served_on_this_machine(endpoint)
+    server, server_notes = _served_on_this_machine(endpoint, p("api_key") if endpoint is not None else None)
     cap_span = draft.param_span(max_param) or getattr(max_value, "span", None) if max_param else None
     max_param = max_param.rsplit(".", 1)[-1] if max_param else None
     request = Request(
@@ -537,11 +537,18 @@ def shape(draft: RequestDraft, book: TemplateBook) -> tuple[Request, list[Exampl
     return request, s.examples
 
 
-def _served_on_this_machine(url: v.Value | None) -> tuple[str | None, tuple[str, ...]]:
+def _served_on_this_machine(url: v.Value | None, api_key: v.Value | None = None) -> tuple[str | None, tuple[str, ...]]:
     """The URL of the server on this machine a request is sent to, when it is written out,
     with the note saying so; a default the environment may replace
-    (``os.getenv("OPENAI_BASE_URL", "http://localhost:..")``) is only noted."""
+    (``os.getenv("OPENAI_BASE_URL", "http://localhost:..")``) is only noted. A URL set at run
+    time on a client whose key says the server checks none (``api_key="not-needed"``) is a
+    self-hosted server too."""
     text = text_of(url) if url is not None else None
+    key = text_of(api_key) if isinstance(api_key, v.Str) and not api_key.assumed else None
+    if text is None and keyless(key):
+        return f"api_key={key!r}", (f"sent to a self-hosted server (its URL is set at run time; api_key=\"{key}\" "
+                                    "is what servers that check no key are given): a model it runs itself is priced "
+                                    "at $0, a vendor's model it forwards at that model's price",)
     if text is None or not local_server(text):
         return None, ()
     if isinstance(url, v.Str) and url.assumed:
