@@ -97,6 +97,24 @@ def test_examples_between_start_and_end_lines_and_under_example_headings():
     assert kind_of(text, "Please list the folders") == "instruction"
 
 
+BROWSER = ("You control a browser. Issue one command.\n\nEXAMPLE 1:\n==========\nPAGE:\n------\n<link id=1>Maps</link>\n"
+           "<input id=2>Search</input>\n------\nOBJECTIVE: {objective_1}\nCOMMAND: \nTYPE 2 \"maps\"\n==========\n\n"
+           "EXAMPLE 2:\n==========\nPAGE:\n------\n<link id=1>Maps</link>\n<input id=2>Search</input>\n------\n"
+           "OBJECTIVE: {objective_2}\nCOMMAND: \nCLICK 1\n==========\n\n"
+           "The page and objective follow. Reply with your next command only.\n\nPAGE:\n------\n$page\n------\n")
+
+
+def test_an_underlined_title_heads_a_section_that_its_closing_row_ends():
+    text = BROWSER.format(objective_1="Find the maps page", objective_2="Open the maps page")
+    anatomy = dissect(template(text))
+    examples = [text[r.start:r.end] for r in anatomy.regions if r.kind == "example"]
+    assert [e.split("\n", 1)[0] for e in examples] == ["EXAMPLE 1:", "EXAMPLE 2:"]
+    assert all(e.rstrip().endswith("==========") and "OBJECTIVE:" in e for e in examples)  # the whole block
+    assert kind_of(text, "Reply with your next command") == "instruction"  # after the last block's closing row
+    # a line of text closing a block above the row is no title: it follows other text
+    assert not any(s.title.startswith("TYPE 2") for s in anatomy.sections)
+
+
 def test_text_spliced_from_a_data_constant_is_a_document_and_from_a_prompt_constant_is_not():
     span = Span("app.py", 3, 1, end_line=3)
     segments = (Segment("Use these notes:\n", span=span),

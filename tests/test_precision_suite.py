@@ -183,3 +183,28 @@ def test_a_demonstration_one_request_sends_twice_is_still_reported(tmp_path):
     [finding] = [f.finding for f in analysis.findings]
     assert finding.message.startswith("few-shot example nearly duplicates the example at line 4 (similarity 1.00")
     assert finding.requests == ("chain.py::sorted_cities::ask#1",)
+
+
+def _browser_agent(objective_1: str, objective_2: str) -> str:
+    from test_anatomy import BROWSER
+
+    text = BROWSER.format(objective_1=objective_1, objective_2=objective_2).replace("$page", "{page}")
+    return ("import anthropic\n\nclient = anthropic.Anthropic()\n\nPROMPT_TEMPLATE = \"\"\"\n" + text + "\"\"\"\n\n\n"
+            "def command(page):\n    return client.messages.create(model=\"claude-haiku-4-5\", max_tokens=20,\n"
+            "        messages=[{\"role\": \"user\", \"content\": PROMPT_TEMPLATE.replace(\"{page}\", page)}])\n")
+
+
+def test_examples_that_share_a_page_listing_but_not_their_task_are_not_duplicates(tmp_path):
+    from conftest import write_tree
+
+    write_tree(tmp_path, {"agent.py": _browser_agent("Find the maps page", "Open the maps page")})
+    assert [f.finding.message for f in run_analysis(tmp_path, select=("PL101",)).findings] == []
+
+
+def test_an_underlined_example_repeated_word_for_word_is_still_reported(tmp_path):
+    from conftest import write_tree
+
+    same = _browser_agent("Find the maps page", "Find the maps page").replace('CLICK 1', 'TYPE 2 \\"maps\\"')
+    write_tree(tmp_path, {"agent.py": same})
+    [finding] = [f.finding for f in run_analysis(tmp_path, select=("PL101",)).findings]
+    assert "duplicates the example at line" in finding.message and "word for word" in finding.message
