@@ -422,3 +422,34 @@ def test_a_server_whose_url_is_set_at_run_time_and_takes_no_key_is_self_hosted(t
     assert not priced["Hosted.inference"][0].startswith("local/") and priced["Hosted.inference"][1] > 0
     (studio,) = [r for r in analysis.project.requests if r.function == "Studio.inference"]
     assert any("self-hosted server" in n for n in studio.notes)
+
+
+def test_an_agents_instructions_given_as_a_function_are_what_it_returns(tmp_path):
+    """The Agents SDK calls ``instructions=fn`` with (run context, agent) on every run: the
+    text sent is what ``fn`` returns (its largest branch counted). A constant given by name is
+    its text; a function the caller passes in is not known here, as before."""
+    from conftest import run_analysis
+
+    (tmp_path / "styles.py").write_text(
+        "from agents import Agent, RunContextWrapper\n\n"
+        "STYLE_FREE = \"Answer the user's question about the weather in one short paragraph.\"\n\n\n"
+        "def styled(run_context: RunContextWrapper, agent: Agent) -> str:\n"
+        "    if run_context.context.style == \"haiku\":\n"
+        "        return \"Only respond in haikus about the weather the user asks about.\"\n"
+        "    return \"Respond as a cheerful weather presenter, in two sentences at most.\"\n\n\n"
+        "dynamic = Agent(name=\"dynamic\", instructions=styled, model=\"gpt-4.1-mini\")\n"
+        "constant = Agent(name=\"constant\", instructions=STYLE_FREE, model=\"gpt-4.1-mini\")\n\n\n"
+        "def build(instructions_fn):\n"
+        "    return Agent(name=\"passed\", instructions=instructions_fn, model=\"gpt-4.1-mini\")\n")
+    analysis = run_analysis(tmp_path)
+    by_name = {r.id: r for r in analysis.project.requests}
+    dynamic, constant = by_name["styles.py::<module>::Agent#1"], by_name["styles.py::<module>::Agent#2"]
+    branches = {"Only respond in haikus about the weather the user asks about.",
+                "Respond as a cheerful weather presenter, in two sentences at most."}
+    assert dynamic.templates and {analysis.project.templates[t].text for t in dynamic.templates} <= branches
+    assert not dynamic.unresolved
+    assert branches <= {t.text for t in analysis.project.templates.values()}  # each return is a template
+    assert {analysis.project.templates[t].text for t in constant.templates} == {
+        "Answer the user's question about the weather in one short paragraph."}
+    (passed,) = [r for r in by_name.values() if r.function == "build"]
+    assert not passed.templates  # a function the caller passes in: nothing known, nothing invented

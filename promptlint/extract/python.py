@@ -733,7 +733,8 @@ def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, pa
     key = (function, api.api)
     counters[key] = counters.get(key, 0) + 1
     request_id = f"{path}::{function}::{api.api}#{counters[key]}"
-    symbolic, spans, kwargs_open = _call_params(node, site, api, resolver, sink.decoded if sink else ())
+    symbolic, spans, kwargs_open = _call_params(node, site, api, resolver, sink.decoded if sink else (),
+                                                sink.callable_text if sink else ())
     symbolic.extend(served)
     params = [(k, resolver.with_defaults(val)) for k, val in symbolic]
     common = dict(
@@ -753,7 +754,11 @@ def _drafts_for(site: CallSite, api: Api, resolver: Resolver, counters: dict, pa
     return [draft]
 
 
-def _call_params(node: ast.Call, site: CallSite, api: Api, resolver: Resolver, decoded: tuple[str, ...] = ()):
+def _call_params(node: ast.Call, site: CallSite, api: Api, resolver: Resolver, decoded: tuple[str, ...] = (),
+                 callables: tuple[str, ...] = ()):
+    """The call's parameters resolved. A ``callables`` parameter given a function of the module
+    (``instructions=dynamic_instructions``) is what the function returns: the framework calls
+    it for the text on every run."""
     params: list[tuple[str, v.Value]] = []
     spans: list[tuple[str, Span]] = []
     kwargs_open: str | None = None
@@ -765,6 +770,8 @@ def _call_params(node: ast.Call, site: CallSite, api: Api, resolver: Resolver, d
             arg = keyword.value
             if keyword.arg in decoded:
                 arg = _json_body(arg, site, resolver)
+            if keyword.arg in callables and sinks.names_function(arg, site.scope, site.pos):
+                arg = ast.copy_location(ast.Call(func=arg, args=[], keywords=[]), arg)
             params.append((keyword.arg, resolver.value(arg, site.scope, site.pos)))
             spans.append((keyword.arg, resolver.span(keyword)))
             continue

@@ -45,6 +45,7 @@ class Sink:
     decoded: tuple[str, ...] = ()  # parameters sent as ``json.dumps({...})``: read as the mapping
     local: bool = False  # a server on the user's machine: counted, priced at $0
     embedding: bool = False  # an embeddings call: priced on its input, its input never a prompt
+    callable_text: tuple[str, ...] = ()  # text parameters that may be a function the framework calls for the text
 
     @property
     def markers(self) -> tuple[str, ...]:
@@ -165,13 +166,16 @@ SINKS: tuple[Sink, ...] = (
     # OpenAI Agents SDK: ``Agent(name=, instructions=, model=, model_settings=ModelSettings(max_tokens=))``;
     # ``extra_args`` are passed to the API call as they are (``{"max_completion_tokens": 512}``);
     # ``run_config`` is what the function that builds the agent runs it with (see python._run_settings)
+    # ``instructions`` may be a function of (run context, agent) returning the text
     Sink("openai-agents", "openai-agents", _tail("Agent"), text=("instructions",), packages=("agents",),
+         callable_text=("instructions",),
          cap=("model_settings.max_tokens", "model_settings.extra_args.max_completion_tokens",
               "model_settings.extra_args.max_output_tokens", "model_settings.extra_args.max_tokens",
               "run_config.model_settings.max_tokens"),
          function=True, shape="agent"),
     # pydantic-ai: ``Agent("anthropic:claude-..", system_prompt=, instructions=, model_settings={"max_tokens": })``
     Sink("pydantic-ai", "pydantic-ai", _tail("Agent"), text=("system_prompt", "instructions"), positional=("model",),
+         callable_text=("instructions",),
          packages=("pydantic_ai",), cap=("model_settings.max_tokens",), function=True, shape="agent"),
     # Claude Agent SDK (and the older Claude Code SDK): ``ClaudeAgentOptions(system_prompt=, model=)``
     Sink("claude-agent-sdk", "claude-agent-sdk", _tail("ClaudeAgentOptions|ClaudeCodeOptions"),
@@ -358,6 +362,21 @@ def _construction(receiver: ast.expr | None, scope: Scope) -> set[str] | None:
     names = {dotted(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
     names.discard(None)
     return names or None  # type: ignore[return-value]
+
+
+def names_function(node: ast.expr, scope: Scope, pos: Pos | None = None) -> bool:
+    """Whether the name ``node`` is, where it is used, a function defined in this module."""
+    if not isinstance(node, ast.Name):
+        return False
+    current: Scope | None = scope
+    while current is not None:
+        events = [e for e in current.events.get(node.id, ()) if pos is None or current is not scope or e.pos < pos]
+        if events:
+            return events[-1].kind == "dynamic" and events[-1].detail.startswith("function ")
+        if current.kind == "function" and node.id in current.params:
+            return False
+        current = current.parent
+    return False
 
 
 def binding_node(receiver: ast.expr | None, scope: Scope, pos: Pos | None = None) -> ast.expr | None:
