@@ -109,6 +109,16 @@ async def test_other_method_patched(monkeypatch):
     await Runner.run(agent, "hi")
 
 
+async def test_run_config_of_the_test():
+    agent = Agent(name="made-config", instructions="Be concise.", model="gpt-4.1")
+    Runner.run_streamed(agent, "hi", run_config=object())
+
+
+async def test_live_run_config():
+    agent = Agent(name="live-config", instructions="Answer in one word.", model="gpt-4.1")
+    await Runner.run(agent, "hi", run_config=RunConfig(workflow_name="nightly"))
+
+
 async def test_live_fixture_id(integration_model: str):
     agent = Agent(name="live-fixture", instructions="Answer in one word.", model=integration_model)
     await Runner.run(agent, "hi")
@@ -127,7 +137,8 @@ def _agents(tmp_path, files: dict[str, str]) -> dict[str, object]:
 def test_an_agent_a_test_runs_on_what_it_made_up_is_no_request_and_a_live_one_stays(tmp_path):
     found, analysis = _agents(tmp_path, {"tests/__init__.py": "", "tests/fakes.py": "class FakeModel:\n    pass\n",
                                          "tests/test_agents.py": _SUITE})
-    assert set(found) == {"test_live_id", "test_live_client", "test_live_fixture_id", "test_other_method_patched"}
+    assert set(found) == {"test_live_id", "test_live_client", "test_live_fixture_id", "test_other_method_patched",
+                          "test_live_run_config"}
     capless = {f.finding.request for f in analysis.findings if f.finding.code == "PL301"}
     assert {r.id for r in found.values()} <= capless  # live agents with no cap are still reported
 
@@ -139,7 +150,8 @@ def test_the_same_shapes_outside_a_test_suite_stay_requests(tmp_path):
     assert set(found) == {"test_fixture_model", "test_helper_model", "test_own_class", "test_local_client",
                           "test_provider_of_the_test", "test_inspected_only", "test_placeholder_id", "_agent",
                           "test_live_id", "test_live_client", "test_live_fixture_id", "test_run_patched",
-                          "test_run_patched_by_decorator", "test_other_method_patched"}
+                          "test_run_patched_by_decorator", "test_other_method_patched", "test_run_config_of_the_test",
+                          "test_live_run_config"}
 
 
 def test_a_conversation_loop_that_waits_for_the_next_message_is_not_a_runaway_agent_loop(tmp_path):

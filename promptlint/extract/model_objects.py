@@ -55,6 +55,8 @@ RUN_METHODS = frozenset({"run", "run_sync", "run_streamed", "run_stream", "iter"
 RUN_OVERRIDES: dict[str, tuple[str, ...]] = {
     "RunConfig": ("model_provider", "model"),
     "override": ("model",),
+    # a run given a config the test made up (``run_config=object()``, a fixture) runs on that
+    **{method: ("run_config",) for method in ("run", "run_sync", "run_streamed")},
 }
 
 # The keyword of a run that carries settings for every agent of the run, by framework:
