@@ -331,7 +331,8 @@ def prefilter(kind: str, name_patterns: tuple[str, ...], fixture: bool = False) 
     names = _name_regex(name_patterns)
     name_anchors = _name_anchors(name_patterns)
     if kind == "python":
-        assign = rb"^[ \t]*" + names + _NOT_TEXT_NAME + _NOT_KEYWORD + rb"[ \t]*(?::[^=\n]*)?\+?=(?!=)" + _TEXT_VALUE
+        # ``SYSTEM_PROMPT =``, and an attribute of that name (``self.system_prompt =``)
+        assign = rb"^[ \t]*(?:[A-Za-z_]\w*\.)*" + names + _NOT_TEXT_NAME + _NOT_KEYWORD + rb"[ \t]*(?::[^=\n]*)?\+?=(?!=)" + _TEXT_VALUE
         flags = re.MULTILINE | re.IGNORECASE
         return Prefilter((Check.of(_CALL_MARKERS, flags, on_anchor_line=True),
                           *(Check.of((marker,), flags, on_anchor_line=True, requires=names) for names, marker in _IMPORTS),

@@ -283,3 +283,21 @@ def run(task):
     analysis = run_analysis(tmp_path)
     wrapped = [r for r in analysis.project.requests if r.function == "run"]
     assert wrapped and all(any(p.section == "tools" for p in r.parts) for r in wrapped), [r.id for r in wrapped]
+
+
+def test_a_prompt_set_on_an_attribute_is_a_template_with_one_identity(tmp_path):
+    """``self.system_prompt = ...`` in ``__init__`` and read by the method that sends it is
+    one template, named where it is set; a profile's ``agent.system_prompt = ...`` on an
+    imported object is a template of its own per assignment, by its name and prose."""
+    project = analysed(tmp_path, "attributes").project
+    (request,) = [r for r in project.requests if r.path == "helpdesk/agent.py"]
+    own = "helpdesk/agent.py::HelpdeskAgent.__init__::self.system_prompt"
+    assert request.templates[0] == own
+    assert project.templates[own].display().startswith("You answer questions from the company's staff about IT problems in a {tone} tone.")
+    assert [t for t in project.templates if t.startswith("helpdesk/agent.py")] == [own]
+    profile = sorted(t for t in project.templates if t.startswith("helpdesk/profiles/night_shift.py::agent.system_prompt"))
+    assert [t.split("::", 1)[1] for t in profile] == ["agent.system_prompt", "agent.system_prompt#2"]
+    assert all(e.kind == "name" for t in profile for e in project.templates[t].evidence)
+    history = [t for t in project.templates if "agent.history" in t]
+    assert [project.templates[t].role for t in sorted(history)] == ["user", "assistant"]
+    assert "helpdesk/skills.py::Skills.__init__::self.system_message" in project.templates
