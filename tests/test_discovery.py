@@ -356,3 +356,15 @@ class Runner:
     for second, expected in (("claude-haiku-4-5", "claude-haiku-4-5"), ("claude-opus-4-1", None)):
         (request,) = [r for r in run_analysis(tree(second)).project.requests if r.path == "bot/run.py"]
         assert (request.via, request.model) == ("ask_model()", expected)
+
+
+def test_a_prompt_given_as_a_parameters_default_is_a_template_with_one_identity(tmp_path):
+    """``def __init__(self, system_prompt="You are ...")``: the default is a template named
+    by the function and the parameter; a call that passes nothing sends that same template."""
+    project = analysed(tmp_path, "defaults").project
+    ids = sorted(t for t in project.templates if t.startswith("tutor/session.py"))
+    assert [t.split("::", 1)[1] for t in ids] == [
+        "Session.__init__::feedback_template", "Session.__init__::system_prompt", "hint::instructions"]
+    assert project.templates["tutor/session.py::hint::instructions"].display() == "Give the student a hint. Never tell them the answer."
+    (request,) = [r for r in project.requests if r.function == "Session.feedback"]
+    assert request.templates[0] == "tutor/session.py::Session.__init__::system_prompt"

@@ -15,7 +15,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import replace
 
-from promptlint.extract import attributes, langchain
+from promptlint.extract import attributes, langchain, param_defaults
 from promptlint.extract import values as v
 from promptlint.extract.evidence import is_prompt_folder
 from promptlint.extract.ops import apply, merge, set_path
@@ -683,6 +683,8 @@ class Resolver:
                 got = self.value(fallback[0], func, fallback[1], depth)  # type: ignore[arg-type]
             elif given is not None and func.parent is not None:  # type: ignore[union-attr]
                 got = self.value(given, func.parent, None, depth)  # type: ignore[union-attr]
+                if isinstance(got, v.Str) and isinstance(given, (ast.Constant, ast.JoinedStr)):
+                    got = v.stamp(got, param_defaults.default_id(self.path, owner, name))  # one identity
             if isinstance(got, v.Unknown):
                 got = None
         finally:
