@@ -25,7 +25,6 @@ from promptlint.extract import values as v
 from promptlint.extract.evidence import fixture_path
 from promptlint.extract.result import CallRecord, FileResult, RequestDraft, WrapperDraft
 from promptlint.extract.summaries import COMMON
-from promptlint.models import SDK_FALLBACK, SDK_VENDOR
 
 MAX_ROUNDS = 6
 Key = tuple[str, str]  # (module, qualified name of the function)
@@ -185,21 +184,15 @@ def interface(keys: set[Key], summaries) -> Key | None:
     ``generate_response`` (one per provider, the instance made by a factory), each a wrapper
     whose same parameters reach the prompt: the call is a request through that interface
     whichever class serves it. One implementation stands for them all, the one of the
-    provider most of them call, then one whose SDK prices an unread model as
-    ``default-model`` (an OpenAI-compatible client, a router) rather than as its vendor's
-    fallback, then the first by name; the model is each one's own setting, so it is not
-    taken from the one chosen unless all agree."""
+    provider most of them call (then the first by name); the model is each one's own
+    setting, so it is not taken from the one chosen unless all agree."""
     if len(keys) < 2 or any("." not in qual for _, qual in keys):
         return None
     reaching = {tuple(sorted({p for w in summaries[k] for p in w.reaches})) for k in keys}
     if len(reaching) != 1:
         return None
     providers = Counter(summaries[k][0].draft.provider for k in keys)
-    def rank(key: Key):
-        provider = summaries[key][0].draft.provider
-        return (-providers[provider], provider in SDK_FALLBACK or provider in SDK_VENDOR, key)
-
-    return min(keys, key=rank)
+    return min(keys, key=lambda k: (-providers[summaries[k][0].draft.provider], k))
 
 
 def distinctive(name: str) -> bool:
