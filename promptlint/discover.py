@@ -331,7 +331,8 @@ def prefilter(kind: str, name_patterns: tuple[str, ...], fixture: bool = False) 
     names = _name_regex(name_patterns)
     name_anchors = _name_anchors(name_patterns)
     if kind == "python":
-        assign = rb"^[ \t]*" + names + _NOT_TEXT_NAME + _NOT_KEYWORD + rb"[ \t]*(?::[^=\n]*)?\+?=(?!=)" + _TEXT_VALUE
+        # ``SYSTEM_PROMPT =``, and an attribute of that name (``self.system_prompt =``)
+        assign = rb"^[ \t]*(?:[A-Za-z_]\w*\.)*" + names + _NOT_TEXT_NAME + _NOT_KEYWORD + rb"[ \t]*(?::[^=\n]*)?\+?=(?!=)" + _TEXT_VALUE
         flags = re.MULTILINE | re.IGNORECASE
         return Prefilter((Check.of(_CALL_MARKERS, flags, on_anchor_line=True),
                           *(Check.of((marker,), flags, on_anchor_line=True, requires=names) for names, marker in _IMPORTS),
@@ -709,13 +710,14 @@ def by_words(names: Iterable[bytes], exact: Callable[[tuple[bytes, ...]], Callab
 
 
 def _caller_check(ordered: tuple[str, ...]) -> Callable[[bytes], bool]:
-    """Whether a file calls one of ``ordered``, bare or on one receiver (``name(``,
-    ``client.name(``)."""
-    window = len(max(ordered, key=len)) + 40
+    """Whether a file calls one of ``ordered``, bare or on a receiver (``name(``,
+    ``client.name(``, ``self.llm.name(``), or hands a method on to run it
+    (``asyncio.to_thread(self.llm.name, ...)``)."""
+    window = len(max(ordered, key=len)) + 60
 
     def exact(chosen: tuple[bytes, ...]) -> Callable[[bytes], bool]:
-        return Prefilter((Check.of(tuple(((n.lower(),), rb"(?<![\w.])(?:[\w]+\.)?" + re.escape(n) + rb"\s*\(")
-                                         for n in chosen), 0, window=window),)).matches
+        return Prefilter((Check.of(tuple(((n.lower(),), rb"(?<![\w.])(?:\w+\.){0,3}" + re.escape(n) + rb"\s*\(|\."
+                                          + re.escape(n) + rb"\s*,") for n in chosen), 0, window=window),)).matches
 
     return by_words((n.encode() for n in ordered), exact, False)
 

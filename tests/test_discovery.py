@@ -283,3 +283,88 @@ def run(task):
     analysis = run_analysis(tmp_path)
     wrapped = [r for r in analysis.project.requests if r.function == "run"]
     assert wrapped and all(any(p.section == "tools" for p in r.parts) for r in wrapped), [r.id for r in wrapped]
+
+
+def test_a_prompt_set_on_an_attribute_is_a_template_with_one_identity(tmp_path):
+    """``self.system_prompt = ...`` in ``__init__`` and read by the method that sends it is
+    one template, named where it is set; a profile's ``agent.system_prompt = ...`` on an
+    imported object is a template of its own per assignment, by its name and prose."""
+    project = analysed(tmp_path, "attributes").project
+    (request,) = [r for r in project.requests if r.path == "helpdesk/agent.py"]
+    own = "helpdesk/agent.py::HelpdeskAgent.__init__::self.system_prompt"
+    assert request.templates[0] == own
+    assert project.templates[own].display().startswith("You answer questions from the company's staff about IT problems in a {tone} tone.")
+    assert [t for t in project.templates if t.startswith("helpdesk/agent.py")] == [own]
+    profile = sorted(t for t in project.templates if t.startswith("helpdesk/profiles/night_shift.py::agent.system_prompt"))
+    assert [t.split("::", 1)[1] for t in profile] == ["agent.system_prompt", "agent.system_prompt#2"]
+    assert all(e.kind == "name" for t in profile for e in project.templates[t].evidence)
+    history = [t for t in project.templates if "agent.history" in t]
+    assert [project.templates[t].role for t in sorted(history)] == ["user", "assistant"]
+    assert "helpdesk/skills.py::Skills.__init__::self.system_message" in project.templates
+
+
+def test_a_method_every_provider_class_implements_is_a_request_through_that_interface(tmp_path):
+    """``self.llm.generate_reply(messages=...)`` where ``self.llm`` comes from a factory and
+    three provider classes implement ``generate_reply``, each sending its ``messages``: a
+    request whichever class serves it, with no model of its own (each implementation reads
+    its configuration); the implementations keep their own requests. A local built by
+    ``GroqLLM(config)`` calls that class's method; two classes whose methods of one name send
+    different parameters are no interface; a test's call is not taken for one."""
+    project = analysed(tmp_path, "interfaces").project
+    by_place = {(r.path, r.function): r for r in project.requests}
+    summary = by_place[("notes/summarizer.py", "Summarizer.summarize")]
+    assert (summary.via, summary.model) == ("generate_reply()", None)
+    assert summary.templates == ("notes/summarizer.py::SUMMARY_PROMPT",)
+    threaded = by_place[("notes/summarizer.py", "Summarizer.asummarize")]
+    assert project.templates[threaded.templates[0]].display() == "Give these notes a one-line title:\n\n{notes}"
+    assert ("notes/summarizer.py", "action_items") in by_place
+    assert {p for p, f in by_place if f and f.endswith(".generate_reply")} == {
+        "notes/llms/openai_llm.py", "notes/llms/groq_llm.py", "notes/llms/litellm_llm.py"}
+    assert by_place[("notes/cli.py", "quick_title")].provider == "groq"
+    assert not [r for r in project.requests if r.path.startswith("tests/") or r.function == "publish"]
+
+
+def test_a_request_through_an_interface_takes_a_model_only_when_every_implementation_agrees(tmp_path):
+    def tree(second_model):
+        root = tmp_path / second_model
+        return write_tree(root, {
+            "bot/fast.py": '''
+import anthropic
+
+
+class FastBot:
+    def ask_model(self, messages):
+        return anthropic.Anthropic().messages.create(model="claude-haiku-4-5", max_tokens=300, messages=messages)
+''',
+            "bot/careful.py": f'''
+import anthropic
+
+
+class CarefulBot:
+    def ask_model(self, messages):
+        return anthropic.Anthropic().messages.create(model="{second_model}", max_tokens=300, messages=messages)
+''',
+            "bot/run.py": '''
+class Runner:
+    def __init__(self, bot):
+        self.bot = bot
+
+    def run(self, question):
+        return self.bot.ask_model([{"role": "user", "content": f"Answer the customer briefly: {question}"}])
+'''})
+
+    for second, expected in (("claude-haiku-4-5", "claude-haiku-4-5"), ("claude-opus-4-1", None)):
+        (request,) = [r for r in run_analysis(tree(second)).project.requests if r.path == "bot/run.py"]
+        assert (request.via, request.model) == ("ask_model()", expected)
+
+
+def test_a_prompt_given_as_a_parameters_default_is_a_template_with_one_identity(tmp_path):
+    """``def __init__(self, system_prompt="You are ...")``: the default is a template named
+    by the function and the parameter; a call that passes nothing sends that same template."""
+    project = analysed(tmp_path, "defaults").project
+    ids = sorted(t for t in project.templates if t.startswith("tutor/session.py"))
+    assert [t.split("::", 1)[1] for t in ids] == [
+        "Session.__init__::feedback_template", "Session.__init__::system_prompt", "hint::instructions"]
+    assert project.templates["tutor/session.py::hint::instructions"].display() == "Give the student a hint. Never tell them the answer."
+    (request,) = [r for r in project.requests if r.function == "Session.feedback"]
+    assert request.templates[0] == "tutor/session.py::Session.__init__::system_prompt"

@@ -23,8 +23,9 @@ def reference_uses(names: tuple[str, ...], data: bytes) -> set[bytes]:
 
 def reference_calls(names: tuple[str, ...], data: bytes) -> bool:
     ordered = sorted(names)
-    check = Check.of(tuple(((n.lower().encode(),), rb"(?<![\w.])(?:[\w]+\.)?" + re.escape(n.encode()) + rb"\s*\(")
-                           for n in ordered), 0, window=len(max(ordered, key=len)) + 40)
+    check = Check.of(tuple(((n.lower().encode(),), rb"(?<![\w.])(?:\w+\.){0,3}" + re.escape(n.encode()) + rb"\s*\(|\."
+                            + re.escape(n.encode()) + rb"\s*,") for n in ordered), 0,
+                     window=len(max(ordered, key=len)) + 60)
     return Prefilter((check,)).matches(data)
 
 
@@ -50,7 +51,9 @@ def test_whole_words_only():
     assert uses(b"tools=[ask]\nr = client.ask_llm (p)\n") == {b"ask", b"ask_llm"}
     calls = _caller_check(("ask_llm",))
     assert calls(b"r = client.ask_llm(p)\n")
-    assert not calls(b"r = self.client.ask_llm(p)\n")  # two receivers deep: not this check's shape
+    assert calls(b"r = self.client.ask_llm(p)\n")  # an object the instance holds
+    assert calls(b"r = await asyncio.to_thread(self.client.ask_llm, p)\n")  # a method handed on to run
+    assert not calls(b"from app.llm import ask_llm, ask\n")
     assert not calls(b"# ask_llm is documented elsewhere\nask_llm = None\n")
 
 

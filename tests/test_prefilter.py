@@ -39,6 +39,9 @@ MUST_PASS = {
     "named sentence": "SYSTEM_PROMPT = 'Answer briefly.'\n",
     "named f-string": "def f(q):\n    prompt = f'Q: {q}'\n    return run(prompt)\n",
     "named prompt file": "system_prompt_filename = 'system_prompt.j2'\n",
+    "named attribute in a method": "class A:\n    def __init__(self, tools):\n        self.system_message = f\"\"\"\n"
+                                   "# TOOLS\n{tools}\n\"\"\"\n",
+    "named attribute of an object": "interpreter.llm.custom_instructions = 'Reply in the language of the user.'\n",
     "named list of prose": "EXAMPLES = [\n    'Add a user named Bob.',\n]\n",
     "named concatenation": "    prompt += BASE_RULES + extra\n",
     "named file read": "    system_template = path.read_text()\n",
@@ -65,6 +68,7 @@ MUST_SKIP = {
     "a type named Chat...Param": "tool = ChatCompletionToolParam(type='function')\n",
     "PowerShell Invoke": "ps.Invoke(command)\n",
     "a count": "usage = Usage(\n    prompt_tokens=usage.prompt_tokens + 1,\n)\n",
+    "a count on an attribute": "        self.stats.prompt_tokens = 0\n        self.system_prompt_id = new_id()\n",
     "a keyword argument in a test": "    run(\n        instruction='Test instruction number one',\n    )\n",
     "a one-word value": "SUPPORT_PROMPT = 'hi'\n",
     "an id": "template_id = get_id()\n",

@@ -38,7 +38,7 @@ def display_name(candidate: NamedValue) -> str:
 def judge(candidate: NamedValue, value: v.Value, where: str) -> Verdict:
     """The evidence a linked candidate carries by itself (``where`` names its file)."""
     name = display_name(candidate)
-    if fixture_path(where) or (candidate.kind in ("constant", "binding") and retired_name(name)):
+    if fixture_path(where) or (candidate.kind != "return" and retired_name(name)):
         return Verdict()  # a test's fixture, a retired constant: only a request sending it counts
     if isinstance(value, v.Str) and value.origin and "::" not in value.origin and renders_other(value.origin):
         return Verdict()  # ``template = env.get_template("Dockerfile.j2")``: a name is not enough

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 
 import ast
 
-from promptlint.extract import CALLS_KIND, VALUES_KIND, frameworks, langchain, model_objects, sinks, stand_ins, summaries
+from promptlint.extract import (CALLS_KIND, VALUES_KIND, attributes, frameworks, langchain, model_objects,
+                                param_defaults, sinks, stand_ins, summaries)
 from promptlint.extract import values as v
 from promptlint.extract.evidence import not_prose, reads_like_prose
 from promptlint.extract.pyparse import parse_python
@@ -639,6 +640,9 @@ def _bindings(index: ModuleIndex, resolver: Resolver, path: str, patterns: tuple
                 value = v.stamp(value, bid)
                 kind = "binding" if scope.kind == "module" else "local"
                 out.append(NamedValue(bid.split("::", 1)[1], value, named, _value_span(value), kind))
+    out.extend(attributes.candidates(index, resolver.value, path, lambda name: _named(name, patterns), tests))
+    out.extend(param_defaults.candidates(index, resolver.default_value, path, lambda name: _named(name, patterns),
+                                         tests))
     return out
 
 

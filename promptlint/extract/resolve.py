@@ -15,7 +15,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import replace
 
-from promptlint.extract import langchain
+from promptlint.extract import attributes, langchain, param_defaults
 from promptlint.extract import values as v
 from promptlint.extract.evidence import is_prompt_folder
 from promptlint.extract.ops import apply, merge, set_path
@@ -685,6 +685,8 @@ class Resolver:
                 got = self.value(fallback[0], func, fallback[1], depth)  # type: ignore[arg-type]
             elif given is not None and func.parent is not None:  # type: ignore[union-attr]
                 got = self.value(given, func.parent, None, depth)  # type: ignore[union-attr]
+                if isinstance(got, v.Str) and isinstance(given, (ast.Constant, ast.JoinedStr)):
+                    got = v.stamp(got, param_defaults.default_id(self.path, owner, name))  # one identity
             if isinstance(got, v.Unknown):
                 got = None
         finally:
@@ -877,6 +879,9 @@ class Resolver:
             method = next((m for m in cls.methods.values() if _inside(event, m)), None)
             if method is not None and isinstance(event.node, ast.expr):
                 got = self.value(event.node, method, event.pos, depth)
+                own = attributes.self_attribute_id(self.path, method, event)
+                if own is not None and isinstance(got, v.Str):
+                    got = v.stamp(got, own)  # one identity with the assignment's candidate
                 if isinstance(got, v.Map) and (len(self_events) > 1 or not (init and _inside(event, init))):
                     # ``self.extra_params = {}`` in one method, keys added in others: the
                     # mapping a call spreads may hold more keys than this assignment shows.

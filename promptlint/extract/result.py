@@ -80,7 +80,8 @@ class CallRecord:
 
     ``callee`` says how to find the function: ``("local", qualname)``, ``("import",
     module, name)``, ``("bare", name)`` (defined nowhere here: injected, or unique in the
-    tree) or ``("attr", name)`` (a method of an object promptlint cannot follow)."""
+    tree), ``("typed", class, name)`` (a method of a local made by ``Class(...)``) or
+    ``("attr", name)`` (a method of an object promptlint cannot follow)."""
 
     callee: tuple[str, ...]
     args: tuple[Value, ...]

@@ -67,6 +67,8 @@ class Scope:
     # ``for name in ...:`` loops of this scope's own code with one name as target: a loop
     # over a literal list of names is followed item by item (see Resolver.unrolled)
     fors: list[ast.For | ast.AsyncFor] = field(default_factory=list)
+    # ``obj.attr = value`` statements of this scope's own code (see extract.attributes)
+    attr_sets: list[tuple[ast.Attribute, Event]] = field(default_factory=list)
 
     def add(self, name: str, event: Event) -> None:
         self.events.setdefault(name, []).append(event)
@@ -347,9 +349,11 @@ class IndexVisitor(ast.NodeVisitor):
         elif isinstance(target, ast.Attribute):
             base = target.value
             scope = self._function_scope()
+            event = Event(pos, "assign", value)
             if isinstance(base, ast.Name) and scope.kind == "function" and scope.cls is not None \
                     and scope.param_order and base.id == scope.param_order[0]:
-                scope.cls.self_events.setdefault(target.attr, []).append(Event(pos, "assign", value))
+                scope.cls.self_events.setdefault(target.attr, []).append(event)
+            scope.attr_sets.append((target, event))
         elif isinstance(target, ast.Subscript):
             keys: list[ast.expr] = []
             node: ast.expr = target

@@ -118,11 +118,12 @@ def call_records(index: ModuleIndex, resolver: Resolver, sent: set[int] | frozen
     for site in index.other_calls:
         if id(site.node) in sent:
             continue
-        callee = _callee(site, index)
+        node = site.node
+        func, positional = _in_thread(node)
+        callee = _callee(site, index, func)
         if callee is None:
             continue
-        node = site.node
-        args = tuple(resolver.value(a, site.scope, site.pos) for a in node.args if not isinstance(a, ast.Starred))
+        args = tuple(resolver.value(a, site.scope, site.pos) for a in positional if not isinstance(a, ast.Starred))
         kwargs = tuple((k.arg, resolver.value(k.value, site.scope, site.pos)) for k in node.keywords if k.arg)
         if not _worth_recording(callee, args, kwargs):
             continue
@@ -182,8 +183,18 @@ COMMON = frozenset({
 })
 
 
-def _callee(site: CallSite, index: ModuleIndex) -> tuple[str, ...] | None:
-    func = site.node.func
+def _in_thread(node: ast.Call) -> tuple[ast.expr, list[ast.expr]]:
+    """The function a call runs and its positional arguments: ``asyncio.to_thread(f, a, k=v)``
+    runs ``f(a, k=v)`` in a thread (its keywords are ``f``'s too)."""
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name == "to_thread" and node.args and not isinstance(node.args[0], ast.Starred):
+        return node.args[0], node.args[1:]
+    return func, node.args
+
+
+def _callee(site: CallSite, index: ModuleIndex, func: ast.expr | None = None) -> tuple[str, ...] | None:
+    func = site.node.func if func is None else func
     scope = site.scope
     if isinstance(func, ast.Name):
         name = func.id
@@ -206,6 +217,9 @@ def _callee(site: CallSite, index: ModuleIndex) -> tuple[str, ...] | None:
         typed = _typed_method(base, attr, scope, index)
         if typed is not None:
             return typed
+        constructed = _constructed_method(base, attr, scope, index)
+        if constructed is not None:
+            return constructed
         imp = index.imports.get(base)
         if imp is not None and not binds_locally(base, scope, index.imports):
             if _third_party(imp.module, imp.level):
@@ -214,7 +228,20 @@ def _callee(site: CallSite, index: ModuleIndex) -> tuple[str, ...] | None:
             return ("import", module, attr)
         if "_" in attr.strip("_") and attr not in COMMON and not attr.startswith("_"):
             return ("attr", attr)
+    elif isinstance(func, ast.Attribute) and _on_own_attribute(func.value, scope) and "_" in func.attr.strip("_") \
+            and func.attr not in COMMON and not func.attr.startswith("_"):
+        return ("attr", func.attr)  # ``self.llm.generate_response(...)``: an object the instance holds
     return None
+
+
+def _on_own_attribute(node: ast.expr, scope: Scope) -> bool:
+    """``self.llm``: an attribute of the method's own instance."""
+    if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+        return False
+    func: Scope | None = scope
+    while func is not None and func.kind != "function":
+        func = func.parent
+    return func is not None and func.cls is not None and bool(func.param_order) and node.value.id == func.param_order[0]
 
 
 def _typed_method(base: str, attr: str, scope: Scope, index: ModuleIndex) -> tuple[str, ...] | None:
@@ -231,7 +258,25 @@ def _typed_method(base: str, attr: str, scope: Scope, index: ModuleIndex) -> tup
             return None
     if not isinstance(annotation, ast.Name):
         return None
-    cls = annotation.id
+    return _method_of(annotation.id, attr, scope, index)
+
+
+def _constructed_method(base: str, attr: str, scope: Scope, index: ModuleIndex) -> tuple[str, ...] | None:
+    """``llm = GroqLLM(config); llm.generate_response(...)``: the one binding of ``base`` in the
+    calling function constructs a class (by its name), so the method is that class's when
+    the tree has it, matched by name at link time (``("typed", class, method)``)."""
+    if scope.kind != "function" or base in scope.params:
+        return None
+    events = scope.events.get(base, ())
+    if len(events) != 1 or events[0].kind != "assign":
+        return None
+    node = events[0].node
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)) or not node.func.id[:1].isupper():
+        return None
+    return ("typed", node.func.id, attr)
+
+
+def _method_of(cls: str, attr: str, scope: Scope, index: ModuleIndex) -> tuple[str, ...] | None:
     local = _local(cls, scope, index)
     if local is not None:
         return ("local", f"{local}.{attr}")

@@ -17,10 +17,12 @@ outer wrapper's callers stand for it.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from promptlint.extract import sinks
 from promptlint.extract import values as v
+from promptlint.extract.evidence import fixture_path
 from promptlint.extract.result import CallRecord, FileResult, RequestDraft, WrapperDraft
 from promptlint.extract.summaries import COMMON
 
@@ -45,14 +47,20 @@ def expand(results: list[FileResult], find_module) -> Expansion:
     records = [(r, c) for r in results for c in r.wrapper_calls]
     done: set[tuple[int, str]] = set()
     made: list[tuple[Key, RequestDraft, Key | None]] = []  # (callee, request, caller when it is a wrapper now)
+    direct: set[Key] = set()
+    through_interface: set[Key] = set()  # stands for an interface's implementations (see interface)
     counters: dict[tuple[str, str, str], int] = {}
     for _ in range(MAX_ROUNDS):
         names = _by_name(summaries)
         grew = False
         for result, record in records:
-            key = _resolve(record, result, summaries, names, find_module)
+            key, shared = _resolve(record, result, summaries, names, find_module)
             if key is None:
                 continue
+            if len(shared) > 1:
+                through_interface.add(key)
+            else:
+                direct.add(key)
             for wrapper in list(summaries[key]):
                 if not _defined_by_then(wrapper, record, result, key):
                     continue
@@ -61,6 +69,8 @@ def expand(results: list[FileResult], find_module) -> Expansion:
                     continue
                 done.add(mark)
                 draft = _substitute(wrapper, record, result, key, counters)
+                if len(shared) > 1:
+                    draft = _any_model(draft, shared, summaries)
                 caller = _caller_summary(record, draft, result)
                 if caller is not None:
                     summaries.setdefault((result.module or "", caller.owner), []).append(caller)
@@ -69,11 +79,27 @@ def expand(results: list[FileResult], find_module) -> Expansion:
                              (result.module or "", caller.owner) if caller else None))
         if not grew:
             break
-    called = {key for key, _, _ in made}
+    # An implementation standing for an interface keeps its own request: the other
+    # implementations' requests stay too, and it is not called by name.
+    called = {key for key, _, _ in made if key in direct or key not in through_interface}
     for key in called:
         out.consumed.update(w.draft.id for w in summaries.get(key, ()))
     out.drafts = [d for _, d, _ in made if d.id not in out.consumed]
     return out
+
+
+def _any_model(draft: RequestDraft, keys: set[Key], summaries) -> RequestDraft:
+    """The request through an interface: the model its implementations agree on, else unknown."""
+    models = {_model_text(w.draft) for k in keys for w in summaries[k]}
+    if len(models) == 1:
+        return draft
+    unknown = v.Unknown("one of several implementations serves the call", "model", "dynamic", draft.span)
+    return replace(draft, params=tuple((k, unknown if k == "model" else val) for k, val in draft.params))
+
+
+def _model_text(draft: RequestDraft) -> str | None:
+    model = draft.param("model")
+    return model.text if isinstance(model, v.Str) and not model.has_holes else None
 
 
 def _defined_by_then(wrapper: WrapperDraft, record: CallRecord, result: FileResult, key: Key) -> bool:
@@ -119,24 +145,54 @@ def _by_name(summaries: dict[Key, list[WrapperDraft]]) -> dict[str, set[Key]]:
     return names
 
 
-def _resolve(record: CallRecord, result: FileResult, summaries, names, find_module) -> Key | None:
+def _resolve(record: CallRecord, result: FileResult, summaries, names,
+             find_module) -> tuple[Key | None, set[Key]]:
+    """The wrapper a call reaches, and the implementations it stands for when the call
+    goes through an interface (:func:`interface`; empty otherwise)."""
     kind = record.callee[0]
     module = result.module or ""
     if kind == "local":
         qual = record.callee[1]
         for candidate in ((module, qual), (module, qual + ".__init__")):
             if candidate in summaries:
-                return candidate
-        return None
+                return candidate, set()
+        return None, set()
     if kind == "import":
         found = _imported(record.callee[1], record.callee[2], summaries, find_module, 0)
         if found is not None or not distinctive(record.callee[2]):
-            return found
+            return found, set()
         name = record.callee[2]  # ``func.gpt_call(...)`` on an imported registry object
     else:
-        name = record.callee[1]
+        name = record.callee[-1]
     candidates = names.get(name, set())
-    return next(iter(candidates)) if len(candidates) == 1 else None
+    if kind == "typed":  # ``llm = GroqLLM(...); llm.generate_response(...)``: that class's, if a wrapper
+        own = [k for k in candidates if k[1].rsplit(".", 2)[-2:] == [record.callee[1], name]]
+        if len(own) == 1:
+            return own[0], set()
+        if not distinctive(name):
+            return None, set()
+    if len(candidates) == 1:
+        return next(iter(candidates)), set()
+    if kind == "attr" and not fixture_path(result.path):  # a test builds the one it calls
+        chosen = interface(candidates, summaries)
+        return chosen, (candidates if chosen is not None else set())
+    return None, set()
+
+
+def interface(keys: set[Key], summaries) -> Key | None:
+    """``self.llm.generate_response(messages=...)`` where several classes of the tree define
+    ``generate_response`` (one per provider, the instance made by a factory), each a wrapper
+    whose same parameters reach the prompt: the call is a request through that interface
+    whichever class serves it. One implementation stands for them all, the one of the
+    provider most of them call (then the first by name); the model is each one's own
+    setting, so it is not taken from the one chosen unless all agree."""
+    if len(keys) < 2 or any("." not in qual for _, qual in keys):
+        return None
+    reaching = {tuple(sorted({p for w in summaries[k] for p in w.reaches})) for k in keys}
+    if len(reaching) != 1:
+        return None
+    providers = Counter(summaries[k][0].draft.provider for k in keys)
+    return min(keys, key=lambda k: (-providers[summaries[k][0].draft.provider], k))
 
 
 def distinctive(name: str) -> bool:
