@@ -57,6 +57,7 @@ class OnDemand:
         self.cache = cache
         self.root = Path(config.root)
         self.memo: dict[Key, FileResult | None] = {}
+        self._sources: dict[str, object] = {}  # rel -> SourceFile or None, for passes() and data()
 
     def load(self, rel: str, kind: str) -> FileResult | None:
         return self.load_many([(rel, kind)])[0]
@@ -91,6 +92,30 @@ class OnDemand:
                 self.cache.remember(key[0], got.digest, passes, result)
             self.memo[key] = result
         return [self.memo[k] for k in keys]
+
+    def passes(self, rel: str) -> bool:
+        """Whether the Python file ``rel`` passes the prefilter (it may hold a prompt or a
+        wrapper): the cached verdict, or the prefilter's on the file read now."""
+        from promptlint.discover import passes_prefilter, verdict
+
+        got = self._source(rel)
+        if got is None:
+            return False
+        return verdict(got, self.config, self.cache)[0] if self.cache is not None else passes_prefilter(got, self.config)
+
+    def data(self, rel: str) -> bytes | None:
+        """The bytes of the Python file ``rel``, read as a load would (None: not allowed)."""
+        got = self._source(rel)
+        return got.load() if got is not None else None
+
+    def _source(self, rel: str):
+        from promptlint.discover import read_candidate
+
+        if rel not in self._sources:
+            got = read_candidate(rel, str(self.root / rel), "python", self.config, self.cache) \
+                if self._allowed(rel) else None
+            self._sources[rel] = None if got is None or isinstance(got, Diagnostic) else got
+        return self._sources[rel]
 
     def _allowed(self, rel: str) -> bool:
         """Not excluded; a regular file that, links followed, stays in the tree and out of
