@@ -19,7 +19,6 @@ through, not the tree.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable
 
@@ -27,6 +26,7 @@ from promptlint.config import Config
 from promptlint.discover import classify
 from promptlint.extract.result import FileResult
 from promptlint.extract.scopes import _absolute_module, module_name_for
+from promptlint.lazyre import lazy
 from promptlint.ondemand import OnDemand
 
 if TYPE_CHECKING:
@@ -36,8 +36,8 @@ MAX_DEPTH = 4  # re-export and forwarding hops followed from a given file
 
 # ``from x import a, b as c`` (parenthesised over lines too) and ``import x.y as z``, at
 # any indentation: a module's imports without parsing it.
-_FROM = re.compile(rb"(?m)^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n#;]*)")
-_IMPORT = re.compile(rb"(?m)^[ \t]*import[ \t]+([^\n#;]*)")
+_FROM = lazy(rb"(?m)^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n#;]*)")
+_IMPORT = lazy(rb"(?m)^[ \t]*import[ \t]+([^\n#;]*)")
 
 
 class Imported:
