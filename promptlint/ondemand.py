@@ -57,7 +57,7 @@ class OnDemand:
         self.cache = cache
         self.root = Path(config.root)
         self.memo: dict[Key, FileResult | None] = {}
-        self._sources: dict[str, object] = {}  # rel -> SourceFile or None, for passes() and data()
+        self._sources: dict[str, object] = {}  # rel -> SourceFile or None, for calls_sdk() and data()
 
     def load(self, rel: str, kind: str) -> FileResult | None:
         return self.load_many([(rel, kind)])[0]
@@ -93,15 +93,16 @@ class OnDemand:
             self.memo[key] = result
         return [self.memo[k] for k in keys]
 
-    def passes(self, rel: str) -> bool:
-        """Whether the Python file ``rel`` passes the prefilter (it may hold a prompt or a
-        wrapper): the cached verdict, or the prefilter's on the file read now."""
-        from promptlint.discover import passes_prefilter, verdict
+    def calls_sdk(self, rel: str) -> bool:
+        """Whether the Python file ``rel`` can define an in-house wrapper: it holds an SDK
+        call or import, the call part of the prefilter (:func:`promptlint.discover.call_prefilter`).
+        A file the cache knows fails the whole prefilter fails that part too, unread."""
+        from promptlint.discover import call_prefilter
 
         got = self._source(rel)
-        if got is None:
+        if got is None or (self.cache is not None and self.cache.verdict(rel, got.digest) is False):
             return False
-        return verdict(got, self.config, self.cache)[0] if self.cache is not None else passes_prefilter(got, self.config)
+        return call_prefilter(tuple(self.config.prompt_name_patterns)).matches(got.load())
 
     def data(self, rel: str) -> bytes | None:
         """The bytes of the Python file ``rel``, read as a load would (None: not allowed)."""

@@ -6,11 +6,12 @@ A run on the edited files alone would miss it twice over: the file that calls th
 names no SDK, so the prefilter skips it, and the module that defines the wrapper is not
 read, so no summary names ``ask``. Here the modules whose functions the given files call
 are read, as the full run reads them: each through :class:`~promptlint.ondemand.OnDemand`
-(cached like any file). A module that passes the prefilter (one that can hold a wrapper)
-joins the results, as in a full run; one the prefilter skips is offered to the
-wrapper-caller search, which reads it as the full run does when it calls a wrapper (a
-forwarder: a function handing its own parameters to a wrapper). A name called from a
-module that re-exports it (a package ``__init__``) is followed to the module it comes from.
+(cached like any file). A module that holds an SDK call or import (one that can define a
+wrapper: the call part of the prefilter) joins the results, as in a full run; another is
+offered to the wrapper-caller search, which reads it as the full run does when it calls a
+wrapper (a forwarder: a function handing its own parameters to a wrapper). A name called
+from a module that re-exports it (a package ``__init__``) is followed to the module it
+comes from.
 
 Only the modules whose functions a file calls are followed, from the given files and then
 from each module read, so a one-file run reads the few modules its call chains pass
@@ -55,8 +56,8 @@ def imported_modules(given: list[FileResult], skipped: Iterable[str], config: Co
     (given files the prefilter skipped) call, outside ``scanned``; ``path_of`` maps a
     module name to the one file it can be (:meth:`promptlint.engine.ModuleLoader.path`).
 
-    Only a module that passes the prefilter is parsed. One it skips is read for its import
-    lines alone (:func:`imports`), and only when a given file imports it: a forwarder one
+    Only a module that holds an SDK call or import (one that can define a wrapper) is
+    parsed, and joins the results. Another is read for its import lines alone (:func:`imports`), and only when a given file imports it: a forwarder one
     hop away is found, a chain of modules that hold no prompt is not walked (each hop
     through them would read the tree's import graph, not the wrappers)."""
     out = Imported()
@@ -83,7 +84,7 @@ def imported_modules(given: list[FileResult], skipped: Iterable[str], config: Co
         wanted = set()
         full = []
         for rel in sorted(asked):
-            if ondemand.passes(rel):
+            if ondemand.calls_sdk(rel):
                 full.append(rel)
                 continue
             out.skipped.append(rel)
