@@ -200,3 +200,14 @@ def test_import_lines_are_read_without_a_parse():
     assert sorted(imports(text, "llm.__init__")) == sorted([
         ("os", "os", ""), ("lc", "llm", "client"), ("util", "llm", "util"), ("complete", "llm.client", "complete"),
         ("o", "llm.client", "other"), ("complete", "llm", "complete"), ("cr", "llm", "chat_reply")])
+
+
+def test_a_path_fix_edits_only_the_given_files(cli, tmp_path):
+    """The wrapper's missing cap is found (the rules see its request) but belongs to a run
+    given its module: `fix` on a caller leaves the unchanged wrapper as it is."""
+    write_tree(tmp_path, PROJECT)
+    before = (tmp_path / "llm/client.py").read_text()
+    cli(tmp_path, "fix", "app/summarize.py", "--unsafe-fixes", "--no-cache")
+    assert (tmp_path / "llm/client.py").read_text() == before
+    cli(tmp_path, "fix", "llm/client.py", "--unsafe-fixes", "--no-cache")
+    assert "max_completion_tokens=" in (tmp_path / "llm/client.py").read_text(), "given its module, it is fixed"
