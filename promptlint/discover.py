@@ -349,6 +349,12 @@ def prefilter(kind: str, name_patterns: tuple[str, ...], fixture: bool = False) 
     return None
 
 
+def call_prefilter(name_patterns: tuple[str, ...]) -> Prefilter:
+    """The part of the Python prefilter that looks for an SDK call or import: what a module
+    must hold to define an in-house wrapper (a test suite's module is held to it too)."""
+    return prefilter("python", name_patterns, fixture=True)  # type: ignore[return-value]
+
+
 def classify(relpath: str, config: Config) -> str | None:
     name = relpath.rsplit("/", 1)[-1]
     if name.endswith(".py"):

@@ -31,6 +31,7 @@ from promptlint.extract.scopes import module_name_for
 from promptlint.globs import match_path
 from promptlint.models import ModelCatalog
 from promptlint.ondemand import OnDemand
+from promptlint.pathrun import for_linking, imported_modules, without
 from promptlint.pricing import Pricer
 from promptlint.rules import Rule, RuleContext, RuleSet, load_rules, matches
 from promptlint.tokens import Measurements, TokenCounter, make_counter, measure, request_model
@@ -342,12 +343,20 @@ class Scan:
     results: tuple[FileResult, ...]
     project: Project
     notices: tuple[Diagnostic, ...]
+    brought: frozenset[str] = frozenset()  # modules a partial run read for their wrappers (not reported on)
 
 
 def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Scan:
     """Discover, extract and link: everything the tree holds, before any counting."""
     discovery = discover(paths, config, cache, extract_file, meanwhile=lambda: _prepare_later_stages(config))
-    return _linked(discovery, config, cache)
+    return _linked(discovery, config, cache, partial=not _covers_root(paths, config))
+
+
+def _covers_root(paths: list[Path], config: Config) -> bool:
+    """Whether the paths take in the whole project (the root or a folder above it)."""
+    root = os.path.abspath(config.root)
+    return any(root == (given := os.path.abspath(p)) or root.startswith(given.rstrip(os.sep) + os.sep)
+               for p in paths)
 
 
 def scan_text(rel: str, data: bytes, config: Config, cache: ScanCache | None = None) -> Scan:
@@ -355,24 +364,35 @@ def scan_text(rel: str, data: bytes, config: Config, cache: ScanCache | None = N
     file ``rel`` of the tree would be (its kind, its ignores), and what it imports is read
     from the tree on disk."""
     discovery = discover_text(rel, data, config, extract_file)
-    return _linked(discovery, config, cache)
+    return _linked(discovery, config, cache, partial=True)
 
 
-def _linked(discovery: Discovery, config: Config, cache: ScanCache | None) -> Scan:
+def _linked(discovery: Discovery, config: Config, cache: ScanCache | None, partial: bool = False) -> Scan:
+    """Link what discovery read. A ``partial`` run (some files of the project) first reads
+    the modules those files import (:mod:`promptlint.pathrun`), so a call of a wrapper
+    defined in an unchanged module is the request it is in a run on the whole tree."""
     progress().phase("linking prompts to requests")
     ondemand = OnDemand(config, cache, extract_file)
     results = list(discovery.results)
-    results += _wrapper_callers(results, discovery, config, cache, ondemand)
+    modules = ModuleLoader(discovery, config, cache, ondemand)
+    pending = None
+    if partial:
+        scanned = {*(r.path for r in results), *discovery.skipped}
+        imported = imported_modules(results, discovery.skipped, config, ondemand, modules.path, scanned)
+        results += [for_linking(r) for r in imported.results]
+        pending = [*discovery.skipped, *imported.skipped]
+    results += _wrapper_callers(results, discovery, config, cache, ondemand, pending)
     notices = tuple(d for d in discovery.diagnostics if d.code == "skip")
     if cache is not None and cache.refused:
         notices += (Diagnostic(config.cache_dir, cache.refused, code="skip"),)
     problems = [d for d in discovery.diagnostics if d.code != "skip"]
-    modules = ModuleLoader(discovery, config, cache, ondemand)
     modules.prefetch(_imported_modules(results))
     project = link(results, config.root, discovery.candidates, problems, modules,
                    tree_files(results, discovery, config, cache, ondemand),
                    caller_loader(discovery, config, cache, ondemand))
-    return Scan(discovery, tuple(results), project, notices)
+    brought = frozenset({r.path for r in results} - {f.path for f in discovery.files} - set(discovery.skipped)) \
+        if partial else frozenset()
+    return Scan(discovery, tuple(results), project, notices, brought)
 
 
 def _imported_modules(results: list[FileResult]) -> set[str]:
@@ -403,11 +423,14 @@ def _imported_modules(results: list[FileResult]) -> set[str]:
 
 
 def _wrapper_callers(results: list[FileResult], discovery: Discovery, config: Config,
-                     cache: ScanCache | None, ondemand: OnDemand | None = None) -> list[FileResult]:
-    """Files the prefilter skipped that call an in-house wrapper of the tree: read them too
-    (a wrapper defined in one of them may have callers in others, so repeat)."""
+                     cache: ScanCache | None, ondemand: OnDemand | None = None,
+                     skipped: list[str] | None = None) -> list[FileResult]:
+    """Files the prefilter skipped (``skipped``, by default discovery's) that call an
+    in-house wrapper of the tree: read them too (a wrapper defined in one of them may have
+    callers in others, so repeat)."""
     ondemand = ondemand or OnDemand(config, cache, extract_file)
-    pending = [rel for rel in discovery.skipped if classify(rel, config) in ("python", "notebook")]
+    pending = [rel for rel in (discovery.skipped if skipped is None else skipped)
+               if classify(rel, config) in ("python", "notebook")]
     names = wrapper_names(results)
     names |= forwarding_names(results, names)
     loaded: list[FileResult] = []
@@ -644,7 +667,7 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     rules = ruleset.selected(*rule_selection(config, select, ignore))
     cache = open_cache(config, use_cache)
     scanned = scanned or scan_tree(paths, config, cache)
-    project, notices = scanned.project, scanned.notices
+    project, notices, brought = scanned.project, scanned.notices, scanned.brought
     del scanned  # every file's extraction: the later stages read only the project
     prices_version = _genai_prices_version()
     catalog = ModelCatalog(config.prices, cache.memo("models", prices_version, text_or_none) if cache else None,
@@ -680,5 +703,5 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     saveable = saveable_total(priced, pricer, traffic)
     if cache is not None:
         cache.save()
-    return Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules), notices,
-                    traffic, usage_report, anatomies, saveable)
+    return without(Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules),
+                            notices, traffic, usage_report, anatomies, saveable), brought)

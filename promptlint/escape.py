@@ -23,12 +23,14 @@ from __future__ import annotations
 import json
 import re
 
+from promptlint.lazyre import lazy
+
 # Characters that change how a terminal, a log viewer or an editor shows what follows.
 _CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
-_IN_BLOCK = re.compile(f"[{_CONTROL}]")  # a multi-line text keeps its line breaks and tabs
-_IN_LINE = re.compile(f"[\t\n{_CONTROL}]")  # a one-line field keeps nothing
+_IN_BLOCK = lazy(f"[{_CONTROL}]")  # a multi-line text keeps its line breaks and tabs
+_IN_LINE = lazy(f"[\t\n{_CONTROL}]")  # a one-line field keeps nothing
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_WORKFLOW_START = re.compile(r"^([ \t]*)(::|##\[)", re.MULTILINE)
+_WORKFLOW_START = lazy(r"^([ \t]*)(::|##\[)", re.MULTILINE)
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -75,10 +77,10 @@ def workflow_property(text: str) -> str:
 
 # Markdown --------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()<>#+!|~&@\"']")
+_MD_SPECIAL = lazy(r"[\\`*_{}\[\]()<>#+!|~&@\"']")
 _MD_REPLACE = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;",
                "@": "@\u200d", "|": "\\|"}
-_BACKTICKS = re.compile(r"`+")
+_BACKTICKS = lazy(r"`+")
 
 
 def _flat(text: str) -> str:
@@ -119,7 +121,7 @@ def markdown_message(text: str) -> str:
 
 # JSON ------------------------------------------------------------------------------------
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = lazy("[\ud800-\udfff]")
 
 
 def unicode_safe(value):
@@ -134,7 +136,7 @@ def unicode_safe(value):
     return value
 
 
-_RAW_IN_JSON = re.compile(f"[{_CONTROL}]")  # what ensure_ascii=False leaves raw: C1, bidi, separators
+_RAW_IN_JSON = lazy(f"[{_CONTROL}]")  # what ensure_ascii=False leaves raw: C1, bidi, separators
 
 
 def json_dumps(value, **options) -> str:

@@ -16,10 +16,10 @@ inside a helper inherits the loops around the helper's calls, a few helpers deep
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
+from promptlint.lazyre import lazy
 from promptlint.pyast import (LOOPS, SCOPES, NodeMemo, callee, clear_walks, dotted, loop_body, reads, sent_by,
                                tail_in, unparse, value_key, walk_body, walk_statements, walk_with_parents)
 from promptlint.types import AgentRun, CallEdge, FunctionFacts, Loop, Request, Span
@@ -37,8 +37,8 @@ _ENDLESS = {"itertools.count", "count", "itertools.cycle", "cycle", "itertools.r
 _PASS_THROUGH = {"enumerate", "zip", "sorted", "reversed", "list", "tuple", "set", "iter", "tqdm", "tqdm.tqdm",
                  "track", "rich.progress.track", "trange", "filter", "map", "itertools.chain", "chain",
                  "itertools.islice", "islice", "as_completed", "asyncio.as_completed"}
-_RETRY_ITER = re.compile(r"(?i)retr(y|ies|ying)|attempt|backoff")
-_RETRY_VAR = re.compile(r"(?i)^_*(n_?)?(attempt|retry|retries|tries|try|trial)(s|_?no|_?num|_?count|_?idx|_?index)?_*$")
+_RETRY_ITER = lazy(r"(?i)retr(y|ies|ying)|attempt|backoff")
+_RETRY_VAR = lazy(r"(?i)^_*(n_?)?(attempt|retry|retries|tries|try|trial)(s|_?no|_?num|_?count|_?idx|_?index)?_*$")
 _INPUTS = {"input", "raw_input", "sys.stdin.readline", "Prompt.ask", "click.prompt", "typer.prompt",
            "getpass", "getpass.getpass", "prompt_toolkit.prompt", "session.prompt", "questionary.text",
            "console.input", "st.chat_input", "receive_text", "receive_json", "websocket.receive_text",
@@ -655,7 +655,7 @@ def _is_input(call: ast.Call) -> bool:
 
 
 _WAIT_SIGNALS = {"wait_condition"}
-_QUEUE = re.compile(r"(?i)queue|inbox|mailbox|^_?q$")
+_QUEUE = lazy(r"(?i)queue|inbox|mailbox|^_?q$")
 
 
 def _module_literals(tree: ast.Module, nodes: list[ast.AST]) -> set[str]:
@@ -1039,7 +1039,7 @@ def _carried(call: ast.AST, body: list[ast.AST], loop: ast.AST, function: ast.AS
 
 _BOUNDED = {"deque", "collections.deque"}
 # A function named for cutting a history back (its last name part).
-_TRIMS = re.compile(r"(?i)trim|truncat|prune|compact|condense|shorten|evict")
+_TRIMS = lazy(r"(?i)trim|truncat|prune|compact|condense|shorten|evict")
 
 
 def _self_bounded(statements: list[ast.AST], key: str) -> bool:

@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from promptlint.lazyre import lazy
+
 PREFERRED = 0xF0000
 _LOW, _HIGH = 0x10000, 0x110000  # supplementary planes: never a surrogate, never BMP text
-_SUPPLEMENTARY = re.compile("[\U00010000-\U0010ffff]")
-_NOTHING = re.compile("(?!)")
+_SUPPLEMENTARY = lazy("[\U00010000-\U0010ffff]")
+_NOTHING = lazy("(?!)")
 
 
 class TooManyHoles(ValueError):

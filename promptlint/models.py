@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from promptlint.lazyre import lazy
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -24,14 +26,14 @@ DEFAULT_MIN_CACHEABLE = 1024
 DEFAULT_MAX_OUTPUT = 32_000
 # An agent framework's router in front of a LiteLLM-style id (the OpenAI Agents SDK's
 # ``litellm/openai/gpt-4o-mini``, ``any-llm/openrouter/openai/gpt-5.4-mini``).
-_ROUTER_PREFIX = re.compile(r"^(?:litellm|any-llm)/(?=[\w.-]+/)")
-_PROVIDER_PREFIX = re.compile(r"^(?:anthropic|openai|azure|bedrock|vertex_ai|litellm_proxy|openrouter/[\w-]+)/")
+_ROUTER_PREFIX = lazy(r"^(?:litellm|any-llm)/(?=[\w.-]+/)")
+_PROVIDER_PREFIX = lazy(r"^(?:anthropic|openai|azure|bedrock|vertex_ai|litellm_proxy|openrouter/[\w-]+)/")
 # ``"openai:gpt-4.1"``: the provider-qualified ids of LangChain's ``init_chat_model`` and pydantic-ai
-_PROVIDER_QUALIFIER = re.compile(
+_PROVIDER_QUALIFIER = lazy(
     r"^(?:anthropic|openai|azure_openai|azure|google_genai|google_vertexai|google-gla|google-vertex|"
     r"bedrock|bedrock_converse|groq|mistralai|mistral|ollama|fireworks|together|deepseek|xai|cohere):(?=[\w.-])")
-_BEDROCK = re.compile(r"^(?:[a-z]{2}\.)?anthropic\.(claude-[\w.-]+?)(?:-v\d+(?::\d+)?)?$")
-_DATE_SUFFIX = re.compile(r"(?:-\d{8}|-\d{4}-\d{2}-\d{2}|@\d{8})$")
+_BEDROCK = lazy(r"^(?:[a-z]{2}\.)?anthropic\.(claude-[\w.-]+?)(?:-v\d+(?::\d+)?)?$")
+_DATE_SUFFIX = lazy(r"(?:-\d{8}|-\d{4}-\d{2}-\d{2}|@\d{8})$")
 # The two vendors whose models the facts file describes; genai-prices is asked about them first.
 _FIRST = ("anthropic", "openai")
 # A routing prefix (LiteLLM's, or a canonical id's) naming a genai-prices provider.

@@ -57,6 +57,7 @@ class OnDemand:
         self.cache = cache
         self.root = Path(config.root)
         self.memo: dict[Key, FileResult | None] = {}
+        self._sources: dict[str, object] = {}  # rel -> SourceFile or None, for calls_sdk() and data()
 
     def load(self, rel: str, kind: str) -> FileResult | None:
         return self.load_many([(rel, kind)])[0]
@@ -91,6 +92,31 @@ class OnDemand:
                 self.cache.remember(key[0], got.digest, passes, result)
             self.memo[key] = result
         return [self.memo[k] for k in keys]
+
+    def calls_sdk(self, rel: str) -> bool:
+        """Whether the Python file ``rel`` can define an in-house wrapper: it holds an SDK
+        call or import, the call part of the prefilter (:func:`promptlint.discover.call_prefilter`).
+        A file the cache knows fails the whole prefilter fails that part too, unread."""
+        from promptlint.discover import call_prefilter
+
+        got = self._source(rel)
+        if got is None or (self.cache is not None and self.cache.verdict(rel, got.digest) is False):
+            return False
+        return call_prefilter(tuple(self.config.prompt_name_patterns)).matches(got.load())
+
+    def data(self, rel: str) -> bytes | None:
+        """The bytes of the Python file ``rel``, read as a load would (None: not allowed)."""
+        got = self._source(rel)
+        return got.load() if got is not None else None
+
+    def _source(self, rel: str):
+        from promptlint.discover import read_candidate
+
+        if rel not in self._sources:
+            got = read_candidate(rel, str(self.root / rel), "python", self.config, self.cache) \
+                if self._allowed(rel) else None
+            self._sources[rel] = None if got is None or isinstance(got, Diagnostic) else got
+        return self._sources[rel]
 
     def _allowed(self, rel: str) -> bool:
         """Not excluded; a regular file that, links followed, stays in the tree and out of

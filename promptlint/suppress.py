@@ -26,14 +26,15 @@ import tokenize
 from dataclasses import dataclass, field
 
 from promptlint.extract.source import NEWLINE
+from promptlint.lazyre import lazy
 from promptlint.types import Finding, Span, Suppression
 
-_DIRECTIVE = re.compile(
+_DIRECTIVE = lazy(
     r"promptlint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?"
     r"|\bnoqa\s*:\s*(?P<noqa>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*)",
     re.IGNORECASE,
 )
-OUR_CODE_SHAPE = re.compile(r"^PL\d{3}$", re.IGNORECASE)
+OUR_CODE_SHAPE = lazy(r"^PL\d{3}$", re.IGNORECASE)
 
 
 def line_key(line: int, cell: int | None = None) -> tuple[int, int]:
@@ -85,7 +86,7 @@ def python_suppressions(text: str) -> tuple[Suppression, ...]:
         return tuple(_rough_python_comments(text))
 
 
-_STRING_START = re.compile(r"(?i)(?:[rbuf]{0,2})('''|\"\"\"|'|\")")
+_STRING_START = lazy(r"(?i)(?:[rbuf]{0,2})('''|\"\"\"|'|\")")
 
 
 def _rough_python_comments(text: str) -> list[Suppression]:
@@ -176,7 +177,7 @@ def markdown_suppressions(text: str) -> tuple[Suppression, ...]:
     return _delimited(text, "<!--", "-->")
 
 
-_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^---[ \t]*$", re.DOTALL | re.MULTILINE)
+_FRONT_MATTER = lazy(r"\A\ufeff?---[ \t]*\r?\n(.*?)^---[ \t]*$", re.DOTALL | re.MULTILINE)
 
 
 def prompty_suppressions(text: str) -> tuple[Suppression, ...]:

@@ -16,11 +16,11 @@ them on each :class:`~promptlint.types.Loop` and follows handlers and tools acro
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 from promptlint.extract.scopes import ROUTE_DECORATORS
+from promptlint.lazyre import lazy
 from promptlint.pyast import LOOPS, callee, dotted, reads, sent_by, unparse, value_key, walk_body
 
 # Reading a clock in an iteration means someone measures how long each answer takes.
@@ -45,7 +45,7 @@ TOOL_LIST_KEYWORDS = {"tools", "functions", "handlers", "callbacks"}
 REQUEST_TYPES = {"Request", "HttpRequest", "WebSocket", "Websocket", "ASGIRequest", "WSGIRequest"}
 
 # A parameter holding the one question a call answers (not a list of them).
-_QUERY = re.compile(r"(?i)^((user|search|customer)_?)?(query|question|q)$|^(user|customer)_?(input|message|msg|request)$")
+_QUERY = lazy(r"(?i)^((user|search|customer)_?)?(query|question|q)$|^(user|customer)_?(input|message|msg|request)$")
 
 _DISPLAY = {"print", "pprint", "pprint.pprint", "display", "IPython.display.display", "console.print", "rich.print",
             "st.write", "st.markdown", "st.text", "st.code", "sys.stdout.write", "tqdm.write", "click.echo",

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from promptlint.anatomy.model import KINDS, PROSE, Anatomy, Region, Section  # noqa: F401 - the stage's data
 from promptlint.anatomy.view import TextView
-from promptlint.extract.yaml_prompts import RECORDING
+from promptlint.extract.fewshot import RECORDING
 
 BLANK_INLINE = "\x01"  # stands for a blanked character inside a line: the sentence goes on
 

@@ -7,15 +7,15 @@ offset maps back to the source literal it came from.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from promptlint.lazyre import lazy
 from promptlint.markers import Markers
 from promptlint.types import Segment, Span, Template
 
 HOLE_BASE = 0xF0000  # where markers start unless the text itself uses Plane 15
-MARKERS = re.compile(f"[{chr(HOLE_BASE)}-{chr(HOLE_BASE + 0xFFFD)}]")
+MARKERS = lazy(f"[{chr(HOLE_BASE)}-{chr(HOLE_BASE + 0xFFFD)}]")
 _NO_HOLE = Segment("", hole="")
 
 

@@ -15,10 +15,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from promptlint.config import ConfigError
-from promptlint.yamlload import SAFE_LOADER
 
 
 class PackError(ConfigError):
@@ -162,6 +159,10 @@ def parse_categories(data: Any, where: str) -> list[Category]:
 
 @lru_cache(maxsize=64)
 def _load(path: str, mtime: float) -> tuple[Category, ...]:
+    import yaml  # only when a pack is read: a run whose rules are cached reads none
+
+    from promptlint.yamlload import SAFE_LOADER
+
     try:
         data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:

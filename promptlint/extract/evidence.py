@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 
+from promptlint.lazyre import lazy
 from promptlint.types import Evidence
 
-_WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
-_HOLE_TEXT = re.compile(r"\{\{?\s*[A-Za-z_][\w.]*\s*\}\}?")
+_WORD = lazy(r"[^\W\d_][\w'’-]*", re.UNICODE)
+_HOLE_TEXT = lazy(r"\{\{?\s*[A-Za-z_][\w.]*\s*\}\}?")
 
 
 def words(text: str) -> list[str]:
@@ -37,11 +38,11 @@ def reads_like_prose(text: str, holes: int = 0) -> bool:
     return has_hole and len(found) >= 1
 
 
-_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
-_GLOB = re.compile(r"[*?]|\[[^\]\s]+\]")
-_PATHLIKE = re.compile(r"^[\w.~\-]*(?:[/\\][\w.~\-{}]+)+[/\\]?$|^[\w.~\-]+\.[A-Za-z][A-Za-z0-9]{0,7}$")
-_ENV = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
-_TOKEN = re.compile(r"^[\w.\-:/@+#]+$")
+_URL = lazy(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
+_GLOB = lazy(r"[*?]|\[[^\]\s]+\]")
+_PATHLIKE = lazy(r"^[\w.~\-]*(?:[/\\][\w.~\-{}]+)+[/\\]?$|^[\w.~\-]+\.[A-Za-z][A-Za-z0-9]{0,7}$")
+_ENV = lazy(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_TOKEN = lazy(r"^[\w.\-:/@+#]+$")
 
 # Extensions of files that hold prompt text: a name-matched constant holding such a
 # filename names a prompt file (``system_prompt_filename = "system_prompt.j2"``).
@@ -91,33 +92,33 @@ _FORMATS = (r"json|xml|bullet points?|step by step|in the following format|one w
             r"a single (?:word|number|digit|sentence|line)|in (?:one|two|three|\d+) sentences?|"
             r"the following (?:text|question|document|input|conversation|code|request|message)")
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("addresses the model", re.compile(r"\b(?:you|your|yourself)\b", re.IGNORECASE)),
-    ("gives a role", re.compile(
+    ("addresses the model", lazy(r"\b(?:you|your|yourself)\b", re.IGNORECASE)),
+    ("gives a role", lazy(
         r"\b(?:you are (?:an?|the)\b|act as|your (?:task|job|role|goal)\b|as an? (?:ai|assistant|expert)\b|"
         r"the (?:user|assistant)(?:'s)?\b|an? (?:ai|helpful) assistant)", re.IGNORECASE)),
-    ("gives orders", re.compile(
+    ("gives orders", lazy(
         r"(?:^|[.!?:\n]\s*)[*_>#\-\s]*(?:[A-Za-z]+ly[*_]*\s+)?(?:" + _ORDERS + r")\b",
         re.IGNORECASE | re.MULTILINE)),
-    ("marks its parts", re.compile(r"</[A-Za-z_][\w-]*>")),
-    ("asks for a format", re.compile(
+    ("marks its parts", lazy(r"</[A-Za-z_][\w-]*>")),
+    ("asks for a format", lazy(
         r"\b(?:" + _FORMATS + r")\b", re.IGNORECASE)),
 )
 # What the byte prefilter asks of triple-quoted text before parsing its file: a cue of the
 # kind content evidence cannot do without (orders, a format, tagged parts), in bytes.
 TASK_CUE = (r"\b(?:" + _ORDERS + "|" + _FORMATS + r")\b|</[A-Za-z_]").encode()
 
-_SQL = re.compile(r"^\s*(?:(?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|PRAGMA)\b(?!\s+[a-z]+\s+[a-z]+\s+[a-z])"
+_SQL = lazy(r"^\s*(?:(?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|PRAGMA)\b(?!\s+[a-z]+\s+[a-z]+\s+[a-z])"
                   r"|(?:select\s+[\w*.,\s()]+?\s+from|insert\s+into|update\s+\w+\s+set|delete\s+from|"
                   r"create\s+(?:table|index|view)|drop\s+table|pragma)\b)")
-_HTML = re.compile(r"^\s*<(?:!doctype|html|head|body|div|table|svg|\?xml)\b", re.IGNORECASE)
-_HTML_ATTRS = re.compile(r"<\w+\s+[\w:-]+=[\"']")
-_SHELL = re.compile(r"^\s*(?:#!|\$ |sudo |apt(?:-get)? |pip install |cd |export |set -e)", re.MULTILINE)
-_USAGE = re.compile(r"^\s*(?:usage|options|arguments|commands):", re.IGNORECASE | re.MULTILINE)
-_OPTION_LINE = re.compile(r"^\s*-{1,2}[A-Za-z][\w-]*(?:[ =,]|$)", re.MULTILINE)
-_LOG = re.compile(r"%\(\w+\)[sdif]|\{asctime\}|\{levelname\}")
-_CODE_LINE = re.compile(r"^\s*(?:def |class |import |from \S+ import |return |if .+:\s*$|for .+ in .+:\s*$|"
+_HTML = lazy(r"^\s*<(?:!doctype|html|head|body|div|table|svg|\?xml)\b", re.IGNORECASE)
+_HTML_ATTRS = lazy(r"<\w+\s+[\w:-]+=[\"']")
+_SHELL = lazy(r"^\s*(?:#!|\$ |sudo |apt(?:-get)? |pip install |cd |export |set -e)", re.MULTILINE)
+_USAGE = lazy(r"^\s*(?:usage|options|arguments|commands):", re.IGNORECASE | re.MULTILINE)
+_OPTION_LINE = lazy(r"^\s*-{1,2}[A-Za-z][\w-]*(?:[ =,]|$)", re.MULTILINE)
+_LOG = lazy(r"%\(\w+\)[sdif]|\{asctime\}|\{levelname\}")
+_CODE_LINE = lazy(r"^\s*(?:def |class |import |from \S+ import |return |if .+:\s*$|for .+ in .+:\s*$|"
                         r"\w+\s*=\s*\S.*[;)]\s*$|[{}]\s*$|}\s*else|function\s+\w+\s*\()", re.MULTILINE)
-_ERROR = re.compile(r"^\s*(?:error|failed|failure|cannot|can't|could not|unable|invalid|exception|warning|"
+_ERROR = lazy(r"^\s*(?:error|failed|failure|cannot|can't|could not|unable|invalid|exception|warning|"
                     r"traceback|missing|unknown|not found|no such)\b", re.IGNORECASE)
 
 
@@ -178,7 +179,7 @@ def content_evidence(text: str, holes: int = 0) -> Evidence | None:
 # Text that tells a person how to prompt a model (a tutorial's hint, a course's exercise):
 # it speaks of the model in the third person, as something the reader asks or grades.
 _MODEL = r"(?:claude|the (?:model|llm|ai|assistant)|gpt(?:-[\w.]+)?|chatgpt|llms)"
-_COACHING = re.compile(
+_COACHING = lazy(
     r"\b(?:ask|get|tell|make|give|prompt|have|let)\s+" + _MODEL + r"\b|\b" + _MODEL + r"['’]s (?:response|answer|output|reply)\b"
     r"|\b(?:this|the|each) (?:exercise|lesson|tutorial|notebook cell|grading function)\b", re.IGNORECASE)
 
@@ -256,8 +257,8 @@ _RENDERS_OTHER = (".py", ".sh", ".bash", ".yml", ".yaml", ".json", ".toml", ".in
                   ".rs", ".java", ".c", ".h", ".cpp", ".ps1", ".bat", ".nginx", ".properties", ".csv", ".rst")
 _OTHER_STEMS = ("dockerfile", "containerfile", "makefile", "procfile", "vagrantfile", "jenkinsfile", "gemfile",
                 "nginx", "supervisord", "crontab", "docker-compose", "compose", "requirements", "setup", "pyproject")
-_PROMPT_PATH = re.compile(r"prompt|instruction|persona|system[_-]?message|system\b", re.IGNORECASE)
-_TEMPLATE_SUFFIX = re.compile(r"\.(?:j2|jinja2?|tmpl|tpl|mustache|hbs|njk|liquid)$", re.IGNORECASE)
+_PROMPT_PATH = lazy(r"prompt|instruction|persona|system[_-]?message|system\b", re.IGNORECASE)
+_TEMPLATE_SUFFIX = lazy(r"\.(?:j2|jinja2?|tmpl|tpl|mustache|hbs|njk|liquid)$", re.IGNORECASE)
 
 
 def renders_other(path: str) -> str | None:

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 from promptlint.types import Example, Span
 
+# The note on a template that replays a recorded agent trajectory (SWE-agent's
+# ``demonstrations``): read as transcript, never as instructions (promptlint.anatomy).
+RECORDING = "a recorded trajectory: transcript material replayed as a demonstration, not instructions"
+
 SHORT_LABEL_CHARS = 60
 # Keys of an example item that hold the demonstrated answer (its label when short).
 ANSWER_KEYS = ("output", "answer", "label", "completion", "assistant", "response", "expected", "category",

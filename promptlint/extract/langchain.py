@@ -19,11 +19,11 @@ imported from another module works too.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from promptlint.extract import values as v
 from promptlint.extract.ops import apply
+from promptlint.lazyre import lazy
 from promptlint.models import LOCAL
 from promptlint.types import Segment, Span
 
@@ -276,7 +276,7 @@ def evaluate(op: str, operands: tuple[v.Value, ...], span: Span | None, expr: st
 
 
 # ``jinja2`` and ``mustache`` LangChain templates: only ``{{ expr }}`` is a placeholder.
-_DOUBLE_BRACES = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+_DOUBLE_BRACES = lazy(r"\{\{\s*([^{}]+?)\s*\}\}")
 
 
 def _render_example(example_prompt: v.Value, example: v.Value) -> v.Value:

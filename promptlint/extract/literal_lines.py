@@ -15,9 +15,9 @@ alone.
 
 from __future__ import annotations
 
-import re
+from promptlint.lazyre import lazy
 
-_PREFIX = re.compile(r"[rRbBuUfFtT]*(\"\"\"|'''|\"|')")
+_PREFIX = lazy(r"[rRbBuUfFtT]*(\"\"\"|'''|\"|')")
 _ESCAPE_WIDTH = {"x": 2, "u": 4, "U": 8}
 
 

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 
 from promptlint.extract.values import hole_name
+from promptlint.lazyre import lazy
 from promptlint.types import Segment, Span
 
-NEWLINE = re.compile(r"\r\n|\r|\n")
+NEWLINE = lazy(r"\r\n|\r|\n")
 
 
 class LineIndex:
@@ -179,7 +180,7 @@ def _merge(runs: list[Run]) -> tuple[Run, ...]:
 # Placeholders inside prompt text that is not a Jinja file of its own (YAML values, text
 # files): ``{{ expr }}`` (Jinja, Nunjucks, Handlebars, Semantic Kernel's ``{{$input}}``),
 # ``{name}`` (str.format, LangChain); ``{% %}`` and ``{# #}`` tags are not text.
-_HOLES = re.compile(
+_HOLES = lazy(
     r"\{\{-?\s*(?P<expr>.+?)\s*-?\}\}"
     r"|(?<!\{)\{(?P<field>[A-Za-z_]\w*(?:\.\w+|\[\w+\])*)\}(?!\})"
     r"|(?P<tag>\{%.*?%\}|\{#.*?#\})",

@@ -12,6 +12,7 @@ import textwrap
 from dataclasses import dataclass, replace
 from typing import Callable, Union
 
+from promptlint.lazyre import lazy
 from promptlint.markers import Markers
 from promptlint.types import Segment, Span
 
@@ -227,10 +228,10 @@ def transform_text(value: Str, fn: Callable[[str], str]) -> Str:
     return Str(tuple(segments), value.span, None, spliced_of(value))
 
 
-_FORMAT_FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+_FORMAT_FIELD = lazy(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = lazy(
     r"\{\{\s*([A-Za-z_][\w.]*(?:\s*\|\s*\w+(?:\([^{}]*\))?)*)\s*\}\}"  # {{ name }} / {{ x | filter }}
     r"|(?<!\{)\{([A-Za-z_]\w*(?:\.\w+|\[\w+\])*)\}(?!\})"  # {name}, {user.name}, {docs[0]}
 )
@@ -320,7 +321,7 @@ def _filled(template: Str, segments: list[Segment], spliced: bool, inserted: lis
     return replace(result, origin=None, spliced=spliced_of(template, *inserted))
 
 
-_PERCENT_FIELD = re.compile(r"%(?:\(([^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])")
+_PERCENT_FIELD = lazy(r"%(?:\(([^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])")
 
 
 def percent_holes(value: Str, arg: Value) -> Str:
@@ -363,7 +364,7 @@ def percent_holes(value: Str, arg: Value) -> Str:
 
 # ``"{{name}}"``, ``"[NAME]"``, ``"<name>"``, ``"$name"``: what a placeholder replaced with
 # ``.replace(old, value)`` is called once it is a hole.
-_REPLACED_NAME = re.compile(r"^\W*([A-Za-z_][\w.]*)\W*$")
+_REPLACED_NAME = lazy(r"^\W*([A-Za-z_][\w.]*)\W*$")
 
 
 def replace_text(value: Str, old: str, new: Value, expr: str = "") -> Str:
@@ -396,7 +397,7 @@ def replace_text(value: Str, old: str, new: Value, expr: str = "") -> Str:
     return _filled(value, segments, spliced, inserted)
 
 
-_DOLLAR_FIELD = re.compile(r"\$(?:(\$)|([A-Za-z_]\w*)|\{([A-Za-z_]\w*)\})")
+_DOLLAR_FIELD = lazy(r"\$(?:(\$)|([A-Za-z_]\w*)|\{([A-Za-z_]\w*)\})")
 
 
 def dollar_holes(value: Str) -> Str:

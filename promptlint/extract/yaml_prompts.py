@@ -35,7 +35,7 @@ import yaml
 
 from promptlint.extract import values as v
 from promptlint.extract.evidence import fixture_path
-from promptlint.extract.fewshot import ANSWER_KEYS, Turn, label_of, pair_examples
+from promptlint.extract.fewshot import ANSWER_KEYS, RECORDING, Turn, label_of, pair_examples
 from promptlint.extract.result import FileResult, RequestDraft
 from promptlint.extract.roles import role_from_name, role_of
 from promptlint.extract.sections import split_sections
@@ -60,7 +60,6 @@ _MAX_KEYS = ("max_tokens", "max_completion_tokens", "max_output_tokens", "maxtok
              "max_new_tokens")
 _SETTINGS_HOLDERS = ("parameters", "execution_settings", "settings", "config", "options", "generation_config")
 # The note every template of a recorded trajectory carries: the anatomy reads it as transcript
-RECORDING = "a recorded trajectory: transcript material replayed as a demonstration, not instructions"
 _SK_MESSAGE = re.compile(r"<message\s+role\s*=\s*[\"'](?P<role>\w+)[\"']\s*>")
 _SK_MESSAGE_END = re.compile(r"</message\s*>")
 
