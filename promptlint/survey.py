@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
+from promptlint.collector import paused
 from promptlint.config import Config
 from promptlint.terminal import progress
 from promptlint.types import Diagnostic
@@ -128,7 +129,12 @@ def _survey_in_workers(candidates: list[Candidate], config: Config, cache: ScanC
     size = max(1, len(candidates) // (workers * 4))
     _WORKER_STATE = (config, cache, extract)
     try:
-        return run_sharded(candidates, _survey_one, _lost, workers, size, meanwhile,
-                           on_results=lambda n: progress().advance(n))
+        # The collector paused here and in the workers (forked with it paused): this process
+        # only receives results, records that form no cycles; a worker's collections would
+        # walk the heap it inherited, touching (and so copying) its pages, and each file's
+        # extraction leaves only a few hundred cyclic objects over a whole tree.
+        with paused():
+            return run_sharded(candidates, _survey_one, _lost, workers, size, meanwhile,
+                               on_results=lambda n: progress().advance(n))
     finally:
         _WORKER_STATE = None

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import ast
 import gc
+import os
+import sys
 import textwrap
+
+import pytest
 
 from promptlint import ondemand
 from promptlint.engine import open_cache
@@ -451,3 +455,31 @@ def test_a_skipped_caller_of_a_helper_is_read_for_its_calls(tmp_path, cli, monke
     first = cli(tmp_path, "check", ".", "--format", "json")[1]
     warm = cli(tmp_path, "check", ".", "--format", "json")[1]
     assert cold == first == warm
+
+
+def _collector_state(path, kind, data, patterns):
+    from promptlint.extract.result import FileResult
+
+    return FileResult(path, kind, "collector on" if gc.isenabled() else "collector off")
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2 or sys.platform != "linux", reason="the worker pool needs 2 cores")
+def test_a_survey_over_workers_holds_the_collector_off_in_them_and_gives_it_back(tmp_path, monkeypatch):
+    """The workers are forked with the collector paused (their collections would walk, and
+    so copy, the heap they inherit) and this process gets it back once the results are in;
+    a survey in this process alone leaves it to each file's extraction."""
+    from promptlint import survey
+    from promptlint.config import parse_config
+
+    files = {f"m{i:02}.py": f"SYSTEM_PROMPT = 'Answer question {i} from the record.'\n" for i in range(12)}
+    write_tree(tmp_path, files)
+    candidates = [(rel, str(tmp_path / rel), "python") for rel in files]
+    config = parse_config({}, root=str(tmp_path))
+    monkeypatch.setattr(survey, "PARALLEL_MIN_CANDIDATES", 4)
+    assert gc.isenabled()
+    outcomes = survey.survey_all(candidates, config, None, _collector_state)
+    assert [o.result.module for o in outcomes] == ["collector off"] * len(files)
+    assert gc.isenabled()
+    monkeypatch.setattr(survey, "PARALLEL_MIN_CANDIDATES", 100)
+    alone = survey.survey_all(candidates, config, None, _collector_state)
+    assert [o.result.module for o in alone] == ["collector on"] * len(files)

@@ -7,11 +7,10 @@ reads it. Every extractor takes the decoded text and returns a
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import replace
-from typing import Callable, Iterator
+from typing import Callable
 
+from promptlint.collector import paused
 from promptlint.extract.result import FileResult
 from promptlint.types import Diagnostic
 
@@ -92,23 +91,6 @@ def decode(path: str, data: bytes) -> str | Diagnostic:
     return text
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Extraction builds a file's syntax tree and indexes of it, hundreds of thousands of
-    objects that reference counting frees when it ends; the cycle collector, set off by
-    every few hundred allocations, would only walk them (and the growing heap of earlier
-    results) again and again: 10-15% of a cold run's CPU on a large tree. The few cycles
-    extraction leaves (scopes and their parents) are collected once it is enabled again."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def extract_file(path: str, kind: str, data: bytes, name_patterns: tuple[str, ...]) -> FileResult:
     """Decode and extract one file; never raises."""
     text = decode(path, data)
@@ -121,7 +103,9 @@ def extract_file(path: str, kind: str, data: bytes, name_patterns: tuple[str, ..
     if extractor is None:
         return FileResult(path, kind)
     try:
-        with _no_cycle_collection():
+        # (a file's tree and indexes, freed by reference counting: 10-15% of a cold run's CPU
+        # was the collector walking them and the earlier results again and again)
+        with paused():
             return extractor(path, text, name_patterns)
     except RecursionError:
         return FileResult(path, kind, diagnostics=(Diagnostic(path, "cannot analyze: nesting too deep"),))

@@ -19,6 +19,9 @@ from promptlint.lazyre import lazy
 
 _PREFIX = lazy(r"[rRbBuUfFtT]*(\"\"\"|'''|\"|')")
 _ESCAPE_WIDTH = {"x": 2, "u": 4, "U": 8}
+# A run of characters that are each one character of the value on the same source line:
+# no quote that may close the body, backslash, line break or (in an f-string) brace.
+_PLAIN = {(q, f): re.compile(r"[^\\\n%s%s]+" % (q, "{}" if f else "")) for q in "'\"" for f in (False, True)}
 
 
 def value_rows(source: str) -> tuple[int, ...] | None:
@@ -92,7 +95,15 @@ def _body(source: str, i: int, quote: str, raw: bool, formatted: bool, table: _R
     """Scan one string body from ``i`` to its closing quote; returns the offset after it."""
     n = len(source)
     table = table or _Rows()
+    plain = _PLAIN[(quote[0], formatted)]
     while i < n:
+        run = plain.match(source, i)
+        if run is not None:  # as many calls of ``table.char()`` as the run has characters
+            table.char()
+            if table.lengths:
+                table.lengths[-1] += run.end() - i - 1
+            i = run.end()
+            continue
         if source.startswith(quote, i):
             return i + len(quote)
         ch = source[i]
