@@ -21,7 +21,7 @@ _PREFIX = lazy(r"[rRbBuUfFtT]*(\"\"\"|'''|\"|')")
 _ESCAPE_WIDTH = {"x": 2, "u": 4, "U": 8}
 # A run of characters that are each one character of the value on the same source line:
 # no quote that may close the body, backslash, line break or (in an f-string) brace.
-_PLAIN = {(q, f): re.compile(r"[^\\\n%s%s]+" % (q, "{}" if f else "")) for q in "'\"" for f in (False, True)}
+_PLAIN = {(q, f): lazy(r"[^\\\n%s%s]+" % (q, "{}" if f else "")) for q in "'\"" for f in (False, True)}
 
 
 def value_rows(source: str) -> tuple[int, ...] | None:
