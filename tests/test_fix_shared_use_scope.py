@@ -74,3 +74,46 @@ def test_a_template_the_edited_files_do_not_yield_again_refuses_the_fix():
     empty = Project(root=".", files_scanned=1)
     reason = verify.problem(fix, empty, empty, {"pkg/helpers.py"})
     assert reason is not None and "is not found again in the edited files" in reason
+
+
+HELPER = '''\
+import litellm
+
+
+class FakeUser:
+    def __init__(self, issue):
+        self.system_message = f"""
+        You are a user reporting an issue to a coder. Here are its details:
+
+        Issue: {issue}
+
+        Answer the coder's questions about the issue in one or two sentences.
+        """
+        self.history = [{"role": "system", "content": self.system_message}]
+
+    def reply(self, question):
+        self.history.append({"role": "user", "content": question})
+        return litellm.completion(model="claude-haiku-4-5", max_tokens=200, messages=self.history)
+%s
+'''
+
+
+def _fix_helper(cli, tmp_path, other: str):
+    root = write_tree(tmp_path, {"fake_user.py": HELPER % other})
+    _, out, _ = cli(root, "fix", ".", "--select", "PL105", "--no-cache")
+    return out, (root / "fake_user.py").read_text(encoding="utf-8")
+
+
+def test_the_message_list_a_request_sends_is_a_use_by_that_request(cli, tmp_path):
+    """``self.history = [{"role": "system", "content": self.system_message}]`` in ``__init__``
+    composes what ``reply`` sends: the indentation fix of the attribute's text applies."""
+    out, text = _fix_helper(cli, tmp_path, "")
+    assert "PL105" in out and "  fixed:" in out, out
+    assert "\nYou are a user reporting an issue" in text or 'f"""You are a user' in text
+    compile(text, "fake_user.py", "exec")
+
+
+def test_another_read_of_the_attribute_still_refuses(cli, tmp_path):
+    out, text = _fix_helper(cli, tmp_path, "\n    def log(self):\n        print(self.system_message)\n")
+    assert "also used at fake_user.py:20" in out, out
+    assert "        You are a user reporting an issue" in text  # unchanged

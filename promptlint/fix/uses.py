@@ -231,9 +231,12 @@ def _edited_names(edits: list[TextEdit], project: Project) -> list[tuple[str, Sp
 
 
 def _prompt_lines(project: Project, requests: list[Request], uses: Uses) -> list[Span]:
-    """Where the prompt of ``requests`` is written: every literal of their templates, and
-    the function (or statement) that makes each request."""
-    areas = []
+    """Where the prompt of ``requests`` is written: every literal of their templates, the
+    function (or statement) that makes each request, and each place that composes their
+    templates into what they send (``self.history = [{"role": "system", "content":
+    self.system_message}]`` in ``__init__``, a use record)."""
+    sent = {tid for request in requests for tid in request.templates}
+    areas = [use.span for use in project.uses if use.kind == "messages" and sent.intersection(use.templates)]
     for request in requests:
         areas.append(uses.function_span(request))
         for tid in request.templates:
