@@ -143,3 +143,17 @@ def test_count_many_matches_count():
     counter = TokenCounter(ModelCatalog())
     texts = ["one two three", "Refund within 30 days.", "one two three"]
     assert counter.count_many(texts, "gpt-4o") == [counter.count(t, "gpt-4o") for t in texts]
+
+
+def test_preparing_a_claude_family_loads_what_its_first_count_reads():
+    from promptlint.tokens import claude, claude_stream
+    from promptlint.tokens.offline import prepare
+
+    claude_stream.characters.cache_clear()
+    claude.claude_counter.cache_clear()
+    prepare("claude-4-8")
+    assert claude_stream.characters.cache_info().currsize == 1
+    assert claude.claude_counter.cache_info().currsize == 1
+    claude_stream.characters.cache_clear()
+    prepare("openai-cl100k")  # another vendor's family reads no Claude table
+    assert claude_stream.characters.cache_info().currsize == 0

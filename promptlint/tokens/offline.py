@@ -125,8 +125,10 @@ def prepare(family: str) -> None:
         openai_counter(OPENAI[family]).encoder
     elif family in CLAUDE:
         from promptlint.tokens.claude import claude_counter
+        from promptlint.tokens.claude_stream import characters
 
         claude_counter(family)
+        characters()  # the character table and its classes: a tenth of a second or more, read by the first count
     else:
         load_tokenizer()
 
