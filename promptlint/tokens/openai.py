@@ -54,7 +54,7 @@ def _parse_ranks(packed: bytes, spec: dict) -> dict[bytes, int]:
 
 
 def _is_ranks(value) -> bool:
-    return type(value) is dict and all(type(k) is bytes and type(n) is int for k, n in value.items())
+    return type(value) is dict and set(map(type, value)) <= {bytes} and set(map(type, value.values())) <= {int}
 
 
 @lru_cache(maxsize=None)
