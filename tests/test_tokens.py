@@ -157,3 +157,24 @@ def test_preparing_a_claude_family_loads_what_its_first_count_reads():
     claude_stream.characters.cache_clear()
     prepare("openai-cl100k")  # another vendor's family reads no Claude table
     assert claude_stream.characters.cache_info().currsize == 0
+
+
+def test_the_larger_openai_tokenizer_is_counted_first_whatever_the_request_order(tmp_path, monkeypatch):
+    asked = []
+    count_many = OfflineCounter.count_many
+    monkeypatch.setattr(OfflineCounter, "count_many",
+                        lambda self, texts, family: asked.append(family) or count_many(self, texts, family))
+    code = '''
+from openai import OpenAI
+client = OpenAI()
+SYSTEM_PROMPT = "You are a careful assistant who answers questions about the weather in short sentences."
+def old(q):
+    return client.chat.completions.create(model="gpt-4-turbo", messages=[{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": q}])
+def new(q):
+    return client.chat.completions.create(model="gpt-4o", messages=[{"role": "system", "content": SYSTEM_PROMPT + " Be brief."}, {"role": "user", "content": q}])
+'''
+    analysis = run_analysis(write_tree(tmp_path, {"app.py": code}))
+    families = {analysis.measurements.requests[r.id].model: r for r in analysis.project.requests}
+    assert set(families) == {"gpt-4-turbo", "gpt-4o"}  # the cl100k_base request comes first in the file
+    openai = [f for f in dict.fromkeys(asked) if f.startswith("openai")]
+    assert openai == ["openai-o200k", "openai-cl100k"]
