@@ -58,8 +58,7 @@ def fresh_counter(family: str):
         return counter.content_many
     vocab = claude.vocabulary(claude.FAMILIES[family].pieces)
     vocab._chunks.clear()
-    vocab._chars.clear()  # the piece tries (vocab._tries) are kept: it is part of loading
-    vocab._starts.clear()
+    vocab._chars.clear()
     counter = claude.ClaudeCounter(claude.FAMILIES[family])
     return lambda texts: [counter.content(t) for t in texts]
 

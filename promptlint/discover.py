@@ -682,6 +682,7 @@ def callers(candidates: list[str], names: set[str], config: Config, cache: ScanC
 
 
 
+_FEW_NAMES = 16
 _WORD_BYTES = bytes(c if chr(c).isascii() and (chr(c).isalnum() or chr(c) == "_") else 32 for c in range(256))
 T = TypeVar("T")
 
@@ -702,8 +703,13 @@ def by_words(names: Iterable[bytes], exact: Callable[[tuple[bytes, ...]], Callab
         return exact(ordered)
     wanted = frozenset(ordered)
     built: dict[frozenset[bytes], Callable[[bytes], T]] = {}
+    # A few names are looked for as substrings first (one pass in C each, no objects made):
+    # most files hold none, and a file that holds none as a substring holds none as a word.
+    few = ordered if len(ordered) <= _FEW_NAMES else ()
 
     def search(data: bytes) -> T:
+        if few and not any(name in data for name in few):
+            return absent
         present = wanted.intersection(data.translate(_WORD_BYTES).split())
         if not present:
             return absent

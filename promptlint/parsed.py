@@ -1,10 +1,13 @@
-"""Data files read on every run (rule files, ``models.toml``), kept parsed between runs.
+"""Data files read on every run (rule files, ``models.toml``, rank tables), kept parsed between runs.
 
 Parsing the 20-odd rule files with PyYAML (and importing it) and ``models.toml`` with
 tomllib is a good part of a one-file hook run's start-up; the same text parses to the
 same data every time. So the parsed value is kept as JSON, which the standard library
 reads in C, in ``$XDG_CACHE_HOME/promptlint/parsed/``, keyed by a hash of the text and
 of the parser (promptlint and Python versions included), like bytecode beside a module.
+
+Values derived from a shipped binary file (an OpenAI rank table) are kept the same way
+with :mod:`marshal` (:func:`derived`).
 
 Only values JSON holds exactly are kept (mappings with string keys, lists, strings,
 finite numbers, booleans, null): anything else (a YAML date) is parsed every time. Each
@@ -38,24 +41,48 @@ def _digest(data: bytes) -> str:
 def parsed(text: str, parse: Callable[[str], Any], parser: str) -> Any:
     """``parse(text)``, or the value it gave last time for this text and ``parser`` (a name
     that changes whenever what ``parse`` returns for a text may change)."""
-    stamp = f"{parser}\0{__version__}\0{sys.version_info[:2]}\0".encode()
-    path = _folder() / f"{_digest(stamp + text.encode('utf-8', 'surrogatepass'))}.json"
+    return _kept(text.encode("utf-8", "surrogatepass"), lambda: parse(text), parser, ".json",
+                 lambda value: json.dumps(value, separators=(",", ":"), allow_nan=False).encode("utf-8")
+                 if _plain(value) else None, json.loads)
+
+
+def derived(data: bytes, build: Callable[[], Any], builder: str, valid: Callable[[Any], bool]) -> Any:
+    """``build()``, a value made from the shipped data file ``data`` alone, or the value it
+    made last time from the same bytes, kept with :mod:`marshal` (read back several times
+    faster than JSON, and it holds bytes keys); ``valid`` vets what is read back."""
+    import marshal
+
+    def load(body: bytes) -> Any:
+        value = marshal.loads(body)
+        if not valid(value):
+            raise ValueError("not the value kept")
+        return value
+
+    return _kept(data, build, builder, ".marshal", marshal.dumps, load)
+
+
+def _kept(data: bytes, make: Callable[[], Any], maker: str, suffix: str, dump: Callable[[Any], bytes | None],
+          load: Callable[[bytes], Any]) -> Any:
+    """``make()``, or the value it gave last time for ``data`` and ``maker`` (promptlint and
+    Python versions included), read by ``load`` from a file whose body ``dump`` wrote."""
+    stamp = f"{maker}\0{__version__}\0{sys.version_info[:2]}\0".encode()
+    path = _folder() / f"{_digest(stamp + data)}{suffix}"
     try:
         head, _, body = path.read_bytes().partition(b"\n")
         if head.decode("ascii") == _digest(body):
-            return json.loads(body)
-    except (OSError, ValueError):
+            return load(body)
+    except (OSError, ValueError, EOFError, TypeError):
         pass
-    value = parse(text)
-    if _plain(value):
-        body = json.dumps(value, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    value = make()
+    body = dump(value)
+    if body is not None:
         try:
             from promptlint.atomic import write_atomic
 
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, _digest(body).encode("ascii") + b"\n" + body, durable=False)
         except OSError:
-            pass  # nowhere to keep it: parsed again next time
+            pass  # nowhere to keep it: made again next time
     return value
 
 

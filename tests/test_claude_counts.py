@@ -174,3 +174,28 @@ def test_a_stretch_cut_into_chunks_directly_costs_what_its_marked_stream_costs(s
                     chunks = claude_stream.ascii_chunks(segment, left, right, vocab.caps_min)
                     assert chunks == [c for c in _CHUNKS.findall(claude_stream.general_segment(
                         segment, left, right, vocab.caps_min)) if c]
+
+
+def _fewest_pieces(vocab, chunk: str) -> int:
+    """The shortest tiling by brute force: every slice of the chunk tried as a piece."""
+    best = [0] + [len(chunk) * 8] * len(chunk)
+    for end in range(1, len(chunk) + 1):
+        for start in range(end):
+            piece = chunk[start:end]
+            step = 1 if piece in vocab.pieces else vocab.char_cost(piece) if len(piece) == 1 else None
+            if step is not None:
+                best[end] = min(best[end], best[start] + step)
+    return best[-1]
+
+
+@given(st.text(alphabet="abcdé\ue000\ue001 ", max_size=14))
+@settings(max_examples=300, deadline=None)
+def test_tiling_finds_the_fewest_pieces_at_every_length(chunk):
+    # Pieces whose lengths leave gaps (2, 5), a first character with two-character pieces only
+    # (``b``), pieces sharing a three-character head, and a character that is no piece (``d``).
+    from promptlint.tokens.claude import Vocabulary
+
+    vocab = Vocabulary({"fold_quotes": False, "caps_min": 4, "bytes": ["c3"],
+                        "pieces": ["a", "b", "c", " ", "\ue000", "\ue001", "ab", "ba", "bb", "abcab", "abcaa",
+                                   "\ue000abc", "\ue000ab", "cab", "ca", "é\ue001", "aaaaaaaaa"]})
+    assert vocab.tile(chunk) == _fewest_pieces(vocab, chunk)

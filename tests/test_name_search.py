@@ -74,3 +74,17 @@ def test_the_exact_search_is_built_only_for_the_names_a_file_holds():
     assert search(b"beta(1); alpha") == (b"alpha", b"beta")
     assert search(b"alpha beta") == (b"alpha", b"beta")
     assert built == [(b"alpha", b"beta")]  # built once per set of names present
+
+
+class _Unsplit(bytes):
+    def translate(self, *args):
+        raise AssertionError("split into words")
+
+
+def test_a_file_holding_none_of_a_few_names_is_answered_without_splitting_it():
+    search = by_words([b"alpha", b"beta"], lambda chosen: lambda data: chosen, ())
+    assert search(_Unsplit(b"gamma(1); delta = epsilon")) == ()
+    assert search(b"alphabet(1)") == ()  # a substring that is no word: split, and still absent
+    assert search(b"x = alpha(1)") == (b"alpha",)
+    many = by_words([f"name{i}".encode() for i in range(40)], lambda chosen: lambda data: chosen, ())
+    assert many(b"name7(x); name17 = 1; name170(y)") == (b"name17", b"name7")

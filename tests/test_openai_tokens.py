@@ -44,3 +44,25 @@ def test_special_token_text_is_counted_as_text():
 def test_a_one_message_request_adds_the_chat_frame():
     counter = openai_counter("cl100k_base")
     assert counter.count("hello world") == 3 + 2 + 3
+
+
+def test_ranks_are_kept_parsed_and_a_damaged_or_foreign_copy_is_parsed_again(monkeypatch):
+    import marshal
+
+    from promptlint import parsed as parsed_module
+    from promptlint.tokens import openai
+
+    calls = []
+    parse = openai._parse_ranks
+    monkeypatch.setattr(openai, "_parse_ranks", lambda *a: calls.append(1) or parse(*a))
+    first = openai.load_ranks("cl100k_base")
+    assert openai.load_ranks("cl100k_base") == first and len(calls) == 1
+    assert first[b"hello"] == 15339
+    (path,) = parsed_module._folder().glob("*.marshal")
+    head, _, body = path.read_bytes().partition(b"\n")
+    path.write_bytes(head + b"\n" + body[:-1] + b"\0")  # no longer the body its hash names
+    assert openai.load_ranks("cl100k_base") == first and len(calls) == 2
+    other = marshal.dumps({"hello": "15339"})  # a well-formed file that holds no rank table
+    path.write_bytes(parsed_module._digest(other).encode("ascii") + b"\n" + other)
+    assert openai.load_ranks("cl100k_base") == first and len(calls) == 3
+    assert openai.load_ranks("cl100k_base") == first and len(calls) == 3  # written again

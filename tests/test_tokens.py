@@ -143,3 +143,38 @@ def test_count_many_matches_count():
     counter = TokenCounter(ModelCatalog())
     texts = ["one two three", "Refund within 30 days.", "one two three"]
     assert counter.count_many(texts, "gpt-4o") == [counter.count(t, "gpt-4o") for t in texts]
+
+
+def test_preparing_a_claude_family_loads_what_its_first_count_reads():
+    from promptlint.tokens import claude, claude_stream
+    from promptlint.tokens.offline import prepare
+
+    claude_stream.characters.cache_clear()
+    claude.claude_counter.cache_clear()
+    prepare("claude-4-8")
+    assert claude_stream.characters.cache_info().currsize == 1
+    assert claude.claude_counter.cache_info().currsize == 1
+    claude_stream.characters.cache_clear()
+    prepare("openai-cl100k")  # another vendor's family reads no Claude table
+    assert claude_stream.characters.cache_info().currsize == 0
+
+
+def test_the_larger_openai_tokenizer_is_counted_first_whatever_the_request_order(tmp_path, monkeypatch):
+    asked = []
+    count_many = OfflineCounter.count_many
+    monkeypatch.setattr(OfflineCounter, "count_many",
+                        lambda self, texts, family: asked.append(family) or count_many(self, texts, family))
+    code = '''
+from openai import OpenAI
+client = OpenAI()
+SYSTEM_PROMPT = "You are a careful assistant who answers questions about the weather in short sentences."
+def old(q):
+    return client.chat.completions.create(model="gpt-4-turbo", messages=[{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": q}])
+def new(q):
+    return client.chat.completions.create(model="gpt-4o", messages=[{"role": "system", "content": SYSTEM_PROMPT + " Be brief."}, {"role": "user", "content": q}])
+'''
+    analysis = run_analysis(write_tree(tmp_path, {"app.py": code}))
+    families = {analysis.measurements.requests[r.id].model: r for r in analysis.project.requests}
+    assert set(families) == {"gpt-4-turbo", "gpt-4o"}  # the cl100k_base request comes first in the file
+    openai = [f for f in dict.fromkeys(asked) if f.startswith("openai")]
+    assert openai == ["openai-o200k", "openai-cl100k"]

@@ -20,7 +20,7 @@ from typing import Callable
 from promptlint.config import Config
 from promptlint.models import LOCAL, ModelCatalog
 from promptlint.tokens.frames import request_frame
-from promptlint.tokens.offline import OfflineCounter, is_exact
+from promptlint.tokens.offline import OfflineCounter, build_order, is_exact
 from promptlint.types import Project, Request
 
 COUNT_KINDS = ("exact-offline", "exact-api", "estimate")
@@ -188,8 +188,8 @@ def measure_offline(project: Project, counter: TokenCounter, default_model: str)
     for tid, model in template_models.items():
         by_family.setdefault(catalog.family(model), set()).add(project.templates[tid].text)
     counted = {}
-    for family, texts in by_family.items():
-        ordered = sorted(texts)
+    for family in build_order(by_family):
+        ordered = sorted(by_family[family])
         counted[family] = dict(zip(ordered, offline.count_many(ordered, family)))
 
     requests: dict[str, RequestTokens] = {}
