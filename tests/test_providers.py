@@ -430,17 +430,27 @@ def test_an_agents_instructions_given_as_a_function_are_what_it_returns(tmp_path
     its text; a function the caller passes in is not known here, as before."""
     from conftest import run_analysis
 
-    (tmp_path / "styles.py").write_text(
-        "from agents import Agent, RunContextWrapper\n\n"
-        "STYLE_FREE = \"Answer the user's question about the weather in one short paragraph.\"\n\n\n"
-        "def styled(run_context: RunContextWrapper, agent: Agent) -> str:\n"
-        "    if run_context.context.style == \"haiku\":\n"
-        "        return \"Only respond in haikus about the weather the user asks about.\"\n"
-        "    return \"Respond as a cheerful weather presenter, in two sentences at most.\"\n\n\n"
-        "dynamic = Agent(name=\"dynamic\", instructions=styled, model=\"gpt-4.1-mini\")\n"
-        "constant = Agent(name=\"constant\", instructions=STYLE_FREE, model=\"gpt-4.1-mini\")\n\n\n"
-        "def build(instructions_fn):\n"
-        "    return Agent(name=\"passed\", instructions=instructions_fn, model=\"gpt-4.1-mini\")\n")
+    import textwrap
+
+    (tmp_path / "styles.py").write_text(textwrap.dedent('''\
+        from agents import Agent, RunContextWrapper
+
+        STYLE_FREE = "Answer the user's question about the weather in one short paragraph."
+
+
+        def styled(run_context: RunContextWrapper, agent: Agent) -> str:
+            if run_context.context.style == "haiku":
+                return "Only respond in haikus about the weather the user asks about."
+            return "Respond as a cheerful weather presenter, in two sentences at most."
+
+
+        dynamic = Agent(name="dynamic", instructions=styled, model="gpt-4.1-mini")
+        constant = Agent(name="constant", instructions=STYLE_FREE, model="gpt-4.1-mini")
+
+
+        def build(instructions_fn):
+            return Agent(name="passed", instructions=instructions_fn, model="gpt-4.1-mini")
+        '''))
     analysis = run_analysis(tmp_path)
     by_name = {r.id: r for r in analysis.project.requests}
     dynamic, constant = by_name["styles.py::<module>::Agent#1"], by_name["styles.py::<module>::Agent#2"]
