@@ -154,3 +154,42 @@ def test_openai_messages_converted_by_langchains_adapter_are_the_messages_sent(p
     assert not by["brief"].unresolved
     # the project's own function of that name is not LangChain's adapter: what it returns is sent
     assert not [p for p in by["other"].parts if p.template]
+
+
+TUPLES = '''\
+from langchain_openai import ChatOpenAI
+
+llm = ChatOpenAI(model="gpt-4o-mini", max_tokens=200)
+
+
+def answer(question):
+    messages = [
+        ("system", "You answer questions about the user's calendar in one sentence."),
+        ("human", question),
+    ]
+    return llm.invoke(messages)
+
+
+class Notes:
+    def __init__(self, model):
+        self.model = model
+
+    def polish(self, note):
+        return self.model.invoke([("system", "You rewrite the user's note as a polite e-mail."), ("user", note)])
+
+    def lookup(self, key):
+        return self.model.invoke([("calendar", key), ("owner", "me")])  # pairs, not messages
+'''
+
+
+def test_role_tuples_given_to_a_chat_model_are_its_messages(project):
+    """``llm.invoke([("system", "..."), ("human", q)])``: the model turns each tuple into that
+    role's message, as ``from_messages`` does, also on a receiver promptlint cannot follow;
+    pairs whose first item is no role are not messages."""
+    analysis = run_analysis(project({"app/bot.py": TUPLES}))
+    by = {r.function: r for r in analysis.project.requests}
+    assert set(by) == {"answer", "Notes.polish"}
+    for function, text in (("answer", "You answer questions about the user's calendar in one sentence."),
+                           ("Notes.polish", "You rewrite the user's note as a polite e-mail.")):
+        (template,) = [analysis.project.templates[t] for t in by[function].templates]
+        assert (template.text, template.role) == (text, "system"), function

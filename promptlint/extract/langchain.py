@@ -300,11 +300,23 @@ def _fill(template: v.Str, fields: dict[str, v.Value]) -> v.Str:
     return replace(filled, span=where or filled.span)
 
 
+# Roles a chat model accepts as the first item of a ``(role, content)`` message tuple.
+TUPLE_ROLES = frozenset({"system", "human", "user", "ai", "assistant", "developer", "tool"})
+
+
+def _message_tuple(item: v.Value) -> bool:
+    return isinstance(item, v.Seq) and len(item.items) == 2 and isinstance(item.items[0], v.Str) \
+        and item.items[0].text.strip().lower() in TUPLE_ROLES
+
+
 def as_messages(value: v.Value, span: Span | None) -> v.Value:
-    """What a chat model is sent for an input: a message list (text is one user turn)."""
+    """What a chat model is sent for an input: a message list (text is one user turn; a
+    ``("system", "...")`` tuple is that role's message, as the model converts it)."""
     if isinstance(value, v.Seq):
         return replace(value, items=tuple(
-            v.Map((("role", _str("user")), ("content", i)), span) if isinstance(i, v.Str) else i for i in value.items
+            v.Map((("role", _str("user")), ("content", i)), span) if isinstance(i, v.Str) else
+            v.Map((("role", i.items[0]), ("content", i.items[1])), i.span) if _message_tuple(i) else i  # type: ignore[union-attr]
+            for i in value.items
         ))
     if isinstance(value, v.Map) and value.get("role") is not None:
         return v.Seq((value,), span)
@@ -326,7 +338,8 @@ def unknown_model(messages_only: bool = False) -> v.Map:
 
 def _message_list(value: v.Value | None) -> bool:
     """A list of role messages (dicts or LangChain message objects), as callers build one."""
-    return _is_messages(value) or (isinstance(value, v.Map) and value.get("role") is not None)
+    return _is_messages(value) or (isinstance(value, v.Map) and value.get("role") is not None) or \
+        (isinstance(value, v.Seq) and any(_message_tuple(i) for i in value.items))
 
 
 def invocation_params(method: str, runnable: v.Value, given: v.Value | None) -> list[tuple[str, v.Value]] | None:

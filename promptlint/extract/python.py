@@ -689,7 +689,12 @@ def _texty(node: ast.expr | None, scope: Scope, depth: int) -> bool:
 
 
 def _message_node(node: ast.AST) -> bool:
-    """A role dict (``{"role": ..., "content": ...}``, ``dict(role=...)``) or a message object."""
+    """A role dict (``{"role": ..., "content": ...}``, ``dict(role=...)``), a message object or
+    a LangChain role tuple (``("system", "...")``)."""
+    if isinstance(node, ast.Tuple) and len(node.elts) == 2:
+        first = node.elts[0]
+        return isinstance(first, ast.Constant) and isinstance(first.value, str) \
+            and first.value.strip().lower() in langchain.TUPLE_ROLES
     if isinstance(node, ast.Dict):
         return any(isinstance(k, ast.Constant) and k.value == "role" for k in node.keys)
     if isinstance(node, ast.Call):
