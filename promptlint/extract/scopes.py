@@ -28,6 +28,9 @@ ROUTE_DECORATORS = {
 }
 
 
+FUNCTION_DETAIL = "function "  # the detail of the event a ``def`` gives its name
+
+
 @dataclass
 class Event:
     pos: Pos
@@ -210,7 +213,7 @@ class IndexVisitor(ast.NodeVisitor):
             parent.methods[node.name] = scope
         else:
             parent.functions[node.name] = scope
-            parent.add(node.name, Event(pos_of(node), "dynamic", detail=f"function {node.name}"))
+            parent.add(node.name, Event(pos_of(node), "dynamic", detail=f"{FUNCTION_DETAIL}{node.name}"))
         args = node.args
         positional = [*args.posonlyargs, *args.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)

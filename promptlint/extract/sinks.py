@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from promptlint.extract.scopes import ModuleIndex, Pos, Scope, dotted
+from promptlint.extract.scopes import FUNCTION_DETAIL, ModuleIndex, Pos, Scope, dotted
 
 # Response wrappers that leave the call's parameters unchanged.
 WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})
@@ -372,7 +372,7 @@ def names_function(node: ast.expr, scope: Scope, pos: Pos | None = None) -> bool
     while current is not None:
         events = [e for e in current.events.get(node.id, ()) if pos is None or current is not scope or e.pos < pos]
         if events:
-            return events[-1].kind == "dynamic" and events[-1].detail.startswith("function ")
+            return events[-1].kind == "dynamic" and events[-1].detail.startswith(FUNCTION_DETAIL)
         if current.kind == "function" and node.id in current.params:
             return False
         current = current.parent
