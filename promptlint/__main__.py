@@ -19,7 +19,7 @@ def _drop_working_directory() -> None:
 
 _drop_working_directory()
 
-from promptlint.cli import main  # noqa: E402
+from promptlint.cli import entry  # noqa: E402
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -20,7 +20,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_the_distribution_name_is_ours_and_the_command_stays_promptlint():
     assert PROJECT["name"] == "prompt-cost-lint", "`promptlint` on PyPI is an unrelated project"
-    assert PROJECT["scripts"] == {"promptlint": "promptlint.cli:main"}
+    assert PROJECT["scripts"] == {"promptlint": "promptlint.cli:entry"}
 
 
 def _commands(text: str) -> list[str]:
