@@ -65,9 +65,10 @@ def test_the_shapes_a_helper_is_named_in():
               b"tool = Tool(func=summarize, name='s')\nagent = Agent(tools=[ask_llm])\n"
               b"r = self.client.ask(q)\nq = a.b.c.d.gpt_call(q)\ns = 'llm(' \n")
     facts = name_facts(source)
-    assert {"summarize", "ask_llm", "ask", "gpt_call", "llm"} <= facts.uses
-    assert {"summarize", "ask", "llm"} <= facts.calls and "gpt_call" not in facts.calls  # four parts before it
-    assert {"app", "helpers", "import", "summarize"} <= facts.imports and "Tool" not in facts.imports
+    uses, calls, imports = (set(words.split()) for words in (facts.uses, facts.calls, facts.imports))
+    assert {"summarize", "ask_llm", "ask", "gpt_call", "llm"} <= uses
+    assert {"summarize", "ask", "llm"} <= calls and "gpt_call" not in calls  # four parts before it
+    assert {"app", "helpers", "import", "summarize"} <= imports and "Tool" not in imports
     for names in (("summarize",), ("ask_llm",), ("gpt_call",), ("llm",), ("Tool",)):
         assert _index(source).calls_any("f.py", names) == _caller_check(names)(source)
     tests = {"summarize": {("helpers", "summarize")}, "ask_llm": {("nowhere", "ask_llm")}}
@@ -118,4 +119,4 @@ def test_the_parallel_survey_brings_the_facts_back(tmp_path):
     found = discover([tmp_path], parse_config({}, root=str(tmp_path)))
     if os.cpu_count() and os.cpu_count() > 1:
         assert len(found.names) == PARALLEL_MIN_CANDIDATES + 10
-    assert all(facts.calls == {"ask"} and "app" in facts.imports for _, facts in found.names.values())
+    assert all(facts.calls == "\nask\n" and facts.has(facts.imports, "app") for _, facts in found.names.values())
