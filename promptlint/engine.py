@@ -17,6 +17,7 @@ from promptlint import __version__
 from promptlint.anatomy import Anatomies, dissect_project
 from promptlint.boundary import Tree
 from promptlint.cache import ScanCache, cache_location, decimal_text, text_or_none
+from promptlint.collector import paused
 from promptlint.consolidate import one_per_location, saveable_total
 from promptlint.config import Config, rule_selection
 from promptlint.discover import (Discovery, _matchers, callers, classify, digest, discover, discover_text, named_uses,
@@ -385,7 +386,16 @@ def scan_text(rel: str, data: bytes, config: Config, cache: ScanCache | None = N
 def _linked(discovery: Discovery, config: Config, cache: ScanCache | None, partial: bool = False) -> Scan:
     """Link what discovery read. A ``partial`` run (some files of the project) first reads
     the modules those files import (:mod:`promptlint.pathrun`), so a call of a wrapper
-    defined in an unchanged module is the request it is in a run on the whole tree."""
+    defined in an unchanged module is the request it is in a run on the whole tree.
+
+    The cycle collector is paused meanwhile: linking allocates a great deal over the heap of
+    every file's results, which form no cycles, and the full collection it set off walked
+    them all (OpenHands: one, 0.14-0.26 s; none in the rest of the run once it is paused)."""
+    with paused():
+        return _link_stage(discovery, config, cache, partial)
+
+
+def _link_stage(discovery: Discovery, config: Config, cache: ScanCache | None, partial: bool) -> Scan:
     progress().phase("linking prompts to requests")
     ondemand = OnDemand(config, cache, extract_file)
     results = list(discovery.results)
