@@ -13,10 +13,10 @@ import hashlib
 import os
 import re
 from stat import S_ISDIR, S_ISREG
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TypeVar
 
 from promptlint.boundary import Tree
 from promptlint.config import DEFAULT_EXCLUDE, Config
@@ -30,6 +30,7 @@ from promptlint.types import Diagnostic
 if TYPE_CHECKING:
     from promptlint.cache import ScanCache
     from promptlint.extract.result import FileResult
+    from promptlint.nameindex import NameFacts, NameIndex
 
 
 # Byte-order marks of the UTF-32 and UTF-16 encodings (YAML 1.1 allows UTF-16).
@@ -78,6 +79,7 @@ class Discovery:
     skipped: tuple[str, ...] = ()  # candidate paths that failed the prefilter (for lazy loading)
     others: tuple[str, ...] = ()  # prompt-like text files (.txt, .md) code may read (for linking)
     results: tuple[FileResult, ...] = ()  # extraction of ``files``, when discovery was asked to extract
+    names: Mapping[str, tuple[str, NameFacts]] = field(default_factory=dict)  # skipped file -> (digest, facts) read now
 
 
 _SINK_MARKERS = prefilter_markers()
@@ -609,6 +611,7 @@ def discover(paths: list[Path], config: Config, cache: ScanCache | None = None, 
     files: list[SourceFile] = []
     skipped: list[str] = []
     results: list[FileResult] = []
+    names: dict[str, tuple[str, NameFacts]] = {}
     for outcome in survey_all(candidates, config, cache, extract, meanwhile):
         source = outcome.source
         if source is None:
@@ -617,6 +620,8 @@ def discover(paths: list[Path], config: Config, cache: ScanCache | None = None, 
         remember(cache, source, outcome.passes, outcome.fresh_verdict)
         if not outcome.passes:
             skipped.append(source.path)
+            if outcome.names is not None:
+                names[source.path] = (source.digest, outcome.names)
             continue
         files.append(source)
         if extract is None:
@@ -630,7 +635,8 @@ def discover(paths: list[Path], config: Config, cache: ScanCache | None = None, 
         if extracted_now and cache is not None:
             cache.remember(source.path, source.digest, True, result)
         results.append(result)
-    return Discovery(tuple(files), len(candidates), tuple(diagnostics), tuple(skipped), tuple(others), tuple(results))
+    return Discovery(tuple(files), len(candidates), tuple(diagnostics), tuple(skipped), tuple(others), tuple(results),
+                     names)
 
 
 def discover_text(rel: str, data: bytes, config: Config, extract: Extract) -> Discovery:
@@ -646,10 +652,12 @@ def discover_text(rel: str, data: bytes, config: Config, extract: Extract) -> Di
     return Discovery((source,), 1, (), results=(result,))
 
 
-def callers(candidates: list[str], names: set[str], config: Config, cache: ScanCache | None = None) -> list[str]:
+def callers(candidates: list[str], names: set[str], config: Config, cache: ScanCache | None = None,
+            index: NameIndex | None = None) -> list[str]:
     """Of files the prefilter skipped, those that call one of ``names`` (the tree's in-house
     wrappers, known only once the files that define them are read): they hold prompts too.
-    The answer per file is kept in the cache while the file and the names stay the same."""
+    The answer per file is kept in the cache while the file and the names stay the same;
+    ``index`` answers for the files the survey read, without reading them again."""
     if not names or not candidates:
         return []
     ordered = sorted(names)
@@ -659,6 +667,13 @@ def callers(candidates: list[str], names: set[str], config: Config, cache: ScanC
     root = Path(config.root)
     found = []
     for rel in candidates:
+        told = index.calls_any(rel, ordered) if index is not None else None
+        if told is not None:
+            if cache is not None:
+                known[rel] = [index.digest(rel), told]
+            if told:
+                found.append(rel)
+            continue
         abspath = root / rel
         try:
             stat = abspath.stat()

@@ -19,6 +19,7 @@ from promptlint.types import Diagnostic
 
 if TYPE_CHECKING:
     from promptlint.cache import ScanCache
+    from promptlint.nameindex import NameFacts
     from promptlint.discover import SourceFile
     from promptlint.extract.result import FileResult
 
@@ -30,6 +31,7 @@ Extract = Callable[[str, str, bytes, tuple[str, ...]], "FileResult"]
 # hundred files on, two workers were 25-35% faster on this repository and on the benchmark
 # trees (benchmarks/, 2 cores, idle machine).
 PARALLEL_MIN_CANDIDATES = 100
+_INDEXED = ("python", "notebook")  # skipped kinds whose callers linking may look for (promptlint.nameindex)
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,13 @@ class Outcome:
     passes: bool = False
     fresh_verdict: bool = False
     result: FileResult | None = None  # extracted now (None when cached or not a prompt file)
+    names: NameFacts | None = None  # a skipped Python file or notebook read now: what caller searches need
 
 
 def survey(candidates: list[Candidate], config: Config, cache: ScanCache | None,
            extract: Extract | None) -> list[Outcome]:
     from promptlint.discover import read_candidate, verdict
+    from promptlint.nameindex import name_facts
 
     patterns = tuple(config.prompt_name_patterns)
     outcomes = []
@@ -59,10 +63,12 @@ def survey(candidates: list[Candidate], config: Config, cache: ScanCache | None,
             outcomes.append(Outcome(rel, None, got))
             continue
         passes, fresh = verdict(got, config, cache)
-        result = None
+        result = names = None
         if extract is not None and passes and not (cache is not None and cache.has_result(rel, got.digest, kind)):
             result = extract(rel, kind, got.load(), patterns)
-        outcomes.append(Outcome(rel, replace(got, data=None), None, passes, fresh, result))
+        if not passes and kind in _INDEXED and got.data is not None and len(got.data) <= config.max_file_size:
+            names = name_facts(got.data)
+        outcomes.append(Outcome(rel, replace(got, data=None), None, passes, fresh, result, names))
     return outcomes
 
 

@@ -81,7 +81,9 @@ def test_a_warm_run_does_not_read_the_skipped_files_again_to_find_helper_callers
     monkeypatch.setattr(engine, "open", lambda path, *a, **k: read.append(str(path)) or real(path, *a, **k),
                         raising=False)
     cold = engine.analyze([tmp_path], config)
-    assert [p for p in read if p.endswith("batch.py")]  # the cold run looked for the helper's callers
+    assert [loop.span.path for r in cold.project.requests for loop in r.loops] == ["batch.py"]
+    # the cold run answered from what the survey recorded of the skipped files (nameindex)
+    assert not [p for p in read if p.endswith(("batch.py", "other.py"))]
     read.clear()
     warm = engine.analyze([tmp_path], config)
     assert warm.project.requests == cold.project.requests
