@@ -325,6 +325,17 @@ def _prepare_later_stages(config: Config) -> None:
         pass
 
 
+def _count_ahead(discovery: Discovery, config: Config, cache: ScanCache | None) -> None:
+    """Linking is serial: meanwhile, a helper process builds the encodings the calls found
+    will likely be counted with (:func:`promptlint.tokens.count_ahead`)."""
+    try:
+        from promptlint.tokens import count_ahead
+
+        count_ahead(discovery.results, config, cache)
+    except Exception:  # noqa: BLE001 - only a head start: measure asks for what it needs itself
+        pass
+
+
 def open_cache(config: Config, enabled: bool = True) -> ScanCache | None:
     """The project's cache, keyed by everything that changes what extraction yields."""
     if not enabled:
@@ -349,6 +360,7 @@ class Scan:
 def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Scan:
     """Discover, extract and link: everything the tree holds, before any counting."""
     discovery = discover(paths, config, cache, extract_file, meanwhile=lambda: _prepare_later_stages(config))
+    _count_ahead(discovery, config, cache)
     return _linked(discovery, config, cache, partial=not _covers_root(paths, config))
 
 
