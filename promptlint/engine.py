@@ -17,6 +17,7 @@ from promptlint import __version__
 from promptlint.anatomy import Anatomies, dissect_project
 from promptlint.boundary import Tree
 from promptlint.cache import ScanCache, cache_location, decimal_text, text_or_none
+from promptlint.collector import paused
 from promptlint.consolidate import one_per_location, saveable_total
 from promptlint.config import Config, rule_selection
 from promptlint.discover import (Discovery, _matchers, callers, classify, digest, discover, discover_text, named_uses,
@@ -525,7 +526,8 @@ def cached_rules(rules: list[Rule], project: Project, measurements: Measurements
             found = store.get(key)
             if found is not None:
                 return found
-    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, traffic, anatomies)
+    with paused():  # rules build many short-lived objects and no cycles; the heap holds the whole tree's project
+        findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, traffic, anatomies)
     if store is not None and key is not None:
         store.put(key, findings)
     return findings

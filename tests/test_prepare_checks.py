@@ -37,3 +37,26 @@ def test_prepared_checks_leave_the_rules_stage_no_pack_to_compile(tmp_path, monk
     assert made == [] and packs._MATCHERS == prepared
     assert [f.finding for f in after.findings] == [f.finding for f in before.findings]
     assert {f.finding.code for f in after.findings} >= {"PL102", "PL103"}
+
+
+def test_rules_run_with_the_collector_paused_and_leave_it_running(tmp_path):
+    import gc
+    from dataclasses import replace
+
+    from promptlint.engine import cached_rules
+    from promptlint.models import ModelCatalog
+    from promptlint.pricing import Pricer
+    from promptlint.tokens import make_counter
+
+    write_tree(tmp_path, {"bot.py": "import anthropic\nSYSTEM = 'You are terse.'\n"
+                                    "anthropic.Anthropic().messages.create(model='claude-sonnet-4-5', max_tokens=5,"
+                                    " system=SYSTEM, messages=[])\n"})
+    config = parse_config({}, root=str(tmp_path))
+    done = analyze([tmp_path], config, use_cache=False)
+    seen = []
+    probe = replace(done.rules[0], code="PL990", name="collector-probe", function=lambda ctx: seen.append(gc.isenabled()) or [])
+    catalog = ModelCatalog(config.prices)
+    assert gc.isenabled()
+    cached_rules([probe], done.project, done.measurements, config, catalog, make_counter(config, catalog),
+                 Pricer(config, catalog), done.traffic, done.anatomies, None, "?")
+    assert seen == [False] and gc.isenabled()
