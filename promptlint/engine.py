@@ -322,7 +322,9 @@ def _prepare_later_stages(config: Config, rules: Iterable[Rule] = ()) -> None:
         from promptlint.tokens.offline import prepare
 
         prepare(ModelCatalog(config.prices).family(config.default_model))
-        import genai_prices.data_snapshot  # noqa: F401
+        from genai_prices import data_snapshot
+
+        data_snapshot.get_snapshot()  # imports the price data itself (``genai_prices.data``), a tenth of a second
         from promptlint.rules import prepare_checks
 
         prepare_checks(list(rules), config)

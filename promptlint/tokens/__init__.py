@@ -152,14 +152,14 @@ def likely_families(results, catalog: ModelCatalog, default_model: str) -> set[s
 
     from promptlint.extract.values import Str
 
-    families = set()
+    calls = set()
     for result in results:
         for draft in (*result.drafts, *(w.draft for w in result.wrappers)):
             model = draft.param("model")
-            literal = model.text if isinstance(model, Str) and not model.has_holes else None
-            call = SimpleNamespace(local_server=False, deployment=None, provider=draft.provider, model=literal)
-            families.add(catalog.family(request_model(call, catalog, default_model)))  # type: ignore[arg-type]
-    return families
+            calls.add((draft.provider, model.text if isinstance(model, Str) and not model.has_holes else None))
+    return {catalog.family(request_model(SimpleNamespace(local_server=False, deployment=None, provider=provider,  # type: ignore[arg-type]
+                                                         model=literal), catalog, default_model))
+            for provider, literal in calls}
 
 
 def count_ahead(results, config: Config, store=None) -> None:
