@@ -331,6 +331,7 @@ class RuleSet:
 def prepare_checks(rules: list[Rule], config: Config) -> None:
     """Import the rules' check modules and compile the phrase packs they read, ahead of the
     rules stage (the survey's side thread does, while workers read the tree)."""
+    import promptlint.anatomy.build  # noqa: F401 - its detectors' modules, read by the first rule that reads a template
     from promptlint.checks.packs import prepare_packs
 
     for rule in rules:
