@@ -132,3 +132,36 @@ def test_a_run_counts_the_same_with_and_without_the_helper(fresh_helper, tmp_pat
     local = analyze([tmp_path], config, use_cache=False)
     assert served.measurements == local.measurements
     assert {r.model for r in served.measurements.requests.values()} == {"gpt-4o", "gpt-4-turbo"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_helper_exits_when_the_process_that_started_it_dies(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from test_hostile import _alive
+
+    script = tmp_path / "starts_a_helper.py"
+    script.write_text(
+        "import sys, time\n"
+        f"sys.path.insert(0, {helper._package_root()!r})\n"
+        "from promptlint.tokens import helper\n"
+        "found = helper.helper()\n"
+        "found.prepare(['o200k_base'])\n"
+        "print(found.process.pid, flush=True)\n"
+        "time.sleep(120)\n", encoding="utf-8")
+    main = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(main.stdout.readline())
+        assert _alive(pid)
+        os.kill(main.pid, signal.SIGKILL)
+        main.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(pid), "the helper outlived the process that started it"
+    finally:
+        main.kill()
+        main.stdout.close()

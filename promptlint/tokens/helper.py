@@ -166,8 +166,31 @@ def count(name: str, texts: list[str]) -> list[int] | None:
     return found.count(name, texts) if found is not None else None
 
 
+def _die_with_parent() -> None:
+    """End when the process that started this one ends, however it ends (``kill -9``
+    too), as :func:`promptlint.workers._die_with_parent` makes a worker do."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+            pass
+
+    def watch() -> None:  # elsewhere, and as a second guard
+        while True:
+            threading.Event().wait(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def serve() -> None:
     """The helper's loop: requests on stdin, answers on stdout, until stdin closes."""
+    _die_with_parent()
     encoding = _standalone("openai.py").encoding
     source = sys.stdin.buffer
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
