@@ -329,15 +329,32 @@ def _genai_prices_version() -> str:
         return "?"
 
 
-def _prepare_later_stages(config: Config) -> None:
+def _prepare_later_stages(config: Config, rules: Iterable[Rule] = ()) -> None:
     """While workers read the tree, the main process would only wait: load what the
-    measure and price stages need (the default model's tokenizer, genai-prices) meanwhile."""
+    measure, rules and price stages need (the default model's tokenizer, genai-prices, the
+    rules' check modules and phrase packs) meanwhile."""
     try:
         from promptlint.tokens.offline import prepare
 
         prepare(ModelCatalog(config.prices).family(config.default_model))
-        import genai_prices.data_snapshot  # noqa: F401
+        from genai_prices import data_snapshot
+
+        data_snapshot.get_snapshot()  # imports the price data itself (``genai_prices.data``), a tenth of a second
+        from promptlint.rules import prepare_checks
+
+        prepare_checks(list(rules), config)
     except Exception:  # noqa: BLE001 - the stage that needs it will report the problem itself
+        pass
+
+
+def _count_ahead(discovery: Discovery, config: Config, cache: ScanCache | None) -> None:
+    """Linking is serial: meanwhile, a helper process builds the encodings the calls found
+    will likely be counted with (:func:`promptlint.tokens.count_ahead`)."""
+    try:
+        from promptlint.tokens import count_ahead
+
+        count_ahead(discovery.results, config, cache)
+    except Exception:  # noqa: BLE001 - only a head start: measure asks for what it needs itself
         pass
 
 
@@ -362,9 +379,11 @@ class Scan:
     brought: frozenset[str] = frozenset()  # modules a partial run read for their wrappers (not reported on)
 
 
-def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None) -> Scan:
-    """Discover, extract and link: everything the tree holds, before any counting."""
-    discovery = discover(paths, config, cache, extract_file, meanwhile=lambda: _prepare_later_stages(config))
+def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None, rules: Iterable[Rule] = ()) -> Scan:
+    """Discover, extract and link: everything the tree holds, before any counting (``rules``:
+    those that will run, prepared while workers read the tree)."""
+    discovery = discover(paths, config, cache, extract_file, meanwhile=lambda: _prepare_later_stages(config, rules))
+    _count_ahead(discovery, config, cache)
     return _linked(discovery, config, cache, partial=not _covers_root(paths, config))
 
 
@@ -534,7 +553,8 @@ def cached_rules(rules: list[Rule], project: Project, measurements: Measurements
             found = store.get(key)
             if found is not None:
                 return found
-    findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, traffic, anatomies)
+    with paused():  # rules build many short-lived objects and no cycles; the heap holds the whole tree's project
+        findings = run_rules(rules, project, measurements, config, catalog, counter, pricer, traffic, anatomies)
     if store is not None and key is not None:
         store.put(key, findings)
     return findings
@@ -692,7 +712,7 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     ruleset.check_config(config)
     rules = ruleset.selected(*rule_selection(config, select, ignore))
     cache = open_cache(config, use_cache)
-    scanned = scanned or scan_tree(paths, config, cache)
+    scanned = scanned or scan_tree(paths, config, cache, rules)
     project, notices, brought = scanned.project, scanned.notices, scanned.brought
     del scanned  # every file's extraction: the later stages read only the project
     prices_version = _genai_prices_version()

@@ -328,6 +328,18 @@ class RuleSet:
         return [r for r in chosen if not any(matches(s, r) for s in ignore)]
 
 
+def prepare_checks(rules: list[Rule], config: Config) -> None:
+    """Import the rules' check modules and compile the phrase packs they read, ahead of the
+    rules stage (the survey's side thread does, while workers read the tree)."""
+    import promptlint.anatomy.build  # noqa: F401 - its detectors' modules, read by the first rule that reads a template
+    from promptlint.checks.packs import prepare_packs
+
+    for rule in rules:
+        if rule.function is None and rule.check:
+            rule.resolve_check()
+    prepare_packs(rules, config)
+
+
 def matches(selector: str, rule: Rule) -> bool:
     """A code (``PL201``), a prefix (``PL2``), a name (``missing-cache-breakpoint``) or ``ALL``."""
     s = selector.strip()

@@ -4,6 +4,7 @@ in, what a rule that reads some kinds sees, and how the fix stage holds the rest
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -207,3 +208,29 @@ def test_the_fix_stage_refuses_an_edit_that_changes_a_region_its_rule_may_not_ed
     fix = Fix("safe", "spaces", (TextEdit("p.j2", 0, 1, "B"),))
     assert "code region" in anatomy_problem(fix, ("instruction",), before, after)
     assert anatomy_problem(fix, ("instruction", "code"), before, after) is None
+
+
+def test_a_reading_blanks_as_character_by_character_blanking_did(tmp_path):
+    """Readings are made once per template and kinds, by slices: the same text as blanking
+    each character of each region the rule does not read (anatomy_traps and examples)."""
+    import re as _re
+    import shutil
+
+    from promptlint.anatomy import KINDS, Anatomies, _blanked
+    from promptlint.config import parse_config
+    from promptlint.engine import scan_tree
+
+    for name in ("anatomy_traps", "ledgerly"):
+        shutil.copytree(Path(__file__).parent / "fixtures" / name, tmp_path / name)
+    project = scan_tree([tmp_path], parse_config({}, root=str(tmp_path))).project
+    anatomies = Anatomies(project)
+    choices = [("instruction",), ("instruction", "role"), tuple(k for k in KINDS if k != "example"), KINDS]
+    compared = 0
+    for tid in project.templates:
+        for kinds in choices:
+            reading = anatomies.reading(tid, kinds)
+            assert reading is anatomies.reading(tid, kinds)
+            assert reading.text == _blanked(reading.view.text, reading.anatomy.regions, frozenset(kinds)), tid
+            compared += reading.text != reading.view.text
+    assert compared > 10
+    assert all(bool(_re.match(r"\s", chr(c))) == chr(c).isspace() for c in range(0x110000))

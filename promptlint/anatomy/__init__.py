@@ -9,6 +9,7 @@ See :mod:`promptlint.anatomy.model` for the kinds.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,6 +18,10 @@ from promptlint.anatomy.view import TextView
 from promptlint.extract.fewshot import RECORDING
 
 BLANK_INLINE = "\x01"  # stands for a blanked character inside a line: the sentence goes on
+# What blanking replaces (``\s`` is ``str.isspace``): every character but whitespace, and
+# inside a line also but sentence ends.
+_NOT_SPACE = re.compile(r"\S")
+_NOT_SPACE_OR_STOP = re.compile(r"[^\s.!?]")
 
 
 class Anatomies:
@@ -26,6 +31,8 @@ class Anatomies:
         self.project = project
         self.name_patterns = tuple(name_patterns)
         self._made: dict[str, Anatomy] = {}
+        self._views: dict[str, TextView] = {}
+        self._readings: dict[tuple[str, frozenset[str]], Reading] = {}  # rules reading the same kinds share one
         self.memo: dict = {}  # what rules derive from anatomies and share (PL302 and PL401: answer cues)
         self._examples = {tid for e in getattr(project, "examples", ()) for tid in e.templates}
 
@@ -47,9 +54,19 @@ class Anatomies:
             return ("example", "a recorded trajectory replayed as a demonstration")
         return None
 
+    def view(self, template_id: str) -> TextView:
+        """The template's text view, made once (its text joins every segment)."""
+        found = self._views.get(template_id)
+        if found is None:
+            found = self._views[template_id] = TextView(self.project.templates[template_id])
+        return found
+
     def reading(self, template_id: str, kinds) -> "Reading":
-        template = self.project.templates[template_id]
-        return Reading(TextView(template), self[template_id], frozenset(kinds))
+        key = (template_id, frozenset(kinds))
+        found = self._readings.get(key)
+        if found is None:
+            found = self._readings[key] = Reading(self.view(template_id), self[template_id], key[1])
+        return found
 
 
 def dissect_project(project, config) -> Anatomies:
@@ -72,15 +89,19 @@ class Reading:
     @cached_property
     def text(self) -> str:
         original = self.view.text
-        chars = list(original)
+        pieces, at = [], 0
         for region in self.anatomy.regions:
-            if region.kind in self.kinds:
+            if region.kind in self.kinds or region.end <= region.start:
                 continue
+            if region.start < at:  # not disjoint and in order (the stage's never are): blank one by one
+                return _blanked(original, self.anatomy.regions, self.kinds)
             whole = _starts_line(original, region.start) and _ends_line(original, region.end)
-            for i in range(region.start, region.end):
-                if not chars[i].isspace() and (whole or chars[i] not in ".!?"):
-                    chars[i] = " " if whole else BLANK_INLINE
-        return "".join(chars)
+            pieces.append(original[at:region.start])
+            blank = _NOT_SPACE if whole else _NOT_SPACE_OR_STOP
+            pieces.append(blank.sub(" " if whole else BLANK_INLINE, original[region.start:region.end]))
+            at = region.end
+        pieces.append(original[at:])
+        return "".join(pieces)
 
     @cached_property
     def _mask(self) -> list[bool]:
@@ -92,6 +113,18 @@ class Reading:
 
     def regions(self) -> list[Region]:
         return self.anatomy.of_kinds(self.kinds)
+
+
+def _blanked(original: str, regions, kinds) -> str:
+    chars = list(original)
+    for region in regions:
+        if region.kind in kinds:
+            continue
+        whole = _starts_line(original, region.start) and _ends_line(original, region.end)
+        for i in range(region.start, region.end):
+            if not chars[i].isspace() and (whole or chars[i] not in ".!?"):
+                chars[i] = " " if whole else BLANK_INLINE
+    return "".join(chars)
 
 
 def _starts_line(text: str, offset: int) -> bool:

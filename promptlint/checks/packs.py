@@ -214,6 +214,23 @@ def matcher(categories: list[Category], where: str = "pack") -> Matcher:
     return _MATCHERS[key]
 
 
+def prepare_packs(rules, config) -> None:
+    """Compile now the matchers ``rules`` will ask for (:func:`matcher`, both forms: a rule
+    reads one or the other) and the persona pack every anatomy reads."""
+    from types import SimpleNamespace
+
+    from promptlint.anatomy.role import _builtin_cues
+
+    found = [_builtin_cues()]
+    for rule in rules:
+        if rule.data.get("packs") or rule.data.get("categories"):
+            categories = rule_categories(SimpleNamespace(rule=rule, options=rule.option_values(config), config=config))
+            if categories:
+                found.append(matcher(categories, rule.source))
+    for cues in found:
+        cues._regex, cues._each  # noqa: B018 - compiled on first read
+
+
 def _hashable(value: Any) -> Any:
     """A YAML value (mappings, lists, scalars) as nested tuples, equal when the values are
     (scalars keep their type: ``1``, ``1.0`` and ``true`` are equal in Python, not here)."""

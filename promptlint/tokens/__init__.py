@@ -20,7 +20,7 @@ from typing import Callable
 from promptlint.config import Config
 from promptlint.models import LOCAL, ModelCatalog
 from promptlint.tokens.frames import request_frame
-from promptlint.tokens.offline import OfflineCounter, build_order, is_exact
+from promptlint.tokens.offline import OfflineCounter, build_order, counted_apart, is_exact
 from promptlint.types import Project, Request
 
 COUNT_KINDS = ("exact-offline", "exact-api", "estimate")
@@ -144,6 +144,36 @@ def request_model(request: Request, catalog: ModelCatalog, default_model: str) -
     return catalog.fallback(catalog.named_vendor(request.model) or request.provider, default_model)
 
 
+def likely_families(results, catalog: ModelCatalog, default_model: str) -> set[str]:
+    """The families the calls extracted so far will probably be counted with, before linking
+    says for sure: each call's model literal, else what :func:`request_model` gives a call of
+    its SDK with no known model. Only a head start hangs on it (:func:`count_ahead`)."""
+    from types import SimpleNamespace
+
+    from promptlint.extract.values import Str
+
+    calls = set()
+    for result in results:
+        for draft in (*result.drafts, *(w.draft for w in result.wrappers)):
+            model = draft.param("model")
+            calls.add((draft.provider, model.text if isinstance(model, Str) and not model.has_holes else None))
+    return {catalog.family(request_model(SimpleNamespace(local_server=False, deployment=None, provider=provider,  # type: ignore[arg-type]
+                                                         model=literal), catalog, default_model))
+            for provider, literal in calls}
+
+
+def count_ahead(results, config: Config, store=None) -> None:
+    """While linking runs, have the helper process build the OpenAI encodings the calls
+    of ``results`` will likely need (:mod:`promptlint.tokens.helper`). Skipped when a cache
+    with counts is in use: its counts may make every encoding unneeded (a warm run)."""
+    if store is not None and store.tokens:
+        return
+    from promptlint.tokens.offline import prepare_apart
+
+    prepare_apart(likely_families(results, ModelCatalog(config.prices, None, config.deployments),
+                                  config.default_model))
+
+
 def request_tokens(request: Request, project: Project, catalog: ModelCatalog, model: str,
                    count: Callable[[str], int], exact_text: bool = False) -> RequestTokens:
     """``request`` counted for ``model``: each known template part by ``count``, holes as
@@ -188,7 +218,9 @@ def measure_offline(project: Project, counter: TokenCounter, default_model: str)
     for tid, model in template_models.items():
         by_family.setdefault(catalog.family(model), set()).add(project.templates[tid].text)
     counted = {}
-    for family in build_order(by_family):
+    families = build_order(by_family)
+    offline.ahead({f: by_family[f] for f in families})  # the helper builds while the others are counted here
+    for family in sorted(families, key=counted_apart):
         ordered = sorted(by_family[family])
         counted[family] = dict(zip(ordered, offline.count_many(ordered, family)))
 

@@ -18,6 +18,7 @@ import re
 import sys
 import threading
 from functools import lru_cache
+from typing import Iterable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -120,9 +121,7 @@ def overheads() -> dict[str, int]:
 def prepare(family: str) -> None:
     """Load ``family``'s tokenizer now (a background thread does, while files are read)."""
     if family in OPENAI:
-        from promptlint.tokens.openai import openai_counter
-
-        openai_counter(OPENAI[family]).encoder
+        prepare_apart([family])
     elif family in CLAUDE:
         from promptlint.tokens.claude import claude_counter
         from promptlint.tokens.claude_stream import characters
@@ -141,6 +140,21 @@ _BUILD_ORDER = {"openai-o200k": 0, "openai-cl100k": 1}
 def build_order(families) -> list[str]:
     """``families`` in the order their counts are best asked for (see ``_BUILD_ORDER``)."""
     return sorted(families, key=lambda family: _BUILD_ORDER.get(family, len(_BUILD_ORDER)))
+
+
+def prepare_apart(families) -> None:
+    """Have the helper process (:mod:`promptlint.tokens.helper`) start building the OpenAI
+    encodings of ``families``, largest first; counts of them are then asked of it."""
+    names = [OPENAI[f] for f in build_order(families) if f in OPENAI]
+    if names:
+        from promptlint.tokens import helper
+
+        helper.prepare(names)
+
+
+def counted_apart(family: str) -> bool:
+    """Whether ``family`` is counted by the helper process (so best asked for last)."""
+    return family in OPENAI
 
 
 def is_exact(family: str) -> bool:
@@ -183,6 +197,18 @@ class OfflineCounter:
 
     def count(self, text: str, family: str) -> int:
         return self.count_many([text], family)[0]
+
+    def ahead(self, texts_by_family: dict[str, Iterable[str]]) -> None:
+        """Before counting: have the helper process start building the OpenAI encodings
+        that texts no run has counted yet need (:func:`prepare_apart`)."""
+        wanted = []
+        for family, texts in texts_by_family.items():
+            if counted_apart(family) and any(
+                    (family, t) not in self._counts and (self.store is None or
+                                                          self.store.token_count(self._key(family, t)) is None)
+                    for t in texts):
+                wanted.append(family)
+        prepare_apart(wanted)
 
     @staticmethod
     def _key(family: str, text: str) -> str:

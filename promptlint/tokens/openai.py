@@ -90,6 +90,14 @@ class OpenAICounter:
         return len(self.encoder.encode_ordinary(text))
 
     def content_many(self, texts: list[str]) -> list[int]:
+        """Counts from the helper process when one runs (:mod:`promptlint.tokens.helper`),
+        else, or when it cannot answer, from the encoding built here."""
+        if self._encoding is None:
+            from promptlint.tokens import helper
+
+            counts = helper.count(self.name, texts)
+            if counts is not None:
+                return counts
         return [len(ids) for ids in self.encoder.encode_ordinary_batch(texts, num_threads=1)]
 
     def count(self, text: str) -> int:
