@@ -142,10 +142,14 @@ _TEXT = (
     + rb"|^[A-Za-z_][\w.]*=" + _OPEN_TEXT + _CUED
 )
 _TEXT_ANCHORS = (b'"""', b"\'\'\'")
-# ...or to string literals concatenated in parentheses (``msg = (\n 'Please ...'\n '...')``).
+# ...or to string literals concatenated in parentheses (``msg = (\n 'Please ...'\n '...')``),
+# a cue on a line of one of its pieces; the lines between are pieces or other operands (a
+# name, ``+ name``, the parentheses and branches of a nested conditional).
 _LITERAL_LINE = rb"[ \t]*(?:\+[ \t]*)?(?:\w+[ \t]*\+[ \t]*)?[rRbBuUfF]{0,2}[\"\']"
+_OPERAND_LINE = rb"[ \t]*(?:\+[ \t]*)?(?:[\w.]+|[()]|(?:if|else)\b[^\n]*)[ \t]*\+?[ \t]*"
 _JOINED = (rb"^[ \t]*(?:return|[A-Za-z_][\w.]*[ \t]*(?::[^=\n]*)?=)[ \t]*\([ \t]*\n"
-           rb"(?:" + _LITERAL_LINE + rb"[^\n]*\n){0,40}?" + _LITERAL_LINE + rb"[^\n]*?(?:" + TASK_CUE + b")")
+           rb"(?:(?:" + _LITERAL_LINE + rb"[^\n]*|" + _OPERAND_LINE + rb")\n){0,40}?" + _LITERAL_LINE
+           + rb"[^\n]*?(?:" + TASK_CUE + b")")
 _JOINED_ANCHORS = (b"= (", b"return (")
 # Names that say they hold something other than text: ``prompt_tokens=``, ``template_id``,
 # ``log_filename_template`` (a path or file name may name a prompt file: its value decides).
