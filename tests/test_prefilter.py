@@ -233,6 +233,12 @@ def test_a_test_suite_module_is_parsed_for_its_calls_not_its_fixtures():
     assert not parsed("tests/unit/test_prompts.py", fixture)
     assert not parsed("tests/conftest.py", fixture)
     assert parsed("tests/unit/test_live.py", call)
+    expected = "EXPECTED = [{'role': 'system', 'content': 'You are a support agent.'}]\n"
+    template = "P = ChatPromptTemplate.from_messages([('system', 'You are terse.')])\n"
+    assert parsed("app/messages.py", expected) and parsed("app/chains.py", template)
+    assert not parsed("tests/unit/test_convert.py", expected)  # compared with what code builds
+    assert not parsed("tests/unit/test_chains.py", template)
+    assert parsed("tests/unit/test_chains.py", template + "answer = (P | llm).invoke({'q': q})\n")
     recorded = "agent:\n  system_template: You are an autonomous programmer. Fix the issue.\n"
     conversation = "messages:\n  - role: system\n    content: You are terse.\n"
     assert parsed("config/agent.yaml", recorded, "yaml")
