@@ -108,17 +108,22 @@ def _message(role_key: bytes, content_key: bytes) -> bytes:
 
 
 # Each marker: (lower-case anchors one of which every match holds, regex).
-_CALL_MARKERS = _SINK_MARKERS + (
-    ((b"prompttemplate",), rb"(?-i:PromptTemplate)\b"),
-    ((b"from_messages",), rb"(?-i:from_messages)\b"),
-    ((b"systemmessage", b"humanmessage", b"aimessage", b"chatmessage"), rb"(?-i:(?:System|Human|AI|Chat)Message)\b"),
-    ((b"messagesplaceholder",), rb"MessagesPlaceholder"),
+# Calls that make a request or run an agent: all a test suite's module is parsed for.
+_REQUEST_MARKERS = _SINK_MARKERS + (
     ((b"chat",), rb"(?<![\w.])(?-i:Chat(?!Completion)[A-Z]\w*|AzureChat\w*|init_chat_model)\s*\("),
     ((b"invoke",), rb"(?-i:\.a?invoke)\s*\("),
     ((b"agentexecutor", b"initialize_agent", b"codeagent", b"toolcallingagent"),
      rb"(?<![\w.])(?<!def )(?-i:AgentExecutor|initialize_agent|CodeAgent|ToolCallingAgent)\s*[(.]"),
     ((b"runner",), rb"\bRunner\s*\.\s*run"),  # agent caps (loops.py)
     ((b"prompty",), rb"\bprompty\s*\.\s*(?:execute|load)\s*\("),  # a prompty file sent from code
+)
+# ...and the prompt objects and messages a request may send, which in a test suite are
+# fixtures until one of its requests sends them.
+_CALL_MARKERS = _REQUEST_MARKERS + (
+    ((b"prompttemplate",), rb"(?-i:PromptTemplate)\b"),
+    ((b"from_messages",), rb"(?-i:from_messages)\b"),
+    ((b"systemmessage", b"humanmessage", b"aimessage", b"chatmessage"), rb"(?-i:(?:System|Human|AI|Chat)Message)\b"),
+    ((b"messagesplaceholder",), rb"MessagesPlaceholder"),
     # a role dict or message object whose content is known (a message list built here)
     ((b"role",), _message(rb"[\"\']role[\"\']\s*:", rb"[\"\']content[\"\']\s*:")
      + b"|" + _message(rb"\brole\s*=", rb"\bcontent\s*=")),
@@ -144,10 +149,14 @@ _TEXT = (
     + rb"|^[A-Za-z_][\w.]*=" + _OPEN_TEXT + _CUED
 )
 _TEXT_ANCHORS = (b'"""', b"\'\'\'")
-# ...or to string literals concatenated in parentheses (``msg = (\n 'Please ...'\n '...')``).
+# ...or to string literals concatenated in parentheses (``msg = (\n 'Please ...'\n '...')``),
+# a cue on a line of one of its pieces; the lines between are pieces or other operands (a
+# name, ``+ name``, the parentheses and branches of a nested conditional).
 _LITERAL_LINE = rb"[ \t]*(?:\+[ \t]*)?(?:\w+[ \t]*\+[ \t]*)?[rRbBuUfF]{0,2}[\"\']"
+_OPERAND_LINE = rb"[ \t]*(?:\+[ \t]*)?(?:[\w.]+|[()]|(?:if|else)\b[^\n]*)[ \t]*\+?[ \t]*"
 _JOINED = (rb"^[ \t]*(?:return|[A-Za-z_][\w.]*[ \t]*(?::[^=\n]*)?=)[ \t]*\([ \t]*\n"
-           rb"(?:" + _LITERAL_LINE + rb"[^\n]*\n){0,40}?" + _LITERAL_LINE + rb"[^\n]*?(?:" + TASK_CUE + b")")
+           rb"(?:(?:" + _LITERAL_LINE + rb"[^\n]*|" + _OPERAND_LINE + rb")\n){0,40}?" + _LITERAL_LINE
+           + rb"[^\n]*?(?:" + TASK_CUE + b")")
 _JOINED_ANCHORS = (b"= (", b"return (")
 # Names that say they hold something other than text: ``prompt_tokens=``, ``template_id``,
 # ``log_filename_template`` (a path or file name may name a prompt file: its value decides).
@@ -324,10 +333,12 @@ def _name_anchors(patterns: tuple[str, ...]) -> tuple[bytes, ...]:
 @lru_cache(maxsize=16)
 def prefilter(kind: str, name_patterns: tuple[str, ...], fixture: bool = False) -> Prefilter | None:
     """What a file of ``kind`` must contain to be parsed (None: always parse). A test
-    suite's module (``fixture``) needs a call: its named values and texts are fixtures,
-    no evidence by themselves (:func:`promptlint.extract.evidence.fixture_path`)."""
+    suite's module (``fixture``) needs a call that makes a request: its named values,
+    texts, message lists and prompt objects are fixtures, no evidence by themselves
+    (:func:`promptlint.extract.evidence.fixture_path`)."""
     if fixture and kind == "python":
-        return Prefilter(prefilter(kind, name_patterns).checks[:1 + len(_IMPORTS)])  # type: ignore[union-attr]
+        imports = prefilter(kind, name_patterns).checks[1:1 + len(_IMPORTS)]  # type: ignore[union-attr]
+        return Prefilter((Check.of(_REQUEST_MARKERS, re.MULTILINE | re.IGNORECASE, on_anchor_line=True), *imports))
     if fixture and kind == "yaml":  # a message list or a prompt config, not a key's name
         return Prefilter((Check.of((((b"prompts", b"messages"), _YAML_LISTS),), re.MULTILINE | re.IGNORECASE),))
     names = _name_regex(name_patterns)

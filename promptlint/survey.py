@@ -94,9 +94,25 @@ def survey_all(candidates: list[Candidate], config: Config, cache: ScanCache | N
     fresh_paths = {c[0] for c in fresh}
     known = [c for c in candidates if c[0] not in fresh_paths]
     outcomes = [*survey(known, config, cache, extract),
-                *_survey_in_workers(fresh, config, cache, extract, workers, meanwhile)]
+                *_survey_in_workers(*_largest_first(fresh), config, cache, extract, workers, meanwhile)]
     by_path = {o.path: o for o in outcomes}
     return [by_path[c[0]] for c in candidates]
+
+
+def _largest_first(candidates: list[Candidate]) -> tuple[list[Candidate], list[int]]:
+    """The files in decreasing size (walk order among equals), and their sizes: the work
+    the workers' shards are cut by (:func:`promptlint.workers.run_sharded`), so the first
+    shards are a large file each and the last ones the smallest files. Cut by count in
+    walk order, a shard at the end could hold a tree's largest modules (they cluster in a
+    folder), and one worker then went on alone while the others waited."""
+    sized = []
+    for candidate in candidates:
+        try:
+            sized.append((os.stat(candidate[1]).st_size, candidate))
+        except OSError:
+            sized.append((0, candidate))
+    sized.sort(key=lambda pair: pair[0], reverse=True)
+    return [c for _, c in sized], [max(1, n) for n, _ in sized]
 
 
 def _unchanged(candidate: Candidate, cache: ScanCache | None) -> bool:
@@ -126,13 +142,17 @@ def _lost(candidate: Candidate, why: str) -> Outcome:
     return Outcome(rel, None, Diagnostic(rel, f"cannot analyze: the worker process reading this file died ({why})"))
 
 
-def _survey_in_workers(candidates: list[Candidate], config: Config, cache: ScanCache | None,
+def _survey_in_workers(candidates: list[Candidate], sizes: list[int], config: Config, cache: ScanCache | None,
                        extract: Extract | None, workers: int,
                        meanwhile: Callable[[], None] | None) -> list[Outcome]:
     from promptlint.workers import run_sharded
 
     global _WORKER_STATE
     size = max(1, len(candidates) // (workers * 4))
+    if extract is not None:
+        from promptlint.extract import prepare
+
+        prepare({kind for _, _, kind in candidates})  # once here, not once in every worker
     _WORKER_STATE = (config, cache, extract)
     try:
         # The collector paused here and in the workers (forked with it paused): this process
@@ -141,6 +161,6 @@ def _survey_in_workers(candidates: list[Candidate], config: Config, cache: ScanC
         # extraction leaves only a few hundred cyclic objects over a whole tree.
         with paused():
             return run_sharded(candidates, _survey_one, _lost, workers, size, meanwhile,
-                               on_results=lambda n: progress().advance(n))
+                               on_results=lambda n: progress().advance(n), weights=sizes)
     finally:
         _WORKER_STATE = None

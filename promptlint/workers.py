@@ -97,16 +97,17 @@ def _serve(conn, slot: int, progress, work, lost, parent: int, siblings: list) -
 
 def run_sharded(items: list[T], work: Callable[[T], R], lost: Callable[[T, str], R], workers: int,
                 shard_size: int, meanwhile: Callable[[], None] | None = None,
-                on_results: Callable[[int], None] | None = None) -> list[R]:
+                on_results: Callable[[int], None] | None = None, weights: list[int] | None = None) -> list[R]:
     """``[work(item) for item in items]`` over ``workers`` forked processes, in shards of
-    at most ``shard_size`` (smaller toward the end, :func:`_shards`); an item whose worker died while working on it gets ``lost(item, why)``.
+    at most ``shard_size`` (smaller toward the end, :func:`_shards`, by ``weights`` when
+    given: each item's expected work); an item whose worker died while working on it gets ``lost(item, why)``.
     ``meanwhile`` runs in this process once the workers are started; ``on_results(n)`` is
     told of each batch of ``n`` results that arrives (progress)."""
     context = multiprocessing.get_context("fork")
     progress = context.RawArray("q", workers)
     results: list = [None] * len(items)
     done = [False] * len(items)
-    pending = _shards(len(items), workers, shard_size)
+    pending = _shards(len(items), workers, shard_size, weights)
     pool: list[_Worker] = []
     side: threading.Thread | None = None
 
@@ -177,17 +178,26 @@ def run_sharded(items: list[T], work: Callable[[T], R], lost: Callable[[T, str],
             worker.process.join()
 
 
-def _shards(count: int, workers: int, largest: int) -> deque[list[int]]:
+def _shards(count: int, workers: int, largest: int, weights: list[int] | None = None) -> deque[list[int]]:
     """Shards of item indexes, in order, that shrink toward the end: each holds at most
-    ``largest`` items and at most a ``2 * workers``-th of those not yet sharded. Equal
-    shards left the run waiting on whichever worker drew the last heavy one (files that
-    hold prompts cluster in a few folders); the last shards here hold a file or two."""
+    ``largest`` items and at most a ``2 * workers``-th of the work not yet sharded (one item
+    at least), the work of an item its weight (1 without ``weights``). Equal shards left
+    the run waiting on whichever worker drew the last heavy one (files that hold prompts
+    cluster in a few folders); the last shards here hold a file or two, and with items in
+    decreasing weight no more than the lightest items' work."""
     pending: deque[list[int]] = deque()
+    weight = (lambda i: 1) if weights is None else weights.__getitem__
+    left = count if weights is None else sum(weights)
     start = 0
     while start < count:
-        size = max(1, min(largest, (count - start) // (2 * workers)))
-        pending.append(list(range(start, start + size)))
-        start += size
+        budget = left // (2 * workers)
+        end, taken = start + 1, weight(start)
+        while end < count and end - start < largest and taken + weight(end) <= budget:
+            taken += weight(end)
+            end += 1
+        pending.append(list(range(start, end)))
+        left -= taken
+        start = end
     return pending
 
 

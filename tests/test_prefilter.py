@@ -93,6 +93,7 @@ MUST_SKIP = {
     "a drawing": 'LOGO = """<?xml version="1.0"?>\n<svg><text>list</text></svg>"""\n',
     "code in a string": 'ORIGINAL = """from flask import Flask\napp = Flask(__name__)\n# return the page\n"""\n',
     "a docstring": 'def f():\n    """Return the list of things given."""\n',
+    "text with an order word in passing": 'NOTE = """Use this tool to think about a plan.\nIt changes no files."""\n',
 }
 
 
@@ -117,9 +118,44 @@ def test_sink_markers_come_from_the_registry():
 
 def test_joined_literals_with_a_cue_are_text():
     assert admits("def reply():\n    msg = (\n        'Please continue the task.\\n'\n"
-                  "        'When you are done, include your answer.\\n'\n    )\n    return msg\n")
+                  "        'Summarize what you did when you are done.\\n'\n    )\n    return msg\n")
+    assert admits("def reply():\n    msg = (\n        'Please continue the task. '\n"
+                  "        f'{done}Answer in JSON.'\n    )\n    return msg\n")
+    # the pieces may sit among other operands: a nested conditional, a name, ``+ name``
+    assert admits("def reply(done):\n    extra = (\n        (\n            'Put the result in <result></result> tags.'\n"
+                  "        )\n        if done\n        else ''\n    )\n    return extra\n")
+    assert admits("def reply(msg):\n    return (\n        msg\n        + 'When done, run: <bash> exit </bash>.'\n    )\n")
+    # an order word in passing is no order: content evidence would not read one there
+    assert not admits("def reply():\n    msg = (\n        'Please continue the task.\\n'\n"
+                      "        'When you are done, include your answer.\\n'\n    )\n    return msg\n")
     assert not admits("def total():\n    n = (\n        'a'\n        'b'\n    )\n    return n\n")
     assert not admits("def pair():\n    x = (\n        'a',\n        'b',\n    )\n    return list(x)\n")
+
+
+# Pieces of text as prompts and look-alikes have them: order words at a sentence's start and
+# in passing, formats, tags, placeholders, list marks, emphasis, spaces a source may escape.
+_CUE_PIECES = ["you", "the plan", "Summarize", "summarize", "Briefly ", "think", "list", "json", "one word",
+               ".", ", ", " ", "\n", "\t", "- ", "**", "> ", "{x}", "</a>", "é", "\u00a0", "\u3000", "Answer"]
+_TASK = {"gives orders", "asks for a format", "marks its parts"}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_CUE_PIECES), min_size=1, max_size=30), st.booleans())
+def test_text_whose_value_shows_a_task_cue_is_parsed(pieces, escaped):
+    """The prefilter's cue is found in the source of every text content evidence could take
+    (its value shows orders, a format or tagged parts): bound to a name in one literal, or
+    joined from pieces, whatever the source escapes or splits into placeholders."""
+    from promptlint.extract.evidence import instruction_cues
+
+    value = "".join(pieces)
+    if not _TASK & set(instruction_cues(value)):
+        return
+    escape = {"\n": "\\n", "\t": "\\t"} if escaped else {}
+    source = "".join(escape.get(ch, ch) for ch in value)
+    assert admits(f'NOTE = f"""{source}"""\n')
+    lines = [line.replace("\t", "\\t") for line in value.split("\n")]  # a piece a line, as code joins them
+    joined = "".join(f"        f'{line}\\n'\n" for line in lines[:-1]) + f"        f'{lines[-1]}'\n"
+    assert admits("def reply():\n    msg = (\n" + joined + "    )\n    return msg\n")
 
 
 # -- the anchored matcher admits what one regex over every anchor's window admitted ------
@@ -197,6 +233,12 @@ def test_a_test_suite_module_is_parsed_for_its_calls_not_its_fixtures():
     assert not parsed("tests/unit/test_prompts.py", fixture)
     assert not parsed("tests/conftest.py", fixture)
     assert parsed("tests/unit/test_live.py", call)
+    expected = "EXPECTED = [{'role': 'system', 'content': 'You are a support agent.'}]\n"
+    template = "P = ChatPromptTemplate.from_messages([('system', 'You are terse.')])\n"
+    assert parsed("app/messages.py", expected) and parsed("app/chains.py", template)
+    assert not parsed("tests/unit/test_convert.py", expected)  # compared with what code builds
+    assert not parsed("tests/unit/test_chains.py", template)
+    assert parsed("tests/unit/test_chains.py", template + "answer = (P | llm).invoke({'q': q})\n")
     recorded = "agent:\n  system_template: You are an autonomous programmer. Fix the issue.\n"
     conversation = "messages:\n  - role: system\n    content: You are terse.\n"
     assert parsed("config/agent.yaml", recorded, "yaml")

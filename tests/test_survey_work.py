@@ -483,3 +483,34 @@ def test_a_survey_over_workers_holds_the_collector_off_in_them_and_gives_it_back
     monkeypatch.setattr(survey, "PARALLEL_MIN_CANDIDATES", 100)
     alone = survey.survey_all(candidates, config, None, _collector_state)
     assert [o.result.module for o in alone] == ["collector on"] * len(files)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2 or sys.platform != "linux", reason="the worker pool needs 2 cores")
+def test_a_survey_over_workers_largest_first_gives_the_outcomes_in_the_walks_order(tmp_path, monkeypatch):
+    """The workers take the files largest first, in shards cut by size; the survey still
+    answers in the order it was asked, the same outcomes one process gives."""
+    from promptlint import survey
+    from promptlint.config import parse_config
+
+    files = {f"m{i:02}.py": f"SYSTEM_PROMPT = 'Answer question {i} from the record.'\n" + "# pad\n" * (i * 37 % 11)
+             for i in range(30)}
+    write_tree(tmp_path, files)
+    candidates = [(rel, str(tmp_path / rel), "python") for rel in files]
+    config = parse_config({}, root=str(tmp_path))
+    monkeypatch.setattr(survey, "PARALLEL_MIN_CANDIDATES", 100)
+    alone = survey.survey_all(candidates, config, None, extract_file)
+    monkeypatch.setattr(survey, "PARALLEL_MIN_CANDIDATES", 4)
+    shared = survey.survey_all(candidates, config, None, extract_file)
+    assert [o.path for o in shared] == list(files)
+    assert shared == alone
+
+
+def test_preparing_a_kind_imports_its_extractor_and_builds_its_parser():
+    """What a survey does once before forking its workers, so none of them does it again."""
+    from promptlint import extract
+    from promptlint.extract import jinja
+
+    jinja._environment.cache_clear()
+    extract.prepare({"jinja", "yaml"})
+    assert jinja._environment.cache_info().currsize == 1
+    assert "promptlint.extract.yaml_prompts" in sys.modules and "yaml" in sys.modules

@@ -22,3 +22,26 @@ def test_the_last_shards_are_small(count, workers):
     assert sizes == sorted(sizes, reverse=True)
     assert sizes[-1] == 1
     assert sum(sizes[-workers:]) <= workers * 2  # the tail is a file or two per worker
+
+
+@given(st.lists(st.integers(1, 10**6), max_size=3000), st.integers(1, 8), st.integers(1, 400))
+def test_shards_by_weight_hold_at_most_their_share_of_the_work_left(weights, workers, largest):
+    shards = list(_shards(len(weights), workers, largest, weights))
+    assert [i for shard in shards for i in shard] == list(range(len(weights)))
+    assert all(1 <= len(shard) <= largest for shard in shards)
+    left = sum(weights)
+    for shard in shards:
+        work = sum(weights[i] for i in shard)
+        assert len(shard) == 1 or work <= left // (2 * workers)
+        left -= work
+
+
+@given(st.lists(st.integers(1, 10**6), min_size=50, max_size=3000), st.integers(2, 8))
+def test_with_the_heaviest_first_the_last_shards_hold_the_lightest_work(weights, workers):
+    """No worker is left with more than the lightest items once the others are done: the
+    last ``workers`` shards hold one item each, and no more work than the lightest."""
+    weights = sorted(weights, reverse=True)
+    shards = list(_shards(len(weights), workers, max(1, len(weights) // (workers * 4)), weights))
+    tail = shards[-workers:]
+    assert all(len(shard) == 1 for shard in tail)
+    assert all(weights[shard[0]] <= weights[len(weights) // 2] for shard in tail)

@@ -91,21 +91,29 @@ _ORDERS = (r"respond|answer|summari[sz]e|write|return|provide|classify|translate
 _FORMATS = (r"json|xml|bullet points?|step by step|in the following format|one word|"
             r"a single (?:word|number|digit|sentence|line)|in (?:one|two|three|\d+) sentences?|"
             r"the following (?:text|question|document|input|conversation|code|request|message)")
+# What may stand between a sentence's start and its order: list marks, emphasis, an adverb
+# ("- Briefly summarize").
+_LEAD = r"[*_>#\-\s]*(?:[A-Za-z]+ly[*_]*\s+)?"
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("addresses the model", lazy(r"\b(?:you|your|yourself)\b", re.IGNORECASE)),
     ("gives a role", lazy(
         r"\b(?:you are (?:an?|the)\b|act as|your (?:task|job|role|goal)\b|as an? (?:ai|assistant|expert)\b|"
         r"the (?:user|assistant)(?:'s)?\b|an? (?:ai|helpful) assistant)", re.IGNORECASE)),
-    ("gives orders", lazy(
-        r"(?:^|[.!?:\n]\s*)[*_>#\-\s]*(?:[A-Za-z]+ly[*_]*\s+)?(?:" + _ORDERS + r")\b",
-        re.IGNORECASE | re.MULTILINE)),
+    ("gives orders", lazy(r"(?:^|[.!?:\n]\s*)" + _LEAD + r"(?:" + _ORDERS + r")\b", re.IGNORECASE | re.MULTILINE)),
     ("marks its parts", lazy(r"</[A-Za-z_][\w-]*>")),
     ("asks for a format", lazy(
         r"\b(?:" + _FORMATS + r")\b", re.IGNORECASE)),
 )
-# What the byte prefilter asks of triple-quoted text before parsing its file: a cue of the
-# kind content evidence cannot do without (orders, a format, tagged parts), in bytes.
-TASK_CUE = (r"\b(?:" + _ORDERS + "|" + _FORMATS + r")\b|</[A-Za-z_]").encode()
+# What the byte prefilter asks of a file's text before parsing it: a cue of the kind content
+# evidence cannot do without (orders, a format, tagged parts), found in source bytes as
+# "gives orders" finds it in the value: an order word where a sentence or line starts, not
+# one in passing ("Use the tool to think"). In the source a sentence may also start after a
+# quote (the literal's start, or a joined piece's), an escape (``\n``, after which a format's
+# word starts too) or a placeholder, and a non-ASCII byte may be part of a space.
+_SOURCE_SPACE = r"(?:[\s\x80-\xff]|\\[ntrfv])"
+TASK_CUE = (r"(?:(?<=[.!?:\n\"'}])|(?<=\\[ntrfv]))(?:[*_>#\-]|" + _SOURCE_SPACE + r")*"
+            r"(?:[A-Za-z\x80-\xff]+ly[*_]*" + _SOURCE_SPACE + r"+)?(?:" + _ORDERS + r")\b"
+            r"|(?:\b|(?<=\\[ntrfv]))(?:" + _FORMATS + r")\b|</[A-Za-z_]").encode("latin-1")
 
 _SQL = lazy(r"^\s*(?:(?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|PRAGMA)\b(?!\s+[a-z]+\s+[a-z]+\s+[a-z])"
                   r"|(?:select\s+[\w*.,\s()]+?\s+from|insert\s+into|update\s+\w+\s+set|delete\s+from|"

@@ -66,6 +66,11 @@ def _environment():
     return RecordingEnvironment(extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"])
 
 
+def prepare() -> None:
+    """Build the environment and its lexer now (see :func:`promptlint.extract.prepare`)."""
+    _environment().lexer
+
+
 class JinjaError(Exception):
     def __init__(self, message: str, line: int) -> None:
         super().__init__(message)
