@@ -239,8 +239,8 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
         if not tests:
             return []
         named = named_uses(tests)
-        by_name = {n.decode(): p for n, p in tests.items()} if all(n.isascii() for n in tests) else {}
-        told_by_index = bool(by_name) and NameIndex.answers(by_name)
+        by_name = {n.decode(): p for n, p in tests.items()}
+        told_by_index = NameIndex.answers(by_name)  # ASCII names and words only
         # Each file's answer is kept while the file and the wanted names stay the same (a
         # memo per round of the search: each round wants other names), so a warm run reads
         # none of the skipped files again.

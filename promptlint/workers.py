@@ -21,39 +21,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 from collections import deque
 from multiprocessing.connection import wait
 from typing import Callable, Generic, TypeVar
+
+from promptlint.orphans import die_with_parent
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 _SENDING = -2  # progress value while a shard's results are being sent
 _IDLE = -1
-
-
-def _die_with_parent(parent: int) -> None:
-    """End this process when ``parent`` ends, however it ends."""
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
-            pass
-    if os.getppid() != parent:  # it died before the request took effect
-        os._exit(1)
-
-    def watch() -> None:  # elsewhere, and as a second guard: a re-parented worker exits
-        while True:
-            threading.Event().wait(1.0)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class _Worker(Generic[T, R]):
@@ -72,7 +51,7 @@ class _Worker(Generic[T, R]):
 def _serve(conn, slot: int, progress, work, lost, parent: int, siblings: list) -> None:
     for other in siblings:  # the parent's ends of the other pipes: they must close when the parent dies
         other.close()
-    _die_with_parent(parent)
+    die_with_parent(parent)
     while True:
         try:
             task = conn.recv()

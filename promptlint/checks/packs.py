@@ -195,9 +195,14 @@ def declared_categories(data: dict, source: str) -> list[Category]:
 def rule_categories(ctx) -> list[Category]:
     """Categories of a rule: those its file declares, and the user's ``extra-packs`` option
     (relative to the project root)."""
-    categories = declared_categories(ctx.rule.data, ctx.rule.source)
-    for rel in ctx.options.get("extra-packs") or []:
-        categories += load_pack(Path(ctx.config.root) / rel)
+    return categories_of(ctx.rule, ctx.options, ctx.config)
+
+
+def categories_of(rule, options: dict, config) -> list[Category]:
+    """:func:`rule_categories` of ``rule`` with these options, outside a rule's run."""
+    categories = declared_categories(rule.data, rule.source)
+    for rel in options.get("extra-packs") or []:
+        categories += load_pack(Path(config.root) / rel)
     return categories
 
 
@@ -217,14 +222,12 @@ def matcher(categories: list[Category], where: str = "pack") -> Matcher:
 def prepare_packs(rules, config) -> None:
     """Compile now the matchers ``rules`` will ask for (:func:`matcher`, both forms: a rule
     reads one or the other) and the persona pack every anatomy reads."""
-    from types import SimpleNamespace
-
     from promptlint.anatomy.role import _builtin_cues
 
     found = [_builtin_cues()]
     for rule in rules:
         if rule.data.get("packs") or rule.data.get("categories"):
-            categories = rule_categories(SimpleNamespace(rule=rule, options=rule.option_values(config), config=config))
+            categories = categories_of(rule, rule.option_values(config), config)
             if categories:
                 found.append(matcher(categories, rule.source))
     for cues in found:

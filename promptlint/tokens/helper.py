@@ -31,11 +31,13 @@ _BOOT = ("import importlib.util, sys; sys.path[:0] = sys.argv[2:]; "
          "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module); module.serve()")
 
 
-def _standalone(filename: str):
+def _standalone(*parts: str):
+    """A module of promptlint's that imports none of it, loaded by its path (``parts``
+    under the package folder) without the package's ``__init__``."""
     import importlib.util
 
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), filename)
-    spec = importlib.util.spec_from_file_location(f"promptlint_helper_{filename[:-3]}", path)
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), *parts)
+    spec = importlib.util.spec_from_file_location(f"promptlint_helper_{parts[-1][:-3]}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -166,32 +168,10 @@ def count(name: str, texts: list[str]) -> list[int] | None:
     return found.count(name, texts) if found is not None else None
 
 
-def _die_with_parent() -> None:
-    """End when the process that started this one ends, however it ends (``kill -9``
-    too), as :func:`promptlint.workers._die_with_parent` makes a worker do."""
-    parent = os.getppid()
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-            import signal
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
-            pass
-
-    def watch() -> None:  # elsewhere, and as a second guard
-        while True:
-            threading.Event().wait(1.0)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
 def serve() -> None:
     """The helper's loop: requests on stdin, answers on stdout, until stdin closes."""
-    _die_with_parent()
-    encoding = _standalone("openai.py").encoding
+    _standalone("orphans.py").die_with_parent(os.getppid())
+    encoding = _standalone("tokens", "openai.py").encoding
     source = sys.stdin.buffer
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing printed here can reach the pipe
