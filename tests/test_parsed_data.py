@@ -92,3 +92,58 @@ def test_the_calibration_table_loads_the_same_from_the_kept_form(monkeypatch):
         assert offline.family_factors() and offline.overheads()
     finally:
         offline.calibration_table.cache_clear()
+
+
+def test_the_claude_tables_read_back_are_the_tables_built_from_the_data_files(monkeypatch):
+    import lzma
+    from importlib import resources
+
+    from promptlint.tokens import claude, claude_stream
+
+    def fresh_vocabulary(name):
+        raw = resources.files("promptlint.data").joinpath(claude.compact_name(name)).read_bytes()
+        return claude.Vocabulary(json.loads(lzma.decompress(raw)))
+
+    names = sorted({family.pieces for family in claude.FAMILIES.values()})
+    data = resources.files("promptlint.data").joinpath("claude-chars.json.xz").read_bytes()
+    built = claude_stream._tables(data)
+    for first in (True, False):  # built and kept, then read back with building forbidden
+        claude_stream.characters.cache_clear()
+        claude.vocabulary.cache_clear()
+        if not first:
+            monkeypatch.setattr(claude_stream, "_tables", lambda data: pytest.fail("built again"))
+            monkeypatch.setattr(claude.Vocabulary, "tables", lambda self: pytest.fail("built again"))
+        chars = claude_stream.characters()
+        assert (chars.flags.tobytes(), chars.lower, chars.classes, chars.capital.pattern, chars.plain.pattern,
+                chars.cased.pattern, chars.kinds) == built
+        for name in names:
+            kept = claude.vocabulary(name)
+            assert all(getattr(kept, field) == getattr(fresh_vocabulary(name), field)
+                       for field in claude.Vocabulary._TABLES)
+    assert len(sorted(parsed_module._folder().glob("*.marshal"))) >= 1 + len(names)
+    claude_stream.characters.cache_clear()
+    claude.vocabulary.cache_clear()
+
+
+def test_a_damaged_claude_table_is_built_again():
+    from promptlint.tokens import claude_stream
+
+    claude_stream.characters.cache_clear()
+    claude_stream.characters()
+    for kept in parsed_module._folder().glob("*.marshal"):
+        kept.write_bytes(kept.read_bytes()[:-10] + b"0123456789")
+    claude_stream.characters.cache_clear()
+    calls = []
+    real = claude_stream._tables
+
+    def counted(data):
+        calls.append(1)
+        return real(data)
+
+    claude_stream._tables = counted
+    try:
+        chars = claude_stream.characters()
+    finally:
+        claude_stream._tables = real
+        claude_stream.characters.cache_clear()
+    assert calls == [1] and len(chars.classes) == 0x10000

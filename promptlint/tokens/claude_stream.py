@@ -74,24 +74,53 @@ class Characters:
 
 @lru_cache(maxsize=1)
 def characters() -> Characters:
-    raw = lzma.decompress(resources.files("promptlint.data").joinpath("claude-chars.json.xz").read_bytes())
-    doc = json.loads(raw)
+    """The character table, built from ``data/claude-chars.json.xz`` once per data file and
+    promptlint version and then kept (:func:`promptlint.parsed.derived`): building it walks
+    every BMP code point six times, a tenth of a second of every run that counts Claude
+    text; read back, only its three regexes are compiled."""
+    from promptlint.parsed import derived
+
+    data = resources.files("promptlint.data").joinpath("claude-chars.json.xz").read_bytes()
+    flag_bytes, lower, classes, capital, plain, cased, kinds = derived(
+        data, lambda: _tables(data), _TABLES_BUILDER, _valid_tables)
+    flags = array("H")
+    flags.frombytes(flag_bytes)
+    return Characters(flags, lower, classes, re.compile(capital), re.compile(plain), re.compile(cased), kinds)
+
+
+_TABLES_BUILDER = "claude-characters-1"  # change when _tables changes what it makes of the same file
+
+
+def _tables(data: bytes) -> tuple:
+    """What :class:`Characters` holds, as values :mod:`marshal` keeps: the flags' bytes, the
+    lower-casing map, the two translate tables and the sources of the three regexes."""
+    doc = json.loads(lzma.decompress(data))
     flags = array("H", bytes(2 * 0x10000))
     for start, end, value in doc["ranges"]:
         flags[start:end + 1] = array("H", [value]) * (end - start + 1)
     lower = {chr(int(k)): v for k, v in doc["lower"].items()}
     classes = "".join(_CLASS_LETTERS[v & 7] for v in flags)
     capitals = [chr(o) for o in range(0x10000) if flags[o] & UPPER and not 0xD800 <= o <= 0xDFFF]
-    capital = re.compile("[" + "".join(re.escape(c) for c in capitals) + "]") if capitals else re.compile("(?!)")
+    capital = "[" + "".join(re.escape(c) for c in capitals) + "]" if capitals else "(?!)"
     word = _char_class(flags, lambda v: v & 7 == WORD and not v & UPPER)
     head = _char_class(flags, lambda v: v & 7 == WORD and not v & (UPPER | STRAY))
     cased_word = _char_class(flags, lambda v: v & 7 == WORD)
     cased_head = _char_class(flags, lambda v: v & 7 == WORD and not v & STRAY)
     punct = _char_class(flags, lambda v: v & 7 == PUNCT and not v & UPPER)
-    plain = re.compile(f"({head}{word}*)({punct}*)")
-    cased = re.compile(f"({cased_head}{cased_word}*)({punct}*)")
+    plain = f"({head}{word}*)({punct}*)"
+    cased = f"({cased_head}{cased_word}*)({punct}*)"
     kinds = "".join("s" if v & SELECTOR else _KIND_LETTERS[_hard_kind(v)] for v in flags)
-    return Characters(flags, lower, classes, capital, plain, cased, kinds)
+    return flags.tobytes(), lower, classes, capital, plain, cased, kinds
+
+
+def _valid_tables(value) -> bool:
+    if type(value) is not tuple or len(value) != 7:
+        return False
+    flag_bytes, lower, classes, capital, plain, cased, kinds = value
+    return (type(flag_bytes) is bytes and len(flag_bytes) == 2 * 0x10000 and type(lower) is dict
+            and all(type(k) is str and type(v) is str for k, v in lower.items())
+            and all(type(x) is str for x in (classes, capital, plain, cased, kinds))
+            and len(classes) == len(kinds) == 0x10000)
 
 
 def _char_class(flags: array, keep) -> str:
