@@ -152,7 +152,7 @@ def test_a_module_read_for_its_values_holds_the_values_the_full_reading_gives():
     full = extract_python("pkg/prompts.py", MODULE, PATTERNS)
     values = extract_python("pkg/prompts.py", MODULE, PATTERNS, values_only=True)
     assert values.kind == VALUES_KIND and full.kind == "python"
-    assert values.constants == full.constants and full.bindings and not values.bindings  # names, not locals
+    assert values.constants == full.constants and values.bindings == full.bindings
     assert values.reexports == full.reexports and values.module == full.module
     assert full.drafts and full.calls and not values.drafts and not values.calls and not values.wrapper_calls
     assert {c.name for c in values.constants} >= {"SYSTEM_PROMPT", "PROMPT", "Prompts.GREETING", "build_prompt()"}

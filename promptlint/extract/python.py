@@ -280,10 +280,9 @@ def extract_python(path: str, text: str, name_patterns: tuple[str, ...], module:
     """Extract from decoded Python ``text``. Never raises on bad input: returns PL001.
 
     ``values_only``: a module the prefilter skipped that linking reads only for what its
-    names hold (an imported constant, a re-export): its constants and re-exports, without
-    the calls, requests, wrapper summaries, loop facts and function-local bindings, which no
-    one reads of such a module (the module loader answers names, never a binding) and which
-    are most of a file's work. Its kind is :data:`VALUES_KIND`.
+    names hold (an imported constant, a re-export): its constants, bindings and re-exports,
+    without the calls, requests, wrapper summaries and loop facts, which no one reads of
+    such a module and which are most of a file's work. Its kind is :data:`VALUES_KIND`.
 
     ``calls_only``: a module the prefilter skipped that linking reads only because it calls
     a helper that makes requests (:func:`promptlint.engine.caller_loader`): its call edges,
@@ -314,8 +313,9 @@ def _extract_values(path: str, text: str, tree: ast.Module, module: str, name_pa
     """What :func:`_extract_tree` gives of a module's names, computed the same way."""
     index, resolver = _indexed(path, text, tree, module)
     constants = _constants(index, resolver, path, name_patterns)
-    result = FileResult(path, VALUES_KIND, module, constants=tuple(constants), reexports=_reexports(index),
-                        diagnostics=tuple(resolver.over_budget.values()))
+    bindings = _bindings(index, resolver, path, name_patterns)  # spliced into a prompt, a binding is one
+    result = FileResult(path, VALUES_KIND, module, constants=tuple(constants), bindings=tuple(bindings),
+                        reexports=_reexports(index), diagnostics=tuple(resolver.over_budget.values()))
     index.release()
     return result
 
