@@ -241,6 +241,7 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
         named = named_uses(tests)
         by_name = {n.decode(): p for n, p in tests.items()}
         told_by_index = NameIndex.answers(by_name)  # ASCII names and words only
+        lines = NameIndex.prepared(by_name) if told_by_index else ()
         # Each file's answer is kept while the file and the wanted names stay the same (a
         # memo per round of the search: each round wants other names), so a warm run reads
         # none of the skipped files again.
@@ -249,7 +250,7 @@ def caller_loader(discovery: Discovery, config: Config, cache: ScanCache | None 
         known = cache.memo(f"helper-callers-{len(rounds)}", stamp, apart=True) if cache is not None else {}
 
         def qualifies(rel: str) -> bool | None:
-            told = index.uses_imported(rel, by_name) if told_by_index else None
+            told = index.uses_imported(rel, lines) if told_by_index else None
             if told is not None:
                 if cache is not None:
                     known[rel] = [index.digest(rel), told]

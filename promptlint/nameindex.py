@@ -94,18 +94,24 @@ class NameIndex:
         facts = got[1]
         return any(facts.has(facts.calls, n) for n in names)
 
-    def uses_imported(self, rel: str, tests: Mapping[str, Iterable[tuple[str, str]]]) -> bool | None:
+    def uses_imported(self, rel: str, tests: Mapping[str, Iterable[tuple[str, str]]] | tuple) -> bool | None:
         """Whether the file calls or passes on one of the names ``tests`` keys by name and
         has an import line naming one of the words paired with it (what caller_loader's
-        search answers); None: ask the bytes."""
+        search answers); None: ask the bytes. ``tests`` may be given :meth:`prepared`, as a
+        search over every skipped file does (the lines it looks for made once, not per file)."""
         got = self.facts.get(rel)
         if got is None:
             return None
-        facts = got[1]
-        for name, pairs in tests.items():
-            if facts.has(facts.uses, name) and any(facts.has(facts.imports, w) for pair in pairs for w in pair):
+        uses, imports = got[1].uses, got[1].imports
+        for name, words in (tests if type(tests) is tuple else self.prepared(tests)):
+            if name in uses and any(word in imports for word in words):
                 return True
         return False
+
+    @staticmethod
+    def prepared(tests: Mapping[str, Iterable[tuple[str, str]]]) -> tuple:
+        """``tests`` as the lines :meth:`uses_imported` looks for in a file's facts."""
+        return tuple((f"\n{name}\n", tuple(f"\n{w}\n" for pair in pairs for w in pair)) for name, pairs in tests.items())
 
     @staticmethod
     def answers(tests: Mapping[str, Iterable[tuple[str, str]]]) -> bool:
