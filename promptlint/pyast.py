@@ -208,29 +208,31 @@ def sent_by(call: ast.Call, function: ast.AST | None) -> set[str]:
     keys: set[str] = set()
     for arg in (*call.args, *(k.value for k in call.keywords)):
         keys |= reads(arg)
-    assigned = _assignments(getattr(function, "body", None) or [])
+    assigned = assignments(getattr(function, "body", None) or [])
     for _ in range(2):
         more: set[str] = set()
-        for targets, read in assigned:
+        for targets, node in assigned:
             if not targets.isdisjoint(keys):
-                more |= read
+                more |= reads(node.value)
         if more <= keys:
             break
         keys |= more
     return set(_SENT.put((call, function), frozenset(k for k in keys if k not in ("self", "cls"))))
 
 
-def _assignments(scope: list[ast.AST]) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
-    """(the keys it binds, the keys its value reads) of every assignment under ``scope``, kept
-    for the file as walks are (every request's arguments are followed through them)."""
+def assignments(scope: list[ast.AST]) -> tuple[tuple[frozenset[str], ast.AST], ...]:
+    """(the keys it binds, the statement) of every assignment with a value under ``scope``,
+    in :func:`walk_body`'s order, kept for the file as walks are (every request's arguments
+    are followed through them). A value's reads are asked only of an assignment that binds
+    a key the call sends: most never are. Assignments are statements: no expression is walked."""
     nodes = tuple(scope)
     hit = _ASSIGNED.get(nodes)
     if hit is not None:
         return hit
     found = []
-    for node in walk_body(nodes):
+    for node in walk_statements(nodes):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             bound = frozenset(k for k in map(value_key, targets) if k is not None)
-            found.append((bound, reads(node.value)))
+            found.append((bound, node))
     return _ASSIGNED.put(nodes, tuple(found))

@@ -21,7 +21,7 @@ from typing import Callable
 
 from promptlint.extract.scopes import ROUTE_DECORATORS
 from promptlint.lazyre import lazy
-from promptlint.pyast import LOOPS, callee, dotted, reads, sent_by, unparse, value_key, walk_body
+from promptlint.pyast import LOOPS, NodeMemo, callee, dotted, reads, sent_by, unparse, value_key, walk_body
 
 # Reading a clock in an iteration means someone measures how long each answer takes.
 TIMERS = {"time.time", "time.perf_counter", "time.monotonic", "time.process_time", "time.time_ns",
@@ -81,20 +81,23 @@ def decorator_reason(function: ast.AST) -> str | None:
 def registrations(call: ast.Call) -> list[tuple[ast.expr, str]]:
     """Functions ``call`` registers by name (``Tool(func=search)``, ``Agent(tools=[lookup])``,
     ``app.add_url_rule("/", view_func=index)``), each with the reason a message gives."""
-    name = callee(call) or (call.func.attr if isinstance(call.func, ast.Attribute) else "")
-    tail = name.rsplit(".", 1)[-1]
-    reason = f"registered as a tool or callback (`{name}(...)`, line {call.lineno})"
-    found: list[tuple[ast.expr, str]] = []
+    func = call.func  # the callee's last name, as the dotted name would end
+    tail = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    refs: list[ast.expr] = []
     for keyword in call.keywords:
         arg = keyword.arg or ""
         if arg in CALLBACK_KEYWORDS or arg.startswith("on_") or arg.endswith("_func") or arg.endswith("_fn"):
             if isinstance(keyword.value, (ast.Name, ast.Attribute)):
-                found.append((keyword.value, reason))
+                refs.append(keyword.value)
         elif arg in TOOL_LIST_KEYWORDS and isinstance(keyword.value, (ast.List, ast.Tuple)):
-            found.extend((e, reason) for e in keyword.value.elts if isinstance(e, (ast.Name, ast.Attribute)))
+            refs.extend(e for e in keyword.value.elts if isinstance(e, (ast.Name, ast.Attribute)))
     if tail in REGISTER_CALLS:
-        found.extend((a, reason) for a in call.args if isinstance(a, (ast.Name, ast.Attribute)))
-    return found
+        refs.extend(a for a in call.args if isinstance(a, (ast.Name, ast.Attribute)))
+    if not refs:  # most calls register nothing: no message to write
+        return []
+    name = callee(call) or (call.func.attr if isinstance(call.func, ast.Attribute) else "")
+    reason = f"registered as a tool or callback (`{name}(...)`, line {call.lineno})"
+    return [(ref, reason) for ref in refs]
 
 
 # Frameworks whose script runs again for each user interaction: module-level code serves a user.
@@ -145,7 +148,7 @@ def answer_use(call: ast.AST, loop: ast.AST, function: ast.AST | None, parent: d
     names it is assigned to, until each use is shown (``print``, a logger) or kept
     (appended, stored, returned, passed on, decided on)."""
     use = AnswerUse()
-    body = [n for n in ast.walk(loop) if n is not loop]
+    loaded = _loaded_in(loop)
     names: set[str] = set()
     pending: list[ast.AST] = [loop if isinstance(loop, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))
                               else call]
@@ -154,16 +157,55 @@ def answer_use(call: ast.AST, loop: ast.AST, function: ast.AST | None, parent: d
         fresh = _climb(node, loop, parent, use)
         for name in fresh - names:
             names.add(name)
-            pending.extend(n for n in body if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load))
+            pending.extend(loaded.get(name, ()))
     if names and function is not None:
-        inside = {id(n) for n in body}
-        scope = getattr(function, "body", [])
-        for node in walk_body(scope):
-            if isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, ast.Load) \
-                    and id(node) not in inside:
-                use.kept.add(node.id)  # read after the loop: kept
-                use.into.add(node.id)
+        inside = {id(n) for found in loaded.values() for n in found}
+        read = _loaded_in_scope(getattr(function, "body", []))
+        for name in names:
+            if any(id(node) not in inside for node in read.get(name, ())):
+                use.kept.add(name)  # read after the loop: kept
+                use.into.add(name)
     return use
+
+
+_LOADED = NodeMemo()
+
+
+def _loaded_in(loop: ast.AST) -> dict[str, list[ast.Name]]:
+    """The names read under ``loop`` (not the loop itself), by name, in ``ast.walk``'s order:
+    asked for every request in the loop, so each loop is walked once per file (kept like a
+    walk, forgotten with the walks by :func:`forget_loops`)."""
+    hit = _LOADED.get((loop,))
+    if hit is not None:
+        return hit
+    found: dict[str, list[ast.Name]] = {}
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Name) and node is not loop and isinstance(node.ctx, ast.Load):
+            found.setdefault(node.id, []).append(node)
+    return _LOADED.put((loop,), found)
+
+
+_SCOPE_LOADED = NodeMemo()
+
+
+def _loaded_in_scope(scope: list[ast.AST]) -> dict[str, list[ast.Name]]:
+    """The names read in a function's body (as :func:`walk_body` walks it), by name: asked
+    for every loop of requests in the function, so each body is indexed once per file."""
+    nodes = tuple(scope)
+    hit = _SCOPE_LOADED.get(nodes)
+    if hit is not None:
+        return hit
+    found: dict[str, list[ast.Name]] = {}
+    for node in walk_body(nodes):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            found.setdefault(node.id, []).append(node)
+    return _SCOPE_LOADED.put(nodes, found)
+
+
+def forget_loops() -> None:
+    """Forget the loops and bodies kept for the previous file."""
+    _LOADED.clear()
+    _SCOPE_LOADED.clear()
 
 
 def _climb(node: ast.AST, loop: ast.AST, parent: dict[int, ast.AST], use: AnswerUse) -> set[str]:
