@@ -76,9 +76,11 @@ class FileLoops:
         self._own: dict[int, tuple[str, int | None, bool, bool]] = {}  # by loop id (the loops are in self.nodes)
         self._decided: dict[int, list[ast.AST]] = {}  # by loop id: see _decisions
         self._qualnames: dict[int, str | None] = {}  # by function id
+        self._spans: dict[int, Span] = {}  # by loop id
         self._of_type: dict[type, list[ast.AST]] | None = None  # see _typed
         self._counted_in: set[int] | None = None  # functions holding an ``if``/``while`` on a count
         self._constructing: set[int] | None = None  # scopes holding a ``name = Name(...)``
+        self._constructed: dict[int, set[str]] = {}  # by scope id: names maybe bound so (see _instance_class)
 
     def _typed(self, *types: type) -> list[ast.AST]:
         """The file's nodes of these exact classes (the ``ast`` classes are never subclassed),
@@ -178,11 +180,18 @@ class FileLoops:
                                                                           self._ancestors(call)):
             carried = "an answer that ends the loop"
         waited = self._waited(loop, call) if kind == "collection" and carried is None else None
-        span = self.span(loop)
-        return Loop(kind, Span(span.path, span.line, span.column, cell=span.cell, start=span.start), header, cap,
+        return Loop(kind, self._loop_span(loop), header, cap,
                     count=count, independent=carried is None, carried=carried, grows=grows,
                     grows_in_text=grows is not None and _in_text(call, function, grows), trimmed=trimmed, timed=timed,
                     waited=waited)
+
+    def _loop_span(self, loop: ast.AST) -> Span:
+        """Where a loop starts (no end: a loop is one place): once per loop (spans are frozen)."""
+        hit = self._spans.get(id(loop))
+        if hit is None:
+            span = self.span(loop)
+            hit = self._spans[id(loop)] = Span(span.path, span.line, span.column, cell=span.cell, start=span.start)
+        return hit
 
     def _loop_own(self, loop: ast.AST, body: list[ast.AST]) -> tuple[str, int | None, bool, bool]:
         """What a loop is whichever call inside it is asked about (its header, count, whether
@@ -327,9 +336,18 @@ class FileLoops:
         """``conv = Conversation()`` in the same function (or module): the class of ``conv``."""
         scope = function if function is not None else self.tree
         if self._constructing is None:  # one pass over the file: most scopes construct nothing
-            self._constructing = {id(self.function_of(n)) for n in self._typed(ast.Assign)
-                                  if isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Name)}
-        if id(scope) not in self._constructing:
+            self._constructing = set()
+            for node in self._typed(ast.Assign):
+                if isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
+                    owner = self.function_of(node)
+                    self._constructing.add(id(owner))
+                    # the names, for the two functions (or the module) whose statements' walk
+                    # may meet the assignment: its own, and the one it is written in directly
+                    names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                    for scope_of in (owner, None if isinstance(owner, ast.Module) else self.function_of(owner)):
+                        if scope_of is not None:
+                            self._constructed.setdefault(id(scope_of), set()).update(names)
+        if id(scope) not in self._constructing or name not in self._constructed.get(id(scope), ()):
             return None
         if id(scope) not in self._instances:  # per scope: each name's first ``name = Class(...)``
             found: dict[str, str] = {}

@@ -67,11 +67,12 @@ _WALKS = NodeMemo()
 _ASSIGNED = NodeMemo()
 _SENT = NodeMemo()
 _READS = NodeMemo()
+_STATEMENTS = NodeMemo()
 
 
 def clear_walks() -> None:
     """Forget the walks of the previous file (:class:`promptlint.loops.FileLoops` starts afresh)."""
-    for memo in (_WALKS, _ASSIGNED, _SENT, _READS):
+    for memo in (_WALKS, _ASSIGNED, _SENT, _READS, _STATEMENTS):
         memo.clear()
 
 
@@ -115,10 +116,25 @@ def walk_with_parents(tree: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]
     node's parent by id, in one pass."""
     nodes = [tree]
     parent: dict[int, ast.AST] = {}
+    append = nodes.append
     for node in nodes:  # grows as it goes: breadth first, as ast.walk
-        for child in children(node):
-            parent[id(child)] = node
-            nodes.append(child)
+        # children(node), inlined: this visits every node of every file the loops read
+        cls = node.__class__
+        fields = _CHILD_FIELDS.get(cls)
+        if fields is None:
+            fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NOT_CHILDREN)  # type: ignore[attr-defined]
+        for field in fields:
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                mixed = field in _MIXED_LISTS
+                for child in value:
+                    if mixed and not isinstance(child, ast.AST):
+                        continue
+                    parent[id(child)] = node
+                    append(child)
+            elif isinstance(value, ast.AST):
+                parent[id(value)] = node
+                append(value)
     return nodes, parent
 
 
@@ -147,10 +163,15 @@ _STATEMENT_PARTS = (ast.stmt, ast.excepthandler, ast.match_case)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def walk_statements(nodes: Iterable[ast.AST]) -> list[ast.AST]:
+def walk_statements(nodes: Iterable[ast.AST]) -> tuple[ast.AST, ...]:
     """The statements :func:`walk_body` finds under ``nodes``, in its order, without walking
     any expression (none holds a statement once lambdas are left out): a search for
-    assignments need not visit every name and constant of a function."""
+    assignments need not visit every name and constant of a function. Kept for the file
+    as walks are: a function's assignments, constructions and counted tests each ask it."""
+    nodes = tuple(nodes)
+    hit = _STATEMENTS.get(nodes)
+    if hit is not None:
+        return hit
     out = []
     stack = list(nodes)
     while stack:
@@ -159,7 +180,7 @@ def walk_statements(nodes: Iterable[ast.AST]) -> list[ast.AST]:
         for child in children(node):
             if isinstance(child, _STATEMENT_PARTS) and not isinstance(child, _NESTED):
                 stack.append(child)
-    return out
+    return _STATEMENTS.put(nodes, tuple(out))
 
 
 def value_key(node: ast.AST) -> str | None:
