@@ -16,6 +16,7 @@ inside a helper inherits the loops around the helper's calls, a few helpers deep
 from __future__ import annotations
 
 import ast
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
@@ -77,6 +78,8 @@ class FileLoops:
         self._decided: dict[int, list[ast.AST]] = {}  # by loop id: see _decisions
         self._qualnames: dict[int, str | None] = {}  # by function id
         self._spans: dict[int, Span] = {}  # by loop id
+        self._names: dict[str, list[ast.Name]] | None = None  # see _named
+        self._by_line: tuple[list[int], list[ast.Call]] | None = None  # see _calls_on
         self._of_type: dict[type, list[ast.AST]] | None = None  # see _typed
         self._counted_in: set[int] | None = None  # functions holding an ``if``/``while`` on a count
         self._constructing: set[int] | None = None  # scopes holding a ``name = Name(...)``
@@ -219,10 +222,26 @@ class FileLoops:
         asked = per_query(loop, call, scope, self._qualname(function))
         if asked:
             return asked
-        use = answer_use(call, loop, scope, self.parent)
+        use = answer_use(call, loop, scope, self.parent, self._named)
         if use.display_only:
             return "its answers are only printed as they arrive: someone is watching"
-        return fan_in(loop, use, scope, self._makes_request, self.parent)
+        return fan_in(loop, use, scope, self._makes_request, self.parent, self._calls_on)
+
+    def _named(self, name: str) -> list[ast.Name]:
+        """The file's ``Name`` nodes of an identifier (indexed once per file)."""
+        if self._names is None:
+            self._names = {}
+            for node in self._typed(ast.Name):
+                self._names.setdefault(node.id, []).append(node)  # type: ignore[attr-defined]
+        return self._names.get(name, [])
+
+    def _calls_on(self, after: int, last: int) -> list[ast.Call]:
+        """The file's calls on the lines after ``after`` up to ``last`` (sorted once per file)."""
+        if self._by_line is None:
+            calls = sorted(self._typed(ast.Call), key=lambda n: n.lineno)  # type: ignore[attr-defined]
+            self._by_line = ([n.lineno for n in calls], calls)  # type: ignore[attr-defined]
+        lines, calls = self._by_line
+        return calls[bisect_right(lines, after):bisect_right(lines, last)]
 
     def _kind(self, loop: ast.AST, call: ast.AST, body: list[ast.AST]) -> tuple[str, str | None]:
         if self._loop_own(loop, body)[3]:

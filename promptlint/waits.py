@@ -143,10 +143,12 @@ def _is_display(call: ast.Call) -> bool:
     return method in _LOG_METHODS and base.rsplit(".", 1)[-1] in _LOGGERS
 
 
-def answer_use(call: ast.AST, loop: ast.AST, function: ast.AST | None, parent: dict[int, ast.AST]) -> AnswerUse:
+def answer_use(call: ast.AST, loop: ast.AST, function: ast.AST | None, parent: dict[int, ast.AST],
+               named: Callable[[str], list[ast.Name]] | None = None) -> AnswerUse:
     """Follow the answer of ``call`` (made once per iteration of ``loop``) through the
     names it is assigned to, until each use is shown (``print``, a logger) or kept
-    (appended, stored, returned, passed on, decided on)."""
+    (appended, stored, returned, passed on, decided on). ``named``: the file's names of
+    an identifier, so a function's reads of a name are found without a walk of its body."""
     use = AnswerUse()
     loaded = _loaded_in(loop)
     names: set[str] = set()
@@ -160,12 +162,35 @@ def answer_use(call: ast.AST, loop: ast.AST, function: ast.AST | None, parent: d
             pending.extend(loaded.get(name, ()))
     if names and function is not None:
         inside = {id(n) for found in loaded.values() for n in found}
-        read = _loaded_in_scope(getattr(function, "body", []))
-        for name in names:
-            if any(id(node) not in inside for node in read.get(name, ())):
-                use.kept.add(name)  # read after the loop: kept
-                use.into.add(name)
+        if named is not None and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = {id(s) for s in function.body}
+            first, last = function.lineno, function.end_lineno or function.lineno
+            outside = {name for name in names if any(
+                isinstance(n.ctx, ast.Load) and id(n) not in inside and first <= n.lineno <= last
+                and walked(n, body, parent) for n in named(name))}
+        else:
+            read = _loaded_in_scope(getattr(function, "body", []))
+            outside = {name for name in names if any(id(node) not in inside for node in read.get(name, ()))}
+        use.kept |= outside  # read after the loop: kept
+        use.into |= outside
     return use
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def walked(node: ast.AST, body: set[int], parent: dict[int, ast.AST]) -> bool:
+    """Whether :func:`walk_body` of the statements whose ids are ``body`` meets ``node``:
+    climbing from it, one of those statements comes before any definition (a walk enters
+    none below its statements)."""
+    current: ast.AST | None = node
+    while current is not None:
+        if id(current) in body:
+            return True
+        if isinstance(current, _DEFINITIONS):
+            return False
+        current = parent.get(id(current))
+    return False
 
 
 _LOADED = NodeMemo()
@@ -284,20 +309,34 @@ def per_query(loop: ast.AST, call: ast.AST, function: ast.AST | None, name: str 
 
 
 def fan_in(loop: ast.AST, use: AnswerUse, function: ast.AST | None, makes_request: Callable[[ast.Call], bool],
-           parent: dict[int, ast.AST]) -> str | None:
+           parent: dict[int, ast.AST], calls: Callable[[int, int], list[ast.Call]] | None = None) -> str | None:
     """A request right after the loop, outside any loop, that sends what the loop
-    collected: the loop is the map step of one task, and the task waits for it."""
+    collected: the loop is the map step of one task, and the task waits for it.
+    ``calls(after, last)``: the file's calls on the lines after ``after`` up to ``last``,
+    so a function's later requests are found without a walk of its body (when at most one
+    qualifies: with more, the walk's order says which one is named)."""
     if not use.into or function is None:
         return None
     end = getattr(loop, "end_lineno", None) or getattr(loop, "lineno", 0)
+    if calls is not None and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        body = {id(s) for s in function.body}
+        found = [node for node in calls(end, function.end_lineno or function.lineno)
+                 if walked(node, body, parent) and makes_request(node) and not _in_loop(node, function, parent)
+                 and sent_by(node, function) & use.into]
+        if len(found) <= 1:
+            return _fan_in_reason(found[0]) if found else None
     for node in walk_body(getattr(function, "body", [])):
         if not isinstance(node, ast.Call) or getattr(node, "lineno", 0) <= end or not makes_request(node):
             continue
         if _in_loop(node, function, parent):
             continue
         if sent_by(node, function) & use.into:
-            return f"its answers feed one more request right after it (line {node.lineno}): the map step of one task"
+            return _fan_in_reason(node)
     return None
+
+
+def _fan_in_reason(node: ast.Call) -> str:
+    return f"its answers feed one more request right after it (line {node.lineno}): the map step of one task"
 
 
 def _in_loop(node: ast.AST, function: ast.AST, parent: dict[int, ast.AST]) -> bool:
