@@ -25,7 +25,7 @@ from promptlint.pyast import (LOOPS, SCOPES, NodeMemo, assignments, callee, chil
                                tail_in, unparse, value_key, walk_body, walk_statements, walk_with_parents)
 from promptlint.types import AgentRun, CallEdge, FunctionFacts, Loop, Request, Span
 from promptlint.waits import (MODULE, TIMERS, answer_use, decorator_reason, fan_in, forget_loops, per_query,
-                              registrations, script_app)
+                              registrations, script_app, walked)
 
 MAX_HELPER_DEPTH = 3
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -65,7 +65,7 @@ class FileLoops:
         self.span = span
         self.imports = imports or {}  # local name -> scopes.Import
         # every node in ast.walk's order, and each node's parent: walked once, asked often
-        self.nodes, self.parent = walk_with_parents(tree)
+        self.nodes, self.parent, self._of_type = walk_with_parents(tree)
         self._function_of: dict[int, ast.AST | None] = {}
         self._bounded_in: dict[int, tuple[bool, set[int]]] = {}
         self._instances: dict[int, dict[str, str]] = {}
@@ -80,19 +80,16 @@ class FileLoops:
         self._spans: dict[int, Span] = {}  # by loop id
         self._names: dict[str, list[ast.Name]] | None = None  # see _named
         self._by_line: tuple[list[int], list[ast.Call]] | None = None  # see _calls_on
-        self._of_type: dict[type, list[ast.AST]] | None = None  # see _typed
         self._counted_in: set[int] | None = None  # functions holding an ``if``/``while`` on a count
         self._constructing: set[int] | None = None  # scopes holding a ``name = Name(...)``
-        self._constructed: dict[int, set[str]] = {}  # by scope id: names maybe bound so (see _instance_class)
+        self._constructed: dict[int, dict[str, list[ast.Assign]]] = {}  # by scope id (see _instance_class)
+        self._instance_of: dict[tuple[int, str], str | None] = {}  # by (scope id, name)
+        self._body_ids: dict[int, set[int]] = {}  # by scope id: its statements' ids
 
     def _typed(self, *types: type) -> list[ast.AST]:
         """The file's nodes of these exact classes (the ``ast`` classes are never subclassed),
         each class's in ``ast.walk``'s order: the per-file passes (calls, functions, tests,
-        assignments) share one look at every node instead of one walk each."""
-        if self._of_type is None:
-            self._of_type = {}
-            for node in self.nodes:
-                self._of_type.setdefault(node.__class__, []).append(node)
+        assignments) share the walk that found the parents instead of one walk each."""
         if len(types) == 1:
             return self._of_type.get(types[0], [])
         return [n for t in types for n in self._of_type.get(t, [])]
@@ -352,22 +349,43 @@ class FileLoops:
         return None
 
     def _instance_class(self, name: str, function: ast.AST | None) -> str | None:
-        """``conv = Conversation()`` in the same function (or module): the class of ``conv``."""
+        """``conv = Conversation()`` in the same function (or module): the class of ``conv``.
+
+        The first such assignment that :func:`walk_statements` of the scope's body meets
+        binds it; when the assignments it can meet (a climb from each, :func:`walked`) all
+        name one class, that class is the answer without the walk."""
         scope = function if function is not None else self.tree
+        key = (id(scope), name)
+        if key not in self._instance_of:
+            self._instance_of[key] = self._first_instance(name, scope)
+        return self._instance_of[key]
+
+    def _first_instance(self, name: str, scope: ast.AST) -> str | None:
         if self._constructing is None:  # one pass over the file: most scopes construct nothing
             self._constructing = set()
             for node in self._typed(ast.Assign):
                 if isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
                     owner = self.function_of(node)
                     self._constructing.add(id(owner))
-                    # the names, for the two functions (or the module) whose statements' walk
-                    # may meet the assignment: its own, and the one it is written in directly
+                    # by name, for each function (or the module) whose statements' walk may meet
+                    # the assignment: its own and the one around that (a climb then says which)
                     names = [t.id for t in node.targets if isinstance(t, ast.Name)]
                     for scope_of in (owner, None if isinstance(owner, ast.Module) else self.function_of(owner)):
                         if scope_of is not None:
-                            self._constructed.setdefault(id(scope_of), set()).update(names)
-        if id(scope) not in self._constructing or name not in self._constructed.get(id(scope), ()):
+                            bound = self._constructed.setdefault(id(scope_of), {})
+                            for bound_name in names:
+                                bound.setdefault(bound_name, []).append(node)
+        if id(scope) not in self._constructing:
             return None
+        candidates = self._constructed.get(id(scope), {}).get(name)
+        if not candidates:
+            return None
+        body = self._body_ids.get(id(scope))
+        if body is None:
+            body = self._body_ids[id(scope)] = {id(s) for s in getattr(scope, "body", [])}
+        classes = {n.value.func.id for n in candidates if walked(n, body, self.parent)}  # type: ignore[attr-defined]
+        if len(classes) <= 1:  # one class (or none): the walk's order cannot matter
+            return next(iter(classes), None)
         if id(scope) not in self._instances:  # per scope: each name's first ``name = Class(...)``
             found: dict[str, str] = {}
             for node in walk_statements(getattr(scope, "body", [])):

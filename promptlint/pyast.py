@@ -111,15 +111,21 @@ def children(node: ast.AST) -> list[ast.AST]:
 _MIXED_LISTS = frozenset({"names", "keys", "kw_defaults", "kwd_attrs"})
 
 
-def walk_with_parents(tree: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]:
-    """Every node of ``tree`` (as :func:`children` sees them) in ``ast.walk``'s order, and each
-    node's parent by id, in one pass."""
+def walk_with_parents(tree: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST], dict[type, list[ast.AST]]]:
+    """Every node of ``tree`` (as :func:`children` sees them) in ``ast.walk``'s order, each
+    node's parent by id, and the nodes of each class (in that order), in one pass."""
     nodes = [tree]
     parent: dict[int, ast.AST] = {}
+    by_class: dict[type, list[ast.AST]] = {}
     append = nodes.append
     for node in nodes:  # grows as it goes: breadth first, as ast.walk
         # children(node), inlined: this visits every node of every file the loops read
         cls = node.__class__
+        same = by_class.get(cls)
+        if same is None:
+            by_class[cls] = [node]
+        else:
+            same.append(node)
         fields = _CHILD_FIELDS.get(cls)
         if fields is None:
             fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NOT_CHILDREN)  # type: ignore[attr-defined]
@@ -135,7 +141,7 @@ def walk_with_parents(tree: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]
             elif isinstance(value, ast.AST):
                 parent[id(value)] = node
                 append(value)
-    return nodes, parent
+    return nodes, parent, by_class
 
 
 def walk_body(nodes: Iterable[ast.AST]) -> tuple[ast.AST, ...]:
@@ -163,11 +169,12 @@ _STATEMENT_PARTS = (ast.stmt, ast.excepthandler, ast.match_case)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def walk_statements(nodes: Iterable[ast.AST]) -> tuple[ast.AST, ...]:
+def walk_statements(nodes: Iterable[ast.AST]) -> list[ast.AST]:
     """The statements :func:`walk_body` finds under ``nodes``, in its order, without walking
     any expression (none holds a statement once lambdas are left out): a search for
     assignments need not visit every name and constant of a function. Kept for the file
-    as walks are: a function's assignments, constructions and counted tests each ask it."""
+    as walks are: a function's assignments, constructions and counted tests each ask it
+    (so the list is shared: read it, never change it)."""
     nodes = tuple(nodes)
     hit = _STATEMENTS.get(nodes)
     if hit is not None:
@@ -180,7 +187,7 @@ def walk_statements(nodes: Iterable[ast.AST]) -> tuple[ast.AST, ...]:
         for child in children(node):
             if isinstance(child, _STATEMENT_PARTS) and not isinstance(child, _NESTED):
                 stack.append(child)
-    return _STATEMENTS.put(nodes, tuple(out))
+    return _STATEMENTS.put(nodes, out)
 
 
 def value_key(node: ast.AST) -> str | None:

@@ -21,7 +21,7 @@ from typing import Callable
 
 from promptlint.extract.scopes import ROUTE_DECORATORS
 from promptlint.lazyre import lazy
-from promptlint.pyast import LOOPS, NodeMemo, callee, dotted, reads, sent_by, unparse, value_key, walk_body
+from promptlint.pyast import LOOPS, NodeMemo, callee, children, dotted, reads, sent_by, unparse, value_key, walk_body
 
 # Reading a clock in an iteration means someone measures how long each answer takes.
 TIMERS = {"time.time", "time.perf_counter", "time.monotonic", "time.process_time", "time.time_ns",
@@ -162,9 +162,9 @@ def answer_use(call: ast.AST, loop: ast.AST, function: ast.AST | None, parent: d
             pending.extend(loaded.get(name, ()))
     if names and function is not None:
         inside = {id(n) for found in loaded.values() for n in found}
-        if named is not None and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if named is not None and isinstance(function, _SCOPES):
             body = {id(s) for s in function.body}
-            first, last = function.lineno, function.end_lineno or function.lineno
+            first, last = _lines(function)
             outside = {name for name in names if any(
                 isinstance(n.ctx, ast.Load) and id(n) not in inside and first <= n.lineno <= last
                 and walked(n, body, parent) for n in named(name))}
@@ -177,6 +177,14 @@ def answer_use(call: ast.AST, loop: ast.AST, function: ast.AST | None, parent: d
 
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)
+
+
+def _lines(scope: ast.AST) -> tuple[int, int]:
+    """The lines a function spans (a module: all); what its body holds is on them."""
+    if isinstance(scope, ast.Module):
+        return 0, 1 << 62
+    return scope.lineno, scope.end_lineno or scope.lineno  # type: ignore[attr-defined]
 
 
 def walked(node: ast.AST, body: set[int], parent: dict[int, ast.AST]) -> bool:
@@ -204,9 +212,12 @@ def _loaded_in(loop: ast.AST) -> dict[str, list[ast.Name]]:
     if hit is not None:
         return hit
     found: dict[str, list[ast.Name]] = {}
-    for node in ast.walk(loop):
-        if isinstance(node, ast.Name) and node is not loop and isinstance(node.ctx, ast.Load):
-            found.setdefault(node.id, []).append(node)
+    queue = children(loop)  # breadth first, as ast.walk (the leaves children() leaves out are no names)
+    for node in queue:
+        if node.__class__ is ast.Name and isinstance(node.ctx, ast.Load):
+            found.setdefault(node.id, []).append(node)  # type: ignore[attr-defined]
+        else:
+            queue += children(node)
     return _LOADED.put((loop,), found)
 
 
@@ -318,9 +329,9 @@ def fan_in(loop: ast.AST, use: AnswerUse, function: ast.AST | None, makes_reques
     if not use.into or function is None:
         return None
     end = getattr(loop, "end_lineno", None) or getattr(loop, "lineno", 0)
-    if calls is not None and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    if calls is not None and isinstance(function, _SCOPES):
         body = {id(s) for s in function.body}
-        found = [node for node in calls(end, function.end_lineno or function.lineno)
+        found = [node for node in calls(end, _lines(function)[1])
                  if walked(node, body, parent) and makes_request(node) and not _in_loop(node, function, parent)
                  and sent_by(node, function) & use.into]
         if len(found) <= 1:
