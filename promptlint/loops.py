@@ -155,16 +155,29 @@ class FileLoops:
         return found
 
     def function_of(self, node: ast.AST) -> ast.AST | None:
-        start = self.parent.get(id(node))
-        if start is None:
+        """The function (or module) around ``node``. Every node climbed through on the way
+        keeps the answer (by id), so the next call's climb stops where this one passed."""
+        current = self.parent.get(id(node))
+        if current is None:
             return None
-        key = id(start)
-        if key not in self._function_of:
-            current = start
-            while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
-                current = self.parent.get(id(current))
-            self._function_of[key] = current
-        return self._function_of[key]
+        cache = self._function_of
+        path: list[int] = []
+        while True:
+            key = id(current)
+            if key in cache:
+                found = cache[key]
+                break
+            path.append(key)
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+                found = current
+                break
+            current = self.parent.get(key)
+            if current is None:
+                found = None
+                break
+        for key in path:
+            cache[key] = found
+        return found
 
     def _classify(self, loop: ast.AST, call: ast.AST) -> Loop:
         body = loop_body(loop)
