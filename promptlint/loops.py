@@ -16,15 +16,16 @@ inside a helper inherits the loops around the helper's calls, a few helpers deep
 from __future__ import annotations
 
 import ast
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from promptlint.lazyre import lazy
-from promptlint.pyast import (LOOPS, SCOPES, NodeMemo, callee, clear_walks, dotted, loop_body, reads, sent_by,
+from promptlint.pyast import (LOOPS, SCOPES, NodeMemo, assignments, callee, children, clear_walks, dotted, loop_body, reads, sent_by,
                                tail_in, unparse, value_key, walk_body, walk_statements, walk_with_parents)
 from promptlint.types import AgentRun, CallEdge, FunctionFacts, Loop, Request, Span
-from promptlint.waits import (MODULE, TIMERS, answer_use, decorator_reason, fan_in, per_query,
-                              registrations, script_app)
+from promptlint.waits import (MODULE, TIMERS, answer_use, decorator_reason, fan_in, forget_loops, per_query,
+                              registrations, script_app, walked)
 
 MAX_HELPER_DEPTH = 3
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -58,14 +59,13 @@ class FileLoops:
 
     def __init__(self, tree: ast.Module, module: str, span: Callable[[ast.AST], Span],
                  imports: dict | None = None) -> None:
-        clear_walks()
-        _MUTATED.clear()
+        _forget_file()
         self.tree = tree
         self.module = module
         self.span = span
         self.imports = imports or {}  # local name -> scopes.Import
         # every node in ast.walk's order, and each node's parent: walked once, asked often
-        self.nodes, self.parent = walk_with_parents(tree)
+        self.nodes, self.parent, self._of_type = walk_with_parents(tree)
         self._function_of: dict[int, ast.AST | None] = {}
         self._bounded_in: dict[int, tuple[bool, set[int]]] = {}
         self._instances: dict[int, dict[str, str]] = {}
@@ -75,21 +75,36 @@ class FileLoops:
         self._request_functions: set[str] = set()
         self._literals: set[str] | None = None
         self._own: dict[int, tuple[str, int | None, bool, bool]] = {}  # by loop id (the loops are in self.nodes)
+        self._decided: dict[int, list[ast.AST]] = {}  # by loop id: see _decisions
+        self._qualnames: dict[int, str | None] = {}  # by function id
+        self._spans: dict[int, Span] = {}  # by loop id
+        self._names: dict[str, list[ast.Name]] | None = None  # see _named
+        self._by_line: tuple[list[int], list[ast.Call]] | None = None  # see _calls_on
         self._counted_in: set[int] | None = None  # functions holding an ``if``/``while`` on a count
         self._constructing: set[int] | None = None  # scopes holding a ``name = Name(...)``
+        self._constructed: dict[int, dict[str, list[ast.Assign]]] = {}  # by scope id (see _instance_class)
+        self._instance_of: dict[tuple[int, str], str | None] = {}  # by (scope id, name)
+        self._body_ids: dict[int, set[int]] = {}  # by scope id: its statements' ids
+
+    def _typed(self, *types: type) -> list[ast.AST]:
+        """The file's nodes of these exact classes (the ``ast`` classes are never subclassed),
+        each class's in ``ast.walk``'s order: the per-file passes (calls, functions, tests,
+        assignments) share the walk that found the parents instead of one walk each."""
+        if len(types) == 1:
+            return self._of_type.get(types[0], [])
+        return [n for t in types for n in self._of_type.get(t, [])]
 
     @staticmethod
     def forget() -> None:
         """Drop the walks kept for this file (they hold its nodes): its tree is freed as soon
         as its extraction ends, not when the next file's begins."""
-        clear_walks()
-        _MUTATED.clear()
+        _forget_file()
 
     @property
     def literals(self) -> set[str]:
         """Module names bound only to literals: asked only of a loop over a collection."""
         if self._literals is None:
-            self._literals = _module_literals(self.tree, self.nodes)
+            self._literals = _module_literals(self.tree, self._typed(*_BINDERS))
         return self._literals
 
     def mark_requests(self, calls: Iterable[ast.AST]) -> None:
@@ -140,16 +155,29 @@ class FileLoops:
         return found
 
     def function_of(self, node: ast.AST) -> ast.AST | None:
-        start = self.parent.get(id(node))
-        if start is None:
+        """The function (or module) around ``node``. Every node climbed through on the way
+        keeps the answer (by id), so the next call's climb stops where this one passed."""
+        current = self.parent.get(id(node))
+        if current is None:
             return None
-        key = id(start)
-        if key not in self._function_of:
-            current = start
-            while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
-                current = self.parent.get(id(current))
-            self._function_of[key] = current
-        return self._function_of[key]
+        cache = self._function_of
+        path: list[int] = []
+        while True:
+            key = id(current)
+            if key in cache:
+                found = cache[key]
+                break
+            path.append(key)
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+                found = current
+                break
+            current = self.parent.get(key)
+            if current is None:
+                found = None
+                break
+        for key in path:
+            cache[key] = found
+        return found
 
     def _classify(self, loop: ast.AST, call: ast.AST) -> Loop:
         body = loop_body(loop)
@@ -158,17 +186,25 @@ class FileLoops:
         if kind == "collection" and _sweeps_settings(loop, call):
             kind = "settings"
         function = self.function_of(call)
-        carried, grows, trimmed = _carried(call, body, loop, function)
+        carried, grows, trimmed = _carried(call, body, loop, function, self.parent)
         if grows and not trimmed:
             trimmed = self._trimmed_by_call(body, grows)
-        if carried is None and kind == "collection" and _stops_on_answer(call, body, self._ancestors(call)):
+        if carried is None and kind == "collection" and _stops_on_answer(self._decisions(loop, body), body,
+                                                                          self._ancestors(call)):
             carried = "an answer that ends the loop"
         waited = self._waited(loop, call) if kind == "collection" and carried is None else None
-        span = self.span(loop)
-        return Loop(kind, Span(span.path, span.line, span.column, cell=span.cell, start=span.start), header, cap,
+        return Loop(kind, self._loop_span(loop), header, cap,
                     count=count, independent=carried is None, carried=carried, grows=grows,
                     grows_in_text=grows is not None and _in_text(call, function, grows), trimmed=trimmed, timed=timed,
                     waited=waited)
+
+    def _loop_span(self, loop: ast.AST) -> Span:
+        """Where a loop starts (no end: a loop is one place): once per loop (spans are frozen)."""
+        hit = self._spans.get(id(loop))
+        if hit is None:
+            span = self.span(loop)
+            hit = self._spans[id(loop)] = Span(span.path, span.line, span.column, cell=span.cell, start=span.start)
+        return hit
 
     def _loop_own(self, loop: ast.AST, body: list[ast.AST]) -> tuple[str, int | None, bool, bool]:
         """What a loop is whichever call inside it is asked about (its header, count, whether
@@ -181,6 +217,14 @@ class FileLoops:
                 any(isinstance(n, ast.Call) and _is_input(n) for n in walked))
         return hit
 
+    def _decisions(self, loop: ast.AST, body: list[ast.AST]) -> list[ast.AST]:
+        """The assignments and ``if`` statements under a loop's body, in :func:`walk_body`'s
+        order: what :func:`_stops_on_answer` reads, found once per loop, not per call in it."""
+        hit = self._decided.get(id(loop))
+        if hit is None:
+            hit = self._decided[id(loop)] = [n for n in walk_body(body) if isinstance(n, (ast.Assign, ast.If))]
+        return hit
+
     def _waited(self, loop: ast.AST, call: ast.AST) -> str | None:
         """Who needs each answer of a loop over data soon (see :mod:`promptlint.waits`)."""
         function = self.function_of(call)
@@ -188,10 +232,26 @@ class FileLoops:
         asked = per_query(loop, call, scope, self._qualname(function))
         if asked:
             return asked
-        use = answer_use(call, loop, scope, self.parent)
+        use = answer_use(call, loop, scope, self.parent, self._named)
         if use.display_only:
             return "its answers are only printed as they arrive: someone is watching"
-        return fan_in(loop, use, scope, self._makes_request, self.parent)
+        return fan_in(loop, use, scope, self._makes_request, self.parent, self._calls_on)
+
+    def _named(self, name: str) -> list[ast.Name]:
+        """The file's ``Name`` nodes of an identifier (indexed once per file)."""
+        if self._names is None:
+            self._names = {}
+            for node in self._typed(ast.Name):
+                self._names.setdefault(node.id, []).append(node)  # type: ignore[attr-defined]
+        return self._names.get(name, [])
+
+    def _calls_on(self, after: int, last: int) -> list[ast.Call]:
+        """The file's calls on the lines after ``after`` up to ``last`` (sorted once per file)."""
+        if self._by_line is None:
+            calls = sorted(self._typed(ast.Call), key=lambda n: n.lineno)  # type: ignore[attr-defined]
+            self._by_line = ([n.lineno for n in calls], calls)  # type: ignore[attr-defined]
+        lines, calls = self._by_line
+        return calls[bisect_right(lines, after):bisect_right(lines, last)]
 
     def _kind(self, loop: ast.AST, call: ast.AST, body: list[ast.AST]) -> tuple[str, str | None]:
         if self._loop_own(loop, body)[3]:
@@ -238,13 +298,15 @@ class FileLoops:
         """Every call of a function this tree may define, with its loops (``skip``: ids of
         the request calls themselves)."""
         edges: list[CallEdge] = []
-        for node in self.nodes:
-            if not isinstance(node, ast.Call) or id(node) in skip:
-                continue
-            target = self._target(node)
-            if target is None:
+        for node in self._typed(ast.Call):
+            func = node.func  # only ``name(...)`` and ``name.attr(...)`` can target a function here
+            if not (isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name))) \
+                    or id(node) in skip:
                 continue
             function = self.function_of(node)
+            target = self._reference(func, function)
+            if target is None:
+                continue
             edges.append(CallEdge(self._qualname(function), target[0], target[1], self.loops(node), self.span(node),
                                   bounded=self._bounded(node, function)))
         return tuple(edges)
@@ -255,13 +317,12 @@ class FileLoops:
         if function is None or isinstance(function, ast.Module):
             return False
         if self._counted_in is None:  # one pass over the file: a function with no counted test is unbounded
-            self._counted_in = {id(self.function_of(n)) for n in self.nodes
-                                if isinstance(n, (ast.If, ast.While)) and _ordering(n.test)}
+            self._counted_in = {id(self.function_of(n)) for n in self._typed(ast.If, ast.While) if _ordering(n.test)}
         if id(function) not in self._counted_in:
             return False
         if id(function) not in self._bounded_in:  # per function: (a counted branch returns, calls in one)
             stops, inside = False, set()
-            for node in walk_body(function.body):
+            for node in walk_statements(function.body):  # an ``if`` is a statement: no expression walked
                 if isinstance(node, (ast.If, ast.While)) and _ordering(node.test):
                     branch = walk_body(node.body)
                     inside.update(map(id, branch))
@@ -301,13 +362,43 @@ class FileLoops:
         return None
 
     def _instance_class(self, name: str, function: ast.AST | None) -> str | None:
-        """``conv = Conversation()`` in the same function (or module): the class of ``conv``."""
+        """``conv = Conversation()`` in the same function (or module): the class of ``conv``.
+
+        The first such assignment that :func:`walk_statements` of the scope's body meets
+        binds it; when the assignments it can meet (a climb from each, :func:`walked`) all
+        name one class, that class is the answer without the walk."""
         scope = function if function is not None else self.tree
+        key = (id(scope), name)
+        if key not in self._instance_of:
+            self._instance_of[key] = self._first_instance(name, scope)
+        return self._instance_of[key]
+
+    def _first_instance(self, name: str, scope: ast.AST) -> str | None:
         if self._constructing is None:  # one pass over the file: most scopes construct nothing
-            self._constructing = {id(self.function_of(n)) for n in self.nodes if isinstance(n, ast.Assign)
-                                  and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Name)}
+            self._constructing = set()
+            for node in self._typed(ast.Assign):
+                if isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
+                    owner = self.function_of(node)
+                    self._constructing.add(id(owner))
+                    # by name, for each function (or the module) whose statements' walk may meet
+                    # the assignment: its own and the one around that (a climb then says which)
+                    names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                    for scope_of in (owner, None if isinstance(owner, ast.Module) else self.function_of(owner)):
+                        if scope_of is not None:
+                            bound = self._constructed.setdefault(id(scope_of), {})
+                            for bound_name in names:
+                                bound.setdefault(bound_name, []).append(node)
         if id(scope) not in self._constructing:
             return None
+        candidates = self._constructed.get(id(scope), {}).get(name)
+        if not candidates:
+            return None
+        body = self._body_ids.get(id(scope))
+        if body is None:
+            body = self._body_ids[id(scope)] = {id(s) for s in getattr(scope, "body", [])}
+        classes = {n.value.func.id for n in candidates if walked(n, body, self.parent)}  # type: ignore[attr-defined]
+        if len(classes) <= 1:  # one class (or none): the walk's order cannot matter
+            return next(iter(classes), None)
         if id(scope) not in self._instances:  # per scope: each name's first ``name = Class(...)``
             found: dict[str, str] = {}
             for node in walk_statements(getattr(scope, "body", [])):
@@ -329,6 +420,12 @@ class FileLoops:
     def _qualname(self, function: ast.AST | None) -> str | None:
         if function is None or isinstance(function, ast.Module):
             return None
+        key = id(function)
+        if key not in self._qualnames:
+            self._qualnames[key] = self._dotted_name(function)
+        return self._qualnames[key]
+
+    def _dotted_name(self, function: ast.AST) -> str:
         names = []
         node: ast.AST | None = function
         while node is not None and not isinstance(node, ast.Module):
@@ -493,16 +590,19 @@ class FileLoops:
         if app:
             facts.append(FunctionFacts(self.module, MODULE, serves=app))
         clocked = self._reading_clock()
-        for node in self.nodes:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                timed, serves = id(node) in clocked, decorator_reason(node)
-                if timed or serves:
-                    facts.append(FunctionFacts(self.module, self._qualname(node) or node.name, timed, serves))
-            elif isinstance(node, ast.Call):
-                for ref, reason in registrations(node):
-                    target = self._reference(ref, self.function_of(node))
-                    if target is not None:
-                        facts.append(FunctionFacts(target[0], target[1], serves=reason))
+        found: list[tuple[ast.AST, list[FunctionFacts]]] = []  # (node, its facts), put back in walk order below
+        for node in self._typed(ast.FunctionDef, ast.AsyncFunctionDef):
+            timed, serves = id(node) in clocked, decorator_reason(node)
+            if timed or serves:
+                found.append((node, [FunctionFacts(self.module, self._qualname(node) or node.name, timed, serves)]))
+        for node in self._typed(ast.Call):
+            own = [FunctionFacts(target[0], target[1], serves=reason) for ref, reason in registrations(node)
+                   for target in [self._reference(ref, self.function_of(node))] if target is not None]
+            if own:
+                found.append((node, own))
+        if len(found) > 1:  # few: a scan of the walk (identity, in C) per fact is cheaper than a pass of ours
+            found.sort(key=lambda entry: self.nodes.index(entry[0]))
+        facts.extend(fact for _, own in found for fact in own)
         return tuple(facts)
 
     def _reading_clock(self) -> set[int]:
@@ -512,8 +612,8 @@ class FileLoops:
         no definition below those: so a timer call counts for the function whose body holds it
         with no definition between, and for the function whose body holds that definition."""
         found: set[int] = set()
-        for node in self.nodes:
-            if not (isinstance(node, ast.Call) and callee(node) in TIMERS):
+        for node in self._typed(ast.Call):
+            if _last_name(node.func) not in _TIMER_TAILS or callee(node) not in TIMERS:
                 continue
             child, owner = node, self.parent.get(id(node))
             while owner is not None and not isinstance(owner, _DEFINITIONS):
@@ -530,8 +630,8 @@ class FileLoops:
     # agent frameworks -------------------------------------------------------------------
     def agent_runs(self, path: str) -> tuple[AgentRun, ...]:
         runs: list[AgentRun] = []
-        for node in self.nodes:
-            if not isinstance(node, ast.Call):
+        for node in self._typed(ast.Call):
+            if _last_name(node.func) not in _CAP_TAILS:  # no framework's callee ends so
                 continue
             name = callee(node)
             cap = self._framework_cap(name)
@@ -565,6 +665,16 @@ class FileLoops:
         return None
 
 
+def _last_name(func: ast.AST) -> str | None:
+    """The last name of a callee (``b`` of ``a.b``), without building the dotted name."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else None
+
+
+_TIMER_TAILS = {name.rsplit(".", 1)[-1] for name in TIMERS}
+
+
 @dataclass(frozen=True)
 class FrameworkCap:
     """A framework run whose step cap is a keyword: a registry entry, not an ``if``."""
@@ -588,6 +698,7 @@ FRAMEWORK_CAPS = (
     FrameworkCap("smolagents", ("ToolCallingAgent",), "max_steps", 20, ("smolagents",)),
     FrameworkCap("CrewAI", ("Agent",), "max_iter", 20, ("crewai",)),
 )
+_CAP_TAILS = {cap.callee[-1] for cap in FRAMEWORK_CAPS}
 
 
 # Keywords of a request that are settings, not data: a loop whose variable feeds one of them
@@ -658,9 +769,13 @@ _WAIT_SIGNALS = {"wait_condition"}
 _QUEUE = lazy(r"(?i)queue|inbox|mailbox|^_?q$")
 
 
+_BINDERS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension)
+
+
 def _module_literals(tree: ast.Module, nodes: list[ast.AST]) -> set[str]:
     """Module names every binding of which is a literal list/tuple/set of constants
-    (``MODELS = [...]``; a notebook may bind ``EMAILS`` to a new literal in each exercise)."""
+    (``MODELS = [...]``; a notebook may bind ``EMAILS`` to a new literal in each exercise).
+    ``nodes``: the file's nodes, or only those of :data:`_BINDERS` (the others bind nothing)."""
     literal: set[str] = set()
     other: set[str] = set()
     body = {id(n) for n in tree.body}
@@ -747,8 +862,15 @@ _ORDER = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 
 def _ordering(test: ast.AST) -> bool:
-    """A comparison that counts towards a limit (``step < max_steps``, ``len(x) > 20``)."""
-    return any(isinstance(n, ast.Compare) and any(isinstance(op, _ORDER) for op in n.ops) for n in ast.walk(test))
+    """A comparison that counts towards a limit (``step < max_steps``, ``len(x) > 20``).
+    Walks :func:`children` (no context or operator leaves, which hold no comparison)."""
+    stack = [test]
+    while stack:
+        node = stack.pop()
+        if node.__class__ is ast.Compare and any(isinstance(op, _ORDER) for op in node.ops):
+            return True
+        stack += children(node)
+    return False
 
 
 def _counters(body: list[ast.AST]) -> set[str]:
@@ -936,6 +1058,13 @@ def _defs(scope: ast.AST) -> list[ast.AST]:
 _MUTATED = NodeMemo()
 
 
+def _forget_file() -> None:
+    """Drop every answer kept for the previous file (walks, mutations, the names read in loops)."""
+    clear_walks()
+    _MUTATED.clear()
+    forget_loops()
+
+
 def _mutated(statements: list[ast.AST]) -> dict[str, list[ast.AST]]:
     """The nodes under ``statements`` (as :func:`walk_body` walks them) that
     :func:`_mutation` may find changing each key: asked per key of every request in a
@@ -1005,10 +1134,11 @@ def _mutation(node: ast.AST, key: str) -> str | None:
     return None
 
 
-def _carried(call: ast.AST, body: list[ast.AST], loop: ast.AST, function: ast.AST | None) \
-        -> tuple[str | None, str | None, bool]:
+def _carried(call: ast.AST, body: list[ast.AST], loop: ast.AST, function: ast.AST | None,
+             parent: dict[int, ast.AST] | None = None) -> tuple[str | None, str | None, bool]:
     """(a value the call sends that an earlier iteration built, the message list among
-    them that grows, whether that list is trimmed)."""
+    them that grows, whether that list is trimmed). ``parent``: the file's parent map, to
+    find the statement holding the call by climbing from it instead of walking each one."""
     if not isinstance(call, ast.Call):
         return None, None, False
     sent = sent_by(call, function)
@@ -1017,13 +1147,16 @@ def _carried(call: ast.AST, body: list[ast.AST], loop: ast.AST, function: ast.AS
     trimmed = False
     statements = list(body)
     mutated = _mutated(statements)
+    held: list[int | None] = []  # the index of the statement holding the call, once asked
     for key in sorted(sent):
         kinds = {k for n in mutated.get(key, ()) for k in [_mutation(n, key)] if k}
         if not kinds:
             continue
-        if _reset_first(statements, key, call):
+        if not held:
+            held.append(_holder(statements, call, parent))
+        if _reset_first(statements, key, held[0]):
             continue  # a fresh value at the top of every iteration
-        if kinds <= {"reset"} and not _reset_after_call(statements, key, call):
+        if kinds <= {"reset"} and not _reset_after_call(statements, key, held[0]):
             continue
         carried = carried or key
         if "grow" in kinds and key in _history_sent(call, function):
@@ -1056,17 +1189,25 @@ def _self_bounded(statements: list[ast.AST], key: str) -> bool:
     return False
 
 
-def _stops_on_answer(call: ast.AST, body: list[ast.AST], above_call: set[int]) -> bool:
+def _stops_on_answer(decisions: list[ast.AST], body: list[ast.AST], above_call: set[int]) -> bool:
     """The loop breaks when an answer says so (``if matched: break``): a search, where
-    which requests run depends on the answers before them, not a map over items."""
+    which requests run depends on the answers before them, not a map over items.
+    ``decisions``: the assignments and ``if`` statements under ``body``, in
+    :func:`walk_body`'s order (the only nodes the search reads)."""
     answers: set[str] = set()
     for _ in range(3):  # names bound from the answer, or in a branch the answer decides
-        for node in walk_body(body):
-            if isinstance(node, ast.Assign) and (id(node.value) in above_call or reads(node.value) & answers):
-                answers |= {k for t in node.targets for k in [value_key(t)] if k}
-            elif isinstance(node, ast.If) and reads(node.test) & answers:
+        before = len(answers)
+        for node in decisions:
+            if isinstance(node, ast.Assign):
+                if id(node.value) in above_call or (answers and reads(node.value) & answers):
+                    answers |= {k for t in node.targets for k in [value_key(t)] if k}
+            elif answers and reads(node.test) & answers:
                 answers |= {k for n in walk_body(node.body + node.orelse) if isinstance(n, ast.Assign)
                             for t in n.targets for k in [value_key(t)] if k}
+        if len(answers) == before:  # a round that binds nothing new: the next would do the same
+            break
+    if not answers:
+        return False
     return any(isinstance(node, ast.If) and reads(node.test) & answers and _breaks(node.body + node.orelse)
                for node in _own_statements(body))
 
@@ -1087,27 +1228,45 @@ def _breaks(statements: list[ast.AST]) -> bool:
     return any(isinstance(n, ast.Break) for n in _own_statements(statements))
 
 
-def _reset_first(statements: list[ast.AST], key: str, call: ast.AST) -> bool:
-    """The iteration binds ``key`` to a fresh value before the call, whatever ran before."""
-    for stmt in statements:
-        if any(n is call for n in walk_body([stmt])):
+def _holder(statements: list[ast.AST], call: ast.AST, parent: dict[int, ast.AST] | None) -> int | None:
+    """The index of the statement of ``statements`` whose :func:`walk_body` holds ``call``
+    (they are siblings: at most one does), or None."""
+    if parent is None:
+        return next((i for i, stmt in enumerate(statements) if any(n is call for n in walk_body([stmt]))), None)
+    index = {id(stmt): i for i, stmt in enumerate(statements)}
+    node: ast.AST | None = call
+    while node is not None:
+        if id(node) in index:
+            return index[id(node)]
+        if isinstance(node, _DEFINITIONS):  # a walk of a statement enters no definition below it
+            return None
+        node = parent.get(id(node))
+    return None
+
+
+def _reset_first(statements: list[ast.AST], key: str, holder: int | None) -> bool:
+    """The iteration binds ``key`` to a fresh value before the call (in the statement at
+    ``holder``), whatever ran before."""
+    for i, stmt in enumerate(statements):
+        if i == holder:
             return False
         if _mutation(stmt, key) == "reset":
             return True
     return False
 
 
-def _reset_after_call(statements: list[ast.AST], key: str, call: ast.AST) -> bool:
-    """``prompt = reply.text`` after the call: the next iteration sends what this one got."""
+def _reset_after_call(statements: list[ast.AST], key: str, holder: int | None) -> bool:
+    """``prompt = reply.text`` after the call (in the statement at ``holder``): the next
+    iteration sends what this one got."""
     seen = False
-    for stmt in statements:
-        if any(n is call for n in walk_body([stmt])):
+    for i, stmt in enumerate(statements):
+        if i == holder:
             seen = True
             continue
         if seen and any(_mutation(n, key) == "reset" for n in _mutated([stmt]).get(key, ())):
             return True
-    for stmt in statements:  # inside a nested block (an if) before or after the call
-        if any(n is call for n in walk_body([stmt])):
+    for i, stmt in enumerate(statements):  # inside a nested block (an if) before or after the call
+        if i == holder:
             continue
         if not isinstance(stmt, ast.Assign) and any(_mutation(n, key) == "reset" for n in _mutated([stmt]).get(key, ())):
             return True
@@ -1120,8 +1279,8 @@ def _history_sent(call: ast.Call, function: ast.AST | None, rendered: bool = Tru
     it sends as messages, not written into their text."""
     keys = set(_history_keys(call, rendered))
     scope = getattr(function, "body", None) or []
-    for node in walk_body(scope):
-        if isinstance(node, ast.Assign) and any(value_key(t) in keys for t in node.targets):
+    for bound, node in assignments(scope):  # walk_body's order, as the keys grow along it
+        if node.__class__ is ast.Assign and not bound.isdisjoint(keys):
             keys |= _sent(node.value, rendered)
     return keys
 

@@ -67,11 +67,12 @@ _WALKS = NodeMemo()
 _ASSIGNED = NodeMemo()
 _SENT = NodeMemo()
 _READS = NodeMemo()
+_STATEMENTS = NodeMemo()
 
 
 def clear_walks() -> None:
     """Forget the walks of the previous file (:class:`promptlint.loops.FileLoops` starts afresh)."""
-    for memo in (_WALKS, _ASSIGNED, _SENT, _READS):
+    for memo in (_WALKS, _ASSIGNED, _SENT, _READS, _STATEMENTS):
         memo.clear()
 
 
@@ -110,16 +111,37 @@ def children(node: ast.AST) -> list[ast.AST]:
 _MIXED_LISTS = frozenset({"names", "keys", "kw_defaults", "kwd_attrs"})
 
 
-def walk_with_parents(tree: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]:
-    """Every node of ``tree`` (as :func:`children` sees them) in ``ast.walk``'s order, and each
-    node's parent by id, in one pass."""
+def walk_with_parents(tree: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST], dict[type, list[ast.AST]]]:
+    """Every node of ``tree`` (as :func:`children` sees them) in ``ast.walk``'s order, each
+    node's parent by id, and the nodes of each class (in that order), in one pass."""
     nodes = [tree]
     parent: dict[int, ast.AST] = {}
+    by_class: dict[type, list[ast.AST]] = {}
+    append = nodes.append
     for node in nodes:  # grows as it goes: breadth first, as ast.walk
-        for child in children(node):
-            parent[id(child)] = node
-            nodes.append(child)
-    return nodes, parent
+        # children(node), inlined: this visits every node of every file the loops read
+        cls = node.__class__
+        same = by_class.get(cls)
+        if same is None:
+            by_class[cls] = [node]
+        else:
+            same.append(node)
+        fields = _CHILD_FIELDS.get(cls)
+        if fields is None:
+            fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NOT_CHILDREN)  # type: ignore[attr-defined]
+        for field in fields:
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                mixed = field in _MIXED_LISTS
+                for child in value:
+                    if mixed and not isinstance(child, ast.AST):
+                        continue
+                    parent[id(child)] = node
+                    append(child)
+            elif isinstance(value, ast.AST):
+                parent[id(value)] = node
+                append(value)
+    return nodes, parent, by_class
 
 
 def walk_body(nodes: Iterable[ast.AST]) -> tuple[ast.AST, ...]:
@@ -150,7 +172,13 @@ _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 def walk_statements(nodes: Iterable[ast.AST]) -> list[ast.AST]:
     """The statements :func:`walk_body` finds under ``nodes``, in its order, without walking
     any expression (none holds a statement once lambdas are left out): a search for
-    assignments need not visit every name and constant of a function."""
+    assignments need not visit every name and constant of a function. Kept for the file
+    as walks are: a function's assignments, constructions and counted tests each ask it
+    (so the list is shared: read it, never change it)."""
+    nodes = tuple(nodes)
+    hit = _STATEMENTS.get(nodes)
+    if hit is not None:
+        return hit
     out = []
     stack = list(nodes)
     while stack:
@@ -159,7 +187,7 @@ def walk_statements(nodes: Iterable[ast.AST]) -> list[ast.AST]:
         for child in children(node):
             if isinstance(child, _STATEMENT_PARTS) and not isinstance(child, _NESTED):
                 stack.append(child)
-    return out
+    return _STATEMENTS.put(nodes, out)
 
 
 def value_key(node: ast.AST) -> str | None:
@@ -208,29 +236,31 @@ def sent_by(call: ast.Call, function: ast.AST | None) -> set[str]:
     keys: set[str] = set()
     for arg in (*call.args, *(k.value for k in call.keywords)):
         keys |= reads(arg)
-    assigned = _assignments(getattr(function, "body", None) or [])
+    assigned = assignments(getattr(function, "body", None) or [])
     for _ in range(2):
         more: set[str] = set()
-        for targets, read in assigned:
+        for targets, node in assigned:
             if not targets.isdisjoint(keys):
-                more |= read
+                more |= reads(node.value)
         if more <= keys:
             break
         keys |= more
     return set(_SENT.put((call, function), frozenset(k for k in keys if k not in ("self", "cls"))))
 
 
-def _assignments(scope: list[ast.AST]) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
-    """(the keys it binds, the keys its value reads) of every assignment under ``scope``, kept
-    for the file as walks are (every request's arguments are followed through them)."""
+def assignments(scope: list[ast.AST]) -> tuple[tuple[frozenset[str], ast.AST], ...]:
+    """(the keys it binds, the statement) of every assignment with a value under ``scope``,
+    in :func:`walk_body`'s order, kept for the file as walks are (every request's arguments
+    are followed through them). A value's reads are asked only of an assignment that binds
+    a key the call sends: most never are. Assignments are statements: no expression is walked."""
     nodes = tuple(scope)
     hit = _ASSIGNED.get(nodes)
     if hit is not None:
         return hit
     found = []
-    for node in walk_body(nodes):
+    for node in walk_statements(nodes):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             bound = frozenset(k for k in map(value_key, targets) if k is not None)
-            found.append((bound, reads(node.value)))
+            found.append((bound, node))
     return _ASSIGNED.put(nodes, tuple(found))

@@ -21,7 +21,7 @@ from typing import Callable
 
 from promptlint.extract.scopes import ROUTE_DECORATORS
 from promptlint.lazyre import lazy
-from promptlint.pyast import LOOPS, callee, dotted, reads, sent_by, unparse, value_key, walk_body
+from promptlint.pyast import LOOPS, NodeMemo, callee, children, dotted, reads, sent_by, unparse, value_key, walk_body
 
 # Reading a clock in an iteration means someone measures how long each answer takes.
 TIMERS = {"time.time", "time.perf_counter", "time.monotonic", "time.process_time", "time.time_ns",
@@ -81,20 +81,23 @@ def decorator_reason(function: ast.AST) -> str | None:
 def registrations(call: ast.Call) -> list[tuple[ast.expr, str]]:
     """Functions ``call`` registers by name (``Tool(func=search)``, ``Agent(tools=[lookup])``,
     ``app.add_url_rule("/", view_func=index)``), each with the reason a message gives."""
-    name = callee(call) or (call.func.attr if isinstance(call.func, ast.Attribute) else "")
-    tail = name.rsplit(".", 1)[-1]
-    reason = f"registered as a tool or callback (`{name}(...)`, line {call.lineno})"
-    found: list[tuple[ast.expr, str]] = []
+    func = call.func  # the callee's last name, as the dotted name would end
+    tail = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    refs: list[ast.expr] = []
     for keyword in call.keywords:
         arg = keyword.arg or ""
         if arg in CALLBACK_KEYWORDS or arg.startswith("on_") or arg.endswith("_func") or arg.endswith("_fn"):
             if isinstance(keyword.value, (ast.Name, ast.Attribute)):
-                found.append((keyword.value, reason))
+                refs.append(keyword.value)
         elif arg in TOOL_LIST_KEYWORDS and isinstance(keyword.value, (ast.List, ast.Tuple)):
-            found.extend((e, reason) for e in keyword.value.elts if isinstance(e, (ast.Name, ast.Attribute)))
+            refs.extend(e for e in keyword.value.elts if isinstance(e, (ast.Name, ast.Attribute)))
     if tail in REGISTER_CALLS:
-        found.extend((a, reason) for a in call.args if isinstance(a, (ast.Name, ast.Attribute)))
-    return found
+        refs.extend(a for a in call.args if isinstance(a, (ast.Name, ast.Attribute)))
+    if not refs:  # most calls register nothing: no message to write
+        return []
+    name = callee(call) or (call.func.attr if isinstance(call.func, ast.Attribute) else "")
+    reason = f"registered as a tool or callback (`{name}(...)`, line {call.lineno})"
+    return [(ref, reason) for ref in refs]
 
 
 # Frameworks whose script runs again for each user interaction: module-level code serves a user.
@@ -140,12 +143,14 @@ def _is_display(call: ast.Call) -> bool:
     return method in _LOG_METHODS and base.rsplit(".", 1)[-1] in _LOGGERS
 
 
-def answer_use(call: ast.AST, loop: ast.AST, function: ast.AST | None, parent: dict[int, ast.AST]) -> AnswerUse:
+def answer_use(call: ast.AST, loop: ast.AST, function: ast.AST | None, parent: dict[int, ast.AST],
+               named: Callable[[str], list[ast.Name]] | None = None) -> AnswerUse:
     """Follow the answer of ``call`` (made once per iteration of ``loop``) through the
     names it is assigned to, until each use is shown (``print``, a logger) or kept
-    (appended, stored, returned, passed on, decided on)."""
+    (appended, stored, returned, passed on, decided on). ``named``: the file's names of
+    an identifier, so a function's reads of a name are found without a walk of its body."""
     use = AnswerUse()
-    body = [n for n in ast.walk(loop) if n is not loop]
+    loaded = _loaded_in(loop)
     names: set[str] = set()
     pending: list[ast.AST] = [loop if isinstance(loop, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))
                               else call]
@@ -154,16 +159,89 @@ def answer_use(call: ast.AST, loop: ast.AST, function: ast.AST | None, parent: d
         fresh = _climb(node, loop, parent, use)
         for name in fresh - names:
             names.add(name)
-            pending.extend(n for n in body if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load))
+            pending.extend(loaded.get(name, ()))
     if names and function is not None:
-        inside = {id(n) for n in body}
-        scope = getattr(function, "body", [])
-        for node in walk_body(scope):
-            if isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, ast.Load) \
-                    and id(node) not in inside:
-                use.kept.add(node.id)  # read after the loop: kept
-                use.into.add(node.id)
+        inside = {id(n) for found in loaded.values() for n in found}
+        if named is not None and isinstance(function, _SCOPES):
+            body = {id(s) for s in function.body}
+            first, last = _lines(function)
+            outside = {name for name in names if any(
+                isinstance(n.ctx, ast.Load) and id(n) not in inside and first <= n.lineno <= last
+                and walked(n, body, parent) for n in named(name))}
+        else:
+            read = _loaded_in_scope(getattr(function, "body", []))
+            outside = {name for name in names if any(id(node) not in inside for node in read.get(name, ()))}
+        use.kept |= outside  # read after the loop: kept
+        use.into |= outside
     return use
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)
+
+
+def _lines(scope: ast.AST) -> tuple[int, int]:
+    """The lines a function spans (a module: all); what its body holds is on them."""
+    if isinstance(scope, ast.Module):
+        return 0, 1 << 62
+    return scope.lineno, scope.end_lineno or scope.lineno  # type: ignore[attr-defined]
+
+
+def walked(node: ast.AST, body: set[int], parent: dict[int, ast.AST]) -> bool:
+    """Whether :func:`walk_body` of the statements whose ids are ``body`` meets ``node``:
+    climbing from it, one of those statements comes before any definition (a walk enters
+    none below its statements)."""
+    current: ast.AST | None = node
+    while current is not None:
+        if id(current) in body:
+            return True
+        if isinstance(current, _DEFINITIONS):
+            return False
+        current = parent.get(id(current))
+    return False
+
+
+_LOADED = NodeMemo()
+
+
+def _loaded_in(loop: ast.AST) -> dict[str, list[ast.Name]]:
+    """The names read under ``loop`` (not the loop itself), by name, in ``ast.walk``'s order:
+    asked for every request in the loop, so each loop is walked once per file (kept like a
+    walk, forgotten with the walks by :func:`forget_loops`)."""
+    hit = _LOADED.get((loop,))
+    if hit is not None:
+        return hit
+    found: dict[str, list[ast.Name]] = {}
+    queue = children(loop)  # breadth first, as ast.walk (the leaves children() leaves out are no names)
+    for node in queue:
+        if node.__class__ is ast.Name and isinstance(node.ctx, ast.Load):
+            found.setdefault(node.id, []).append(node)  # type: ignore[attr-defined]
+        else:
+            queue += children(node)
+    return _LOADED.put((loop,), found)
+
+
+_SCOPE_LOADED = NodeMemo()
+
+
+def _loaded_in_scope(scope: list[ast.AST]) -> dict[str, list[ast.Name]]:
+    """The names read in a function's body (as :func:`walk_body` walks it), by name: asked
+    for every loop of requests in the function, so each body is indexed once per file."""
+    nodes = tuple(scope)
+    hit = _SCOPE_LOADED.get(nodes)
+    if hit is not None:
+        return hit
+    found: dict[str, list[ast.Name]] = {}
+    for node in walk_body(nodes):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            found.setdefault(node.id, []).append(node)
+    return _SCOPE_LOADED.put(nodes, found)
+
+
+def forget_loops() -> None:
+    """Forget the loops and bodies kept for the previous file."""
+    _LOADED.clear()
+    _SCOPE_LOADED.clear()
 
 
 def _climb(node: ast.AST, loop: ast.AST, parent: dict[int, ast.AST], use: AnswerUse) -> set[str]:
@@ -242,20 +320,34 @@ def per_query(loop: ast.AST, call: ast.AST, function: ast.AST | None, name: str 
 
 
 def fan_in(loop: ast.AST, use: AnswerUse, function: ast.AST | None, makes_request: Callable[[ast.Call], bool],
-           parent: dict[int, ast.AST]) -> str | None:
+           parent: dict[int, ast.AST], calls: Callable[[int, int], list[ast.Call]] | None = None) -> str | None:
     """A request right after the loop, outside any loop, that sends what the loop
-    collected: the loop is the map step of one task, and the task waits for it."""
+    collected: the loop is the map step of one task, and the task waits for it.
+    ``calls(after, last)``: the file's calls on the lines after ``after`` up to ``last``,
+    so a function's later requests are found without a walk of its body (when at most one
+    qualifies: with more, the walk's order says which one is named)."""
     if not use.into or function is None:
         return None
     end = getattr(loop, "end_lineno", None) or getattr(loop, "lineno", 0)
+    if calls is not None and isinstance(function, _SCOPES):
+        body = {id(s) for s in function.body}
+        found = [node for node in calls(end, _lines(function)[1])
+                 if walked(node, body, parent) and makes_request(node) and not _in_loop(node, function, parent)
+                 and sent_by(node, function) & use.into]
+        if len(found) <= 1:
+            return _fan_in_reason(found[0]) if found else None
     for node in walk_body(getattr(function, "body", [])):
         if not isinstance(node, ast.Call) or getattr(node, "lineno", 0) <= end or not makes_request(node):
             continue
         if _in_loop(node, function, parent):
             continue
         if sent_by(node, function) & use.into:
-            return f"its answers feed one more request right after it (line {node.lineno}): the map step of one task"
+            return _fan_in_reason(node)
     return None
+
+
+def _fan_in_reason(node: ast.Call) -> str:
+    return f"its answers feed one more request right after it (line {node.lineno}): the map step of one task"
 
 
 def _in_loop(node: ast.AST, function: ast.AST, parent: dict[int, ast.AST]) -> bool:
