@@ -78,7 +78,12 @@ class Resolver:
         self._active: set[tuple] = set()  # bindings, returns and defaults being resolved
         self._cycles = 0  # reads that met one of those (their answers depend on where they were asked)
         self._reached: list[set[tuple]] = []  # per binding being resolved: what its resolution went through
-        self._kept: dict[tuple, tuple[v.Value | None, int, frozenset[tuple]]] = {}  # see binding()
+        # see binding(): (value, ordinal, what it went through, how much deeper it read)
+        self._kept: dict[tuple, tuple[v.Value | None, int, frozenset[tuple], int]] = {}
+        self._loose: dict[tuple, tuple[v.Value | None, int, frozenset[tuple], int]] = {}  # any depth
+        # the deepest depth a depth limit was tested at (``_inline_call``'s shifted onto
+        # MAX_DEPTH): what a binding's resolution needs of the depth it starts at
+        self._deepest = 0
         self._interpolating = 0  # > 0 while resolving a value spliced into text
         self._defaults: dict[tuple[str, str], v.Value | None] = {}
         self._by_name: dict[str, Scope] | None = None
@@ -121,6 +126,8 @@ class Resolver:
 
     # entry ----------------------------------------------------------------------
     def value(self, node: ast.expr, scope: Scope, pos: Pos | None, depth: int = 0) -> v.Value:
+        if depth > self._deepest:
+            self._deepest = depth
         if depth > MAX_DEPTH:
             return v.Unknown("too deeply nested to follow", self.expr_text(node), "dynamic", self.span(node))
         method = getattr(self, "_" + type(node).__name__, None)
@@ -556,7 +563,11 @@ class Resolver:
             if current is not None and current.cls is not None and current.param_order \
                     and func.value.id == current.param_order[0]:
                 target = self._method_named(current.cls, func.attr)
-        if target is None or not target.returns or depth > MAX_DEPTH - 5:
+        if target is None or not target.returns:
+            return None
+        if depth + 5 > self._deepest:
+            self._deepest = depth + 5
+        if depth + 5 > MAX_DEPTH:
             return None
         key = (id(target), "<return>", None)
         if key in self._active:
@@ -733,7 +744,11 @@ class Resolver:
         kept per (scope, name, the bindings before the read, depth). It is kept only when
         nothing of the read itself is in it (the read's span, a cycle back to a name being
         resolved, a default being resolved), and used only while none of the names it
-        went through is being resolved, so a kept answer is the one resolving would give."""
+        went through is being resolved, so a kept answer is the one resolving would give.
+
+        Depth matters only where a limit is tested (``MAX_DEPTH``): an answer whose
+        resolution met no limit is the same from any depth at which it would still meet
+        none (its reads ``reach`` levels deeper at most), so it is kept for those too."""
         # a body default (``if model is None: model = X``) leaves the parameter a parameter
         prior = [e for e in events if (pos is None or e.pos < pos) and e.kind != "default"]
         if not prior:
@@ -745,16 +760,26 @@ class Resolver:
         # a loop over a literal list is followed item by item (``_fixed``) and read whole only
         # from outside it: the loops around the read are part of the answer's key
         loops = tuple(id(f) for f in scope.fors if pos is not None and _within(pos, f.body)) if scope.fors else ()
-        kept_key = (id(scope), name, len(prior), id(prior[-1]), depth, self._interpolating, loops)
-        kept = self._kept.get(kept_key) if not self._fixed else None
+        loose_key = (id(scope), name, len(prior), id(prior[-1]), self._interpolating, loops)
+        kept_key = (*loose_key, depth)
+        kept = None
+        if not self._fixed:
+            kept = self._kept.get(kept_key)
+            if kept is None:
+                kept = self._loose.get(loose_key)
+                if kept is not None and depth + kept[3] > MAX_DEPTH:
+                    kept = None
         if kept is not None and self._active.isdisjoint(kept[2]):
             if self._reached:
                 self._reached[-1].update(kept[2])
                 self._reached[-1].add(key)
+            if depth + kept[3] > self._deepest:
+                self._deepest = depth + kept[3]
             return kept[0], kept[1]
         cycles = self._cycles
         self._active.add(key)
         self._reached.append({key})
+        outer, self._deepest = self._deepest, depth
         try:
             base_index = None
             for i in range(len(prior) - 1, -1, -1):
@@ -776,10 +801,15 @@ class Resolver:
             reached = self._reached.pop()
             if self._reached:
                 self._reached[-1].update(reached)
+            reach = self._deepest - depth
+            self._deepest = max(outer, self._deepest)
         base = prior[base_index] if base_index is not None else None
         if self._cycles == cycles and base is not None and base.kind == "assign" and isinstance(base.node, ast.expr) \
                 and not self._fixed:
-            self._kept[kept_key] = (value, ordinal, frozenset(reached))
+            entry = (value, ordinal, frozenset(reached), reach)
+            self._kept[kept_key] = entry
+            if depth + reach <= MAX_DEPTH:
+                self._loose.setdefault(loose_key, entry)
         return value, ordinal
 
     def _event_value(self, event: Event, name: str, scope: Scope, depth: int, span: Span) -> v.Value:
