@@ -187,7 +187,7 @@ class Resolver:
                             for s in part.format_spec.values)
                     pieces.append(v.Str((Segment(hole=_hole_for(part.value, inner, self), span=span, source=source),),
                                         span))
-        return apply("concat", tuple(pieces), span=span, expr=self.expr_text(node))
+        return apply("concat", tuple(pieces), span=span, expr=lambda: self.expr_text(node))
 
     def _UnaryOp(self, node: ast.UnaryOp, scope, pos, depth) -> v.Value:
         inner = self.value(node.operand, scope, pos, depth)
@@ -292,7 +292,7 @@ class Resolver:
             piped = langchain.pipe(left, right, span)  # a LangChain chain: prompt | model
             if piped is not None:
                 return piped
-        return apply(op, (left, right), span=span, expr=self.expr_text(node))
+        return apply(op, (left, right), span=span, expr=lambda: self.expr_text(node))
 
     # containers -----------------------------------------------------------------
     def _Subscript(self, node: ast.Subscript, scope, pos, depth) -> v.Value:
@@ -308,7 +308,7 @@ class Resolver:
             step = key.text if isinstance(key, v.Str) else key.value
             if isinstance(step, (str, int)) and not isinstance(step, bool):
                 return replace(base, keys=base.keys + (step,), span=self.span(node))
-        return apply("subscript", (base, key), span=self.span(node), expr=self.expr_text(node))
+        return apply("subscript", (base, key), span=self.span(node), expr=lambda: self.expr_text(node))
 
     def _Attribute(self, node: ast.Attribute, scope, pos, depth) -> v.Value:
         attr = node.attr
@@ -433,7 +433,7 @@ class Resolver:
     def _method_call(self, method, receiver, node, args, kwargs, scope, pos, depth, span) -> v.Value | None:
         text_like = isinstance(receiver, (v.Str, v.Ref, v.Deferred)) or (
             isinstance(receiver, v.FileLink) and receiver.how != "loader")
-        expr = self.expr_text(node)
+        expr = lambda: self.expr_text(node)  # noqa: E731 - written only when the answer names it
         if method in ("format", "format_map") and text_like:
             positional = tuple(self.interpolated(a, scope, pos, depth) for a in args)
             kw = tuple((k, self.interpolated(e, scope, pos, depth)) for k, e in kwargs.items())
@@ -457,7 +457,7 @@ class Resolver:
             parts = [self.value(a, scope, pos, depth) for a in args]
             if all(isinstance(p, v.Str) and not p.has_holes for p in parts):
                 joined = v.Str((Segment("/".join(p.text for p in parts)),), span)  # type: ignore[union-attr]
-                return _join_path(receiver, joined, span, expr)
+                return _join_path(receiver, joined, span, expr())
         if method == "get_template" and args:
             target = self.value(args[0], scope, pos, depth)
             if isinstance(target, v.Str) and not target.has_holes:
