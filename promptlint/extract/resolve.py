@@ -22,7 +22,6 @@ from promptlint.extract.ops import apply, merge, set_path
 from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, binds_locally, dotted, pos_of
 from promptlint.extract.source import LineIndex
 from promptlint.extract.literal_lines import value_table
-from promptlint.pyast import NodeMemo
 from promptlint.budgets import LIST_ITEMS, exceeded
 from promptlint.types import Diagnostic, Segment, Span
 
@@ -89,16 +88,21 @@ class Resolver:
         self._by_name: dict[str, Scope] | None = None
         self.over_budget: dict[tuple[int, int], Diagnostic] = {}  # PL001s of exceeded work budgets
         # a name's binding is resolved again from every place that reads it: its node's span
-        # and source text are kept (with the node, so an id is never reused while kept)
-        self._spans = NodeMemo()
-        self._texts = NodeMemo()
+        # and source text are kept by the node's id, with the node (so an id is never reused
+        # while kept; a hit is checked by identity): NodeMemo's answers for one node, cheaper
+        self._spans: dict[int, tuple[ast.AST, Span]] = {}
+        self._texts: dict[int, tuple[ast.AST, str]] = {}
         # loop variables held at one item of a literal list while a loop is followed item by item
         self._fixed: dict[tuple[int, str], v.Value] = {}
 
     # spans ----------------------------------------------------------------------
     def span(self, node: ast.AST) -> Span:
-        hit = self._spans.get((node,))
-        return hit if hit is not None else self._spans.put((node,), self._span(node))
+        hit = self._spans.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        span = self._span(node)
+        self._spans[id(node)] = (node, span)
+        return span
 
     def _span(self, node: ast.AST) -> Span:
         line = getattr(node, "lineno", 1)
@@ -111,18 +115,17 @@ class Resolver:
     def expr_text(self, node: ast.AST) -> str:
         if isinstance(node, ast.Name):  # what ast.unparse writes for a name, without its visitor
             return node.id
-        hit = self._texts.get((node,))
-        if hit is not None:
-            return hit
-        if isinstance(node, ast.Attribute):
-            name = dotted(node)  # ``a.b.c`` is written as it is dotted
-            if name is not None:
-                return self._texts.put((node,), name)
-        try:
-            text = ast.unparse(node)
-        except Exception:  # noqa: BLE001 - a name for a hole is best effort
-            text = "?"
-        return self._texts.put((node,), text)
+        hit = self._texts.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        text = dotted(node) if isinstance(node, ast.Attribute) else None  # ``a.b.c`` is written as it is dotted
+        if text is None:
+            try:
+                text = ast.unparse(node)
+            except Exception:  # noqa: BLE001 - a name for a hole is best effort
+                text = "?"
+        self._texts[id(node)] = (node, text)
+        return text
 
     # entry ----------------------------------------------------------------------
     def value(self, node: ast.expr, scope: Scope, pos: Pos | None, depth: int = 0) -> v.Value:
