@@ -22,7 +22,7 @@ from promptlint.extract.pyparse import parse_python
 from promptlint.extract.resolve import Resolver, SourcePositions
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft, WrapperDraft
 from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, Scope, callee_chain, dotted, module_name_for, pos_of
-from promptlint.globs import match_name
+from promptlint.globs import name_matcher
 from promptlint.loops import FileLoops
 from promptlint.suppress import python_suppressions
 from promptlint.types import Diagnostic, Segment, Span
@@ -589,19 +589,17 @@ def _constants(index: ModuleIndex, resolver: Resolver, path: str, patterns: tupl
     return out
 
 
-def _named(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(match_name(p, name) for p in patterns)
-
-
 def _name_test(patterns: tuple[str, ...]) -> Callable[[str], bool]:
-    """:func:`_named` for one file's names, each tested once (locals repeat names across a
-    module's functions: ``response``, ``messages``, ``result``)."""
+    """Whether a name of the file has a prompt-like name (matches one of ``patterns``): each
+    name tested once (locals repeat names across a module's functions: ``response``,
+    ``messages``, ``result``), against all the patterns at once."""
     known: dict[str, bool] = {}
+    matches = name_matcher(patterns)
 
     def named(name: str) -> bool:
         got = known.get(name)
         if got is None:
-            got = known[name] = _named(name, patterns)
+            got = known[name] = matches(name)
         return got
     return named
 
