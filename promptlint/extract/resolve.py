@@ -14,6 +14,7 @@ import ast
 import sys
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Callable
 
 from promptlint.extract import attributes, langchain, param_defaults
 from promptlint.extract import values as v
@@ -105,12 +106,17 @@ class Resolver:
         return span
 
     def _span(self, node: ast.AST) -> Span:
+        source = self.source
         line = getattr(node, "lineno", 1)
         end_line = getattr(node, "end_lineno", None) or line
-        col = self.source.column(line, getattr(node, "col_offset", 0))
-        end_col = self.source.column(end_line, getattr(node, "end_col_offset", None) or 0)
+        col = getattr(node, "col_offset", 0)
+        end_col = getattr(node, "end_col_offset", None) or 0
+        if not source.ascii:
+            col, end_col = source.column(line, col), source.column(end_line, end_col)
+        starts = source.lines.starts  # SourcePositions.offset, inline (a span for every node resolved)
         return Span(self.path, line, col + 1, end_line, end_col + 1,
-                    self.source.offset(line, col), self.source.offset(end_line, end_col))
+                    starts[line - 1] + col if 0 < line <= len(starts) else None,
+                    starts[end_line - 1] + end_col if 0 < end_line <= len(starts) else None)
 
     def expr_text(self, node: ast.AST) -> str:
         if isinstance(node, ast.Name):  # what ast.unparse writes for a name, without its visitor
@@ -133,10 +139,13 @@ class Resolver:
             self._deepest = depth
         if depth > MAX_DEPTH:
             return v.Unknown("too deeply nested to follow", self.expr_text(node), "dynamic", self.span(node))
-        method = getattr(self, "_" + type(node).__name__, None)
+        cls = type(node)
+        method = _METHODS.get(cls, _UNSEEN)
+        if method is _UNSEEN:  # each node type's method looked up once, not once per node
+            method = _METHODS[cls] = getattr(Resolver, "_" + cls.__name__, None)
         if method is None:
-            return v.Unknown(f"{type(node).__name__} expression", self.expr_text(node), "dynamic", self.span(node))
-        return method(node, scope, pos, depth + 1)
+            return v.Unknown(f"{cls.__name__} expression", self.expr_text(node), "dynamic", self.span(node))
+        return method(self, node, scope, pos, depth + 1)
 
     def interpolated(self, node: ast.expr, scope: Scope, pos: Pos | None, depth: int) -> v.Value:
         """A value spliced into text: a parameter stays a hole even when it has a default,
@@ -969,6 +978,10 @@ class Resolver:
                 if found is not None:
                     return found
         return None
+
+
+_UNSEEN = object()
+_METHODS: dict[type, Callable | None] = {}  # Resolver's method for each node type (None: none)
 
 
 def _unset(default: ast.expr) -> bool:
