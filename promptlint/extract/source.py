@@ -29,7 +29,7 @@ class LineIndex:
         if "\r" in text:
             self.starts = [0] + [m.end() for m in NEWLINE.finditer(text)]
         else:  # the same starts from the lines' lengths: a third of the regex's time
-            self.starts = list(accumulate(map(len, text.split("\n")), lambda start, n: start + n + 1, initial=0))
+            self.starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
             self.starts.pop()  # past the end
 
     def position(self, offset: int) -> tuple[int, int]:
