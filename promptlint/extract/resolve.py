@@ -84,7 +84,6 @@ class Resolver:
         # the deepest depth a depth limit was tested at (``_inline_call``'s shifted onto
         # MAX_DEPTH): what a binding's resolution needs of the depth it starts at
         self._deepest = 0
-        self._interpolating = 0  # > 0 while resolving a value spliced into text
         self._defaults: dict[tuple[str, str], v.Value | None] = {}
         self._by_name: dict[str, Scope] | None = None
         self.over_budget: dict[tuple[int, int], Diagnostic] = {}  # PL001s of exceeded work budgets
@@ -149,12 +148,10 @@ class Resolver:
 
     def interpolated(self, node: ast.expr, scope: Scope, pos: Pos | None, depth: int) -> v.Value:
         """A value spliced into text: a parameter stays a hole even when it has a default,
-        because callers pass other values (``tone="friendly"`` is one tone among many)."""
-        self._interpolating += 1
-        try:
-            return self.value(node, scope, pos, depth)
-        finally:
-            self._interpolating -= 1
+        because callers pass other values (``tone="friendly"`` is one tone among many).
+        :meth:`value` already leaves every parameter a marker (defaults are put in by
+        :meth:`with_defaults`, at a call site), so this is the same reading."""
+        return self.value(node, scope, pos, depth)
 
     # literals -------------------------------------------------------------------
     def _literal_span(self, node: ast.expr, newlines: int) -> Span:
@@ -772,7 +769,7 @@ class Resolver:
         # a loop over a literal list is followed item by item (``_fixed``) and read whole only
         # from outside it: the loops around the read are part of the answer's key
         loops = tuple(id(f) for f in scope.fors if pos is not None and _within(pos, f.body)) if scope.fors else ()
-        loose_key = (id(scope), name, len(prior), id(prior[-1]), self._interpolating, loops)
+        loose_key = (id(scope), name, len(prior), id(prior[-1]), loops)
         kept_key = (*loose_key, depth)
         kept = None
         if not self._fixed:
