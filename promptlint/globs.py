@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from functools import lru_cache
+from typing import Callable
 
 
 @lru_cache(maxsize=512)
@@ -93,6 +94,15 @@ def match_path(pattern: str, relpath: str) -> bool:
 def match_name(pattern: str, name: str) -> bool:
     """Case-insensitive fnmatch of an identifier against a name pattern like ``*PROMPT*``."""
     return fnmatch.fnmatchcase(name.upper(), pattern.upper())
+
+
+def name_matcher(patterns: tuple[str, ...] | list[str]) -> Callable[[str], bool]:
+    """Whether a name matches any of ``patterns`` by :func:`match_name`, as one regex: the
+    alternation of fnmatch's translation of each (what ``fnmatchcase`` matches with)."""
+    if not patterns:
+        return lambda name: False
+    match = re.compile("|".join(fnmatch.translate(p.upper()) for p in patterns)).match
+    return lambda name: match(name.upper()) is not None
 
 
 class PathMatcher:

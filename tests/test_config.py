@@ -65,6 +65,18 @@ def test_globs_match_components_and_paths():
     assert match_name("*PROMPT*", "system_prompt") and not match_name("*PROMPT*", "TIMEOUT")
 
 
+def test_a_name_matcher_matches_as_match_name_of_any_of_its_patterns():
+    from promptlint.config import DEFAULT_NAME_PATTERNS
+    from promptlint.globs import name_matcher
+
+    names = ("system_prompt", "TIMEOUT", "sysXem", "sysem", "abx", "Dx", "q1", "aXbYc", "x", "", "examples",
+             "my_template_2", "instructions")
+    for patterns in (DEFAULT_NAME_PATTERNS, ("sys?em", "[a-c]*x", "*[!0-9]", "a*b*c"), ("x",), ()):
+        matches = name_matcher(patterns)
+        for name in names:
+            assert matches(name) == any(match_name(p, name) for p in patterns), (patterns, name)
+
+
 def test_a_path_matcher_compiles_one_regex_per_kind_not_one_per_glob(monkeypatch):
     """Many globs are matched by one regex; none is compiled alone on the way (the default
     excludes were a tenth of a one-file hook run), and each still matches as it did alone."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import textwrap
 from dataclasses import replace
+from typing import Callable, Union
 
 from promptlint.extract import values as v
 from promptlint.types import Segment, Span
@@ -33,15 +34,25 @@ def pending(value: v.Value) -> bool:
     return False
 
 
+# The expression's source text, or a function writing it: ``ast.unparse`` costs more than
+# most operations, and an answer that names no expression (text concatenated here) never
+# needs it.
+Expr = Union[str, Callable[[], str]]
+
+
+def _written(expr: Expr) -> str:
+    return expr if isinstance(expr, str) else expr()
+
+
 def apply(op: str, operands: tuple[v.Value, ...], kwargs: tuple[tuple[str, v.Value], ...] = (),
-          span: Span | None = None, expr: str = "?") -> v.Value:
+          span: Span | None = None, expr: Expr = "?") -> v.Value:
     if any(pending(o) for o in operands) or any(pending(val) for _, val in kwargs):
-        return v.Deferred(op, tuple(operands), tuple(kwargs), span, expr)
+        return v.Deferred(op, tuple(operands), tuple(kwargs), span, _written(expr))
     return _evaluate(op, operands, dict(kwargs), span, expr)
 
 
 def _evaluate(op: str, operands: tuple[v.Value, ...], kwargs: dict[str, v.Value], span: Span | None,
-              expr: str) -> v.Value:
+              expr: Expr) -> v.Value:
     if op == "concat":
         return v.concat(*(v.as_str(o, span) for o in operands), span=span)
     if op in ("Add", "Multiply"):
@@ -60,12 +71,12 @@ def _evaluate(op: str, operands: tuple[v.Value, ...], kwargs: dict[str, v.Value]
     if op.startswith("lc_"):
         from promptlint.extract.langchain import evaluate
 
-        return evaluate(op, operands, span, expr)
+        return evaluate(op, operands, span, _written(expr))
     receiver = operands[0]
     if op in _TEXT_TRANSFORMS:
         return v.transform_text(receiver, _TEXT_TRANSFORMS[op]) if isinstance(receiver, v.Str) else receiver
     if not isinstance(receiver, v.Str):
-        return v.Unknown(f"{op} on a non-string", expr, "dynamic", span)
+        return v.Unknown(f"{op} on a non-string", _written(expr), "dynamic", span)
     if op in ("format", "format_map"):
         if op == "format_map":
             mapping = operands[1] if len(operands) > 1 else None
@@ -79,8 +90,8 @@ def _evaluate(op: str, operands: tuple[v.Value, ...], kwargs: dict[str, v.Value]
     if op == "replace":
         old = operands[1]
         if not isinstance(old, v.Str) or old.has_holes:
-            return v.Unknown("replace() of a run-time value", expr, "dynamic", span)
-        return v.replace_text(receiver, old.text, operands[2], expr)
+            return v.Unknown("replace() of a run-time value", _written(expr), "dynamic", span)
+        return v.replace_text(receiver, old.text, operands[2], _written(expr))
     if op == "dollar":
         return v.dollar_holes(receiver)
     if op == "substitute":
@@ -89,7 +100,7 @@ def _evaluate(op: str, operands: tuple[v.Value, ...], kwargs: dict[str, v.Value]
             mapping = {**dict(operands[1].items), **mapping}
         return v.fill_holes(receiver, mapping)
     if op == "join":
-        return join(receiver, operands[1], span, expr)
+        return join(receiver, operands[1], span, _written(expr))
     raise ValueError(f"unknown operation {op}")
 
 
@@ -123,7 +134,7 @@ MAX_REPEATED_ITEMS = 1_000
 TOO_LARGE = "too large to count statically"
 
 
-def binop(op: str, left: v.Value, right: v.Value, span: Span | None, expr: str) -> v.Value:
+def binop(op: str, left: v.Value, right: v.Value, span: Span | None, expr: Expr) -> v.Value:
     if op == "Add":
         for side in (left, right):
             if isinstance(side, v.Unknown) and side.reason.endswith(TOO_LARGE):
@@ -146,23 +157,23 @@ def binop(op: str, left: v.Value, right: v.Value, span: Span | None, expr: str) 
             n = max(0, count.value)
             if isinstance(seq, v.Seq):
                 if len(seq.items) * n > MAX_REPEATED_ITEMS:
-                    return v.Unknown(f"a list repeated {n:,} times is {TOO_LARGE}", expr or "?", "missing", span)
+                    return v.Unknown(f"a list repeated {n:,} times is {TOO_LARGE}", _written(expr) or "?", "missing", span)
                 return v.Seq(seq.items * n, span, seq.open)
             if isinstance(seq, v.Str):
                 if len(seq.text) * n > MAX_REPEATED_CHARS:
                     return v.Unknown(f"text repeated {n:,} times ({len(seq.text) * n:,} characters) is {TOO_LARGE}",
-                                     expr or "?", "missing", span)
+                                     _written(expr) or "?", "missing", span)
                 return v.concat(*([seq] * n), span=span) if n else v.Str((), span)
             if isinstance(seq, v.Lit) and _number(seq):
                 return v.Lit(seq.value * count.value, span)  # type: ignore[operator]
-    return v.Unknown("operation", expr or "?", "dynamic", span)
+    return v.Unknown("operation", _written(expr) or "?", "dynamic", span)
 
 
 def _number(value: v.Lit) -> bool:
     return isinstance(value.value, (int, float)) and not isinstance(value.value, bool)
 
 
-def subscript(base: v.Value, key: v.Value, span: Span | None, expr: str) -> v.Value:
+def subscript(base: v.Value, key: v.Value, span: Span | None, expr: Expr) -> v.Value:
     if isinstance(base, v.Map) and isinstance(key, v.Str) and not key.has_holes:
         got = base.get(key.text)
         if got is not None:
@@ -172,7 +183,7 @@ def subscript(base: v.Value, key: v.Value, span: Span | None, expr: str) -> v.Va
         index = key.value
         if (not base.open or index >= 0) and -len(base.items) <= index < len(base.items):
             return base.items[index]
-    return v.Unknown("subscript", expr, "dynamic", span)
+    return v.Unknown("subscript", _written(expr), "dynamic", span)
 
 
 def set_path(value: v.Value, keys: list[v.Value], new: v.Value) -> v.Value:

@@ -10,6 +10,7 @@ requests are shaped after linking.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import ast
 
@@ -21,7 +22,7 @@ from promptlint.extract.pyparse import parse_python
 from promptlint.extract.resolve import Resolver, SourcePositions
 from promptlint.extract.result import FileResult, NamedValue, RequestDraft, WrapperDraft
 from promptlint.extract.scopes import CALL_TAILS, CallSite, IndexVisitor, ModuleIndex, Scope, callee_chain, dotted, module_name_for, pos_of
-from promptlint.globs import match_name
+from promptlint.globs import name_matcher
 from promptlint.loops import FileLoops
 from promptlint.suppress import python_suppressions
 from promptlint.types import Diagnostic, Segment, Span
@@ -568,33 +569,44 @@ def _constants(index: ModuleIndex, resolver: Resolver, path: str, patterns: tupl
     function returns when it returns text (``fn()``, for callers in other modules)."""
     out: list[NamedValue] = []
     module = index.module
+    named = _name_test(patterns)
     for name, events in module.events.items():
         if not any(e.kind == "assign" for e in events):
             continue
         value = resolver.lookup(name, module, None, 0, Span(path, 1))
         if isinstance(value, v.Unknown):
             continue
-        out.append(NamedValue(name, value, _named(name, patterns), _value_span(value)))
+        out.append(NamedValue(name, value, named(name), _value_span(value)))
     for cls in module.classes.values():
         for name in cls.events:
             value = resolver.class_attr(cls, name, 0)
             if value is None or isinstance(value, v.Unknown):
                 continue
-            out.append(NamedValue(f"{cls.name}.{name}", value, _named(name, patterns), _value_span(value)))
+            out.append(NamedValue(f"{cls.name}.{name}", value, named(name), _value_span(value)))
     for scope in index.scopes:
         if scope.kind == "function" and scope.returns:
-            out.extend(_returns(scope, resolver, patterns))
+            out.extend(_returns(scope, resolver, named))
     return out
 
 
-def _named(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(match_name(p, name) for p in patterns)
+def _name_test(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a name of the file has a prompt-like name (matches one of ``patterns``): each
+    name tested once (locals repeat names across a module's functions: ``response``,
+    ``messages``, ``result``), against all the patterns at once."""
+    known: dict[str, bool] = {}
+    matches = name_matcher(patterns)
+
+    def named(name: str) -> bool:
+        got = known.get(name)
+        if got is None:
+            got = known[name] = matches(name)
+        return got
+    return named
 
 
-def _returns(scope: Scope, resolver: Resolver, patterns: tuple[str, ...]) -> list[NamedValue]:
+def _returns(scope: Scope, resolver: Resolver, named: Callable[[str], bool]) -> list[NamedValue]:
     """A function that returns text or a message list: each such return, as ``fn()``."""
     out = []
-    named = _named(scope.name, patterns)
     for i, node in enumerate(scope.returns, 1):
         if not _texty(node, scope, 2):
             continue
@@ -603,7 +615,8 @@ def _returns(scope: Scope, resolver: Resolver, patterns: tuple[str, ...]) -> lis
             continue
         rid = resolver.return_id(scope, i)
         value = v.stamp(value, rid)
-        out.append(NamedValue(rid.split("::", 1)[1], value, named, _value_span(value) or resolver.span(node), "return"))
+        out.append(NamedValue(rid.split("::", 1)[1], value, named(scope.name), _value_span(value) or resolver.span(node),
+                              "return"))
     return out
 
 
@@ -613,11 +626,12 @@ def _bindings(index: ModuleIndex, resolver: Resolver, path: str, patterns: tuple
     a prompt-like name or hold a message list."""
     out: list[NamedValue] = []
     tests = is_test_module(path)
+    test = _name_test(patterns)
     for scope in index.scopes:
         if scope.kind == "class" or (tests and scope.kind == "function"):
             continue  # a test's locals are fixtures ("Hello"), not the project's prompts
         for name, events in scope.events.items():
-            named = _named(name, patterns)
+            named = test(name)
             bases = [i for i, e in enumerate(events) if e.kind in ("assign", "dynamic", "unpack")]
             if scope.kind == "module":
                 if len(bases) < 2:
@@ -640,9 +654,8 @@ def _bindings(index: ModuleIndex, resolver: Resolver, path: str, patterns: tuple
                 value = v.stamp(value, bid)
                 kind = "binding" if scope.kind == "module" else "local"
                 out.append(NamedValue(bid.split("::", 1)[1], value, named, _value_span(value), kind))
-    out.extend(attributes.candidates(index, resolver.value, path, lambda name: _named(name, patterns), tests))
-    out.extend(param_defaults.candidates(index, resolver.default_value, path, lambda name: _named(name, patterns),
-                                         tests))
+    out.extend(attributes.candidates(index, resolver.value, path, test, tests))
+    out.extend(param_defaults.candidates(index, resolver.default_value, path, test, tests))
     return out
 
 

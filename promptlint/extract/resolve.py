@@ -14,6 +14,7 @@ import ast
 import sys
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Callable
 
 from promptlint.extract import attributes, langchain, param_defaults
 from promptlint.extract import values as v
@@ -22,7 +23,6 @@ from promptlint.extract.ops import apply, merge, set_path
 from promptlint.extract.scopes import Event, ModuleIndex, Pos, Scope, binds_locally, dotted, pos_of
 from promptlint.extract.source import LineIndex
 from promptlint.extract.literal_lines import value_table
-from promptlint.pyast import NodeMemo
 from promptlint.budgets import LIST_ITEMS, exceeded
 from promptlint.types import Diagnostic, Segment, Span
 
@@ -78,64 +78,80 @@ class Resolver:
         self._active: set[tuple] = set()  # bindings, returns and defaults being resolved
         self._cycles = 0  # reads that met one of those (their answers depend on where they were asked)
         self._reached: list[set[tuple]] = []  # per binding being resolved: what its resolution went through
-        self._kept: dict[tuple, tuple[v.Value | None, int, frozenset[tuple]]] = {}  # see binding()
-        self._interpolating = 0  # > 0 while resolving a value spliced into text
+        # see binding(): (value, ordinal, what it went through, how much deeper it read)
+        self._kept: dict[tuple, tuple[v.Value | None, int, frozenset[tuple], int]] = {}
+        self._loose: dict[tuple, tuple[v.Value | None, int, frozenset[tuple], int]] = {}  # any depth
+        # the deepest depth a depth limit was tested at (``_inline_call``'s shifted onto
+        # MAX_DEPTH): what a binding's resolution needs of the depth it starts at
+        self._deepest = 0
         self._defaults: dict[tuple[str, str], v.Value | None] = {}
         self._by_name: dict[str, Scope] | None = None
         self.over_budget: dict[tuple[int, int], Diagnostic] = {}  # PL001s of exceeded work budgets
         # a name's binding is resolved again from every place that reads it: its node's span
-        # and source text are kept (with the node, so an id is never reused while kept)
-        self._spans = NodeMemo()
-        self._texts = NodeMemo()
+        # and source text are kept by the node's id, with the node (so an id is never reused
+        # while kept; a hit is checked by identity): NodeMemo's answers for one node, cheaper
+        self._spans: dict[int, tuple[ast.AST, Span]] = {}
+        self._texts: dict[int, tuple[ast.AST, str]] = {}
         # loop variables held at one item of a literal list while a loop is followed item by item
         self._fixed: dict[tuple[int, str], v.Value] = {}
 
     # spans ----------------------------------------------------------------------
     def span(self, node: ast.AST) -> Span:
-        hit = self._spans.get((node,))
-        return hit if hit is not None else self._spans.put((node,), self._span(node))
+        hit = self._spans.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        span = self._span(node)
+        self._spans[id(node)] = (node, span)
+        return span
 
     def _span(self, node: ast.AST) -> Span:
+        source = self.source
         line = getattr(node, "lineno", 1)
         end_line = getattr(node, "end_lineno", None) or line
-        col = self.source.column(line, getattr(node, "col_offset", 0))
-        end_col = self.source.column(end_line, getattr(node, "end_col_offset", None) or 0)
+        col = getattr(node, "col_offset", 0)
+        end_col = getattr(node, "end_col_offset", None) or 0
+        if not source.ascii:
+            col, end_col = source.column(line, col), source.column(end_line, end_col)
+        starts = source.lines.starts  # SourcePositions.offset, inline (a span for every node resolved)
         return Span(self.path, line, col + 1, end_line, end_col + 1,
-                    self.source.offset(line, col), self.source.offset(end_line, end_col))
+                    starts[line - 1] + col if 0 < line <= len(starts) else None,
+                    starts[end_line - 1] + end_col if 0 < end_line <= len(starts) else None)
 
     def expr_text(self, node: ast.AST) -> str:
         if isinstance(node, ast.Name):  # what ast.unparse writes for a name, without its visitor
             return node.id
-        hit = self._texts.get((node,))
-        if hit is not None:
-            return hit
-        if isinstance(node, ast.Attribute):
-            name = dotted(node)  # ``a.b.c`` is written as it is dotted
-            if name is not None:
-                return self._texts.put((node,), name)
-        try:
-            text = ast.unparse(node)
-        except Exception:  # noqa: BLE001 - a name for a hole is best effort
-            text = "?"
-        return self._texts.put((node,), text)
+        hit = self._texts.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        text = dotted(node) if isinstance(node, ast.Attribute) else None  # ``a.b.c`` is written as it is dotted
+        if text is None:
+            try:
+                text = ast.unparse(node)
+            except Exception:  # noqa: BLE001 - a name for a hole is best effort
+                text = "?"
+        self._texts[id(node)] = (node, text)
+        return text
 
     # entry ----------------------------------------------------------------------
     def value(self, node: ast.expr, scope: Scope, pos: Pos | None, depth: int = 0) -> v.Value:
+        if depth > self._deepest:
+            self._deepest = depth
         if depth > MAX_DEPTH:
             return v.Unknown("too deeply nested to follow", self.expr_text(node), "dynamic", self.span(node))
-        method = getattr(self, "_" + type(node).__name__, None)
+        cls = type(node)
+        method = _METHODS.get(cls, _UNSEEN)
+        if method is _UNSEEN:  # each node type's method looked up once, not once per node
+            method = _METHODS[cls] = getattr(Resolver, "_" + cls.__name__, None)
         if method is None:
-            return v.Unknown(f"{type(node).__name__} expression", self.expr_text(node), "dynamic", self.span(node))
-        return method(node, scope, pos, depth + 1)
+            return v.Unknown(f"{cls.__name__} expression", self.expr_text(node), "dynamic", self.span(node))
+        return method(self, node, scope, pos, depth + 1)
 
     def interpolated(self, node: ast.expr, scope: Scope, pos: Pos | None, depth: int) -> v.Value:
         """A value spliced into text: a parameter stays a hole even when it has a default,
-        because callers pass other values (``tone="friendly"`` is one tone among many)."""
-        self._interpolating += 1
-        try:
-            return self.value(node, scope, pos, depth)
-        finally:
-            self._interpolating -= 1
+        because callers pass other values (``tone="friendly"`` is one tone among many).
+        :meth:`value` already leaves every parameter a marker (defaults are put in by
+        :meth:`with_defaults`, at a call site), so this is the same reading."""
+        return self.value(node, scope, pos, depth)
 
     # literals -------------------------------------------------------------------
     def _literal_span(self, node: ast.expr, newlines: int) -> Span:
@@ -180,7 +196,7 @@ class Resolver:
                             for s in part.format_spec.values)
                     pieces.append(v.Str((Segment(hole=_hole_for(part.value, inner, self), span=span, source=source),),
                                         span))
-        return apply("concat", tuple(pieces), span=span, expr=self.expr_text(node))
+        return apply("concat", tuple(pieces), span=span, expr=lambda: self.expr_text(node))
 
     def _UnaryOp(self, node: ast.UnaryOp, scope, pos, depth) -> v.Value:
         inner = self.value(node.operand, scope, pos, depth)
@@ -285,7 +301,7 @@ class Resolver:
             piped = langchain.pipe(left, right, span)  # a LangChain chain: prompt | model
             if piped is not None:
                 return piped
-        return apply(op, (left, right), span=span, expr=self.expr_text(node))
+        return apply(op, (left, right), span=span, expr=lambda: self.expr_text(node))
 
     # containers -----------------------------------------------------------------
     def _Subscript(self, node: ast.Subscript, scope, pos, depth) -> v.Value:
@@ -301,7 +317,7 @@ class Resolver:
             step = key.text if isinstance(key, v.Str) else key.value
             if isinstance(step, (str, int)) and not isinstance(step, bool):
                 return replace(base, keys=base.keys + (step,), span=self.span(node))
-        return apply("subscript", (base, key), span=self.span(node), expr=self.expr_text(node))
+        return apply("subscript", (base, key), span=self.span(node), expr=lambda: self.expr_text(node))
 
     def _Attribute(self, node: ast.Attribute, scope, pos, depth) -> v.Value:
         attr = node.attr
@@ -426,7 +442,7 @@ class Resolver:
     def _method_call(self, method, receiver, node, args, kwargs, scope, pos, depth, span) -> v.Value | None:
         text_like = isinstance(receiver, (v.Str, v.Ref, v.Deferred)) or (
             isinstance(receiver, v.FileLink) and receiver.how != "loader")
-        expr = self.expr_text(node)
+        expr = lambda: self.expr_text(node)  # noqa: E731 - written only when the answer names it
         if method in ("format", "format_map") and text_like:
             positional = tuple(self.interpolated(a, scope, pos, depth) for a in args)
             kw = tuple((k, self.interpolated(e, scope, pos, depth)) for k, e in kwargs.items())
@@ -450,7 +466,7 @@ class Resolver:
             parts = [self.value(a, scope, pos, depth) for a in args]
             if all(isinstance(p, v.Str) and not p.has_holes for p in parts):
                 joined = v.Str((Segment("/".join(p.text for p in parts)),), span)  # type: ignore[union-attr]
-                return _join_path(receiver, joined, span, expr)
+                return _join_path(receiver, joined, span, expr())
         if method == "get_template" and args:
             target = self.value(args[0], scope, pos, depth)
             if isinstance(target, v.Str) and not target.has_holes:
@@ -556,7 +572,11 @@ class Resolver:
             if current is not None and current.cls is not None and current.param_order \
                     and func.value.id == current.param_order[0]:
                 target = self._method_named(current.cls, func.attr)
-        if target is None or not target.returns or depth > MAX_DEPTH - 5:
+        if target is None or not target.returns:
+            return None
+        if depth + 5 > self._deepest:
+            self._deepest = depth + 5
+        if depth + 5 > MAX_DEPTH:
             return None
         key = (id(target), "<return>", None)
         if key in self._active:
@@ -733,7 +753,11 @@ class Resolver:
         kept per (scope, name, the bindings before the read, depth). It is kept only when
         nothing of the read itself is in it (the read's span, a cycle back to a name being
         resolved, a default being resolved), and used only while none of the names it
-        went through is being resolved, so a kept answer is the one resolving would give."""
+        went through is being resolved, so a kept answer is the one resolving would give.
+
+        Depth matters only where a limit is tested (``MAX_DEPTH``): an answer whose
+        resolution met no limit is the same from any depth at which it would still meet
+        none (its reads ``reach`` levels deeper at most), so it is kept for those too."""
         # a body default (``if model is None: model = X``) leaves the parameter a parameter
         prior = [e for e in events if (pos is None or e.pos < pos) and e.kind != "default"]
         if not prior:
@@ -745,16 +769,26 @@ class Resolver:
         # a loop over a literal list is followed item by item (``_fixed``) and read whole only
         # from outside it: the loops around the read are part of the answer's key
         loops = tuple(id(f) for f in scope.fors if pos is not None and _within(pos, f.body)) if scope.fors else ()
-        kept_key = (id(scope), name, len(prior), id(prior[-1]), depth, self._interpolating, loops)
-        kept = self._kept.get(kept_key) if not self._fixed else None
+        loose_key = (id(scope), name, len(prior), id(prior[-1]), loops)
+        kept_key = (*loose_key, depth)
+        kept = None
+        if not self._fixed:
+            kept = self._kept.get(kept_key)
+            if kept is None:
+                kept = self._loose.get(loose_key)
+                if kept is not None and depth + kept[3] > MAX_DEPTH:
+                    kept = None
         if kept is not None and self._active.isdisjoint(kept[2]):
             if self._reached:
                 self._reached[-1].update(kept[2])
                 self._reached[-1].add(key)
+            if depth + kept[3] > self._deepest:
+                self._deepest = depth + kept[3]
             return kept[0], kept[1]
         cycles = self._cycles
         self._active.add(key)
         self._reached.append({key})
+        outer, self._deepest = self._deepest, depth
         try:
             base_index = None
             for i in range(len(prior) - 1, -1, -1):
@@ -776,10 +810,15 @@ class Resolver:
             reached = self._reached.pop()
             if self._reached:
                 self._reached[-1].update(reached)
+            reach = self._deepest - depth
+            self._deepest = max(outer, self._deepest)
         base = prior[base_index] if base_index is not None else None
         if self._cycles == cycles and base is not None and base.kind == "assign" and isinstance(base.node, ast.expr) \
                 and not self._fixed:
-            self._kept[kept_key] = (value, ordinal, frozenset(reached))
+            entry = (value, ordinal, frozenset(reached), reach)
+            self._kept[kept_key] = entry
+            if depth + reach <= MAX_DEPTH:
+                self._loose.setdefault(loose_key, entry)
         return value, ordinal
 
     def _event_value(self, event: Event, name: str, scope: Scope, depth: int, span: Span) -> v.Value:
@@ -936,6 +975,10 @@ class Resolver:
                 if found is not None:
                     return found
         return None
+
+
+_UNSEEN = object()
+_METHODS: dict[type, Callable | None] = {}  # Resolver's method for each node type (None: none)
 
 
 def _unset(default: ast.expr) -> bool:

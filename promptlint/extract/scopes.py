@@ -156,6 +156,9 @@ _MUTATORS = {"append", "extend", "update", "insert"}
 CALL_TAILS = frozenset({"create", "stream", "parse", "completion", "acompletion"})
 
 
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.alias})  # no visit_ method, no child node
+
+
 class IndexVisitor(ast.NodeVisitor):
     def __init__(self, module_name: str, call_names: frozenset[str] = CALL_TAILS) -> None:
         self.index = ModuleIndex(Scope("module", "<module>", ""))
@@ -182,10 +185,19 @@ class IndexVisitor(ast.NodeVisitor):
         return method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
-        # (the context and operator leaves :func:`children` leaves out have no method here)
+        # (the context and operator leaves :func:`children` leaves out have no method here,
+        # nor have names and constants, which hold no node: nearly half a tree's nodes)
         visit = self.visit
         for child in children(node):
-            visit(child)
+            if child.__class__ not in _LEAVES:
+                visit(child)
+
+    def visit_Attribute(self, node: ast.Attribute | ast.keyword) -> None:
+        # what generic_visit does for a node with one child, without asking for its children
+        if node.value.__class__ not in _LEAVES:
+            self.visit(node.value)
+
+    visit_keyword = visit_Attribute
 
     @property
     def scope(self) -> Scope:
