@@ -81,7 +81,17 @@ def clear_walks() -> None:
 # through their parent (``node.op``, ``node.ops``, ``node.ctx``) and never finds by a walk.
 _NOT_CHILDREN = frozenset({"id", "attr", "arg", "module", "asname", "level", "is_async", "conversion", "kind",
                            "type_comment", "simple", "tag", "lineno", "ctx", "op", "ops"})
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+class _ChildFields(dict):
+    """The fields of each node class that may hold child nodes, found on first use."""
+
+    def __missing__(self, cls: type) -> tuple[str, ...]:
+        fields = self[cls] = tuple(f for f in cls._fields if f not in _NOT_CHILDREN)  # type: ignore[attr-defined]
+        return fields
+
+
+_CHILD_FIELDS = _ChildFields()
 
 
 def children(node: ast.AST) -> list[ast.AST]:
@@ -90,9 +100,7 @@ def children(node: ast.AST) -> list[ast.AST]:
     several times; a third of a tree's nodes are such leaves)."""
     out = []
     cls = node.__class__
-    fields = _CHILD_FIELDS.get(cls)
-    if fields is None:
-        fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NOT_CHILDREN)  # type: ignore[attr-defined]
+    fields = _CHILD_FIELDS[cls]
     for field in fields:
         value = getattr(node, field, None)
         if value.__class__ is list:
@@ -126,9 +134,7 @@ def walk_with_parents(tree: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST],
             by_class[cls] = [node]
         else:
             same.append(node)
-        fields = _CHILD_FIELDS.get(cls)
-        if fields is None:
-            fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NOT_CHILDREN)  # type: ignore[attr-defined]
+        fields = _CHILD_FIELDS[cls]
         for field in fields:
             value = getattr(node, field, None)
             if value.__class__ is list:
