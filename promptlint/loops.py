@@ -21,10 +21,11 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from promptlint.lazyre import lazy
-from promptlint.pyast import (LOOPS, SCOPES, NodeMemo, assignments, callee, children, clear_walks, dotted, loop_body, reads, sent_by,
+from promptlint.pyast import (LOOPS, SCOPES, NodeMemo, assignments, body_index, callee, children, clear_walks, dotted,
+                               last_name, loop_body, reads, sent_by,
                                tail_in, unparse, value_key, walk_body, walk_statements, walk_with_parents)
 from promptlint.types import AgentRun, CallEdge, FunctionFacts, Loop, Request, Span
-from promptlint.waits import (MODULE, TIMERS, answer_use, decorator_reason, fan_in, forget_loops, per_query,
+from promptlint.waits import (MODULE, TIMERS, answer_use, decorator_reason, fan_in, per_query,
                               registrations, script_app, walked)
 
 MAX_HELPER_DEPTH = 3
@@ -59,7 +60,7 @@ class FileLoops:
 
     def __init__(self, tree: ast.Module, module: str, span: Callable[[ast.AST], Span],
                  imports: dict | None = None) -> None:
-        _forget_file()
+        clear_walks()
         self.tree = tree
         self.module = module
         self.span = span
@@ -98,7 +99,7 @@ class FileLoops:
     def forget() -> None:
         """Drop the walks kept for this file (they hold its nodes): its tree is freed as soon
         as its extraction ends, not when the next file's begins."""
-        _forget_file()
+        clear_walks()
 
     @property
     def literals(self) -> set[str]:
@@ -613,7 +614,7 @@ class FileLoops:
         with no definition between, and for the function whose body holds that definition."""
         found: set[int] = set()
         for node in self._typed(ast.Call):
-            if _last_name(node.func) not in _TIMER_TAILS or callee(node) not in TIMERS:
+            if last_name(node.func) not in _TIMER_TAILS or callee(node) not in TIMERS:
                 continue
             child, owner = node, self.parent.get(id(node))
             while owner is not None and not isinstance(owner, _DEFINITIONS):
@@ -631,7 +632,7 @@ class FileLoops:
     def agent_runs(self, path: str) -> tuple[AgentRun, ...]:
         runs: list[AgentRun] = []
         for node in self._typed(ast.Call):
-            if _last_name(node.func) not in _CAP_TAILS:  # no framework's callee ends so
+            if last_name(node.func) not in _CAP_TAILS:  # no framework's callee ends so
                 continue
             name = callee(node)
             cap = self._framework_cap(name)
@@ -663,13 +664,6 @@ class FileLoops:
             if any(module == m or module.startswith(m + ".") for m in cap.modules):
                 return cap
         return None
-
-
-def _last_name(func: ast.AST) -> str | None:
-    """The last name of a callee (``b`` of ``a.b``), without building the dotted name."""
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else None
 
 
 _TIMER_TAILS = {name.rsplit(".", 1)[-1] for name in TIMERS}
@@ -1058,27 +1052,11 @@ def _defs(scope: ast.AST) -> list[ast.AST]:
 _MUTATED = NodeMemo()
 
 
-def _forget_file() -> None:
-    """Drop every answer kept for the previous file (walks, mutations, the names read in loops)."""
-    clear_walks()
-    _MUTATED.clear()
-    forget_loops()
-
-
 def _mutated(statements: list[ast.AST]) -> dict[str, list[ast.AST]]:
     """The nodes under ``statements`` (as :func:`walk_body` walks them) that
     :func:`_mutation` may find changing each key: asked per key of every request in a
     loop, so each body is indexed once per file (kept like a walk, by the nodes' ids)."""
-    nodes = tuple(statements)
-    hit = _MUTATED.get(nodes)
-    if hit is not None:
-        return hit
-    index: dict[str, list[ast.AST]] = {}
-    for node in walk_body(nodes):
-        for changed in dict.fromkeys(_changed_keys(node)):
-            if changed:
-                index.setdefault(changed, []).append(node)
-    return _MUTATED.put(nodes, index)
+    return body_index(_MUTATED, statements, _changed_keys)
 
 
 def _changed_keys(node: ast.AST) -> list[str | None]:

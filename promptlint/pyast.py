@@ -5,7 +5,7 @@ what an expression reads, what a call sends, the body of a loop."""
 from __future__ import annotations
 
 import ast
-from typing import Iterable
+from typing import Callable, Iterable
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)
@@ -41,6 +41,9 @@ def unparse(node: ast.AST, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_MEMOS: list[NodeMemo] = []  # every memo of file answers, wherever it is kept
+
+
 class NodeMemo:
     """Answers kept for one file, keyed by the nodes they were asked about. The key is the
     nodes' ids and the entry holds the nodes themselves, so an id is never reused while its
@@ -48,6 +51,7 @@ class NodeMemo:
 
     def __init__(self) -> None:
         self._entries: dict[tuple[int, ...], tuple[tuple, object]] = {}
+        _MEMOS.append(self)  # forgotten with the file's walks (:func:`clear_walks`)
 
     def get(self, nodes: tuple):
         hit = self._entries.get(tuple(map(id, nodes)))
@@ -71,9 +75,34 @@ _STATEMENTS = NodeMemo()
 
 
 def clear_walks() -> None:
-    """Forget the walks of the previous file (:class:`promptlint.loops.FileLoops` starts afresh)."""
-    for memo in (_WALKS, _ASSIGNED, _SENT, _READS, _STATEMENTS):
+    """Forget every answer kept for the previous file, in this module's memos and in any
+    other :class:`NodeMemo` (:class:`promptlint.loops.FileLoops` starts afresh)."""
+    for memo in _MEMOS:
         memo.clear()
+
+
+def body_index(memo: NodeMemo, statements: Iterable[ast.AST],
+               keys: Callable[[ast.AST], Iterable[str | None]]) -> dict[str, list[ast.AST]]:
+    """The nodes :func:`walk_body` meets under ``statements``, by each key ``keys`` gives
+    of them (None and empty keys left out, a node once per key), kept in ``memo`` for the
+    file: a body asked about once per request or loop in it is indexed once."""
+    nodes = tuple(statements)
+    hit = memo.get(nodes)
+    if hit is not None:
+        return hit
+    index: dict[str, list[ast.AST]] = {}
+    for node in walk_body(nodes):
+        for key in dict.fromkeys(keys(node)):
+            if key:
+                index.setdefault(key, []).append(node)
+    return memo.put(nodes, index)
+
+
+def last_name(func: ast.AST) -> str | None:
+    """The last name of a callee (``b`` of ``a.b``), without building the dotted name."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else None
 
 
 # Fields that never hold a node worth walking: names, flags, numbers, and the shared

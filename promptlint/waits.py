@@ -21,7 +21,8 @@ from typing import Callable
 
 from promptlint.extract.scopes import ROUTE_DECORATORS
 from promptlint.lazyre import lazy
-from promptlint.pyast import LOOPS, NodeMemo, callee, children, dotted, reads, sent_by, unparse, value_key, walk_body
+from promptlint.pyast import (LOOPS, NodeMemo, body_index, callee, children, dotted, last_name, reads, sent_by,
+                              unparse, value_key, walk_body)
 
 # Reading a clock in an iteration means someone measures how long each answer takes.
 TIMERS = {"time.time", "time.perf_counter", "time.monotonic", "time.process_time", "time.time_ns",
@@ -81,8 +82,7 @@ def decorator_reason(function: ast.AST) -> str | None:
 def registrations(call: ast.Call) -> list[tuple[ast.expr, str]]:
     """Functions ``call`` registers by name (``Tool(func=search)``, ``Agent(tools=[lookup])``,
     ``app.add_url_rule("/", view_func=index)``), each with the reason a message gives."""
-    func = call.func  # the callee's last name, as the dotted name would end
-    tail = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    tail = last_name(call.func) or ""  # as the dotted name would end
     refs: list[ast.expr] = []
     for keyword in call.keywords:
         arg = keyword.arg or ""
@@ -207,7 +207,7 @@ _LOADED = NodeMemo()
 def _loaded_in(loop: ast.AST) -> dict[str, list[ast.Name]]:
     """The names read under ``loop`` (not the loop itself), by name, in ``ast.walk``'s order:
     asked for every request in the loop, so each loop is walked once per file (kept like a
-    walk, forgotten with the walks by :func:`forget_loops`)."""
+    walk, forgotten with the walks)."""
     hit = _LOADED.get((loop,))
     if hit is not None:
         return hit
@@ -227,21 +227,11 @@ _SCOPE_LOADED = NodeMemo()
 def _loaded_in_scope(scope: list[ast.AST]) -> dict[str, list[ast.Name]]:
     """The names read in a function's body (as :func:`walk_body` walks it), by name: asked
     for every loop of requests in the function, so each body is indexed once per file."""
-    nodes = tuple(scope)
-    hit = _SCOPE_LOADED.get(nodes)
-    if hit is not None:
-        return hit
-    found: dict[str, list[ast.Name]] = {}
-    for node in walk_body(nodes):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            found.setdefault(node.id, []).append(node)
-    return _SCOPE_LOADED.put(nodes, found)
+    return body_index(_SCOPE_LOADED, scope, _loaded_name)  # type: ignore[return-value]
 
 
-def forget_loops() -> None:
-    """Forget the loops and bodies kept for the previous file."""
-    _LOADED.clear()
-    _SCOPE_LOADED.clear()
+def _loaded_name(node: ast.AST) -> tuple[str, ...]:
+    return (node.id,) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) else ()
 
 
 def _climb(node: ast.AST, loop: ast.AST, parent: dict[int, ast.AST], use: AnswerUse) -> set[str]:
