@@ -302,6 +302,28 @@ def _absolute(path: Path) -> Path:
     return Path(os.path.abspath(path))
 
 
+_PROJECT_MARKERS = (".git", ".hg", "pyproject.toml", "setup.py", "setup.cfg")
+
+
+def default_root(start: Path) -> Path:
+    """The project a run without a configuration file is about.
+
+    The working folder when ``start`` (the first path scanned) lies in it, as before.
+    Otherwise the nearest folder above ``start`` that marks a project (a repository or a
+    Python package's metadata), else ``start``'s own folder: ``promptlint check ../app``
+    run from elsewhere must read ``app`` as it reads it from inside, with the same module
+    names, the same relative paths and the same imported constants. Rooted at an unrelated
+    working folder, every imported module lay outside the tree and was refused."""
+    cwd = _absolute(Path.cwd())
+    here = start if start.is_dir() else start.parent
+    if here == cwd or cwd in here.parents:
+        return cwd
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in _PROJECT_MARKERS):
+            return folder
+    return here
+
+
 def load_config(start: Path | None = None, explicit: Path | None = None) -> Config:
     """Load the configuration that applies to ``start`` (a path being scanned)."""
     if explicit is not None:
@@ -309,7 +331,7 @@ def load_config(start: Path | None = None, explicit: Path | None = None) -> Conf
     else:
         found = find_config_file(_absolute(start or Path.cwd()))
     if found is None:
-        return Config(root=str(Path.cwd()))
+        return Config(root=str(default_root(_absolute(start or Path.cwd()))))
     path, nested = found
     data, text = _read_toml(path)
     if nested:

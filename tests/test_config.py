@@ -103,3 +103,26 @@ def test_max_increase_forms():
     assert both.exceeded(1000, 1051) and not both.exceeded(100, 106) and not both.exceeded(1000, 1040)
     assert not parse_max_increase("10%").exceeded(1000, 1090)
     assert parse_max_increase("0").exceeded(10, 11) and not parse_max_increase("0").exceeded(10, 10)
+
+
+def test_without_a_config_the_working_folder_is_the_root_when_the_scanned_path_is_in_it(tmp_path, monkeypatch):
+    from promptlint.config import default_root
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "setup.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    assert load_config(tmp_path / "app").root == str(tmp_path)
+    assert default_root(tmp_path / "app") == tmp_path
+
+
+def test_without_a_config_a_path_outside_the_working_folder_is_rooted_at_its_project(tmp_path, monkeypatch):
+    elsewhere, project = tmp_path / "elsewhere", tmp_path / "work" / "app"
+    (project / "pkg").mkdir(parents=True)
+    elsewhere.mkdir()
+    (project / ".git").mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert load_config(project / "pkg").root == str(project)  # the repository, not the folder scanned
+    assert load_config(project / "pkg" / "bot.py").root == str(project)
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    assert load_config(loose).root == str(loose)  # no marker anywhere above: the folder itself
