@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TypeVar
 
 from promptlint.boundary import Tree
 from promptlint.config import DEFAULT_EXCLUDE, Config
-from promptlint.extract.evidence import CUE_WINDOW, TASK_CUE, fixture_path
+from promptlint.extract.evidence import CUE_WINDOW, PROMPT_FOLDERS, TASK_CUE, fixture_path, is_prompt_folder
 from promptlint.extract.sinks import import_markers, prefilter_markers
 from promptlint.globs import PathMatcher
 from promptlint.survey import Extract, survey_all
@@ -158,6 +158,11 @@ _JOINED = (rb"^[ \t]*(?:return|[A-Za-z_][\w.]*[ \t]*(?::[^=\n]*)?=)[ \t]*\([ \t]
            rb"(?:(?:" + _LITERAL_LINE + rb"[^\n]*|" + _OPERAND_LINE + rb")\n){0,40}?" + _LITERAL_LINE
            + rb"[^\n]*?(?:" + TASK_CUE + b")")
 _JOINED_ANCHORS = (b"= (", b"return (")
+# ...or a path built to a prompt folder (``DB(Path(__file__).parent / "preprompts")``,
+# ``os.path.join(HERE, "prompts")``): its files are prompts (promptlint.extract.folders).
+_FOLDER_PATH = (rb"(?:/|\bPath\s*\(|,|\bjoinpath\s*\()\s*[rRuU]?[\"\'](?:[^\"\'\n]*[/\\])?(?:"
+                + b"|".join(sorted(n.encode() for n in PROMPT_FOLDERS)) + rb")[/\\]?[\"\'](?!\s*:)")
+_FOLDER_ANCHORS = tuple(sorted({b"prompts", *(n.encode() for n in PROMPT_FOLDERS if "prompts" not in n)}))
 # Names that say they hold something other than text: ``prompt_tokens=``, ``template_id``,
 # ``log_filename_template`` (a path or file name may name a prompt file: its value decides).
 _NOT_TEXT_NAME = b"".join(rb"(?<!" + s + b")" for s in (
@@ -369,7 +374,8 @@ def prefilter(kind: str, name_patterns: tuple[str, ...], fixture: bool = False) 
                           Check.of(((name_anchors, assign),), flags, on_anchor_line=True),
                           Check.of(((_BUILDER_ANCHORS, _BUILDERS),), flags, window=_BODY + 200, on_anchor_line=True),
                           Check.of(((_TEXT_ANCHORS, _TEXT),), flags, window=CUE_WINDOW + 200, on_anchor_line=True),
-                          Check.of(((_JOINED_ANCHORS, _JOINED),), flags, window=_BODY + 200)))
+                          Check.of(((_JOINED_ANCHORS, _JOINED),), flags, window=_BODY + 200),
+                          Check.of(((_FOLDER_ANCHORS, _FOLDER_PATH),), flags, on_anchor_line=True)))
     if kind == "notebook":
         assign = names + rb"[ \t]*(?::[^=\\]*)?=(?!=)"
         return Prefilter((Check.of(_CALL_MARKERS + ((name_anchors, assign),), re.IGNORECASE),
@@ -543,7 +549,8 @@ def iter_candidates(paths: list[Path], config: Config, diagnostics: list[Diagnos
                 elif is_file:
                     kind = classify(rel, config)
                     linked = entry.is_symlink()
-                    if kind is None and others is not None and entry.name.endswith(LINKABLE_SUFFIXES):
+                    if kind is None and others is not None and (entry.name.endswith(LINKABLE_SUFFIXES) or (
+                            "." not in entry.name and is_prompt_folder(rel.rpartition("/")[0]))):  # preprompts/qa
                         if not (linked and tree.refusal(entry.path)):
                             others.append(rel)
                     if kind is None or rel in seen:

@@ -225,6 +225,10 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
         if result.layouts:
             files.template(result)
         for file_link in result.links:
+            if file_link.how == "folder" and result.kind == "python":  # a prompt folder code locates
+                where = f"{result.path}:{file_link.span.line}" if file_link.span else result.path
+                linker.value(file_link, (Evidence("file", f"a prompt folder the code at {where} locates"),))
+                continue
             evidence = (Evidence("config", f"named by the prompt config {result.path}"),)
             if file_link.how == "function":
                 candidates.function_link(result.path, file_link, tree, evidence, examples)

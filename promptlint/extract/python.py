@@ -17,6 +17,7 @@ import ast
 from promptlint.extract import (CALLS_KIND, VALUES_KIND, attributes, frameworks, langchain, model_objects,
                                 param_defaults, sinks, stand_ins, summaries)
 from promptlint.extract import values as v
+from promptlint.extract.folders import named_folders
 from promptlint.extract.evidence import not_prose, reads_like_prose
 from promptlint.extract.pyparse import parse_python
 from promptlint.extract.resolve import Resolver, SourcePositions
@@ -416,8 +417,9 @@ def _extract_tree(path: str, text: str, tree: ast.Module, module: str, name_patt
         index.release()
         return result
     reexports = _reexports(index)
+    folders = named_folders(text, [*index.calls, *index.other_calls], resolver, [*constants, *bindings])
     result = FileResult(
-        path, "python", module, constants=tuple(constants), drafts=tuple(drafts),
+        path, "python", module, constants=tuple(constants), drafts=tuple(drafts), links=folders,
         suppressions=python_suppressions(text), reexports=reexports, definitions=tuple(definitions),
         calls=loops.call_edges(sent), agent_runs=_agent_runs(loops, path, drafts), functions=loops.function_facts(),
         bindings=tuple(bindings), wrappers=tuple(wrappers), wrapper_calls=tuple(summaries.call_records(index, resolver, sent)),
