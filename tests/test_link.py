@@ -87,6 +87,20 @@ def test_constant_spliced_from_a_module_the_prefilter_skipped_is_a_template(tmp_
     assert [e.kind for e in templates["rules.py::RULES"].evidence] == ["spliced"]
 
 
+def test_the_final_value_of_a_rebound_name_is_the_spliced_template_not_an_earlier_binding(tmp_path):
+    """``RULES`` bound twice in a skipped module: the prompt splices its last value, and
+    that binding (``rules.py::RULES#2``) is the template, not the first one's short text."""
+    write_tree(tmp_path, {
+        "rules.py": 'RULES = "Be brief."\nRULES = "Answer in one short paragraph and cite the document you used."\n',
+        "bot.py": "from rules import RULES\nSYSTEM = f'You help the billing team. {RULES}'\n" + CALL.format(
+            name="bot", system="SYSTEM", messages='[{"role": "user", "content": q}]'),
+    })
+    templates = run_analysis(tmp_path).project.templates
+    assert templates["rules.py::RULES#2"].text == "Answer in one short paragraph and cite the document you used."
+    assert [e.kind for e in templates["rules.py::RULES#2"].evidence] == ["spliced"]
+    assert "rules.py::RULES" not in templates
+
+
 def test_import_from_outside_the_tree_is_unresolved(tmp_path):
     write_tree(tmp_path, {
         "bot.py": "from vendor.prompts import SYSTEM\n" + CALL.format(

@@ -401,7 +401,14 @@ class Candidates:
     def spliced(self, results: list[FileResult], examples: list[Example]) -> None:
         """Named text copied into a prompt is prompt text too: register each (repeatedly,
         since a spliced constant may hold others)."""
-        by_id = {f"{r.path}::{c.name}": (c, r.path) for r in results for c in (*r.constants, *r.bindings)}
+        # Each named value by the id its text carries (a re-bound name's bindings are
+        # ``m.py::RULES``, ``m.py::RULES#2``...; the last is the module's constant), and by
+        # ``path::name`` where it carries none.
+        by_id: dict[str, tuple[NamedValue, str]] = {}
+        for r in results:
+            for c in (*r.constants, *r.bindings):
+                origin = c.value.origin if isinstance(c.value, v.Str) else None
+                by_id.setdefault(origin or f"{r.path}::{c.name}", (c, r.path))
         done: set[str] = set()
         while True:
             pending = [(outer, inner) for outer, inners in list(self.book.spliced.items()) if outer in self.book.templates
