@@ -165,3 +165,31 @@ def test_a_static_method_of_a_class_imported_from_the_tree_is_a_builder_even_whe
         assert not by_fn[name].unresolved, name
     assert builder not in by_fn["data"].templates
     assert builder not in by_fn["shadow"].templates
+
+
+def test_an_sdk_not_given_sentinel_is_no_unresolved_slot_and_a_vendor_name_still_is(tmp_path):
+    """``tools=tools or NOT_GIVEN``, ``instructions=system or omit``: the SDK's "not given"
+    sends nothing, as ``None`` would; a name of the same spelling from another package
+    (``vendor.omit``) is still text promptlint cannot see."""
+    write_tree(tmp_path, {
+        "bot.py": (
+            "import openai\nfrom openai import OpenAI, omit\nfrom anthropic import NOT_GIVEN\nfrom vendor import omit as vendor_omit\n"
+            "client = OpenAI()\n"
+            "SYSTEM = 'You answer questions about the opening hours of our shop in one short sentence.'\n"
+            "def ask(q, tools=None):\n"
+            "    return client.chat.completions.create(model='gpt-4.1', max_tokens=64, tools=tools or openai.NOT_GIVEN,\n"
+            "        messages=[{'role': 'system', 'content': SYSTEM}, {'role': 'user', 'content': q}])\n"
+            "def ask2(q, tools=None):\n"
+            "    return client.chat.completions.create(model='gpt-4.1', max_tokens=64, tools=tools or NOT_GIVEN,\n"
+            "        messages=[{'role': 'system', 'content': SYSTEM}, {'role': 'user', 'content': q}])\n"
+            "def ask3(q):\n"
+            "    return client.responses.create(model='gpt-4.1', max_output_tokens=64, instructions=omit, input=q)\n"
+            "def ask4(q):\n"
+            "    return client.responses.create(model='gpt-4.1', max_output_tokens=64, instructions=vendor_omit, input=q)\n"),
+    })
+    analysis = run_analysis(tmp_path)
+    unresolved = {r.function: [p.unresolved for p in r.parts if p.unresolved] for r in analysis.project.requests}
+    assert not any("NOT_GIVEN" in u or "openai.omit" in u for got in unresolved.values() for u in got)
+    assert any("vendor.omit" in u for u in unresolved["ask4"])
+    found = {(f.finding.code, f.finding.span.path, f.finding.span.line) for f in analysis.findings}
+    assert ("PL002", "bot.py", 8) not in found and ("PL002", "bot.py", 11) not in found

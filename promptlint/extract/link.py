@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Iterable
 
+from promptlint.extract import sinks
 from promptlint.extract import values as v
 from promptlint.extract.filelinks import FileLinker, TreeFiles
 from promptlint.extract.langchain import invocation_params as langchain_invocation
@@ -109,6 +110,8 @@ class Linker:
             sub = self.table.find(f"{ref.module}.{ref.name}")
             if sub is not None:
                 return self.ref(v.Ref(sub.module or "", ref.path[0], ref.path[1:], ref.span), depth + 1)
+        if target is None and not ref.path and sinks.not_given(ref.module, ref.name):
+            return v.Lit(None, ref.span)  # the slot is not sent
         if target is None:
             return v.Unknown(f"`{ref.module}.{ref.name}` is outside the scanned tree", f"{ref.module}.{ref.name}",
                              "missing", ref.span)

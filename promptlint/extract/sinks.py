@@ -193,6 +193,18 @@ SINKS: tuple[Sink, ...] = (
 GENERIC = Sink("model-with-prose", "generic", _tail("<any callee>"), text=("system", "system_prompt", "instructions"),
                cap=("max_tokens", "max_output_tokens", "max_completion_tokens"), function=True, shape="agent")
 
+# What the generated SDKs take for "not given": ``instructions=system or omit``,
+# ``tools=tools or NOT_GIVEN`` sends no instructions and no tools, as ``None`` would.
+NOT_GIVEN_NAMES = frozenset({"NOT_GIVEN", "omit"})
+NOT_GIVEN_PACKAGES = frozenset({"anthropic", "openai", *(p for _, packages, _ in _COMPATIBLE for p in packages)})
+
+
+def not_given(module: str, name: str) -> bool:
+    """Whether ``module.name`` is an SDK's "not given" sentinel (``openai.omit``,
+    ``anthropic._types.NOT_GIVEN``)."""
+    return name in NOT_GIVEN_NAMES and module.split(".", 1)[0] in NOT_GIVEN_PACKAGES
+
+
 # Where a client (``OpenAI(base_url=...)``) or a call (LiteLLM's ``api_base=``) names the server it sends to.
 ENDPOINTS = ("base_url", "api_base")
 
