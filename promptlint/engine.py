@@ -43,6 +43,7 @@ from promptlint.traffic.stage import UsageReport, traffic_stage
 from promptlint.suppress import SuppressionUse, line_key, silences
 from promptlint.suppress import index as suppression_index
 from promptlint.terminal import progress
+from promptlint.survey import shared_workers
 from promptlint.types import Diagnostic, Finding, Price, PricedFinding, Project, SEVERITY_RANK
 
 
@@ -383,9 +384,10 @@ class Scan:
 def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None, rules: Iterable[Rule] = ()) -> Scan:
     """Discover, extract and link: everything the tree holds, before any counting (``rules``:
     those that will run, prepared while workers read the tree)."""
-    discovery = discover(paths, config, cache, extract_file, meanwhile=lambda: _prepare_later_stages(config, rules))
-    _count_ahead(discovery, config, cache)
-    return _linked(discovery, config, cache, partial=not _covers_root(paths, config))
+    with shared_workers():  # the survey's workers extract what linking reads on demand
+        discovery = discover(paths, config, cache, extract_file, meanwhile=lambda: _prepare_later_stages(config, rules))
+        _count_ahead(discovery, config, cache)
+        return _linked(discovery, config, cache, partial=not _covers_root(paths, config))
 
 
 def _covers_root(paths: list[Path], config: Config) -> bool:

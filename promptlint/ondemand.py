@@ -35,11 +35,6 @@ PARALLEL_MIN_LOADS = 6
 _PENDING: tuple[Callable, list[tuple[str, str, bytes, tuple[str, ...]]]] | None = None  # inherited by forked workers
 
 
-class _Lost:
-    def __init__(self, why: str) -> None:
-        self.why = why
-
-
 def _extract_one(index: int):
     assert _PENDING is not None
     extract, jobs = _PENDING
@@ -130,24 +125,29 @@ class OnDemand:
         return path.is_file() and Tree(self.config.root, exclude).refusal(path) is None
 
     def _extract(self, batch: list[tuple[Key, object]]) -> list[FileResult | None]:
+        from promptlint.survey import ExtractJob, extract_shared
+        from promptlint.workers import Lost
+
         extract_file = self.extract
         patterns = tuple(self.config.prompt_name_patterns)
         jobs = [(rel, kind, got.load(), patterns) for (rel, kind), got in batch]  # type: ignore[attr-defined]
         workers = min(os.cpu_count() or 1, 8)
         if len(jobs) < PARALLEL_MIN_LOADS or workers < 2 or not can_fork():
             return [extract_file(*job) for job in jobs]
-        from promptlint.workers import run_sharded
+        got = extract_shared([ExtractJob(*job) for job in jobs], extract_file, workers)
+        if got is None:
+            from promptlint.workers import run_sharded
 
-        global _PENDING
-        _PENDING = (extract_file, jobs)
-        try:
-            got = run_sharded(list(range(len(jobs))), _extract_one, lambda i, why: _Lost(why), workers,
-                              max(1, len(jobs) // (workers * 4)))
-        finally:
-            _PENDING = None
+            global _PENDING
+            _PENDING = (extract_file, jobs)
+            try:
+                got = run_sharded(list(range(len(jobs))), _extract_one, lambda i, why: Lost(why), workers,
+                                  max(1, len(jobs) // (workers * 4)))
+            finally:
+                _PENDING = None
         out: list[FileResult | None] = []
         for job, result in zip(jobs, got):
-            if isinstance(result, _Lost):
+            if isinstance(result, Lost):
                 # An exception is raised again here, as a serial run raises it; a file whose
                 # worker died (a parser crash) is left out, as an unreadable file is.
                 died = result.why.startswith(("killed by", "exited with"))

@@ -9,6 +9,7 @@ workers, and only the few prompt files' extraction results travel back.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
@@ -128,39 +129,94 @@ def _unchanged(candidate: Candidate, cache: ScanCache | None) -> bool:
 
 
 _WORKER_STATE: tuple | None = None  # (config, cache, extract), inherited by forked workers
+_SHARED: dict = {}  # "keep": the survey's workers stay open for later stages; "pool": them
 
 
-def _survey_one(candidate: Candidate) -> Outcome:
+@dataclass(frozen=True)
+class ExtractJob:
+    """One file for a worker of the survey to extract after the survey (linking's on-demand
+    reads): its bytes travel with it."""
+
+    rel: str
+    kind: str
+    data: bytes
+    patterns: tuple[str, ...]
+
+
+def _serve(item):
     assert _WORKER_STATE is not None
-    return survey([candidate], *_WORKER_STATE)[0]
+    if type(item) is ExtractJob:
+        return _WORKER_STATE[2](item.rel, item.kind, item.data, item.patterns)
+    return survey([item], *_WORKER_STATE)[0]
 
 
-def _lost(candidate: Candidate, why: str) -> Outcome:
+def _lost(item, why: str):
     """A file whose worker died reading it (a parser crash, the OOM killer): a PL001 on it,
-    and the rest of the tree is still read."""
-    rel = candidate[0]
+    and the rest of the tree is still read (an extraction job: :class:`~promptlint.workers.Lost`)."""
+    from promptlint.workers import Lost
+
+    if type(item) is ExtractJob:
+        return Lost(why)
+    rel = item[0]
     return Outcome(rel, None, Diagnostic(rel, f"cannot analyze: the worker process reading this file died ({why})"))
+
+
+@contextmanager
+def shared_workers():
+    """Within the block, the workers a survey forks stay open for :func:`extract_shared`
+    (the link stage's on-demand reads), instead of each batch forking its own from a
+    process that by then holds the whole tree."""
+    _SHARED["keep"] = True
+    try:
+        yield
+    finally:
+        close_shared()
+
+
+def close_shared() -> None:
+    global _WORKER_STATE
+    pool = _SHARED.pop("pool", None)
+    _SHARED.pop("keep", None)
+    if pool is not None:
+        pool.close()
+        _WORKER_STATE = None
+
+
+def extract_shared(jobs: list[ExtractJob], extract: Extract, workers: int) -> list | None:
+    """Each job's extraction by the survey's open workers (a dead worker's job: a
+    :class:`~promptlint.workers.Lost`), or None when none are open for ``extract``."""
+    pool = _SHARED.get("pool")
+    if pool is None or _WORKER_STATE is None or _WORKER_STATE[2] is not extract:
+        return None
+    with paused():
+        return pool.run(jobs, max(1, len(jobs) // (workers * 4)))
 
 
 def _survey_in_workers(candidates: list[Candidate], sizes: list[int], config: Config, cache: ScanCache | None,
                        extract: Extract | None, workers: int,
                        meanwhile: Callable[[], None] | None) -> list[Outcome]:
-    from promptlint.workers import run_sharded
+    from promptlint.workers import Pool
 
     global _WORKER_STATE
+    close_shared() if "pool" in _SHARED else None
     size = max(1, len(candidates) // (workers * 4))
     if extract is not None:
         from promptlint.extract import prepare
 
         prepare({kind for _, _, kind in candidates})  # once here, not once in every worker
     _WORKER_STATE = (config, cache, extract)
+    keep = extract is not None and _SHARED.get("keep", False)
+    pool = Pool(_serve, _lost, workers)
     try:
         # The collector paused here and in the workers (forked with it paused): this process
         # only receives results, records that form no cycles; a worker's collections would
         # walk the heap it inherited, touching (and so copying) its pages, and each file's
         # extraction leaves only a few hundred cyclic objects over a whole tree.
         with paused():
-            return run_sharded(candidates, _survey_one, _lost, workers, size, meanwhile,
-                               on_results=lambda n: progress().advance(n), weights=sizes)
+            return pool.run(candidates, size, meanwhile, on_results=lambda n: progress().advance(n), weights=sizes)
     finally:
-        _WORKER_STATE = None
+        if keep:
+            _SHARED["pool"] = pool
+        else:
+            pool.close()
+            _WORKER_STATE = None

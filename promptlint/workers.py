@@ -31,6 +31,13 @@ from promptlint.orphans import die_with_parent
 T = TypeVar("T")
 R = TypeVar("R")
 
+class Lost:
+    """The result of an item whose worker died on it, when the caller has no other answer."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
 _SENDING = -2  # progress value while a shard's results are being sent
 _IDLE = -1
 
@@ -82,39 +89,60 @@ def run_sharded(items: list[T], work: Callable[[T], R], lost: Callable[[T, str],
     given: each item's expected work); an item whose worker died while working on it gets ``lost(item, why)``.
     ``meanwhile`` runs in this process once the workers are started; ``on_results(n)`` is
     told of each batch of ``n`` results that arrives (progress)."""
-    context = multiprocessing.get_context("fork")
-    progress = context.RawArray("q", workers)
-    results: list = [None] * len(items)
-    done = [False] * len(items)
-    pending = _shards(len(items), workers, shard_size, weights)
-    pool: list[_Worker] = []
-    side: threading.Thread | None = None
-
-    def spawn(slot: int) -> _Worker:
-        progress[slot] = _IDLE
-        if side is not None:
-            side.join()  # never fork while that thread may hold a lock the child would need
-        return _Worker(context, slot, progress, work, lost, [w for w in pool if w.slot != slot])
-
-    def give(worker: _Worker) -> bool:
-        if not pending:
-            worker.shard = None
-            try:
-                worker.conn.send(None)
-            except OSError:
-                pass
-            return False
-        worker.shard = pending.popleft()
-        worker.conn.send([items[i] for i in worker.shard])
-        return True
-
+    pool = Pool(work, lost, workers)
     try:
-        for slot in range(min(workers, len(pending))):
-            pool.append(spawn(slot))
-        busy = [w for w in pool if give(w)]
+        return pool.run(items, shard_size, meanwhile, on_results, weights)
+    finally:
+        pool.close()
+
+
+class Pool(Generic[T, R]):
+    """Forked workers that serve several batches (:meth:`run`) until :meth:`close`.
+
+    A run forks its workers when it starts; a later run reuses them: a second fork of this
+    process, by then holding the whole tree's results, cost more than the files it shared
+    (the link stage's on-demand loads ran slower over the cores than in one process). The
+    workers are forked with ``work``, so what a later item needs travels with the item."""
+
+    def __init__(self, work: Callable[[T], R], lost: Callable[[T, str], R], workers: int) -> None:
+        self.context = multiprocessing.get_context("fork")
+        self.work, self.lost, self.workers = work, lost, workers
+        self.progress = self.context.RawArray("q", workers)
+        self.pool: list[_Worker] = []
+        self._side: threading.Thread | None = None
+
+    def _spawn(self, slot: int) -> _Worker:
+        self.progress[slot] = _IDLE
+        if self._side is not None:
+            self._side.join()  # never fork while that thread may hold a lock the child would need
+        return _Worker(self.context, slot, self.progress, self.work, self.lost, [w for w in self.pool if w.slot != slot])
+
+    def run(self, items: list[T], shard_size: int, meanwhile: Callable[[], None] | None = None,
+            on_results: Callable[[int], None] | None = None, weights: list[int] | None = None) -> list[R]:
+        """:func:`run_sharded` on this pool's workers (forked now if there are none yet)."""
+        progress, lost = self.progress, self.lost
+        results: list = [None] * len(items)
+        done = [False] * len(items)
+        pending = _shards(len(items), self.workers, shard_size, weights)
+        taken = {w.slot for w in self.pool}
+        for slot in range(self.workers):
+            if len(self.pool) >= min(self.workers, len(pending)):
+                break
+            if slot not in taken:
+                self.pool.append(self._spawn(slot))
+
+        def give(worker: _Worker) -> bool:
+            if not pending:
+                worker.shard = None
+                return False
+            worker.shard = pending.popleft()
+            worker.conn.send([items[i] for i in worker.shard])
+            return True
+
+        busy = [w for w in list(self.pool) if give(w)]
         if meanwhile is not None:
-            side = threading.Thread(target=meanwhile, daemon=True)
-            side.start()
+            self._side = threading.Thread(target=meanwhile, daemon=True)
+            self._side.start()
         while busy:
             ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
             for worker in list(busy):
@@ -139,22 +167,29 @@ def run_sharded(items: list[T], work: Callable[[T], R], lost: Callable[[T, str],
                 _account(worker, progress[worker.slot], items, results, done, pending, lost,
                          _why(worker.process.exitcode))
                 busy.remove(worker)
-                pool.remove(worker)
+                self.pool.remove(worker)
                 worker.conn.close()
                 if pending:
-                    fresh = spawn(worker.slot)
-                    pool.append(fresh)
+                    fresh = self._spawn(worker.slot)
+                    self.pool.append(fresh)
                     if give(fresh):
                         busy.append(fresh)
-        if side is not None:
-            side.join()
+        if self._side is not None:
+            self._side.join()
+            self._side = None
         return results
-    finally:
-        for worker in pool:
+
+    def close(self) -> None:
+        for worker in self.pool:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
             worker.conn.close()
             if worker.process.is_alive():
                 worker.process.kill()
             worker.process.join()
+        self.pool = []
 
 
 def _shards(count: int, workers: int, largest: int, weights: list[int] | None = None) -> deque[list[int]]:
