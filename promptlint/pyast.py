@@ -23,8 +23,29 @@ def dotted(node: ast.AST | None) -> str | None:
     return None
 
 
+def generic_class(node: ast.AST) -> ast.AST:
+    """``Agent`` for ``Agent[Context]``: a generic class given its type parameters is called
+    as the class (``Agent[Ctx](name=..., instructions=...)``). Only a capitalized name given
+    type-like parameters (names, ``dict[str, Any]``): ``handlers["x"]`` stays what it is."""
+    if isinstance(node, ast.Subscript) and _type_like(node.slice):
+        base = dotted(node.value)
+        if base is not None and base.rsplit(".", 1)[-1][:1].isupper():
+            return node.value
+    return node
+
+
+def _type_like(node: ast.AST) -> bool:
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return dotted(node) is not None
+    if isinstance(node, ast.Tuple):
+        return bool(node.elts) and all(_type_like(e) for e in node.elts)
+    if isinstance(node, ast.Subscript):
+        return _type_like(node.value) and _type_like(node.slice)
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 def callee(node: ast.Call) -> str | None:
-    return dotted(node.func)
+    return dotted(generic_class(node.func))
 
 
 def tail_in(name: str | None, names: set[str]) -> bool:

@@ -463,3 +463,75 @@ def test_an_agents_instructions_given_as_a_function_are_what_it_returns(tmp_path
         "Answer the user's question about the weather in one short paragraph."}
     (passed,) = [r for r in by_name.values() if r.function == "build"]
     assert not passed.templates  # a function the caller passes in: nothing known, nothing invented
+
+
+def test_an_agent_of_a_generic_class_given_its_context_type_is_the_agent_a_plain_call_is(tmp_path):
+    """``Agent[AirlineContext](...)`` calls the class ``Agent``: the same request and prompt as
+    ``Agent(...)``; a dict of handlers called by key (``BUILDERS["faq"](...)``) is no such call."""
+    from conftest import run_analysis
+
+    (tmp_path / "airline.py").write_text(
+        "from dataclasses import dataclass\n"
+        "from agents import Agent\n\n\n"
+        "@dataclass\nclass AirlineContext:\n    seat: str | None = None\n\n\n"
+        "faq = Agent[AirlineContext](name='FAQ', model='gpt-4.1-mini',\n"
+        "    instructions='You answer questions about baggage and seats. Use the lookup tool; never guess.')\n"
+        "plain = Agent(name='Plain', model='gpt-4.1-mini',\n"
+        "    instructions='You answer questions about baggage and seats. Use the lookup tool; never guess.')\n"
+        "BUILDERS = {'faq': Agent}\n"
+        "other = BUILDERS['faq'](name='Keyed', model='gpt-4.1-mini', instructions='You book seats for the user.')\n")
+    analysis = run_analysis(tmp_path)
+    agents = sorted((r.span.line, r.model) for r in analysis.project.requests if r.provider == "openai-agents")
+    assert agents == [(10, "gpt-4.1-mini"), (12, "gpt-4.1-mini")]
+    (generic,) = [r for r in analysis.project.requests if r.span.line == 10]
+    text = " ".join(analysis.project.templates[t].text for t in generic.templates)
+    assert "never guess" in text
+
+
+def test_crewai_agno_and_google_adk_agents_are_requests_with_their_prompts_model_and_cap(tmp_path):
+    """Each framework's agent is a registry entry: its prompt fields are the system prompt,
+    its model (a string, or a model object holding the id and the cap) and its cap are read
+    where the framework keeps them. An in-house ``Agent`` given ``role=`` is not CrewAI's."""
+    from conftest import run_analysis, write_tree
+
+    write_tree(tmp_path, {
+        "crew.py": (
+            "from crewai import Agent, LLM\n\n"
+            "researcher = Agent(\n"
+            "    role='Senior market researcher',\n"
+            "    goal='Find the three most important trends in the {sector} market this quarter',\n"
+            "    backstory='You are a careful analyst who cites a source for every claim and never speculates.',\n"
+            "    llm=LLM(model='gpt-4o', max_tokens=800),\n)\n"
+            "writer = Agent(role='Writer', goal='Write a one-page brief from the research notes for executives',\n"
+            "               backstory='You write plainly, in short paragraphs, for busy readers.', llm='gpt-4o-mini')\n"),
+        "coach.py": (
+            "from agno.agent import Agent\nfrom agno.models.openai import OpenAIChat\n\n"
+            "coach = Agent(\n    model=OpenAIChat(id='gpt-4o', max_tokens=600),\n"
+            "    description='You are a helpful fitness coach who remembers past workouts.',\n"
+            "    instructions=['Suggest one workout a day.', 'Keep every answer under 120 words and say why it helps.'],\n)\n"),
+        "health/agent.py": (
+            "from google.adk.agents import Agent\n\n"
+            "root_agent = Agent(\n    name='health_assistant',\n    model='gemini-2.5-flash',\n"
+            "    description='Answers health questions',\n"
+            "    instruction='''You are a helpful healthcare assistant. Ask one question at a time,\n"
+            "never diagnose, and tell the user to see a doctor for anything urgent.''',\n)\n"),
+        "team/people.py": (
+            "class Agent:\n    def __init__(self, role, goal):\n        self.role, self.goal = role, goal\n\n\n"
+            "support = Agent(role='Support engineer', goal='Answer tickets within a day and close them when solved')\n"),
+    })
+    analysis = run_analysis(tmp_path)
+    requests = {(r.path, r.span.line): r for r in analysis.project.requests}
+    assert set(requests) == {("crew.py", 3), ("crew.py", 9), ("coach.py", 4), ("health/agent.py", 3)}
+    facts = {key: (r.provider, r.model, r.max_tokens) for key, r in requests.items()}
+    assert facts[("crew.py", 3)] == ("crewai", "gpt-4o", 800)
+    assert facts[("crew.py", 9)] == ("crewai", "gpt-4o-mini", None)
+    assert facts[("coach.py", 4)] == ("agno", "gpt-4o", 600)
+    assert facts[("health/agent.py", 3)] == ("google-adk", "gemini-2.5-flash", None)
+
+    def system(key):
+        return " ".join(analysis.project.templates[t].text for t in requests[key].templates)
+    assert "Senior market researcher" in system(("crew.py", 3)) and "never speculates" in system(("crew.py", 3))
+    assert "under 120 words" in system(("coach.py", 4)) and "fitness coach" in system(("coach.py", 4))
+    assert "never diagnose" in system(("health/agent.py", 3))
+    assert "Answers health questions" not in system(("health/agent.py", 3))  # routing text for a parent agent
+    assert not any(t.path == "team/people.py" for t in analysis.project.templates.values())

@@ -22,10 +22,12 @@ class ModelObject:
     position: int | None = 0  # its position when passed positionally
     clients: tuple[str, ...] = ()  # keywords holding a client or provider built with ``base_url=``
     urls: tuple[str, ...] = ()  # keywords naming the server directly
+    caps: tuple[str, ...] = ()  # keywords holding the output cap (the agent's own cap parameter then)
 
 
 _AGENTS_SDK = ModelObject("model", 0, clients=("openai_client",))
 _PYDANTIC_AI = ModelObject("model_name", 0, clients=("provider",))
+_AGNO = ModelObject("id", None, urls=("base_url",), caps=("max_tokens", "max_completion_tokens"))
 
 MODEL_OBJECTS: dict[str, ModelObject] = {
     # OpenAI Agents SDK
@@ -42,6 +44,11 @@ MODEL_OBJECTS: dict[str, ModelObject] = {
     "MistralModel": _PYDANTIC_AI,
     "GeminiModel": _PYDANTIC_AI,
     "GoogleModel": _PYDANTIC_AI,
+    # CrewAI: ``Agent(llm=LLM(model="gpt-4o", max_tokens=800))``
+    "LLM": ModelObject("model", 0, urls=("base_url", "api_base"), caps=("max_tokens", "max_completion_tokens")),
+    # Agno: ``Agent(model=OpenAIChat(id="gpt-4o", max_tokens=600))``
+    **{name: _AGNO for name in ("OpenAIChat", "OpenAIResponses", "Claude", "Gemini", "Groq", "AzureOpenAI",
+                                "AwsBedrock", "MistralChat", "DeepSeek", "xAI", "OpenRouter", "LiteLLM")},
 }
 
 # Agent frameworks whose agent runs on a default model the program (or a test suite's

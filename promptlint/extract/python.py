@@ -133,9 +133,10 @@ def _agent_model(site: CallSite, sink: sinks.Sink, drafts: list[RequestDraft], r
     An agent of a test suite given no model runs on what the suite installs (a fake model
     provider in a fixture, ``RunConfig(model=...)``), and one given a model the test made
     up runs on that (see :mod:`stand_ins`): no request either."""
-    node = next((k.value for k in site.node.keywords if k.arg == "model"), None)
-    if node is None and "model" in sink.positional:
-        at = sink.positional.index("model")
+    key = sink.model[0]  # ``model=``; CrewAI's ``llm=``
+    node = next((k.value for k in site.node.keywords if k.arg == key), None)
+    if node is None and key in sink.positional:
+        at = sink.positional.index(key)
         node = site.node.args[at] if at < len(site.node.args) else None
     if in_tests and sink.name in model_objects.DEFAULT_MODEL_FRAMEWORKS \
             and not stand_ins.live_agent(site, node, resolver.index):
@@ -170,7 +171,10 @@ def _agent_model(site: CallSite, sink: sinks.Sink, drafts: list[RequestDraft], r
                 url = next((k.value for k in client.keywords if k.arg == "base_url"), url)
         if url is not None:
             settings = (("base_url", resolver.value(url, site.scope, site.pos)),)
-    return [replace(d, params=(*((k, val) for k, val in d.params if k != "model"), ("model", model), *settings))
+        cap = next((k.value for k in built.keywords if k.arg in spec.caps), None)
+        if cap is not None and all(d.param(sink.cap[0]) is None for d in drafts):
+            settings += ((sink.cap[0], resolver.value(cap, site.scope, site.pos)),)  # LLM(model=, max_tokens=)
+    return [replace(d, params=(*((k, val) for k, val in d.params if k != key), (key, model), *settings))
             for d in drafts]
 
 

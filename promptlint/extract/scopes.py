@@ -17,7 +17,7 @@ import builtins
 from dataclasses import dataclass, field
 from typing import Callable
 
-from promptlint.pyast import children
+from promptlint.pyast import children, generic_class
 from promptlint.pyast import dotted  # re-exported: extraction reads names through scopes
 
 Pos = tuple[int, int]
@@ -136,7 +136,7 @@ def callee_chain(func: ast.expr) -> tuple[str, ...]:
     A call in the chain contributes ``()`` so chains stay comparable.
     """
     parts: list[str] = []
-    node: ast.AST = func
+    node: ast.AST = generic_class(func)
     while True:
         if isinstance(node, ast.Attribute):
             parts.append(node.attr)

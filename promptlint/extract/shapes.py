@@ -380,7 +380,11 @@ def describe(value: v.Value, where: str) -> str:
 
 
 def lookup(draft: RequestDraft, path: str) -> v.Value | None:
-    """A parameter, or a key inside one: ``config.max_output_tokens``, ``body.messages``."""
+    """A parameter, or a key inside one: ``config.max_output_tokens``, ``body.messages``
+    (or a setting read out of the object a parameter was built with, kept under its path:
+    ``llm.max_tokens`` of ``llm=LLM(model=..., max_tokens=800)``)."""
+    if "." in path and (kept := draft.param(path)) is not None:
+        return kept
     head, *rest = path.split(".")
     value = draft.param(head)
     for key in rest:

@@ -181,6 +181,18 @@ SINKS: tuple[Sink, ...] = (
     Sink("claude-agent-sdk", "claude-agent-sdk", _tail("ClaudeAgentOptions|ClaudeCodeOptions"),
          text=("system_prompt", "append_system_prompt"), packages=("claude_agent_sdk", "claude_code_sdk"),
          cap=(), function=True, shape="agent"),
+    # CrewAI: ``Agent(role=, goal=, backstory=, llm="gpt-4o" | LLM(model=, max_tokens=))``: its
+    # role, goal and backstory are the system prompt of every task it runs; the cap is the LLM's
+    Sink("crewai", "crewai", _tail("Agent"), text=("role", "goal", "backstory"), model=("llm",), cap=("llm.max_tokens",),
+         packages=("crewai",), function=True, shape="agent"),
+    # Agno (formerly phidata): ``Agent(model=OpenAIChat(id=), description=, instructions=str | [str],
+    # expected_output=, additional_context=)``, all of them put in the system message; the cap is the model's
+    Sink("agno", "agno", _tail("Agent"), text=("description", "instructions", "expected_output", "additional_context"),
+         cap=("model.max_tokens",), packages=("agno", "phi"), function=True, shape="agent"),
+    # Google ADK: ``Agent(name=, model="gemini-2.5-flash", instruction=, global_instruction=,
+    # generate_content_config=types.GenerateContentConfig(max_output_tokens=))``
+    Sink("google-adk", "google-adk", _tail("Agent|LlmAgent"), text=("instruction", "global_instruction"),
+         cap=("generate_content_config.max_output_tokens",), packages=("google",), function=True, shape="agent"),
     # DSPy: ``dspy.Predict(Signature)`` / ``ChainOfThought``, on the module's ``dspy.LM(...)``
     # (the signature's text and the LM's settings are put in by :mod:`frameworks`)
     Sink("dspy", "dspy", _tail("Predict|ChainOfThought|ReAct|ProgramOfThought"), text=("signature",),
