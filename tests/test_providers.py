@@ -488,7 +488,7 @@ def test_an_agent_of_a_generic_class_given_its_context_type_is_the_agent_a_plain
     assert "never guess" in text
 
 
-def test_crewai_agno_and_google_adk_agents_are_requests_with_their_prompts_model_and_cap(tmp_path):
+def test_crewai_agno_google_adk_and_llama_index_agents_are_requests_with_their_prompts_model_and_cap(tmp_path):
     """Each framework's agent is a registry entry: its prompt fields are the system prompt,
     its model (a string, or a model object holding the id and the cap) and its cap are read
     where the framework keeps them. An in-house ``Agent`` given ``role=`` is not CrewAI's."""
@@ -515,18 +515,24 @@ def test_crewai_agno_and_google_adk_agents_are_requests_with_their_prompts_model
             "    description='Answers health questions',\n"
             "    instruction='''You are a helpful healthcare assistant. Ask one question at a time,\n"
             "never diagnose, and tell the user to see a doctor for anything urgent.''',\n)\n"),
+        "tutor.py": (
+            "from llama_index.core.agent.workflow import FunctionAgent\nfrom llama_index.llms.openai import OpenAI\n\n\n"
+            "class Tutor:\n    def __init__(self):\n        self.llm = OpenAI(model='gpt-4o-mini', max_tokens=700)\n"
+            "        self.agent = FunctionAgent(name='Tutor', description='Explains concepts', llm=self.llm,\n"
+            "            system_prompt='You are a patient programming tutor. End with one practice question.')\n"),
         "team/people.py": (
             "class Agent:\n    def __init__(self, role, goal):\n        self.role, self.goal = role, goal\n\n\n"
             "support = Agent(role='Support engineer', goal='Answer tickets within a day and close them when solved')\n"),
     })
     analysis = run_analysis(tmp_path)
     requests = {(r.path, r.span.line): r for r in analysis.project.requests}
-    assert set(requests) == {("crew.py", 3), ("crew.py", 9), ("coach.py", 4), ("health/agent.py", 3)}
+    assert set(requests) == {("crew.py", 3), ("crew.py", 9), ("coach.py", 4), ("health/agent.py", 3), ("tutor.py", 8)}
     facts = {key: (r.provider, r.model, r.max_tokens) for key, r in requests.items()}
     assert facts[("crew.py", 3)] == ("crewai", "gpt-4o", 800)
     assert facts[("crew.py", 9)] == ("crewai", "gpt-4o-mini", None)
     assert facts[("coach.py", 4)] == ("agno", "gpt-4o", 600)
     assert facts[("health/agent.py", 3)] == ("google-adk", "gemini-2.5-flash", None)
+    assert facts[("tutor.py", 8)] == ("llama-index-agent", "gpt-4o-mini", 700)  # through self.llm
 
     def system(key):
         return " ".join(analysis.project.templates[t].text for t in requests[key].templates)

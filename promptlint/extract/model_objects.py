@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ModelObject:
-    model: str  # the keyword holding the model id
+    """Where a model class keeps the id and the server (and the output cap)."""
+
+    model: str  # the keyword holding the model id (``"id|model"``: either, as classes of one name differ by framework)
     position: int | None = 0  # its position when passed positionally
     clients: tuple[str, ...] = ()  # keywords holding a client or provider built with ``base_url=``
     urls: tuple[str, ...] = ()  # keywords naming the server directly
@@ -27,7 +29,7 @@ class ModelObject:
 
 _AGENTS_SDK = ModelObject("model", 0, clients=("openai_client",))
 _PYDANTIC_AI = ModelObject("model_name", 0, clients=("provider",))
-_AGNO = ModelObject("id", None, urls=("base_url",), caps=("max_tokens", "max_completion_tokens"))
+_AGNO = ModelObject("id|model", None, urls=("base_url", "api_base"), caps=("max_tokens", "max_completion_tokens"))
 
 MODEL_OBJECTS: dict[str, ModelObject] = {
     # OpenAI Agents SDK
@@ -46,7 +48,11 @@ MODEL_OBJECTS: dict[str, ModelObject] = {
     "GoogleModel": _PYDANTIC_AI,
     # CrewAI: ``Agent(llm=LLM(model="gpt-4o", max_tokens=800))``
     "LLM": ModelObject("model", 0, urls=("base_url", "api_base"), caps=("max_tokens", "max_completion_tokens")),
+    # LlamaIndex: ``FunctionAgent(llm=OpenAI(model="gpt-4o", max_tokens=500))``, ``Anthropic(model=)``
+    **{name: ModelObject("model", None, urls=("api_base", "base_url"), caps=("max_tokens",))
+       for name in ("OpenAI", "Anthropic", "Ollama", "MistralAI", "Bedrock", "BedrockConverse")},
     # Agno: ``Agent(model=OpenAIChat(id="gpt-4o", max_tokens=600))``
+    # (``Groq`` and ``AzureOpenAI`` of LlamaIndex take ``model=``, Agno's ``id=``)
     **{name: _AGNO for name in ("OpenAIChat", "OpenAIResponses", "Claude", "Gemini", "Groq", "AzureOpenAI",
                                 "AwsBedrock", "MistralChat", "DeepSeek", "xAI", "OpenRouter", "LiteLLM")},
 }

@@ -157,7 +157,7 @@ def _agent_model(site: CallSite, sink: sinks.Sink, drafts: list[RequestDraft], r
         if all(d.param("model_settings") is None for d in drafts):  # its cap may be set inside it
             settings = (("model_settings", v.Unknown(f"settings inside {cls}()", cls, "dynamic", span)),)
     else:
-        arg = next((k.value for k in built.keywords if k.arg == spec.model), None)
+        arg = next((k.value for k in built.keywords if k.arg in spec.model.split("|")), None)
         if arg is None and spec.position is not None and spec.position < len(built.args):
             arg = built.args[spec.position]
         model = resolver.value(arg, site.scope, site.pos) if arg is not None else \
@@ -172,7 +172,7 @@ def _agent_model(site: CallSite, sink: sinks.Sink, drafts: list[RequestDraft], r
         if url is not None:
             settings = (("base_url", resolver.value(url, site.scope, site.pos)),)
         cap = next((k.value for k in built.keywords if k.arg in spec.caps), None)
-        if cap is not None and all(d.param(sink.cap[0]) is None for d in drafts):
+        if cap is not None and sink.cap and all(d.param(sink.cap[0]) is None for d in drafts):
             settings += ((sink.cap[0], resolver.value(cap, site.scope, site.pos)),)  # LLM(model=, max_tokens=)
     return [replace(d, params=(*((k, val) for k, val in d.params if k != key), (key, model), *settings))
             for d in drafts]

@@ -193,6 +193,10 @@ SINKS: tuple[Sink, ...] = (
     # generate_content_config=types.GenerateContentConfig(max_output_tokens=))``
     Sink("google-adk", "google-adk", _tail("Agent|LlmAgent"), text=("instruction", "global_instruction"),
          cap=("generate_content_config.max_output_tokens",), packages=("google",), function=True, shape="agent"),
+    # LlamaIndex agent workflows: ``FunctionAgent(name=, system_prompt=, tools=, llm=OpenAI(model=, max_tokens=))``
+    # (and ``ReActAgent``); the cap is the LLM object's
+    Sink("llama-index-agent", "llama-index-agent", _tail("FunctionAgent|ReActAgent"), text=("system_prompt",),
+         model=("llm",), cap=("llm.max_tokens",), packages=("llama_index",), function=True, shape="agent"),
     # DSPy: ``dspy.Predict(Signature)`` / ``ChainOfThought``, on the module's ``dspy.LM(...)``
     # (the signature's text and the LM's settings are put in by :mod:`frameworks`)
     Sink("dspy", "dspy", _tail("Predict|ChainOfThought|ReAct|ProgramOfThought"), text=("signature",),
