@@ -203,6 +203,15 @@ def _encode(obj: Any) -> Any:
     return _Encoder().encode(obj)[0]
 
 
+def result_body(result: FileResult) -> bytes | None:
+    """The bytes of the shard that caches ``result`` (the same bytes :meth:`ScanCache.remember`
+    and the save would write), or None when the format cannot hold one of its values."""
+    try:
+        return json.dumps(_encode(result), separators=(",", ":")).encode("utf-8")
+    except TypeError:
+        return None
+
+
 MAX_DEPTH = 300  # JSON levels; extraction's deepest result on the labelled corpus has 64
 
 
@@ -307,6 +316,7 @@ class ScanCache:
         self.path = folder / f"scan-{digest(key.encode())}.json" if folder else None
         self.shards = self.path.with_suffix(".results") if self.path is not None else None
         self._new_shards: dict[str, bytes] = {}  # name -> JSON body, made this run
+        self._ahead: tuple[object, set[str]] | None = None  # (thread, names written) of write_ahead
         self.files: dict[str, list] = {}  # path -> [file digest, passes prefilter, encoded FileResult | None]
         self.stats: dict[str, list] = {}  # path -> [size, mtime_ns, file digest]
         self.tokens: dict[str, int] = {}  # text digest -> legacy BPE count
@@ -375,6 +385,20 @@ class ScanCache:
             if body is None or digest(body) != name:
                 raise ValueError("a result that is not the one the index names")
         return json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+
+    def remember_body(self, path: str, file_digest: str, passes: bool, body: bytes | None, kind: str) -> None:
+        """:meth:`remember` of a result given as :func:`result_body` made it (in the worker
+        that extracted it: encoding a large tree's results was most of the cost of writing
+        its cache, and the main process did it alone)."""
+        if not self.enabled:
+            return
+        if body is None:  # a value the format cannot hold: that file is simply not cached
+            self.files.pop(path, None)
+            return
+        name = digest(body)
+        self._new_shards[name] = body
+        self.files[path] = [file_digest, passes, {SHARD: name}, kind]
+        self.dirty = True
 
     def remember(self, path: str, file_digest: str, passes: bool, result: FileResult | None = None) -> None:
         if not self.enabled:
@@ -468,18 +492,60 @@ class ScanCache:
             self.tokens.update(counts)
             self.dirty = True
 
+    def write_ahead(self) -> None:
+        """Start writing the result shards made so far, in a thread, while later stages run:
+        a shard's name is its content's hash, so writing it early changes nothing the index
+        says (a run that dies before :meth:`save` leaves shards no index names, which the next
+        save removes). Most of a cold run's cache writing is these few hundred small files."""
+        import threading
+
+        folder = self.shards
+        if not self.enabled or folder is None or self._ahead is not None or not self._new_shards:
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return
+        if folder.is_symlink() or not folder.is_dir():
+            return
+        pending, written = list(self._new_shards.items()), set()
+
+        def write() -> None:
+            for name, body in pending:
+                sealed = seal(body)
+                if sealed is None:
+                    return
+                try:
+                    write_atomic(folder / name, sealed, durable=False)
+                except OSError:
+                    return
+                written.add(name)
+
+        thread = threading.Thread(target=write, daemon=True)
+        thread.start()
+        self._ahead = (thread, written)
+
+    def _written_ahead(self) -> set[str]:
+        if self._ahead is None:
+            return set()
+        thread, written = self._ahead
+        thread.join()  # type: ignore[attr-defined]
+        self._ahead = None
+        return written
+
     def _shard_results(self) -> dict[str, list]:
         """The index to write: each inline result moved to its shard (written now), and
         shards no entry names removed. Inline where shards cannot be kept (a linked folder)."""
+        ahead = self._written_ahead()  # joined first: nothing below races the thread
         folder = self.shards
         if folder is None or folder.is_symlink():
-            return self.files
+            return self._inlined()
         try:
             folder.mkdir(exist_ok=True)
         except OSError:
-            return self.files
+            return self._inlined()
         if folder.is_symlink() or not folder.is_dir():
-            return self.files
+            return self._inlined()
         index: dict[str, list] = {}
         for path, entry in self.files.items():
             if isinstance(entry, list) and len(entry) == 4 and entry[2] is not None and \
@@ -492,7 +558,7 @@ class ScanCache:
             index[path] = entry
         named = {e[2][SHARD] for e in index.values() if isinstance(e, list) and len(e) == 4
                  and type(e[2]) is dict and type(e[2].get(SHARD)) is str}
-        for name in named & self._new_shards.keys():
+        for name in (named & self._new_shards.keys()) - ahead:
             sealed = seal(self._new_shards[name])
             if sealed is not None:
                 write_atomic(folder / name, sealed, durable=False)
@@ -505,6 +571,15 @@ class ScanCache:
                 except OSError:
                     pass
         return index
+
+    def _inlined(self) -> dict[str, list]:
+        """The index with every result not yet in a shard written inline (no shard can be kept)."""
+        for path, entry in self.files.items():
+            if isinstance(entry, list) and len(entry) == 4 and type(entry[2]) is dict \
+                    and entry[2].get(SHARD) in self._new_shards:
+                self.files[path] = [entry[0], entry[1], json.loads(self._new_shards[entry[2][SHARD]]), entry[3]]
+        self._new_shards.clear()
+        return self.files
 
     def save(self) -> None:
         if self.path is None or self.folder is None:

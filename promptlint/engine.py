@@ -386,6 +386,8 @@ def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None,
     those that will run, prepared while workers read the tree)."""
     with shared_workers():  # the survey's workers extract what linking reads on demand
         discovery = discover(paths, config, cache, extract_file, meanwhile=lambda: _prepare_later_stages(config, rules))
+        if cache is not None:
+            cache.write_ahead()  # the shards of what the survey extracted, written while linking runs
         _count_ahead(discovery, config, cache)
         return _linked(discovery, config, cache, partial=not _covers_root(paths, config))
 

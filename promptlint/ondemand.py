@@ -82,9 +82,12 @@ class OnDemand:
                     self.memo[key] = hit
                     continue
             todo.append((key, got, passes))
-        for (key, got, passes), result in zip(todo, self._extract([(k, g) for k, g, _ in todo])):
+        for (key, got, passes), (result, body) in zip(todo, self._extract([(k, g) for k, g, _ in todo])):
             if self.cache is not None and result is not None:
-                self.cache.remember(key[0], got.digest, passes, result)
+                if body is not None:
+                    self.cache.remember_body(key[0], got.digest, passes, body, result.kind)
+                else:
+                    self.cache.remember(key[0], got.digest, passes, result)
             self.memo[key] = result
         return [self.memo[k] for k in keys]
 
@@ -124,8 +127,9 @@ class OnDemand:
         path = self.root / rel
         return path.is_file() and Tree(self.config.root, exclude).refusal(path) is None
 
-    def _extract(self, batch: list[tuple[Key, object]]) -> list[FileResult | None]:
-        from promptlint.survey import ExtractJob, extract_shared
+    def _extract(self, batch: list[tuple[Key, object]]) -> list[tuple[FileResult | None, bytes | None]]:
+        """Each file's extraction, with its cache shard when a worker made it (else None)."""
+        from promptlint.survey import Encoded, ExtractJob, extract_shared
         from promptlint.workers import Lost
 
         extract_file = self.extract
@@ -133,8 +137,9 @@ class OnDemand:
         jobs = [(rel, kind, got.load(), patterns) for (rel, kind), got in batch]  # type: ignore[attr-defined]
         workers = min(os.cpu_count() or 1, 8)
         if len(jobs) < PARALLEL_MIN_LOADS or workers < 2 or not can_fork():
-            return [extract_file(*job) for job in jobs]
-        got = extract_shared([ExtractJob(*job) for job in jobs], extract_file, workers)
+            return [(extract_file(*job), None) for job in jobs]
+        encode = self.cache is not None and self.cache.enabled
+        got = extract_shared([ExtractJob(*job, encode=encode) for job in jobs], extract_file, workers)
         if got is None:
             from promptlint.workers import run_sharded
 
@@ -145,12 +150,12 @@ class OnDemand:
                                   max(1, len(jobs) // (workers * 4)))
             finally:
                 _PENDING = None
-        out: list[FileResult | None] = []
+        out: list[tuple[FileResult | None, bytes | None]] = []
         for job, result in zip(jobs, got):
             if isinstance(result, Lost):
                 # An exception is raised again here, as a serial run raises it; a file whose
                 # worker died (a parser crash) is left out, as an unreadable file is.
                 died = result.why.startswith(("killed by", "exited with"))
                 result = None if died else extract_file(*job)
-            out.append(result)
+            out.append((result.result, result.body) if isinstance(result, Encoded) else (result, None))
         return out

@@ -45,11 +45,13 @@ class Outcome:
     passes: bool = False
     fresh_verdict: bool = False
     result: FileResult | None = None  # extracted now (None when cached or not a prompt file)
+    body: bytes | None = None  # ``result`` as its cache shard (cache.result_body), made where it was extracted
     names: NameFacts | None = None  # a skipped Python file or notebook read now: what caller searches need
 
 
 def survey(candidates: list[Candidate], config: Config, cache: ScanCache | None,
            extract: Extract | None) -> list[Outcome]:
+    from promptlint.cache import result_body
     from promptlint.discover import read_candidate, verdict
     from promptlint.nameindex import name_facts
 
@@ -64,12 +66,13 @@ def survey(candidates: list[Candidate], config: Config, cache: ScanCache | None,
             outcomes.append(Outcome(rel, None, got))
             continue
         passes, fresh = verdict(got, config, cache)
-        result = names = None
+        result = names = body = None
         if extract is not None and passes and not (cache is not None and cache.has_result(rel, got.digest, kind)):
             result = extract(rel, kind, got.load(), patterns)
+            body = result_body(result) if cache is not None and cache.enabled else None
         if not passes and kind in _INDEXED and got.data is not None and len(got.data) <= config.max_file_size:
             names = name_facts(got.data)
-        outcomes.append(Outcome(rel, replace(got, data=None), None, passes, fresh, result, names))
+        outcomes.append(Outcome(rel, replace(got, data=None), None, passes, fresh, result, names=names, body=body))
     return outcomes
 
 
@@ -141,12 +144,26 @@ class ExtractJob:
     kind: str
     data: bytes
     patterns: tuple[str, ...]
+    encode: bool = False  # send back its cache shard too (:class:`Encoded`)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A job's result and its cache shard's bytes (None: the format cannot hold it)."""
+
+    result: FileResult
+    body: bytes | None
 
 
 def _serve(item):
     assert _WORKER_STATE is not None
     if type(item) is ExtractJob:
-        return _WORKER_STATE[2](item.rel, item.kind, item.data, item.patterns)
+        result = _WORKER_STATE[2](item.rel, item.kind, item.data, item.patterns)
+        if item.encode:
+            from promptlint.cache import result_body
+
+            return Encoded(result, result_body(result))
+        return result
     return survey([item], *_WORKER_STATE)[0]
 
 

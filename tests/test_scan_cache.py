@@ -248,3 +248,54 @@ def test_a_memo_kept_apart_that_this_user_did_not_seal_is_ignored(tmp_path):
     (kept,) = cache.apart.iterdir()
     kept.write_bytes(json.dumps({"stamp": "s", "values": {"a.py": ["d1", False]}}).encode())
     assert ScanCache(tmp_path / "cache", ()).memo("wrapper-callers", "s", apart=True) == {}
+
+
+def _shards(cache: ScanCache) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(cache.shards.iterdir()) if not p.name.startswith(".")}
+
+
+def test_a_result_encoded_where_it_was_extracted_is_cached_as_the_main_process_would_cache_it(tmp_path):
+    """Workers send a result with its shard's bytes (cache.result_body): the index and the
+    shards are what remember() and save() make of the result itself, and read back equal."""
+    from promptlint.cache import result_body
+    from promptlint.seal import unseal
+
+    root = copy_examples(tmp_path)
+    results = list(discover([root], load_config(root), extract=extract_file).results)[:6]
+    by_object, by_body = ScanCache(tmp_path / "a", ()), ScanCache(tmp_path / "b", ())
+    for i, result in enumerate(results):
+        by_object.remember(result.path, f"d{i}", True, result)
+        by_body.remember_body(result.path, f"d{i}", True, result_body(result), result.kind)
+    assert by_body.result(results[0].path, "d0", results[0].kind) == results[0]  # read back before any save
+    by_object.save()
+    by_body.save()
+    assert _index(by_body)["files"] == _index(by_object)["files"]
+    assert {n: unseal(b) for n, b in _shards(by_body).items()} == {n: unseal(b) for n, b in _shards(by_object).items()}
+    again = ScanCache(tmp_path / "b", ())
+    assert [again.result(r.path, f"d{i}", r.kind) for i, r in enumerate(results)] == results
+
+
+def test_shards_written_ahead_are_not_written_again_and_a_replaced_one_is_removed(tmp_path, monkeypatch):
+    from promptlint import cache as cache_module
+    from promptlint.cache import result_body
+
+    root = copy_examples(tmp_path)
+    first, second = list(discover([root], load_config(root), extract=extract_file).results)[:2]
+    cache = ScanCache(tmp_path / "c", ())
+    cache.remember_body(first.path, "d1", True, result_body(first), first.kind)
+    cache.remember_body(second.path, "d2", True, result_body(second), second.kind)
+    import threading
+
+    written = []
+    real = cache_module.write_atomic
+    monkeypatch.setattr(cache_module, "write_atomic", lambda path, *a, **k: written.append(
+        (path.name, threading.current_thread() is threading.main_thread())) or real(path, *a, **k))
+    cache.write_ahead()
+    cache.remember_body(second.path, "d2", True, result_body(first), second.kind)  # its entry changes after the write
+    cache.save()
+    ahead = [n for n, main in written if not main]
+    assert sorted(ahead) == sorted(cache_module.digest(result_body(r)) for r in (first, second))  # by the thread
+    assert [n for n, main in written if main and n in ahead] == []  # no shard written twice
+    from promptlint.cache import SHARD
+
+    assert set(_shards(cache)) == {e[2][SHARD] for e in _index(cache)["files"].values()}
