@@ -496,14 +496,16 @@ def test_crewai_agno_google_adk_and_llama_index_agents_are_requests_with_their_p
 
     write_tree(tmp_path, {
         "crew.py": (
-            "from crewai import Agent, LLM\n\n"
+            "from crewai import Agent, LLM, Task\n\n"
             "researcher = Agent(\n"
             "    role='Senior market researcher',\n"
             "    goal='Find the three most important trends in the {sector} market this quarter',\n"
             "    backstory='You are a careful analyst who cites a source for every claim and never speculates.',\n"
             "    llm=LLM(model='gpt-4o', max_tokens=800),\n)\n"
             "writer = Agent(role='Writer', goal='Write a one-page brief from the research notes for executives',\n"
-            "               backstory='You write plainly, in short paragraphs, for busy readers.', llm='gpt-4o-mini')\n"),
+            "               backstory='You write plainly, in short paragraphs, for busy readers.', llm='gpt-4o-mini')\n"
+            "research = Task(description='Research the {sector} market and list what changed since last quarter.',\n"
+            "                expected_output='A bullet list of at most five trends, each with its source.', agent=researcher)\n"),
         "coach.py": (
             "from agno.agent import Agent\nfrom agno.models.openai import OpenAIChat\n\n"
             "coach = Agent(\n    model=OpenAIChat(id='gpt-4o', max_tokens=600),\n"
@@ -541,3 +543,7 @@ def test_crewai_agno_google_adk_and_llama_index_agents_are_requests_with_their_p
     assert "never diagnose" in system(("health/agent.py", 3))
     assert "Answers health questions" not in system(("health/agent.py", 3))  # routing text for a parent agent
     assert not any(t.path == "team/people.py" for t in analysis.project.templates.values())
+    task = analysis.project.templates["crew.py::research"]  # the task's prompt: both texts, as CrewAI joins them
+    assert "".join(s.text if s.hole is None else "{" + s.hole + "}" for s in task.segments) == (
+        "Research the {sector} market and list what changed since last quarter.\n\n"
+        "A bullet list of at most five trends, each with its source.")

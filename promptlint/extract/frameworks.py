@@ -31,7 +31,7 @@ class Definition:
     framework: str
     packages: tuple[str, ...]  # an import from one of these is what makes the name the framework's
     callees: frozenset[str]  # the constructor or method's last name
-    text: str  # the keyword holding the template
+    text: str  # the keyword holding the template (``"a|b"``: the keywords whose texts the framework joins)
     position: int | None = 0  # its position when passed positionally (None: keyword only)
     syntax: str = FSTRING
     messages: bool = False  # the template is a list of chat messages
@@ -53,6 +53,9 @@ DEFINITIONS: tuple[Definition, ...] = (
     # Semantic Kernel: ``kernel.add_function(prompt="... {{$input}}")``, ``KernelFunctionFromPrompt(prompt=)``
     Definition("semantic-kernel", ("semantic_kernel",), _names("add_function", "KernelFunctionFromPrompt"), "prompt",
                position=None, syntax=DOUBLE_BRACES),
+    # CrewAI: ``Task(description="Research {topic} ...", expected_output="A list of ...", agent=researcher)``:
+    # the task's prompt, sent to its agent (``{topic}`` is filled from ``crew.kickoff(inputs=...)``)
+    Definition("crewai", ("crewai",), _names("Task"), "description|expected_output", position=None),
     Definition("semantic-kernel", ("semantic_kernel",), _names("PromptTemplateConfig"), "template", position=None,
                syntax=DOUBLE_BRACES),
 )
@@ -74,14 +77,21 @@ def definition_for(site: CallSite, index) -> Definition | None:
 def template_value(definition: Definition, site: CallSite, resolver) -> v.Value | None:
     """The template a definition's call holds, placeholders named by its syntax."""
     node = site.node
-    arg = next((k.value for k in node.keywords if k.arg == definition.text), None)
-    if arg is None and definition.position is not None and len(node.args) > definition.position:
-        arg = node.args[definition.position]
-    if arg is None:
+    keys = definition.text.split("|")
+    args = [next((k.value for k in node.keywords if k.arg == key), None) for key in keys]
+    if args[0] is None and definition.position is not None and len(node.args) > definition.position:
+        args[0] = node.args[definition.position]
+    given = [a for a in args if a is not None]
+    if not given:
         return None
     if definition.messages:
-        return _messages(arg, definition, site, resolver)
-    return apply(definition.syntax, (resolver.value(arg, site.scope, site.pos),), span=resolver.span(node))
+        return _messages(given[0], definition, site, resolver)
+    span = resolver.span(node)
+    text = resolver.value(given[0], site.scope, site.pos)
+    for arg in given[1:]:  # CrewAI's task: its description, then what the answer must meet
+        text = apply("Add", (apply("Add", (text, v.Str((Segment("\n\n"),))), span=span),
+                             resolver.value(arg, site.scope, site.pos)), span=span)
+    return apply(definition.syntax, (text,), span=span)
 
 
 def _messages(node: ast.expr, definition: Definition, site: CallSite, resolver) -> v.Value:
