@@ -547,3 +547,56 @@ def test_crewai_agno_google_adk_and_llama_index_agents_are_requests_with_their_p
     assert "".join(s.text if s.hole is None else "{" + s.hole + "}" for s in task.segments) == (
         "Research the {sector} market and list what changed since last quarter.\n\n"
         "A bullet list of at most five trends, each with its source.")
+
+
+def test_autogen_langgraph_semantic_kernel_and_smolagents_agents_are_requests(tmp_path):
+    """Four more registry entries, each with its model object (or string) and its cap; a
+    project's own ``AssistantAgent`` with no framework imported is not one."""
+    from conftest import run_analysis, write_tree
+
+    write_tree(tmp_path, {
+        "agents.py": (
+            "from autogen_agentchat.agents import AssistantAgent\n"
+            "from autogen_ext.models.openai import OpenAIChatCompletionClient\n"
+            "from langchain_openai import ChatOpenAI\n"
+            "from langgraph.prebuilt import create_react_agent\n"
+            "from semantic_kernel.agents import ChatCompletionAgent\n"
+            "from semantic_kernel.connectors.ai.open_ai import OpenAIChatCompletion\n"
+            "from smolagents import CodeAgent, LiteLLMModel\n\n"
+            "planner = AssistantAgent('planner', model_client=OpenAIChatCompletionClient(model='gpt-4o', max_tokens=400),\n"
+            "    system_message='You plan trips. Ask for dates and budget first, then give a day-by-day plan.')\n"
+            "graph = create_react_agent(ChatOpenAI(model='gpt-4o-mini', max_tokens=300), tools=[],\n"
+            "    prompt='You are a support agent. Answer from the knowledge base tool only; never guess.')\n"
+            "graph2 = create_react_agent('anthropic:claude-sonnet-4-5', [],\n"
+            "    prompt='You summarize tickets in two sentences for the on-call engineer.')\n"
+            "host = ChatCompletionAgent(service=OpenAIChatCompletion(ai_model_id='gpt-4o'), name='Host',\n"
+            "    instructions='Answer questions about the menu. Keep every answer under 50 words.')\n"
+            "coder = CodeAgent(tools=[], model=LiteLLMModel(model_id='gpt-4o', max_tokens=1000),\n"
+            "    instructions='Write small, tested Python functions and explain each in one line.')\n"),
+        "legacy.py": (
+            "import autogen\n\n"
+            "analyst = autogen.AssistantAgent(name='analyst', llm_config={'model': 'gpt-4', 'max_tokens': 500},\n"
+            "    system_message='You are a careful data analyst. Show your working, then the answer.')\n"),
+        "inhouse.py": (
+            "class AssistantAgent:\n    def __init__(self, name, system_message):\n        self.name = name\n\n\n"
+            "bot = AssistantAgent('bot', system_message='You greet visitors at the front desk and call the host.')\n"),
+    })
+    analysis = run_analysis(tmp_path)
+    facts = {(r.path, r.span.line): (r.provider, r.model, r.max_tokens) for r in analysis.project.requests}
+    assert facts == {
+        ("agents.py", 9): ("autogen", "gpt-4o", 400),
+        ("agents.py", 11): ("langgraph", "gpt-4o-mini", 300),
+        ("agents.py", 13): ("langgraph", "anthropic:claude-sonnet-4-5", None),
+        ("agents.py", 15): ("semantic-kernel-agent", "gpt-4o", None),
+        ("agents.py", 17): ("smolagents", "gpt-4o", 1000),
+        ("legacy.py", 3): ("autogen", "gpt-4", 500),
+    }
+    (colon,) = [r for r in analysis.project.requests if r.model == "anthropic:claude-sonnet-4-5"]
+    from promptlint.models import ModelCatalog
+
+    assert ModelCatalog().canonical(analysis.measurements.requests[colon.id].model) == "claude-sonnet-4-5"
+    assert analysis.request_prices[colon.id].usd_per_request > 0  # "provider:model" is priced as the model
+    texts = " ".join(t.text for t in analysis.project.templates.values())
+    for words in ("day-by-day plan", "never guess", "on-call engineer", "under 50 words", "one line", "Show your working"):
+        assert words in texts
+    assert not any(t.path == "inhouse.py" and "AssistantAgent" in t.id for t in analysis.project.templates.values())

@@ -51,6 +51,20 @@ MODEL_OBJECTS: dict[str, ModelObject] = {
     # LlamaIndex: ``FunctionAgent(llm=OpenAI(model="gpt-4o", max_tokens=500))``, ``Anthropic(model=)``
     **{name: ModelObject("model", None, urls=("api_base", "base_url"), caps=("max_tokens",))
        for name in ("OpenAI", "Anthropic", "Ollama", "MistralAI", "Bedrock", "BedrockConverse")},
+    # AutoGen: ``model_client=OpenAIChatCompletionClient(model="gpt-4o", max_tokens=)``
+    **{name: ModelObject("model", None, urls=("base_url",), caps=("max_tokens",))
+       for name in ("OpenAIChatCompletionClient", "AzureOpenAIChatCompletionClient", "AnthropicChatCompletionClient",
+                    "OllamaChatCompletionClient")},
+    # LangChain chat models given to a LangGraph agent: ``create_react_agent(ChatOpenAI(model=, max_tokens=), ...)``
+    **{name: ModelObject("model|model_name", None, urls=("base_url",), caps=("max_tokens", "max_completion_tokens"))
+       for name in ("ChatOpenAI", "ChatAnthropic", "AzureChatOpenAI", "ChatGroq", "ChatMistralAI", "ChatOllama",
+                    "ChatGoogleGenerativeAI", "ChatBedrock", "ChatBedrockConverse", "ChatLiteLLM")},
+    # Semantic Kernel: ``service=OpenAIChatCompletion(ai_model_id="gpt-4o")``
+    "OpenAIChatCompletion": ModelObject("ai_model_id", None),
+    "AzureChatCompletion": ModelObject("deployment_name", None),
+    # smolagents: ``model=LiteLLMModel(model_id="gpt-4o")``
+    **{name: ModelObject("model_id", 0, urls=("api_base",), caps=("max_tokens",))
+       for name in ("LiteLLMModel", "OpenAIServerModel", "InferenceClientModel", "HfApiModel", "AzureOpenAIServerModel")},
     # Agno: ``Agent(model=OpenAIChat(id="gpt-4o", max_tokens=600))``
     # (``Groq`` and ``AzureOpenAI`` of LlamaIndex take ``model=``, Agno's ``id=``)
     **{name: _AGNO for name in ("OpenAIChat", "OpenAIResponses", "Claude", "Gemini", "Groq", "AzureOpenAI",

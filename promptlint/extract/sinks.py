@@ -197,6 +197,22 @@ SINKS: tuple[Sink, ...] = (
     # (and ``ReActAgent``); the cap is the LLM object's
     Sink("llama-index-agent", "llama-index-agent", _tail("FunctionAgent|ReActAgent"), text=("system_prompt",),
          model=("llm",), cap=("llm.max_tokens",), packages=("llama_index",), function=True, shape="agent"),
+    # AutoGen: ``AssistantAgent(name, model_client=OpenAIChatCompletionClient(model=), system_message=)``
+    # (autogen-agentchat), or the older ``AssistantAgent(name, system_message=, llm_config={"model": })``
+    Sink("autogen", "autogen", _tail("AssistantAgent"), text=("system_message",),
+         model=("model_client", "llm_config.model"), cap=("model_client.max_tokens", "llm_config.max_tokens"),
+         packages=("autogen_agentchat", "autogen"), function=True, shape="agent"),
+    # LangGraph: ``create_react_agent(model, tools, prompt=)`` (``state_modifier=`` before it was
+    # renamed); the model is "provider:model" or a chat model object
+    Sink("langgraph", "langgraph", _tail("create_react_agent"), text=("prompt", "state_modifier", "messages_modifier"),
+         positional=("model", "tools"), cap=("model.max_tokens",), packages=("langgraph",), function=True,
+         shape="agent"),
+    # Semantic Kernel: ``ChatCompletionAgent(service=OpenAIChatCompletion(ai_model_id=), name=, instructions=)``
+    Sink("semantic-kernel-agent", "semantic-kernel-agent", _tail("ChatCompletionAgent"), text=("instructions",),
+         model=("service",), cap=(), packages=("semantic_kernel",), function=True, shape="agent"),
+    # smolagents: ``CodeAgent(tools=, model=LiteLLMModel(model_id=), instructions=)`` (and ``ToolCallingAgent``)
+    Sink("smolagents", "smolagents", _tail("CodeAgent|ToolCallingAgent"), text=("instructions",),
+         cap=("model.max_tokens",), packages=("smolagents",), function=True, shape="agent"),
     # DSPy: ``dspy.Predict(Signature)`` / ``ChainOfThought``, on the module's ``dspy.LM(...)``
     # (the signature's text and the LM's settings are put in by :mod:`frameworks`)
     Sink("dspy", "dspy", _tail("Predict|ChainOfThought|ReAct|ProgramOfThought"), text=("signature",),
