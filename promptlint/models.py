@@ -87,8 +87,11 @@ LOCAL_SDKS = frozenset({"ollama"})  # SDKs of a server on the user's machine
 # ``default-model`` (another vendor's): a general-purpose mid model of that vendor, chosen
 # here, and PL403 names it in its message.
 # An agent framework runs on its own vendor's models when it names none (the OpenAI Agents
-# SDK's default model is OpenAI's; the Claude Agent SDK's is Anthropic's).
-SDK_VENDOR = {"openai-agents": "openai", "claude-agent-sdk": "anthropic"}
+# SDK's default model is OpenAI's; the Claude Agent SDK's is Anthropic's; CrewAI, Agno,
+# AutoGen, Semantic Kernel and LlamaIndex default to OpenAI's, Google ADK to Gemini).
+SDK_VENDOR = {"openai-agents": "openai", "claude-agent-sdk": "anthropic", "crewai": "openai", "agno": "openai",
+              "autogen": "openai", "semantic-kernel-agent": "openai", "llama-index-agent": "openai",
+              "google-adk": "google"}
 SDK_FALLBACK = {"google": "google/gemini-2.5-flash", "mistral": "mistral/mistral-medium-latest",
                 "cohere": "cohere/command-a", "zhipu": "zai/glm-4.6",
                 "groq": "groq/llama-3.3-70b-versatile", "together": "together/meta-llama/Llama-3.3-70B-Instruct-Turbo",

@@ -600,3 +600,22 @@ def test_autogen_langgraph_semantic_kernel_and_smolagents_agents_are_requests(tm
     for words in ("day-by-day plan", "never guess", "on-call engineer", "under 50 words", "one line", "Show your working"):
         assert words in texts
     assert not any(t.path == "inhouse.py" and "AssistantAgent" in t.id for t in analysis.project.templates.values())
+
+
+def test_a_framework_agent_with_no_model_is_priced_as_its_frameworks_default_vendor(tmp_path):
+    """CrewAI, Agno, AutoGen, Semantic Kernel and LlamaIndex run on OpenAI's models when the
+    agent names none, Google ADK on Gemini: not on the configured default (a Claude model)."""
+    from conftest import run_analysis, write_tree
+    from promptlint.models import ModelCatalog
+
+    write_tree(tmp_path, {
+        "crew.py": ("from crewai import Agent\n\n"
+                    "analyst = Agent(role='Analyst', goal='Summarise the quarter in five bullet points for the board',\n"
+                    "                backstory='You have read every report this year and cite the page of each claim.')\n"),
+        "adk.py": ("from google.adk.agents import Agent\n\n"
+                   "root = Agent(name='helper', instruction='You answer questions about our opening hours in one sentence.')\n"),
+    })
+    analysis = run_analysis(tmp_path, {"default-model": "claude-sonnet-4-5"})
+    catalog = ModelCatalog()
+    vendors = {r.provider: catalog.provider(analysis.measurements.requests[r.id].model) for r in analysis.project.requests}
+    assert vendors == {"crewai": "openai", "google-adk": "google"}
