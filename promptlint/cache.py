@@ -386,29 +386,25 @@ class ScanCache:
                 raise ValueError("a result that is not the one the index names")
         return json.loads(body.decode("utf-8"), parse_constant=_no_constant)
 
-    def remember_body(self, path: str, file_digest: str, passes: bool, body: bytes | None, kind: str) -> None:
-        """:meth:`remember` of a result given as :func:`result_body` made it (in the worker
-        that extracted it: encoding a large tree's results was most of the cost of writing
-        its cache, and the main process did it alone)."""
+    def remember(self, path: str, file_digest: str, passes: bool, result: FileResult | None = None,
+                 body: bytes | None = None) -> None:
+        """Record a file's verdict and extraction. ``body`` is ``result`` as :func:`result_body`
+        made it, in the worker that extracted it (encoding a large tree's results was most of
+        the cost of writing its cache, and the main process did it alone); without it, it is
+        made here."""
         if not self.enabled:
             return
+        if result is None:
+            self.files[path] = [file_digest, passes, None, None]
+            self.dirty = True
+            return
+        body = body if body is not None else result_body(result)
         if body is None:  # a value the format cannot hold: that file is simply not cached
             self.files.pop(path, None)
             return
         name = digest(body)
         self._new_shards[name] = body
-        self.files[path] = [file_digest, passes, {SHARD: name}, kind]
-        self.dirty = True
-
-    def remember(self, path: str, file_digest: str, passes: bool, result: FileResult | None = None) -> None:
-        if not self.enabled:
-            return
-        try:
-            encoded = _encode(result) if result is not None else None
-        except TypeError:  # a value the format cannot hold: that file is simply not cached
-            self.files.pop(path, None)
-            return
-        self.files[path] = [file_digest, passes, encoded, result.kind if result is not None else None]
+        self.files[path] = [file_digest, passes, {SHARD: name}, result.kind]
         self.dirty = True
 
     def known_digest(self, path: str, stat: list[int]) -> str | None:

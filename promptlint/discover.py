@@ -668,10 +668,7 @@ def discover(paths: list[Path], config: Config, cache: ScanCache | None = None, 
             result = extract(source.path, source.kind, source.load(), tuple(config.prompt_name_patterns))
             extracted_now = True
         if extracted_now and cache is not None:
-            if outcome.body is not None and outcome.result is result:
-                cache.remember_body(source.path, source.digest, True, outcome.body, result.kind)
-            else:
-                cache.remember(source.path, source.digest, True, result)
+            cache.remember(source.path, source.digest, True, result, outcome.body)
         results.append(result)
     return Discovery(tuple(files), len(candidates), tuple(diagnostics), tuple(skipped), tuple(others), tuple(results),
                      names)

@@ -84,10 +84,7 @@ class OnDemand:
             todo.append((key, got, passes))
         for (key, got, passes), (result, body) in zip(todo, self._extract([(k, g) for k, g, _ in todo])):
             if self.cache is not None and result is not None:
-                if body is not None:
-                    self.cache.remember_body(key[0], got.digest, passes, body, result.kind)
-                else:
-                    self.cache.remember(key[0], got.digest, passes, result)
+                self.cache.remember(key[0], got.digest, passes, result, body)
             self.memo[key] = result
         return [self.memo[k] for k in keys]
 

@@ -191,9 +191,13 @@ def shared_workers():
 
 
 def close_shared() -> None:
+    _SHARED.pop("keep", None)
+    _close_pool()
+
+
+def _close_pool() -> None:
     global _WORKER_STATE
     pool = _SHARED.pop("pool", None)
-    _SHARED.pop("keep", None)
     if pool is not None:
         pool.close()
         _WORKER_STATE = None
@@ -215,7 +219,7 @@ def _survey_in_workers(candidates: list[Candidate], sizes: list[int], config: Co
     from promptlint.workers import Pool
 
     global _WORKER_STATE
-    close_shared() if "pool" in _SHARED else None
+    _close_pool()  # never two pools open at once
     size = max(1, len(candidates) // (workers * 4))
     if extract is not None:
         from promptlint.extract import prepare

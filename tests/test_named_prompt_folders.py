@@ -103,3 +103,19 @@ def test_a_path_to_a_prompt_folder_admits_a_module_the_prefilter_would_skip():
     assert check.matches(b"import os\nBASE = os.path.join(HERE, 'prompts')\n")
     assert not check.matches(b'SETTINGS = {"prompts": {"max": 3}}\nlog.info("loading prompts")\n')
     assert not check.matches(STORE.encode())
+
+
+def test_a_notebook_that_locates_a_prompt_folder_gives_the_same_evidence_as_a_module(project):
+    import json
+
+    cell = ("import anthropic\nfrom pathlib import Path\nclient = anthropic.Anthropic()\n"
+            "store = Store(Path('prompts'))\n"
+            "client.messages.create(model='claude-sonnet-4-5', max_tokens=50, messages=[{'role': 'user', 'content': 'hi'}])\n")
+    root = project({
+        "nb/explore.ipynb": json.dumps({"cells": [{"cell_type": "code", "source": cell.splitlines(keepends=True),
+                                                   "metadata": {}}], "nbformat": 4, "nbformat_minor": 5}),
+        "nb/prompts/triage.txt": QA,
+    })
+    found = templates_of(root)
+    details = [e.detail for e in found["nb/prompts/triage.txt"].evidence]
+    assert any("locates" in d for d in details) and not any("prompt config" in d for d in details)

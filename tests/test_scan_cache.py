@@ -265,7 +265,7 @@ def test_a_result_encoded_where_it_was_extracted_is_cached_as_the_main_process_w
     by_object, by_body = ScanCache(tmp_path / "a", ()), ScanCache(tmp_path / "b", ())
     for i, result in enumerate(results):
         by_object.remember(result.path, f"d{i}", True, result)
-        by_body.remember_body(result.path, f"d{i}", True, result_body(result), result.kind)
+        by_body.remember(result.path, f"d{i}", True, result, result_body(result))
     assert by_body.result(results[0].path, "d0", results[0].kind) == results[0]  # read back before any save
     by_object.save()
     by_body.save()
@@ -282,8 +282,8 @@ def test_shards_written_ahead_are_not_written_again_and_a_replaced_one_is_remove
     root = copy_examples(tmp_path)
     first, second = list(discover([root], load_config(root), extract=extract_file).results)[:2]
     cache = ScanCache(tmp_path / "c", ())
-    cache.remember_body(first.path, "d1", True, result_body(first), first.kind)
-    cache.remember_body(second.path, "d2", True, result_body(second), second.kind)
+    cache.remember(first.path, "d1", True, first, result_body(first))
+    cache.remember(second.path, "d2", True, second, result_body(second))
     import threading
 
     written = []
@@ -291,7 +291,7 @@ def test_shards_written_ahead_are_not_written_again_and_a_replaced_one_is_remove
     monkeypatch.setattr(cache_module, "write_atomic", lambda path, *a, **k: written.append(
         (path.name, threading.current_thread() is threading.main_thread())) or real(path, *a, **k))
     cache.write_ahead()
-    cache.remember_body(second.path, "d2", True, result_body(first), second.kind)  # its entry changes after the write
+    cache.remember(second.path, "d2", True, first, result_body(first))  # its entry changes after the write
     cache.save()
     ahead = [n for n, main in written if not main]
     assert sorted(ahead) == sorted(cache_module.digest(result_body(r)) for r in (first, second))  # by the thread

@@ -105,6 +105,8 @@ def test_outside_a_scan_no_workers_stay_open(tmp_path):
 
     _tree(tmp_path)
     candidates = [(f"pkg/filler_{i:03}.py", str(tmp_path / f"pkg/filler_{i:03}.py"), "python") for i in range(120)]
-    survey.survey_all(candidates, parse_config({}, root=str(tmp_path)), None, None)
+    from promptlint.extract import extract_file
+
+    survey.survey_all(candidates, parse_config({}, root=str(tmp_path)), None, extract_file)  # extracting: a pool it could keep
     assert "pool" not in survey._SHARED and survey._WORKER_STATE is None
     assert json.dumps(survey._SHARED) == "{}"

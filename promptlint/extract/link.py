@@ -228,7 +228,7 @@ def link(results: list[FileResult], root: str, files_scanned: int, diagnostics: 
         if result.layouts:
             files.template(result)
         for file_link in result.links:
-            if file_link.how == "folder" and result.kind == "python":  # a prompt folder code locates
+            if file_link.how == "folder":  # a prompt folder code locates (a config names files, not folders)
                 where = f"{result.path}:{file_link.span.line}" if file_link.span else result.path
                 linker.value(file_link, (Evidence("file", f"a prompt folder the code at {where} locates"),))
                 continue

@@ -26,6 +26,10 @@ class ModelObject:
     urls: tuple[str, ...] = ()  # keywords naming the server directly
     caps: tuple[str, ...] = ()  # keywords holding the output cap (the agent's own cap parameter then)
 
+    @property
+    def model_keywords(self) -> tuple[str, ...]:
+        return tuple(self.model.split("|"))
+
 
 _AGENTS_SDK = ModelObject("model", 0, clients=("openai_client",))
 _PYDANTIC_AI = ModelObject("model_name", 0, clients=("provider",))

@@ -157,7 +157,7 @@ def _agent_model(site: CallSite, sink: sinks.Sink, drafts: list[RequestDraft], r
         if all(d.param("model_settings") is None for d in drafts):  # its cap may be set inside it
             settings = (("model_settings", v.Unknown(f"settings inside {cls}()", cls, "dynamic", span)),)
     else:
-        arg = next((k.value for k in built.keywords if k.arg in spec.model.split("|")), None)
+        arg = next((k.value for k in built.keywords if k.arg in spec.model_keywords), None)
         if arg is None and spec.position is not None and spec.position < len(built.args):
             arg = built.args[spec.position]
         model = resolver.value(arg, site.scope, site.pos) if arg is not None else \

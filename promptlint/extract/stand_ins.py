@@ -97,7 +97,7 @@ def _live_model(node: ast.expr, scope: Scope, index: ModuleIndex, depth: int) ->
     for keyword in node.keywords:
         if keyword.arg and _names_client(keyword.arg, spec) and not _live_object(keyword.value, scope, index, depth + 1):
             return False
-    model = next((k.value for k in node.keywords if k.arg in (spec.model if spec else "model").split("|")), None)
+    model = next((k.value for k in node.keywords if k.arg in (spec.model_keywords if spec else ("model",))), None)
     if model is None and spec is not None and spec.position is not None and spec.position < len(node.args):
         model = node.args[spec.position]
     # The library's own model object: live whatever id it is given, unless a placeholder
