@@ -244,6 +244,8 @@ class Check:
     markers: tuple[Marker, ...] = ()  # what it was built from (for tests and diagnostics)
     requires: tuple[bytes, ...] = ()  # lower-case literals one of which the file must hold too
     gates: tuple[int, ...] = ()  # per search: the index of a shorter anchor it holds, searched before it (-1: none)
+    wordy: tuple[bool | None, ...] = ()  # per search: its anchor is all word characters (:meth:`found`);
+    # one more at the end: True when every ``requires`` literal is
 
     @classmethod
     def of(cls, markers: tuple[Marker, ...], flags: int, window: int = 300, on_anchor_line: bool = False,
@@ -263,19 +265,28 @@ class Check:
         searches.sort(key=lambda search: len(search[0]))  # a gate before the anchors that hold it
         gates = tuple(next((i for i, (shorter, _) in enumerate(searches[:at]) if shorter in anchor), -1)
                       for at, (anchor, _) in enumerate(searches))
-        return cls(tuple(searches), window, on_anchor_line, tuple(markers), requires, gates)
+        wordy = tuple(_is_word(anchor) for anchor, _ in searches)
+        wordy += (True if all(_is_word(name) for name in requires) else None,)  # the last: for ``requires``
+        return cls(tuple(searches), window, on_anchor_line, tuple(markers), requires, gates, wordy)
 
-    def found(self, data: bytes, low: bytes) -> bool:
-        if self.requires and not any(name in low for name in self.requires):
-            return False
+    def found(self, data: bytes, low: bytes, words: bytes | None = None) -> bool:
+        """``words``: the distinct word-character runs of ``low``, joined by blanks
+        (:func:`word_runs`). An anchor of word characters only occurs in ``low`` exactly
+        when it occurs in one of its runs, so its absence, the usual answer, is read off
+        that string, a fraction of the file's size, instead of a search of the whole file."""
+        if self.requires:
+            hay = words if words is not None and self.wordy and self.wordy[-1] is not None else low
+            if not any(name in hay for name in self.requires):  # type: ignore[operator]
+                return False
         size = len(data)
         gates = self.gates
+        wordy = self.wordy if words is not None else ()
         absent = [False] * len(self.searches) if gates else None
         for index, (anchor, confirm) in enumerate(self.searches):
             if absent is not None and gates[index] >= 0 and absent[gates[index]]:
                 absent[index] = True
                 continue
-            at = low.find(anchor)
+            at = -1 if wordy and wordy[index] and anchor not in words else low.find(anchor)  # type: ignore[operator]
             if at == -1:
                 if absent is not None:
                     absent[index] = True
@@ -313,7 +324,23 @@ class Prefilter:
 
     def matches(self, data: bytes) -> bool:
         low = data.lower()
-        return any(check.found(data, low) for check in self.checks)
+        words = word_runs(low) if len(data) >= _WORD_RUNS_FROM else None
+        return any(check.found(data, low, words) for check in self.checks)
+
+
+# Below this size a file is searched whole: making its word runs costs more than the
+# searches they save.
+_WORD_RUNS_FROM = 2048
+
+
+def _is_word(anchor: bytes) -> bool:
+    return bool(anchor) and not anchor.translate(_WORD_BYTES).count(b" ")
+
+
+def word_runs(low: bytes) -> bytes:
+    """The distinct runs of ASCII word characters of ``low``, joined by blanks (a blank
+    on each side, so a run never joins its neighbour into a false anchor)."""
+    return b" " + b" ".join(set(low.translate(_WORD_BYTES).split())) + b" "
 
 
 # Files that are not scanned on their own but that code may read as prompt text.

@@ -259,3 +259,28 @@ def test_a_confirming_regex_is_compiled_only_when_its_anchor_is_in_a_file():
     assert regexes[b"alpha"]._compiled is not None and regexes[b"beta"]._compiled is None
     assert not check.found(b"beta = 1\n", b"beta = 1\n")  # its anchor woke it; the call is not there
     assert regexes[b"beta"]._compiled is not None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(_LINES), st.sampled_from(["", "    ", "\t"]),
+                          st.text(alphabet="ab_=(é\t.-", max_size=5)), max_size=60))
+def test_reading_anchor_absence_off_the_word_runs_changes_no_verdict(lines):
+    """An anchor of word characters occurs in a file exactly when it occurs in one of the
+    file's word runs, so every check gives the same answer with the runs as without, on
+    any text (non-ASCII letters and punctuation next to anchors included)."""
+    from promptlint.discover import word_runs
+
+    data = "\n".join(indent + line + tail for line, indent, tail in lines).encode()
+    low = data.lower()
+    words = word_runs(low)
+    for kind in ("python", "notebook", "yaml"):
+        for check in prefilter(kind, DEFAULT_NAME_PATTERNS).checks:
+            assert check.found(data, low, words) == check.found(data, low), (kind, check.markers[0][0])
+
+
+def test_word_runs_never_join_two_runs_into_an_anchor():
+    from promptlint.discover import word_runs
+
+    runs = word_runs(b"com.pletion = 1\nopen-ai\n")
+    assert b" completion " not in runs and b"openai" not in runs
+    assert {b"com", b"pletion", b"open", b"ai", b"1"} == set(runs.split())
