@@ -662,13 +662,21 @@ def remember(cache: ScanCache | None, source: SourceFile, passes: bool, fresh: b
         cache.remember(source.path, source.digest, False)
 
 
-def discover(paths: list[Path], config: Config, cache: ScanCache | None = None, extract: Extract | None = None,
-             meanwhile: Callable[[], None] | None = None) -> Discovery:
-    """Walk, read and prefilter; with ``extract``, the files that pass are extracted in the
-    same pass (their results are ``Discovery.results``), over all cores on large trees."""
+def walk(paths: list[Path], config: Config) -> tuple[list, list, list]:
+    """The walk of ``paths``: (candidates, diagnostics, others), as :func:`iter_candidates` yields them."""
     diagnostics: list[Diagnostic] = []
     others: list[str] = []
     candidates = list(iter_candidates(paths, config, diagnostics, others))
+    return candidates, diagnostics, others
+
+
+def discover(paths: list[Path], config: Config, cache: ScanCache | None = None, extract: Extract | None = None,
+             meanwhile: Callable[[], None] | None = None, walked: tuple[list, list, list] | None = None) -> Discovery:
+    """Walk, read and prefilter; with ``extract``, the files that pass are extracted in the
+    same pass (their results are ``Discovery.results``), over all cores on large trees.
+    ``walked``: the walk of ``paths`` (:func:`walk`) already made."""
+    candidates, diagnostics, others = walked or walk(paths, config)
+    candidates, diagnostics, others = list(candidates), list(diagnostics), list(others)
     progress().phase("reading files", total=len(candidates))
     files: list[SourceFile] = []
     skipped: list[str] = []
@@ -715,16 +723,20 @@ def discover_text(rel: str, data: bytes, config: Config, extract: Extract) -> Di
 
 
 def callers(candidates: list[str], names: set[str], config: Config, cache: ScanCache | None = None,
-            index: NameIndex | None = None) -> list[str]:
+            index: NameIndex | None = None, round_no: int = 1) -> list[str]:
     """Of files the prefilter skipped, those that call one of ``names`` (the tree's in-house
     wrappers, known only once the files that define them are read): they hold prompts too.
-    The answer per file is kept in the cache while the file and the names stay the same;
-    ``index`` answers for the files the survey read, without reading them again."""
+    The answer per file is kept in the cache while the file and the names stay the same,
+    one memo per round of the search (``round_no``: each round looks for other names, and
+    one memo for all rounds was emptied by each round in turn, so a warm run read every
+    skipped file again); ``index`` answers for the files the survey read, without reading
+    them again."""
     if not names or not candidates:
         return []
     ordered = sorted(names)
     stamp = digest("\n".join(ordered).encode())
-    known = cache.memo("wrapper-callers", stamp, apart=True) if cache is not None else {}
+    memo = "wrapper-callers" if round_no == 1 else f"wrapper-callers-{round_no}"
+    known = cache.memo(memo, stamp, apart=True) if cache is not None else {}
     calls_one = _caller_check(tuple(ordered))
     root = Path(config.root)
     found = []

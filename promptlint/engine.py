@@ -125,7 +125,8 @@ class ModuleLoader:
     modules the scanned files name before linking asks for them one by one."""
 
     def __init__(self, discovery: Discovery, config: Config, cache: ScanCache | None = None,
-                 ondemand: OnDemand | None = None) -> None:
+                 ondemand: OnDemand | None = None, reads=None) -> None:
+        self.reads = reads  # promptlint.project_cache.Reads: the folders listed and paths tested, when kept
         self.by_module: dict[str, list[str]] = {}
         for rel in discovery.skipped:
             if rel.endswith(".py"):
@@ -148,7 +149,15 @@ class ModuleLoader:
                 self._listings[folder] = frozenset(os.listdir(self.root / folder if folder else self.root))
             except OSError:
                 self._listings[folder] = frozenset()
+            if self.reads is not None:
+                self.reads.listing(folder, self._listings[folder])
         return self._listings[folder]
+
+    def _readable(self, rel: str) -> bool:
+        readable = _readable(self.root / rel, self.config)
+        if self.reads is not None:
+            self.reads.tested(rel, readable)
+        return readable
 
     def _listed(self, rel: str) -> bool:
         """Whether every part of ``rel`` is in its folder's listing: one ``listdir`` per
@@ -173,8 +182,7 @@ class ModuleLoader:
                 continue
             for name in (f"{stem}.py", f"{stem}/__init__.py"):
                 rel = f"{base}/{name}" if base else name
-                if self._listed(rel) and not _matchers(self.config).exclude(rel) and _readable(self.root / rel,
-                                                                                               self.config):
+                if self._listed(rel) and not _matchers(self.config).exclude(rel) and self._readable(rel):
                     found.append(rel)
                     break
         return sorted(set(found))
@@ -381,15 +389,41 @@ class Scan:
     brought: frozenset[str] = frozenset()  # modules a partial run read for their wrappers (not reported on)
 
 
-def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None, rules: Iterable[Rule] = ()) -> Scan:
+def scan_tree(paths: list[Path], config: Config, cache: ScanCache | None = None, rules: Iterable[Rule] = (),
+              walked=None, reads=None) -> Scan:
     """Discover, extract and link: everything the tree holds, before any counting (``rules``:
-    those that will run, prepared while workers read the tree)."""
+    those that will run, prepared while workers read the tree; ``walked``: the walk of
+    ``paths`` already made; ``reads``: a :class:`promptlint.project_cache.Reads` to record
+    what linking reads beyond the walked files)."""
     with shared_workers():  # the survey's workers extract what linking reads on demand
-        discovery = discover(paths, config, cache, extract_file, meanwhile=lambda: _prepare_later_stages(config, rules))
+        discovery = discover(paths, config, cache, extract_file, meanwhile=lambda: _prepare_later_stages(config, rules),
+                             walked=walked)
         if cache is not None:
             cache.write_ahead()  # the shards of what the survey extracted, written while linking runs
         _count_ahead(discovery, config, cache)
-        return _linked(discovery, config, cache, partial=not _covers_root(paths, config))
+        return _linked(discovery, config, cache, partial=not _covers_root(paths, config), reads=reads)
+
+
+def _scan_or_recall(paths: list[Path], config: Config, cache: ScanCache | None, rules: Iterable[Rule]):
+    """(project, notices, brought): from the project a whole-tree run kept when nothing it
+    read has changed (:mod:`promptlint.project_cache`), else scanned and linked (and kept)."""
+    if cache is None or not cache.enabled or not _covers_root(paths, config):
+        scanned = scan_tree(paths, config, cache, rules)
+        return scanned.project, scanned.notices, scanned.brought
+    from promptlint import project_cache
+    from promptlint.discover import walk
+
+    walked = walk(paths, config)
+    key = project_cache.key_for(walked, config, cache)
+    kept = project_cache.recall(key, config, cache) if key is not None else None
+    if kept is not None:
+        return kept[0], kept[1], frozenset()
+    reads = project_cache.Reads()
+    scanned = scan_tree(paths, config, cache, rules, walked=walked, reads=reads)
+    key = project_cache.key_for(walked, config, cache)  # the scan has read, and the cache now knows, every file
+    if key is not None:
+        project_cache.keep(key, scanned.project, scanned.notices, reads, cache)
+    return scanned.project, scanned.notices, scanned.brought
 
 
 def _covers_root(paths: list[Path], config: Config) -> bool:
@@ -407,7 +441,8 @@ def scan_text(rel: str, data: bytes, config: Config, cache: ScanCache | None = N
     return _linked(discovery, config, cache, partial=True)
 
 
-def _linked(discovery: Discovery, config: Config, cache: ScanCache | None, partial: bool = False) -> Scan:
+def _linked(discovery: Discovery, config: Config, cache: ScanCache | None, partial: bool = False,
+            reads=None) -> Scan:
     """Link what discovery read. A ``partial`` run (some files of the project) first reads
     the modules those files import (:mod:`promptlint.pathrun`), so a call of a wrapper
     defined in an unchanged module is the request it is in a run on the whole tree.
@@ -416,15 +451,15 @@ def _linked(discovery: Discovery, config: Config, cache: ScanCache | None, parti
     every file's results, which form no cycles, and the full collection it set off walked
     them all (OpenHands: one, 0.14-0.26 s; none in the rest of the run once it is paused)."""
     with paused():
-        return _link_stage(discovery, config, cache, partial)
+        return _link_stage(discovery, config, cache, partial, reads)
 
 
-def _link_stage(discovery: Discovery, config: Config, cache: ScanCache | None, partial: bool) -> Scan:
+def _link_stage(discovery: Discovery, config: Config, cache: ScanCache | None, partial: bool, reads=None) -> Scan:
     progress().phase("linking prompts to requests")
-    ondemand = OnDemand(config, cache, extract_file)
+    ondemand = OnDemand(config, cache, extract_file, reads)
     results = list(discovery.results)
     index = NameIndex(discovery.names)
-    modules = ModuleLoader(discovery, config, cache, ondemand)
+    modules = ModuleLoader(discovery, config, cache, ondemand, reads)
     pending = None
     if partial:
         scanned = {*(r.path for r in results), *discovery.skipped}
@@ -485,8 +520,8 @@ def _wrapper_callers(results: list[FileResult], discovery: Discovery, config: Co
     names |= forwarding_names(results, names)
     loaded: list[FileResult] = []
     seen: set[str] = set()
-    for _ in range(4):
-        new = [rel for rel in callers(pending, names - seen, config, cache, index)]
+    for round_no in range(1, 5):
+        new = callers(pending, names - seen, config, cache, index, round_no)
         seen |= names
         if not new:
             break
@@ -717,9 +752,11 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     ruleset.check_config(config)
     rules = ruleset.selected(*rule_selection(config, select, ignore))
     cache = open_cache(config, use_cache)
-    scanned = scanned or scan_tree(paths, config, cache, rules)
-    project, notices, brought = scanned.project, scanned.notices, scanned.brought
-    del scanned  # every file's extraction: the later stages read only the project
+    if scanned is not None:
+        project, notices, brought = scanned.project, scanned.notices, scanned.brought
+        del scanned  # every file's extraction: the later stages read only the project
+    else:
+        project, notices, brought = _scan_or_recall(paths, config, cache, rules)
     prices_version = _genai_prices_version()
     catalog = ModelCatalog(config.prices, cache.memo("models", prices_version, text_or_none) if cache else None,
                            config.deployments)

@@ -91,19 +91,22 @@ def file_stamp(path: Path) -> tuple:
     return (str(path), st.st_size, st.st_mtime_ns)
 
 
-class FindingsCache:
-    """Findings by key in one folder of the cache."""
+class SealedEntries:
+    """Values by key in one folder of the cache, one sealed file each, the ``kept`` most
+    recently used kept: a hit reads one file, a miss writes one. ``accept`` checks what a
+    file decodes to (the format's own checks passed): anything else is a miss."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, kept: int = KEPT, accept=lambda value: True) -> None:
         self.folder = folder
+        self.kept = kept
+        self.accept = accept
 
     def _path(self, key: str) -> Path:
         return self.folder / key
 
-    def get(self, key: str) -> list | None:
-        """The findings stored under ``key``, or None (absent, foreign, damaged)."""
+    def get(self, key: str) -> Any | None:
+        """The value stored under ``key``, or None (absent, foreign, damaged, not accepted)."""
         from promptlint.cache import _decode, _no_constant
-        from promptlint.types import Finding
 
         path = self._path(key)
         try:
@@ -115,7 +118,7 @@ class FindingsCache:
             found = _decode(json.loads(body.decode("utf-8"), parse_constant=_no_constant))
         except (OSError, KeyError, TypeError, ValueError, RecursionError):
             return None
-        if type(found) is not list or not all(type(f) is Finding for f in found):
+        if not self.accept(found):
             return None
         try:
             os.utime(path)  # recently used: pruned last
@@ -123,11 +126,11 @@ class FindingsCache:
             pass
         return found
 
-    def put(self, key: str, findings: list) -> None:
+    def put(self, key: str, value: Any) -> None:
         from promptlint.cache import _encode
 
         try:
-            body = json.dumps(_encode(list(findings)), separators=(",", ":")).encode("utf-8")
+            body = json.dumps(_encode(value), separators=(",", ":")).encode("utf-8")
         except (TypeError, ValueError):
             return
         sealed = seal(body)
@@ -140,7 +143,7 @@ class FindingsCache:
             write_atomic(self._path(key), sealed, durable=False)
             self._prune()
         except OSError:
-            pass  # a read-only checkout: the next run runs the rules again
+            pass  # a read-only checkout: the next run does the work again
 
     def _prune(self) -> None:
         from promptlint.cache import _remove_stale_temporaries
@@ -153,8 +156,24 @@ class FindingsCache:
                     entries.append((item.stat().st_mtime_ns, item.path))
                 except OSError:
                     pass
-        for _, path in sorted(entries, reverse=True)[KEPT:]:
+        for _, path in sorted(entries, reverse=True)[self.kept:]:
             try:
                 os.unlink(path)
             except OSError:
                 pass
+
+
+def _findings(found: Any) -> bool:
+    from promptlint.types import Finding
+
+    return type(found) is list and all(type(f) is Finding for f in found)
+
+
+class FindingsCache(SealedEntries):
+    """Findings by key in one folder of the cache."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder, KEPT, _findings)
+
+    def put(self, key: str, findings: list) -> None:
+        super().put(key, list(findings))

@@ -44,7 +44,8 @@ def _extract_one(index: int):
 class OnDemand:
     """Extraction of files outside the scan's results, each (path, kind) once."""
 
-    def __init__(self, config: Config, cache: ScanCache | None = None, extract: Callable | None = None) -> None:
+    def __init__(self, config: Config, cache: ScanCache | None = None, extract: Callable | None = None,
+                 reads=None) -> None:
         if extract is None:
             from promptlint.extract import extract_file as extract
         self.extract = extract
@@ -53,6 +54,7 @@ class OnDemand:
         self.root = Path(config.root)
         self.memo: dict[Key, FileResult | None] = {}
         self._sources: dict[str, object] = {}  # rel -> SourceFile or None, for calls_sdk() and data()
+        self.reads = reads  # promptlint.project_cache.Reads: what each file read gave, when kept
 
     def load(self, rel: str, kind: str) -> FileResult | None:
         return self.load_many([(rel, kind)])[0]
@@ -70,6 +72,8 @@ class OnDemand:
             rel, kind = key
             got = read_candidate(rel, str(self.root / rel), READ_AS.get(kind, kind), self.config, self.cache) \
                 if self._allowed(rel) else None
+            if self.reads is not None:
+                self.reads.file(rel, got)
             if got is None or isinstance(got, Diagnostic):
                 self.memo[key] = None
                 continue
@@ -110,8 +114,19 @@ class OnDemand:
         if rel not in self._sources:
             got = read_candidate(rel, str(self.root / rel), "python", self.config, self.cache) \
                 if self._allowed(rel) else None
+            if self.reads is not None:
+                self.reads.file(rel, got)
             self._sources[rel] = None if got is None or isinstance(got, Diagnostic) else got
         return self._sources[rel]
+
+    def answer(self, rel: str) -> str:
+        """What reading ``rel`` gives now, as :class:`promptlint.project_cache.Reads` keeps it."""
+        from promptlint.discover import read_candidate
+        from promptlint.project_cache import answer_of
+
+        got = read_candidate(rel, str(self.root / rel), "python", self.config, self.cache) \
+            if self._allowed(rel) else None
+        return answer_of(got)
 
     def _allowed(self, rel: str) -> bool:
         """Not excluded; a regular file that, links followed, stays in the tree and out of
@@ -126,15 +141,14 @@ class OnDemand:
 
     def _extract(self, batch: list[tuple[Key, object]]) -> list[tuple[FileResult | None, bytes | None]]:
         """Each file's extraction, with its cache shard when a worker made it (else None)."""
-        from promptlint.survey import Encoded, ExtractJob, extract_shared
-        from promptlint.workers import Lost
-
         extract_file = self.extract
         patterns = tuple(self.config.prompt_name_patterns)
         jobs = [(rel, kind, got.load(), patterns) for (rel, kind), got in batch]  # type: ignore[attr-defined]
         workers = min(os.cpu_count() or 1, 8)
         if len(jobs) < PARALLEL_MIN_LOADS or workers < 2 or not can_fork():
             return [(extract_file(*job), None) for job in jobs]
+        from promptlint.survey import Encoded, ExtractJob, extract_shared  # (multiprocessing only when it forks)
+        from promptlint.workers import Lost
         encode = self.cache is not None and self.cache.enabled
         got = extract_shared([ExtractJob(*job, encode=encode) for job in jobs], extract_file, workers)
         if got is None:
