@@ -131,7 +131,7 @@ class SealedEntries:
 
         try:
             body = json.dumps(_encode(value), separators=(",", ":")).encode("utf-8")
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):  # a value the format cannot hold: not kept
             return
         sealed = seal(body)
         if sealed is None:
