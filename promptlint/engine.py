@@ -368,6 +368,13 @@ def _count_ahead(discovery: Discovery, config: Config, cache: ScanCache | None) 
         pass
 
 
+def _machine_memos():
+    """Where a run without the tree's cache keeps genai-prices' answers (:mod:`promptlint.machine_memo`)."""
+    from promptlint.machine_memo import MachineMemos
+
+    return MachineMemos()
+
+
 def open_cache(config: Config, enabled: bool = True) -> ScanCache | None:
     """The project's cache, keyed by everything that changes what extraction yields."""
     if not enabled:
@@ -758,16 +765,15 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     else:
         project, notices, brought = _scan_or_recall(paths, config, cache, rules)
     prices_version = _genai_prices_version()
-    catalog = ModelCatalog(config.prices, cache.memo("models", prices_version, text_or_none) if cache else None,
-                           config.deployments)
+    memos = cache if cache is not None else _machine_memos()  # genai-prices' answers, kept
+    catalog = ModelCatalog(config.prices, memos.memo("models", prices_version, text_or_none), config.deployments)
     if counter is None:
         counter = make_counter(config, catalog, cache)
     progress().phase("counting tokens")
     project, measurements = measure_safely(project, counter, config.default_model)
     anatomies = dissect_project(project, config)
     progress().phase("checking rules")
-    pricer = Pricer(config, catalog, memo=cache.memo("prices", f"{prices_version}|{date.today()}", decimal_text)
-                    if cache else None)
+    pricer = Pricer(config, catalog, memo=memos.memo("prices", f"{prices_version}|{date.today()}", decimal_text))
     traffic, usage_report = traffic_stage(project, config, measurements, pricer, usage, usage_days)
     findings = cached_rules(rules, project, measurements, config, catalog, counter, pricer, traffic, anatomies,
                             cache, prices_version)
@@ -789,7 +795,6 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     }
     priced = price_findings(findings, pricer, traffic)
     saveable = saveable_total(priced, pricer, traffic)
-    if cache is not None:
-        cache.save()
+    memos.save()
     return without(Analysis(config, project, measurements, priced, request_prices, template_prices, tuple(rules),
                             notices, traffic, usage_report, anatomies, saveable), brought)
