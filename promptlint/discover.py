@@ -244,8 +244,8 @@ class Check:
     markers: tuple[Marker, ...] = ()  # what it was built from (for tests and diagnostics)
     requires: tuple[bytes, ...] = ()  # lower-case literals one of which the file must hold too
     gates: tuple[int, ...] = ()  # per search: the index of a shorter anchor it holds, searched before it (-1: none)
-    wordy: tuple[bool | None, ...] = ()  # per search: its anchor is all word characters (:meth:`found`);
-    # one more at the end: True when every ``requires`` literal is
+    wordy: tuple[bool, ...] = ()  # per search: its anchor is all word characters (:meth:`found`)
+    requires_words: bool = False  # every ``requires`` literal is all word characters
 
     @classmethod
     def of(cls, markers: tuple[Marker, ...], flags: int, window: int = 300, on_anchor_line: bool = False,
@@ -266,8 +266,8 @@ class Check:
         gates = tuple(next((i for i, (shorter, _) in enumerate(searches[:at]) if shorter in anchor), -1)
                       for at, (anchor, _) in enumerate(searches))
         wordy = tuple(_is_word(anchor) for anchor, _ in searches)
-        wordy += (True if all(_is_word(name) for name in requires) else None,)  # the last: for ``requires``
-        return cls(tuple(searches), window, on_anchor_line, tuple(markers), requires, gates, wordy)
+        return cls(tuple(searches), window, on_anchor_line, tuple(markers), requires, gates, wordy,
+                   all(_is_word(name) for name in requires))
 
     def found(self, data: bytes, low: bytes, words: bytes | None = None) -> bool:
         """``words``: the distinct word-character runs of ``low``, joined by blanks
@@ -275,7 +275,7 @@ class Check:
         when it occurs in one of its runs, so its absence, the usual answer, is read off
         that string, a fraction of the file's size, instead of a search of the whole file."""
         if self.requires:
-            hay = words if words is not None and self.wordy and self.wordy[-1] is not None else low
+            hay = words if words is not None and self.requires_words else low
             if not any(name in hay for name in self.requires):  # type: ignore[operator]
                 return False
         size = len(data)
@@ -334,7 +334,7 @@ _WORD_RUNS_FROM = 2048
 
 
 def _is_word(anchor: bytes) -> bool:
-    return bool(anchor) and not anchor.translate(_WORD_BYTES).count(b" ")
+    return bool(anchor) and b" " not in anchor.translate(_WORD_BYTES)
 
 
 def word_runs(low: bytes) -> bytes:
@@ -676,6 +676,7 @@ def discover(paths: list[Path], config: Config, cache: ScanCache | None = None, 
     same pass (their results are ``Discovery.results``), over all cores on large trees.
     ``walked``: the walk of ``paths`` (:func:`walk`) already made."""
     candidates, diagnostics, others = walked or walk(paths, config)
+    # copies: discovery adds its notices, and a given walk keys the kept project once more after it
     candidates, diagnostics, others = list(candidates), list(diagnostics), list(others)
     progress().phase("reading files", total=len(candidates))
     files: list[SourceFile] = []

@@ -15,12 +15,11 @@ from typing import Iterable
 
 from promptlint import __version__
 from promptlint.anatomy import Anatomies, dissect_project
-from promptlint.boundary import Tree
 from promptlint.cache import ScanCache, cache_location, decimal_text, text_or_none
 from promptlint.collector import paused
 from promptlint.consolidate import one_per_location, saveable_total
 from promptlint.config import Config, rule_selection
-from promptlint.discover import (Discovery, _matchers, callers, classify, digest, discover, discover_text, named_uses,
+from promptlint.discover import (Discovery, callers, classify, digest, discover, discover_text, named_uses,
                                  stat_key)
 from promptlint.extract import CALLS_KIND, VALUES_KIND, extract_file
 from promptlint.extract.filelinks import TreeFiles
@@ -104,11 +103,6 @@ def load_on_demand(rel: str, kind: str, config: Config, cache: ScanCache | None)
     return OnDemand(config, cache, extract_file).load(rel, kind)
 
 
-def _readable(path: Path, config: Config) -> bool:
-    """A regular file that, links followed, stays in the tree and out of excluded folders."""
-    return path.is_file() and Tree(config.root, _matchers(config).exclude).refusal(path) is None
-
-
 def tree_files(results: list[FileResult], discovery: Discovery, config: Config,
                cache: ScanCache | None = None, ondemand: OnDemand | None = None) -> TreeFiles:
     """Files that links name (an included partial, a prompt read by code), read on demand
@@ -126,7 +120,7 @@ class ModuleLoader:
 
     def __init__(self, discovery: Discovery, config: Config, cache: ScanCache | None = None,
                  ondemand: OnDemand | None = None, reads=None) -> None:
-        self.reads = reads  # promptlint.project_cache.Reads: the folders listed and paths tested, when kept
+        self.reads = reads  # promptlint.project_cache.Reads: the folders listed, when kept
         self.by_module: dict[str, list[str]] = {}
         for rel in discovery.skipped:
             if rel.endswith(".py"):
@@ -153,12 +147,6 @@ class ModuleLoader:
                 self.reads.listing(folder, self._listings[folder])
         return self._listings[folder]
 
-    def _readable(self, rel: str) -> bool:
-        readable = _readable(self.root / rel, self.config)
-        if self.reads is not None:
-            self.reads.tested(rel, readable)
-        return readable
-
     def _listed(self, rel: str) -> bool:
         """Whether every part of ``rel`` is in its folder's listing: one ``listdir`` per
         folder, where a ``stat`` per (module, base folder) pair cost seconds on a large
@@ -182,7 +170,7 @@ class ModuleLoader:
                 continue
             for name in (f"{stem}.py", f"{stem}/__init__.py"):
                 rel = f"{base}/{name}" if base else name
-                if self._listed(rel) and not _matchers(self.config).exclude(rel) and self._readable(rel):
+                if self._listed(rel) and self.ondemand.allowed(rel):
                     found.append(rel)
                     break
         return sorted(set(found))
@@ -366,13 +354,6 @@ def _count_ahead(discovery: Discovery, config: Config, cache: ScanCache | None) 
         count_ahead(discovery.results, config, cache)
     except Exception:  # noqa: BLE001 - only a head start: measure asks for what it needs itself
         pass
-
-
-def _machine_memos():
-    """Where a run without the tree's cache keeps genai-prices' answers (:mod:`promptlint.machine_memo`)."""
-    from promptlint.machine_memo import MachineMemos
-
-    return MachineMemos()
 
 
 def open_cache(config: Config, enabled: bool = True) -> ScanCache | None:
@@ -765,7 +746,12 @@ def analyze(paths: list[Path], config: Config, select: tuple[str, ...] = (), ign
     else:
         project, notices, brought = _scan_or_recall(paths, config, cache, rules)
     prices_version = _genai_prices_version()
-    memos = cache if cache is not None else _machine_memos()  # genai-prices' answers, kept
+    if cache is not None:
+        memos = cache  # genai-prices' answers, kept in the tree's cache or else per machine
+    else:
+        from promptlint.machine_memo import MachineMemos
+
+        memos = MachineMemos()
     catalog = ModelCatalog(config.prices, memos.memo("models", prices_version, text_or_none), config.deployments)
     if counter is None:
         counter = make_counter(config, catalog, cache)

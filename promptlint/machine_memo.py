@@ -14,24 +14,15 @@ one, keeps the same answers itself (:meth:`promptlint.cache.ScanCache.memo`).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any, Callable
 
 from promptlint import __version__
+from promptlint.discover import digest
+from promptlint.parsed import machine_folder, read_checked, write_checked
 
 MAX_ENTRIES = 20_000  # a memo that grows past this starts afresh (a machine pricing many trees)
-
-
-def _folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "promptlint" / "genai"
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 class MachineMemos:
@@ -41,7 +32,7 @@ class MachineMemos:
         self._memos: dict[Path, tuple[dict, int]] = {}  # path -> (values, size as read)
 
     def memo(self, name: str, stamp: str, valid: Callable[[Any, Any], bool] | None = None) -> dict:
-        path = _folder() / f"{name}-{_digest(f'{__version__}|{stamp}'.encode())}.json"
+        path = machine_folder("genai") / f"{name}-{digest(f'{__version__}|{stamp}'.encode())}.json"
         values = self._read(path)
         if valid is not None:
             values = {k: v for k, v in values.items() if valid(k, v)}
@@ -50,12 +41,10 @@ class MachineMemos:
 
     @staticmethod
     def _read(path: Path) -> dict:
+        body = read_checked(path)
         try:
-            head, _, body = path.read_bytes().partition(b"\n")
-            if head.decode("ascii") != _digest(body):
-                return {}
-            values = json.loads(body.decode("utf-8"))
-        except (OSError, ValueError):
+            values = json.loads(body.decode("utf-8")) if body is not None else {}
+        except ValueError:
             return {}
         if type(values) is not dict or not all(type(k) is str for k in values):
             return {}
@@ -63,16 +52,9 @@ class MachineMemos:
 
     def save(self) -> None:
         """Write each memo that gained answers (nowhere to write: asked again next time)."""
-        from promptlint.atomic import write_atomic
-
         for path, (values, size) in self._memos.items():
             if len(values) == size:
                 continue
             kept = values if len(values) <= MAX_ENTRIES else {}
-            body = json.dumps(kept, separators=(",", ":"), sort_keys=True).encode("utf-8")
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(path, _digest(body).encode("ascii") + b"\n" + body, durable=False)
-            except OSError:
-                pass
+            write_checked(path, json.dumps(kept, separators=(",", ":"), sort_keys=True).encode("utf-8"))
             self._memos[path] = (values, len(values))

@@ -62,7 +62,7 @@ class OnDemand:
     def load_many(self, keys: Iterable[Key]) -> list[FileResult | None]:
         """Each file's extraction (None when it is excluded, unreadable or outside the
         tree), in the order asked; the ones not yet known extracted together."""
-        from promptlint.discover import read_candidate, remember, verdict
+        from promptlint.discover import remember, verdict
 
         keys = list(keys)
         todo: list[tuple[Key, object, bool]] = []
@@ -70,10 +70,7 @@ class OnDemand:
             if key in self.memo:
                 continue
             rel, kind = key
-            got = read_candidate(rel, str(self.root / rel), READ_AS.get(kind, kind), self.config, self.cache) \
-                if self._allowed(rel) else None
-            if self.reads is not None:
-                self.reads.file(rel, got)
+            got = self._read(rel, READ_AS.get(kind, kind))
             if got is None or isinstance(got, Diagnostic):
                 self.memo[key] = None
                 continue
@@ -109,24 +106,34 @@ class OnDemand:
         return got.load() if got is not None else None
 
     def _source(self, rel: str):
-        from promptlint.discover import read_candidate
-
         if rel not in self._sources:
-            got = read_candidate(rel, str(self.root / rel), "python", self.config, self.cache) \
-                if self._allowed(rel) else None
-            if self.reads is not None:
-                self.reads.file(rel, got)
+            got = self._read(rel, "python")
             self._sources[rel] = None if got is None or isinstance(got, Diagnostic) else got
         return self._sources[rel]
 
+    def _read(self, rel: str, kind: str):
+        """The file read as :func:`promptlint.discover.read_candidate` reads it (None: not
+        :meth:`allowed`), and what it gave recorded in ``reads``."""
+        from promptlint.discover import read_candidate
+
+        got = read_candidate(rel, str(self.root / rel), kind, self.config, self.cache) if self._allowed(rel) else None
+        if self.reads is not None:
+            self.reads.file(rel, got)
+        return got
+
     def answer(self, rel: str) -> str:
         """What reading ``rel`` gives now, as :class:`promptlint.project_cache.Reads` keeps it."""
-        from promptlint.discover import read_candidate
         from promptlint.project_cache import answer_of
 
-        got = read_candidate(rel, str(self.root / rel), "python", self.config, self.cache) \
-            if self._allowed(rel) else None
-        return answer_of(got)
+        return answer_of(self._read(rel, "python"))
+
+    def allowed(self, rel: str) -> bool:
+        """Whether ``rel`` may be read (:meth:`_allowed`), asked by a caller that reads it
+        only if so (a module looked for by name): the answer is recorded in ``reads``."""
+        allowed = self._allowed(rel)
+        if self.reads is not None:
+            self.reads.tested(rel, allowed)
+        return allowed
 
     def _allowed(self, rel: str) -> bool:
         """Not excluded; a regular file that, links followed, stays in the tree and out of

@@ -29,9 +29,34 @@ from promptlint import __version__
 _HASH_BYTES = 16
 
 
-def _folder() -> Path:
+def machine_folder(name: str) -> Path:
+    """``$XDG_CACHE_HOME/promptlint/<name>``: what promptlint keeps per machine, outside any tree."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "promptlint" / "parsed"
+    return Path(base) / "promptlint" / name
+
+
+def _folder() -> Path:
+    return machine_folder("parsed")
+
+
+def read_checked(path: Path) -> bytes | None:
+    """The body of a file :func:`write_checked` wrote, or None (absent, or its hash does not match)."""
+    try:
+        head, _, body = path.read_bytes().partition(b"\n")
+        return body if head.decode("ascii") == _digest(body) else None
+    except (OSError, ValueError):
+        return None
+
+
+def write_checked(path: Path, body: bytes) -> None:
+    """``body`` behind a line holding its hash, written atomically (nowhere to write: nothing kept)."""
+    from promptlint.atomic import write_atomic
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, _digest(body).encode("ascii") + b"\n" + body, durable=False)
+    except OSError:
+        pass
 
 
 def _digest(data: bytes) -> str:
@@ -67,22 +92,16 @@ def _kept(data: bytes, make: Callable[[], Any], maker: str, suffix: str, dump: C
     Python versions included), read by ``load`` from a file whose body ``dump`` wrote."""
     stamp = f"{maker}\0{__version__}\0{sys.version_info[:2]}\0".encode()
     path = _folder() / f"{_digest(stamp + data)}{suffix}"
-    try:
-        head, _, body = path.read_bytes().partition(b"\n")
-        if head.decode("ascii") == _digest(body):
+    body = read_checked(path)
+    if body is not None:
+        try:
             return load(body)
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
+        except (ValueError, EOFError, TypeError):
+            pass
     value = make()
     body = dump(value)
     if body is not None:
-        try:
-            from promptlint.atomic import write_atomic
-
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, _digest(body).encode("ascii") + b"\n" + body, durable=False)
-        except OSError:
-            pass  # nowhere to keep it: made again next time
+        write_checked(path, body)  # nowhere to keep it: made again next time
     return value
 
 

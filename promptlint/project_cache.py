@@ -100,7 +100,7 @@ def key_for(walk: Walk, config: Config, cache: ScanCache) -> str | None:
     digests = _walked_digests(walk, config, cache)
     if digests is None:
         return None
-    candidates, diagnostics, others = walk
+    _, diagnostics, others = walk
     try:
         return fingerprint(__version__, sys.version_info[:2], tree_stamp(Path(__file__).parent),
                            _genai_prices_version(), config, digests, sorted(others), list(diagnostics))
@@ -139,7 +139,6 @@ def recall(key: str, config: Config, cache: ScanCache):
 
 
 def _same_reads(entry: dict, config: Config, cache: ScanCache) -> bool:
-    from promptlint.engine import _readable
     from promptlint.ondemand import OnDemand
 
     root = Path(config.root)
@@ -154,7 +153,7 @@ def _same_reads(entry: dict, config: Config, cache: ScanCache) -> bool:
             listed = []
         if listing_digest(listed) != names:
             return False
-    return all(_readable(root / rel, config) == readable for rel, readable in entry["readable"].items())
+    return all(ondemand.allowed(rel) == allowed for rel, allowed in entry["readable"].items())
 
 
 def keep(key: str, project, notices, reads: Reads, cache: ScanCache) -> None:

@@ -40,6 +40,14 @@ def make_fixer(root: Path, select=(), ignore=(), unsafe: bool = False, config: d
     return Fixer([root], parse_config(config or {}, root=str(root)), tuple(select), tuple(ignore), unsafe=unsafe)
 
 
+def count_calls(monkeypatch, owner, name: str) -> list:
+    """A list that grows by one on each call of ``owner.name``, which still runs."""
+    calls: list = []
+    real = getattr(owner, name)
+    monkeypatch.setattr(owner, name, lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
 def template_text(project, part) -> str:
     """What a request part sends, holes shown as ``{name}``."""
     return project.templates[part.template].display()

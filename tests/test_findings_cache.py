@@ -13,7 +13,7 @@ import pytest
 from promptlint import engine, findings_cache
 from promptlint.findings_cache import Unkeyable, fingerprint, tree_stamp
 
-from conftest import ROOT, run_analysis, write_tree
+from conftest import count_calls, ROOT, run_analysis, write_tree
 
 APP = {
     "app.py": '''
@@ -33,10 +33,7 @@ def answer(q):
 @pytest.fixture
 def rule_runs(monkeypatch):
     """How many times the rules really ran."""
-    runs = []
-    real = engine.run_rules
-    monkeypatch.setattr(engine, "run_rules", lambda *a, **k: runs.append(1) or real(*a, **k))
-    return runs
+    return count_calls(monkeypatch, engine, "run_rules")
 
 
 def _findings(analysis):

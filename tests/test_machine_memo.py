@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from promptlint.machine_memo import MachineMemos
+from promptlint.parsed import write_checked
 
 from conftest import ROOT, write_tree
 
@@ -66,15 +67,15 @@ def test_a_damaged_or_wrong_kept_answer_is_asked_again(tmp_path):
     first, _ = _run(tmp_path / "tree", home)
     (memo,) = _memo_files(home)
     head, _, body = memo.read_bytes().partition(b"\n")
-    memo.write_bytes(head + b"\n" + body.replace(b'"', b"'", 1))  # the body no longer matches its hash
+    damaged = body.replace(b'":"0.', b'":"9.', 1)  # still a valid price: only the hash tells
+    assert damaged != body
+    memo.write_bytes(head + b"\n" + damaged)
     again, imported = _run(tmp_path / "tree", home)
     assert imported and again == first
     (memo,) = _memo_files(home)
     values = json.loads(memo.read_bytes().partition(b"\n")[2])
     wrong = json.dumps({key: "-1" for key in values}, separators=(",", ":")).encode()  # a negative price
-    from promptlint.machine_memo import _digest
-
-    memo.write_bytes(_digest(wrong).encode() + b"\n" + wrong)
+    write_checked(memo, wrong)
     again, imported = _run(tmp_path / "tree", home)
     assert imported and again == first
 

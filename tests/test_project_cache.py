@@ -14,7 +14,7 @@ import pytest
 
 from promptlint import engine, project_cache
 
-from conftest import run_analysis, write_tree
+from conftest import count_calls, run_analysis, write_tree
 from promptlint.config import parse_config
 
 APP = {
@@ -69,10 +69,7 @@ def _age(root: Path) -> None:
 @pytest.fixture
 def links(monkeypatch):
     """How many times linking really ran."""
-    runs = []
-    real = engine.link
-    monkeypatch.setattr(engine, "link", lambda *a, **k: runs.append(1) or real(*a, **k))
-    return runs
+    return count_calls(monkeypatch, engine, "link")
 
 
 def _uncached(root: Path):
